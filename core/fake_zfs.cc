@@ -1,0 +1,315 @@
+#include "core/fake_zfs.h"
+
+#include <algorithm>
+#include <sstream>
+
+namespace zpull::core {
+namespace {
+
+constexpr std::string_view kMagic = "ZPULLFAKE1\n";
+
+ExitInfo Exit(int code, std::string err = {}) { return ExitInfo{code, std::move(err)}; }
+
+// A send: its stdout is a prepared buffer (or an error exit).
+class FakeSendProcess : public Process {
+ public:
+  FakeSendProcess(std::string data, ExitInfo exit) : data_(std::move(data)), exit_(std::move(exit)) {}
+  Result<std::size_t> Read(std::span<char> buf) override {
+    std::size_t n = std::min(buf.size(), data_.size() - pos_);
+    std::copy_n(data_.data() + pos_, n, buf.data());
+    pos_ += n;
+    return n;
+  }
+  Status Write(std::span<const char>) override { return Fail(Reason::kOther, "send has no stdin"); }
+  void CloseStdin() override {}
+  void Abort() override {
+    if (pos_ < data_.size()) exit_ = Exit(1, "warning: cannot send: Broken pipe\n");
+    pos_ = data_.size();
+  }
+  Result<ExitInfo> Wait() override { return exit_; }
+
+ private:
+  std::string data_;
+  std::size_t pos_ = 0;
+  ExitInfo exit_;
+};
+
+// A receive: collects stdin and applies it when the input ends.
+class FakeRecvProcess : public Process {
+ public:
+  FakeRecvProcess(FakeZfs& zfs, RecvSpec spec) : zfs_(zfs), spec_(std::move(spec)) {}
+  Result<std::size_t> Read(std::span<char>) override { return std::size_t{0}; }
+  Status Write(std::span<const char> data) override {
+    if (closed_) return Fail(Reason::kOther, "write to receive: stdin closed");
+    data_.append(data.data(), data.size());
+    return {};
+  }
+  void CloseStdin() override { closed_ = true; }
+  void Abort() override {
+    closed_ = true;
+    aborted_ = true;
+  }
+  Result<ExitInfo> Wait() override {
+    if (!result_) {
+      result_ = aborted_ ? Exit(143) : zfs_.Receive(spec_, data_);
+    }
+    return *result_;
+  }
+
+ private:
+  FakeZfs& zfs_;
+  RecvSpec spec_;
+  std::string data_;
+  bool closed_ = false, aborted_ = false;
+  std::optional<ExitInfo> result_;
+};
+
+std::string NoDataset(const std::string& name) { return "cannot open '" + name + "': dataset does not exist\n"; }
+
+}  // namespace
+
+FakeZfs::FakeZfs(std::string host, Clock clock)
+    : host_(std::move(host)), clock_(std::move(clock)), next_guid_(std::hash<std::string>{}(host_) | 1) {
+  features_.version = "fake";
+  features_.recv_unmounted = true;
+}
+
+void FakeZfs::CreateFilesystem(const std::string& fs) {
+  std::lock_guard lock(mu_);
+  fs_.try_emplace(fs);
+}
+
+void FakeZfs::DestroyFilesystem(const std::string& fs) {
+  std::lock_guard lock(mu_);
+  fs_.erase(fs);
+}
+
+void FakeZfs::MarkModified(const std::string& fs) {
+  std::lock_guard lock(mu_);
+  fs_.at(fs).modified = true;
+}
+
+void FakeZfs::SetFeatures(ZfsFeatures f) {
+  std::lock_guard lock(mu_);
+  features_ = std::move(f);
+}
+
+std::uint64_t FakeZfs::Holds(const std::string& fs, const std::string& snap) {
+  std::lock_guard lock(mu_);
+  Snap* s = FindSnap(fs_.at(fs), snap);
+  return s ? s->holds.size() : 0;
+}
+
+FakeZfs::Snap* FakeZfs::FindSnap(Fs& fs, const std::string& name) {
+  for (auto& s : fs.snaps) {
+    if (s.info.name == name) return &s;
+  }
+  return nullptr;
+}
+
+Result<ZfsFeatures> FakeZfs::Probe(const DatasetName&) {
+  std::lock_guard lock(mu_);
+  return features_;
+}
+
+Result<std::optional<SnapshotList>> FakeZfs::ListSnapshots(const DatasetName& fs) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return std::optional<SnapshotList>();
+  SnapshotList out;
+  for (const auto& s : it->second.snaps) {
+    SnapshotInfo info = s.info;
+    info.userrefs = s.holds.size();
+    out.push_back(info);
+  }
+  return std::optional<SnapshotList>(std::move(out));
+}
+
+Result<bool> FakeZfs::Exists(const DatasetName& fs) {
+  std::lock_guard lock(mu_);
+  return fs_.count(fs.str()) > 0;
+}
+
+Status FakeZfs::CreateSnapshot(const DatasetName& fs, const std::string& snap) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return Fail(Reason::kSourceMissing, host_ + ": " + NoDataset(fs.str()));
+  if (FindSnap(it->second, snap)) {
+    return Fail(Reason::kOther, host_ + ": cannot create snapshot '" + fs.Snapshot(snap) + "': dataset already exists");
+  }
+  Snap s;
+  s.info = SnapshotInfo{snap, next_guid_ += 0x9E3779B97F4A7C15ull, next_txg_++, clock_(), 0};
+  it->second.snaps.push_back(std::move(s));
+  it->second.modified = false;
+  return {};
+}
+
+Status FakeZfs::DestroySnapshot(const DatasetName& fs, const std::string& snap) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  Snap* s = it == fs_.end() ? nullptr : FindSnap(it->second, snap);
+  if (!s) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(snap)));
+  if (!s->holds.empty()) {
+    return Fail(Reason::kLockBusy, host_ + ": cannot destroy '" + fs.Snapshot(snap) + "': dataset is busy");
+  }
+  auto& v = it->second.snaps;
+  v.erase(std::remove_if(v.begin(), v.end(), [&](const Snap& x) { return x.info.name == snap; }), v.end());
+  return {};
+}
+
+Status FakeZfs::Hold(const DatasetName& fs, const std::string& snap, const std::string& tag) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  Snap* s = it == fs_.end() ? nullptr : FindSnap(it->second, snap);
+  if (!s) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(snap)));
+  s->holds.insert(tag);
+  return {};
+}
+
+Result<bool> FakeZfs::Release(const DatasetName& fs, const std::string& snap, const std::string& tag) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  Snap* s = it == fs_.end() ? nullptr : FindSnap(it->second, snap);
+  if (!s) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(snap)));
+  return s->holds.erase(tag) > 0;
+}
+
+Result<std::optional<std::string>> FakeZfs::GetUserProperty(const DatasetName& fs, const std::string& snap,
+                                                            const std::string& property) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return Fail(Reason::kDestinationMissing, host_ + ": " + NoDataset(fs.str()));
+  const std::map<std::string, std::string>* props = &it->second.props;
+  if (!snap.empty()) {
+    Snap* s = FindSnap(it->second, snap);
+    if (!s) return Fail(Reason::kDestinationMissing, host_ + ": " + NoDataset(fs.Snapshot(snap)));
+    props = &s->props;
+  }
+  auto p = props->find(property);
+  if (p == props->end()) return std::optional<std::string>();
+  return std::optional<std::string>(p->second);
+}
+
+Status FakeZfs::SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
+                                const std::string& value) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.str()));
+  if (snap.empty()) {
+    it->second.props[property] = value;
+  } else {
+    Snap* s = FindSnap(it->second, snap);
+    if (!s) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(snap)));
+    s->props[property] = value;
+  }
+  return {};
+}
+
+Result<std::unique_ptr<Process>> FakeZfs::StartSend(const SendSpec& spec) {
+  std::lock_guard lock(mu_);
+  auto fail = [](std::string err) -> Result<std::unique_ptr<Process>> {
+    return std::unique_ptr<Process>(new FakeSendProcess("", Exit(1, std::move(err))));
+  };
+  auto it = fs_.find(spec.fs.str());
+  if (it == fs_.end()) return fail(NoDataset(spec.fs.str()));
+  auto& snaps = it->second.snaps;
+  auto find = [&](const std::string& n) {
+    return std::find_if(snaps.begin(), snaps.end(), [&](const Snap& s) { return s.info.name == n; });
+  };
+  auto to = find(spec.to);
+  if (to == snaps.end()) return fail(NoDataset(spec.fs.Snapshot(spec.to)));
+  std::ostringstream out;
+  out << kMagic;
+  auto first = to;
+  if (spec.from) {
+    auto from = find(*spec.from);
+    if (from == snaps.end()) {
+      return fail("warning: cannot send '" + spec.fs.Snapshot(spec.to) + "': incremental source (@" + *spec.from +
+                  ") does not exist\n");
+    }
+    if (from >= to) {
+      return fail("warning: cannot send '" + spec.fs.Snapshot(spec.to) + "': not an earlier snapshot from the same fs\n");
+    }
+    out << "from " << from->info.guid << "\n";
+    first = spec.intermediates ? from + 1 : to;
+  } else {
+    out << "from 0\n";
+  }
+  for (auto s = first; s <= to; ++s) {
+    out << "snap " << s->info.guid << " " << s->info.creation << " " << s->info.name << "\n";
+  }
+  out << "end\n";
+  return std::unique_ptr<Process>(new FakeSendProcess(out.str(), Exit(0)));
+}
+
+Result<std::unique_ptr<Process>> FakeZfs::StartRecv(const RecvSpec& spec) {
+  return std::unique_ptr<Process>(new FakeRecvProcess(*this, spec));
+}
+
+ExitInfo FakeZfs::Receive(const RecvSpec& spec, const std::string& stream) {
+  std::lock_guard lock(mu_);
+  if (stream.empty()) return Exit(1, "cannot receive: failed to read from stream\n");
+  if (!stream.starts_with(kMagic)) return Exit(1, "cannot receive: invalid stream (bad magic number)\n");
+  std::istringstream in(stream.substr(kMagic.size()));
+  std::uint64_t from = 0;
+  std::string word;
+  if (!(in >> word) || word != "from" || !(in >> from)) return Exit(1, "cannot receive: invalid backup stream\n");
+  std::vector<SnapshotInfo> incoming;
+  bool ended = false;
+  while (in >> word) {
+    if (word == "end") {
+      ended = true;
+      break;
+    }
+    SnapshotInfo s;
+    if (word != "snap" || !(in >> s.guid >> s.creation)) break;
+    in.get();
+    std::getline(in, s.name);
+    incoming.push_back(s);
+  }
+  const std::string kind = from == 0 ? "new filesystem" : "incremental";
+  if (!ended || incoming.empty()) return Exit(1, "cannot receive " + kind + " stream: invalid backup stream\n");
+
+  const std::string& name = spec.fs.str();
+  auto it = fs_.find(name);
+  if (from == 0) {
+    if (it != fs_.end()) {
+      if (!spec.force) {
+        return Exit(1, "cannot receive new filesystem stream: destination '" + name + "' exists\nmust specify -F to overwrite it\n");
+      }
+      if (!it->second.snaps.empty()) {
+        return Exit(1, "cannot receive new filesystem stream: destination has snapshots (eg. " + name + "@" +
+                           it->second.snaps.front().info.name + ")\nmust destroy them to overwrite it\n");
+      }
+    } else {
+      std::string parent = spec.fs.Parent();
+      if (!parent.empty() && !fs_.count(parent) && parent.find('/') != std::string::npos) {
+        return Exit(1, NoDataset(parent));
+      }
+    }
+    it = fs_.try_emplace(name).first;
+  } else {
+    if (it == fs_.end()) return Exit(1, "cannot receive incremental stream: destination '" + name + "' does not exist\n");
+    auto& snaps = it->second.snaps;
+    auto base = std::find_if(snaps.begin(), snaps.end(), [&](const Snap& s) { return s.info.guid == from; });
+    bool base_is_newest = !snaps.empty() && snaps.back().info.guid == from;
+    if (base == snaps.end() || (!base_is_newest && !spec.force)) {
+      return Exit(1, "cannot receive incremental stream: most recent snapshot of " + name +
+                         " does not\nmatch incremental source\n");
+    }
+    if (it->second.modified && !spec.force) {
+      return Exit(1, "cannot receive incremental stream: destination " + name +
+                         " has been modified\nsince most recent snapshot\n");
+    }
+    snaps.erase(base + 1, snaps.end());  // -F rolls back to the base
+  }
+  for (const auto& s : incoming) {
+    Snap snap;
+    snap.info = SnapshotInfo{s.name, s.guid, next_txg_++, s.creation, 0};
+    it->second.snaps.push_back(std::move(snap));
+  }
+  it->second.modified = false;
+  return Exit(0);
+}
+
+}  // namespace zpull::core

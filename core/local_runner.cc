@@ -1,0 +1,256 @@
+#include "core/local_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+extern char** environ;
+
+namespace zpull::core {
+namespace {
+
+// Owns one file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.release();
+    }
+    return *this;
+  }
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  int release() { int f = fd_; fd_ = -1; return f; }
+  void reset() { if (fd_ >= 0) ::close(fd_); fd_ = -1; }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+struct Pipe {
+  Fd read, write;
+};
+
+Result<Pipe> MakePipe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    return Fail(Reason::kOther, std::string("pipe: ") + std::strerror(errno));
+  }
+  return Pipe{Fd(fds[0]), Fd(fds[1])};
+}
+
+std::string ErrnoText(int err) { return std::strerror(err); }
+
+int DecodeStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 255;
+}
+
+// Spawns argv with the given fds as stdin/stdout/stderr.
+Result<pid_t> Spawn(const Argv& argv, int in, int out, int err) {
+  if (argv.empty()) return Fail(Reason::kOther, "empty command");
+  std::vector<char*> cargv;
+  for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in, 0);
+  posix_spawn_file_actions_adddup2(&fa, out, 1);
+  posix_spawn_file_actions_adddup2(&fa, err, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t def, empty;
+  sigemptyset(&empty);
+  sigemptyset(&def);
+  sigaddset(&def, SIGPIPE);
+  sigaddset(&def, SIGINT);
+  sigaddset(&def, SIGTERM);
+  posix_spawnattr_setsigdefault(&attr, &def);
+  posix_spawnattr_setsigmask(&attr, &empty);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = -1;
+  int rc = ::posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    return Fail(Reason::kOther, "cannot run " + argv[0] + ": " + ErrnoText(rc));
+  }
+  return pid;
+}
+
+int WaitPid(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return 255;
+  }
+  return DecodeStatus(status);
+}
+
+void AppendCapped(std::string& s, const char* data, std::size_t n) {
+  if (s.size() < kMaxCapturedStderr) {
+    s.append(data, std::min(n, kMaxCapturedStderr - s.size()));
+  }
+}
+
+// A spawned command with piped stdin/stdout; a thread collects stderr.
+class LocalProcess : public Process {
+ public:
+  LocalProcess(pid_t pid, Fd in, Fd out, Fd err) : pid_(pid), in_(std::move(in)), out_(std::move(out)) {
+    stderr_thread_ = std::thread([this, fd = std::move(err)]() mutable {
+      char buf[4096];
+      while (true) {
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        std::lock_guard lock(err_mu_);
+        AppendCapped(err_, buf, static_cast<std::size_t>(n));
+      }
+    });
+  }
+  ~LocalProcess() override {
+    if (!waited_) {
+      Abort();
+      (void)Wait();
+    }
+  }
+
+  Result<std::size_t> Read(std::span<char> buf) override {
+    if (!out_) return std::size_t{0};
+    while (true) {
+      ssize_t n = ::read(out_.get(), buf.data(), buf.size());
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno == EINTR) continue;
+      return Fail(Reason::kOther, "read from local command: " + ErrnoText(errno));
+    }
+  }
+
+  Status Write(std::span<const char> data) override {
+    if (!in_) return Fail(Reason::kOther, "write to local command: stdin closed");
+    while (!data.empty()) {
+      ssize_t n = ::write(in_.get(), data.data(), data.size());
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Fail(Reason::kOther, "write to local command: " + ErrnoText(errno));
+      }
+      data = data.subspan(static_cast<std::size_t>(n));
+    }
+    return {};
+  }
+
+  void CloseStdin() override { in_.reset(); }
+
+  void Abort() override {
+    if (!waited_ && pid_ > 0) ::kill(pid_, SIGTERM);
+    in_.reset();
+    out_.reset();
+  }
+
+  Result<ExitInfo> Wait() override {
+    if (!waited_) {
+      in_.reset();
+      exit_code_ = WaitPid(pid_);
+      waited_ = true;
+      if (stderr_thread_.joinable()) stderr_thread_.join();
+    }
+    std::lock_guard lock(err_mu_);
+    return ExitInfo{exit_code_, err_};
+  }
+
+ private:
+  pid_t pid_;
+  Fd in_, out_;
+  std::thread stderr_thread_;
+  std::mutex err_mu_;
+  std::string err_;  // guarded by err_mu_
+  bool waited_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace
+
+LocalRunner::LocalRunner() {
+  static std::once_flag once;
+  std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
+}
+
+Result<CommandResult> LocalRunner::Run(const Argv& argv, std::string_view input) {
+  auto in = MakePipe();
+  auto out = MakePipe();
+  auto err = MakePipe();
+  if (!in || !out || !err) return Fail(Reason::kOther, "cannot create pipes");
+  auto pid = Spawn(argv, in->read.get(), out->write.get(), err->write.get());
+  if (!pid) return tl::unexpected(pid.error());
+  in->read.reset();
+  out->write.reset();
+  err->write.reset();
+  if (input.empty()) in->write.reset();
+
+  CommandResult r;
+  std::size_t written = 0;
+  char buf[65536];
+  while (out->read || err->read) {
+    pollfd fds[3];
+    int n = 0;
+    int out_i = -1, err_i = -1, in_i = -1;
+    if (out->read) { out_i = n; fds[n++] = {out->read.get(), POLLIN, 0}; }
+    if (err->read) { err_i = n; fds[n++] = {err->read.get(), POLLIN, 0}; }
+    if (in->write) { in_i = n; fds[n++] = {in->write.get(), POLLOUT, 0}; }
+    if (::poll(fds, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (in_i >= 0 && fds[in_i].revents) {
+      ssize_t w = ::write(in->write.get(), input.data() + written, input.size() - written);
+      if (w > 0) written += static_cast<std::size_t>(w);
+      if (w < 0 && errno != EINTR && errno != EAGAIN) in->write.reset();
+      if (written == input.size()) in->write.reset();
+    }
+    for (auto [idx, fd, sink] : {std::tuple{out_i, &out->read, &r.out}, std::tuple{err_i, &err->read, &r.err}}) {
+      if (idx < 0 || !fds[idx].revents) continue;
+      ssize_t k = ::read(fd->get(), buf, sizeof buf);
+      if (k > 0) {
+        if (sink == &r.err) AppendCapped(*sink, buf, static_cast<std::size_t>(k));
+        else sink->append(buf, static_cast<std::size_t>(k));
+      } else if (k == 0 || errno != EINTR) {
+        fd->reset();
+      }
+    }
+  }
+  in->write.reset();
+  r.exit_code = WaitPid(*pid);
+  return r;
+}
+
+Result<std::unique_ptr<Process>> LocalRunner::Start(const Argv& argv) {
+  auto in = MakePipe();
+  auto out = MakePipe();
+  auto err = MakePipe();
+  if (!in || !out || !err) return Fail(Reason::kOther, "cannot create pipes");
+  // A 1 MiB pipe lets a stream move in large writes (best effort).
+  (void)::fcntl(in->write.get(), F_SETPIPE_SZ, 1 << 20);
+  (void)::fcntl(out->write.get(), F_SETPIPE_SZ, 1 << 20);
+  auto pid = Spawn(argv, in->read.get(), out->write.get(), err->write.get());
+  if (!pid) return tl::unexpected(pid.error());
+  in->read.reset();
+  out->write.reset();
+  err->write.reset();
+  return std::unique_ptr<Process>(new LocalProcess(*pid, std::move(in->write),
+                                                   std::move(out->read), std::move(err->read)));
+}
+
+}  // namespace zpull::core

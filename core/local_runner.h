@@ -1,0 +1,22 @@
+#pragma once
+// Runs commands on this machine with posix_spawn: argv only, never a shell.
+// zpull ignores SIGPIPE process-wide once a LocalRunner exists, so a write to
+// a command that stopped reading reports EPIPE instead of killing zpull.
+
+#include "core/runner.h"
+
+namespace zpull::core {
+
+// Thread-safe (it has no mutable state).
+class LocalRunner : public CommandRunner {
+ public:
+  LocalRunner();
+  Result<CommandResult> Run(const Argv& argv, std::string_view input = {}) override;
+  Result<std::unique_ptr<Process>> Start(const Argv& argv) override;
+  const std::string& Host() const override { return host_; }
+
+ private:
+  std::string host_ = "local";
+};
+
+}  // namespace zpull::core

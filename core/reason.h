@@ -1,0 +1,56 @@
+#pragma once
+// The fixed list of failure reasons (docs/failure-reasons.md documents each
+// with its usual remedy). Every failure zpull counts carries exactly one of
+// these; later features may extend the list only together with that document.
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+namespace zpull::core {
+
+enum class Reason {
+  kHostkey,
+  kAuth,
+  kNetwork,
+  kTimeout,
+  kStalled,
+  kSourceMissing,
+  kDestinationMissing,
+  kDiverged,
+  kNoCommonSnapshot,
+  kDestinationModified,
+  kStaleResumeToken,
+  kSendFailed,
+  kRecvFailed,
+  kStreamCorrupt,
+  kOutOfSpace,
+  kLockBusy,
+  kShutdown,
+  kConfig,
+  kHookFailed,
+  kOther,
+};
+
+inline constexpr std::array<Reason, 20> kAllReasons = {
+    Reason::kHostkey,          Reason::kAuth,
+    Reason::kNetwork,          Reason::kTimeout,
+    Reason::kStalled,          Reason::kSourceMissing,
+    Reason::kDestinationMissing, Reason::kDiverged,
+    Reason::kNoCommonSnapshot, Reason::kDestinationModified,
+    Reason::kStaleResumeToken, Reason::kSendFailed,
+    Reason::kRecvFailed,       Reason::kStreamCorrupt,
+    Reason::kOutOfSpace,       Reason::kLockBusy,
+    Reason::kShutdown,         Reason::kConfig,
+    Reason::kHookFailed,       Reason::kOther,
+};
+
+// The label value used in metrics and logs, e.g. "no_common_snapshot".
+std::string_view ReasonName(Reason reason);
+std::optional<Reason> ReasonFromName(std::string_view name);
+
+// Whether trying the same operation again later, unchanged, can succeed.
+// Conflicts (diverged, no common snapshot) and configuration errors cannot.
+bool IsRetryable(Reason reason);
+
+}  // namespace zpull::core

@@ -1,0 +1,273 @@
+#include "core/ssh_runner.h"
+
+#include <libssh/libssh.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace zpull::core {
+
+void SshSessionDeleter::operator()(ssh_session_struct* s) const {
+  if (s) {
+    ssh_disconnect(s);
+    ssh_free(s);
+  }
+}
+
+namespace {
+
+struct ChannelDeleter {
+  void operator()(ssh_channel_struct* c) const {
+    if (c) {
+      ssh_channel_close(c);
+      ssh_channel_free(c);
+    }
+  }
+};
+using ChannelPtr = std::unique_ptr<ssh_channel_struct, ChannelDeleter>;
+
+struct KeyDeleter {
+  void operator()(ssh_key_struct* k) const { ssh_key_free(k); }
+};
+using KeyPtr = std::unique_ptr<ssh_key_struct, KeyDeleter>;
+
+std::string Where(const SshTarget& t) {
+  return "source " + t.name + " (" + t.user + "@" + t.host + ":" + std::to_string(t.port) + ")";
+}
+
+// Streams larger than this per read make libssh grow its receive window
+// (libssh 0.10 behaviour; see libssh.md "window top-up").
+constexpr std::size_t kWindowTopUp = 4u << 20;
+constexpr std::size_t kReadChunk = 1u << 20;
+constexpr int kReadTimeoutMs = 1000;
+
+void DrainStderr(ssh_channel c, std::string& err) {
+  char buf[4096];
+  while (true) {
+    int n = ssh_channel_read_nonblocking(c, buf, sizeof buf, 1);
+    if (n <= 0) return;
+    if (err.size() < kMaxCapturedStderr) {
+      err.append(buf, std::min<std::size_t>(static_cast<std::size_t>(n), kMaxCapturedStderr - err.size()));
+    }
+  }
+}
+
+int ExitCodeOf(ssh_channel c) {
+  int status = ssh_channel_get_exit_status(c);
+  // -1: the remote side sent no exit status (killed by a signal, or the
+  // connection broke); report it like a shell reports a killed command.
+  return status < 0 ? 255 : status;
+}
+
+Result<ChannelPtr> OpenExec(ssh_session session, const Argv& argv, const std::string& where) {
+  ChannelPtr ch(ssh_channel_new(session));
+  if (!ch) return Fail(Reason::kNetwork, where + ": cannot create channel: " + ssh_get_error(session));
+  if (ssh_channel_open_session(ch.get()) != SSH_OK) {
+    return Fail(Reason::kNetwork, where + ": cannot open channel: " + ssh_get_error(session));
+  }
+  std::string cmd = ShellJoin(argv);
+  if (ssh_channel_request_exec(ch.get(), cmd.c_str()) != SSH_OK) {
+    return Fail(Reason::kNetwork, where + ": exec refused: " + ssh_get_error(session));
+  }
+  return ch;
+}
+
+// A remote command on its own session. Reads block in the caller's thread.
+class SshProcess : public Process {
+ public:
+  SshProcess(SshSessionPtr session, ChannelPtr channel, std::string where)
+      : session_(std::move(session)), channel_(std::move(channel)), where_(std::move(where)) {}
+  ~SshProcess() override {
+    channel_.reset();
+    session_.reset();
+  }
+
+  Result<std::size_t> Read(std::span<char> buf) override {
+    if (!channel_) return std::size_t{0};
+    while (true) {
+      std::size_t count = (reads_++ % 16 == 0) ? std::min(buf.size(), kWindowTopUp)
+                                                 : std::min(buf.size(), kReadChunk);
+      int n = ssh_channel_read_timeout(channel_.get(), buf.data(), static_cast<uint32_t>(count), 0,
+                                       kReadTimeoutMs);
+      DrainStderr(channel_.get(), err_);
+      if (n == SSH_ERROR) {
+        return Fail(Reason::kNetwork, where_ + ": read failed: " + ssh_get_error(session_.get()));
+      }
+      if (n > 0) return static_cast<std::size_t>(n);
+      if (ssh_channel_is_eof(channel_.get()) || ssh_channel_is_closed(channel_.get())) {
+        return std::size_t{0};
+      }
+    }
+  }
+
+  Status Write(std::span<const char> data) override {
+    while (!data.empty()) {
+      int n = ssh_channel_write(channel_.get(), data.data(),
+                                static_cast<uint32_t>(std::min<std::size_t>(data.size(), kReadChunk)));
+      if (n == SSH_ERROR) {
+        return Fail(Reason::kNetwork, where_ + ": write failed: " + ssh_get_error(session_.get()));
+      }
+      data = data.subspan(static_cast<std::size_t>(n));
+    }
+    return {};
+  }
+
+  void CloseStdin() override {
+    if (channel_) ssh_channel_send_eof(channel_.get());
+  }
+
+  void Abort() override {
+    aborted_ = true;
+    channel_.reset();
+  }
+
+  Result<ExitInfo> Wait() override {
+    if (!done_) {
+      done_ = true;
+      if (!channel_) {
+        exit_code_ = aborted_ ? 128 + 15 : 255;
+      } else {
+        // Read to the end so the exit status has arrived.
+        std::vector<char> sink(65536);
+        while (true) {
+          int n = ssh_channel_read_timeout(channel_.get(), sink.data(), static_cast<uint32_t>(sink.size()), 0,
+                                           kReadTimeoutMs);
+          DrainStderr(channel_.get(), err_);
+          if (n == SSH_ERROR) break;
+          if (n == 0 && (ssh_channel_is_eof(channel_.get()) || ssh_channel_is_closed(channel_.get()))) break;
+        }
+        DrainStderr(channel_.get(), err_);
+        exit_code_ = ExitCodeOf(channel_.get());
+        channel_.reset();
+      }
+    }
+    return ExitInfo{exit_code_, err_};
+  }
+
+ private:
+  SshSessionPtr session_;
+  ChannelPtr channel_;
+  std::string where_;
+  std::string err_;
+  std::uint64_t reads_ = 0;
+  bool aborted_ = false;
+  bool done_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace
+
+Result<SshSessionPtr> ConnectSsh(const SshTarget& t) {
+  const std::string where = Where(t);
+  SshSessionPtr s(ssh_new());
+  if (!s) return Fail(Reason::kOther, where + ": ssh_new failed");
+  int no = 0;
+  long timeout = t.connect_timeout_seconds;
+  ssh_options_set(s.get(), SSH_OPTIONS_PROCESS_CONFIG, &no);
+  ssh_options_set(s.get(), SSH_OPTIONS_HOST, t.host.c_str());
+  ssh_options_set(s.get(), SSH_OPTIONS_PORT, &t.port);
+  ssh_options_set(s.get(), SSH_OPTIONS_USER, t.user.c_str());
+  ssh_options_set(s.get(), SSH_OPTIONS_TIMEOUT, &timeout);
+  if (!t.known_hosts_file.empty()) {
+    // The configured file is the only authority: the system-wide file is
+    // pointed at it too, so no other source of keys is consulted.
+    ssh_options_set(s.get(), SSH_OPTIONS_KNOWNHOSTS, t.known_hosts_file.c_str());
+    ssh_options_set(s.get(), SSH_OPTIONS_GLOBAL_KNOWNHOSTS, t.known_hosts_file.c_str());
+  }
+  const char* ciphers =
+      "aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes256-ctr";
+  ssh_options_set(s.get(), SSH_OPTIONS_CIPHERS_C_S, ciphers);
+  ssh_options_set(s.get(), SSH_OPTIONS_CIPHERS_S_C, ciphers);
+
+  if (ssh_connect(s.get()) != SSH_OK) {
+    return Fail(Reason::kNetwork, where + ": cannot connect: " + ssh_get_error(s.get()));
+  }
+  switch (ssh_session_is_known_server(s.get())) {
+    case SSH_KNOWN_HOSTS_OK:
+      break;
+    case SSH_KNOWN_HOSTS_CHANGED:
+      return Fail(Reason::kHostkey, where + ": host key CHANGED (does not match " + t.known_hosts_file +
+                                        "); refusing to connect");
+    case SSH_KNOWN_HOSTS_OTHER:
+      return Fail(Reason::kHostkey, where + ": host key type differs from the one in " + t.known_hosts_file +
+                                        "; refusing to connect");
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+      return Fail(Reason::kHostkey, where + ": host key unknown (not in " + t.known_hosts_file +
+                                        "); add it with ssh-keyscan after checking its fingerprint");
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+      return Fail(Reason::kHostkey, where + ": known_hosts file " + t.known_hosts_file + " not found");
+    case SSH_KNOWN_HOSTS_ERROR:
+    default:
+      return Fail(Reason::kHostkey, where + ": host key check failed: " + ssh_get_error(s.get()));
+  }
+
+  ssh_key raw_key = nullptr;
+  if (ssh_pki_import_privkey_file(t.identity_file.c_str(), nullptr, nullptr, nullptr, &raw_key) != SSH_OK) {
+    return Fail(Reason::kAuth, where + ": cannot read identity file " + t.identity_file);
+  }
+  KeyPtr key(raw_key);
+  int rc = ssh_userauth_publickey(s.get(), nullptr, key.get());
+  if (rc != SSH_AUTH_SUCCESS) {
+    return Fail(Reason::kAuth, where + ": public key authentication refused for user " + t.user +
+                                   (rc == SSH_AUTH_ERROR ? std::string(": ") + ssh_get_error(s.get()) : ""));
+  }
+  return s;
+}
+
+SshRunner::SshRunner(SshTarget target) : target_(std::move(target)) {}
+SshRunner::~SshRunner() = default;
+
+Result<CommandResult> SshRunner::RunOnce(ssh_session session, const Argv& argv, std::string_view input) {
+  const std::string where = Where(target_);
+  auto ch = OpenExec(session, argv, where);
+  if (!ch) return tl::unexpected(ch.error());
+  if (!input.empty()) {
+    if (ssh_channel_write(ch->get(), input.data(), static_cast<uint32_t>(input.size())) == SSH_ERROR) {
+      return Fail(Reason::kNetwork, where + ": write failed: " + ssh_get_error(session));
+    }
+  }
+  ssh_channel_send_eof(ch->get());
+  CommandResult r;
+  std::vector<char> buf(65536);
+  while (true) {
+    int n = ssh_channel_read_timeout(ch->get(), buf.data(), static_cast<uint32_t>(buf.size()), 0, kReadTimeoutMs);
+    DrainStderr(ch->get(), r.err);
+    if (n == SSH_ERROR) return Fail(Reason::kNetwork, where + ": read failed: " + ssh_get_error(session));
+    if (n > 0) {
+      r.out.append(buf.data(), static_cast<std::size_t>(n));
+      continue;
+    }
+    if (ssh_channel_is_eof(ch->get()) || ssh_channel_is_closed(ch->get())) break;
+  }
+  DrainStderr(ch->get(), r.err);
+  r.exit_code = ExitCodeOf(ch->get());
+  return r;
+}
+
+Result<CommandResult> SshRunner::Run(const Argv& argv, std::string_view input) {
+  std::lock_guard lock(mu_);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!control_) {
+      auto s = ConnectSsh(target_);
+      if (!s) return tl::unexpected(s.error());
+      control_ = std::move(*s);
+    }
+    auto r = RunOnce(control_.get(), argv, input);
+    if (r || r.error().reason != Reason::kNetwork || attempt == 1) {
+      if (!r) control_.reset();
+      return r;
+    }
+    control_.reset();  // a broken shared session: reconnect once
+  }
+  return Fail(Reason::kNetwork, Where(target_) + ": unreachable");
+}
+
+Result<std::unique_ptr<Process>> SshRunner::Start(const Argv& argv) {
+  auto s = ConnectSsh(target_);
+  if (!s) return tl::unexpected(s.error());
+  auto ch = OpenExec(s->get(), argv, Where(target_));
+  if (!ch) return tl::unexpected(ch.error());
+  return std::unique_ptr<Process>(new SshProcess(std::move(*s), std::move(*ch), Where(target_)));
+}
+
+}  // namespace zpull::core

@@ -1,0 +1,60 @@
+#pragma once
+// Runs commands on a source host over SSH (libssh exec channels).
+//
+// Host keys are checked against the configured known_hosts file only (the
+// user's and system's ssh configs are not read): an unknown or changed key is
+// refused with reason `hostkey`, never accepted. Authentication is by the
+// configured private key only (reason `auth` on refusal).
+//
+// Control commands share one session (reconnected when it breaks); each
+// streamed command gets its own session and is read with blocking reads in
+// the caller's thread (see ../shared/reference/libssh.md for why).
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/runner.h"
+
+struct ssh_session_struct;
+
+namespace zpull::core {
+
+struct SshTarget {
+  std::string name;  // the configured source name; the `host` label
+  std::string host;
+  int port = 22;
+  std::string user = "root";
+  std::string identity_file;
+  std::string known_hosts_file;
+  int connect_timeout_seconds = 30;
+};
+
+// Owns one connected, authenticated libssh session.
+struct SshSessionDeleter {
+  void operator()(ssh_session_struct* s) const;
+};
+using SshSessionPtr = std::unique_ptr<ssh_session_struct, SshSessionDeleter>;
+
+// Connects, verifies the host key, authenticates. Errors carry reason
+// hostkey, auth or network and name the target.
+Result<SshSessionPtr> ConnectSsh(const SshTarget& target);
+
+// Thread-safe: the shared control session is guarded by mu_.
+class SshRunner : public CommandRunner {
+ public:
+  explicit SshRunner(SshTarget target);
+  ~SshRunner() override;
+  Result<CommandResult> Run(const Argv& argv, std::string_view input = {}) override;
+  Result<std::unique_ptr<Process>> Start(const Argv& argv) override;
+  const std::string& Host() const override { return target_.name; }
+
+ private:
+  Result<CommandResult> RunOnce(ssh_session_struct* session, const Argv& argv, std::string_view input);
+
+  const SshTarget target_;
+  std::mutex mu_;
+  SshSessionPtr control_;  // guarded by mu_
+};
+
+}  // namespace zpull::core

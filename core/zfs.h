@@ -1,0 +1,75 @@
+#pragma once
+// The typed ZFS adapter: the only interface through which zpull touches ZFS.
+// ZfsCli (zfs_cli.h) implements it over a CommandRunner and is the only code
+// that knows `zfs` syntax and output dialects; FakeZfs (fake_zfs.h) implements
+// it in memory. One contract test suite runs against both.
+//
+// Implementations are thread-safe. Errors name the dataset and carry a Reason
+// classified from the command's stderr (zfs_errors.h).
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/dataset_name.h"
+#include "core/result.h"
+#include "core/runner.h"
+#include "core/snapshot.h"
+
+namespace zpull::core {
+
+// What a host's ZFS can do, found by trying commands (never by version).
+struct ZfsFeatures {
+  std::string version;         // "zfs-2.3.2", or "legacy" where `zfs version` is missing
+  bool recv_unmounted = false;  // recv -u
+  bool recv_resumable = false;  // recv -s, receive_resume_token
+  bool list_parsable = false;   // zfs list -p
+  bool json = false;            // zfs list -j
+  bool send_estimate = false;   // send -nvP
+  bool bookmarks = false;
+
+  friend bool operator==(const ZfsFeatures&, const ZfsFeatures&) = default;
+};
+
+struct SendSpec {
+  DatasetName fs;
+  std::string to;                   // snapshot short name
+  std::optional<std::string> from;  // incremental base (short name); none = full
+  bool intermediates = true;        // -I (every snapshot between) rather than -i
+};
+
+struct RecvSpec {
+  DatasetName fs;
+  bool unmounted = true;   // -u
+  bool resumable = false;  // -s
+  bool force = false;      // -F (only where configured)
+};
+
+class Zfs {
+ public:
+  virtual ~Zfs() = default;
+  virtual const std::string& Host() const = 0;
+
+  // Probes features, using `pool` (an existing pool or dataset) as a target.
+  virtual Result<ZfsFeatures> Probe(const DatasetName& pool) = 0;
+  // The snapshots of `fs`, oldest first; nullopt when `fs` does not exist.
+  virtual Result<std::optional<SnapshotList>> ListSnapshots(const DatasetName& fs) = 0;
+  virtual Result<bool> Exists(const DatasetName& fs) = 0;
+  virtual Status CreateSnapshot(const DatasetName& fs, const std::string& snap) = 0;
+  virtual Status DestroySnapshot(const DatasetName& fs, const std::string& snap) = 0;
+  // Hold is ok when the tag is already there. Release returns whether the
+  // tag was there (and is now gone); a missing tag is not an error.
+  virtual Status Hold(const DatasetName& fs, const std::string& snap, const std::string& tag) = 0;
+  virtual Result<bool> Release(const DatasetName& fs, const std::string& snap, const std::string& tag) = 0;
+  // A user property ("module:name") of a dataset or of `fs@snap` when `snap`
+  // is non-empty; nullopt when unset.
+  virtual Result<std::optional<std::string>> GetUserProperty(const DatasetName& fs, const std::string& snap,
+                                                             const std::string& property) = 0;
+  virtual Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
+                                 const std::string& value) = 0;
+  // Streams: send writes the stream to its stdout; recv reads it from stdin.
+  virtual Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) = 0;
+  virtual Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) = 0;
+};
+
+}  // namespace zpull::core

@@ -1,0 +1,200 @@
+#include "core/zfs_cli.h"
+
+#include "core/zfs_errors.h"
+#include "core/zfs_parse.h"
+
+namespace zpull::core {
+namespace {
+
+bool Contains(std::string_view s, std::string_view needle) { return s.find(needle) != std::string_view::npos; }
+
+bool NotFound(const CommandResult& r) { return r.exit_code != 0 && Contains(r.err, "does not exist"); }
+
+std::string Target(const DatasetName& fs, const std::string& snap) {
+  return snap.empty() ? fs.str() : fs.Snapshot(snap);
+}
+
+}  // namespace
+
+ZfsCli::ZfsCli(CommandRunner& runner, Argv zfs_command) : runner_(runner), zfs_(std::move(zfs_command)) {}
+
+Argv ZfsCli::Cmd(std::initializer_list<std::string> args) const {
+  Argv a = zfs_;
+  a.insert(a.end(), args.begin(), args.end());
+  return a;
+}
+
+Result<CommandResult> ZfsCli::Run(const Argv& argv, std::string_view input) {
+  auto r = runner_.Run(argv, input);
+  if (!r) return tl::unexpected(WithContext(r.error(), "host " + runner_.Host()));
+  return r;
+}
+
+Status ZfsCli::RunChecked(const Argv& argv, Reason fallback, const std::string& what) {
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0) {
+    return Fail(ClassifyZfsError(r->err, fallback),
+                "host " + runner_.Host() + ": " + what + ": " + DescribeFailure(argv, *r));
+  }
+  return {};
+}
+
+Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
+  ZfsFeatures f;
+  auto version = Run(Cmd({"version"}));
+  if (!version) return tl::unexpected(version.error());
+  if (version->exit_code == 0) {
+    f.version = FirstLine(version->out);
+  } else if (Contains(version->err, "unrecognized command") || Contains(version->out, "unrecognized command")) {
+    f.version = "legacy";
+  } else if (Contains(version->err, "zfs-fuse daemon")) {
+    return Fail(Reason::kOther, "host " + runner_.Host() + ": zfs does not answer: " + FirstLine(version->err));
+  } else {
+    f.version = "unknown";
+  }
+  // Options are probed by trying them against a name that does not exist:
+  // an unsupported option fails with "invalid option" before anything else.
+  const std::string probe_fs = pool.str() + "/zpull-feature-probe-nonexistent";
+  auto supported = [&](const Argv& argv) -> Result<bool> {
+    auto r = Run(argv);
+    if (!r) return tl::unexpected(r.error());
+    return !Contains(r->err, "invalid option") && !Contains(r->err, "unrecognized command") &&
+           !Contains(r->out, "unrecognized command");
+  };
+  auto u = supported(Cmd({"receive", "-n", "-u", probe_fs}));
+  auto s = supported(Cmd({"receive", "-n", "-s", probe_fs}));
+  auto nvp = supported(Cmd({"send", "-nvP", probe_fs + "@probe"}));
+  auto bm = supported(Cmd({"bookmark"}));
+  for (auto* r : {&u, &s, &nvp, &bm}) {
+    if (!*r) return tl::unexpected(r->error());
+  }
+  f.recv_unmounted = *u;
+  f.recv_resumable = *s;
+  f.send_estimate = *nvp;
+  f.bookmarks = *bm;
+  auto lp = Run(Cmd({"list", "-H", "-p", "-o", "name", "-d", "0", pool.str()}));
+  if (!lp) return tl::unexpected(lp.error());
+  f.list_parsable = lp->exit_code == 0;
+  auto js = Run(Cmd({"list", "-j", "-d", "0", pool.str()}));
+  if (!js) return tl::unexpected(js.error());
+  f.json = js->exit_code == 0;
+  return f;
+}
+
+Result<std::optional<SnapshotList>> ZfsCli::ListSnapshots(const DatasetName& fs) {
+  Argv argv = Cmd({"get", "-Hp", "-r", "-d", "1", "guid,createtxg,creation,userrefs", fs.str()});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (NotFound(*r)) return std::optional<SnapshotList>();
+  if (r->exit_code != 0) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther),
+                "host " + runner_.Host() + ": listing " + fs.str() + ": " + DescribeFailure(argv, *r));
+  }
+  auto list = ParseSnapshotGet(r->out, fs.str());
+  if (!list) return tl::unexpected(WithContext(list.error(), "host " + runner_.Host()));
+  return std::optional<SnapshotList>(std::move(*list));
+}
+
+Result<bool> ZfsCli::Exists(const DatasetName& fs) {
+  Argv argv = Cmd({"get", "-Hp", "type", fs.str()});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (NotFound(*r)) return false;
+  if (r->exit_code != 0) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  return true;
+}
+
+Status ZfsCli::CreateSnapshot(const DatasetName& fs, const std::string& snap) {
+  return RunChecked(Cmd({"snapshot", fs.Snapshot(snap)}), Reason::kSourceMissing, "snapshot " + fs.Snapshot(snap));
+}
+
+Status ZfsCli::DestroySnapshot(const DatasetName& fs, const std::string& snap) {
+  return RunChecked(Cmd({"destroy", fs.Snapshot(snap)}), Reason::kOther, "destroy " + fs.Snapshot(snap));
+}
+
+Status ZfsCli::Hold(const DatasetName& fs, const std::string& snap, const std::string& tag) {
+  Argv argv = Cmd({"hold", tag, fs.Snapshot(snap)});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0 && !Contains(r->err, "tag already exists")) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  return {};
+}
+
+Result<bool> ZfsCli::Release(const DatasetName& fs, const std::string& snap, const std::string& tag) {
+  Argv argv = Cmd({"release", tag, fs.Snapshot(snap)});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code == 0) return true;
+  if (Contains(r->err, "no such tag")) return false;
+  return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+}
+
+Result<std::optional<std::string>> ZfsCli::GetUserProperty(const DatasetName& fs, const std::string& snap,
+                                                           const std::string& property) {
+  Argv argv = Cmd({"get", "-Hp", property, Target(fs, snap)});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0) {
+    Reason reason = NotFound(*r) ? Reason::kDestinationMissing : ClassifyZfsError(r->err, Reason::kOther);
+    return Fail(reason, "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  // name TAB property TAB value TAB source; unset user properties read "-" "-".
+  std::string line = FirstLine(r->out);
+  std::vector<std::string> fields;
+  std::size_t pos = 0;
+  while (true) {
+    std::size_t tab = line.find('\t', pos);
+    fields.push_back(line.substr(pos, tab == std::string::npos ? std::string::npos : tab - pos));
+    if (tab == std::string::npos) break;
+    pos = tab + 1;
+  }
+  if (fields.size() < 4) {
+    return Fail(Reason::kOther, "host " + runner_.Host() + ": unexpected zfs get output: '" + line + "'");
+  }
+  if (fields[3] == "-") return std::optional<std::string>();
+  return std::optional<std::string>(fields[2]);
+}
+
+Status ZfsCli::SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
+                               const std::string& value) {
+  return RunChecked(Cmd({"set", property + "=" + value, Target(fs, snap)}), Reason::kOther,
+                    "set " + property + " on " + Target(fs, snap));
+}
+
+Argv ZfsCli::SendArgv(const SendSpec& spec) const {
+  Argv a = Cmd({"send"});
+  if (spec.from) {
+    a.push_back(spec.intermediates ? "-I" : "-i");
+    a.push_back(spec.fs.Snapshot(*spec.from));
+  }
+  a.push_back(spec.fs.Snapshot(spec.to));
+  return a;
+}
+
+Argv ZfsCli::RecvArgv(const RecvSpec& spec) const {
+  Argv a = Cmd({"receive"});
+  if (spec.unmounted) a.push_back("-u");
+  if (spec.resumable) a.push_back("-s");
+  if (spec.force) a.push_back("-F");
+  a.push_back(spec.fs.str());
+  return a;
+}
+
+Result<std::unique_ptr<Process>> ZfsCli::StartSend(const SendSpec& spec) {
+  auto p = runner_.Start(SendArgv(spec));
+  if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));
+  return p;
+}
+
+Result<std::unique_ptr<Process>> ZfsCli::StartRecv(const RecvSpec& spec) {
+  auto p = runner_.Start(RecvArgv(spec));
+  if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));
+  return p;
+}
+
+}  // namespace zpull::core

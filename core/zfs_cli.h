@@ -1,0 +1,47 @@
+#pragma once
+// The real ZFS adapter: runs `zfs` through a CommandRunner (local or SSH).
+// It is the only code that knows zfs command syntax. Uses only forms that
+// both dialects accept (zfs-dialects.md §10), e.g. `zfs get -Hp -r -d 1` for
+// snapshot listings since zfs-fuse has no `zfs list -p`.
+
+#include "core/zfs.h"
+
+namespace zpull::core {
+
+// Thread-safe if the runner is.
+class ZfsCli : public Zfs {
+ public:
+  // `zfs_command` is the argv prefix that runs zfs, e.g. {"zfs"} or
+  // {"sudo", "-n", "zfs"}. The runner must outlive this object.
+  ZfsCli(CommandRunner& runner, Argv zfs_command = {"zfs"});
+
+  const std::string& Host() const override { return runner_.Host(); }
+  Result<ZfsFeatures> Probe(const DatasetName& pool) override;
+  Result<std::optional<SnapshotList>> ListSnapshots(const DatasetName& fs) override;
+  Result<bool> Exists(const DatasetName& fs) override;
+  Status CreateSnapshot(const DatasetName& fs, const std::string& snap) override;
+  Status DestroySnapshot(const DatasetName& fs, const std::string& snap) override;
+  Status Hold(const DatasetName& fs, const std::string& snap, const std::string& tag) override;
+  Result<bool> Release(const DatasetName& fs, const std::string& snap, const std::string& tag) override;
+  Result<std::optional<std::string>> GetUserProperty(const DatasetName& fs, const std::string& snap,
+                                                     const std::string& property) override;
+  Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
+                         const std::string& value) override;
+  Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) override;
+  Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) override;
+
+  // The argv of a send or receive, for logs and dry runs.
+  Argv SendArgv(const SendSpec& spec) const;
+  Argv RecvArgv(const RecvSpec& spec) const;
+
+ private:
+  Argv Cmd(std::initializer_list<std::string> args) const;
+  Result<CommandResult> Run(const Argv& argv, std::string_view input = {});
+  // Runs argv; a non-zero exit becomes an error classified with `fallback`.
+  Status RunChecked(const Argv& argv, Reason fallback, const std::string& what);
+
+  CommandRunner& runner_;
+  const Argv zfs_;
+};
+
+}  // namespace zpull::core

@@ -1,0 +1,17 @@
+#pragma once
+// Pure parsers for `zfs` output of both dialects (zfs-fuse 0.7 and OpenZFS 2.x).
+
+#include <string_view>
+
+#include "core/result.h"
+#include "core/snapshot.h"
+
+namespace zpull::core {
+
+// Parses `zfs get -Hp -r -d 1 guid,createtxg,creation,userrefs <fs>` (one
+// line per name and property, TAB-separated). Keeps only `<fs>@...` lines
+// (the fs itself and its children also appear) and returns them sorted by
+// createtxg. Fails on a malformed line or a snapshot missing guid/createtxg.
+Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view fs);
+
+}  // namespace zpull::core

@@ -1,0 +1,297 @@
+#include "exporter/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace zpull::exporter {
+namespace {
+
+using core::Reason;
+
+// Thrown inside the parser only; converted to an Error at the boundary.
+struct ConfigError {
+  std::string message;
+};
+
+std::string Where(const std::string& path, const YAML::Node& node) {
+  YAML::Mark m = node.Mark();
+  if (m.is_null()) return path;
+  return path + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string path) : path_(std::move(path)) {}
+
+  [[noreturn]] void Error(const YAML::Node& node, const std::string& key, const std::string& msg) const {
+    throw ConfigError{Where(path_, node) + ": " + (key.empty() ? "" : "'" + key + "': ") + msg};
+  }
+
+  // Checks that `map` is a mapping whose keys are all in `allowed`.
+  void ExpectMap(const YAML::Node& map, const std::string& key, std::initializer_list<const char*> allowed) const {
+    if (!map.IsMap()) Error(map, key, "expected a mapping");
+    for (const auto& kv : map) {
+      std::string k = kv.first.Scalar();
+      bool known = false;
+      for (const char* a : allowed) known = known || k == a;
+      if (!known) {
+        std::string list;
+        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        Error(kv.first, k, "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  std::string String(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) Error(n, key, "expected a string");
+    return n.Scalar();
+  }
+
+  std::int64_t Int(const YAML::Node& n, const std::string& key, std::int64_t min, std::int64_t max) const {
+    if (!n.IsScalar()) Error(n, key, "expected an integer");
+    std::int64_t v = 0;
+    try {
+      v = n.as<std::int64_t>();
+    } catch (const YAML::Exception&) {
+      Error(n, key, "expected an integer, got '" + n.Scalar() + "'");
+    }
+    if (v < min || v > max) {
+      Error(n, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return v;
+  }
+
+  bool Bool(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) Error(n, key, "expected true or false");
+    try {
+      return n.as<bool>();
+    } catch (const YAML::Exception&) {
+      Error(n, key, "expected true or false, got '" + n.Scalar() + "'");
+    }
+  }
+
+  std::int64_t Duration(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) Error(n, key, "expected a duration such as 90s, 15m, 1h, 30d");
+    auto d = ParseDuration(n.Scalar());
+    if (!d || *d <= 0) Error(n, key, "invalid duration '" + n.Scalar() + "' (use e.g. 90s, 15m, 1h30m, 30d, 2w)");
+    return *d;
+  }
+
+  core::DatasetName Dataset(const YAML::Node& n, const std::string& key) const {
+    auto name = core::DatasetName::Parse(String(n, key));
+    if (!name) Error(n, key, name.error().message);
+    return *name;
+  }
+
+  core::Argv Command(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsSequence() || n.size() == 0) Error(n, key, "expected a non-empty list of arguments, e.g. [sudo, -n, zfs]");
+    core::Argv argv;
+    for (const auto& a : n) argv.push_back(String(a, key));
+    return argv;
+  }
+
+  replicate::RetentionPolicy Retention(const YAML::Node& n, const std::string& key) const {
+    ExpectMap(n, key, {"keep_last", "max_age", "grid", "prune_foreign"});
+    replicate::RetentionPolicy p;
+    if (n["keep_last"]) p.keep_last = static_cast<int>(Int(n["keep_last"], "keep_last", 1, 1000000));
+    if (n["max_age"]) p.max_age_seconds = Duration(n["max_age"], "max_age");
+    if (n["prune_foreign"]) p.prune_foreign = Bool(n["prune_foreign"], "prune_foreign");
+    if (const auto& g = n["grid"]) {
+      ExpectMap(g, "grid", {"hourly", "daily", "weekly", "monthly", "yearly"});
+      const std::pair<const char*, replicate::GridPeriod> periods[] = {
+          {"hourly", replicate::GridPeriod::kHour},   {"daily", replicate::GridPeriod::kDay},
+          {"weekly", replicate::GridPeriod::kWeek},   {"monthly", replicate::GridPeriod::kMonth},
+          {"yearly", replicate::GridPeriod::kYear}};
+      for (auto [name, period] : periods) {
+        if (g[name]) {
+          int count = static_cast<int>(Int(g[name], name, 0, 100000));
+          if (count > 0) p.grid.push_back({period, count});
+        }
+      }
+    }
+    return p;
+  }
+
+  SourceConfig Source(const YAML::Node& n) const {
+    ExpectMap(n, "sources[]", {"name", "host", "port", "user", "identity_file", "known_hosts", "zfs_command",
+                               "connect_timeout"});
+    SourceConfig s;
+    if (!n["name"]) Error(n, "name", "missing (every source needs a name)");
+    s.name = String(n["name"], "name");
+    if (s.name.empty() || s.name.find_first_of(" \t\n\"'{}") != std::string::npos) {
+      Error(n["name"], "name", "must be non-empty, without spaces, quotes or braces (it becomes a metrics label)");
+    }
+    if (!n["host"]) Error(n, "host", "missing (a host name or address, or 'local')");
+    s.host = String(n["host"], "host");
+    if (n["port"]) s.port = static_cast<int>(Int(n["port"], "port", 1, 65535));
+    if (n["user"]) s.user = String(n["user"], "user");
+    if (n["identity_file"]) s.identity_file = String(n["identity_file"], "identity_file");
+    if (n["known_hosts"]) s.known_hosts_file = String(n["known_hosts"], "known_hosts");
+    if (n["zfs_command"]) s.zfs_command = Command(n["zfs_command"], "zfs_command");
+    if (n["connect_timeout"]) {
+      s.connect_timeout_seconds = static_cast<int>(Duration(n["connect_timeout"], "connect_timeout"));
+    }
+    if (!s.IsLocal()) {
+      if (s.identity_file.empty()) Error(n, "identity_file", "missing for SSH source '" + s.name + "'");
+      if (s.known_hosts_file.empty()) {
+        Error(n, "known_hosts", "missing for SSH source '" + s.name + "' (host keys are always verified)");
+      }
+    }
+    return s;
+  }
+
+  DatasetConfig Dataset(const YAML::Node& n, const Config& c, const replicate::RetentionPolicy& default_retention,
+                        const std::optional<replicate::RetentionPolicy>& default_source_retention) const {
+    ExpectMap(n, "datasets[]", {"source", "dataset", "destination", "interval", "snapshot", "initial", "force",
+                                "retention", "source_retention"});
+    for (const char* required : {"source", "dataset", "destination"}) {
+      if (!n[required]) Error(n, required, "missing");
+    }
+    DatasetConfig d{.source = String(n["source"], "source"),
+                    .source_dataset = Dataset(n["dataset"], "dataset"),
+                    .destination = Dataset(n["destination"], "destination")};
+    bool known = false;
+    for (const auto& s : c.sources) known = known || s.name == d.source;
+    if (!known) Error(n["source"], "source", "no source named '" + d.source + "' under 'sources'");
+    d.interval_seconds = n["interval"] ? Duration(n["interval"], "interval") : c.interval_seconds;
+    if (n["snapshot"]) d.snapshot = Bool(n["snapshot"], "snapshot");
+    if (n["force"]) d.force = Bool(n["force"], "force");
+    if (n["initial"]) {
+      std::string v = String(n["initial"], "initial");
+      if (v == "newest") d.initial = replicate::InitialMode::kNewest;
+      else if (v == "all") d.initial = replicate::InitialMode::kAll;
+      else Error(n["initial"], "initial", "expected 'newest' or 'all', got '" + v + "'");
+    }
+    d.retention = n["retention"] ? Retention(n["retention"], "retention") : default_retention;
+    d.source_retention = n["source_retention"]
+                             ? std::optional(Retention(n["source_retention"], "source_retention"))
+                             : default_source_retention;
+    return d;
+  }
+
+  Config Parse(const YAML::Node& root, const std::string& hostname) const {
+    if (root.IsNull()) Error(root, "", "the file is empty");
+    ExpectMap(root, "", {"snapshot_prefix", "interval", "parallelism", "listen", "zfs_command", "retention",
+                         "source_retention", "sources", "datasets"});
+    Config c;
+    c.path = path_;
+    c.snapshot_prefix = "zpull_";
+    for (char ch : hostname) {
+      bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.';
+      c.snapshot_prefix += ok ? ch : '_';
+    }
+    if (root["snapshot_prefix"]) {
+      c.snapshot_prefix = String(root["snapshot_prefix"], "snapshot_prefix");
+      auto valid = core::ValidateSnapshotName(c.snapshot_prefix + "_2026-01-01T00:00:00Z");
+      if (!valid || c.snapshot_prefix.find(' ') != std::string::npos) {
+        Error(root["snapshot_prefix"], "snapshot_prefix",
+              "must use only letters, digits, '-', '_', '.', ':' (it names snapshots and holds)");
+      }
+    }
+    if (root["interval"]) c.interval_seconds = Duration(root["interval"], "interval");
+    if (root["parallelism"]) c.parallelism = static_cast<int>(Int(root["parallelism"], "parallelism", 1, 64));
+    if (root["listen"]) c.listen = String(root["listen"], "listen");
+    if (root["zfs_command"]) c.zfs_command = Command(root["zfs_command"], "zfs_command");
+    replicate::RetentionPolicy retention;
+    if (root["retention"]) retention = Retention(root["retention"], "retention");
+    std::optional<replicate::RetentionPolicy> source_retention;
+    if (root["source_retention"]) source_retention = Retention(root["source_retention"], "source_retention");
+
+    const YAML::Node& sources = root["sources"];
+    if (!sources) Error(root, "sources", "missing (a list of source hosts)");
+    if (!sources.IsSequence()) Error(sources, "sources", "expected a list");
+    std::set<std::string> names;
+    for (const auto& s : sources) {
+      c.sources.push_back(Source(s));
+      if (!names.insert(c.sources.back().name).second) {
+        Error(s["name"], "name", "duplicate source name '" + c.sources.back().name + "'");
+      }
+    }
+    const YAML::Node& datasets = root["datasets"];
+    if (!datasets) Error(root, "datasets", "missing (a list of datasets to replicate)");
+    if (!datasets.IsSequence()) Error(datasets, "datasets", "expected a list");
+    std::set<std::string> destinations;
+    for (const auto& d : datasets) {
+      c.datasets.push_back(Dataset(d, c, retention, source_retention));
+      const std::string& dst = c.datasets.back().destination.str();
+      for (const auto& other : destinations) {
+        if (other == dst) Error(d["destination"], "destination", "duplicate destination '" + dst + "'");
+        if (dst.starts_with(other + "/") || other.starts_with(dst + "/")) {
+          Error(d["destination"], "destination", "'" + dst + "' is nested in or contains destination '" + other + "'");
+        }
+      }
+      destinations.insert(dst);
+    }
+    return c;
+  }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+const SourceConfig& Config::SourceOf(const DatasetConfig& d) const {
+  for (const auto& s : sources) {
+    if (s.name == d.source) return s;
+  }
+  throw std::logic_error("dataset refers to unknown source " + d.source);  // validated at load
+}
+
+std::optional<std::int64_t> ParseDuration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::int64_t total = 0;
+  std::size_t i = 0;
+  bool any = false;
+  while (i < text.size()) {
+    std::int64_t n = 0;
+    std::size_t digits = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      n = n * 10 + (text[i++] - '0');
+      if (++digits > 12) return std::nullopt;
+    }
+    if (digits == 0) return std::nullopt;
+    std::int64_t unit = 1;
+    if (i < text.size()) {
+      switch (text[i++]) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 7 * 86400; break;
+        default: return std::nullopt;
+      }
+    } else if (any) {
+      return std::nullopt;  // "1h30" is ambiguous
+    }
+    total += n * unit;
+    any = true;
+  }
+  return total;
+}
+
+core::Result<Config> ParseConfig(const std::string& text, const std::string& path, const std::string& hostname) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    return Parser(path).Parse(root, hostname);
+  } catch (const ConfigError& e) {
+    return core::Fail(Reason::kConfig, e.message);
+  } catch (const YAML::Exception& e) {
+    std::string where = path;
+    if (!e.mark.is_null()) where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    return core::Fail(Reason::kConfig, where + ": " + e.msg);
+  }
+}
+
+core::Result<Config> LoadConfig(const std::string& path, const std::string& hostname) {
+  std::ifstream in(path);
+  if (!in) return core::Fail(Reason::kConfig, path + ": cannot read the configuration file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path, hostname);
+}
+
+}  // namespace zpull::exporter

@@ -1,0 +1,65 @@
+#pragma once
+// zpull's configuration file (YAML). deploy/zpull.example.yml documents every
+// key. Loading validates everything before anything runs: unknown keys,
+// wrong types, bad durations, invalid dataset names, duplicate destinations,
+// unknown sources; each error names file:line:column and the key.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/dataset_name.h"
+#include "core/result.h"
+#include "core/shell_quote.h"
+#include "replicate/plan.h"
+#include "replicate/retention.h"
+
+namespace zpull::exporter {
+
+struct SourceConfig {
+  std::string name;
+  std::string host;  // "local": this machine, no SSH
+  int port = 22;
+  std::string user = "root";
+  std::string identity_file;
+  std::string known_hosts_file;
+  core::Argv zfs_command{"zfs"};
+  int connect_timeout_seconds = 30;
+  bool IsLocal() const { return host == "local"; }
+};
+
+struct DatasetConfig {
+  std::string source;  // a SourceConfig name
+  core::DatasetName source_dataset;
+  core::DatasetName destination;
+  std::int64_t interval_seconds = 0;
+  bool snapshot = true;
+  replicate::InitialMode initial = replicate::InitialMode::kNewest;
+  bool force = false;
+  replicate::RetentionPolicy retention;
+  std::optional<replicate::RetentionPolicy> source_retention;
+};
+
+struct Config {
+  std::string path;
+  std::string snapshot_prefix;
+  std::int64_t interval_seconds = 900;
+  int parallelism = 2;
+  std::string listen = "127.0.0.1:9720";
+  core::Argv zfs_command{"zfs"};  // on this (the backup) host
+  std::vector<SourceConfig> sources;
+  std::vector<DatasetConfig> datasets;
+
+  const SourceConfig& SourceOf(const DatasetConfig& d) const;
+};
+
+// Parses `text` as if read from `path`. `hostname` sets the default
+// snapshot prefix ("zpull_<hostname>").
+core::Result<Config> ParseConfig(const std::string& text, const std::string& path, const std::string& hostname);
+core::Result<Config> LoadConfig(const std::string& path, const std::string& hostname);
+
+// "90", "90s", "15m", "1h30m", "30d", "2w" -> seconds; nullopt if malformed.
+std::optional<std::int64_t> ParseDuration(std::string_view text);
+
+}  // namespace zpull::exporter

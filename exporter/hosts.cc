@@ -1,0 +1,44 @@
+#include "exporter/hosts.h"
+
+#include "core/local_runner.h"
+#include "core/ssh_runner.h"
+#include "core/zfs_cli.h"
+
+namespace zpull::exporter {
+
+Hosts::Hosts(const Config& config) {
+  runners_.push_back(std::make_unique<core::LocalRunner>());
+  core::CommandRunner& local = *runners_.back();
+  owned_.push_back(std::make_unique<core::ZfsCli>(local, config.zfs_command));
+  destination_ = owned_.back().get();
+  for (const auto& s : config.sources) {
+    core::CommandRunner* runner = &local;
+    if (!s.IsLocal()) {
+      runners_.push_back(std::make_unique<core::SshRunner>(core::SshTarget{
+          s.name, s.host, s.port, s.user, s.identity_file, s.known_hosts_file, s.connect_timeout_seconds}));
+      runner = runners_.back().get();
+    }
+    owned_.push_back(std::make_unique<core::ZfsCli>(*runner, s.zfs_command));
+    sources_[s.name] = owned_.back().get();
+  }
+}
+
+Hosts::Hosts(std::map<std::string, core::Zfs*> sources, core::Zfs* destination)
+    : sources_(std::move(sources)), destination_(destination) {}
+
+core::Zfs& Hosts::Source(const std::string& name) { return *sources_.at(name); }
+
+core::Result<core::ZfsFeatures> Hosts::DestinationFeatures(const core::DatasetName& pool) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = destination_features_.find(pool.str());
+    if (it != destination_features_.end()) return it->second;
+  }
+  auto f = destination_->Probe(pool);
+  if (!f) return f;
+  std::lock_guard lock(mu_);
+  destination_features_[pool.str()] = *f;
+  return f;
+}
+
+}  // namespace zpull::exporter

@@ -1,0 +1,37 @@
+#pragma once
+// Owns the command runners and ZFS adapters for every configured source and
+// for this (the destination) host, and caches each host's probed features.
+// Thread-safe: the feature cache is guarded by mu_; runners and adapters are
+// themselves thread-safe.
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "core/runner.h"
+#include "core/zfs.h"
+#include "exporter/config.h"
+
+namespace zpull::exporter {
+
+class Hosts {
+ public:
+  explicit Hosts(const Config& config);
+  // For tests: adapters supplied from outside (e.g. FakeZfs), by source name.
+  Hosts(std::map<std::string, core::Zfs*> sources, core::Zfs* destination);
+
+  core::Zfs& Source(const std::string& name);
+  core::Zfs& Destination() { return *destination_; }
+  // Features of the destination, probed on first use against `pool`.
+  core::Result<core::ZfsFeatures> DestinationFeatures(const core::DatasetName& pool);
+
+ private:
+  std::vector<std::unique_ptr<core::CommandRunner>> runners_;
+  std::vector<std::unique_ptr<core::Zfs>> owned_;
+  std::map<std::string, core::Zfs*> sources_;
+  core::Zfs* destination_ = nullptr;
+  std::mutex mu_;
+  std::map<std::string, core::ZfsFeatures> destination_features_;  // by pool; guarded by mu_
+};
+
+}  // namespace zpull::exporter

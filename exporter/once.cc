@@ -1,0 +1,49 @@
+#include "exporter/once.h"
+
+#include <atomic>
+#include <thread>
+
+namespace zpull::exporter {
+
+replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& d) {
+  return replicate::DatasetJob{d.source_dataset, d.destination,  config.snapshot_prefix, d.snapshot,
+                               d.initial,        d.force,        d.retention,            d.source_retention};
+}
+
+std::vector<replicate::CycleOutcome> RunAllOnce(const Config& config, Hosts& hosts,
+                                                const std::function<std::int64_t()>& now) {
+  std::vector<replicate::CycleOutcome> outcomes(config.datasets.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < config.datasets.size(); i = next++) {
+      const DatasetConfig& d = config.datasets[i];
+      auto features = hosts.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
+      if (!features) {
+        outcomes[i].error = core::WithContext(features.error(), "dataset " + d.destination.str());
+        continue;
+      }
+      replicate::CycleEnv env{hosts.Source(d.source), hosts.Destination(), *features, now, {}};
+      outcomes[i] = replicate::RunCycle(env, JobFor(config, d));
+    }
+  };
+  std::vector<std::thread> threads;
+  std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(config.parallelism), config.datasets.size());
+  for (std::size_t t = 0; t < n; ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  return outcomes;
+}
+
+std::string FormatOutcome(const DatasetConfig& d, const replicate::CycleOutcome& o) {
+  if (o.error) {
+    return "FAILED " + d.destination.str() + " reason=" + std::string(core::ReasonName(o.error->reason)) + ": " +
+           o.error->message;
+  }
+  std::string line = "ok " + d.destination.str() + " " + replicate::DescribePlan(o.plan) +
+                      " bytes=" + std::to_string(o.bytes) +
+                      " seconds=" + std::to_string(o.finished - o.started) +
+                      " pruned_destination=" + std::to_string(o.pruned_destination);
+  if (o.pruned_source) line += " pruned_source=" + std::to_string(o.pruned_source);
+  return line;
+}
+
+}  // namespace zpull::exporter

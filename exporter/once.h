@@ -1,0 +1,22 @@
+#pragma once
+// `zpull once`: one replication cycle for every configured dataset, at most
+// `parallelism` at a time; a failing dataset does not stop the others.
+
+#include <vector>
+
+#include "exporter/config.h"
+#include "exporter/hosts.h"
+#include "replicate/cycle.h"
+
+namespace zpull::exporter {
+
+replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& dataset);
+
+// Outcomes in the order of config.datasets.
+std::vector<replicate::CycleOutcome> RunAllOnce(const Config& config, Hosts& hosts,
+                                                const std::function<std::int64_t()>& now);
+
+// One line per dataset: "ok <dataset> <what> <bytes> ..." or "FAILED <dataset> <reason>: <message>".
+std::string FormatOutcome(const DatasetConfig& dataset, const replicate::CycleOutcome& outcome);
+
+}  // namespace zpull::exporter

@@ -1,0 +1,30 @@
+#include "replicate/snapshot_name.h"
+
+#include <ctime>
+
+namespace zpull::replicate {
+
+std::string SnapshotNameFor(std::string_view prefix, std::int64_t unix_seconds) {
+  std::time_t t = static_cast<std::time_t>(unix_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string(prefix) + "_" + buf;
+}
+
+std::string SnapshotNameWithSuffix(std::string_view name, int n) {
+  return std::string(name) + "_" + std::to_string(n);
+}
+
+std::string DefaultPrefix(std::string_view hostname) {
+  std::string out = "zpull_";
+  for (char c : hostname) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+    out += ok ? c : '_';
+  }
+  if (hostname.empty()) out += "host";
+  return out;
+}
+
+}  // namespace zpull::replicate

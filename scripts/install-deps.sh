@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything zpull needs to build, test and run its demo on Debian 12,
+# from Debian packages only. Idempotent: safe to run again.
+set -euo pipefail
+
+packages=(
+  # build
+  cmake g++ make pkg-config git
+  prometheus-cpp-dev libcivetweb-dev libssh-dev libyaml-cpp-dev libspdlog-dev
+  libgtest-dev libgmock-dev libexpected-dev
+  # test substrate
+  zfs-fuse openssh-server openssh-client prometheus prometheus-alertmanager curl
+  procps ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+# Services that packages would start (sshd, prometheus, zfs-fuse) are not wanted:
+# tests and the demo start their own, on their own ports, by PID.
+policy_added=0
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod +x /usr/sbin/policy-rc.d
+  policy_added=1
+fi
+cleanup() { [ "$policy_added" = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d; true; }
+trap cleanup EXIT
+
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,67 @@
+#include "core/zfs_errors.h"
+
+#include <gtest/gtest.h>
+
+namespace zpull::core {
+namespace {
+
+// Texts are verbatim from tests/fixtures (zfs-fuse 0.7.0 observed; OpenZFS
+// public quotes and source strings, zfs-dialects.md §3 and §8).
+struct Case {
+  const char* text;
+  Reason expect;
+};
+
+TEST(ClassifyRecvError, KnownTexts) {
+  for (const Case& c : std::vector<Case>{
+           {"cannot receive incremental stream: destination t1dst/inc has been modified\nsince most recent snapshot\n",
+            Reason::kDestinationModified},
+           {"cannot receive incremental stream: most recent snapshot of t1dst/inc does not\nmatch incremental source\n",
+            Reason::kDiverged},
+           {"cannot receive new filesystem stream: destination 't1dst/inc' exists\nmust specify -F to overwrite it\n",
+            Reason::kDiverged},
+           {"cannot restore to pool/fs@b: destination already exists\n", Reason::kDiverged},
+           {"cannot receive new filesystem stream: invalid stream (checksum mismatch)\n", Reason::kStreamCorrupt},
+           {"cannot receive: invalid stream (bad magic number)\n", Reason::kStreamCorrupt},
+           {"cannot receive new filesystem stream: invalid backup stream\n", Reason::kStreamCorrupt},
+           {"cannot receive: failed to read from stream\n", Reason::kStreamCorrupt},
+           {"cannot receive new filesystem stream: out of space\n", Reason::kOutOfSpace},
+           {"cannot receive incremental stream: destination backup/x space quota exceeded.\n", Reason::kOutOfSpace},
+           {"cannot receive incremental stream: dataset is busy\n", Reason::kLockBusy},
+           {"cannot receive: destination backup/x contains partially-complete state from \"zfs receive -s\".\n",
+            Reason::kStaleResumeToken},
+           {"cannot open 'backup/missing': dataset does not exist\n", Reason::kDestinationMissing},
+           {"something nobody has seen before\n", Reason::kRecvFailed},
+       }) {
+    EXPECT_EQ(ClassifyRecvError(c.text), c.expect) << c.text;
+  }
+}
+
+TEST(ClassifySendError, KnownTexts) {
+  EXPECT_EQ(ClassifySendError("warning: cannot send 't1src/rep@s3': incremental source (@nosuch) does not exist\n"),
+            Reason::kSourceMissing);
+  EXPECT_EQ(ClassifySendError("cannot open 'tank/x': dataset does not exist\n"), Reason::kSourceMissing);
+  EXPECT_EQ(ClassifySendError("warning: cannot send 't1src/rep@s3': Broken pipe\n"), Reason::kSendFailed);
+  EXPECT_EQ(ClassifySendError("warning: cannot send 't1scr@c1': Input/output error\n"), Reason::kSendFailed);
+}
+
+TEST(ClassifyTransfer, ReceiverTextWinsOverSendersBrokenPipe) {
+  EXPECT_EQ(ClassifyTransfer(1, "warning: cannot send 't1src/rep@s3': Broken pipe\n", 1,
+                             "cannot receive incremental stream: destination t1dst/inc has been modified\n"
+                             "since most recent snapshot\n"),
+            Reason::kDestinationModified);
+}
+
+TEST(ClassifyTransfer, TruncatedStreamBlamesTheFailedSender) {
+  EXPECT_EQ(ClassifyTransfer(1, "cannot open 'tank/x': dataset does not exist\n", 1,
+                             "cannot receive: failed to read from stream\n"),
+            Reason::kSourceMissing);
+  EXPECT_EQ(ClassifyTransfer(255, "", 1, "cannot receive new filesystem stream: invalid backup stream\n"),
+            Reason::kSendFailed);
+  EXPECT_EQ(ClassifyTransfer(0, "", 1, "cannot receive new filesystem stream: invalid stream (checksum mismatch)\n"),
+            Reason::kStreamCorrupt);
+  EXPECT_EQ(ClassifyTransfer(0, "", 1, "weird\n"), Reason::kRecvFailed);
+}
+
+}  // namespace
+}  // namespace zpull::core

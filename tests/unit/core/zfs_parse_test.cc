@@ -1,0 +1,71 @@
+#include "core/zfs_parse.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace zpull::core {
+namespace {
+
+// The command's output lines of a captured fixture (comment lines dropped).
+std::string FixtureOutput(const std::string& name) {
+  std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/" + name);
+  EXPECT_TRUE(in) << name;
+  std::string line, out;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("#")) out += line + "\n";
+  }
+  return out;
+}
+
+TEST(ParseSnapshotGet, ZfsFuseFixture) {
+  auto list = ParseSnapshotGet(FixtureOutput("zfs-get-Hp-r-d1-guid-createtxg-creation.zfs-fuse-0.7.0.txt"),
+                               "t1src/rep");
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ(list->size(), 7u);  // s3..s8 and the syncoid snapshot; not the fs, not the child
+  EXPECT_EQ(list->front().name, "s3");
+  EXPECT_EQ(list->front().guid, 12357431443276706035ull);
+  EXPECT_EQ(list->front().createtxg, 154u);
+  EXPECT_EQ(list->front().creation, 1795759049);
+  EXPECT_EQ((*list)[5].name, "syncoid_vm_2026-11-27:06:08:12-GMT00:00");
+  EXPECT_EQ(list->back().name, "s8");
+}
+
+TEST(ParseSnapshotGet, SortsByCreatetxgNotInputOrder) {
+  std::string out =
+      "p/fs@b\tguid\t2\t-\np/fs@b\tcreatetxg\t20\t-\np/fs@b\tcreation\t5\t-\np/fs@b\tuserrefs\t1\t-\n"
+      "p/fs@a\tguid\t1\t-\np/fs@a\tcreatetxg\t10\t-\np/fs@a\tcreation\t5\t-\np/fs@a\tuserrefs\t0\t-\n"
+      "p/fs\tguid\t9\t-\np/fs2@x\tguid\t7\t-\n";
+  auto list = ParseSnapshotGet(out, "p/fs");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "a");
+  EXPECT_EQ((*list)[1].name, "b");
+  EXPECT_EQ((*list)[1].userrefs, 1u);
+}
+
+TEST(ParseSnapshotGet, NamesWithSpaces) {
+  auto list = ParseSnapshotGet("p/a b@s p\tguid\t5\t-\np/a b@s p\tcreatetxg\t3\t-\n", "p/a b");
+  ASSERT_TRUE(list);
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].name, "s p");
+}
+
+TEST(ParseSnapshotGet, RejectsPrettyPrintedGuid) {
+  // zfs list/get without -p prints guids like 12.4E: never accept that.
+  auto list = ParseSnapshotGet("p/fs@a\tguid\t12.4E\t-\np/fs@a\tcreatetxg\t3\t-\n", "p/fs");
+  ASSERT_FALSE(list);
+  EXPECT_NE(list.error().message.find("guid of p/fs@a is not a number: '12.4E'"), std::string::npos);
+}
+
+TEST(ParseSnapshotGet, RejectsMissingGuidAndShortLines) {
+  EXPECT_FALSE(ParseSnapshotGet("p/fs@a\tcreatetxg\t3\t-\n", "p/fs"));
+  EXPECT_FALSE(ParseSnapshotGet("p/fs@a guid 3\n", "p/fs"));
+  auto empty = ParseSnapshotGet("", "p/fs");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->empty());
+}
+
+}  // namespace
+}  // namespace zpull::core

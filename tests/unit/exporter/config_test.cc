@@ -1,0 +1,174 @@
+#include "exporter/config.h"
+
+#include <gtest/gtest.h>
+
+namespace zpull::exporter {
+namespace {
+
+const char* kGood = R"(
+snapshot_prefix: zpull_backup1
+interval: 15m
+parallelism: 3
+listen: 127.0.0.1:9999
+retention:
+  keep_last: 5
+  max_age: 30d
+  grid: {hourly: 24, daily: 14, weekly: 8, monthly: 12}
+sources:
+  - name: web1
+    host: 192.0.2.10
+    port: 2222
+    user: backup
+    identity_file: /etc/zpull/id
+    known_hosts: /etc/zpull/known_hosts
+    zfs_command: [sudo, -n, zfs]
+  - name: here
+    host: local
+datasets:
+  - source: web1
+    dataset: tank/home
+    destination: backup/web1/home
+  - source: here
+    dataset: tank/with space
+    destination: backup/local
+    interval: 1h
+    initial: all
+    force: true
+    retention: {keep_last: 2}
+    source_retention: {max_age: 2d}
+)";
+
+Config MustParse(const std::string& text) {
+  auto c = ParseConfig(text, "zpull.yml", "bk");
+  EXPECT_TRUE(c) << (c ? "" : c.error().message);
+  return c ? *c : Config{};
+}
+
+std::string ErrorOf(const std::string& text) {
+  auto c = ParseConfig(text, "zpull.yml", "bk");
+  EXPECT_FALSE(c) << "accepted:\n" << text;
+  return c ? "" : c.error().message;
+}
+
+TEST(Config, ParsesEverything) {
+  Config c = MustParse(kGood);
+  EXPECT_EQ(c.snapshot_prefix, "zpull_backup1");
+  EXPECT_EQ(c.interval_seconds, 900);
+  EXPECT_EQ(c.parallelism, 3);
+  EXPECT_EQ(c.listen, "127.0.0.1:9999");
+  ASSERT_EQ(c.sources.size(), 2u);
+  EXPECT_EQ(c.sources[0].port, 2222);
+  EXPECT_EQ(c.sources[0].zfs_command, (core::Argv{"sudo", "-n", "zfs"}));
+  EXPECT_TRUE(c.sources[1].IsLocal());
+  ASSERT_EQ(c.datasets.size(), 2u);
+  const auto& d0 = c.datasets[0];
+  EXPECT_EQ(d0.interval_seconds, 900);
+  EXPECT_EQ(d0.retention.keep_last, 5);
+  EXPECT_EQ(d0.retention.max_age_seconds, 30 * 86400);
+  EXPECT_EQ(d0.retention.grid.size(), 4u);
+  EXPECT_FALSE(d0.source_retention);
+  EXPECT_FALSE(d0.force);
+  const auto& d1 = c.datasets[1];
+  EXPECT_EQ(d1.source_dataset.str(), "tank/with space");
+  EXPECT_EQ(d1.interval_seconds, 3600);
+  EXPECT_EQ(d1.initial, replicate::InitialMode::kAll);
+  EXPECT_TRUE(d1.force);
+  EXPECT_EQ(d1.retention.keep_last, 2);
+  EXPECT_FALSE(d1.retention.max_age_seconds);
+  ASSERT_TRUE(d1.source_retention);
+  EXPECT_EQ(d1.source_retention->max_age_seconds, 2 * 86400);
+}
+
+TEST(Config, DefaultPrefixNamesTheBackupHost) {
+  auto c = ParseConfig("sources: []\ndatasets: []\n", "f.yml", "backup host!");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->snapshot_prefix, "zpull_backup_host_");
+}
+
+TEST(Config, ErrorsNameFileLineColumnAndKey) {
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
+            "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, "
+            "listen, zfs_command, retention, source_retention, sources, datasets)");
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nparallelism: many\n"),
+            "zpull.yml:3:14: 'parallelism': expected an integer, got 'many'");
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\ninterval: 5 minutes\n"),
+            "zpull.yml:3:11: 'interval': invalid duration '5 minutes' (use e.g. 90s, 15m, 1h30m, 30d, 2w)");
+}
+
+TEST(Config, RejectsBadDatasetNames) {
+  std::string text =
+      "sources: [{name: s, host: local}]\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/../etc, destination: b/x}\n";
+  EXPECT_EQ(ErrorOf(text), "zpull.yml:3:26: 'dataset': dataset name 'tank/../etc': component '..' is not allowed");
+  std::string text2 =
+      "sources: [{name: s, host: local}]\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: \"b/x;rm\"}\n";
+  EXPECT_NE(ErrorOf(text2).find("invalid character ';'"), std::string::npos);
+}
+
+TEST(Config, RejectsDuplicateAndNestedDestinations) {
+  std::string dup =
+      "sources: [{name: s, host: local}]\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: b/x}\n"
+      "  - {source: s, dataset: tank/b, destination: b/x}\n";
+  EXPECT_EQ(ErrorOf(dup), "zpull.yml:4:47: 'destination': duplicate destination 'b/x'");
+  std::string nested =
+      "sources: [{name: s, host: local}]\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: b/x}\n"
+      "  - {source: s, dataset: tank/b, destination: b/x/y}\n";
+  EXPECT_NE(ErrorOf(nested).find("nested"), std::string::npos);
+}
+
+TEST(Config, RejectsUnknownSourceAndMissingKeys) {
+  EXPECT_NE(ErrorOf("sources: []\ndatasets:\n  - {source: nope, dataset: a/b, destination: c/d}\n")
+                .find("no source named 'nope'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: []\ndatasets:\n  - {source: nope, dataset: a/b}\n").find("'destination': missing"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: [{name: s, host: h.example, identity_file: /k}]\ndatasets: []\n")
+                .find("'known_hosts': missing for SSH source 's' (host keys are always verified)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: [{name: s, host: local}, {name: s, host: local}]\ndatasets: []\n")
+                .find("duplicate source name"),
+            std::string::npos);
+}
+
+TEST(Config, RejectsWrongTypesInside) {
+  EXPECT_NE(ErrorOf("sources: [{name: s, host: local, port: 70000}]\ndatasets: []\n").find("between 1 and 65535"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: [{name: s, host: local, zfs_command: zfs}]\ndatasets: []\n")
+                .find("expected a non-empty list"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: []\ndatasets: []\nretention: {grid: {minutely: 5}}\n").find("'minutely': unknown key"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: {}\ndatasets: []\n").find("'sources': expected a list"), std::string::npos);
+  EXPECT_NE(ErrorOf("sources: [\n").find("zpull.yml:"), std::string::npos);
+  EXPECT_NE(ErrorOf("").find("empty"), std::string::npos);
+}
+
+TEST(Config, MissingFile) {
+  auto c = LoadConfig("/nonexistent/zpull.yml", "h");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().message, "/nonexistent/zpull.yml: cannot read the configuration file");
+}
+
+TEST(ParseDuration, Forms) {
+  EXPECT_EQ(ParseDuration("90"), 90);
+  EXPECT_EQ(ParseDuration("90s"), 90);
+  EXPECT_EQ(ParseDuration("15m"), 900);
+  EXPECT_EQ(ParseDuration("1h30m"), 5400);
+  EXPECT_EQ(ParseDuration("30d"), 30 * 86400);
+  EXPECT_EQ(ParseDuration("2w"), 14 * 86400);
+  EXPECT_FALSE(ParseDuration(""));
+  EXPECT_FALSE(ParseDuration("1h30"));
+  EXPECT_FALSE(ParseDuration("m"));
+  EXPECT_FALSE(ParseDuration("5 m"));
+  EXPECT_FALSE(ParseDuration("-5m"));
+}
+
+}  // namespace
+}  // namespace zpull::exporter

@@ -1,0 +1,143 @@
+#include "replicate/cycle.h"
+
+#include <gtest/gtest.h>
+
+#include "core/fake_zfs.h"
+#include "tests/support/snapshots.h"
+
+namespace zpull::replicate {
+namespace {
+
+using core::DatasetName;
+using testing::Names;
+
+class CycleTest : public ::testing::Test {
+ protected:
+  CycleTest() : src_("src", [this] { return now_; }), dst_("local", [this] { return now_; }) {
+    src_.CreateFilesystem("tank");
+    src_.CreateFilesystem("tank/data");
+    dst_.CreateFilesystem("backup");
+    job_.source = DatasetName::Parse("tank/data").value();
+    job_.destination = DatasetName::Parse("backup/data").value();
+    job_.prefix = "zp";
+  }
+
+  CycleOutcome Run() {
+    CycleEnv env{src_, dst_, core::ZfsFeatures{"fake", true}, [this] { return now_; },
+                 [this](std::uint64_t n) { streamed_ += n; }};
+    auto out = RunCycle(env, job_);
+    now_ += 3600;
+    return out;
+  }
+
+  core::SnapshotList List(core::FakeZfs& z, const char* fs) { return z.ListSnapshots(DatasetName::Parse(fs).value())->value(); }
+
+  std::int64_t now_ = 1795780800;
+  std::uint64_t streamed_ = 0;
+  core::FakeZfs src_, dst_;
+  DatasetJob job_{DatasetName::Parse("x").value(), DatasetName::Parse("x").value()};
+};
+
+TEST_F(CycleTest, FullThenIncrementalWithForeignSnapshots) {
+  auto first = Run();
+  ASSERT_TRUE(first.ok()) << first.error->message;
+  EXPECT_EQ(first.plan.steps.size(), 1u);
+  EXPECT_FALSE(first.plan.steps[0].from);
+  EXPECT_GT(first.bytes, 0u);
+  EXPECT_EQ(streamed_, first.bytes);
+  EXPECT_EQ(Names(List(dst_, "backup/data")), "zp_2026-11-27T12:00:00Z");
+
+  ASSERT_TRUE(src_.CreateSnapshot(job_.source, "sanoid_hourly"));
+  auto second = Run();
+  ASSERT_TRUE(second.ok()) << second.error->message;
+  EXPECT_EQ(Names(List(dst_, "backup/data")), "zp_2026-11-27T12:00:00Z sanoid_hourly zp_2026-11-27T13:00:00Z");
+  // The hold moved to the new base on both sides.
+  EXPECT_EQ(src_.Holds("tank/data", "zp_2026-11-27T12:00:00Z"), 0u);
+  EXPECT_EQ(src_.Holds("tank/data", "zp_2026-11-27T13:00:00Z"), 1u);
+  EXPECT_EQ(dst_.Holds("backup/data", "zp_2026-11-27T13:00:00Z"), 1u);
+  auto success = dst_.GetUserProperty(job_.destination, "", kLastSuccessProperty);
+  ASSERT_TRUE(success && *success);
+  EXPECT_EQ(**success, "1795784400");
+  auto common = dst_.GetUserProperty(job_.destination, "zp_2026-11-27T13:00:00Z", kCommonProperty);
+  ASSERT_TRUE(common && *common);
+}
+
+TEST_F(CycleTest, PrunesDestinationByPolicyButNeverTheBase) {
+  job_.destination_retention.keep_last = 2;
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Run().ok());
+  ASSERT_TRUE(dst_.CreateSnapshot(job_.destination, "manual"));  // foreign: never pruned
+  // A destination-only snapshot newer than the common one: the next cycle must refuse.
+  auto diverged = Run();
+  ASSERT_FALSE(diverged.ok());
+  EXPECT_EQ(diverged.error->reason, core::Reason::kDiverged);
+  EXPECT_NE(diverged.error->message.find("@manual"), std::string::npos);
+  EXPECT_EQ(Names(List(dst_, "backup/data")), "zp_2026-11-27T14:00:00Z zp_2026-11-27T15:00:00Z manual");
+  EXPECT_EQ(diverged.pruned_destination, 0u);
+}
+
+TEST_F(CycleTest, SourcePruningKeepsTheNewestCommon) {
+  job_.source_retention = RetentionPolicy{};
+  job_.source_retention->keep_last = 1;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(Names(List(src_, "tank/data")), "zp_2026-11-27T14:00:00Z");
+  EXPECT_EQ(List(dst_, "backup/data").size(), 3u);
+}
+
+TEST_F(CycleTest, MissingSourceFailsClearly) {
+  job_.source = DatasetName::Parse("tank/nope").value();
+  auto out = Run();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->reason, core::Reason::kSourceMissing);
+  EXPECT_NE(out.error->message.find("dataset backup/data"), std::string::npos);
+}
+
+TEST_F(CycleTest, ModifiedDestinationIsReportedNotOverwritten) {
+  ASSERT_TRUE(Run().ok());
+  dst_.MarkModified("backup/data");
+  auto out = Run();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->reason, core::Reason::kDestinationModified);
+  EXPECT_EQ(List(dst_, "backup/data").size(), 1u);
+  job_.force = true;  // only with force does receive roll it back
+  EXPECT_TRUE(Run().ok());
+}
+
+TEST_F(CycleTest, NoCommonSnapshotRefuses) {
+  dst_.CreateFilesystem("backup/data");
+  ASSERT_TRUE(dst_.CreateSnapshot(job_.destination, "old"));
+  auto out = Run();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->reason, core::Reason::kNoCommonSnapshot);
+  EXPECT_EQ(Names(List(dst_, "backup/data")), "old");
+}
+
+TEST_F(CycleTest, ExistingEmptyDestinationNeedsForce) {
+  dst_.CreateFilesystem("backup/data");
+  auto out = Run();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->reason, core::Reason::kNoCommonSnapshot);
+  EXPECT_NE(out.error->message.find("force: true"), std::string::npos);
+  job_.force = true;
+  EXPECT_TRUE(Run().ok());
+}
+
+TEST_F(CycleTest, SnapshotNameCollisionGetsASuffix) {
+  ASSERT_TRUE(src_.CreateSnapshot(job_.source, "zp_2026-11-27T12:00:00Z"));
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_EQ(out.snapshot_taken, "zp_2026-11-27T12:00:00Z_1");
+}
+
+TEST_F(CycleTest, WithoutSnapshottingReplicatesExistingOnly) {
+  job_.take_snapshot = false;
+  auto nothing = Run();
+  ASSERT_TRUE(nothing.ok());
+  EXPECT_EQ(nothing.bytes, 0u);
+  ASSERT_TRUE(src_.CreateSnapshot(job_.source, "daily"));
+  auto out = Run();
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(Names(List(dst_, "backup/data")), "daily");
+}
+
+}  // namespace
+}  // namespace zpull::replicate
