@@ -292,8 +292,7 @@ ExitInfo FakeZfs::Receive(const RecvSpec& spec, const std::string& stream) {
     if (it == fs_.end()) return Exit(1, "cannot receive incremental stream: destination '" + name + "' does not exist\n");
     auto& snaps = it->second.snaps;
     auto base = std::find_if(snaps.begin(), snaps.end(), [&](const Snap& s) { return s.info.guid == from; });
-    bool base_is_newest = !snaps.empty() && snaps.back().info.guid == from;
-    if (base == snaps.end() || (!base_is_newest && !spec.force)) {
+    if (base == snaps.end()) {
       return Exit(1, "cannot receive incremental stream: most recent snapshot of " + name +
                          " does not\nmatch incremental source\n");
     }
@@ -301,7 +300,9 @@ ExitInfo FakeZfs::Receive(const RecvSpec& spec, const std::string& stream) {
       return Exit(1, "cannot receive incremental stream: destination " + name +
                          " has been modified\nsince most recent snapshot\n");
     }
-    snaps.erase(base + 1, snaps.end());  // -F rolls back to the base
+    // Both dialects accept newer destination snapshots that changed nothing
+    // since the base (they stay); -F rolls back to the base instead.
+    if (spec.force) snaps.erase(base + 1, snaps.end());
   }
   for (const auto& s : incoming) {
     Snap snap;

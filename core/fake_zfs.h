@@ -2,8 +2,8 @@
 // An in-memory ZFS for tests and dry experiments. It implements the Zfs
 // interface with the semantics the contract tests (tests/contract) check
 // against real zfs-fuse: guids survive send/receive, -I brings every
-// intermediate snapshot, an incremental needs the base as the newest
-// destination snapshot, a modified destination refuses incrementals without
+// intermediate snapshot, an incremental needs its base on the destination
+// (newer destination snapshots without changes are kept), a modified destination refuses incrementals without
 // -F, holds block destroy. Streams are a small text format, so a stream cut
 // short fails like a real one.
 //

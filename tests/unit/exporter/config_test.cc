@@ -172,3 +172,16 @@ TEST(ParseDuration, Forms) {
 
 }  // namespace
 }  // namespace zpull::exporter
+
+namespace zpull::exporter {
+namespace {
+
+TEST(Config, ShippedExampleIsValid) {
+  auto c = LoadConfig(std::string(ZPULL_SOURCE_DIR) + "/deploy/zpull.example.yml", "bk");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->datasets.size(), 2u);
+  EXPECT_EQ(c->datasets[0].retention.grid.size(), 4u);
+}
+
+}  // namespace
+}  // namespace zpull::exporter

@@ -19,6 +19,7 @@ struct Case {
   std::optional<const char*> common;
   std::vector<std::string> conflicts;
   bool needs_force = false;
+  friend void PrintTo(const Case& c, std::ostream* os) { *os << c.title; }
 };
 
 std::optional<core::SnapshotList> Dst(const Case& c) {

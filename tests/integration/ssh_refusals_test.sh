@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Host keys are verified against the configured known_hosts: an unknown or
+# changed key is refused (reason hostkey), a refused client key is `auth`.
+# Nothing happens on the source in any of these cases.
+ZP_TEST_NAME=ssh_refusals
+source "$(dirname "$0")/lib.sh"
+
+zp_make_pool src s
+zp_make_pool dst d
+zfs create "$src/data"
+zp_start_sshd
+
+write_cfg() {  # known_hosts identity
+  cat >"$ZP_TMP/zpull.yml" <<YAML
+snapshot_prefix: zpt
+sources:
+  - name: web1
+    host: 127.0.0.1
+    port: $ZP_SSH_PORT
+    identity_file: $2
+    known_hosts: $1
+datasets:
+  - source: web1
+    dataset: $src/data
+    destination: $dst/data
+YAML
+}
+expect_refusal() {  # reason text
+  set +e
+  out=$("$ZPULL_BIN" once --config "$ZP_TMP/zpull.yml" 2>&1)
+  rc=$?
+  set -e
+  zp_assert_eq 1 "$rc" "exit code for $1"
+  zp_assert_contains "$out" "FAILED $dst/data reason=$1" "reason $1"
+  zp_assert_contains "$out" "$2" "message for $1"
+  zp_assert_eq "" "$(zp_snapshots "$src/data")" "no snapshot taken on refusal ($1)"
+}
+
+zp_log "unknown host key"
+: >"$ZP_TMP/empty_known_hosts"
+write_cfg "$ZP_TMP/empty_known_hosts" "$ZP_SSH_KEY"
+expect_refusal hostkey "host key unknown"
+
+zp_log "changed host key"
+ssh-keygen -q -t ed25519 -N '' -f "$ZP_TMP/other_host" -C other
+echo "[127.0.0.1]:$ZP_SSH_PORT $(cut -d' ' -f1-2 "$ZP_TMP/other_host.pub")" >"$ZP_TMP/wrong_known_hosts"
+write_cfg "$ZP_TMP/wrong_known_hosts" "$ZP_SSH_KEY"
+expect_refusal hostkey "host key CHANGED"
+
+zp_log "client key not authorized"
+ssh-keygen -q -t ed25519 -N '' -f "$ZP_TMP/stranger" -C stranger
+write_cfg "$ZP_KNOWN_HOSTS" "$ZP_TMP/stranger"
+expect_refusal auth "public key authentication refused"
+
+zp_log "nothing listening"
+kill "$ZP_SSH_PID"; wait "$ZP_SSH_PID" 2>/dev/null || true
+write_cfg "$ZP_KNOWN_HOSTS" "$ZP_SSH_KEY"
+expect_refusal network "cannot connect"
+
+zp_log "the right key works"
+zp_start_sshd
+write_cfg "$ZP_KNOWN_HOSTS" "$ZP_SSH_KEY"
+out=$("$ZPULL_BIN" once --config "$ZP_TMP/zpull.yml") || zp_fail "valid setup failed: $out"
