@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Host keys are verified against the configured known_hosts: an unknown or
 # changed key is refused (reason hostkey), a refused client key is `auth`.
-# Nothing happens on the source in any of these cases.
+# Nothing happens on the source in any of these cases. A peer whose `zfs`
+# answers garbage gets a clear error and nothing on the destination.
 ZP_TEST_NAME=ssh_refusals
 source "$(dirname "$0")/lib.sh"
 
@@ -57,7 +58,19 @@ kill "$ZP_SSH_PID"; wait "$ZP_SSH_PID" 2>/dev/null || true
 write_cfg "$ZP_KNOWN_HOSTS" "$ZP_SSH_KEY"
 expect_refusal network "cannot connect"
 
-zp_log "the right key works"
+zp_log "a broken peer: zfs answers garbage"
 zp_start_sshd
+write_cfg "$ZP_KNOWN_HOSTS" "$ZP_SSH_KEY"
+printf '    zfs_command: [sh, -c, "echo garbage; echo more garbage", zfs]\n' >"$ZP_TMP/zfscmd"
+sed -i "/identity_file:/r $ZP_TMP/zfscmd" "$ZP_TMP/zpull.yml"
+set +e
+out=$("$ZPULL_BIN" once --config "$ZP_TMP/zpull.yml" 2>&1)
+rc=$?
+set -e
+zp_assert_eq 1 "$rc" "exit code for a garbage peer"
+zp_assert_contains "$out" "FAILED $dst/data reason=other: dataset $dst/data: host web1: zfs get output line 1 has fewer than 3 fields: 'garbage'" "garbage named"
+zp_assert_eq "" "$(zfs list -H -o name -r "$dst" | grep -v "^$dst\$" || true)" "nothing received from a garbage peer"
+
+zp_log "the right key works"
 write_cfg "$ZP_KNOWN_HOSTS" "$ZP_SSH_KEY"
 out=$("$ZPULL_BIN" once --config "$ZP_TMP/zpull.yml") || zp_fail "valid setup failed: $out"

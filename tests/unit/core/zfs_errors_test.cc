@@ -65,3 +65,53 @@ TEST(ClassifyTransfer, TruncatedStreamBlamesTheFailedSender) {
 
 }  // namespace
 }  // namespace zpull::core
+
+#include <fstream>
+#include <map>
+
+namespace zpull::core {
+namespace {
+
+// The `[stderr]` lines of each `### section` of a captured transcript,
+// without the sender's own lines ("warning: cannot send").
+std::map<std::string, std::string> RecvStderrBySection(const std::string& file) {
+  std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/" + file);
+  EXPECT_TRUE(in) << file;
+  std::map<std::string, std::string> out;
+  std::string line, section;
+  while (std::getline(in, line)) {
+    if (line.starts_with("### ")) {
+      section = line.substr(4, line.find(' ', 4) - 4);
+    } else if (line.starts_with("[stderr] ") && line.find("warning: cannot send") == std::string::npos) {
+      out[section] += line.substr(9) + "\n";
+    }
+  }
+  return out;
+}
+
+TEST(ClassifyRecvError, CapturedZfsFuseTranscript) {
+  auto sections = RecvStderrBySection("zfs-recv-errors.zfs-fuse-0.7.0.txt");
+  const std::map<std::string, Reason> expect = {
+      {"(a)", Reason::kDestinationModified}, {"(a2)", Reason::kDestinationModified},
+      {"(b)", Reason::kDiverged},            {"(c)", Reason::kDiverged},
+      {"(c1)", Reason::kDiverged},           {"(c2)", Reason::kDiverged},
+      {"(d)", Reason::kDiverged},
+  };
+  for (const auto& [section, reason] : expect) {
+    ASSERT_TRUE(sections.count(section)) << section;
+    EXPECT_EQ(ClassifyRecvError(sections[section]), reason) << section << ": " << sections[section];
+  }
+}
+
+TEST(ClassifySendError, CapturedZfsFuseTranscript) {
+  std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/zfs-recv-errors.zfs-fuse-0.7.0.txt");
+  std::string line, found;
+  while (std::getline(in, line)) {
+    if (line.find("incremental source (@nosuch) does not exist") != std::string::npos) found = line.substr(9);
+  }
+  ASSERT_FALSE(found.empty());
+  EXPECT_EQ(ClassifySendError(found), Reason::kSourceMissing);
+}
+
+}  // namespace
+}  // namespace zpull::core
