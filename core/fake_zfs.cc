@@ -205,6 +205,19 @@ Status FakeZfs::SetUserProperty(const DatasetName& fs, const std::string& snap, 
   return {};
 }
 
+Result<std::optional<std::map<std::string, std::string>>> FakeZfs::SnapshotUserProperty(
+    const DatasetName& fs, const std::string& property) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return std::optional<std::map<std::string, std::string>>();
+  std::map<std::string, std::string> out;
+  for (const auto& s : it->second.snaps) {
+    auto p = s.props.find(property);
+    if (p != s.props.end()) out[s.info.name] = p->second;
+  }
+  return std::optional(std::move(out));
+}
+
 Result<std::unique_ptr<Process>> FakeZfs::StartSend(const SendSpec& spec) {
   std::lock_guard lock(mu_);
   auto fail = [](std::string err) -> Result<std::unique_ptr<Process>> {

@@ -42,6 +42,8 @@ class FakeZfs : public Zfs {
                                                      const std::string& property) override;
   Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                          const std::string& value) override;
+  Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(
+      const DatasetName& fs, const std::string& property) override;
   Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) override;
   Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) override;
 

@@ -7,6 +7,7 @@
 // Implementations are thread-safe. Errors name the dataset and carry a Reason
 // classified from the command's stderr (zfs_errors.h).
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,10 @@ class Zfs {
                                                              const std::string& property) = 0;
   virtual Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                                  const std::string& value) = 0;
+  // Snapshot short name -> value, for the snapshots of `fs` on which the user
+  // property is set (one command); nullopt when `fs` does not exist.
+  virtual Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(
+      const DatasetName& fs, const std::string& property) = 0;
   // Streams: send writes the stream to its stdout; recv reads it from stdin.
   virtual Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) = 0;
   virtual Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) = 0;

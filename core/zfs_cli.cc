@@ -30,12 +30,11 @@ Result<CommandResult> ZfsCli::Run(const Argv& argv, std::string_view input) {
   return r;
 }
 
-Status ZfsCli::RunChecked(const Argv& argv, Reason fallback, const std::string& what) {
+Status ZfsCli::RunChecked(const Argv& argv, Reason fallback) {
   auto r = Run(argv);
   if (!r) return tl::unexpected(r.error());
   if (r->exit_code != 0) {
-    return Fail(ClassifyZfsError(r->err, fallback),
-                "host " + runner_.Host() + ": " + what + ": " + DescribeFailure(argv, *r));
+    return Fail(ClassifyZfsError(r->err, fallback), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
   }
   return {};
 }
@@ -108,11 +107,11 @@ Result<bool> ZfsCli::Exists(const DatasetName& fs) {
 }
 
 Status ZfsCli::CreateSnapshot(const DatasetName& fs, const std::string& snap) {
-  return RunChecked(Cmd({"snapshot", fs.Snapshot(snap)}), Reason::kSourceMissing, "snapshot " + fs.Snapshot(snap));
+  return RunChecked(Cmd({"snapshot", fs.Snapshot(snap)}), Reason::kSourceMissing);
 }
 
 Status ZfsCli::DestroySnapshot(const DatasetName& fs, const std::string& snap) {
-  return RunChecked(Cmd({"destroy", fs.Snapshot(snap)}), Reason::kOther, "destroy " + fs.Snapshot(snap));
+  return RunChecked(Cmd({"destroy", fs.Snapshot(snap)}), Reason::kOther);
 }
 
 Status ZfsCli::Hold(const DatasetName& fs, const std::string& snap, const std::string& tag) {
@@ -162,8 +161,21 @@ Result<std::optional<std::string>> ZfsCli::GetUserProperty(const DatasetName& fs
 
 Status ZfsCli::SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                                const std::string& value) {
-  return RunChecked(Cmd({"set", property + "=" + value, Target(fs, snap)}), Reason::kOther,
-                    "set " + property + " on " + Target(fs, snap));
+  return RunChecked(Cmd({"set", property + "=" + value, Target(fs, snap)}), Reason::kOther);
+}
+
+Result<std::optional<std::map<std::string, std::string>>> ZfsCli::SnapshotUserProperty(
+    const DatasetName& fs, const std::string& property) {
+  Argv argv = Cmd({"get", "-Hp", "-r", "-d", "1", property, fs.str()});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (NotFound(*r)) return std::optional<std::map<std::string, std::string>>();
+  if (r->exit_code != 0) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  auto values = ParseSnapshotProperty(r->out, fs.str(), property);
+  if (!values) return tl::unexpected(WithContext(values.error(), "host " + runner_.Host()));
+  return std::optional<std::map<std::string, std::string>>(std::move(*values));
 }
 
 Argv ZfsCli::SendArgv(const SendSpec& spec) const {

@@ -27,6 +27,8 @@ class ZfsCli : public Zfs {
                                                      const std::string& property) override;
   Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                          const std::string& value) override;
+  Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(
+      const DatasetName& fs, const std::string& property) override;
   Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) override;
   Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) override;
 
@@ -38,7 +40,7 @@ class ZfsCli : public Zfs {
   Argv Cmd(std::initializer_list<std::string> args) const;
   Result<CommandResult> Run(const Argv& argv, std::string_view input = {});
   // Runs argv; a non-zero exit becomes an error classified with `fallback`.
-  Status RunChecked(const Argv& argv, Reason fallback, const std::string& what);
+  Status RunChecked(const Argv& argv, Reason fallback);
 
   CommandRunner& runner_;
   const Argv zfs_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <map>
+#include <vector>
 
 namespace zpull::core {
 namespace {
@@ -80,6 +81,35 @@ Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view 
   std::sort(out.begin(), out.end(), [](const SnapshotInfo& a, const SnapshotInfo& b) {
     return a.createtxg != b.createtxg ? a.createtxg < b.createtxg : a.guid < b.guid;
   });
+  return out;
+}
+
+Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_view output, std::string_view fs,
+                                                                 std::string_view property) {
+  std::map<std::string, std::string> out;
+  const std::string prefix = std::string(fs) + "@";
+  std::size_t start = 0, line_no = 0;
+  while (start < output.size()) {
+    std::size_t end = output.find('\n', start);
+    if (end == std::string_view::npos) end = output.size();
+    std::string_view line = output.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    std::vector<std::string_view> f;
+    std::size_t pos = 0;
+    while (true) {
+      std::size_t tab = line.find('\t', pos);
+      f.push_back(line.substr(pos, tab == std::string_view::npos ? std::string_view::npos : tab - pos));
+      if (tab == std::string_view::npos) break;
+      pos = tab + 1;
+    }
+    if (f.size() < 4 || f[1] != property) {
+      return Fail(Reason::kOther, "zfs get output line " + std::to_string(line_no) + " is not 'name, " +
+                                      std::string(property) + ", value, source': '" + std::string(line) + "'");
+    }
+    if (f[0].starts_with(prefix) && f[3] != "-") out[std::string(f[0].substr(prefix.size()))] = std::string(f[2]);
+  }
   return out;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // Pure parsers for `zfs` output of both dialects (zfs-fuse 0.7 and OpenZFS 2.x).
 
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "core/result.h"
@@ -13,5 +15,10 @@ namespace zpull::core {
 // (the fs itself and its children also appear) and returns them sorted by
 // createtxg. Fails on a malformed line or a snapshot missing guid/createtxg.
 Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view fs);
+
+// Parses `zfs get -Hp -r -d 1 <property> <fs>`: snapshot short name -> value
+// for the `<fs>@...` lines where the property is set (source is not "-").
+Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_view output, std::string_view fs,
+                                                                 std::string_view property);
 
 }  // namespace zpull::core

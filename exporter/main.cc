@@ -1,18 +1,21 @@
 // zpull: pull-replication of ZFS datasets, verified and measured.
 // Wires configuration, hosts and commands; all decisions live in the modules.
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "exporter/config.h"
+#include "exporter/daemon.h"
 #include "exporter/hosts.h"
 #include "exporter/once.h"
 #include "exporter/version.h"
@@ -34,7 +37,8 @@ std::string Hostname() {
 }
 
 int Usage(std::ostream& os, int code) {
-  os << "usage: zpull once [--config FILE]          run one replication cycle for every dataset\n"
+  os << "usage: zpull run [--config FILE]           replicate every dataset on its interval; serve /metrics\n"
+        "       zpull once [--config FILE]          run one replication cycle for every dataset\n"
         "       zpull check-config [FILE]           validate a configuration file\n"
         "       zpull --version\n"
         "The configuration file defaults to /etc/zpull/zpull.yml.\n";
@@ -96,6 +100,43 @@ int Once(const Args& args) {
   return failed ? 1 : 0;
 }
 
+// SIGINT/SIGTERM are blocked in every thread and taken by sigwait in one,
+// which asks the daemon to stop; running cycles then finish.
+int Run(const Args& args) {
+  auto config = exporter::LoadConfig(args.config, Hostname());
+  if (!config) {
+    std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
+    return 2;
+  }
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto log = spdlog::default_logger();
+  exporter::Hosts hosts(*config);
+  exporter::Daemon daemon(*config, hosts, log, UnixNow);
+  if (auto s = daemon.Start(); !s) {
+    log->critical("cannot start: {}", s.error().message);
+    return 1;
+  }
+  std::thread signals([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig != 0) {
+      log->info("stopping signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      daemon.Stop();
+    }
+  });
+  daemon.Run();
+  // Wake the signal thread if the daemon stopped for another reason.
+  pthread_kill(signals.native_handle(), SIGTERM);
+  signals.join();
+  log->info("stopped");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,6 +150,7 @@ int main(int argc, char** argv) {
   if (!args) return Usage(std::cerr, 2);
   if (args->command == "check-config") return CheckConfig(*args);
   if (args->command == "once") return Once(*args);
+  if (args->command == "run") return Run(*args);
   std::cerr << "zpull: unknown command '" << args->command << "'\n";
   return Usage(std::cerr, 2);
 }

@@ -270,6 +270,14 @@ TEST_P(ZfsContract, UserPropertiesOnDatasetsAndSnapshots) {
   ASSERT_TRUE(zfs().SetUserProperty(fs, "a", "zpull:test", "456"));
   EXPECT_EQ(zfs().GetUserProperty(fs, "", "zpull:test")->value(), "123");
   EXPECT_EQ(zfs().GetUserProperty(fs, "a", "zpull:test")->value(), "456");
+  ASSERT_TRUE(zfs().CreateSnapshot(fs, "b"));
+  auto all = zfs().SnapshotUserProperty(fs, "zpull:test");
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_TRUE(*all);
+  EXPECT_EQ(**all, (std::map<std::string, std::string>{{"a", "456"}}));
+  auto none = zfs().SnapshotUserProperty(Fs("nope"), "zpull:test");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(*none);
 }
 
 TEST_P(ZfsContract, PropertiesAndHoldsDoNotBreakTheNextIncremental) {

@@ -69,3 +69,19 @@ TEST(ParseSnapshotGet, RejectsMissingGuidAndShortLines) {
 
 }  // namespace
 }  // namespace zpull::core
+
+namespace zpull::core {
+namespace {
+
+TEST(ParseSnapshotProperty, KeepsOnlySetValuesOfSnapshots) {
+  auto m = ParseSnapshotProperty(
+      "p/fs\tzpull:common\t-\t-\np/fs@a\tzpull:common\t-\t-\np/fs@b b\tzpull:common\t1795780800\tlocal\n"
+      "p/fs/child\tzpull:common\t-\t-\n",
+      "p/fs", "zpull:common");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(*m, (std::map<std::string, std::string>{{"b b", "1795780800"}}));
+  EXPECT_FALSE(ParseSnapshotProperty("garbage\n", "p/fs", "zpull:common"));
+}
+
+}  // namespace
+}  // namespace zpull::core

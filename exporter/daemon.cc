@@ -1,0 +1,116 @@
+#include "exporter/daemon.h"
+
+#include <chrono>
+
+#include "exporter/once.h"
+#include "exporter/version.h"
+
+namespace zpull::exporter {
+namespace {
+
+std::vector<std::string> DatasetNames(const Config& c) {
+  std::vector<std::string> out;
+  for (const auto& d : c.datasets) out.push_back(d.destination.str());
+  return out;
+}
+
+std::vector<std::int64_t> Intervals(const Config& c) {
+  std::vector<std::int64_t> out;
+  for (const auto& d : c.datasets) out.push_back(d.interval_seconds);
+  return out;
+}
+
+std::optional<std::int64_t> ToInt(const std::optional<std::string>& s) {
+  if (!s) return std::nullopt;
+  try {
+    return std::stoll(*s);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+Daemon::Daemon(const Config& config, Hosts& hosts, std::shared_ptr<spdlog::logger> log,
+               std::function<std::int64_t()> now)
+    : config_(config),
+      hosts_(hosts),
+      log_(std::move(log)),
+      now_(std::move(now)),
+      metrics_(std::make_shared<ReplicationMetrics>(DatasetNames(config), now_)),
+      scheduler_(std::make_unique<Scheduler>(Intervals(config), config.parallelism,
+                                             [this](std::size_t i) { RunDataset(i); }, now_)) {}
+
+// The lag must not read zero after a restart: the newest destination
+// snapshot that carries zpull:common is the newest common one as of the last
+// success, and zpull:last_success on the dataset is that success's time.
+void Daemon::Restore(const DatasetConfig& d) {
+  core::Zfs& dst = hosts_.Destination();
+  auto snaps = dst.ListSnapshots(d.destination);
+  if (!snaps || !*snaps) {
+    if (!snaps) log_->warn("cannot read state dataset={} error={}", d.destination.str(), snaps.error().message);
+    return;
+  }
+  auto marked = dst.SnapshotUserProperty(d.destination, replicate::kCommonProperty);
+  auto success = dst.GetUserProperty(d.destination, "", replicate::kLastSuccessProperty);
+  std::optional<std::int64_t> common;
+  if (marked && *marked) {
+    for (auto it = (*snaps)->rbegin(); it != (*snaps)->rend(); ++it) {
+      if ((**marked).count(it->name)) {
+        common = it->creation;
+        break;
+      }
+    }
+  }
+  std::optional<std::int64_t> last_success = success ? ToInt(*success) : std::nullopt;
+  metrics_->RestoreFromDestination(d.destination.str(), last_success, common);
+  log_->info("restored dataset={} last_success={} newest_common_creation={}", d.destination.str(),
+             last_success.value_or(0), common.value_or(0));
+}
+
+core::Status Daemon::Start() {
+  for (const auto& d : config_.datasets) Restore(d);
+  auto http = HttpServer::Start(config_.listen,
+                                {metrics_, std::make_shared<BuildInfo>(kVersion, kRevision)},
+                                [this] { return !stopping_.load(); });
+  if (!http) return tl::unexpected(http.error());
+  http_ = std::move(*http);
+  log_->info("serving metrics url=http://{}/metrics datasets={} parallelism={}", config_.listen,
+             config_.datasets.size(), config_.parallelism);
+  return {};
+}
+
+void Daemon::Run() { scheduler_->Run(); }
+
+void Daemon::Stop() {
+  stopping_ = true;
+  scheduler_->Stop();
+}
+
+void Daemon::RunDataset(std::size_t index) {
+  const DatasetConfig& d = config_.datasets[index];
+  const std::string& name = d.destination.str();
+  const auto started = std::chrono::steady_clock::now();
+  metrics_->CycleStarted(name, now_());
+  replicate::CycleOutcome outcome;
+  auto features = hosts_.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
+  if (!features) {
+    outcome.error = core::WithContext(features.error(), "dataset " + name);
+  } else {
+    replicate::CycleEnv env{hosts_.Source(d.source), hosts_.Destination(), *features, now_,
+                            [this, &name](std::uint64_t n) { metrics_->AddBytes(name, n); }};
+    outcome = replicate::RunCycle(env, JobFor(config_, d));
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_->CycleFinished(name, outcome, seconds);
+  if (outcome.error) {
+    log_->error("replication failed dataset={} reason={} seconds={:.1f} error={}", name,
+                core::ReasonName(outcome.error->reason), seconds, outcome.error->message);
+  } else {
+    log_->info("replicated dataset={} plan=\"{}\" bytes={} seconds={:.1f} pruned_destination={} pruned_source={}",
+               name, replicate::DescribePlan(outcome.plan), outcome.bytes, seconds, outcome.pruned_destination,
+               outcome.pruned_source);
+  }
+}
+
+}  // namespace zpull::exporter

@@ -1,0 +1,46 @@
+#pragma once
+// `zpull run`: restores what must survive a restart from ZFS, serves
+// /metrics and /healthz, and runs every dataset's cycle on its interval
+// until stopped. Running cycles finish before Run() returns.
+
+#include <atomic>
+#include <memory>
+
+#include <spdlog/logger.h>
+
+#include "exporter/config.h"
+#include "exporter/hosts.h"
+#include "exporter/http_server.h"
+#include "exporter/replication_metrics.h"
+#include "exporter/scheduler.h"
+
+namespace zpull::exporter {
+
+// Thread-safe: Stop() may be called from any thread (e.g. a signal thread).
+class Daemon {
+ public:
+  Daemon(const Config& config, Hosts& hosts, std::shared_ptr<spdlog::logger> log,
+         std::function<std::int64_t()> now);
+
+  // Restores state and starts the HTTP server; fails if it cannot listen.
+  core::Status Start();
+  void Run();
+  void Stop();
+  int HttpPort() const { return http_ ? http_->Port() : 0; }
+  const ReplicationMetrics& Metrics() const { return *metrics_; }
+
+ private:
+  void Restore(const DatasetConfig& d);
+  void RunDataset(std::size_t index);
+
+  const Config& config_;
+  Hosts& hosts_;
+  std::shared_ptr<spdlog::logger> log_;
+  const std::function<std::int64_t()> now_;
+  std::shared_ptr<ReplicationMetrics> metrics_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<HttpServer> http_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace zpull::exporter

@@ -1,0 +1,47 @@
+#pragma once
+// The HTTP endpoint: GET /metrics (Prometheus text format of the given
+// collectables) and GET /healthz. CivetWeb stays behind this header.
+//
+// Thread-safe: CivetWeb's threads only call Collect() on the collectables,
+// which are themselves thread-safe. Stopped by the destructor.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <prometheus/collectable.h>
+
+#include "core/result.h"
+
+struct mg_context;
+
+namespace zpull::exporter {
+
+class HttpServer {
+ public:
+  // `listen` is "HOST:PORT" (port 0 picks a free one). `healthy` decides the
+  // /healthz status (200 or 503).
+  static core::Result<std::unique_ptr<HttpServer>> Start(
+      const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
+      std::function<bool()> healthy);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  int Port() const { return port_; }
+
+  // Renders the collectables (what /metrics serves).
+  std::string RenderMetrics() const;
+  bool Healthy() const { return healthy_(); }
+
+ private:
+  HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> collectables, std::function<bool()> healthy);
+
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
+  std::function<bool()> healthy_;
+  mg_context* ctx_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace zpull::exporter

@@ -1,0 +1,88 @@
+#include "exporter/scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace zpull::exporter {
+
+std::vector<std::size_t> PickDue(std::int64_t now, const std::vector<std::int64_t>& next_due,
+                                 const std::vector<bool>& running, std::size_t free_slots) {
+  std::vector<std::size_t> due;
+  for (std::size_t i = 0; i < next_due.size(); ++i) {
+    if (!running[i] && next_due[i] <= now) due.push_back(i);
+  }
+  std::stable_sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) { return next_due[a] < next_due[b]; });
+  if (due.size() > free_slots) due.resize(free_slots);
+  return due;
+}
+
+std::int64_t NextDue(std::int64_t started, std::int64_t finished, std::int64_t interval) {
+  return std::max(started + interval, finished);
+}
+
+Scheduler::Scheduler(std::vector<std::int64_t> intervals, int parallelism, Job job,
+                     std::function<std::int64_t()> now)
+    : intervals_(std::move(intervals)),
+      parallelism_(static_cast<std::size_t>(std::max(1, parallelism))),
+      job_(std::move(job)),
+      now_(std::move(now)),
+      next_due_(intervals_.size(), 0),
+      running_(intervals_.size(), false) {}
+
+void Scheduler::Stop() {
+  std::lock_guard lock(mu_);
+  stop_ = true;
+  cv_.notify_all();
+}
+
+void Scheduler::RunNow(std::size_t index) {
+  std::lock_guard lock(mu_);
+  next_due_.at(index) = 0;
+  cv_.notify_all();
+}
+
+void Scheduler::WorkerLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;
+    auto [index, started] = queue_.front();
+    queue_.pop_front();
+    lock.unlock();
+    job_(index);
+    lock.lock();
+    running_[index] = false;
+    --active_;
+    next_due_[index] = NextDue(started, now_(), intervals_[index]);
+    cv_.notify_all();
+  }
+}
+
+void Scheduler::Run() {
+  std::vector<std::thread> workers;
+  for (std::size_t i = 0; i < parallelism_; ++i) workers.emplace_back([this] { WorkerLoop(); });
+  {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      const std::int64_t now = now_();
+      for (std::size_t i : PickDue(now, next_due_, running_, parallelism_ - active_)) {
+        running_[i] = true;
+        ++active_;
+        queue_.emplace_back(i, now);
+      }
+      cv_.notify_all();
+      // Due times are whole seconds; job ends, RunNow and Stop wake us early.
+      cv_.wait_for(lock, std::chrono::seconds(1));
+    }
+    for (const auto& [index, started] : queue_) {
+      running_[index] = false;
+      --active_;
+    }
+    queue_.clear();
+    cv_.notify_all();
+  }
+  for (auto& t : workers) t.join();
+}
+
+}  // namespace zpull::exporter
