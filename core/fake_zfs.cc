@@ -179,14 +179,14 @@ Result<std::optional<std::string>> FakeZfs::GetUserProperty(const DatasetName& f
   std::lock_guard lock(mu_);
   auto it = fs_.find(fs.str());
   if (it == fs_.end()) return Fail(Reason::kDestinationMissing, host_ + ": " + NoDataset(fs.str()));
-  const std::map<std::string, std::string>* props = &it->second.props;
   if (!snap.empty()) {
     Snap* s = FindSnap(it->second, snap);
     if (!s) return Fail(Reason::kDestinationMissing, host_ + ": " + NoDataset(fs.Snapshot(snap)));
-    props = &s->props;
+    auto own = s->props.find(property);
+    if (own != s->props.end()) return std::optional<std::string>(own->second);
   }
-  auto p = props->find(property);
-  if (p == props->end()) return std::optional<std::string>();
+  auto p = it->second.props.find(property);  // snapshots inherit from their dataset
+  if (p == it->second.props.end()) return std::optional<std::string>();
   return std::optional<std::string>(p->second);
 }
 

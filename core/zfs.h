@@ -63,13 +63,14 @@ class Zfs {
   virtual Status Hold(const DatasetName& fs, const std::string& snap, const std::string& tag) = 0;
   virtual Result<bool> Release(const DatasetName& fs, const std::string& snap, const std::string& tag) = 0;
   // A user property ("module:name") of a dataset or of `fs@snap` when `snap`
-  // is non-empty; nullopt when unset.
+  // is non-empty (a snapshot inherits its dataset's value); nullopt when unset.
   virtual Result<std::optional<std::string>> GetUserProperty(const DatasetName& fs, const std::string& snap,
                                                              const std::string& property) = 0;
   virtual Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                                  const std::string& value) = 0;
   // Snapshot short name -> value, for the snapshots of `fs` on which the user
-  // property is set (one command); nullopt when `fs` does not exist.
+  // property is set on the snapshot itself, not inherited (one command);
+  // nullopt when `fs` does not exist.
   virtual Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(
       const DatasetName& fs, const std::string& property) = 0;
   // Streams: send writes the stream to its stdout; recv reads it from stdin.

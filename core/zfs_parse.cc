@@ -108,7 +108,9 @@ Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_vie
       return Fail(Reason::kOther, "zfs get output line " + std::to_string(line_no) + " is not 'name, " +
                                       std::string(property) + ", value, source': '" + std::string(line) + "'");
     }
-    if (f[0].starts_with(prefix) && f[3] != "-") out[std::string(f[0].substr(prefix.size()))] = std::string(f[2]);
+    // Only values set on the snapshot itself; "inherited from <fs>" is not.
+    const bool own = f[3] == "local" || f[3] == "received";
+    if (f[0].starts_with(prefix) && own) out[std::string(f[0].substr(prefix.size()))] = std::string(f[2]);
   }
   return out;
 }

@@ -17,7 +17,8 @@ namespace zpull::core {
 Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view fs);
 
 // Parses `zfs get -Hp -r -d 1 <property> <fs>`: snapshot short name -> value
-// for the `<fs>@...` lines where the property is set (source is not "-").
+// for the `<fs>@...` lines where the property is set on the snapshot itself
+// (source "local" or "received"; snapshots inherit their dataset's value).
 Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_view output, std::string_view fs,
                                                                  std::string_view property);
 

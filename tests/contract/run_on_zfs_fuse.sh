@@ -3,5 +3,5 @@
 ZP_TEST_NAME=zfs_contract
 ZPULL_BIN=${ZPULL_BIN:-unused}
 source "$(dirname "$0")/../integration/lib.sh"
-zp_make_pool pool c
+zp_test_pool pool c
 ZPULL_CONTRACT_POOL="$pool" "$1"

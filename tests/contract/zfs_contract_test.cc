@@ -271,7 +271,8 @@ TEST_P(ZfsContract, UserPropertiesOnDatasetsAndSnapshots) {
   EXPECT_EQ(zfs().GetUserProperty(fs, "", "zpull:test")->value(), "123");
   EXPECT_EQ(zfs().GetUserProperty(fs, "a", "zpull:test")->value(), "456");
   ASSERT_TRUE(zfs().CreateSnapshot(fs, "b"));
-  auto all = zfs().SnapshotUserProperty(fs, "zpull:test");
+  EXPECT_EQ(zfs().GetUserProperty(fs, "b", "zpull:test")->value(), "123");  // inherited
+  auto all = zfs().SnapshotUserProperty(fs, "zpull:test");  // set on the snapshot only
   ASSERT_TRUE(all) << all.error().message;
   ASSERT_TRUE(*all);
   EXPECT_EQ(**all, (std::map<std::string, std::string>{{"a", "456"}}));

@@ -5,8 +5,8 @@
 ZP_TEST_NAME=cycle_over_ssh
 source "$(dirname "$0")/lib.sh"
 
-zp_make_pool src s
-zp_make_pool dst d
+zp_test_pool src s
+zp_test_pool dst d
 zfs create "$src/data"
 zfs create "$src/with space"
 zfs create "$dst/backup"

@@ -3,8 +3,8 @@
 ZP_TEST_NAME=local_source
 source "$(dirname "$0")/lib.sh"
 
-zp_make_pool src s
-zp_make_pool dst d
+zp_test_pool src s
+zp_test_pool dst d
 zfs create "$src/data"
 zp_fill "$src/data" 300
 zfs snapshot "$src/data@pre1"

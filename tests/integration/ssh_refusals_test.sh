@@ -6,8 +6,8 @@
 ZP_TEST_NAME=ssh_refusals
 source "$(dirname "$0")/lib.sh"
 
-zp_make_pool src s
-zp_make_pool dst d
+zp_test_pool src s
+zp_test_pool dst d
 zfs create "$src/data"
 zp_start_sshd
 

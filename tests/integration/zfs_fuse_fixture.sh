@@ -1,35 +1,26 @@
 #!/usr/bin/env bash
-# ctest fixture: `setup` starts zfs-fuse when none runs (remembering that it
-# did), `cleanup` stops it again only in that case, by the PID it recorded.
+# ctest fixture: `setup` starts zfs-fuse when none runs (recording its PID),
+# `cleanup` stops it again only in that case and only if no pools remain.
 set -euo pipefail
 state="${ZPULL_FIXTURE_STATE:?}"
+ZP_TMP=$(dirname "$state")
+source "$(dirname "$0")/../../scripts/lib/substrate.sh"
 case "$1" in
   setup)
-    rm -f "$state"
-    if zpool list >/dev/null 2>&1 || pgrep -x zfs-fuse >/dev/null; then
+    rm -f "$state" "$state.started"
+    zp_ensure_zfs_fuse "$state"
+    if [ -n "$ZP_ZFS_FUSE_STARTED_PID" ]; then
+      echo "$ZP_ZFS_FUSE_STARTED_PID" >"$state.started"
+      echo "started zfs-fuse pid $ZP_ZFS_FUSE_STARTED_PID"
+    else
       echo "zfs-fuse already running; using it"
-      exit 0
     fi
-    mkdir -p /var/run/zfs /var/lock/zfs
-    /sbin/zfs-fuse --pidfile "$state"
-    for _ in $(seq 1 50); do
-      zpool list >/dev/null 2>&1 && { echo "started zfs-fuse pid $(cat "$state")"; exit 0; }
-      sleep 0.2
-    done
-    echo "zfs-fuse did not come up" >&2
-    exit 1
     ;;
   cleanup)
-    if [ -s "$state" ]; then
-      pid=$(cat "$state")
-      if [ -n "$(zpool list -H -o name 2>/dev/null)" ]; then
-        echo "pools remain; leaving zfs-fuse pid $pid running"
-      else
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-        echo "stopped zfs-fuse pid $pid"
-      fi
-      rm -f "$state"
+    if [ -s "$state.started" ]; then
+      ZP_ZFS_FUSE_STARTED_PID=$(cat "$state.started")
+      zp_stop_zfs_fuse_if_started
+      rm -f "$state.started"
     fi
     ;;
 esac

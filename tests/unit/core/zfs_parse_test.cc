@@ -76,6 +76,7 @@ namespace {
 TEST(ParseSnapshotProperty, KeepsOnlySetValuesOfSnapshots) {
   auto m = ParseSnapshotProperty(
       "p/fs\tzpull:common\t-\t-\np/fs@a\tzpull:common\t-\t-\np/fs@b b\tzpull:common\t1795780800\tlocal\n"
+      "p/fs@c\tzpull:common\t5\tinherited from p/fs\n"
       "p/fs/child\tzpull:common\t-\t-\n",
       "p/fs", "zpull:common");
   ASSERT_TRUE(m) << m.error().message;
