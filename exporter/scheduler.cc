@@ -28,7 +28,8 @@ Scheduler::Scheduler(std::vector<std::int64_t> intervals, int parallelism, Job j
       job_(std::move(job)),
       now_(std::move(now)),
       next_due_(intervals_.size(), 0),
-      running_(intervals_.size(), false) {}
+      running_(intervals_.size(), false),
+      run_again_(intervals_.size(), false) {}
 
 void Scheduler::Stop() {
   std::lock_guard lock(mu_);
@@ -38,7 +39,11 @@ void Scheduler::Stop() {
 
 void Scheduler::RunNow(std::size_t index) {
   std::lock_guard lock(mu_);
-  next_due_.at(index) = 0;
+  if (running_.at(index)) {
+    run_again_[index] = true;
+  } else {
+    next_due_[index] = 0;
+  }
   cv_.notify_all();
 }
 
@@ -54,7 +59,8 @@ void Scheduler::WorkerLoop() {
     lock.lock();
     running_[index] = false;
     --active_;
-    next_due_[index] = NextDue(started, now_(), intervals_[index]);
+    next_due_[index] = run_again_[index] ? 0 : NextDue(started, now_(), intervals_[index]);
+    run_again_[index] = false;
     cv_.notify_all();
   }
 }

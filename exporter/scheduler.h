@@ -31,7 +31,8 @@ class Scheduler {
   // then waits for the running ones to finish (queued ones are dropped).
   void Run();
   void Stop();
-  // Asks for dataset `index` to run as soon as a slot is free.
+  // Asks for dataset `index` to run as soon as a slot is free (once more
+  // after the current run, if it is running).
   void RunNow(std::size_t index);
 
  private:
@@ -46,6 +47,7 @@ class Scheduler {
   bool stop_ = false;                  // guarded by mu_
   std::vector<std::int64_t> next_due_;  // guarded by mu_
   std::vector<bool> running_;           // guarded by mu_
+  std::vector<bool> run_again_;         // RunNow while running; guarded by mu_
   std::size_t active_ = 0;              // queued or running; guarded by mu_
   std::deque<std::pair<std::size_t, std::int64_t>> queue_;  // (index, start time); guarded by mu_
 };

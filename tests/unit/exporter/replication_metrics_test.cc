@@ -1,0 +1,101 @@
+#include "exporter/replication_metrics.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+
+#include "exporter/http_server.h"
+
+namespace zpull::exporter {
+namespace {
+
+std::string Render(const prometheus::Collectable& c) { return prometheus::TextSerializer().Serialize(c.Collect()); }
+
+bool Has(const std::string& text, const std::string& line) { return text.find(line + "\n") != std::string::npos; }
+
+class MetricsTest : public ::testing::Test {
+ protected:
+  std::int64_t now_ = 10000;
+  ReplicationMetrics m_{{"backup/a", "backup/b"}, [this] { return now_; }};
+};
+
+TEST_F(MetricsTest, BeforeAnyCycleOnlyCountersAndRestoredState) {
+  m_.RestoreFromDestination("backup/a", 9000, 8000);
+  std::string t = Render(m_);
+  EXPECT_TRUE(Has(t, "zpull_replication_last_success_timestamp_seconds{dataset=\"backup/a\"} 9000")) << t;
+  EXPECT_TRUE(Has(t, "zpull_replication_newest_common_snapshot_timestamp_seconds{dataset=\"backup/a\"} 8000"));
+  EXPECT_TRUE(Has(t, "zpull_replication_lag_seconds{dataset=\"backup/a\"} 2000"));
+  // No fake zero lag for a dataset with nothing restored.
+  EXPECT_EQ(t.find("zpull_replication_lag_seconds{dataset=\"backup/b\"}"), std::string::npos);
+  EXPECT_TRUE(Has(t, "zpull_replication_runs_total{dataset=\"backup/b\"} 0"));
+  EXPECT_TRUE(Has(t, "zpull_replication_failures_total{dataset=\"backup/b\",reason=\"hostkey\"} 0"));
+  EXPECT_TRUE(Has(t, "zpull_replication_failures_total{dataset=\"backup/b\",reason=\"other\"} 0"));
+}
+
+TEST_F(MetricsTest, LagIsComputedAtScrapeTime) {
+  m_.RestoreFromDestination("backup/a", std::nullopt, 9000);
+  now_ = 9500;
+  EXPECT_TRUE(Has(Render(m_), "zpull_replication_lag_seconds{dataset=\"backup/a\"} 500"));
+  now_ = 9600;
+  EXPECT_TRUE(Has(Render(m_), "zpull_replication_lag_seconds{dataset=\"backup/a\"} 600"));
+}
+
+TEST_F(MetricsTest, CyclesUpdateEverything) {
+  m_.CycleStarted("backup/a", 9990);
+  m_.AddBytes("backup/a", 1000);
+  std::string mid = Render(m_);
+  EXPECT_TRUE(Has(mid, "zpull_replication_in_progress{dataset=\"backup/a\"} 1"));
+  EXPECT_TRUE(Has(mid, "zpull_replication_bytes_total{dataset=\"backup/a\"} 1000"));
+  EXPECT_TRUE(Has(mid, "zpull_replication_last_attempt_timestamp_seconds{dataset=\"backup/a\"} 9990"));
+
+  replicate::CycleOutcome ok;
+  ok.finished = 9995;
+  ok.newest_common = core::SnapshotInfo{"s", 1, 1, 9900, 1};
+  ok.source_snapshots = 4;
+  ok.destination_snapshots = 3;
+  ok.pruned_destination = 2;
+  m_.CycleFinished("backup/a", ok, 4.5);
+  replicate::CycleOutcome bad;
+  bad.error = core::Error{core::Reason::kDiverged, "x"};
+  m_.CycleStarted("backup/b", 9990);
+  m_.CycleFinished("backup/b", bad, 0.5);
+
+  std::string t = Render(m_);
+  EXPECT_TRUE(Has(t, "zpull_replication_in_progress{dataset=\"backup/a\"} 0"));
+  EXPECT_TRUE(Has(t, "zpull_replication_last_success_timestamp_seconds{dataset=\"backup/a\"} 9995"));
+  EXPECT_TRUE(Has(t, "zpull_replication_lag_seconds{dataset=\"backup/a\"} 100"));
+  EXPECT_TRUE(Has(t, "zpull_replication_runs_total{dataset=\"backup/a\"} 1"));
+  EXPECT_TRUE(Has(t, "zpull_replication_last_duration_seconds{dataset=\"backup/a\"} 4.5"));
+  EXPECT_TRUE(Has(t, "zpull_replication_duration_seconds_bucket{dataset=\"backup/a\",le=\"1\"} 0"));
+  EXPECT_TRUE(Has(t, "zpull_replication_duration_seconds_bucket{dataset=\"backup/a\",le=\"5\"} 1"));
+  EXPECT_TRUE(Has(t, "zpull_replication_duration_seconds_bucket{dataset=\"backup/a\",le=\"+Inf\"} 1"));
+  EXPECT_TRUE(Has(t, "zpull_snapshots{dataset=\"backup/a\",side=\"source\"} 4"));
+  EXPECT_TRUE(Has(t, "zpull_snapshots{dataset=\"backup/a\",side=\"destination\"} 3"));
+  EXPECT_TRUE(Has(t, "zpull_pruned_snapshots_total{dataset=\"backup/a\",side=\"destination\"} 2"));
+  EXPECT_TRUE(Has(t, "zpull_replication_failures_total{dataset=\"backup/b\",reason=\"diverged\"} 1"));
+  EXPECT_TRUE(Has(t, "zpull_replication_runs_total{dataset=\"backup/b\"} 1"));
+  EXPECT_EQ(t.find("zpull_replication_last_success_timestamp_seconds{dataset=\"backup/b\"}"), std::string::npos);
+}
+
+TEST(HttpServer, ServesMetricsAndHealthOnAnEphemeralPort) {
+  auto m = std::make_shared<ReplicationMetrics>(std::vector<std::string>{"b/x"}, [] { return std::int64_t{1}; });
+  bool healthy = true;
+  auto server = HttpServer::Start("127.0.0.1:0", {m, std::make_shared<BuildInfo>("1.2.3", "abc")},
+                                  [&] { return healthy; });
+  ASSERT_TRUE(server) << server.error().message;
+  ASSERT_GT((*server)->Port(), 0);
+  std::string text = (*server)->RenderMetrics();
+  EXPECT_TRUE(Has(text, "zpull_build_info{version=\"1.2.3\",revision=\"abc\"} 1")) << text;
+  EXPECT_TRUE(Has(text, "zpull_replication_runs_total{dataset=\"b/x\"} 0"));
+}
+
+TEST(HttpServer, ListenErrorNamesTheAddress) {
+  auto first = HttpServer::Start("127.0.0.1:0", {}, [] { return true; });
+  ASSERT_TRUE(first);
+  const std::string taken = "127.0.0.1:" + std::to_string((*first)->Port());
+  auto second = HttpServer::Start(taken, {}, [] { return true; });
+  ASSERT_FALSE(second);
+  EXPECT_NE(second.error().message.find("cannot listen on " + taken), std::string::npos) << second.error().message;
+}
+
+}  // namespace
+}  // namespace zpull::exporter
