@@ -142,21 +142,14 @@ Result<std::optional<std::string>> ZfsCli::GetUserProperty(const DatasetName& fs
     Reason reason = NotFound(*r) ? Reason::kDestinationMissing : ClassifyZfsError(r->err, Reason::kOther);
     return Fail(reason, "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
   }
-  // name TAB property TAB value TAB source; unset user properties read "-" "-".
-  std::string line = FirstLine(r->out);
-  std::vector<std::string> fields;
-  std::size_t pos = 0;
-  while (true) {
-    std::size_t tab = line.find('\t', pos);
-    fields.push_back(line.substr(pos, tab == std::string::npos ? std::string::npos : tab - pos));
-    if (tab == std::string::npos) break;
-    pos = tab + 1;
+  auto lines = ParseGetLines(r->out);
+  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
+  if (lines->size() != 1) {
+    return Fail(Reason::kOther, "host " + runner_.Host() + ": expected one line from " + DescribeFailure(argv, *r));
   }
-  if (fields.size() < 4) {
-    return Fail(Reason::kOther, "host " + runner_.Host() + ": unexpected zfs get output: '" + line + "'");
-  }
-  if (fields[3] == "-") return std::optional<std::string>();
-  return std::optional<std::string>(fields[2]);
+  // Unset user properties read value "-", source "-".
+  if ((*lines)[0].source == "-") return std::optional<std::string>();
+  return std::optional<std::string>(std::string((*lines)[0].value));
 }
 
 Status ZfsCli::SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,

@@ -4,11 +4,21 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "core/snapshot.h"
 
 namespace zpull::core {
+
+// One line of `zfs get -H` output. Views into the parsed text.
+struct GetLine {
+  std::string_view name, property, value, source;
+};
+
+// Splits `zfs get -H` output (name TAB property TAB value TAB source per
+// line); fails naming the first line without four fields.
+Result<std::vector<GetLine>> ParseGetLines(std::string_view output);
 
 // Parses `zfs get -Hp -r -d 1 guid,createtxg,creation,userrefs <fs>` (one
 // line per name and property, TAB-separated). Keeps only `<fs>@...` lines

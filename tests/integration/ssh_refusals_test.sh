@@ -68,7 +68,7 @@ out=$("$ZPULL_BIN" once --config "$ZP_TMP/zpull.yml" 2>&1)
 rc=$?
 set -e
 zp_assert_eq 1 "$rc" "exit code for a garbage peer"
-zp_assert_contains "$out" "FAILED $dst/data reason=other: dataset $dst/data: host web1: zfs get output line 1 has fewer than 3 fields: 'garbage'" "garbage named"
+zp_assert_contains "$out" "FAILED $dst/data reason=other: dataset $dst/data: host web1: zfs get output line 1 has fewer than 4 fields: 'garbage'" "garbage named"
 zp_assert_eq "" "$(zfs list -H -o name -r "$dst" | grep -v "^$dst\$" || true)" "nothing received from a garbage peer"
 
 zp_log "the right key works"

@@ -56,7 +56,7 @@ TEST(ParseSnapshotGet, RejectsPrettyPrintedGuid) {
   // zfs list/get without -p prints guids like 12.4E: never accept that.
   auto list = ParseSnapshotGet("p/fs@a\tguid\t12.4E\t-\np/fs@a\tcreatetxg\t3\t-\n", "p/fs");
   ASSERT_FALSE(list);
-  EXPECT_NE(list.error().message.find("guid of p/fs@a is not a number: '12.4E'"), std::string::npos);
+  EXPECT_NE(list.error().message.find("guid of p/fs@a is not a number: '12.4E'"), std::string::npos) << list.error().message;
 }
 
 TEST(ParseSnapshotGet, RejectsMissingGuidAndShortLines) {
