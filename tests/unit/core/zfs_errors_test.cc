@@ -115,3 +115,30 @@ TEST(ClassifySendError, CapturedZfsFuseTranscript) {
 
 }  // namespace
 }  // namespace zpull::core
+
+namespace zpull::core {
+namespace {
+
+std::vector<std::string> FixtureLines(const std::string& file) {
+  std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/" + file);
+  EXPECT_TRUE(in) << file;
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("#")) lines.push_back(line);
+  }
+  return lines;
+}
+
+TEST(ClassifyRecvError, CapturedOpenZfsTexts) {
+  auto l = FixtureLines("zfs-recv-errors.openzfs.txt");
+  ASSERT_GE(l.size(), 4u);
+  EXPECT_EQ(ClassifyRecvError(l[0] + "\n" + l[1] + "\n"), Reason::kDestinationModified);
+  EXPECT_EQ(ClassifyRecvError(l[2] + "\n" + l[3] + "\n"), Reason::kDiverged);
+  auto resumable = FixtureLines("zfs-recv-resumable-interrupted.openzfs.txt");
+  ASSERT_GE(resumable.size(), 1u);
+  EXPECT_EQ(ClassifyRecvError(resumable[0]), Reason::kStreamCorrupt) << resumable[0];
+}
+
+}  // namespace
+}  // namespace zpull::core
