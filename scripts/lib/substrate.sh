@@ -25,20 +25,26 @@ zp_zfs_ready() { zpool list >/dev/null 2>&1; }
 zp_ensure_zfs_fuse() {
   ZP_ZFS_FUSE_STARTED_PID=
   zp_zfs_ready && return 0
-  local pidfile="${1:-$ZP_TMP/zfs-fuse.pid}"
-  if ! pgrep -x zfs-fuse >/dev/null; then
-    mkdir -p /var/run/zfs /var/lock/zfs
-    # zfs-fuse refuses to start over a pidfile left by a dead daemon.
-    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then rm -f "$pidfile"; fi
-    /sbin/zfs-fuse --pidfile "$pidfile" || return 1
-    ZP_ZFS_FUSE_STARTED_PID=$(cat "$pidfile")
+  local pidfile="${1:-$ZP_TMP/zfs-fuse.pid}" i
+  # A daemon that is still starting has its socket already: give it time.
+  # (A zfs-fuse process without our socket, e.g. the host's seen from a
+  # chroot, is not ours to use.)
+  if [ -S /var/run/zfs/zfs_socket ] && pgrep -x zfs-fuse >/dev/null; then
+    for i in $(seq 1 25); do
+      zp_zfs_ready && return 0
+      sleep 0.2
+    done
   fi
-  local i
+  mkdir -p /var/run/zfs /var/lock/zfs
+  # zfs-fuse refuses to start over a pidfile left by a dead daemon.
+  if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then rm -f "$pidfile"; fi
+  /sbin/zfs-fuse --pidfile "$pidfile" || return 1
+  ZP_ZFS_FUSE_STARTED_PID=$(cat "$pidfile")
   for i in $(seq 1 50); do
     zp_zfs_ready && return 0
     sleep 0.2
   done
-  echo "zfs-fuse does not answer" >&2
+  echo "zfs-fuse (pid $ZP_ZFS_FUSE_STARTED_PID) does not answer" >&2
   return 1
 }
 
