@@ -10,7 +10,9 @@ packages=(
   libgtest-dev libgmock-dev libexpected-dev
   # test substrate
   zfs-fuse openssh-server openssh-client prometheus prometheus-alertmanager curl
-  procps ca-certificates
+  procps ca-certificates perl-base
+  # OpenZFS tier: QEMU image of Debian 12 with OpenZFS 2.3 built from packages
+  qemu-system-x86 qemu-utils mmdebstrap e2fsprogs kmod binutils gcc make
 )
 
 missing=()
