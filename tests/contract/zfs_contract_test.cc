@@ -1,7 +1,9 @@
 // One contract for every Zfs implementation. It always runs against FakeZfs;
-// with ZPULL_CONTRACT_POOL set (by run_on_zfs_fuse.sh) it runs the same
-// cases against real zfs-fuse through ZfsCli, so the fake cannot drift.
-// Cases for features a backend lacks are decided by its probe, not deleted.
+// with ZPULL_CONTRACT_POOL set it runs the same cases against real ZFS
+// through ZfsCli (zfs-fuse via run_on_zfs_fuse.sh; OpenZFS 2.3 inside the
+// QEMU guest of tests/openzfs), so the fake cannot drift. The real backend's
+// test name comes from ZPULL_CONTRACT_BACKEND (default zfs_fuse). Cases for
+// features a backend lacks are decided by its probe, not deleted.
 
 #include <gtest/gtest.h>
 
@@ -47,9 +49,9 @@ class FakeBackend : public Backend {
   core::FakeZfs zfs_;
 };
 
-class ZfsFuseBackend : public Backend {
+class RealBackend : public Backend {
  public:
-  explicit ZfsFuseBackend(std::string pool) : pool_(std::move(pool)), zfs_(runner_) {}
+  explicit RealBackend(std::string pool) : pool_(std::move(pool)), zfs_(runner_) {}
   core::Zfs& zfs() override { return zfs_; }
   std::string Root() override { return pool_; }
   void CreateFs(const std::string& fs) override {
@@ -124,6 +126,13 @@ TEST_P(ZfsContract, ProbeFindsWhatTheBackendCanDo) {
     EXPECT_FALSE(f->send_estimate);
     EXPECT_FALSE(f->bookmarks);
     EXPECT_FALSE(f->json);
+  }
+  if (f->version.starts_with("zfs-2.3")) {  // OpenZFS 2.3 has every probed feature
+    EXPECT_TRUE(f->recv_resumable);
+    EXPECT_TRUE(f->list_parsable);
+    EXPECT_TRUE(f->send_estimate);
+    EXPECT_TRUE(f->bookmarks);
+    EXPECT_TRUE(f->json);
   }
 }
 
@@ -302,7 +311,8 @@ std::vector<BackendParam> Backends() {
   std::vector<BackendParam> out{{"fake", [] { return std::unique_ptr<Backend>(new FakeBackend()); }}};
   if (const char* pool = std::getenv("ZPULL_CONTRACT_POOL")) {
     std::string p = pool;
-    out.push_back({"zfs_fuse", [p] { return std::unique_ptr<Backend>(new ZfsFuseBackend(p)); }});
+    const char* name = std::getenv("ZPULL_CONTRACT_BACKEND");
+    out.push_back({name ? name : "zfs_fuse", [p] { return std::unique_ptr<Backend>(new RealBackend(p)); }});
   }
   return out;
 }

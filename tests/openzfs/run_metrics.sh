@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# zpull run inside the guest; /metrics scraped from the host through the
+# forwarded port: runs, bytes, lag, a failure reason; promtool accepts it.
+OZ_NAME=run_metrics
+source "$(dirname "$0")/lib.sh"
+oz_pool src
+oz_pool dst
+g zfs create "$src/data"
+g zfs create -o mountpoint=none "$dst/b"
+oz_fill "$src/data" 1024
+gsh "cat > /root/run.yml" <<YAML
+snapshot_prefix: zpt
+interval: 5s
+listen: 0.0.0.0:9720
+sources:
+$(oz_ssh_source_yaml guest)
+datasets:
+  - {source: guest, dataset: $src/data, destination: $dst/b/data}
+  - {source: guest, dataset: $src/missing, destination: $dst/b/missing}
+YAML
+pid=$(gsh 'setsid /opt/zpull/zpull run --config /root/run.yml >/root/run.log 2>&1 < /dev/null & echo $!')
+trap 'g kill -TERM '"$pid"' 2>/dev/null || true; oz_on_exit' EXIT
+url="http://127.0.0.1:$OZ_METRICS_PORT/metrics"
+m=/tmp/zpull-openzfs-metrics.$$
+value() { awk -v want="$1" '$1 == want { print $2 }' "$m"; }
+ok=0
+for _ in $(seq 1 120); do
+  if curl -sf "$url" >"$m" 2>/dev/null && [ "$(value "zpull_replication_runs_total{dataset=\"$dst/b/data\"}")" -ge 2 ] 2>/dev/null; then
+    ok=1
+    break
+  fi
+  sleep 1
+done
+[ "$ok" = 1 ] || oz_fail "no two runs seen on $url; guest log: $(g tail -5 /root/run.log)"
+bytes=$(value "zpull_replication_bytes_total{dataset=\"$dst/b/data\"}")
+[ "${bytes%.*}" -gt 1000000 ] || oz_fail "bytes too small: $bytes"
+lag=$(value "zpull_replication_lag_seconds{dataset=\"$dst/b/data\"}")
+[ -n "$lag" ] && [ "${lag%.*}" -lt 60 ] || oz_fail "lag: [$lag]"
+[ "$(value "zpull_replication_failures_total{dataset=\"$dst/b/missing\",reason=\"source_missing\"}")" -ge 1 ] ||
+  oz_fail "no source_missing failure"
+promtool check metrics <"$m" || oz_fail "promtool check metrics"
+rm -f "$m"
+g kill -TERM "$pid"
+for _ in $(seq 1 30); do g kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+oz_assert_contains "$(g cat /root/run.log)" "stopped" "clean stop"
