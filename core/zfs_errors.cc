@@ -21,7 +21,11 @@ Reason Common(const std::string& e) {
   if (Has(e, "out of space") || Has(e, "space quota exceeded") || Has(e, "No space left")) {
     return Reason::kOutOfSpace;
   }
-  if (Has(e, "dataset is busy") || Has(e, "pool or dataset is busy")) return Reason::kLockBusy;
+  // zfs-fuse says "dataset is busy" for a held snapshot; OpenZFS 2.3 says
+  // "it's being held. Run 'zfs holds -r …' to see holders."
+  if (Has(e, "dataset is busy") || Has(e, "pool or dataset is busy") || Has(e, "it's being held")) {
+    return Reason::kLockBusy;
+  }
   if (Has(e, "zfs-fuse daemon is running")) return Reason::kOther;
   return Reason::kOther;
 }

@@ -37,6 +37,16 @@ TEST(ClassifyRecvError, KnownTexts) {
   }
 }
 
+TEST(ClassifyZfsError, HeldSnapshotInBothDialects) {
+  EXPECT_EQ(ClassifyZfsError("cannot destroy 't1src/rep@s1': dataset is busy\n", Reason::kOther), Reason::kLockBusy);
+  // Captured on OpenZFS 2.3.2 in the QEMU tier.
+  EXPECT_EQ(ClassifyZfsError("cannot destroy snapshot p/c/h@a: it's being held. Run 'zfs holds -r p/c/h@a' to see "
+                             "holders.\n",
+                             Reason::kOther),
+            Reason::kLockBusy);
+  EXPECT_EQ(ClassifyZfsError("something else\n", Reason::kSourceMissing), Reason::kSourceMissing);
+}
+
 TEST(ClassifySendError, KnownTexts) {
   EXPECT_EQ(ClassifySendError("warning: cannot send 't1src/rep@s3': incremental source (@nosuch) does not exist\n"),
             Reason::kSourceMissing);
