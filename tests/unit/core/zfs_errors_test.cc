@@ -79,6 +79,8 @@ TEST(ClassifyTransfer, TruncatedStreamBlamesTheFailedSender) {
 #include <fstream>
 #include <map>
 
+#include "tests/support/transcript.h"
+
 namespace zpull::core {
 namespace {
 
@@ -140,14 +142,31 @@ std::vector<std::string> FixtureLines(const std::string& file) {
   return lines;
 }
 
-TEST(ClassifyRecvError, CapturedOpenZfsTexts) {
-  auto l = FixtureLines("zfs-recv-errors.openzfs.txt");
-  ASSERT_GE(l.size(), 4u);
-  EXPECT_EQ(ClassifyRecvError(l[0] + "\n" + l[1] + "\n"), Reason::kDestinationModified);
-  EXPECT_EQ(ClassifyRecvError(l[2] + "\n" + l[3] + "\n"), Reason::kDiverged);
-  auto resumable = FixtureLines("zfs-recv-resumable-interrupted.openzfs.txt");
-  ASSERT_GE(resumable.size(), 1u);
-  EXPECT_EQ(ClassifyRecvError(resumable[0]), Reason::kStreamCorrupt) << resumable[0];
+// Real captures from OpenZFS 2.3.2 in the QEMU tier (capture_fixtures.sh).
+TEST(ClassifyRecvError, CapturedOpenZfs232) {
+  auto t = testing::ReadTranscript(testing::Fixture("zfs-recv-errors.openzfs-2.3.2.txt"));
+  ASSERT_EQ(t.size(), 6u);
+  EXPECT_EQ(ClassifyRecvError(t[0].err), Reason::kDestinationModified) << t[0].err;
+  EXPECT_EQ(ClassifyRecvError(t[1].err), Reason::kDiverged) << t[1].err;
+  EXPECT_EQ(ClassifyRecvError(t[2].err), Reason::kDestinationMissing) << t[2].err;
+  EXPECT_EQ(ClassifyRecvError(t[3].err), Reason::kStreamCorrupt) << t[3].err;
+  EXPECT_EQ(ClassifySendError(t[4].err), Reason::kSourceMissing) << t[4].err;
+  for (const auto& c : t) EXPECT_EQ(c.exit_code, 1) << c.command;
+}
+
+TEST(ClassifyZfsError, CapturedOpenZfs232HeldSnapshot) {
+  auto t = testing::ReadTranscript(testing::Fixture("zfs-destroy-held.openzfs-2.3.2.txt"));
+  ASSERT_EQ(t.size(), 3u);
+  EXPECT_EQ(ClassifyZfsError(t[0].err, Reason::kOther), Reason::kLockBusy) << t[0].err;
+  // The texts ZfsCli treats as "nothing to do" for release and hold.
+  EXPECT_NE(t[1].err.find("no such tag"), std::string::npos);
+  EXPECT_NE(t[2].err.find("tag already exists"), std::string::npos);
+}
+
+TEST(ClassifyRecvError, PublicResumableText) {
+  auto l = FixtureLines("zfs-recv-resumable-interrupted.openzfs.txt");
+  ASSERT_GE(l.size(), 1u);
+  EXPECT_EQ(ClassifyRecvError(l[0]), Reason::kStreamCorrupt) << l[0];
 }
 
 }  // namespace

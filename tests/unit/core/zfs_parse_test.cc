@@ -86,3 +86,32 @@ TEST(ParseSnapshotProperty, KeepsOnlySetValuesOfSnapshots) {
 
 }  // namespace
 }  // namespace zpull::core
+
+#include "tests/support/transcript.h"
+
+namespace zpull::core {
+namespace {
+
+TEST(ParseSnapshotGet, CapturedOpenZfs232) {
+  auto t = testing::ReadTranscript(testing::Fixture("zfs-get-Hp-r-d1-guid-createtxg-creation-userrefs.openzfs-2.3.2.txt"));
+  ASSERT_EQ(t.size(), 1u);
+  auto list = ParseSnapshotGet(t[0].out, "POOL/rep");
+  ASSERT_TRUE(list) << list.error().message;
+  ASSERT_EQ(list->size(), 3u);  // not the fs, not its child
+  EXPECT_EQ((*list)[0].name, "s1");
+  EXPECT_EQ((*list)[0].userrefs, 1u);
+  EXPECT_EQ((*list)[0].guid, 16408253676048885430ull);
+  EXPECT_EQ((*list)[1].name, "s 2");
+  EXPECT_EQ((*list)[2].name, "syncoid_x_2026-11-27:06:08:12-GMT00:00");
+}
+
+TEST(ParseSnapshotProperty, CapturedOpenZfs232) {
+  auto t = testing::ReadTranscript(testing::Fixture("zfs-get-Hp-r-d1-user-property.openzfs-2.3.2.txt"));
+  ASSERT_EQ(t.size(), 1u);
+  auto m = ParseSnapshotProperty(t[0].out, "POOL/rep", "zpull:common");
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(*m, (std::map<std::string, std::string>{{"s 2", "1795780800"}}));
+}
+
+}  // namespace
+}  // namespace zpull::core

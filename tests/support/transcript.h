@@ -1,0 +1,39 @@
+#pragma once
+// Reads captured transcripts (tests/fixtures): '$ command' lines, then the
+// command's stdout, '[stderr] ' lines and '[exit N]'. '#' lines are comments.
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace zpull::testing {
+
+struct Captured {
+  std::string command, out, err;
+  int exit_code = -1;
+};
+
+inline std::vector<Captured> ReadTranscript(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<Captured> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("#")) continue;
+    if (line.starts_with("$ ")) {
+      out.push_back({line.substr(2)});
+    } else if (out.empty()) {
+      continue;
+    } else if (line.starts_with("[stderr] ")) {
+      out.back().err += line.substr(9) + "\n";
+    } else if (line.starts_with("[exit ")) {
+      out.back().exit_code = std::stoi(line.substr(6));
+    } else {
+      out.back().out += line + "\n";
+    }
+  }
+  return out;
+}
+
+inline std::string Fixture(const std::string& name) { return std::string(ZPULL_TEST_FIXTURES_DIR) + "/" + name; }
+
+}  // namespace zpull::testing
