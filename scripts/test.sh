@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
 # Installs what zpull needs (Debian 12 packages), builds with -Werror and runs
-# every test tier: unit, ZFS contract (fake + real zfs-fuse), and integration
-# tests on real zfs-fuse pools with a real sshd. Needs root (zfs-fuse, sshd).
-# Extra arguments go to ctest (e.g. -L unit, -R cycle).
+# every test tier: unit, ZFS contract (fake + real zfs-fuse), integration on
+# real zfs-fuse pools with a real sshd and promtool, and the OpenZFS 2.3 tier
+# in a QEMU guest (its image is built on first use and cached). Needs root.
+# Extra arguments go to ctest (e.g. -L unit, -LE openzfs, -R cycle).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then
-  echo "scripts/test.sh: run as root (zfs-fuse and sshd need it), e.g. sudo $0" >&2
+  echo "scripts/test.sh: run as root (zfs-fuse, sshd and the QEMU tier need it), e.g. sudo $0" >&2
   exit 2
 fi
 start=$(date +%s)
+phase() { echo "scripts/test.sh: $1 took $(($(date +%s) - $2))s"; }
+
+t=$(date +%s)
 bash scripts/install-deps.sh
+phase install "$t"
+
+t=$(date +%s)
 build=${ZPULL_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DZPULL_WERROR=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
+phase build "$t"
+
+t=$(date +%s)
 cd "$build"
-ctest --output-on-failure --timeout 600 "$@"
-echo "scripts/test.sh: done in $(( $(date +%s) - start ))s"
+set +e
+ctest --output-on-failure --timeout 2400 "$@"
+rc=$?
+set -e
+phase "tests (per-label times above)" "$t"
+echo "scripts/test.sh: done in $(($(date +%s) - start))s"
+exit $rc
