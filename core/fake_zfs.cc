@@ -125,6 +125,17 @@ Result<std::optional<SnapshotList>> FakeZfs::ListSnapshots(const DatasetName& fs
   return std::optional<SnapshotList>(std::move(out));
 }
 
+Result<std::map<std::string, std::optional<SnapshotList>>> FakeZfs::ListSnapshotsOf(
+    const std::vector<DatasetName>& filesystems) {
+  std::map<std::string, std::optional<SnapshotList>> out;
+  for (const auto& fs : filesystems) {
+    auto l = ListSnapshots(fs);
+    if (!l) return tl::unexpected(l.error());
+    out[fs.str()] = std::move(*l);
+  }
+  return out;
+}
+
 Result<bool> FakeZfs::Exists(const DatasetName& fs) {
   std::lock_guard lock(mu_);
   return fs_.count(fs.str()) > 0;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/dataset_name.h"
 #include "core/result.h"
@@ -55,6 +56,10 @@ class Zfs {
   virtual Result<ZfsFeatures> Probe(const DatasetName& pool) = 0;
   // The snapshots of `fs`, oldest first; nullopt when `fs` does not exist.
   virtual Result<std::optional<SnapshotList>> ListSnapshots(const DatasetName& fs) = 0;
+  // The snapshots of several filesystems with one command (a host's whole
+  // share of a check pass); absent filesystems map to nullopt.
+  virtual Result<std::map<std::string, std::optional<SnapshotList>>> ListSnapshotsOf(
+      const std::vector<DatasetName>& filesystems) = 0;
   virtual Result<bool> Exists(const DatasetName& fs) = 0;
   virtual Status CreateSnapshot(const DatasetName& fs, const std::string& snap) = 0;
   virtual Status DestroySnapshot(const DatasetName& fs, const std::string& snap) = 0;

@@ -1,5 +1,7 @@
 #include "core/zfs_cli.h"
 
+#include <set>
+
 #include "core/zfs_errors.h"
 #include "core/zfs_parse.h"
 
@@ -93,6 +95,35 @@ Result<std::optional<SnapshotList>> ZfsCli::ListSnapshots(const DatasetName& fs)
   auto list = ParseSnapshotGet(r->out, fs.str());
   if (!list) return tl::unexpected(WithContext(list.error(), "host " + runner_.Host()));
   return std::optional<SnapshotList>(std::move(*list));
+}
+
+Result<std::map<std::string, std::optional<SnapshotList>>> ZfsCli::ListSnapshotsOf(
+    const std::vector<DatasetName>& filesystems) {
+  std::map<std::string, std::optional<SnapshotList>> out;
+  if (filesystems.empty()) return out;
+  Argv argv = Cmd({"get", "-Hp", "-r", "-d", "1", "guid,createtxg,creation,userrefs"});
+  for (const auto& fs : filesystems) argv.push_back(fs.str());
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  auto lines = ParseGetLines(r->out);
+  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
+  std::set<std::string_view> present;
+  for (const auto& l : *lines) present.insert(l.name);
+  for (const auto& fs : filesystems) {
+    if (!present.count(fs.str())) {
+      // Absent ones are named on stderr; anything else unexplained is an error.
+      if (!Contains(r->err, "'" + fs.str() + "': dataset does not exist")) {
+        return Fail(ClassifyZfsError(r->err, Reason::kOther),
+                    "host " + runner_.Host() + ": " + fs.str() + " not listed: " + DescribeFailure(argv, *r));
+      }
+      out[fs.str()] = std::nullopt;
+      continue;
+    }
+    auto list = ParseSnapshotGet(r->out, fs.str());
+    if (!list) return tl::unexpected(WithContext(list.error(), "host " + runner_.Host()));
+    out[fs.str()] = std::move(*list);
+  }
+  return out;
 }
 
 Result<bool> ZfsCli::Exists(const DatasetName& fs) {

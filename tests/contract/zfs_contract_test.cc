@@ -145,6 +145,24 @@ TEST_P(ZfsContract, MissingDatasetListsAsAbsent) {
   EXPECT_FALSE(*e);
 }
 
+TEST_P(ZfsContract, ListsManyFilesystemsInOneCall) {
+  auto a = MakeFs("a");
+  auto b = MakeFs("b c");
+  MakeFs("a/child");
+  ASSERT_TRUE(zfs().CreateSnapshot(a, "1"));
+  ASSERT_TRUE(zfs().CreateSnapshot(b, "2"));
+  ASSERT_TRUE(zfs().CreateSnapshot(b, "3"));
+  auto m = zfs().ListSnapshotsOf({a, Fs("missing"), b});
+  ASSERT_TRUE(m) << m.error().message;
+  ASSERT_EQ(m->size(), 3u);
+  ASSERT_TRUE(m->at(a.str()));
+  EXPECT_EQ(m->at(a.str())->size(), 1u);
+  ASSERT_TRUE(m->at(b.str()));
+  EXPECT_EQ(m->at(b.str())->size(), 2u);
+  EXPECT_EQ(m->at(b.str())->back().name, "3");
+  EXPECT_FALSE(m->at(Fs("missing").str()));
+}
+
 TEST_P(ZfsContract, SnapshotsListOldestFirstWithIdentity) {
   auto fs = MakeFs("a b");  // a name with a space
   EXPECT_TRUE(*zfs().Exists(fs));
