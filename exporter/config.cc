@@ -175,7 +175,7 @@ class Parser {
   Config Parse(const YAML::Node& root, const std::string& hostname) const {
     if (root.IsNull()) Error(root, "", "the file is empty");
     ExpectMap(root, "", {"snapshot_prefix", "interval", "parallelism", "listen", "zfs_command", "retention",
-                         "source_retention", "sources", "datasets"});
+                         "source_retention", "parity", "sources", "datasets"});
     Config c;
     c.path = path_;
     c.snapshot_prefix = "zpull_";
@@ -192,6 +192,10 @@ class Parser {
       }
     }
     if (root["interval"]) c.interval_seconds = Duration(root["interval"], "interval");
+    if (const auto& parity = root["parity"]) {
+      ExpectMap(parity, "parity", {"interval"});
+      if (parity["interval"]) c.parity_interval_seconds = Duration(parity["interval"], "interval");
+    }
     if (root["parallelism"]) c.parallelism = static_cast<int>(Int(root["parallelism"], "parallelism", 1, 64));
     if (root["listen"]) c.listen = String(root["listen"], "listen");
     if (root["zfs_command"]) c.zfs_command = Command(root["zfs_command"], "zfs_command");

@@ -45,6 +45,7 @@ struct Config {
   std::string path;
   std::string snapshot_prefix;
   std::int64_t interval_seconds = 900;
+  std::int64_t parity_interval_seconds = 300;  // parity: {interval: …}
   int parallelism = 2;
   std::string listen = "127.0.0.1:9720";
   core::Argv zfs_command{"zfs"};  // on this (the backup) host

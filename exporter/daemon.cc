@@ -1,8 +1,10 @@
 #include "exporter/daemon.h"
 
 #include <chrono>
+#include <thread>
 
 #include "exporter/once.h"
+#include "exporter/verify.h"
 #include "exporter/version.h"
 
 namespace zpull::exporter {
@@ -71,7 +73,7 @@ void Daemon::Restore(const DatasetConfig& d) {
 core::Status Daemon::Start() {
   for (const auto& d : config_.datasets) Restore(d);
   auto http = HttpServer::Start(config_.listen,
-                                {metrics_, std::make_shared<BuildInfo>(kVersion, kRevision)},
+                                {metrics_, checks_, std::make_shared<BuildInfo>(kVersion, kRevision)},
                                 [this] { return !stopping_.load(); });
   if (!http) return tl::unexpected(http.error());
   http_ = std::move(*http);
@@ -80,11 +82,54 @@ core::Status Daemon::Start() {
   return {};
 }
 
-void Daemon::Run() { scheduler_->Run(); }
+void Daemon::Run() {
+  std::thread parity([this] { ParityLoop(); });
+  scheduler_->Run();
+  parity.join();
+}
 
 void Daemon::Stop() {
-  stopping_ = true;
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
   scheduler_->Stop();
+}
+
+void Daemon::ParityLoop() {
+  std::unique_lock lock(stop_mu_);
+  while (!stopping_) {
+    lock.unlock();
+    ParityPass();
+    lock.lock();
+    stop_cv_.wait_for(lock, std::chrono::seconds(config_.parity_interval_seconds), [this] { return stopping_.load(); });
+  }
+}
+
+void Daemon::ParityPass() {
+  for (const auto& [source, indices] : DatasetsBySource(config_, {})) {
+    std::vector<checks::ParityTarget> targets;
+    for (std::size_t i : indices) targets.push_back(ParityTargetFor(config_, config_.datasets[i]));
+    core::Zfs& src = hosts_.Source(source);
+    const auto started = std::chrono::steady_clock::now();
+    auto results = checks::RunParityPass(src, hosts_.Destination(), targets, now_());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (std::size_t k = 0; k < results.size(); ++k) {
+      const DatasetConfig& d = config_.datasets[indices[k]];
+      const auto& r = results[k];
+      checks_->RecordRun("parity", src.Host(), r.dataset, r.report.has_value(), seconds, now_());
+      if (!r.report) {
+        log_->warn("parity check failed dataset={} reason={} error={}", r.dataset,
+                   core::ReasonName(r.report.error().reason), r.report.error().message);
+        continue;
+      }
+      checks_->SetParity(r.dataset, *r.report);
+      for (const auto& f : ParityFindings(*r.report, now_(), d.interval_seconds)) {
+        if (f.severity == Severity::kCritical) log_->warn("parity dataset={} finding=\"{}\"", r.dataset, f.text);
+      }
+    }
+  }
 }
 
 void Daemon::RunDataset(std::size_t index) {

@@ -4,10 +4,13 @@
 // until stopped. Running cycles finish before Run() returns.
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <memory>
 
 #include <spdlog/logger.h>
 
+#include "exporter/check_metrics.h"
 #include "exporter/config.h"
 #include "exporter/hosts.h"
 #include "exporter/http_server.h"
@@ -32,15 +35,22 @@ class Daemon {
  private:
   void Restore(const DatasetConfig& d);
   void RunDataset(std::size_t index);
+  // Parity for every dataset, one pass per source host, every
+  // config.parity_interval_seconds until Stop().
+  void ParityLoop();
+  void ParityPass();
 
   const Config& config_;
   Hosts& hosts_;
   std::shared_ptr<spdlog::logger> log_;
   const std::function<std::int64_t()> now_;
   std::shared_ptr<ReplicationMetrics> metrics_;
+  std::shared_ptr<CheckMetrics> checks_ = std::make_shared<CheckMetrics>();
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<HttpServer> http_;
   std::atomic<bool> stopping_{false};
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;  // wakes the parity loop on Stop(); with stop_mu_
 };
 
 }  // namespace zpull::exporter

@@ -18,6 +18,7 @@
 #include "exporter/daemon.h"
 #include "exporter/hosts.h"
 #include "exporter/once.h"
+#include "exporter/verify.h"
 #include "exporter/version.h"
 
 namespace {
@@ -39,6 +40,8 @@ std::string Hostname() {
 int Usage(std::ostream& os, int code) {
   os << "usage: zpull run [--config FILE]           replicate every dataset on its interval; serve /metrics\n"
         "       zpull once [--config FILE]          run one replication cycle for every dataset\n"
+        "       zpull verify [--config FILE] [DATASET...]  check snapshot parity now; exit 0 ok, 1 warning,\n"
+        "                                           2 critical, 3 unknown (Nagios convention)\n"
         "       zpull check-config [FILE]           validate a configuration file\n"
         "       zpull --version\n"
         "The configuration file defaults to /etc/zpull/zpull.yml.\n";
@@ -48,6 +51,7 @@ int Usage(std::ostream& os, int code) {
 struct Args {
   std::string command;
   std::string config = "/etc/zpull/zpull.yml";
+  std::vector<std::string> operands;  // zpull verify DATASET...
 };
 
 std::optional<Args> ParseArgs(int argc, char** argv) {
@@ -64,6 +68,8 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       a.command = s;
     } else if (a.command == "check-config") {
       a.config = s;
+    } else if (a.command == "verify") {
+      a.operands.push_back(s);
     } else {
       return std::nullopt;
     }
@@ -151,6 +157,15 @@ int main(int argc, char** argv) {
   if (args->command == "check-config") return CheckConfig(*args);
   if (args->command == "once") return Once(*args);
   if (args->command == "run") return Run(*args);
+  if (args->command == "verify") {
+    auto config = exporter::LoadConfig(args->config, Hostname());
+    if (!config) {
+      std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
+      return 3;
+    }
+    exporter::Hosts hosts(*config);
+    return exporter::RunVerify(*config, hosts, args->operands, UnixNow(), std::cout);
+  }
   std::cerr << "zpull: unknown command '" << args->command << "'\n";
   return Usage(std::cerr, 2);
 }

@@ -1,0 +1,32 @@
+#include "checks/parity_check.h"
+
+namespace zpull::checks {
+
+std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destination,
+                                        const std::vector<ParityTarget>& targets, std::int64_t now) {
+  std::vector<core::DatasetName> src_fs, dst_fs;
+  for (const auto& t : targets) {
+    src_fs.push_back(t.source);
+    dst_fs.push_back(t.destination);
+  }
+  auto src = source.ListSnapshotsOf(src_fs);
+  auto dst = src ? destination.ListSnapshotsOf(dst_fs) : decltype(src)();
+  std::vector<ParityResult> out;
+  for (const auto& t : targets) {
+    if (!src) {
+      out.push_back({t.dataset, tl::unexpected(src.error())});
+    } else if (!dst) {
+      out.push_back({t.dataset, tl::unexpected(dst.error())});
+    } else if (!src->at(t.source.str())) {
+      out.push_back({t.dataset, core::Fail(core::Reason::kSourceMissing,
+                                           "source dataset " + t.source.str() + " does not exist on host " +
+                                               source.Host())});
+    } else {
+      out.push_back({t.dataset, ComputeParity(*src->at(t.source.str()), dst->at(t.destination.str()), t.retention,
+                                              now, t.prefix)});
+    }
+  }
+  return out;
+}
+
+}  // namespace zpull::checks

@@ -1,0 +1,31 @@
+#pragma once
+// One parity pass over the datasets of one source host: one listing command
+// on the source and one on the destination, then ComputeParity per dataset.
+
+#include <string>
+#include <vector>
+
+#include "checks/parity.h"
+#include "core/zfs.h"
+
+namespace zpull::checks {
+
+struct ParityTarget {
+  std::string dataset;  // the `dataset` label: the configured destination
+  core::DatasetName source;
+  core::DatasetName destination;
+  replicate::RetentionPolicy retention;
+  std::string prefix;
+};
+
+struct ParityResult {
+  std::string dataset;
+  core::Result<ParityReport> report;
+};
+
+// Results in the order of `targets`. A listing failure on either host fails
+// every target of the pass with that error.
+std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destination,
+                                        const std::vector<ParityTarget>& targets, std::int64_t now);
+
+}  // namespace zpull::checks

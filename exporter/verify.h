@@ -1,0 +1,37 @@
+#pragma once
+// Parity findings as severities (Nagios convention) for `zpull verify`,
+// documented in docs/verify.md. The mapping is a pure function.
+
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "checks/parity_check.h"
+#include "exporter/config.h"
+#include "exporter/hosts.h"
+
+namespace zpull::exporter {
+
+enum class Severity { kOk = 0, kWarning = 1, kCritical = 2, kUnknown = 3 };
+
+struct Finding {
+  Severity severity;
+  std::string text;
+};
+
+// `interval` is the dataset's replication interval: data older than two of
+// them is late.
+std::vector<Finding> ParityFindings(const checks::ParityReport& r, std::int64_t now, std::int64_t interval);
+
+// Runs one parity pass for `only` (all datasets when empty), prints a report
+// to `out`, and returns the process exit status (the worst severity).
+int RunVerify(const Config& config, Hosts& hosts, const std::vector<std::string>& only, std::int64_t now,
+              std::ostream& out);
+
+// Groups the configured datasets (indices into config.datasets) by source.
+std::map<std::string, std::vector<std::size_t>> DatasetsBySource(const Config& config,
+                                                                 const std::vector<std::string>& only);
+checks::ParityTarget ParityTargetFor(const Config& config, const DatasetConfig& d);
+
+}  // namespace zpull::exporter
