@@ -229,6 +229,43 @@ Result<std::optional<std::map<std::string, std::string>>> FakeZfs::SnapshotUserP
   return std::optional(std::move(out));
 }
 
+void FakeZfs::SetPool(const std::string& pool, PoolStatus status, PoolSpace space) {
+  std::lock_guard lock(mu_);
+  pools_[pool] = {std::move(status), space};
+}
+
+int FakeZfs::ScrubsStarted(const std::string& pool) {
+  std::lock_guard lock(mu_);
+  return scrubs_[pool];
+}
+
+Result<PoolStatus> FakeZfs::GetPoolStatus(const std::string& pool) {
+  std::lock_guard lock(mu_);
+  auto it = pools_.find(pool);
+  if (it == pools_.end()) return Fail(Reason::kOther, host_ + ": cannot open '" + pool + "': no such pool");
+  return it->second.first;
+}
+
+Result<PoolSpace> FakeZfs::GetPoolSpace(const std::string& pool) {
+  std::lock_guard lock(mu_);
+  auto it = pools_.find(pool);
+  if (it == pools_.end()) return Fail(Reason::kOther, host_ + ": cannot open '" + pool + "': no such pool");
+  return it->second.second;
+}
+
+Status FakeZfs::StartScrub(const std::string& pool) {
+  std::lock_guard lock(mu_);
+  auto it = pools_.find(pool);
+  if (it == pools_.end()) return Fail(Reason::kOther, host_ + ": cannot open '" + pool + "': no such pool");
+  ++scrubs_[pool];
+  auto& scrub = it->second.first.scrub;
+  if (!scrub) scrub = ScanInfo{};
+  scrub->state = ScanState::kInProgress;
+  scrub->start_time = clock_();
+  scrub->progress_ratio = 0;
+  return {};
+}
+
 Result<std::unique_ptr<Process>> FakeZfs::StartSend(const SendSpec& spec) {
   std::lock_guard lock(mu_);
   auto fail = [](std::string err) -> Result<std::unique_ptr<Process>> {

@@ -29,6 +29,8 @@ class FakeZfs : public Zfs {
   void MarkModified(const std::string& fs);  // as if a file was written
   void SetFeatures(ZfsFeatures f);
   std::uint64_t Holds(const std::string& fs, const std::string& snap);
+  void SetPool(const std::string& pool, PoolStatus status, PoolSpace space);
+  int ScrubsStarted(const std::string& pool);
 
   const std::string& Host() const override { return host_; }
   Result<ZfsFeatures> Probe(const DatasetName& pool) override;
@@ -46,6 +48,9 @@ class FakeZfs : public Zfs {
                          const std::string& value) override;
   Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(
       const DatasetName& fs, const std::string& property) override;
+  Result<PoolStatus> GetPoolStatus(const std::string& pool) override;
+  Result<PoolSpace> GetPoolSpace(const std::string& pool) override;
+  Status StartScrub(const std::string& pool) override;
   Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) override;
   Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) override;
 
@@ -71,6 +76,8 @@ class FakeZfs : public Zfs {
   std::mutex mu_;
   std::map<std::string, Fs> fs_;  // guarded by mu_
   ZfsFeatures features_;          // guarded by mu_
+  std::map<std::string, std::pair<PoolStatus, PoolSpace>> pools_;  // guarded by mu_
+  std::map<std::string, int> scrubs_;                              // guarded by mu_
   std::uint64_t next_txg_ = 100;  // guarded by mu_
   std::uint64_t next_guid_;       // guarded by mu_
 };

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/dataset_name.h"
+#include "core/pool_status.h"
 #include "core/result.h"
 #include "core/runner.h"
 #include "core/snapshot.h"
@@ -31,6 +32,10 @@ struct ZfsFeatures {
   bool bookmarks = false;
 
   friend bool operator==(const ZfsFeatures&, const ZfsFeatures&) = default;
+};
+
+struct PoolSpace {
+  std::uint64_t size = 0, allocated = 0, free = 0;  // bytes (exact where zpool list -p exists)
 };
 
 struct SendSpec {
@@ -78,6 +83,11 @@ class Zfs {
   // nullopt when `fs` does not exist.
   virtual Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(
       const DatasetName& fs, const std::string& property) = 0;
+  // `zpool status -v`, parsed (every dialect of core/pool_status.h).
+  virtual Result<PoolStatus> GetPoolStatus(const std::string& pool) = 0;
+  virtual Result<PoolSpace> GetPoolSpace(const std::string& pool) = 0;
+  // Starts a scrub; one already running is not an error.
+  virtual Status StartScrub(const std::string& pool) = 0;
   // Streams: send writes the stream to its stdout; recv reads it from stdin.
   virtual Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) = 0;
   virtual Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) = 0;

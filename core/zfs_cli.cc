@@ -18,7 +18,14 @@ std::string Target(const DatasetName& fs, const std::string& snap) {
 
 }  // namespace
 
-ZfsCli::ZfsCli(CommandRunner& runner, Argv zfs_command) : runner_(runner), zfs_(std::move(zfs_command)) {}
+ZfsCli::ZfsCli(CommandRunner& runner, Argv zfs_command, Argv zpool_command)
+    : runner_(runner), zfs_(std::move(zfs_command)), zpool_(std::move(zpool_command)) {}
+
+Argv ZfsCli::PoolCmd(std::initializer_list<std::string> args) const {
+  Argv a = zpool_;
+  a.insert(a.end(), args.begin(), args.end());
+  return a;
+}
 
 Argv ZfsCli::Cmd(std::initializer_list<std::string> args) const {
   Argv a = zfs_;
@@ -200,6 +207,59 @@ Result<std::optional<std::map<std::string, std::string>>> ZfsCli::SnapshotUserPr
   auto values = ParseSnapshotProperty(r->out, fs.str(), property);
   if (!values) return tl::unexpected(WithContext(values.error(), "host " + runner_.Host()));
   return std::optional<std::map<std::string, std::string>>(std::move(*values));
+}
+
+Result<PoolStatus> ZfsCli::GetPoolStatus(const std::string& pool) {
+  Argv argv = PoolCmd({"status", "-v", pool});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  auto st = ParsePoolStatus(r->out);
+  if (!st) return tl::unexpected(WithContext(st.error(), "host " + runner_.Host() + ": zpool status " + pool));
+  return st;
+}
+
+Result<PoolSpace> ZfsCli::GetPoolSpace(const std::string& pool) {
+  // Exact bytes with -p (OpenZFS); zfs-fuse has no -p and prints sizes
+  // rounded like 95.5M.
+  for (bool parsable : {true, false}) {
+    Argv argv = parsable ? PoolCmd({"list", "-Hp", "-o", "size,allocated,free", pool})
+                         : PoolCmd({"list", "-H", "-o", "size,allocated,free", pool});
+    auto r = Run(argv);
+    if (!r) return tl::unexpected(r.error());
+    if (r->exit_code != 0) {
+      if (parsable && Contains(r->err, "invalid option")) continue;
+      return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+    }
+    std::string line = FirstLine(r->out);
+    std::vector<std::string> f;
+    std::size_t pos = 0;
+    while (f.size() < 3) {
+      std::size_t tab = line.find('\t', pos);
+      f.push_back(line.substr(pos, tab == std::string::npos ? std::string::npos : tab - pos));
+      if (tab == std::string::npos) break;
+      pos = tab + 1;
+    }
+    std::optional<std::uint64_t> v[3];
+    for (std::size_t i = 0; i < 3 && i < f.size(); ++i) v[i] = ParseNiceBytes(f[i]);
+    if (f.size() < 3 || !v[0] || !v[1] || !v[2]) {
+      return Fail(Reason::kOther, "host " + runner_.Host() + ": unexpected zpool list output: '" + line + "'");
+    }
+    return PoolSpace{*v[0], *v[1], *v[2]};
+  }
+  return Fail(Reason::kOther, "host " + runner_.Host() + ": zpool list failed");
+}
+
+Status ZfsCli::StartScrub(const std::string& pool) {
+  Argv argv = PoolCmd({"scrub", pool});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0 && !Contains(r->err, "currently scrubbing")) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  return {};
 }
 
 Argv ZfsCli::SendArgv(const SendSpec& spec) const {

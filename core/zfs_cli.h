@@ -11,9 +11,10 @@ namespace zpull::core {
 // Thread-safe if the runner is.
 class ZfsCli : public Zfs {
  public:
-  // `zfs_command` is the argv prefix that runs zfs, e.g. {"zfs"} or
-  // {"sudo", "-n", "zfs"}. The runner must outlive this object.
-  ZfsCli(CommandRunner& runner, Argv zfs_command = {"zfs"});
+  // `zfs_command` and `zpool_command` are the argv prefixes that run zfs and
+  // zpool, e.g. {"zfs"} or {"sudo", "-n", "zfs"}. The runner must outlive
+  // this object.
+  ZfsCli(CommandRunner& runner, Argv zfs_command = {"zfs"}, Argv zpool_command = {"zpool"});
 
   const std::string& Host() const override { return runner_.Host(); }
   Result<ZfsFeatures> Probe(const DatasetName& pool) override;
@@ -31,6 +32,9 @@ class ZfsCli : public Zfs {
                          const std::string& value) override;
   Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(
       const DatasetName& fs, const std::string& property) override;
+  Result<PoolStatus> GetPoolStatus(const std::string& pool) override;
+  Result<PoolSpace> GetPoolSpace(const std::string& pool) override;
+  Status StartScrub(const std::string& pool) override;
   Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) override;
   Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) override;
 
@@ -40,12 +44,14 @@ class ZfsCli : public Zfs {
 
  private:
   Argv Cmd(std::initializer_list<std::string> args) const;
+  Argv PoolCmd(std::initializer_list<std::string> args) const;
   Result<CommandResult> Run(const Argv& argv, std::string_view input = {});
   // Runs argv; a non-zero exit becomes an error classified with `fallback`.
   Status RunChecked(const Argv& argv, Reason fallback);
 
   CommandRunner& runner_;
   const Argv zfs_;
+  const Argv zpool_;
 };
 
 }  // namespace zpull::core

@@ -14,7 +14,7 @@
 
 #include "core/result.h"
 
-namespace zpull::checks {
+namespace zpull::core {
 
 enum class ScanState { kNone, kInProgress, kFinished, kCanceled, kPaused };
 
@@ -51,7 +51,7 @@ struct PoolStatus {
   std::optional<std::uint64_t> ScrubRepairedBytes() const;
 };
 
-core::Result<PoolStatus> ParsePoolStatus(std::string_view text);
+Result<PoolStatus> ParsePoolStatus(std::string_view text);
 
 // "3.88M" -> bytes (powers of 1024, as zfs_nicebytes prints); "0B", "2K".
 std::optional<std::uint64_t> ParseNiceBytes(std::string_view s);
@@ -60,4 +60,4 @@ std::optional<std::int64_t> ParseScanDuration(std::string_view s);
 // "Fri Nov 27 06:03:38 2026" (ctime, local time) -> Unix seconds.
 std::optional<std::int64_t> ParseCtime(std::string_view s);
 
-}  // namespace zpull::checks
+}  // namespace zpull::core

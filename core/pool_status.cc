@@ -1,11 +1,11 @@
-#include "checks/pool_status.h"
+#include "core/pool_status.h"
 
 #include <cmath>
 #include <ctime>
 #include <regex>
 #include <sstream>
 
-namespace zpull::checks {
+namespace zpull::core {
 namespace {
 
 std::string_view Trim(std::string_view s) {
@@ -168,7 +168,7 @@ std::optional<std::uint64_t> PoolStatus::ScrubRepairedBytes() const {
   return sum;
 }
 
-core::Result<PoolStatus> ParsePoolStatus(std::string_view text) {
+Result<PoolStatus> ParsePoolStatus(std::string_view text) {
   PoolStatus st;
   auto lines = Lines(text);
   bool in_config = false, in_errors_list = false, saw_header = false;
@@ -231,9 +231,9 @@ core::Result<PoolStatus> ParsePoolStatus(std::string_view text) {
     }
   }
   if (st.state.empty() && st.vdevs.empty() && !st.scrub && !st.resilver && !st.data_errors) {
-    return core::Fail(core::Reason::kOther, "not zpool status output: no state, scan, config or errors found");
+    return Fail(Reason::kOther, "not zpool status output: no state, scan, config or errors found");
   }
   return st;
 }
 
-}  // namespace zpull::checks
+}  // namespace zpull::core

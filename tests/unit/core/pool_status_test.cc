@@ -1,4 +1,4 @@
-#include "checks/pool_status.h"
+#include "core/pool_status.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace zpull::checks {
+namespace zpull::core {
 namespace {
 
 class PoolStatusTest : public ::testing::Test {
@@ -160,4 +160,4 @@ TEST_F(PoolStatusTest, EveryShippedFixtureParses) {
 }
 
 }  // namespace
-}  // namespace zpull::checks
+}  // namespace zpull::core
