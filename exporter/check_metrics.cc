@@ -2,6 +2,8 @@
 
 #include <prometheus/metric_family.h>
 
+#include "checks/scrub.h"
+
 namespace zpull::exporter {
 namespace {
 
@@ -37,6 +39,19 @@ void CheckMetrics::SetParity(const std::string& dataset, const checks::ParityRep
   parity_[dataset] = report;
 }
 
+void CheckMetrics::SetPool(const std::string& host, const std::string& pool, const core::PoolStatus& status,
+                           const std::optional<core::PoolSpace>& space) {
+  std::lock_guard lock(mu_);
+  Pool& p = pools_[{host, pool}];
+  p.status = status;
+  if (space) p.space = space;
+}
+
+void CheckMetrics::CountScrubStarted(const std::string& host, const std::string& pool) {
+  std::lock_guard lock(mu_);
+  ++pools_[{host, pool}].scrubs_started;
+}
+
 std::vector<MetricFamily> CheckMetrics::Collect() const {
   auto success = Gauge("zpull_check_success", "1 if the last run of the check completed, 0 if it failed to run.");
   auto duration = Gauge("zpull_check_duration_seconds", "Duration of the last run of the check.");
@@ -55,7 +70,60 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
                              "Creation time of the newest source snapshot, as of the last parity check.");
   auto dst_exists = Gauge("zpull_parity_destination_exists", "1 if the destination dataset exists.");
 
+  auto health = Gauge("zpull_pool_health", "1 for the pool's current state, 0 for the others.");
+  auto size = Gauge("zpull_pool_size_bytes", "Pool size (zpool list; rounded where zpool has no -p).");
+  auto allocated = Gauge("zpull_pool_allocated_bytes", "Allocated bytes of the pool.");
+  auto free_bytes = Gauge("zpull_pool_free_bytes", "Free bytes of the pool.");
+  auto scrubbing = Gauge("zpull_scrub_in_progress", "1 while a scrub runs (or is paused).");
+  auto progress = Gauge("zpull_scrub_progress_ratio", "Progress of the running scrub, 0 to 1.");
+  auto last_scrub = Gauge("zpull_scrub_last_completed_timestamp_seconds",
+                          "Unix time the last scrub completed (absent if none ever did).");
+  auto last_scrub_duration = Gauge("zpull_scrub_last_duration_seconds", "Duration of the last completed scrub.");
+  auto scrub_errors = Gauge("zpull_scrub_errors", "Errors the last completed scrub found.");
+  auto repaired = Gauge("zpull_scrub_repaired_bytes", "Bytes the last completed scrub repaired.");
+  auto vdev_errors = Gauge("zpull_vdev_errors", "Read, write and checksum error counters of each vdev.");
+  auto permanent = Gauge("zpull_pool_permanent_errors", "Data errors zpool status reports (files with permanent errors).");
+  MetricFamily started;
+  started.name = "zpull_scrubs_started_total";
+  started.help = "Scrubs zpull started because the last one was older than scrub.every.";
+  started.type = MetricType::Counter;
+
   std::lock_guard lock(mu_);
+  for (const auto& [key, p] : pools_) {
+    const auto& [host, pool] = key;
+    std::vector<ClientMetric::Label> l = {{"host", host}, {"pool", pool}};
+    const auto& st = p.status;
+    if (!st.state.empty()) {
+      for (const auto& state : checks::kPoolStates) {
+        Add(health, {{"host", host}, {"pool", pool}, {"state", state}}, st.state == state ? 1 : 0);
+      }
+    }
+    if (p.space) {
+      Add(size, l, double(p.space->size));
+      Add(allocated, l, double(p.space->allocated));
+      Add(free_bytes, l, double(p.space->free));
+    }
+    const bool running = st.scrub && (st.scrub->state == core::ScanState::kInProgress ||
+                                      st.scrub->state == core::ScanState::kPaused);
+    Add(scrubbing, l, running ? 1 : 0);
+    if (running && st.scrub->progress_ratio) Add(progress, l, *st.scrub->progress_ratio);
+    if (st.scrub && st.scrub->state == core::ScanState::kFinished) {
+      if (st.scrub->end_time) Add(last_scrub, l, double(*st.scrub->end_time));
+      if (st.scrub->duration_seconds) Add(last_scrub_duration, l, double(*st.scrub->duration_seconds));
+      if (st.scrub->errors) Add(scrub_errors, l, double(*st.scrub->errors));
+      Add(repaired, l, double(st.ScrubRepairedBytes().value_or(0)));
+    }
+    for (const auto& v : st.vdevs) {
+      for (auto [type, n] : {std::pair{"read", v.read_errors}, {"write", v.write_errors}, {"checksum", v.checksum_errors}}) {
+        Add(vdev_errors, {{"host", host}, {"pool", pool}, {"vdev", v.name}, {"type", type}}, double(n));
+      }
+    }
+    if (st.data_errors) Add(permanent, l, double(*st.data_errors));
+    ClientMetric c;
+    c.label = l;
+    c.counter.value = double(p.scrubs_started);
+    started.metric.push_back(std::move(c));
+  }
   for (const auto& [key, run] : runs_) {
     const auto& [check, host, target] = key;
     std::vector<ClientMetric::Label> l = {{"check", check}, {"host", host}, {"target", target}};
@@ -73,7 +141,10 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
     if (r.newest_source_creation) Add(newest_source, l, double(*r.newest_source_creation));
     Add(dst_exists, l, r.destination_exists ? 1 : 0);
   }
-  return {success, duration, last_run, not_replicated, oldest, holes, mismatch, diverged, newest_source, dst_exists};
+  return {success,    duration,     last_run,   not_replicated, oldest,      holes,       mismatch,
+          diverged,   newest_source, dst_exists, health,        size,        allocated,   free_bytes,
+          scrubbing,  progress,     last_scrub, last_scrub_duration, scrub_errors, repaired, vdev_errors,
+          permanent,  started};
 }
 
 }  // namespace zpull::exporter

@@ -13,6 +13,7 @@
 #include <prometheus/collectable.h>
 
 #include "checks/parity.h"
+#include "core/zfs.h"
 
 namespace zpull::exporter {
 
@@ -23,6 +24,9 @@ class CheckMetrics : public prometheus::Collectable {
   void RecordRun(const std::string& check, const std::string& host, const std::string& target, bool success,
                  double seconds, std::int64_t when);
   void SetParity(const std::string& dataset, const checks::ParityReport& report);
+  void SetPool(const std::string& host, const std::string& pool, const core::PoolStatus& status,
+               const std::optional<core::PoolSpace>& space);
+  void CountScrubStarted(const std::string& host, const std::string& pool);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -35,6 +39,12 @@ class CheckMetrics : public prometheus::Collectable {
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, std::string>, Run> runs_;  // (check, host, target)
   std::map<std::string, checks::ParityReport> parity_;                      // by dataset
+  struct Pool {
+    core::PoolStatus status;
+    std::optional<core::PoolSpace> space;
+    std::uint64_t scrubs_started = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Pool> pools_;  // (host, pool)
 };
 
 }  // namespace zpull::exporter

@@ -117,7 +117,7 @@ class Parser {
 
   SourceConfig Source(const YAML::Node& n) const {
     ExpectMap(n, "sources[]", {"name", "host", "port", "user", "identity_file", "known_hosts", "zfs_command",
-                               "connect_timeout"});
+                               "zpool_command", "connect_timeout"});
     SourceConfig s;
     if (!n["name"]) Error(n, "name", "missing (every source needs a name)");
     s.name = String(n["name"], "name");
@@ -131,6 +131,7 @@ class Parser {
     if (n["identity_file"]) s.identity_file = String(n["identity_file"], "identity_file");
     if (n["known_hosts"]) s.known_hosts_file = String(n["known_hosts"], "known_hosts");
     if (n["zfs_command"]) s.zfs_command = Command(n["zfs_command"], "zfs_command");
+    if (n["zpool_command"]) s.zpool_command = Command(n["zpool_command"], "zpool_command");
     if (n["connect_timeout"]) {
       s.connect_timeout_seconds = static_cast<int>(Duration(n["connect_timeout"], "connect_timeout"));
     }
@@ -175,7 +176,7 @@ class Parser {
   Config Parse(const YAML::Node& root, const std::string& hostname) const {
     if (root.IsNull()) Error(root, "", "the file is empty");
     ExpectMap(root, "", {"snapshot_prefix", "interval", "parallelism", "listen", "zfs_command", "retention",
-                         "source_retention", "parity", "sources", "datasets"});
+                         "source_retention", "parity", "scrub", "zpool_command", "sources", "datasets"});
     Config c;
     c.path = path_;
     c.snapshot_prefix = "zpull_";
@@ -196,9 +197,26 @@ class Parser {
       ExpectMap(parity, "parity", {"interval"});
       if (parity["interval"]) c.parity_interval_seconds = Duration(parity["interval"], "interval");
     }
+    if (const auto& scrub = root["scrub"]) {
+      ExpectMap(scrub, "scrub", {"interval", "every", "pools", "source_pools"});
+      if (scrub["interval"]) c.scrub_interval_seconds = Duration(scrub["interval"], "interval");
+      if (scrub["every"]) c.scrub_every_seconds = Duration(scrub["every"], "every");
+      if (scrub["source_pools"]) c.scrub_source_pools = Bool(scrub["source_pools"], "source_pools");
+      if (const auto& pools = scrub["pools"]) {
+        if (!pools.IsSequence()) Error(pools, "pools", "expected a list of pool names");
+        for (const auto& p : pools) {
+          std::string name = String(p, "pools");
+          if (!core::ValidateDatasetName(name) || name.find('/') != std::string::npos) {
+            Error(p, "pools", "invalid pool name '" + name + "'");
+          }
+          c.scrub_pools.push_back(name);
+        }
+      }
+    }
     if (root["parallelism"]) c.parallelism = static_cast<int>(Int(root["parallelism"], "parallelism", 1, 64));
     if (root["listen"]) c.listen = String(root["listen"], "listen");
     if (root["zfs_command"]) c.zfs_command = Command(root["zfs_command"], "zfs_command");
+    if (root["zpool_command"]) c.zpool_command = Command(root["zpool_command"], "zpool_command");
     replicate::RetentionPolicy retention;
     if (root["retention"]) retention = Retention(root["retention"], "retention");
     std::optional<replicate::RetentionPolicy> source_retention;

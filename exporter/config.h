@@ -25,6 +25,7 @@ struct SourceConfig {
   std::string identity_file;
   std::string known_hosts_file;
   core::Argv zfs_command{"zfs"};
+  core::Argv zpool_command{"zpool"};
   int connect_timeout_seconds = 30;
   bool IsLocal() const { return host == "local"; }
 };
@@ -46,9 +47,15 @@ struct Config {
   std::string snapshot_prefix;
   std::int64_t interval_seconds = 900;
   std::int64_t parity_interval_seconds = 300;  // parity: {interval: …}
+  // scrub: {interval, every, pools, source_pools}
+  std::int64_t scrub_interval_seconds = 300;         // how often pool status is read
+  std::optional<std::int64_t> scrub_every_seconds;  // start a scrub when the last is older
+  std::vector<std::string> scrub_pools;             // local pools; default: the destinations' pools
+  bool scrub_source_pools = false;                  // also the sources' pools, over SSH
   int parallelism = 2;
   std::string listen = "127.0.0.1:9720";
-  core::Argv zfs_command{"zfs"};  // on this (the backup) host
+  core::Argv zfs_command{"zfs"};      // on this (the backup) host
+  core::Argv zpool_command{"zpool"};  // on this host
   std::vector<SourceConfig> sources;
   std::vector<DatasetConfig> datasets;
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "checks/scrub.h"
 #include "exporter/once.h"
 #include "exporter/verify.h"
 #include "exporter/version.h"
@@ -83,9 +84,11 @@ core::Status Daemon::Start() {
 }
 
 void Daemon::Run() {
-  std::thread parity([this] { ParityLoop(); });
+  std::thread parity([this] { Periodic(config_.parity_interval_seconds, [this] { ParityPass(); }); });
+  std::thread scrub([this] { Periodic(config_.scrub_interval_seconds, [this] { ScrubPass(); }); });
   scheduler_->Run();
   parity.join();
+  scrub.join();
 }
 
 void Daemon::Stop() {
@@ -97,13 +100,52 @@ void Daemon::Stop() {
   scheduler_->Stop();
 }
 
-void Daemon::ParityLoop() {
+void Daemon::Periodic(std::int64_t interval, const std::function<void()>& pass) {
   std::unique_lock lock(stop_mu_);
   while (!stopping_) {
     lock.unlock();
-    ParityPass();
+    pass();
     lock.lock();
-    stop_cv_.wait_for(lock, std::chrono::seconds(config_.parity_interval_seconds), [this] { return stopping_.load(); });
+    stop_cv_.wait_for(lock, std::chrono::seconds(interval), [this] { return stopping_.load(); });
+  }
+}
+
+void Daemon::ScrubPass() {
+  std::vector<std::pair<core::Zfs*, std::string>> pools;
+  auto add = [&](core::Zfs* zfs, const std::string& pool) {
+    for (const auto& p : pools) {
+      if (p.first == zfs && p.second == pool) return;
+    }
+    pools.emplace_back(zfs, pool);
+  };
+  for (const auto& p : config_.scrub_pools) add(&hosts_.Destination(), p);
+  if (config_.scrub_pools.empty()) {
+    for (const auto& d : config_.datasets) add(&hosts_.Destination(), d.destination.Pool());
+  }
+  if (config_.scrub_source_pools) {
+    for (const auto& d : config_.datasets) add(&hosts_.Source(d.source), d.source_dataset.Pool());
+  }
+  for (const auto& [zfs, pool] : pools) {
+    const auto started = std::chrono::steady_clock::now();
+    auto status = zfs->GetPoolStatus(pool);
+    auto space = status ? zfs->GetPoolSpace(pool) : core::Result<core::PoolSpace>();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const bool ok = status && space;
+    checks_->RecordRun("scrub", zfs->Host(), pool, ok, seconds, now_());
+    if (!status) {
+      log_->warn("pool check failed host={} pool={} error={}", zfs->Host(), pool, status.error().message);
+      continue;
+    }
+    if (!space) log_->warn("pool space failed host={} pool={} error={}", zfs->Host(), pool, space.error().message);
+    checks_->SetPool(zfs->Host(), pool, *status, space ? std::optional(*space) : std::nullopt);
+    if (checks::ScrubDue(*status, now_(), config_.scrub_every_seconds)) {
+      if (auto s = zfs->StartScrub(pool); s) {
+        checks_->CountScrubStarted(zfs->Host(), pool);
+        log_->info("scrub started host={} pool={}", zfs->Host(), pool);
+      } else {
+        log_->warn("scrub start failed host={} pool={} error={}", zfs->Host(), pool, s.error().message);
+      }
+    }
   }
 }
 

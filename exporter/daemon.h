@@ -35,10 +35,12 @@ class Daemon {
  private:
   void Restore(const DatasetConfig& d);
   void RunDataset(std::size_t index);
-  // Parity for every dataset, one pass per source host, every
-  // config.parity_interval_seconds until Stop().
-  void ParityLoop();
+  // Runs `pass` now and then every `interval` seconds until Stop().
+  void Periodic(std::int64_t interval, const std::function<void()>& pass);
+  // Parity for every dataset, one listing per host.
   void ParityPass();
+  // Status, space and (with scrub.every) scrub start for every watched pool.
+  void ScrubPass();
 
   const Config& config_;
   Hosts& hosts_;

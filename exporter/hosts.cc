@@ -9,7 +9,7 @@ namespace zpull::exporter {
 Hosts::Hosts(const Config& config) {
   runners_.push_back(std::make_unique<core::LocalRunner>());
   core::CommandRunner& local = *runners_.back();
-  owned_.push_back(std::make_unique<core::ZfsCli>(local, config.zfs_command));
+  owned_.push_back(std::make_unique<core::ZfsCli>(local, config.zfs_command, config.zpool_command));
   destination_ = owned_.back().get();
   for (const auto& s : config.sources) {
     core::CommandRunner* runner = &local;
@@ -18,7 +18,7 @@ Hosts::Hosts(const Config& config) {
           s.name, s.host, s.port, s.user, s.identity_file, s.known_hosts_file, s.connect_timeout_seconds}));
       runner = runners_.back().get();
     }
-    owned_.push_back(std::make_unique<core::ZfsCli>(*runner, s.zfs_command));
+    owned_.push_back(std::make_unique<core::ZfsCli>(*runner, s.zfs_command, s.zpool_command));
     sources_[s.name] = owned_.back().get();
   }
 }

@@ -9,6 +9,7 @@ const char* kGood = R"(
 snapshot_prefix: zpull_backup1
 interval: 15m
 parity: {interval: 2m}
+scrub: {interval: 10m, every: 30d, pools: [backup, other], source_pools: true}
 parallelism: 3
 listen: 127.0.0.1:9999
 retention:
@@ -56,6 +57,10 @@ TEST(Config, ParsesEverything) {
   EXPECT_EQ(c.snapshot_prefix, "zpull_backup1");
   EXPECT_EQ(c.interval_seconds, 900);
   EXPECT_EQ(c.parity_interval_seconds, 120);
+  EXPECT_EQ(c.scrub_interval_seconds, 600);
+  EXPECT_EQ(c.scrub_every_seconds, 30 * 86400);
+  EXPECT_EQ(c.scrub_pools, (std::vector<std::string>{"backup", "other"}));
+  EXPECT_TRUE(c.scrub_source_pools);
   EXPECT_EQ(c.parallelism, 3);
   EXPECT_EQ(c.listen, "127.0.0.1:9999");
   ASSERT_EQ(c.sources.size(), 2u);
@@ -90,7 +95,7 @@ TEST(Config, DefaultPrefixNamesTheBackupHost) {
 TEST(Config, ErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
             "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, "
-            "listen, zfs_command, retention, source_retention, parity, sources, datasets)");
+            "listen, zfs_command, retention, source_retention, parity, scrub, zpool_command, sources, datasets)");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nparallelism: many\n"),
             "zpull.yml:3:14: 'parallelism': expected an integer, got 'many'");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\ninterval: 5 minutes\n"),
