@@ -1,6 +1,7 @@
 #include "exporter/verify.h"
 
 #include <ostream>
+#include <set>
 
 #include "checks/parity_check.h"
 
@@ -56,6 +57,33 @@ std::vector<Finding> ParityFindings(const checks::ParityReport& r, std::int64_t 
   return f;
 }
 
+std::vector<Finding> PoolFindings(const core::PoolStatus& st, std::int64_t now, std::optional<std::int64_t> every) {
+  std::vector<Finding> f;
+  if (st.state != "ONLINE") f.push_back({Severity::kCritical, "pool state " + st.state});
+  if (st.data_errors && *st.data_errors > 0) {
+    f.push_back({Severity::kCritical, std::to_string(*st.data_errors) + " permanent data error(s): zpool status -v"});
+  }
+  const auto& scrub = st.scrub;
+  if (scrub && scrub->state == core::ScanState::kFinished && scrub->errors && *scrub->errors > 0) {
+    f.push_back({Severity::kCritical, "the last scrub found " + std::to_string(*scrub->errors) + " error(s)"});
+  }
+  std::uint64_t counters = 0;
+  for (const auto& v : st.vdevs) counters += v.read_errors + v.write_errors + v.checksum_errors;
+  if (counters > 0) {
+    f.push_back({Severity::kWarning, "vdev error counters are not zero (" + std::to_string(counters) +
+                                         "); zpool clear after dealing with the cause"});
+  }
+  const bool finished = scrub && scrub->state == core::ScanState::kFinished && scrub->end_time;
+  const bool running = scrub && scrub->state == core::ScanState::kInProgress;
+  if (!finished && !running) {
+    f.push_back({Severity::kWarning, "no completed scrub on record"});
+  } else if (finished && every && now - *scrub->end_time > *every) {
+    f.push_back({Severity::kWarning, "the last scrub completed " + std::to_string((now - *scrub->end_time) / 86400) +
+                                         " days ago"});
+  }
+  return f;
+}
+
 std::map<std::string, std::vector<std::size_t>> DatasetsBySource(const Config& config,
                                                                  const std::vector<std::string>& only) {
   std::map<std::string, std::vector<std::size_t>> by_source;
@@ -103,6 +131,25 @@ int RunVerify(const Config& config, Hosts& hosts, const std::vector<std::string>
       out << Word(s) << " " << d.destination.str() << " <- " << source << ":" << d.source_dataset.str() << "\n";
       for (const auto& f : findings) out << "    " << Word(f.severity) << ": " << f.text << "\n";
     }
+  }
+  // The destination pools (only those of the selected datasets).
+  std::set<std::string> pools;
+  for (const auto& [source, indices] : groups) {
+    for (std::size_t i : indices) pools.insert(config.datasets[i].destination.Pool());
+  }
+  for (const auto& pool : pools) {
+    auto st = hosts.Destination().GetPoolStatus(pool);
+    if (!st) {
+      raise(Severity::kUnknown);
+      out << "UNKNOWN pool " << pool << ": " << st.error().message << "\n";
+      continue;
+    }
+    auto findings = PoolFindings(*st, now, config.scrub_every_seconds);
+    Severity s = Severity::kOk;
+    for (const auto& f : findings) s = std::max(s, f.severity);
+    raise(s);
+    out << Word(s) << " pool " << pool << " (" << st->state << ")\n";
+    for (const auto& f : findings) out << "    " << Word(f.severity) << ": " << f.text << "\n";
   }
   return static_cast<int>(worst);
 }

@@ -24,6 +24,11 @@ struct Finding {
 // them is late.
 std::vector<Finding> ParityFindings(const checks::ParityReport& r, std::int64_t now, std::int64_t interval);
 
+// Pool findings: not ONLINE or permanent errors or errors found by the last
+// scrub -> critical; vdev error counters, no completed scrub, or the last one
+// older than `every` (when configured) -> warning.
+std::vector<Finding> PoolFindings(const core::PoolStatus& st, std::int64_t now, std::optional<std::int64_t> every);
+
 // Runs one parity pass for `only` (all datasets when empty), prints a report
 // to `out`, and returns the process exit status (the worst severity).
 int RunVerify(const Config& config, Hosts& hosts, const std::vector<std::string>& only, std::int64_t now,

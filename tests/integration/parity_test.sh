@@ -30,6 +30,9 @@ for i in 1 2; do
 done
 snaps=$(zp_snapshots "$dst/b/data")
 zp_log "destination: $snaps"
+# verify also judges the destination pool: give it a completed scrub.
+zpool scrub "$dst"
+for _ in $(seq 1 50); do zpool status "$dst" | grep -q "scrub completed" && break; sleep 0.2; done
 
 verify() {
   set +e
@@ -40,6 +43,7 @@ verify() {
 verify
 zp_assert_eq 0 "$vrc" "verify after replication: $vout"
 zp_assert_contains "$vout" "OK $dst/b/data <- web1:$src/data" "verify report"
+zp_assert_contains "$vout" "OK pool $dst (ONLINE)" "verify pool report"
 
 "$ZPULL_BIN" run --config "$cfg" >"$ZP_TMP/run.log" 2>&1 &
 pid=$!
