@@ -163,6 +163,14 @@ Status FakeZfs::DestroySnapshot(const DatasetName& fs, const std::string& snap) 
   if (!s->holds.empty()) {
     return Fail(Reason::kLockBusy, host_ + ": cannot destroy '" + fs.Snapshot(snap) + "': dataset is busy");
   }
+  for (const auto& [name, other] : fs_) {
+    auto origin = other.props.find("origin");
+    if (origin != other.props.end() && origin->second == fs.Snapshot(snap)) {
+      return Fail(Reason::kOther, host_ + ": cannot destroy '" + fs.Snapshot(snap) +
+                                      "': snapshot has dependent clones\nuse '-R' to destroy the following datasets:\n" +
+                                      name);
+    }
+  }
   auto& v = it->second.snaps;
   v.erase(std::remove_if(v.begin(), v.end(), [&](const Snap& x) { return x.info.name == snap; }), v.end());
   return {};
@@ -227,6 +235,48 @@ Result<std::optional<std::map<std::string, std::string>>> FakeZfs::SnapshotUserP
     if (p != s.props.end()) out[s.info.name] = p->second;
   }
   return std::optional(std::move(out));
+}
+
+Status FakeZfs::Clone(const DatasetName& fs, const std::string& snap, const DatasetName& target,
+                      const std::string&) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end() || !FindSnap(it->second, snap)) {
+    return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(snap)));
+  }
+  if (fs_.count(target.str())) {
+    return Fail(Reason::kOther, host_ + ": cannot create '" + target.str() + "': dataset already exists");
+  }
+  fs_[target.str()].props["origin"] = fs.Snapshot(snap);
+  return {};
+}
+
+Status FakeZfs::DestroyFilesystem(const DatasetName& fs) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return {};
+  if (!it->second.snaps.empty()) {
+    return Fail(Reason::kOther, host_ + ": cannot destroy '" + fs.str() + "': filesystem has children");
+  }
+  fs_.erase(it);
+  return {};
+}
+
+Result<std::vector<std::string>> FakeZfs::ListChildren(const DatasetName& parent) {
+  std::lock_guard lock(mu_);
+  if (!fs_.count(parent.str())) return Fail(Reason::kOther, host_ + ": " + NoDataset(parent.str()));
+  std::vector<std::string> out;
+  const std::string prefix = parent.str() + "/";
+  for (const auto& [name, fs] : fs_) {
+    if (name.starts_with(prefix) && name.find('/', prefix.size()) == std::string::npos) out.push_back(name);
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> FakeZfs::MountedAt(const DatasetName& fs) {
+  std::lock_guard lock(mu_);
+  if (!fs_.count(fs.str())) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.str()));
+  return std::optional<std::string>();  // the fake has no file system
 }
 
 void FakeZfs::SetPool(const std::string& pool, PoolStatus status, PoolSpace space) {

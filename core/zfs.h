@@ -83,6 +83,16 @@ class Zfs {
   // nullopt when `fs` does not exist.
   virtual Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(
       const DatasetName& fs, const std::string& property) = 0;
+  // Clones fs@snap as `target`, read-only, mounted at `mountpoint`.
+  virtual Status Clone(const DatasetName& fs, const std::string& snap, const DatasetName& target,
+                       const std::string& mountpoint) = 0;
+  // Unmounts and destroys a filesystem without snapshots (a clone);
+  // retries while zfs reports it busy. An absent one is not an error.
+  virtual Status DestroyFilesystem(const DatasetName& fs) = 0;
+  // Direct children of `parent` (filesystem names).
+  virtual Result<std::vector<std::string>> ListChildren(const DatasetName& parent) = 0;
+  // Where `fs` is mounted; nullopt when not mounted (or mountpoint none/legacy).
+  virtual Result<std::optional<std::string>> MountedAt(const DatasetName& fs) = 0;
   // `zpool status -v`, parsed (every dialect of core/pool_status.h).
   virtual Result<PoolStatus> GetPoolStatus(const std::string& pool) = 0;
   virtual Result<PoolSpace> GetPoolSpace(const std::string& pool) = 0;

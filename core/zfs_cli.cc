@@ -1,6 +1,8 @@
 #include "core/zfs_cli.h"
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "core/zfs_errors.h"
 #include "core/zfs_parse.h"
@@ -207,6 +209,67 @@ Result<std::optional<std::map<std::string, std::string>>> ZfsCli::SnapshotUserPr
   auto values = ParseSnapshotProperty(r->out, fs.str(), property);
   if (!values) return tl::unexpected(WithContext(values.error(), "host " + runner_.Host()));
   return std::optional<std::map<std::string, std::string>>(std::move(*values));
+}
+
+Status ZfsCli::Clone(const DatasetName& fs, const std::string& snap, const DatasetName& target,
+                     const std::string& mountpoint) {
+  return RunChecked(Cmd({"clone", "-o", "readonly=on", "-o", "mountpoint=" + mountpoint, fs.Snapshot(snap), target.str()}),
+                    Reason::kOther);
+}
+
+Status ZfsCli::DestroyFilesystem(const DatasetName& fs) {
+  // zfs-fuse: destroying a mounted fs fails once with "dataset is busy";
+  // unmount first, and retry while busy (zfs-dialects.md §0, §4).
+  Argv unmount = Cmd({"unmount", fs.str()});
+  Argv destroy = Cmd({"destroy", fs.str()});
+  CommandResult last;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    (void)Run(unmount);
+    auto r = Run(destroy);
+    if (!r) return tl::unexpected(r.error());
+    if (r->exit_code == 0 || NotFound(*r)) return {};
+    last = *r;
+    if (!Contains(r->err, "busy")) break;
+  }
+  return Fail(ClassifyZfsError(last.err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(destroy, last));
+}
+
+Result<std::vector<std::string>> ZfsCli::ListChildren(const DatasetName& parent) {
+  Argv argv = Cmd({"list", "-H", "-o", "name", "-t", "filesystem", "-d", "1", parent.str()});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < r->out.size()) {
+    std::size_t end = r->out.find('\n', start);
+    if (end == std::string::npos) end = r->out.size();
+    std::string name = r->out.substr(start, end - start);
+    if (!name.empty() && name != parent.str()) out.push_back(name);
+    start = end + 1;
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> ZfsCli::MountedAt(const DatasetName& fs) {
+  Argv argv = Cmd({"get", "-Hp", "mounted,mountpoint", fs.str()});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  auto lines = ParseGetLines(r->out);
+  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
+  std::string mounted, mountpoint;
+  for (const auto& l : *lines) {
+    if (l.property == "mounted") mounted = std::string(l.value);
+    if (l.property == "mountpoint") mountpoint = std::string(l.value);
+  }
+  if (mounted != "yes" || mountpoint.empty() || mountpoint[0] != '/') return std::optional<std::string>();
+  return std::optional<std::string>(mountpoint);
 }
 
 Result<PoolStatus> ZfsCli::GetPoolStatus(const std::string& pool) {

@@ -32,6 +32,11 @@ class ZfsCli : public Zfs {
                          const std::string& value) override;
   Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(
       const DatasetName& fs, const std::string& property) override;
+  Status Clone(const DatasetName& fs, const std::string& snap, const DatasetName& target,
+               const std::string& mountpoint) override;
+  Status DestroyFilesystem(const DatasetName& fs) override;
+  Result<std::vector<std::string>> ListChildren(const DatasetName& parent) override;
+  Result<std::optional<std::string>> MountedAt(const DatasetName& fs) override;
   Result<PoolStatus> GetPoolStatus(const std::string& pool) override;
   Result<PoolSpace> GetPoolSpace(const std::string& pool) override;
   Status StartScrub(const std::string& pool) override;

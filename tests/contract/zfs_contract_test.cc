@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <algorithm>
 
 #include "core/fake_zfs.h"
 #include "core/local_runner.h"
@@ -358,6 +359,26 @@ TEST_P(ZfsContract, PoolStatusSpaceAndScrub) {
   auto missing = zfs().GetPoolStatus("zpullnosuchpool");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("no such pool"), std::string::npos) << missing.error().message;
+}
+
+TEST_P(ZfsContract, CloneListAndDestroyFilesystems) {
+  auto fs = MakeFs("orig");
+  backend_->WriteData(fs.str());
+  ASSERT_TRUE(zfs().CreateSnapshot(fs, "s"));
+  auto clone = Fs("zpull-drill-test");
+  const std::string mp = "/var/tmp/zpull-contract-clone-" + std::to_string(::getpid());
+  auto c = zfs().Clone(fs, "s", clone, mp);
+  ASSERT_TRUE(c) << c.error().message;
+  auto children = zfs().ListChildren(DatasetName::Parse(base_).value());
+  ASSERT_TRUE(children) << children.error().message;
+  EXPECT_NE(std::find(children->begin(), children->end(), clone.str()), children->end());
+  // Destroying the origin snapshot is refused while the clone exists.
+  EXPECT_FALSE(zfs().DestroySnapshot(fs, "s"));
+  auto d = zfs().DestroyFilesystem(clone);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_FALSE(*zfs().Exists(clone));
+  EXPECT_TRUE(zfs().DestroyFilesystem(clone));  // gone already: fine
+  EXPECT_TRUE(zfs().DestroySnapshot(fs, "s"));
 }
 
 std::vector<BackendParam> Backends() {
