@@ -52,6 +52,25 @@ void CheckMetrics::CountScrubStarted(const std::string& host, const std::string&
   ++pools_[{host, pool}].scrubs_started;
 }
 
+void CheckMetrics::SetDrill(const std::string& dataset, const DrillState& state) {
+  std::lock_guard lock(mu_);
+  DrillState& d = drills_[dataset];
+  if (state.last_success) d.last_success = state.last_success;
+  d.last_run = state.last_run;
+  d.last_outcome = state.last_outcome;
+  d.seconds = state.seconds;
+  d.files_verified = state.files_verified;
+  d.bytes_verified = state.bytes_verified;
+  d.mismatches = state.mismatches;
+  auto& f = drill_failures_[dataset];
+  for (auto r : checks::kAllDrillFailures) f.try_emplace(r, 0);
+}
+
+void CheckMetrics::CountDrillFailure(const std::string& dataset, checks::DrillFailure failure) {
+  std::lock_guard lock(mu_);
+  ++drill_failures_[dataset][failure];
+}
+
 std::vector<MetricFamily> CheckMetrics::Collect() const {
   auto success = Gauge("zpull_check_success", "1 if the last run of the check completed, 0 if it failed to run.");
   auto duration = Gauge("zpull_check_duration_seconds", "Duration of the last run of the check.");
@@ -88,7 +107,45 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
   started.help = "Scrubs zpull started because the last one was older than scrub.every.";
   started.type = MetricType::Counter;
 
+  auto drill_run = Gauge("zpull_drill_last_run_timestamp_seconds", "Unix time the last restore drill ended.");
+  auto drill_success = Gauge("zpull_drill_last_success_timestamp_seconds",
+                             "Unix time of the last successful restore drill (kept in ZFS across restarts).");
+  auto drill_outcome = Gauge("zpull_drill_last_outcome",
+                             "1 for the outcome of the last restore drill (ok or a failure reason), 0 otherwise.");
+  auto drill_seconds = Gauge("zpull_drill_duration_seconds", "Duration of the last restore drill.");
+  auto drill_files = Gauge("zpull_drill_files_verified", "Files the last restore drill read back and matched.");
+  auto drill_bytes = Gauge("zpull_drill_bytes_verified", "Bytes the last restore drill read back and matched.");
+  auto drill_mismatch = Gauge("zpull_drill_mismatches", "Differences the last restore drill found.");
+  MetricFamily drill_failures;
+  drill_failures.name = "zpull_drill_failures_total";
+  drill_failures.help = "Failed restore drills by reason (docs/restore-drills.md).";
+  drill_failures.type = MetricType::Counter;
+
   std::lock_guard lock(mu_);
+  for (const auto& [dataset, d] : drills_) {
+    std::vector<ClientMetric::Label> l = {{"dataset", dataset}};
+    if (d.last_run) Add(drill_run, l, double(*d.last_run));
+    if (d.last_success) Add(drill_success, l, double(*d.last_success));
+    if (!d.last_outcome.empty()) {
+      std::vector<std::string> outcomes = {"ok"};
+      for (auto r : checks::kAllDrillFailures) outcomes.emplace_back(checks::DrillFailureName(r));
+      for (const auto& o : outcomes) Add(drill_outcome, {{"dataset", dataset}, {"outcome", o}}, o == d.last_outcome ? 1 : 0);
+    }
+    if (d.seconds) {
+      Add(drill_seconds, l, *d.seconds);
+      Add(drill_files, l, double(d.files_verified));
+      Add(drill_bytes, l, double(d.bytes_verified));
+      Add(drill_mismatch, l, double(d.mismatches));
+    }
+  }
+  for (const auto& [dataset, by_reason] : drill_failures_) {
+    for (const auto& [reason, n] : by_reason) {
+      ClientMetric c;
+      c.label = {{"dataset", dataset}, {"reason", std::string(checks::DrillFailureName(reason))}};
+      c.counter.value = double(n);
+      drill_failures.metric.push_back(std::move(c));
+    }
+  }
   for (const auto& [key, p] : pools_) {
     const auto& [host, pool] = key;
     std::vector<ClientMetric::Label> l = {{"host", host}, {"pool", pool}};
@@ -144,7 +201,8 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
   return {success,    duration,     last_run,   not_replicated, oldest,      holes,       mismatch,
           diverged,   newest_source, dst_exists, health,        size,        allocated,   free_bytes,
           scrubbing,  progress,     last_scrub, last_scrub_duration, scrub_errors, repaired, vdev_errors,
-          permanent,  started};
+          permanent,  started,      drill_run,  drill_success, drill_outcome, drill_seconds, drill_files,
+          drill_bytes, drill_mismatch, drill_failures};
 }
 
 }  // namespace zpull::exporter

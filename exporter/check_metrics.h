@@ -13,6 +13,7 @@
 #include <prometheus/collectable.h>
 
 #include "checks/parity.h"
+#include "checks/restore_drill.h"
 #include "core/zfs.h"
 
 namespace zpull::exporter {
@@ -27,6 +28,17 @@ class CheckMetrics : public prometheus::Collectable {
   void SetPool(const std::string& host, const std::string& pool, const core::PoolStatus& status,
                const std::optional<core::PoolSpace>& space);
   void CountScrubStarted(const std::string& host, const std::string& pool);
+  // The last drill of a dataset. Restored state (after a restart) has only
+  // the times and the outcome name.
+  struct DrillState {
+    std::optional<std::int64_t> last_run, last_success;
+    std::string last_outcome;  // "ok" or a failure name
+    std::optional<double> seconds;
+    std::size_t files_verified = 0, mismatches = 0;
+    std::uint64_t bytes_verified = 0;
+  };
+  void SetDrill(const std::string& dataset, const DrillState& state);
+  void CountDrillFailure(const std::string& dataset, checks::DrillFailure failure);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -45,6 +57,8 @@ class CheckMetrics : public prometheus::Collectable {
     std::uint64_t scrubs_started = 0;
   };
   std::map<std::pair<std::string, std::string>, Pool> pools_;  // (host, pool)
+  std::map<std::string, DrillState> drills_;                    // by dataset
+  std::map<std::string, std::map<checks::DrillFailure, std::uint64_t>> drill_failures_;
 };
 
 }  // namespace zpull::exporter

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/pool_status.h"
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -115,6 +117,26 @@ class Parser {
     return p;
   }
 
+  DrillConfig Drill(const YAML::Node& n, const std::string& key) const {
+    ExpectMap(n, key, {"every", "sample_files", "max_bytes", "source_clone", "directory", "source_directory"});
+    DrillConfig d;
+    if (n["every"]) d.every = Duration(n["every"], "every");
+    if (n["sample_files"]) d.sample_files = static_cast<std::size_t>(Int(n["sample_files"], "sample_files", 1, 100000));
+    if (n["max_bytes"]) {
+      auto b = core::ParseNiceBytes(String(n["max_bytes"], "max_bytes"));
+      if (!b || *b == 0) Error(n["max_bytes"], "max_bytes", "expected a size such as 64M or 1G");
+      d.max_bytes = *b;
+    }
+    if (n["source_clone"]) d.source_clone = Bool(n["source_clone"], "source_clone");
+    for (auto [k, field] : {std::pair{"directory", &d.directory}, {"source_directory", &d.source_directory}}) {
+      if (n[k]) {
+        *field = String(n[k], k);
+        if (field->empty() || (*field)[0] != '/') Error(n[k], k, "must be an absolute path");
+      }
+    }
+    return d;
+  }
+
   SourceConfig Source(const YAML::Node& n) const {
     ExpectMap(n, "sources[]", {"name", "host", "port", "user", "identity_file", "known_hosts", "zfs_command",
                                "zpool_command", "connect_timeout"});
@@ -145,9 +167,10 @@ class Parser {
   }
 
   DatasetConfig Dataset(const YAML::Node& n, const Config& c, const replicate::RetentionPolicy& default_retention,
-                        const std::optional<replicate::RetentionPolicy>& default_source_retention) const {
+                        const std::optional<replicate::RetentionPolicy>& default_source_retention,
+                        const DrillConfig& default_drill) const {
     ExpectMap(n, "datasets[]", {"source", "dataset", "destination", "interval", "snapshot", "initial", "force",
-                                "retention", "source_retention"});
+                                "retention", "source_retention", "drill"});
     for (const char* required : {"source", "dataset", "destination"}) {
       if (!n[required]) Error(n, required, "missing");
     }
@@ -170,13 +193,14 @@ class Parser {
     d.source_retention = n["source_retention"]
                              ? std::optional(Retention(n["source_retention"], "source_retention"))
                              : default_source_retention;
+    d.drill = n["drill"] ? Drill(n["drill"], "drill") : default_drill;
     return d;
   }
 
   Config Parse(const YAML::Node& root, const std::string& hostname) const {
     if (root.IsNull()) Error(root, "", "the file is empty");
     ExpectMap(root, "", {"snapshot_prefix", "interval", "parallelism", "listen", "zfs_command", "retention",
-                         "source_retention", "parity", "scrub", "zpool_command", "sources", "datasets"});
+                         "source_retention", "parity", "scrub", "drill", "zpool_command", "sources", "datasets"});
     Config c;
     c.path = path_;
     c.snapshot_prefix = "zpull_";
@@ -222,6 +246,9 @@ class Parser {
     std::optional<replicate::RetentionPolicy> source_retention;
     if (root["source_retention"]) source_retention = Retention(root["source_retention"], "source_retention");
 
+    DrillConfig drill;
+    if (root["drill"]) drill = Drill(root["drill"], "drill");
+
     const YAML::Node& sources = root["sources"];
     if (!sources) Error(root, "sources", "missing (a list of source hosts)");
     if (!sources.IsSequence()) Error(sources, "sources", "expected a list");
@@ -237,7 +264,7 @@ class Parser {
     if (!datasets.IsSequence()) Error(datasets, "datasets", "expected a list");
     std::set<std::string> destinations;
     for (const auto& d : datasets) {
-      c.datasets.push_back(Dataset(d, c, retention, source_retention));
+      c.datasets.push_back(Dataset(d, c, retention, source_retention, drill));
       const std::string& dst = c.datasets.back().destination.str();
       for (const auto& other : destinations) {
         if (other == dst) Error(d["destination"], "destination", "duplicate destination '" + dst + "'");

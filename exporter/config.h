@@ -30,6 +30,17 @@ struct SourceConfig {
   bool IsLocal() const { return host == "local"; }
 };
 
+// drill: {every, sample_files, max_bytes, source_clone, directory, source_directory}
+struct DrillConfig {
+  std::optional<std::int64_t> every;  // none: only on demand (zpull drill)
+  std::size_t sample_files = 20;
+  std::uint64_t max_bytes = 64ull << 20;
+  bool source_clone = true;
+  std::string directory = "/var/tmp/zpull-drills";         // scratch mounts on this host
+  std::string source_directory = "/var/tmp/zpull-drills";  // and on the source
+  friend bool operator==(const DrillConfig&, const DrillConfig&) = default;
+};
+
 struct DatasetConfig {
   std::string source;  // a SourceConfig name
   core::DatasetName source_dataset;
@@ -40,6 +51,7 @@ struct DatasetConfig {
   bool force = false;
   replicate::RetentionPolicy retention;
   std::optional<replicate::RetentionPolicy> source_retention;
+  DrillConfig drill;
 };
 
 struct Config {

@@ -4,12 +4,23 @@
 #include <thread>
 
 #include "checks/scrub.h"
+#include "exporter/drills.h"
 #include "exporter/once.h"
 #include "exporter/verify.h"
 #include "exporter/version.h"
 
 namespace zpull::exporter {
 namespace {
+
+// How often due drills are looked for: every 30 s, or as often as the
+// shortest drill.every (but at least every second).
+std::int64_t DrillCheckSeconds(const Config& c) {
+  std::int64_t s = 30;
+  for (const auto& d : c.datasets) {
+    if (d.drill.every) s = std::min(s, *d.drill.every);
+  }
+  return std::max<std::int64_t>(s, 1);
+}
 
 std::vector<std::string> DatasetNames(const Config& c) {
   std::vector<std::string> out;
@@ -72,7 +83,14 @@ void Daemon::Restore(const DatasetConfig& d) {
 }
 
 core::Status Daemon::Start() {
-  for (const auto& d : config_.datasets) Restore(d);
+  for (const auto& d : config_.datasets) {
+    Restore(d);
+    if (auto drill = RestoreDrillState(d, hosts_)) {
+      checks_->SetDrill(d.destination.str(), *drill);
+      last_drill_[d.destination.str()] = *drill->last_run;
+    }
+  }
+  SweepDrills(config_, hosts_, *log_);
   auto http = HttpServer::Start(config_.listen,
                                 {metrics_, checks_, std::make_shared<BuildInfo>(kVersion, kRevision)},
                                 [this] { return !stopping_.load(); });
@@ -86,9 +104,11 @@ core::Status Daemon::Start() {
 void Daemon::Run() {
   std::thread parity([this] { Periodic(config_.parity_interval_seconds, [this] { ParityPass(); }); });
   std::thread scrub([this] { Periodic(config_.scrub_interval_seconds, [this] { ScrubPass(); }); });
+  std::thread drills([this] { Periodic(DrillCheckSeconds(config_), [this] { DrillPass(); }); });
   scheduler_->Run();
   parity.join();
   scrub.join();
+  drills.join();
 }
 
 void Daemon::Stop() {
@@ -107,6 +127,17 @@ void Daemon::Periodic(std::int64_t interval, const std::function<void()>& pass) 
     pass();
     lock.lock();
     stop_cv_.wait_for(lock, std::chrono::seconds(interval), [this] { return stopping_.load(); });
+  }
+}
+
+void Daemon::DrillPass() {
+  for (const auto& d : config_.datasets) {
+    if (!d.drill.every || stopping_) continue;
+    auto last = last_drill_.find(d.destination.str());
+    if (last != last_drill_.end() && now_() - last->second < *d.drill.every) continue;
+    auto outcome = RunDatasetDrill(config_, d, hosts_, now_);
+    last_drill_[d.destination.str()] = outcome.finished;
+    RecordDrill(d, hosts_, outcome, *checks_, *log_);
   }
 }
 

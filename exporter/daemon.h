@@ -41,6 +41,8 @@ class Daemon {
   void ParityPass();
   // Status, space and (with scrub.every) scrub start for every watched pool.
   void ScrubPass();
+  // The restore drills that are due (drill.every), one after the other.
+  void DrillPass();
 
   const Config& config_;
   Hosts& hosts_;
@@ -48,6 +50,7 @@ class Daemon {
   const std::function<std::int64_t()> now_;
   std::shared_ptr<ReplicationMetrics> metrics_;
   std::shared_ptr<CheckMetrics> checks_ = std::make_shared<CheckMetrics>();
+  std::map<std::string, std::int64_t> last_drill_;  // by dataset; drill thread only (and Start)
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<HttpServer> http_;
   std::atomic<bool> stopping_{false};

@@ -20,6 +20,7 @@ Hosts::Hosts(const Config& config) {
     }
     owned_.push_back(std::make_unique<core::ZfsCli>(*runner, s.zfs_command, s.zpool_command));
     sources_[s.name] = owned_.back().get();
+    source_runners_[s.name] = runner;
   }
 }
 
@@ -27,6 +28,10 @@ Hosts::Hosts(std::map<std::string, core::Zfs*> sources, core::Zfs* destination)
     : sources_(std::move(sources)), destination_(destination) {}
 
 core::Zfs& Hosts::Source(const std::string& name) { return *sources_.at(name); }
+
+core::CommandRunner& Hosts::SourceRunner(const std::string& name) { return *source_runners_.at(name); }
+
+core::CommandRunner& Hosts::LocalRunner() { return *runners_.at(0); }
 
 core::Result<core::ZfsFeatures> Hosts::DestinationFeatures(const core::DatasetName& pool) {
   {

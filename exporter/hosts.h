@@ -21,6 +21,9 @@ class Hosts {
   Hosts(std::map<std::string, core::Zfs*> sources, core::Zfs* destination);
 
   core::Zfs& Source(const std::string& name);
+  // The command runner of a source (SSH, or local), and of this host.
+  core::CommandRunner& SourceRunner(const std::string& name);
+  core::CommandRunner& LocalRunner();
   core::Zfs& Destination() { return *destination_; }
   // Features of the destination, probed on first use against `pool`.
   core::Result<core::ZfsFeatures> DestinationFeatures(const core::DatasetName& pool);
@@ -29,6 +32,7 @@ class Hosts {
   std::vector<std::unique_ptr<core::CommandRunner>> runners_;
   std::vector<std::unique_ptr<core::Zfs>> owned_;
   std::map<std::string, core::Zfs*> sources_;
+  std::map<std::string, core::CommandRunner*> source_runners_;
   core::Zfs* destination_ = nullptr;
   std::mutex mu_;
   std::map<std::string, core::ZfsFeatures> destination_features_;  // by pool; guarded by mu_

@@ -16,6 +16,7 @@
 
 #include "exporter/config.h"
 #include "exporter/daemon.h"
+#include "exporter/drills.h"
 #include "exporter/hosts.h"
 #include "exporter/once.h"
 #include "exporter/verify.h"
@@ -42,6 +43,7 @@ int Usage(std::ostream& os, int code) {
         "       zpull once [--config FILE]          run one replication cycle for every dataset\n"
         "       zpull verify [--config FILE] [DATASET...]  check snapshot parity now; exit 0 ok, 1 warning,\n"
         "                                           2 critical, 3 unknown (Nagios convention)\n"
+        "       zpull drill [--config FILE] DATASET restore drill of one dataset now; exit 0 if it passed\n"
         "       zpull check-config [FILE]           validate a configuration file\n"
         "       zpull --version\n"
         "The configuration file defaults to /etc/zpull/zpull.yml.\n";
@@ -68,7 +70,7 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       a.command = s;
     } else if (a.command == "check-config") {
       a.config = s;
-    } else if (a.command == "verify") {
+    } else if (a.command == "verify" || a.command == "drill") {
       a.operands.push_back(s);
     } else {
       return std::nullopt;
@@ -157,6 +159,33 @@ int main(int argc, char** argv) {
   if (args->command == "check-config") return CheckConfig(*args);
   if (args->command == "once") return Once(*args);
   if (args->command == "run") return Run(*args);
+  if (args->command == "drill") {
+    auto config = exporter::LoadConfig(args->config, Hostname());
+    if (!config) {
+      std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
+      return 2;
+    }
+    if (args->operands.size() != 1) return Usage(std::cerr, 2);
+    const exporter::DatasetConfig* dataset = nullptr;
+    for (const auto& d : config->datasets) {
+      if (d.destination.str() == args->operands[0] || d.source_dataset.str() == args->operands[0]) dataset = &d;
+    }
+    if (!dataset) {
+      std::cerr << "zpull: no configured dataset " << args->operands[0] << "\n";
+      return 2;
+    }
+    exporter::Hosts hosts(*config);
+    exporter::SweepDrills(*config, hosts, *spdlog::default_logger());
+    auto outcome = exporter::RunDatasetDrill(*config, *dataset, hosts, UnixNow);
+    exporter::CheckMetrics metrics;
+    exporter::RecordDrill(*dataset, hosts, outcome, metrics, *spdlog::default_logger());
+    std::cout << (outcome.ok() ? "ok " : "FAILED ") << dataset->destination.str() << " reason="
+              << (outcome.ok() ? "ok" : std::string(checks::DrillFailureName(*outcome.failure)))
+              << " snapshot=" << (outcome.snapshot.empty() ? "-" : outcome.snapshot)
+              << " files_verified=" << outcome.files_verified << "/" << outcome.files_total
+              << " bytes_verified=" << outcome.bytes_verified << ": " << outcome.message << "\n";
+    return outcome.ok() ? 0 : 1;
+  }
   if (args->command == "verify") {
     auto config = exporter::LoadConfig(args->config, Hostname());
     if (!config) {

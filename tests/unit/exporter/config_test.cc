@@ -38,6 +38,7 @@ datasets:
     force: true
     retention: {keep_last: 2}
     source_retention: {max_age: 2d}
+    drill: {every: 7d, sample_files: 5, max_bytes: 1G, source_clone: false, directory: /srv/drills}
 )";
 
 Config MustParse(const std::string& text) {
@@ -84,6 +85,13 @@ TEST(Config, ParsesEverything) {
   EXPECT_FALSE(d1.retention.max_age_seconds);
   ASSERT_TRUE(d1.source_retention);
   EXPECT_EQ(d1.source_retention->max_age_seconds, 2 * 86400);
+  EXPECT_EQ(d1.drill.every, 7 * 86400);
+  EXPECT_EQ(d1.drill.sample_files, 5u);
+  EXPECT_EQ(d1.drill.max_bytes, 1ull << 30);
+  EXPECT_FALSE(d1.drill.source_clone);
+  EXPECT_EQ(d1.drill.directory, "/srv/drills");
+  EXPECT_FALSE(d0.drill.every);  // no global drill: on demand only
+  EXPECT_EQ(d0.drill.sample_files, 20u);
 }
 
 TEST(Config, DefaultPrefixNamesTheBackupHost) {
@@ -95,7 +103,7 @@ TEST(Config, DefaultPrefixNamesTheBackupHost) {
 TEST(Config, ErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
             "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, "
-            "listen, zfs_command, retention, source_retention, parity, scrub, zpool_command, sources, datasets)");
+            "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, sources, datasets)");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nparallelism: many\n"),
             "zpull.yml:3:14: 'parallelism': expected an integer, got 'many'");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\ninterval: 5 minutes\n"),

@@ -1,0 +1,78 @@
+#pragma once
+// A restore drill: clone the newest destination snapshot that is also on
+// the source (read-only, under a scratch directory), read back a
+// reproducible sample of its files and hash them, hash the same files of the
+// same snapshot on the source (through .zfs/snapshot, or a temporary
+// read-only clone on the source where allowed), and compare names, sizes,
+// hashes and file counts. Both sides run `find` and `sha256sum` through
+// their CommandRunner, so the local and the SSH path are the same code.
+//
+// Scratch clones are named "<pool>/<prefix>_<n>" and destroyed by a scope
+// guard, also on failure; SweepDrillLeftovers removes those of an earlier
+// run that died. They are the only clones zpull makes or destroys, on either
+// side.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "checks/drill_plan.h"
+#include "core/runner.h"
+#include "core/zfs.h"
+
+namespace zpull::checks {
+
+// The closed list of drill failure reasons (docs/restore-drills.md).
+enum class DrillFailure {
+  kNoSnapshot,         // the destination has no snapshot (or does not exist)
+  kMissingOnSource,    // no destination snapshot exists on the source any more
+  kCloneFailed,        // a scratch clone could not be made
+  kIoError,            // reading the clone (or the source) gave I/O errors
+  kMismatch,           // names, sizes, hashes or file counts differ
+  kTimeout,            // reserved for the drill deadline (hardening watchdog)
+  kSourceUnreachable,  // the source host could not be reached
+  kOther,
+};
+inline constexpr std::array<DrillFailure, 8> kAllDrillFailures = {
+    DrillFailure::kNoSnapshot, DrillFailure::kMissingOnSource, DrillFailure::kCloneFailed,
+    DrillFailure::kIoError,    DrillFailure::kMismatch,        DrillFailure::kTimeout,
+    DrillFailure::kSourceUnreachable, DrillFailure::kOther};
+std::string_view DrillFailureName(DrillFailure f);
+
+struct DrillSide {
+  core::Zfs& zfs;
+  core::CommandRunner& runner;
+  core::DatasetName dataset;
+  std::string scratch_directory;  // clones are mounted below it
+};
+
+struct DrillOptions {
+  std::string prefix;  // scratch clone names: "<pool>/<prefix>_<n>"
+  std::size_t sample_files = 20;
+  std::uint64_t max_bytes = 64ull << 20;
+  bool source_clone = true;  // allow a temporary clone on the source without .zfs
+};
+
+struct DrillOutcome {
+  std::optional<DrillFailure> failure;  // none: success
+  std::string message;
+  std::string snapshot;  // destination short name
+  std::size_t files_total = 0;
+  std::size_t files_verified = 0;
+  std::uint64_t bytes_verified = 0;
+  std::size_t mismatches = 0;
+  std::int64_t started = 0, finished = 0;
+  double seconds = 0;
+  bool ok() const { return !failure; }
+};
+
+DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, const DrillOptions& options,
+                      const std::function<std::int64_t()>& now);
+
+// Destroys "<pool>/<prefix>_*" filesystems left by an earlier run.
+core::Result<std::size_t> SweepDrillLeftovers(core::Zfs& zfs, const std::string& pool, const std::string& prefix);
+
+}  // namespace zpull::checks
