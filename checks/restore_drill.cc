@@ -1,6 +1,8 @@
 #include "checks/restore_drill.h"
 
 #include <atomic>
+
+#include "replicate/transfer.h"
 #include <chrono>
 #include <unistd.h>
 
@@ -178,6 +180,36 @@ DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, con
     std::string msg;
     for (std::size_t i = 0; i < cmp.mismatches.size() && i < 5; ++i) msg += (i ? "; " : "") + cmp.mismatches[i];
     return finish(DrillFailure::kMismatch, msg);
+  }
+  if (options.restore_test) {
+    // Time a full send of the snapshot into a scratch dataset on the same pool.
+    const std::string restore_name = ScratchName(options.prefix);
+    auto target = core::DatasetName::Parse(destination.dataset.Pool() + "/" + restore_name).value();
+    struct RestoreGuard {
+      core::Zfs& zfs;
+      core::DatasetName fs;
+      std::string snap;
+      ~RestoreGuard() {
+        (void)zfs.DestroySnapshot(fs, snap);
+        (void)zfs.DestroyFilesystem(fs);
+      }
+    } guard{destination.zfs, target, pick->destination_name};
+    const auto r0 = std::chrono::steady_clock::now();
+    auto bytes = replicate::RunTransfer(destination.zfs, {destination.dataset, pick->destination_name, std::nullopt, true},
+                                        destination.zfs, {target, true, false, false}, {});
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+    if (!bytes) {
+      return finish(IoError(bytes.error().message) ? DrillFailure::kIoError : DrillFailure::kOther,
+                    "restore test: " + bytes.error().message);
+    }
+    if (secs > 0) out.restore_bytes_per_second = double(*bytes) / secs;
+    auto referenced = destination.zfs.GetProperty(destination.dataset, "referenced");
+    if (referenced && out.restore_bytes_per_second && *out.restore_bytes_per_second > 0) {
+      try {
+        out.estimated_restore_seconds = double(std::stoull(*referenced)) / *out.restore_bytes_per_second;
+      } catch (const std::exception&) {
+      }
+    }
   }
   return finish(std::nullopt, "verified " + std::to_string(cmp.files_verified) + " of " +
                                   std::to_string(out.files_total) + " files of @" + pick->destination_name);

@@ -54,6 +54,9 @@ struct DrillOptions {
   std::size_t sample_files = 20;
   std::uint64_t max_bytes = 64ull << 20;
   bool source_clone = true;  // allow a temporary clone on the source without .zfs
+  // Also time a full `zfs send | zfs receive` of the snapshot into a scratch
+  // dataset on the backup pool (reads the whole snapshot).
+  bool restore_test = false;
 };
 
 struct DrillOutcome {
@@ -64,6 +67,10 @@ struct DrillOutcome {
   std::size_t files_verified = 0;
   std::uint64_t bytes_verified = 0;
   std::size_t mismatches = 0;
+  // With restore_test: measured restore throughput and the dataset's
+  // referenced bytes divided by it.
+  std::optional<double> restore_bytes_per_second;
+  std::optional<double> estimated_restore_seconds;
   std::int64_t started = 0, finished = 0;
   double seconds = 0;
   bool ok() const { return !failure; }

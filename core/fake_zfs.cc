@@ -209,6 +209,15 @@ Result<std::optional<std::string>> FakeZfs::GetUserProperty(const DatasetName& f
   return std::optional<std::string>(p->second);
 }
 
+Result<std::string> FakeZfs::GetProperty(const DatasetName& fs, const std::string& property) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.str()));
+  if (property == "referenced") return std::to_string(1024 * (1 + it->second.snaps.size()));
+  if (property == "type") return std::string("filesystem");
+  return Fail(Reason::kOther, host_ + ": the fake has no property " + property);
+}
+
 Status FakeZfs::SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                                 const std::string& value) {
   std::lock_guard lock(mu_);

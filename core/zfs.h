@@ -76,6 +76,8 @@ class Zfs {
   // is non-empty (a snapshot inherits its dataset's value); nullopt when unset.
   virtual Result<std::optional<std::string>> GetUserProperty(const DatasetName& fs, const std::string& snap,
                                                              const std::string& property) = 0;
+  // A native property's raw value (zfs get -Hp), e.g. "referenced".
+  virtual Result<std::string> GetProperty(const DatasetName& fs, const std::string& property) = 0;
   virtual Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                                  const std::string& value) = 0;
   // Snapshot short name -> value, for the snapshots of `fs` on which the user

@@ -192,6 +192,21 @@ Result<std::optional<std::string>> ZfsCli::GetUserProperty(const DatasetName& fs
   return std::optional<std::string>(std::string((*lines)[0].value));
 }
 
+Result<std::string> ZfsCli::GetProperty(const DatasetName& fs, const std::string& property) {
+  Argv argv = Cmd({"get", "-Hp", property, fs.str()});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  auto lines = ParseGetLines(r->out);
+  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
+  if (lines->size() != 1) {
+    return Fail(Reason::kOther, "host " + runner_.Host() + ": expected one line from " + DescribeFailure(argv, *r));
+  }
+  return std::string((*lines)[0].value);
+}
+
 Status ZfsCli::SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                                const std::string& value) {
   return RunChecked(Cmd({"set", property + "=" + value, Target(fs, snap)}), Reason::kOther);

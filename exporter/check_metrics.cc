@@ -62,6 +62,8 @@ void CheckMetrics::SetDrill(const std::string& dataset, const DrillState& state)
   d.files_verified = state.files_verified;
   d.bytes_verified = state.bytes_verified;
   d.mismatches = state.mismatches;
+  if (state.restore_bytes_per_second) d.restore_bytes_per_second = state.restore_bytes_per_second;
+  if (state.estimated_restore_seconds) d.estimated_restore_seconds = state.estimated_restore_seconds;
   auto& f = drill_failures_[dataset];
   for (auto r : checks::kAllDrillFailures) f.try_emplace(r, 0);
 }
@@ -116,6 +118,10 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
   auto drill_files = Gauge("zpull_drill_files_verified", "Files the last restore drill read back and matched.");
   auto drill_bytes = Gauge("zpull_drill_bytes_verified", "Bytes the last restore drill read back and matched.");
   auto drill_mismatch = Gauge("zpull_drill_mismatches", "Differences the last restore drill found.");
+  auto restore_rate = Gauge("zpull_drill_restore_bytes_per_second",
+                            "Throughput of the last drill's test restore (zfs send | zfs receive on the backup pool).");
+  auto restore_eta = Gauge("zpull_drill_estimated_restore_seconds",
+                           "The dataset's referenced bytes divided by the last measured restore throughput.");
   MetricFamily drill_failures;
   drill_failures.name = "zpull_drill_failures_total";
   drill_failures.help = "Failed restore drills by reason (docs/restore-drills.md).";
@@ -137,6 +143,8 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
       Add(drill_bytes, l, double(d.bytes_verified));
       Add(drill_mismatch, l, double(d.mismatches));
     }
+    if (d.restore_bytes_per_second) Add(restore_rate, l, *d.restore_bytes_per_second);
+    if (d.estimated_restore_seconds) Add(restore_eta, l, *d.estimated_restore_seconds);
   }
   for (const auto& [dataset, by_reason] : drill_failures_) {
     for (const auto& [reason, n] : by_reason) {
@@ -202,7 +210,7 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
           diverged,   newest_source, dst_exists, health,        size,        allocated,   free_bytes,
           scrubbing,  progress,     last_scrub, last_scrub_duration, scrub_errors, repaired, vdev_errors,
           permanent,  started,      drill_run,  drill_success, drill_outcome, drill_seconds, drill_files,
-          drill_bytes, drill_mismatch, drill_failures};
+          drill_bytes, drill_mismatch, restore_rate, restore_eta, drill_failures};
 }
 
 }  // namespace zpull::exporter

@@ -36,6 +36,7 @@ class CheckMetrics : public prometheus::Collectable {
     std::optional<double> seconds;
     std::size_t files_verified = 0, mismatches = 0;
     std::uint64_t bytes_verified = 0;
+    std::optional<double> restore_bytes_per_second, estimated_restore_seconds;
   };
   void SetDrill(const std::string& dataset, const DrillState& state);
   void CountDrillFailure(const std::string& dataset, checks::DrillFailure failure);

@@ -118,7 +118,8 @@ class Parser {
   }
 
   DrillConfig Drill(const YAML::Node& n, const std::string& key) const {
-    ExpectMap(n, key, {"every", "sample_files", "max_bytes", "source_clone", "directory", "source_directory"});
+    ExpectMap(n, key,
+              {"every", "sample_files", "max_bytes", "source_clone", "restore_test", "directory", "source_directory"});
     DrillConfig d;
     if (n["every"]) d.every = Duration(n["every"], "every");
     if (n["sample_files"]) d.sample_files = static_cast<std::size_t>(Int(n["sample_files"], "sample_files", 1, 100000));
@@ -128,6 +129,7 @@ class Parser {
       d.max_bytes = *b;
     }
     if (n["source_clone"]) d.source_clone = Bool(n["source_clone"], "source_clone");
+    if (n["restore_test"]) d.restore_test = Bool(n["restore_test"], "restore_test");
     for (auto [k, field] : {std::pair{"directory", &d.directory}, {"source_directory", &d.source_directory}}) {
       if (n[k]) {
         *field = String(n[k], k);

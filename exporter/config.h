@@ -36,6 +36,7 @@ struct DrillConfig {
   std::size_t sample_files = 20;
   std::uint64_t max_bytes = 64ull << 20;
   bool source_clone = true;
+  bool restore_test = false;
   std::string directory = "/var/tmp/zpull-drills";         // scratch mounts on this host
   std::string source_directory = "/var/tmp/zpull-drills";  // and on the source
   friend bool operator==(const DrillConfig&, const DrillConfig&) = default;

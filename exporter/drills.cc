@@ -14,7 +14,8 @@ checks::DrillOutcome RunDatasetDrill(const Config& config, const DatasetConfig& 
   checks::DrillSide source{hosts.Source(d.source), hosts.SourceRunner(d.source), d.source_dataset,
                            d.drill.source_directory};
   checks::DrillSide destination{hosts.Destination(), hosts.LocalRunner(), d.destination, d.drill.directory};
-  checks::DrillOptions options{DrillPrefix(config), d.drill.sample_files, d.drill.max_bytes, d.drill.source_clone};
+  checks::DrillOptions options{DrillPrefix(config), d.drill.sample_files, d.drill.max_bytes, d.drill.source_clone,
+                               d.drill.restore_test};
   return checks::RunDrill(source, destination, options, now);
 }
 
@@ -29,6 +30,8 @@ void RecordDrill(const DatasetConfig& d, Hosts& hosts, const checks::DrillOutcom
   state.files_verified = o.files_verified;
   state.bytes_verified = o.bytes_verified;
   state.mismatches = o.mismatches;
+  state.restore_bytes_per_second = o.restore_bytes_per_second;
+  state.estimated_restore_seconds = o.estimated_restore_seconds;
   metrics.SetDrill(d.destination.str(), state);
   if (o.failure) metrics.CountDrillFailure(d.destination.str(), *o.failure);
   metrics.RecordRun("drill", hosts.Source(d.source).Host(), d.destination.str(), o.ok() || o.failure != checks::DrillFailure::kSourceUnreachable,

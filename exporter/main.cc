@@ -183,7 +183,12 @@ int main(int argc, char** argv) {
               << (outcome.ok() ? "ok" : std::string(checks::DrillFailureName(*outcome.failure)))
               << " snapshot=" << (outcome.snapshot.empty() ? "-" : outcome.snapshot)
               << " files_verified=" << outcome.files_verified << "/" << outcome.files_total
-              << " bytes_verified=" << outcome.bytes_verified << ": " << outcome.message << "\n";
+              << " bytes_verified=" << outcome.bytes_verified;
+    if (outcome.restore_bytes_per_second) {
+      std::cout << " restore_bytes_per_second=" << static_cast<std::uint64_t>(*outcome.restore_bytes_per_second)
+                << " estimated_restore_seconds=" << static_cast<std::uint64_t>(outcome.estimated_restore_seconds.value_or(0));
+    }
+    std::cout << ": " << outcome.message << "\n";
     return outcome.ok() ? 0 : 1;
   }
   if (args->command == "verify") {

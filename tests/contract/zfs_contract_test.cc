@@ -302,6 +302,10 @@ TEST_P(ZfsContract, HoldsBlockDestroyUntilReleased) {
 TEST_P(ZfsContract, UserPropertiesOnDatasetsAndSnapshots) {
   auto fs = MakeFs("p");
   ASSERT_TRUE(zfs().CreateSnapshot(fs, "a"));
+  auto referenced = zfs().GetProperty(fs, "referenced");
+  ASSERT_TRUE(referenced) << referenced.error().message;
+  EXPECT_GT(std::stoull(*referenced), 0u);
+  EXPECT_EQ(zfs().GetProperty(fs, "type").value(), "filesystem");
   auto unset = zfs().GetUserProperty(fs, "", "zpull:test");
   ASSERT_TRUE(unset) << unset.error().message;
   EXPECT_FALSE(*unset);

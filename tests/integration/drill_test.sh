@@ -24,7 +24,7 @@ write_cfg() {  # drill.every
 snapshot_prefix: zpt
 interval: 1h
 listen: 127.0.0.1:$port
-drill: {every: $1, sample_files: 1000, max_bytes: 1G, directory: $ZP_TMP/drills, source_directory: $ZP_TMP/srcdrills}
+drill: {every: $1, sample_files: 1000, max_bytes: 1G, restore_test: true, directory: $ZP_TMP/drills, source_directory: $ZP_TMP/srcdrills}
 sources:
 $(zp_ssh_source_yaml web1)
 datasets:
@@ -47,6 +47,7 @@ drill
 zp_assert_eq 0 "$drc" "drill exit: $dout $(cat "$ZP_TMP/drill.err")"
 zp_assert_contains "$dout" "ok $dst/b/data reason=ok snapshot=zpt_" "drill line"
 zp_assert_contains "$dout" "files_verified=46/46" "every file verified"
+zp_assert_contains "$dout" "restore_bytes_per_second=" "restore throughput measured"
 zp_assert_eq 0 "$(leftovers)" "no scratch clone left after a passing drill"
 zp_assert_eq ok "$(zfs get -H zpull:drill_last_outcome "$dst/b/data" | cut -f3)" "outcome stored in ZFS"
 
@@ -72,6 +73,10 @@ done
 zp_assert_eq 46 "$(value zpull_drill_files_verified "$d")" "files verified by the daemon's drill"
 zp_assert_eq 1 "$(value zpull_drill_last_outcome "$d,outcome=\"ok\"")" "outcome ok"
 zp_assert_eq 0 "$(value zpull_drill_mismatches "$d")" "no mismatches"
+rate=$(value zpull_drill_restore_bytes_per_second "$d")
+eta=$(value zpull_drill_estimated_restore_seconds "$d")
+awk -v r="$rate" -v e="$eta" 'BEGIN { exit !(r > 1000000 && e > 0) }' || zp_fail "restore rate [$rate] / estimate [$eta]"
+zp_log "restore test: $rate bytes/s, estimated full restore $eta s"
 zp_assert_eq 1 "$(value zpull_check_success "check=\"drill\",host=\"web1\",target=\"$dst/b/data\"")" "check success"
 curl -sf "http://127.0.0.1:$port/metrics" | promtool check metrics || zp_fail "promtool"
 stop_daemon
