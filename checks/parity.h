@@ -29,6 +29,9 @@ struct ParityReport {
   std::vector<std::string> diverged;
   std::optional<std::int64_t> newest_source_creation;
   std::optional<std::int64_t> newest_common_creation;
+  // Bytes written to the destination since its newest snapshot (OpenZFS
+  // `written`); nullopt where the property does not exist.
+  std::optional<std::uint64_t> destination_written;
 
   friend bool operator==(const ParityReport&, const ParityReport&) = default;
 };

@@ -3,7 +3,8 @@
 namespace zpull::checks {
 
 std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destination,
-                                        const std::vector<ParityTarget>& targets, std::int64_t now) {
+                                        const std::vector<ParityTarget>& targets, std::int64_t now,
+                                        bool destination_written) {
   std::vector<core::DatasetName> src_fs, dst_fs;
   for (const auto& t : targets) {
     src_fs.push_back(t.source);
@@ -11,6 +12,11 @@ std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destinatio
   }
   auto src = source.ListSnapshotsOf(src_fs);
   auto dst = src ? destination.ListSnapshotsOf(dst_fs) : decltype(src)();
+  std::map<std::string, std::string> written;
+  if (dst && destination_written) {
+    auto w = destination.GetPropertyOf(dst_fs, "written");
+    if (w) written = std::move(*w);
+  }
   std::vector<ParityResult> out;
   for (const auto& t : targets) {
     if (!src) {
@@ -22,8 +28,15 @@ std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destinatio
                                            "source dataset " + t.source.str() + " does not exist on host " +
                                                source.Host())});
     } else {
-      out.push_back({t.dataset, ComputeParity(*src->at(t.source.str()), dst->at(t.destination.str()), t.retention,
-                                              now, t.prefix)});
+      auto report = ComputeParity(*src->at(t.source.str()), dst->at(t.destination.str()), t.retention, now, t.prefix);
+      auto w = written.find(t.destination.str());
+      if (w != written.end()) {
+        try {
+          report.destination_written = std::stoull(w->second);
+        } catch (const std::exception&) {
+        }
+      }
+      out.push_back({t.dataset, report});
     }
   }
   return out;

@@ -24,8 +24,10 @@ struct ParityResult {
 };
 
 // Results in the order of `targets`. A listing failure on either host fails
-// every target of the pass with that error.
+// every target of the pass with that error. With `destination_written`
+// (the probe found the property), one more command reads `written`.
 std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destination,
-                                        const std::vector<ParityTarget>& targets, std::int64_t now);
+                                        const std::vector<ParityTarget>& targets, std::int64_t now,
+                                        bool destination_written = false);
 
 }  // namespace zpull::checks

@@ -215,7 +215,23 @@ Result<std::string> FakeZfs::GetProperty(const DatasetName& fs, const std::strin
   if (it == fs_.end()) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.str()));
   if (property == "referenced") return std::to_string(1024 * (1 + it->second.snaps.size()));
   if (property == "type") return std::string("filesystem");
+  if (property == "written" && features_.written) return std::string(it->second.modified ? "4096" : "0");
   return Fail(Reason::kOther, host_ + ": the fake has no property " + property);
+}
+
+Result<std::map<std::string, std::string>> FakeZfs::GetPropertyOf(const std::vector<DatasetName>& filesystems,
+                                                                  const std::string& property) {
+  std::map<std::string, std::string> out;
+  for (const auto& fs : filesystems) {
+    {
+      std::lock_guard lock(mu_);
+      if (!fs_.count(fs.str())) continue;
+    }
+    auto v = GetProperty(fs, property);
+    if (!v) return tl::unexpected(v.error());
+    out[fs.str()] = *v;
+  }
+  return out;
 }
 
 Status FakeZfs::SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,

@@ -26,7 +26,7 @@ class FakeZfs : public Zfs {
   // Test set-up.
   void CreateFilesystem(const std::string& fs);
   void DestroyFilesystem(const std::string& fs);
-  void MarkModified(const std::string& fs);  // as if a file was written
+  void MarkModified(const std::string& fs);  // as if a file was written (`written` 4096)
   void SetFeatures(ZfsFeatures f);
   std::uint64_t Holds(const std::string& fs, const std::string& snap);
   void SetPool(const std::string& pool, PoolStatus status, PoolSpace space);
@@ -45,6 +45,8 @@ class FakeZfs : public Zfs {
   Result<std::optional<std::string>> GetUserProperty(const DatasetName& fs, const std::string& snap,
                                                      const std::string& property) override;
   Result<std::string> GetProperty(const DatasetName& fs, const std::string& property) override;
+  Result<std::map<std::string, std::string>> GetPropertyOf(const std::vector<DatasetName>& filesystems,
+                                                           const std::string& property) override;
   Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                          const std::string& value) override;
   Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(

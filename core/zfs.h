@@ -30,6 +30,7 @@ struct ZfsFeatures {
   bool json = false;            // zfs list -j
   bool send_estimate = false;   // send -nvP
   bool bookmarks = false;
+  bool written = false;         // the `written` property
 
   friend bool operator==(const ZfsFeatures&, const ZfsFeatures&) = default;
 };
@@ -78,6 +79,9 @@ class Zfs {
                                                              const std::string& property) = 0;
   // A native property's raw value (zfs get -Hp), e.g. "referenced".
   virtual Result<std::string> GetProperty(const DatasetName& fs, const std::string& property) = 0;
+  // The same for several filesystems with one command; absent ones are left out.
+  virtual Result<std::map<std::string, std::string>> GetPropertyOf(const std::vector<DatasetName>& filesystems,
+                                                                   const std::string& property) = 0;
   virtual Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                                  const std::string& value) = 0;
   // Snapshot short name -> value, for the snapshots of `fs` on which the user

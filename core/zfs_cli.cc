@@ -89,6 +89,9 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   auto js = Run(Cmd({"list", "-j", "-d", "0", pool.str()}));
   if (!js) return tl::unexpected(js.error());
   f.json = js->exit_code == 0;
+  auto written = Run(Cmd({"get", "-Hp", "written", pool.str()}));
+  if (!written) return tl::unexpected(written.error());
+  f.written = written->exit_code == 0;
   return f;
 }
 
@@ -205,6 +208,23 @@ Result<std::string> ZfsCli::GetProperty(const DatasetName& fs, const std::string
     return Fail(Reason::kOther, "host " + runner_.Host() + ": expected one line from " + DescribeFailure(argv, *r));
   }
   return std::string((*lines)[0].value);
+}
+
+Result<std::map<std::string, std::string>> ZfsCli::GetPropertyOf(const std::vector<DatasetName>& filesystems,
+                                                                 const std::string& property) {
+  std::map<std::string, std::string> out;
+  if (filesystems.empty()) return out;
+  Argv argv = Cmd({"get", "-Hp", property});
+  for (const auto& fs : filesystems) argv.push_back(fs.str());
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  auto lines = ParseGetLines(r->out);
+  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
+  if (r->exit_code != 0 && lines->empty() && !Contains(r->err, "dataset does not exist")) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  for (const auto& l : *lines) out[std::string(l.name)] = std::string(l.value);
+  return out;
 }
 
 Status ZfsCli::SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,

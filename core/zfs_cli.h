@@ -29,6 +29,8 @@ class ZfsCli : public Zfs {
   Result<std::optional<std::string>> GetUserProperty(const DatasetName& fs, const std::string& snap,
                                                      const std::string& property) override;
   Result<std::string> GetProperty(const DatasetName& fs, const std::string& property) override;
+  Result<std::map<std::string, std::string>> GetPropertyOf(const std::vector<DatasetName>& filesystems,
+                                                           const std::string& property) override;
   Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                          const std::string& value) override;
   Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(

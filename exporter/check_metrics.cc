@@ -90,6 +90,9 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
   auto newest_source = Gauge("zpull_source_newest_snapshot_timestamp_seconds",
                              "Creation time of the newest source snapshot, as of the last parity check.");
   auto dst_exists = Gauge("zpull_parity_destination_exists", "1 if the destination dataset exists.");
+  auto dst_written = Gauge("zpull_parity_destination_written_bytes",
+                           "Bytes written to the destination since its newest snapshot (OpenZFS `written`; absent "
+                           "where the property does not exist). Above 0 the next incremental fails.");
 
   auto health = Gauge("zpull_pool_health", "1 for the pool's current state, 0 for the others.");
   auto size = Gauge("zpull_pool_size_bytes", "Pool size (zpool list; rounded where zpool has no -p).");
@@ -205,9 +208,10 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
     Add(diverged, l, double(r.diverged.size()));
     if (r.newest_source_creation) Add(newest_source, l, double(*r.newest_source_creation));
     Add(dst_exists, l, r.destination_exists ? 1 : 0);
+    if (r.destination_written) Add(dst_written, l, double(*r.destination_written));
   }
   return {success,    duration,     last_run,   not_replicated, oldest,      holes,       mismatch,
-          diverged,   newest_source, dst_exists, health,        size,        allocated,   free_bytes,
+          diverged,   newest_source, dst_exists, dst_written, health,        size,        allocated,   free_bytes,
           scrubbing,  progress,     last_scrub, last_scrub_duration, scrub_errors, repaired, vdev_errors,
           permanent,  started,      drill_run,  drill_success, drill_outcome, drill_seconds, drill_files,
           drill_bytes, drill_mismatch, restore_rate, restore_eta, drill_failures};

@@ -186,7 +186,8 @@ void Daemon::ParityPass() {
     for (std::size_t i : indices) targets.push_back(ParityTargetFor(config_, config_.datasets[i]));
     core::Zfs& src = hosts_.Source(source);
     const auto started = std::chrono::steady_clock::now();
-    auto results = checks::RunParityPass(src, hosts_.Destination(), targets, now_());
+    auto results =
+        checks::RunParityPass(src, hosts_.Destination(), targets, now_(), WrittenSupported(config_, hosts_, indices));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     for (std::size_t k = 0; k < results.size(); ++k) {
       const DatasetConfig& d = config_.datasets[indices[k]];

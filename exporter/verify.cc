@@ -45,6 +45,11 @@ std::vector<Finding> ParityFindings(const checks::ParityReport& r, std::int64_t 
                                           " hole(s): missing on the destination although retention keeps them: " +
                                           List(r.holes)});
   }
+  if (r.destination_written && *r.destination_written > 0) {
+    f.push_back({Severity::kCritical, "destination modified since its newest snapshot (" +
+                                          std::to_string(*r.destination_written) +
+                                          " bytes written): the next incremental will fail; keep replicas unmounted"});
+  }
   if (r.oldest_not_replicated_creation && now - *r.oldest_not_replicated_creation > 2 * interval) {
     f.push_back({Severity::kWarning, std::to_string(r.not_replicated) + " snapshot(s) not replicated, the oldest " +
                                          std::to_string(now - *r.oldest_not_replicated_creation) + " s old"});
@@ -84,6 +89,14 @@ std::vector<Finding> PoolFindings(const core::PoolStatus& st, std::int64_t now, 
   return f;
 }
 
+bool WrittenSupported(const Config& config, Hosts& hosts, const std::vector<std::size_t>& indices) {
+  if (indices.empty()) return false;
+  auto pool = core::DatasetName::Parse(config.datasets[indices[0]].destination.Pool());
+  if (!pool) return false;
+  auto f = hosts.DestinationFeatures(*pool);
+  return f && f->written;
+}
+
 std::map<std::string, std::vector<std::size_t>> DatasetsBySource(const Config& config,
                                                                  const std::vector<std::string>& only) {
   std::map<std::string, std::vector<std::size_t>> by_source;
@@ -114,7 +127,8 @@ int RunVerify(const Config& config, Hosts& hosts, const std::vector<std::string>
   for (const auto& [source, indices] : groups) {
     std::vector<checks::ParityTarget> targets;
     for (std::size_t i : indices) targets.push_back(ParityTargetFor(config, config.datasets[i]));
-    auto results = checks::RunParityPass(hosts.Source(source), hosts.Destination(), targets, now);
+    auto results = checks::RunParityPass(hosts.Source(source), hosts.Destination(), targets, now,
+                                         WrittenSupported(config, hosts, indices));
     for (std::size_t k = 0; k < results.size(); ++k) {
       const DatasetConfig& d = config.datasets[indices[k]];
       if (!results[k].report) {

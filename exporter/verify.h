@@ -38,5 +38,7 @@ int RunVerify(const Config& config, Hosts& hosts, const std::vector<std::string>
 std::map<std::string, std::vector<std::size_t>> DatasetsBySource(const Config& config,
                                                                  const std::vector<std::string>& only);
 checks::ParityTarget ParityTargetFor(const Config& config, const DatasetConfig& d);
+// Whether the destination's ZFS has `written` (probed once per pool).
+bool WrittenSupported(const Config& config, Hosts& hosts, const std::vector<std::size_t>& indices);
 
 }  // namespace zpull::exporter

@@ -42,6 +42,11 @@ class Backend {
 class FakeBackend : public Backend {
  public:
   FakeBackend() : zfs_("local", Now) {
+    core::ZfsFeatures f;
+    f.version = "fake";
+    f.recv_unmounted = true;
+    f.written = true;  // like OpenZFS, so the contract covers it on the fake too
+    zfs_.SetFeatures(f);
     zfs_.CreateFilesystem("fakepool");
     core::PoolStatus st;
     st.pool = "fakepool";
@@ -136,8 +141,10 @@ TEST_P(ZfsContract, ProbeFindsWhatTheBackendCanDo) {
     EXPECT_FALSE(f->send_estimate);
     EXPECT_FALSE(f->bookmarks);
     EXPECT_FALSE(f->json);
+    EXPECT_FALSE(f->written);
   }
   if (f->version.starts_with("zfs-2.3")) {  // OpenZFS 2.3 has every probed feature
+    EXPECT_TRUE(f->written);
     EXPECT_TRUE(f->recv_resumable);
     EXPECT_TRUE(f->list_parsable);
     EXPECT_TRUE(f->send_estimate);
@@ -363,6 +370,23 @@ TEST_P(ZfsContract, PoolStatusSpaceAndScrub) {
   auto missing = zfs().GetPoolStatus("zpullnosuchpool");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.error().message.find("no such pool"), std::string::npos) << missing.error().message;
+}
+
+TEST_P(ZfsContract, WrittenWhereTheProbeFindsIt) {
+  auto f = zfs().Probe(DatasetName::Parse(backend_->Root()).value());
+  ASSERT_TRUE(f);
+  auto fs = MakeFs("w");
+  ASSERT_TRUE(zfs().CreateSnapshot(fs, "a"));
+  auto many = zfs().GetPropertyOf({fs, Fs("missing")}, "type");
+  ASSERT_TRUE(many) << many.error().message;
+  EXPECT_EQ(*many, (std::map<std::string, std::string>{{fs.str(), "filesystem"}}));
+  if (!f->written) return;  // zfs-fuse: no such property (the probe says so)
+  EXPECT_EQ(zfs().GetProperty(fs, "written").value(), "0");
+  backend_->WriteData(fs.str());
+  if (auto* fake = dynamic_cast<core::FakeZfs*>(&zfs())) fake->MarkModified(fs.str());
+  auto w = zfs().GetProperty(fs, "written");
+  ASSERT_TRUE(w) << w.error().message;
+  EXPECT_GT(std::stoull(*w), 0u);
 }
 
 TEST_P(ZfsContract, CloneListAndDestroyFilesystems) {

@@ -30,6 +30,12 @@ TEST(ParityFindings, SeverityMapping) {
     (bad.*field).push_back("x");
     EXPECT_EQ(Worst(ParityFindings(bad, now, interval)), Severity::kCritical);
   }
+  auto modified = ok;
+  modified.destination_written = 8192;
+  EXPECT_EQ(Worst(ParityFindings(modified, now, interval)), Severity::kCritical);
+  auto clean = ok;
+  clean.destination_written = 0;
+  EXPECT_EQ(Worst(ParityFindings(clean, now, interval)), Severity::kOk);
   auto missing = ok;
   missing.destination_exists = false;
   EXPECT_EQ(Worst(ParityFindings(missing, now, interval)), Severity::kCritical);
