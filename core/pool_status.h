@@ -53,6 +53,12 @@ struct PoolStatus {
 
 Result<PoolStatus> ParsePoolStatus(std::string_view text);
 
+// Parses `zpool status -j --json-int <pool>` (OpenZFS >= 2.3) into the same
+// structure: scan_stats (function, state, start/end time, errors, processed
+// = bytes repaired, progress from issued / (to_examine - skipped)), the vdev
+// tree's counters, and error_count as the data errors.
+Result<PoolStatus> ParsePoolStatusJson(std::string_view json, std::string_view pool);
+
 // "3.88M" -> bytes (powers of 1024, as zfs_nicebytes prints); "0B", "2K".
 std::optional<std::uint64_t> ParseNiceBytes(std::string_view s);
 // "00:53:44", "6 days 09:01:02", "0h0m", "50h42m" -> seconds.

@@ -308,6 +308,23 @@ Result<std::optional<std::string>> ZfsCli::MountedAt(const DatasetName& fs) {
 }
 
 Result<PoolStatus> ZfsCli::GetPoolStatus(const std::string& pool) {
+  // OpenZFS >= 2.3: JSON with integers; older dialects: the text.
+  if (pool_json_.load() != 0) {
+    Argv json = PoolCmd({"status", "-j", "--json-int", pool});
+    auto r = Run(json);
+    if (!r) return tl::unexpected(r.error());
+    if (r->exit_code == 0) {
+      pool_json_ = 1;
+      auto st = ParsePoolStatusJson(r->out, pool);
+      if (!st) return tl::unexpected(WithContext(st.error(), "host " + runner_.Host() + ": zpool status " + pool));
+      return st;
+    }
+    if (Contains(r->err, "invalid option") || Contains(r->err, "unrecognized")) {
+      pool_json_ = 0;
+    } else {
+      return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(json, *r));
+    }
+  }
   Argv argv = PoolCmd({"status", "-v", pool});
   auto r = Run(argv);
   if (!r) return tl::unexpected(r.error());

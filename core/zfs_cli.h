@@ -1,8 +1,11 @@
 #pragma once
-// The real ZFS adapter: runs `zfs` through a CommandRunner (local or SSH).
+// The real ZFS adapter: runs `zfs` and `zpool` through a CommandRunner
+// (local or SSH).
 // It is the only code that knows zfs command syntax. Uses only forms that
 // both dialects accept (zfs-dialects.md §10), e.g. `zfs get -Hp -r -d 1` for
 // snapshot listings since zfs-fuse has no `zfs list -p`.
+
+#include <atomic>
 
 #include "core/zfs.h"
 
@@ -60,6 +63,9 @@ class ZfsCli : public Zfs {
   CommandRunner& runner_;
   const Argv zfs_;
   const Argv zpool_;
+  // Whether `zpool status -j --json-int` works here: -1 unknown, 0 no, 1 yes
+  // (learnt by trying it once).
+  std::atomic<int> pool_json_{-1};
 };
 
 }  // namespace zpull::core

@@ -20,7 +20,7 @@ g /opt/zpull/zpull once --config /root/written.yml >/dev/null || oz_fail "replic
 g zpool scrub -w "$dst"
 out=$(g /opt/zpull/zpull verify --config /root/written.yml) || oz_fail "verify before the write: $out"
 oz_assert_contains "$out" "OK $dst/b/data" "clean replica"
-gsh "zfs set mountpoint=/var/tmp/mnt/$dst-data '$dst/b/data' && zfs mount '$dst/b/data' 2>/dev/null; echo oops > /var/tmp/mnt/$dst-data/touched && sync"
+gsh "zfs set mountpoint=/var/tmp/mnt/$dst-data '$dst/b/data' && zfs mount '$dst/b/data' 2>/dev/null; echo oops > /var/tmp/mnt/$dst-data/touched && zpool sync '$dst'"
 set +e
 out=$(g /opt/zpull/zpull verify --config /root/written.yml)
 rc=$?

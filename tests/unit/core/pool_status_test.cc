@@ -161,3 +161,34 @@ TEST_F(PoolStatusTest, EveryShippedFixtureParses) {
 
 }  // namespace
 }  // namespace zpull::core
+
+namespace zpull::core {
+namespace {
+
+TEST(ParsePoolStatusJson, CapturedOpenZfs232) {
+  std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/zpool-status-json.openzfs-2.3.2.txt");
+  std::string line, json;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("#")) json += line;
+  }
+  auto st = ParsePoolStatusJson(json, "srcpool");
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_EQ(st->pool, "srcpool");
+  EXPECT_EQ(st->state, "ONLINE");
+  ASSERT_TRUE(st->scrub);
+  EXPECT_EQ(st->scrub->state, ScanState::kFinished);
+  EXPECT_EQ(st->scrub->end_time, 1795764439);
+  EXPECT_EQ(st->scrub->duration_seconds, 0);
+  EXPECT_EQ(st->scrub->errors, 0u);
+  EXPECT_EQ(st->scrub->repaired_bytes, 0u);
+  ASSERT_EQ(st->vdevs.size(), 2u);
+  EXPECT_EQ(st->vdevs[0].name, "srcpool");
+  EXPECT_EQ(st->vdevs[1].name, "/var/tmp/srcpool.img");
+  EXPECT_EQ(st->vdevs[1].depth, 1);
+  EXPECT_EQ(st->data_errors, 0u);
+  EXPECT_FALSE(ParsePoolStatusJson(json, "otherpool"));
+  EXPECT_FALSE(ParsePoolStatusJson("{not json", "srcpool"));
+}
+
+}  // namespace
+}  // namespace zpull::core
