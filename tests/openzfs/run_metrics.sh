@@ -12,6 +12,7 @@ gsh "cat > /root/run.yml" <<YAML
 snapshot_prefix: zpt
 interval: 5s
 listen: 0.0.0.0:9720
+scrub: {interval: 2s, source_pools: true}
 sources:
 $(oz_ssh_source_yaml guest)
 datasets:
@@ -38,6 +39,12 @@ lag=$(value "zpull_replication_lag_seconds{dataset=\"$dst/b/data\"}")
 [ -n "$lag" ] && [ "${lag%.*}" -lt 60 ] || oz_fail "lag: [$lag]"
 [ "$(value "zpull_replication_failures_total{dataset=\"$dst/b/missing\",reason=\"source_missing\"}")" -ge 1 ] ||
   oz_fail "no source_missing failure"
+# Scrub tracking: the destination pool (host local) and, over SSH, the
+# source pool (host guest); read through zpool status -j on OpenZFS 2.3.
+oz_assert_eq 1 "$(value "zpull_pool_health{host=\"local\",pool=\"$dst\",state=\"ONLINE\"}")" "destination pool health"
+oz_assert_eq 1 "$(value "zpull_pool_health{host=\"guest\",pool=\"$src\",state=\"ONLINE\"}")" "source pool health over SSH"
+oz_assert_eq 1 "$(value "zpull_check_success{check=\"scrub\",host=\"guest\",target=\"$src\"}")" "source pool check"
+[ -n "$(value "zpull_pool_size_bytes{host=\"guest\",pool=\"$src\"}")" ] || oz_fail "source pool size"
 promtool check metrics <"$m" || oz_fail "promtool check metrics"
 rm -f "$m"
 g kill -TERM "$pid"
