@@ -40,7 +40,9 @@ struct Tree {
 // Lists regular files under `root` on a host.
 core::Result<std::vector<FileEntry>> ListTree(core::CommandRunner& runner, const std::string& root,
                                              std::optional<DrillFailure>& failure) {
-  core::Argv argv = {"find", root, "-xdev", "-type", "f", "-printf", "%s %P\\0"};
+  // "root/." makes the path resolve into an automounted .zfs/snapshot/<name>
+  // before find records the starting point's device for -xdev.
+  core::Argv argv = {"find", root + "/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"};
   auto r = runner.Run(argv);
   if (!r) return tl::unexpected(r.error());
   if (r->exit_code != 0) {
