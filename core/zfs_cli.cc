@@ -41,6 +41,15 @@ Result<CommandResult> ZfsCli::Run(const Argv& argv, std::string_view input) {
   return r;
 }
 
+Result<CommandResult> ZfsCli::RunOk(const Argv& argv) {
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  return r;
+}
+
 Status ZfsCli::RunChecked(const Argv& argv, Reason fallback) {
   auto r = Run(argv);
   if (!r) return tl::unexpected(r.error());
@@ -197,11 +206,8 @@ Result<std::optional<std::string>> ZfsCli::GetUserProperty(const DatasetName& fs
 
 Result<std::string> ZfsCli::GetProperty(const DatasetName& fs, const std::string& property) {
   Argv argv = Cmd({"get", "-Hp", property, fs.str()});
-  auto r = Run(argv);
+  auto r = RunOk(argv);
   if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
   auto lines = ParseGetLines(r->out);
   if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
   if (lines->size() != 1) {
@@ -272,11 +278,8 @@ Status ZfsCli::DestroyFilesystem(const DatasetName& fs) {
 
 Result<std::vector<std::string>> ZfsCli::ListChildren(const DatasetName& parent) {
   Argv argv = Cmd({"list", "-H", "-o", "name", "-t", "filesystem", "-d", "1", parent.str()});
-  auto r = Run(argv);
+  auto r = RunOk(argv);
   if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
   std::vector<std::string> out;
   std::size_t start = 0;
   while (start < r->out.size()) {
@@ -291,11 +294,8 @@ Result<std::vector<std::string>> ZfsCli::ListChildren(const DatasetName& parent)
 
 Result<std::optional<std::string>> ZfsCli::MountedAt(const DatasetName& fs) {
   Argv argv = Cmd({"get", "-Hp", "mounted,mountpoint", fs.str()});
-  auto r = Run(argv);
+  auto r = RunOk(argv);
   if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
   auto lines = ParseGetLines(r->out);
   if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
   std::string mounted, mountpoint;
@@ -326,11 +326,8 @@ Result<PoolStatus> ZfsCli::GetPoolStatus(const std::string& pool) {
     }
   }
   Argv argv = PoolCmd({"status", "-v", pool});
-  auto r = Run(argv);
+  auto r = RunOk(argv);
   if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
   auto st = ParsePoolStatus(r->out);
   if (!st) return tl::unexpected(WithContext(st.error(), "host " + runner_.Host() + ": zpool status " + pool));
   return st;

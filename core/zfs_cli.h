@@ -57,6 +57,8 @@ class ZfsCli : public Zfs {
   Argv Cmd(std::initializer_list<std::string> args) const;
   Argv PoolCmd(std::initializer_list<std::string> args) const;
   Result<CommandResult> Run(const Argv& argv, std::string_view input = {});
+  // Runs argv; a non-zero exit becomes an error (classified, or `other`).
+  Result<CommandResult> RunOk(const Argv& argv);
   // Runs argv; a non-zero exit becomes an error classified with `fallback`.
   Status RunChecked(const Argv& argv, Reason fallback);
 

@@ -11,13 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 OZ_STATE=${OZ_STATE:?}
 mkdir -p "$OZ_STATE"
 
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + (RANDOM % 20000)))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-}
+source "$here/../../scripts/lib/substrate.sh"  # zp_free_port
 t() { date +%s; }
 
 setup() {
@@ -29,8 +23,8 @@ setup() {
   rm -f "$OZ_STATE"/overlay.qcow2 "$OZ_STATE"/vm.env "$OZ_STATE"/ssh.ctl
   qemu-img create -q -f qcow2 -F raw -b "$image/base.raw" "$OZ_STATE/overlay.qcow2"
   local ssh_port metrics_port
-  ssh_port=$(free_port)
-  metrics_port=$(free_port)
+  ssh_port=$(zp_free_port)
+  metrics_port=$(zp_free_port)
   t0=$(t)
   setsid qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
     -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
