@@ -100,6 +100,13 @@ DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, con
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;
   };
+  auto expired = [&] {
+    return std::chrono::steady_clock::now() - t0 >= std::chrono::seconds(options.timeout_seconds);
+  };
+  auto timed_out = [&](const char* after) {
+    return finish(DrillFailure::kTimeout, "drill ran past its timeout of " + std::to_string(options.timeout_seconds) +
+                                              " s (after " + after + ")");
+  };
   auto source_failure = [&](const core::Error& e) {
     const bool unreachable = e.reason == core::Reason::kNetwork || e.reason == core::Reason::kHostkey ||
                              e.reason == core::Reason::kAuth || e.reason == core::Reason::kTimeout;
@@ -129,6 +136,7 @@ DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, con
     return finish(DrillFailure::kCloneFailed, c.error().message);
   }
   ScratchClone dst_guard(destination.zfs, dst_clone);
+  if (expired()) return timed_out("cloning");
 
   // The source side: .zfs/snapshot if visible, else a temporary clone.
   std::string src_root;
@@ -161,6 +169,7 @@ DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, con
   auto src_tree = ListTree(source.runner, src_root, failure);
   if (!src_tree) return failure ? finish(*failure, src_tree.error().message) : source_failure(src_tree.error());
   out.files_total = dst_tree->size();
+  if (expired()) return timed_out("listing the trees");
 
   auto sample = SampleFiles(*dst_tree, pick->guid, options.sample_files, options.max_bytes);
   auto dst_hashes = HashFiles(destination.runner, dst_root, sample, failure);
@@ -174,6 +183,7 @@ DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, con
   auto src_hashes = HashFiles(source.runner, src_root, on_source, failure);
   if (!src_hashes) return failure ? finish(*failure, src_hashes.error().message) : source_failure(src_hashes.error());
 
+  if (expired()) return timed_out("hashing");
   auto cmp = CompareSample(sample, *dst_tree, *src_tree, *dst_hashes, *src_hashes);
   out.files_verified = cmp.files_verified;
   out.bytes_verified = cmp.bytes_verified;

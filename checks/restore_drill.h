@@ -32,7 +32,7 @@ enum class DrillFailure {
   kCloneFailed,        // a scratch clone could not be made
   kIoError,            // reading the clone (or the source) gave I/O errors
   kMismatch,           // names, sizes, hashes or file counts differ
-  kTimeout,            // reserved for the drill deadline (hardening watchdog)
+  kTimeout,            // the drill ran past its timeout (checked between steps)
   kSourceUnreachable,  // the source host could not be reached
   kOther,
 };
@@ -57,6 +57,9 @@ struct DrillOptions {
   // Also time a full `zfs send | zfs receive` of the snapshot into a scratch
   // dataset on the backup pool (reads the whole snapshot).
   bool restore_test = false;
+  // The drill fails with kTimeout once it has run this long; checked
+  // between steps (a single hung command is not interrupted here).
+  std::int64_t timeout_seconds = 3600;
 };
 
 struct DrillOutcome {

@@ -119,7 +119,8 @@ class Parser {
 
   DrillConfig Drill(const YAML::Node& n, const std::string& key) const {
     ExpectMap(n, key,
-              {"every", "sample_files", "max_bytes", "source_clone", "restore_test", "directory", "source_directory"});
+              {"every", "sample_files", "max_bytes", "source_clone", "restore_test", "timeout", "directory",
+               "source_directory"});
     DrillConfig d;
     if (n["every"]) d.every = Duration(n["every"], "every");
     if (n["sample_files"]) d.sample_files = static_cast<std::size_t>(Int(n["sample_files"], "sample_files", 1, 100000));
@@ -130,6 +131,7 @@ class Parser {
     }
     if (n["source_clone"]) d.source_clone = Bool(n["source_clone"], "source_clone");
     if (n["restore_test"]) d.restore_test = Bool(n["restore_test"], "restore_test");
+    if (n["timeout"]) d.timeout_seconds = Duration(n["timeout"], "timeout");
     for (auto [k, field] : {std::pair{"directory", &d.directory}, {"source_directory", &d.source_directory}}) {
       if (n[k]) {
         *field = String(n[k], k);

@@ -37,6 +37,7 @@ struct DrillConfig {
   std::uint64_t max_bytes = 64ull << 20;
   bool source_clone = true;
   bool restore_test = false;
+  std::int64_t timeout_seconds = 3600;
   std::string directory = "/var/tmp/zpull-drills";         // scratch mounts on this host
   std::string source_directory = "/var/tmp/zpull-drills";  // and on the source
   friend bool operator==(const DrillConfig&, const DrillConfig&) = default;

@@ -14,8 +14,8 @@ checks::DrillOutcome RunDatasetDrill(const Config& config, const DatasetConfig& 
   checks::DrillSide source{hosts.Source(d.source), hosts.SourceRunner(d.source), d.source_dataset,
                            d.drill.source_directory};
   checks::DrillSide destination{hosts.Destination(), hosts.LocalRunner(), d.destination, d.drill.directory};
-  checks::DrillOptions options{DrillPrefix(config), d.drill.sample_files, d.drill.max_bytes, d.drill.source_clone,
-                               d.drill.restore_test};
+  checks::DrillOptions options{DrillPrefix(config),  d.drill.sample_files, d.drill.max_bytes,
+                               d.drill.source_clone, d.drill.restore_test, d.drill.timeout_seconds};
   return checks::RunDrill(source, destination, options, now);
 }
 
