@@ -88,6 +88,19 @@ std::string_view DrillFailureName(DrillFailure f) {
   return "other";
 }
 
+bool DrillReachedVerdict(std::optional<DrillFailure> f) {
+  if (!f) return true;
+  switch (*f) {
+    case DrillFailure::kNoSnapshot:
+    case DrillFailure::kMissingOnSource:
+    case DrillFailure::kIoError:
+    case DrillFailure::kMismatch:
+      return true;
+    default:
+      return false;
+  }
+}
+
 DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, const DrillOptions& options,
                       const std::function<std::int64_t()>& now) {
   DrillOutcome out;

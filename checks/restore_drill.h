@@ -41,6 +41,9 @@ inline constexpr std::array<DrillFailure, 8> kAllDrillFailures = {
     DrillFailure::kIoError,    DrillFailure::kMismatch,        DrillFailure::kTimeout,
     DrillFailure::kSourceUnreachable, DrillFailure::kOther};
 std::string_view DrillFailureName(DrillFailure f);
+// Whether a drill with this outcome ran to a verdict about the backup
+// (a finding), as opposed to not being able to run (zpull_check_success).
+bool DrillReachedVerdict(std::optional<DrillFailure> f);
 
 struct DrillSide {
   core::Zfs& zfs;

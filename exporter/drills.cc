@@ -34,7 +34,7 @@ void RecordDrill(const DatasetConfig& d, Hosts& hosts, const checks::DrillOutcom
   state.estimated_restore_seconds = o.estimated_restore_seconds;
   metrics.SetDrill(d.destination.str(), state);
   if (o.failure) metrics.CountDrillFailure(d.destination.str(), *o.failure);
-  metrics.RecordRun("drill", hosts.Source(d.source).Host(), d.destination.str(), o.ok() || o.failure != checks::DrillFailure::kSourceUnreachable,
+  metrics.RecordRun("drill", hosts.Source(d.source).Host(), d.destination.str(), checks::DrillReachedVerdict(o.failure),
                     o.seconds, o.finished);
   auto& dst = hosts.Destination();
   std::vector<std::pair<const char*, std::string>> props = {{kDrillLastRunProperty, std::to_string(o.finished)},

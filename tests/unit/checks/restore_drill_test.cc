@@ -68,6 +68,18 @@ TEST_F(RestoreDrillTest, SweepDestroysOnlyOwnLeftovers) {
   EXPECT_TRUE(*dst_.Exists(DatasetName::Parse("backup/other_drill_1").value()));
 }
 
+TEST(DrillReachedVerdict, FindingsVersusFailuresToRun) {
+  EXPECT_TRUE(DrillReachedVerdict(std::nullopt));
+  for (auto f : {DrillFailure::kNoSnapshot, DrillFailure::kMissingOnSource, DrillFailure::kIoError,
+                 DrillFailure::kMismatch}) {
+    EXPECT_TRUE(DrillReachedVerdict(f)) << DrillFailureName(f);
+  }
+  for (auto f : {DrillFailure::kCloneFailed, DrillFailure::kTimeout, DrillFailure::kSourceUnreachable,
+                 DrillFailure::kOther}) {
+    EXPECT_FALSE(DrillReachedVerdict(f)) << DrillFailureName(f);
+  }
+}
+
 TEST(DrillFailureName, ClosedList) {
   std::vector<std::string> names;
   for (auto f : kAllDrillFailures) names.emplace_back(DrillFailureName(f));
