@@ -341,6 +341,25 @@ Status FakeZfs::StartScrub(const std::string& pool) {
   return {};
 }
 
+Result<std::uint64_t> FakeZfs::EstimateSend(const SendSpec& spec) {
+  {
+    std::lock_guard lock(mu_);
+    if (!features_.send_estimate) return Fail(Reason::kOther, host_ + ": invalid option 'n'");
+  }
+  auto p = StartSend(spec);
+  if (!p) return tl::unexpected(p.error());
+  std::uint64_t total = 0;
+  char buf[4096];
+  while (true) {
+    auto n = (*p)->Read(buf);
+    if (!n || *n == 0) break;
+    total += *n;
+  }
+  auto e = (*p)->Wait();
+  if (!e || e->exit_code != 0) return Fail(Reason::kSourceMissing, host_ + ": " + (e ? e->err : "send failed"));
+  return total;
+}
+
 Result<std::unique_ptr<Process>> FakeZfs::StartSend(const SendSpec& spec) {
   std::lock_guard lock(mu_);
   auto fail = [](std::string err) -> Result<std::unique_ptr<Process>> {

@@ -105,6 +105,9 @@ class Zfs {
   // Starts a scrub; one already running is not an error.
   virtual Status StartScrub(const std::string& pool) = 0;
   // Streams: send writes the stream to its stdout; recv reads it from stdin.
+  // The stream size `zfs send -nvP` predicts (only where the probe found
+  // send_estimate).
+  virtual Result<std::uint64_t> EstimateSend(const SendSpec& spec) = 0;
   virtual Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) = 0;
   virtual Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) = 0;
 };

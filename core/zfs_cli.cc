@@ -393,6 +393,16 @@ Argv ZfsCli::RecvArgv(const RecvSpec& spec) const {
   return a;
 }
 
+Result<std::uint64_t> ZfsCli::EstimateSend(const SendSpec& spec) {
+  Argv argv = SendArgv(spec);
+  argv.insert(argv.begin() + static_cast<std::ptrdiff_t>(zfs_.size()) + 1, "-nvP");
+  auto r = RunOk(argv);
+  if (!r) return tl::unexpected(r.error());
+  auto size = ParseSendEstimate(r->out);
+  if (!size) return tl::unexpected(WithContext(size.error(), "host " + runner_.Host()));
+  return size;
+}
+
 Result<std::unique_ptr<Process>> ZfsCli::StartSend(const SendSpec& spec) {
   auto p = runner_.Start(SendArgv(spec));
   if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));

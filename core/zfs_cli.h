@@ -46,6 +46,7 @@ class ZfsCli : public Zfs {
   Result<PoolStatus> GetPoolStatus(const std::string& pool) override;
   Result<PoolSpace> GetPoolSpace(const std::string& pool) override;
   Status StartScrub(const std::string& pool) override;
+  Result<std::uint64_t> EstimateSend(const SendSpec& spec) override;
   Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) override;
   Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) override;
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <map>
 #include <vector>
 
@@ -101,6 +102,24 @@ Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_vie
     if (l.name.starts_with(prefix) && own) out[std::string(l.name.substr(prefix.size()))] = std::string(l.value);
   }
   return out;
+}
+
+Result<std::uint64_t> ParseSendEstimate(std::string_view output) {
+  std::optional<std::uint64_t> size;
+  std::size_t start = 0;
+  while (start < output.size()) {
+    std::size_t end = output.find('\n', start);
+    if (end == std::string_view::npos) end = output.size();
+    std::string_view line = output.substr(start, end - start);
+    start = end + 1;
+    if (!line.starts_with("size")) continue;
+    std::size_t i = 4;
+    while (i < line.size() && (line[i] == '\t' || line[i] == ' ')) ++i;
+    std::uint64_t v = 0;
+    if (i > 4 && ParseNumber(line.substr(i), v)) size = v;
+  }
+  if (!size) return Fail(Reason::kOther, "zfs send -nvP printed no size line");
+  return *size;
 }
 
 }  // namespace zpull::core

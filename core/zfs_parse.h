@@ -1,6 +1,7 @@
 #pragma once
 // Pure parsers for `zfs` output of both dialects (zfs-fuse 0.7 and OpenZFS 2.x).
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -31,5 +32,9 @@ Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view 
 // (source "local" or "received"; snapshots inherit their dataset's value).
 Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_view output, std::string_view fs,
                                                                  std::string_view property);
+
+// Parses `zfs send -nvP …` stdout (OpenZFS; the legacy FreeBSD form too):
+// the total of its last "size\t<bytes>" line. Fails when there is none.
+Result<std::uint64_t> ParseSendEstimate(std::string_view output);
 
 }  // namespace zpull::core

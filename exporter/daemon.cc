@@ -92,7 +92,7 @@ core::Status Daemon::Start() {
   }
   SweepDrills(config_, hosts_, *log_);
   auto http = HttpServer::Start(config_.listen,
-                                {metrics_, checks_, std::make_shared<BuildInfo>(kVersion, kRevision)},
+                                {metrics_, checks_, features_, std::make_shared<BuildInfo>(kVersion, kRevision)},
                                 [this] { return !stopping_.load(); });
   if (!http) return tl::unexpected(http.error());
   http_ = std::move(*http);
@@ -213,11 +213,21 @@ void Daemon::RunDataset(std::size_t index) {
   metrics_->CycleStarted(name, now_());
   replicate::CycleOutcome outcome;
   auto features = hosts_.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
+  // A source that cannot be probed now is probed again next cycle; the cycle
+  // itself reports why it cannot reach it.
+  auto source_features = hosts_.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
+  if (features) features_->Set(hosts_.Destination().Host(), *features);
+  if (source_features) features_->Set(hosts_.Source(d.source).Host(), *source_features);
   if (!features) {
     outcome.error = core::WithContext(features.error(), "dataset " + name);
   } else {
-    replicate::CycleEnv env{hosts_.Source(d.source), hosts_.Destination(), *features, now_,
-                            [this, &name](std::uint64_t n) { metrics_->AddBytes(name, n); }};
+    replicate::CycleEnv env{hosts_.Source(d.source),
+                            hosts_.Destination(),
+                            *features,
+                            now_,
+                            [this, &name](std::uint64_t n) { metrics_->AddBytes(name, n); },
+                            source_features && source_features->send_estimate,
+                            [this, &name](std::uint64_t n) { metrics_->SetExpectedBytes(name, n); }};
     outcome = replicate::RunCycle(env, JobFor(config_, d));
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

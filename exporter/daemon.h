@@ -12,6 +12,7 @@
 
 #include "exporter/check_metrics.h"
 #include "exporter/config.h"
+#include "exporter/feature_metrics.h"
 #include "exporter/hosts.h"
 #include "exporter/http_server.h"
 #include "exporter/replication_metrics.h"
@@ -50,6 +51,7 @@ class Daemon {
   const std::function<std::int64_t()> now_;
   std::shared_ptr<ReplicationMetrics> metrics_;
   std::shared_ptr<CheckMetrics> checks_ = std::make_shared<CheckMetrics>();
+  std::shared_ptr<FeatureMetrics> features_ = std::make_shared<FeatureMetrics>();
   std::map<std::string, std::int64_t> last_drill_;  // by dataset; drill thread only (and Start)
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<HttpServer> http_;

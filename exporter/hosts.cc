@@ -33,17 +33,25 @@ core::CommandRunner& Hosts::SourceRunner(const std::string& name) { return *sour
 
 core::CommandRunner& Hosts::LocalRunner() { return *runners_.at(0); }
 
-core::Result<core::ZfsFeatures> Hosts::DestinationFeatures(const core::DatasetName& pool) {
+core::Result<core::ZfsFeatures> Hosts::Cached(const std::string& key, core::Zfs& zfs, const core::DatasetName& pool) {
   {
     std::lock_guard lock(mu_);
-    auto it = destination_features_.find(pool.str());
-    if (it != destination_features_.end()) return it->second;
+    auto it = features_.find(key);
+    if (it != features_.end()) return it->second;
   }
-  auto f = destination_->Probe(pool);
+  auto f = zfs.Probe(pool);
   if (!f) return f;
   std::lock_guard lock(mu_);
-  destination_features_[pool.str()] = *f;
+  features_[key] = *f;
   return f;
+}
+
+core::Result<core::ZfsFeatures> Hosts::DestinationFeatures(const core::DatasetName& pool) {
+  return Cached("destination\n" + pool.str(), *destination_, pool);
+}
+
+core::Result<core::ZfsFeatures> Hosts::SourceFeatures(const std::string& source, const core::DatasetName& pool) {
+  return Cached("source\n" + source + "\n" + pool.str(), Source(source), pool);
 }
 
 }  // namespace zpull::exporter

@@ -27,6 +27,9 @@ class Hosts {
   core::Zfs& Destination() { return *destination_; }
   // Features of the destination, probed on first use against `pool`.
   core::Result<core::ZfsFeatures> DestinationFeatures(const core::DatasetName& pool);
+  // Features of a source, probed on first use against `pool` (a failed
+  // probe is not cached: the next call tries again).
+  core::Result<core::ZfsFeatures> SourceFeatures(const std::string& source, const core::DatasetName& pool);
 
  private:
   std::vector<std::unique_ptr<core::CommandRunner>> runners_;
@@ -35,7 +38,8 @@ class Hosts {
   std::map<std::string, core::CommandRunner*> source_runners_;
   core::Zfs* destination_ = nullptr;
   std::mutex mu_;
-  std::map<std::string, core::ZfsFeatures> destination_features_;  // by pool; guarded by mu_
+  core::Result<core::ZfsFeatures> Cached(const std::string& key, core::Zfs& zfs, const core::DatasetName& pool);
+  std::map<std::string, core::ZfsFeatures> features_;  // by host and pool; guarded by mu_
 };
 
 }  // namespace zpull::exporter

@@ -65,6 +65,11 @@ void ReplicationMetrics::AddBytes(const std::string& dataset, std::uint64_t n) {
   At(dataset).bytes.fetch_add(n, std::memory_order_relaxed);
 }
 
+void ReplicationMetrics::SetExpectedBytes(const std::string& dataset, std::uint64_t n) {
+  std::lock_guard lock(mu_);
+  At(dataset).expected_bytes = n;
+}
+
 void ReplicationMetrics::CycleFinished(const std::string& dataset, const replicate::CycleOutcome& o, double seconds) {
   std::lock_guard lock(mu_);
   Dataset& d = At(dataset);
@@ -117,6 +122,10 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
   auto duration = Family("zpull_replication_duration_seconds", "Durations of finished replication cycles.",
                          MetricType::Histogram);
   auto in_progress = Family("zpull_replication_in_progress", "1 while a replication cycle runs.", MetricType::Gauge);
+  auto expected = Family("zpull_replication_expected_bytes",
+                         "Stream size zfs send -nvP predicted for the transfer in progress, or the last one (absent "
+                         "where the source cannot estimate: zfs-fuse).",
+                         MetricType::Gauge);
   auto snapshots = Family("zpull_snapshots", "Snapshots of the dataset on each side, as of the last cycle.",
                           MetricType::Gauge);
   auto pruned = Family("zpull_pruned_snapshots_total", "Snapshots destroyed by retention, by side.",
@@ -151,6 +160,7 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
     h.histogram.bucket.push_back({d.duration_count, std::numeric_limits<double>::infinity()});
     duration.metric.push_back(std::move(h));
     in_progress.metric.push_back(Sample(l, d.in_progress ? 1 : 0, MetricType::Gauge));
+    if (d.expected_bytes) expected.metric.push_back(Sample(l, double(*d.expected_bytes), MetricType::Gauge));
     if (d.source_snapshots) {
       snapshots.metric.push_back(
           Sample({{"dataset", name}, {"side", "source"}}, double(*d.source_snapshots), MetricType::Gauge));
@@ -164,7 +174,7 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
         Sample({{"dataset", name}, {"side", "destination"}}, double(d.pruned_destination), MetricType::Counter));
   }
   return {last_success, last_attempt, common, lag, bytes, runs, failures, last_duration, duration, in_progress,
-          snapshots, pruned};
+          expected, snapshots, pruned};
 }
 
 BuildInfo::BuildInfo(std::string version, std::string revision)

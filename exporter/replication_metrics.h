@@ -35,6 +35,8 @@ class ReplicationMetrics : public prometheus::Collectable {
                               std::optional<std::int64_t> newest_common_creation);
   void CycleStarted(const std::string& dataset, std::int64_t when);
   void AddBytes(const std::string& dataset, std::uint64_t n);
+  // The size `zfs send -nvP` predicts for the step about to stream.
+  void SetExpectedBytes(const std::string& dataset, std::uint64_t n);
   void CycleFinished(const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
@@ -52,6 +54,7 @@ class ReplicationMetrics : public prometheus::Collectable {
     double duration_sum = 0;
     std::optional<std::size_t> source_snapshots, destination_snapshots;
     std::uint64_t pruned_source = 0, pruned_destination = 0;
+    std::optional<std::uint64_t> expected_bytes;
   };
   Dataset& At(const std::string& dataset) const;
 

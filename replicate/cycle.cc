@@ -117,6 +117,10 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     core::SendSpec send{job.source, step.to, step.from, step.intermediates};
     core::RecvSpec recv{job.destination, env.destination_features.recv_unmounted,
                         env.destination_features.recv_resumable, job.force};
+    if (env.source_estimates && env.on_estimate) {
+      // Best effort: a failed estimate only leaves the progress metric out.
+      if (auto size = env.source.EstimateSend(send); size) env.on_estimate(*size);
+    }
     auto bytes = RunTransfer(env.source, send, env.destination, recv, env.on_bytes);
     if (!bytes) return fail(bytes.error());
     out.bytes += *bytes;

@@ -54,6 +54,10 @@ struct CycleEnv {
   core::ZfsFeatures destination_features;
   std::function<std::int64_t()> now;
   ByteSink on_bytes;  // may be empty
+  // Where the source can estimate (probe: send_estimate), each step's
+  // predicted size is reported here before it streams. May be empty.
+  bool source_estimates = false;
+  std::function<void(std::uint64_t)> on_estimate;
 };
 
 CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job);

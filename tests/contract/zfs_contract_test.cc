@@ -47,7 +47,8 @@ class FakeBackend : public Backend {
     core::ZfsFeatures f;
     f.version = "fake";
     f.recv_unmounted = true;
-    f.written = true;  // like OpenZFS, so the contract covers it on the fake too
+    f.written = true;  // like OpenZFS, so the contract covers these on the fake too
+    f.send_estimate = true;
     zfs_.SetFeatures(f);
     zfs_.CreateFilesystem("fakepool");
     core::PoolStatus st;
@@ -234,6 +235,28 @@ TEST_P(ZfsContract, FullThenIncrementalKeepGuidsAndIntermediates) {
     EXPECT_EQ(s[i].name, d[i].name);
     EXPECT_EQ(s[i].guid, d[i].guid);
   }
+}
+
+TEST_P(ZfsContract, SendEstimateWhereTheProbeFindsIt) {
+  auto f = zfs().Probe(DatasetName::Parse(backend_->Root()).value());
+  ASSERT_TRUE(f);
+  if (!f->send_estimate) return;  // zfs-fuse: no send -n (the probe says so)
+  auto src = MakeFs("src");
+  backend_->WriteData(src.str());
+  ASSERT_TRUE(zfs().CreateSnapshot(src, "a"));
+  backend_->WriteData(src.str());
+  ASSERT_TRUE(zfs().CreateSnapshot(src, "b"));
+  auto full = zfs().EstimateSend({src, "b", std::nullopt, true});
+  ASSERT_TRUE(full) << full.error().message;
+  auto inc = zfs().EstimateSend({src, "b", "a", true});
+  ASSERT_TRUE(inc) << inc.error().message;
+  EXPECT_GT(*full, 0u);
+  EXPECT_GT(*inc, 0u);
+  // Close to what actually streams (within a factor of two).
+  auto real = Transfer(src, "b", std::nullopt, Fs("dst"));
+  ASSERT_TRUE(real) << real.error().message;
+  EXPECT_LT(*full, 2 * *real);
+  EXPECT_LT(*real, 2 * *full);
 }
 
 TEST_P(ZfsContract, IncrementalWithoutItsBaseOnTheDestinationIsRefused) {

@@ -99,6 +99,11 @@ gt "$ls" $((now - 30)) || zp_fail "last success too old: $ls vs $now"
 [ -z "$(value zpull_replication_last_success_timestamp_seconds "$missing")" ] || zp_fail "missing has a success"
 gt "$(value zpull_replication_duration_seconds_count "$fast")" 1 || zp_fail "histogram count"
 zp_assert_eq 1 "$(grep -c '^zpull_build_info{' "$ZP_TMP/metrics.txt")" "build info"
+# zfs-fuse cannot estimate (no send -nvP): the probe says so, the gauge is absent.
+zp_assert_eq 0 "$(value zpull_zfs_feature 'host="web1",feature="send_estimate"')" "probed: no send estimate"
+zp_assert_eq 1 "$(value zpull_zfs_feature 'host="local",feature="recv_unmounted"')" "probed: recv -u"
+zp_assert_eq 1 "$(value zpull_zfs_version_info 'host="web1",version="legacy"')" "legacy dialect"
+[ -z "$(value zpull_replication_expected_bytes "$fast")" ] || zp_fail "expected bytes without send -nvP"
 promtool check metrics <"$ZP_TMP/metrics.txt" || zp_fail "promtool check metrics failed"
 
 zp_log "SIGTERM stops cleanly"

@@ -45,6 +45,11 @@ oz_assert_eq 1 "$(value "zpull_pool_health{host=\"local\",pool=\"$dst\",state=\"
 oz_assert_eq 1 "$(value "zpull_pool_health{host=\"guest\",pool=\"$src\",state=\"ONLINE\"}")" "source pool health over SSH"
 oz_assert_eq 1 "$(value "zpull_check_success{check=\"scrub\",host=\"guest\",target=\"$src\"}")" "source pool check"
 [ -n "$(value "zpull_pool_size_bytes{host=\"guest\",pool=\"$src\"}")" ] || oz_fail "source pool size"
+# OpenZFS 2.3 estimates sends: the probe finds it and the gauge is there.
+oz_assert_eq 1 "$(value "zpull_zfs_feature{host=\"guest\",feature=\"send_estimate\"}")" "probed: send -nvP"
+oz_assert_eq 1 "$(value "zpull_zfs_feature{host=\"local\",feature=\"recv_resumable\"}")" "probed: recv -s"
+expected=$(value "zpull_replication_expected_bytes{dataset=\"$dst/b/data\"}")
+[ -n "$expected" ] && [ "${expected%.*}" -gt 0 ] || oz_fail "expected bytes: [$expected]"
 promtool check metrics <"$m" || oz_fail "promtool check metrics"
 rm -f "$m"
 g kill -TERM "$pid"

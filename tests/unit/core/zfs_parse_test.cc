@@ -115,3 +115,35 @@ TEST(ParseSnapshotProperty, CapturedOpenZfs232) {
 
 }  // namespace
 }  // namespace zpull::core
+
+namespace zpull::core {
+namespace {
+
+TEST(ParseSendEstimate, CapturedOpenZfs232AndResumeForm) {
+  // The capture holds two commands' outputs: the last size line is the -I one.
+  std::string out;
+  {
+    std::ifstream in(testing::Fixture("zfs-send-nvP.openzfs-2.3.2.txt"));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.starts_with("#")) out += line + "\n";
+    }
+  }
+  auto v = ParseSendEstimate(out);
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(*v, 4271584u);
+  EXPECT_EQ(ParseSendEstimate("full\tp/d@s1\t8448112\nsize\t8448112\n").value(), 8448112u);
+  std::string resume;
+  {
+    std::ifstream in(testing::Fixture("zfs-send-nvPt-resume-token.openzfs-2.x.txt"));
+    std::string line;
+    while (std::getline(in, line)) {
+      if (!line.starts_with("#")) resume += line + "\n";
+    }
+  }
+  EXPECT_EQ(ParseSendEstimate(resume).value(), 1599981784u);  // spaces instead of TABs in that quote
+  EXPECT_FALSE(ParseSendEstimate("invalid option 'n'\n"));
+}
+
+}  // namespace
+}  // namespace zpull::core

@@ -46,6 +46,9 @@ TEST_F(MetricsTest, CyclesUpdateEverything) {
   EXPECT_TRUE(Has(mid, "zpull_replication_in_progress{dataset=\"backup/a\"} 1"));
   EXPECT_TRUE(Has(mid, "zpull_replication_bytes_total{dataset=\"backup/a\"} 1000"));
   EXPECT_TRUE(Has(mid, "zpull_replication_last_attempt_timestamp_seconds{dataset=\"backup/a\"} 9990"));
+  EXPECT_EQ(mid.find("zpull_replication_expected_bytes{"), std::string::npos);  // no estimate: absent
+  m_.SetExpectedBytes("backup/a", 123456);
+  EXPECT_TRUE(Has(Render(m_), "zpull_replication_expected_bytes{dataset=\"backup/a\"} 123456"));
 
   replicate::CycleOutcome ok;
   ok.finished = 9995;

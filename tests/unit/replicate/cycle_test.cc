@@ -128,6 +128,28 @@ TEST_F(CycleTest, SnapshotNameCollisionGetsASuffix) {
   EXPECT_EQ(out.snapshot_taken, "zp_2026-11-27T12:00:00Z_1");
 }
 
+TEST_F(CycleTest, EstimatesEachStepWhereTheSourceCan) {
+  core::ZfsFeatures f;
+  f.send_estimate = true;
+  src_.SetFeatures(f);
+  std::vector<std::uint64_t> estimates;
+  job_.initial = InitialMode::kAll;
+  ASSERT_TRUE(src_.CreateSnapshot(job_.source, "old"));
+  CycleEnv env{src_, dst_, core::ZfsFeatures{"fake", true}, [this] { return now_; },
+               [this](std::uint64_t n) { streamed_ += n; }, true,
+               [&](std::uint64_t n) { estimates.push_back(n); }};
+  auto out = RunCycle(env, job_);
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  ASSERT_EQ(estimates.size(), 2u);  // full @old, then -I to the new one
+  EXPECT_EQ(estimates[0] + estimates[1], streamed_);  // the fake predicts exactly
+  CycleEnv no_estimates{src_, dst_, core::ZfsFeatures{"fake", true}, [this] { return now_; }, {}, false,
+                        [&](std::uint64_t n) { estimates.push_back(n); }};
+  now_ += 10;
+  ASSERT_TRUE(src_.CreateSnapshot(job_.source, "later"));
+  ASSERT_TRUE(RunCycle(no_estimates, job_).ok());
+  EXPECT_EQ(estimates.size(), 2u);
+}
+
 TEST_F(CycleTest, WithoutSnapshottingReplicatesExistingOnly) {
   job_.take_snapshot = false;
   auto nothing = Run();
