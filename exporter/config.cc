@@ -204,7 +204,8 @@ class Parser {
   Config Parse(const YAML::Node& root, const std::string& hostname) const {
     if (root.IsNull()) Error(root, "", "the file is empty");
     ExpectMap(root, "", {"snapshot_prefix", "interval", "parallelism", "listen", "zfs_command", "retention",
-                         "source_retention", "parity", "scrub", "drill", "zpool_command", "sources", "datasets"});
+                         "source_retention", "parity", "scrub", "drill", "zpool_command", "lock_directory", "sources",
+                         "datasets"});
     Config c;
     c.path = path_;
     c.snapshot_prefix = "zpull_";
@@ -243,6 +244,12 @@ class Parser {
     }
     if (root["parallelism"]) c.parallelism = static_cast<int>(Int(root["parallelism"], "parallelism", 1, 64));
     if (root["listen"]) c.listen = String(root["listen"], "listen");
+    if (root["lock_directory"]) {
+      c.lock_directory = String(root["lock_directory"], "lock_directory");
+      if (c.lock_directory.empty() || c.lock_directory[0] != '/') {
+        Error(root["lock_directory"], "lock_directory", "must be an absolute path");
+      }
+    }
     if (root["zfs_command"]) c.zfs_command = Command(root["zfs_command"], "zfs_command");
     if (root["zpool_command"]) c.zpool_command = Command(root["zpool_command"], "zpool_command");
     replicate::RetentionPolicy retention;

@@ -68,6 +68,7 @@ struct Config {
   bool scrub_source_pools = false;                  // also the sources' pools, over SSH
   int parallelism = 2;
   std::string listen = "127.0.0.1:9720";
+  std::string lock_directory = "/run/zpull";  // daemon.lock and one lock per destination
   core::Argv zfs_command{"zfs"};      // on this (the backup) host
   core::Argv zpool_command{"zpool"};  // on this host
   std::vector<SourceConfig> sources;

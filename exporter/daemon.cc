@@ -83,6 +83,9 @@ void Daemon::Restore(const DatasetConfig& d) {
 }
 
 core::Status Daemon::Start() {
+  auto lock = core::LockFile::TryAcquire(config_.lock_directory + "/daemon.lock");
+  if (!lock) return tl::unexpected(core::WithContext(lock.error(), "another zpull run is active"));
+  daemon_lock_.emplace(std::move(*lock));
   for (const auto& d : config_.datasets) {
     Restore(d);
     if (auto drill = RestoreDrillState(d, hosts_)) {
@@ -218,7 +221,10 @@ void Daemon::RunDataset(std::size_t index) {
   auto source_features = hosts_.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
   if (features) features_->Set(hosts_.Destination().Host(), *features);
   if (source_features) features_->Set(hosts_.Source(d.source).Host(), *source_features);
-  if (!features) {
+  auto lock = LockDestination(config_, d.destination);
+  if (!lock) {
+    outcome.error = core::WithContext(lock.error(), "dataset " + name);
+  } else if (!features) {
     outcome.error = core::WithContext(features.error(), "dataset " + name);
   } else {
     replicate::CycleEnv env{hosts_.Source(d.source),

@@ -11,6 +11,7 @@
 #include <spdlog/logger.h>
 
 #include "exporter/check_metrics.h"
+#include "core/lock_file.h"
 #include "exporter/config.h"
 #include "exporter/feature_metrics.h"
 #include "exporter/hosts.h"
@@ -26,7 +27,8 @@ class Daemon {
   Daemon(const Config& config, Hosts& hosts, std::shared_ptr<spdlog::logger> log,
          std::function<std::int64_t()> now);
 
-  // Restores state and starts the HTTP server; fails if it cannot listen.
+  // Takes the daemon lock, restores state and starts the HTTP server; fails
+  // if another zpull run holds the lock or the address cannot be listened on.
   core::Status Start();
   void Run();
   void Stop();
@@ -55,6 +57,7 @@ class Daemon {
   std::map<std::string, std::int64_t> last_drill_;  // by dataset; drill thread only (and Start)
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<HttpServer> http_;
+  std::optional<core::LockFile> daemon_lock_;  // held from Start() on
   std::atomic<bool> stopping_{false};
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;  // wakes the parity loop on Stop(); with stop_mu_

@@ -10,6 +10,19 @@ replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& d) {
                                d.initial,        d.force,        d.retention,            d.source_retention};
 }
 
+core::Result<core::LockFile> LockDestination(const Config& config, const core::DatasetName& destination) {
+  std::string name = destination.str();
+  for (char& c : name) {
+    if (c == '/') c = '@';
+  }
+  auto lock = core::LockFile::TryAcquire(config.lock_directory + "/dataset-" + name + ".lock");
+  if (!lock) {
+    return tl::unexpected(
+        core::WithContext(lock.error(), "another zpull is replicating into " + destination.str()));
+  }
+  return lock;
+}
+
 std::vector<replicate::CycleOutcome> RunAllOnce(const Config& config, Hosts& hosts,
                                                 const std::function<std::int64_t()>& now) {
   std::vector<replicate::CycleOutcome> outcomes(config.datasets.size());
@@ -20,6 +33,11 @@ std::vector<replicate::CycleOutcome> RunAllOnce(const Config& config, Hosts& hos
       auto features = hosts.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
       if (!features) {
         outcomes[i].error = core::WithContext(features.error(), "dataset " + d.destination.str());
+        continue;
+      }
+      auto lock = LockDestination(config, d.destination);
+      if (!lock) {
+        outcomes[i].error = core::WithContext(lock.error(), "dataset " + d.destination.str());
         continue;
       }
       replicate::CycleEnv env{hosts.Source(d.source), hosts.Destination(), *features, now, {}};

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "core/lock_file.h"
 #include "exporter/config.h"
 #include "exporter/hosts.h"
 #include "replicate/cycle.h"
@@ -11,6 +12,11 @@
 namespace zpull::exporter {
 
 replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& dataset);
+
+// The lock that keeps two zpull processes (or overlapping cycles) from
+// receiving into the same destination: <lock_directory>/dataset-<name with
+// '/' as '@'>.lock. Fails with lock_busy, naming the dataset.
+core::Result<core::LockFile> LockDestination(const Config& config, const core::DatasetName& destination);
 
 // Outcomes in the order of config.datasets.
 std::vector<replicate::CycleOutcome> RunAllOnce(const Config& config, Hosts& hosts,

@@ -101,6 +101,7 @@ snapshot_prefix: zpull_demo
 interval: $interval
 parallelism: 2
 listen: 127.0.0.1:$port
+lock_directory: $ZP_TMP/locks
 retention:
   keep_last: 5
   grid: {hourly: 24, daily: 7}

@@ -24,6 +24,7 @@ snapshot_prefix: zpt
 interval: 4s
 parallelism: 3
 listen: 127.0.0.1:$1
+lock_directory: $ZP_TMP/locks
 sources:
 $(zp_ssh_source_yaml web1)
 $(zp_ssh_source_yaml slowhost "    zfs_command: [$here/throttled-zfs.sh]")
@@ -83,6 +84,16 @@ b2=$(value zpull_replication_bytes_total "$slow")
 zp_assert_eq 1 "$(value zpull_replication_in_progress "$slow")" "still in progress at the second scrape"
 gt "$b2" "$b1" || zp_fail "bytes did not grow during the transfer: $b1 -> $b2"
 zp_log "bytes grew from $b1 to $b2 mid-transfer"
+
+zp_log "locks: no second receive into the same dataset, no second daemon"
+set +e
+once_out=$("$ZPULL_BIN" once --config "$cfg" 2>&1)
+second_out=$("$ZPULL_BIN" run --config "$cfg" 2>&1)
+second_rc=$?
+set -e
+zp_assert_contains "$once_out" "FAILED $dst/b/slow reason=lock_busy: dataset $dst/b/slow: another zpull is replicating into $dst/b/slow" "once refused while the daemon receives"
+zp_assert_eq 1 "$second_rc" "a second zpull run exits 1"
+zp_assert_contains "$second_out" "another zpull run is active" "second daemon refused"
 
 zp_log "two intervals: runs, lag, failures"
 two_runs() { gt "$(value zpull_replication_runs_total "$fast")" 1 && gt "$(value zpull_replication_runs_total "$slow")" 0; }

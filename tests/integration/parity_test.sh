@@ -18,6 +18,7 @@ snapshot_prefix: zpt
 interval: 1h
 parity: {interval: 1s}
 listen: 127.0.0.1:$port
+lock_directory: $ZP_TMP/locks
 sources:
 $(zp_ssh_source_yaml web1)
 datasets:

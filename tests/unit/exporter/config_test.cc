@@ -103,7 +103,8 @@ TEST(Config, DefaultPrefixNamesTheBackupHost) {
 TEST(Config, ErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
             "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, "
-            "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, sources, datasets)");
+            "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, lock_directory, sources, "
+            "datasets)");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nparallelism: many\n"),
             "zpull.yml:3:14: 'parallelism': expected an integer, got 'many'");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\ninterval: 5 minutes\n"),
