@@ -1,6 +1,6 @@
 #include "exporter/check_metrics.h"
 
-#include <prometheus/metric_family.h>
+#include "exporter/metric_family.h"
 
 #include "checks/scrub.h"
 
@@ -11,20 +11,7 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-MetricFamily Gauge(const char* name, const char* help) {
-  MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = MetricType::Gauge;
-  return f;
-}
-
-void Add(MetricFamily& f, std::vector<ClientMetric::Label> labels, double v) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  m.gauge.value = v;
-  f.metric.push_back(std::move(m));
-}
+MetricFamily Gauge(const char* name, const char* help) { return NewFamily(name, help, MetricType::Gauge); }
 
 }  // namespace
 
@@ -107,10 +94,8 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
   auto repaired = Gauge("zpull_scrub_repaired_bytes", "Bytes the last completed scrub repaired.");
   auto vdev_errors = Gauge("zpull_vdev_errors", "Read, write and checksum error counters of each vdev.");
   auto permanent = Gauge("zpull_pool_permanent_errors", "Data errors zpool status reports (files with permanent errors).");
-  MetricFamily started;
-  started.name = "zpull_scrubs_started_total";
-  started.help = "Scrubs zpull started because the last one was older than scrub.every.";
-  started.type = MetricType::Counter;
+  auto started = NewFamily("zpull_scrubs_started_total",
+                           "Scrubs zpull started because the last one was older than scrub.every.", MetricType::Counter);
 
   auto drill_run = Gauge("zpull_drill_last_run_timestamp_seconds", "Unix time the last restore drill ended.");
   auto drill_success = Gauge("zpull_drill_last_success_timestamp_seconds",
@@ -125,36 +110,32 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
                             "Throughput of the last drill's test restore (zfs send | zfs receive on the backup pool).");
   auto restore_eta = Gauge("zpull_drill_estimated_restore_seconds",
                            "The dataset's referenced bytes divided by the last measured restore throughput.");
-  MetricFamily drill_failures;
-  drill_failures.name = "zpull_drill_failures_total";
-  drill_failures.help = "Failed restore drills by reason (docs/restore-drills.md).";
-  drill_failures.type = MetricType::Counter;
+  auto drill_failures = NewFamily("zpull_drill_failures_total",
+                                  "Failed restore drills by reason (docs/restore-drills.md).", MetricType::Counter);
 
   std::lock_guard lock(mu_);
   for (const auto& [dataset, d] : drills_) {
     std::vector<ClientMetric::Label> l = {{"dataset", dataset}};
-    if (d.last_run) Add(drill_run, l, double(*d.last_run));
-    if (d.last_success) Add(drill_success, l, double(*d.last_success));
+    if (d.last_run) AddSample(drill_run, l, double(*d.last_run));
+    if (d.last_success) AddSample(drill_success, l, double(*d.last_success));
     if (!d.last_outcome.empty()) {
       std::vector<std::string> outcomes = {"ok"};
       for (auto r : checks::kAllDrillFailures) outcomes.emplace_back(checks::DrillFailureName(r));
-      for (const auto& o : outcomes) Add(drill_outcome, {{"dataset", dataset}, {"outcome", o}}, o == d.last_outcome ? 1 : 0);
+      for (const auto& o : outcomes) AddSample(drill_outcome, {{"dataset", dataset}, {"outcome", o}}, o == d.last_outcome ? 1 : 0);
     }
     if (d.seconds) {
-      Add(drill_seconds, l, *d.seconds);
-      Add(drill_files, l, double(d.files_verified));
-      Add(drill_bytes, l, double(d.bytes_verified));
-      Add(drill_mismatch, l, double(d.mismatches));
+      AddSample(drill_seconds, l, *d.seconds);
+      AddSample(drill_files, l, double(d.files_verified));
+      AddSample(drill_bytes, l, double(d.bytes_verified));
+      AddSample(drill_mismatch, l, double(d.mismatches));
     }
-    if (d.restore_bytes_per_second) Add(restore_rate, l, *d.restore_bytes_per_second);
-    if (d.estimated_restore_seconds) Add(restore_eta, l, *d.estimated_restore_seconds);
+    if (d.restore_bytes_per_second) AddSample(restore_rate, l, *d.restore_bytes_per_second);
+    if (d.estimated_restore_seconds) AddSample(restore_eta, l, *d.estimated_restore_seconds);
   }
   for (const auto& [dataset, by_reason] : drill_failures_) {
     for (const auto& [reason, n] : by_reason) {
-      ClientMetric c;
-      c.label = {{"dataset", dataset}, {"reason", std::string(checks::DrillFailureName(reason))}};
-      c.counter.value = double(n);
-      drill_failures.metric.push_back(std::move(c));
+      AddSample(drill_failures, {{"dataset", dataset}, {"reason", std::string(checks::DrillFailureName(reason))}},
+                double(n));
     }
   }
   for (const auto& [key, p] : pools_) {
@@ -163,52 +144,49 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
     const auto& st = p.status;
     if (!st.state.empty()) {
       for (const auto& state : checks::kPoolStates) {
-        Add(health, {{"host", host}, {"pool", pool}, {"state", state}}, st.state == state ? 1 : 0);
+        AddSample(health, {{"host", host}, {"pool", pool}, {"state", state}}, st.state == state ? 1 : 0);
       }
     }
     if (p.space) {
-      Add(size, l, double(p.space->size));
-      Add(allocated, l, double(p.space->allocated));
-      Add(free_bytes, l, double(p.space->free));
+      AddSample(size, l, double(p.space->size));
+      AddSample(allocated, l, double(p.space->allocated));
+      AddSample(free_bytes, l, double(p.space->free));
     }
     const bool running = st.scrub && (st.scrub->state == core::ScanState::kInProgress ||
                                       st.scrub->state == core::ScanState::kPaused);
-    Add(scrubbing, l, running ? 1 : 0);
-    if (running && st.scrub->progress_ratio) Add(progress, l, *st.scrub->progress_ratio);
+    AddSample(scrubbing, l, running ? 1 : 0);
+    if (running && st.scrub->progress_ratio) AddSample(progress, l, *st.scrub->progress_ratio);
     if (st.scrub && st.scrub->state == core::ScanState::kFinished) {
-      if (st.scrub->end_time) Add(last_scrub, l, double(*st.scrub->end_time));
-      if (st.scrub->duration_seconds) Add(last_scrub_duration, l, double(*st.scrub->duration_seconds));
-      if (st.scrub->errors) Add(scrub_errors, l, double(*st.scrub->errors));
-      Add(repaired, l, double(st.ScrubRepairedBytes().value_or(0)));
+      if (st.scrub->end_time) AddSample(last_scrub, l, double(*st.scrub->end_time));
+      if (st.scrub->duration_seconds) AddSample(last_scrub_duration, l, double(*st.scrub->duration_seconds));
+      if (st.scrub->errors) AddSample(scrub_errors, l, double(*st.scrub->errors));
+      AddSample(repaired, l, double(st.ScrubRepairedBytes().value_or(0)));
     }
     for (const auto& v : st.vdevs) {
       for (auto [type, n] : {std::pair{"read", v.read_errors}, {"write", v.write_errors}, {"checksum", v.checksum_errors}}) {
-        Add(vdev_errors, {{"host", host}, {"pool", pool}, {"vdev", v.name}, {"type", type}}, double(n));
+        AddSample(vdev_errors, {{"host", host}, {"pool", pool}, {"vdev", v.name}, {"type", type}}, double(n));
       }
     }
-    if (st.data_errors) Add(permanent, l, double(*st.data_errors));
-    ClientMetric c;
-    c.label = l;
-    c.counter.value = double(p.scrubs_started);
-    started.metric.push_back(std::move(c));
+    if (st.data_errors) AddSample(permanent, l, double(*st.data_errors));
+    AddSample(started, l, double(p.scrubs_started));
   }
   for (const auto& [key, run] : runs_) {
     const auto& [check, host, target] = key;
     std::vector<ClientMetric::Label> l = {{"check", check}, {"host", host}, {"target", target}};
-    Add(success, l, run.success ? 1 : 0);
-    Add(duration, l, run.seconds);
-    Add(last_run, l, double(run.when));
+    AddSample(success, l, run.success ? 1 : 0);
+    AddSample(duration, l, run.seconds);
+    AddSample(last_run, l, double(run.when));
   }
   for (const auto& [dataset, r] : parity_) {
     std::vector<ClientMetric::Label> l = {{"dataset", dataset}};
-    Add(not_replicated, l, double(r.not_replicated));
-    if (r.oldest_not_replicated_creation) Add(oldest, l, double(*r.oldest_not_replicated_creation));
-    Add(holes, l, double(r.holes.size()));
-    Add(mismatch, l, double(r.guid_mismatches.size()));
-    Add(diverged, l, double(r.diverged.size()));
-    if (r.newest_source_creation) Add(newest_source, l, double(*r.newest_source_creation));
-    Add(dst_exists, l, r.destination_exists ? 1 : 0);
-    if (r.destination_written) Add(dst_written, l, double(*r.destination_written));
+    AddSample(not_replicated, l, double(r.not_replicated));
+    if (r.oldest_not_replicated_creation) AddSample(oldest, l, double(*r.oldest_not_replicated_creation));
+    AddSample(holes, l, double(r.holes.size()));
+    AddSample(mismatch, l, double(r.guid_mismatches.size()));
+    AddSample(diverged, l, double(r.diverged.size()));
+    if (r.newest_source_creation) AddSample(newest_source, l, double(*r.newest_source_creation));
+    AddSample(dst_exists, l, r.destination_exists ? 1 : 0);
+    if (r.destination_written) AddSample(dst_written, l, double(*r.destination_written));
   }
   return {success,    duration,     last_run,   not_replicated, oldest,      holes,       mismatch,
           diverged,   newest_source, dst_exists, dst_written, health,        size,        allocated,   free_bytes,

@@ -1,6 +1,6 @@
 #include "exporter/feature_metrics.h"
 
-#include <prometheus/metric_family.h>
+#include "exporter/metric_family.h"
 
 namespace zpull::exporter {
 
@@ -10,14 +10,12 @@ void FeatureMetrics::Set(const std::string& host, const core::ZfsFeatures& featu
 }
 
 std::vector<prometheus::MetricFamily> FeatureMetrics::Collect() const {
-  using prometheus::ClientMetric;
-  prometheus::MetricFamily feature, version;
-  feature.name = "zpull_zfs_feature";
-  feature.help = "1 if the host's ZFS supports the feature (probed by trying it), 0 if not.";
-  feature.type = prometheus::MetricType::Gauge;
-  version.name = "zpull_zfs_version_info";
-  version.help = "The host's ZFS version (`zfs version`, or legacy for zfs-fuse); always 1.";
-  version.type = prometheus::MetricType::Gauge;
+  auto feature = NewFamily("zpull_zfs_feature",
+                           "1 if the host's ZFS supports the feature (probed by trying it), 0 if not.",
+                           prometheus::MetricType::Gauge);
+  auto version = NewFamily("zpull_zfs_version_info",
+                           "The host's ZFS version (`zfs version`, or legacy for zfs-fuse); always 1.",
+                           prometheus::MetricType::Gauge);
   std::lock_guard lock(mu_);
   for (const auto& [host, f] : hosts_) {
     const std::pair<const char*, bool> features[] = {
@@ -26,15 +24,9 @@ std::vector<prometheus::MetricFamily> FeatureMetrics::Collect() const {
         {"send_estimate", f.send_estimate},   {"bookmarks", f.bookmarks},
         {"written", f.written}};
     for (const auto& [name, on] : features) {
-      ClientMetric m;
-      m.label = {{"host", host}, {"feature", name}};
-      m.gauge.value = on ? 1 : 0;
-      feature.metric.push_back(std::move(m));
+      AddSample(feature, {{"host", host}, {"feature", name}}, on ? 1 : 0);
     }
-    ClientMetric v;
-    v.label = {{"host", host}, {"version", f.version}};
-    v.gauge.value = 1;
-    version.metric.push_back(std::move(v));
+    AddSample(version, {{"host", host}, {"version", f.version}}, 1);
   }
   return {feature, version};
 }

@@ -1,6 +1,6 @@
 #include "exporter/replication_metrics.h"
 
-#include <prometheus/metric_family.h>
+#include "exporter/metric_family.h"
 
 namespace zpull::exporter {
 namespace {
@@ -8,24 +8,6 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-
-MetricFamily Family(const char* name, const char* help, MetricType type) {
-  MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  return f;
-}
-
-ClientMetric Sample(std::vector<ClientMetric::Label> labels, double value, MetricType type) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  switch (type) {
-    case MetricType::Counter: m.counter.value = value; break;
-    default: m.gauge.value = value; break;
-  }
-  return m;
-}
 
 }  // namespace
 
@@ -98,56 +80,55 @@ void ReplicationMetrics::CycleFinished(const std::string& dataset, const replica
 
 std::vector<MetricFamily> ReplicationMetrics::Collect() const {
   const std::int64_t now = now_();
-  auto last_success = Family("zpull_replication_last_success_timestamp_seconds",
+  auto last_success = NewFamily("zpull_replication_last_success_timestamp_seconds",
                              "Unix time of the last successful replication cycle (read back from the destination's "
                              "zpull:last_success property after a restart).",
                              MetricType::Gauge);
-  auto last_attempt = Family("zpull_replication_last_attempt_timestamp_seconds",
+  auto last_attempt = NewFamily("zpull_replication_last_attempt_timestamp_seconds",
                              "Unix time the last replication cycle started.", MetricType::Gauge);
-  auto common = Family("zpull_replication_newest_common_snapshot_timestamp_seconds",
+  auto common = NewFamily("zpull_replication_newest_common_snapshot_timestamp_seconds",
                        "Creation time of the newest snapshot present on source and destination (by guid), as of "
                        "the last cycle's listing.",
                        MetricType::Gauge);
-  auto lag = Family("zpull_replication_lag_seconds",
+  auto lag = NewFamily("zpull_replication_lag_seconds",
                     "Data age on the destination: scrape time minus the newest common snapshot's creation time.",
                     MetricType::Gauge);
-  auto bytes = Family("zpull_replication_bytes_total",
+  auto bytes = NewFamily("zpull_replication_bytes_total",
                       "Bytes of zfs send streams received, counted while transfers run.", MetricType::Counter);
-  auto runs = Family("zpull_replication_runs_total", "Replication cycles finished, successful or not.",
+  auto runs = NewFamily("zpull_replication_runs_total", "Replication cycles finished, successful or not.",
                      MetricType::Counter);
-  auto failures = Family("zpull_replication_failures_total",
+  auto failures = NewFamily("zpull_replication_failures_total",
                          "Replication cycles that failed, by reason (docs/failure-reasons.md).", MetricType::Counter);
-  auto last_duration = Family("zpull_replication_last_duration_seconds", "Duration of the last finished cycle.",
+  auto last_duration = NewFamily("zpull_replication_last_duration_seconds", "Duration of the last finished cycle.",
                               MetricType::Gauge);
-  auto duration = Family("zpull_replication_duration_seconds", "Durations of finished replication cycles.",
+  auto duration = NewFamily("zpull_replication_duration_seconds", "Durations of finished replication cycles.",
                          MetricType::Histogram);
-  auto in_progress = Family("zpull_replication_in_progress", "1 while a replication cycle runs.", MetricType::Gauge);
-  auto expected = Family("zpull_replication_expected_bytes",
+  auto in_progress = NewFamily("zpull_replication_in_progress", "1 while a replication cycle runs.", MetricType::Gauge);
+  auto expected = NewFamily("zpull_replication_expected_bytes",
                          "Stream size zfs send -nvP predicted for the transfer in progress, or the last one (absent "
                          "where the source cannot estimate: zfs-fuse).",
                          MetricType::Gauge);
-  auto snapshots = Family("zpull_snapshots", "Snapshots of the dataset on each side, as of the last cycle.",
+  auto snapshots = NewFamily("zpull_snapshots", "Snapshots of the dataset on each side, as of the last cycle.",
                           MetricType::Gauge);
-  auto pruned = Family("zpull_pruned_snapshots_total", "Snapshots destroyed by retention, by side.",
+  auto pruned = NewFamily("zpull_pruned_snapshots_total", "Snapshots destroyed by retention, by side.",
                        MetricType::Counter);
 
   std::lock_guard lock(mu_);
   for (const auto& [name, dp] : datasets_) {
     const Dataset& d = *dp;
     const std::vector<ClientMetric::Label> l = {{"dataset", name}};
-    if (d.last_success) last_success.metric.push_back(Sample(l, double(*d.last_success), MetricType::Gauge));
-    if (d.last_attempt) last_attempt.metric.push_back(Sample(l, double(*d.last_attempt), MetricType::Gauge));
+    if (d.last_success) AddSample(last_success, l, double(*d.last_success));
+    if (d.last_attempt) AddSample(last_attempt, l, double(*d.last_attempt));
     if (d.newest_common_creation) {
-      common.metric.push_back(Sample(l, double(*d.newest_common_creation), MetricType::Gauge));
-      lag.metric.push_back(Sample(l, double(now - *d.newest_common_creation), MetricType::Gauge));
+      AddSample(common, l, double(*d.newest_common_creation));
+      AddSample(lag, l, double(now - *d.newest_common_creation));
     }
-    bytes.metric.push_back(Sample(l, double(d.bytes.load(std::memory_order_relaxed)), MetricType::Counter));
-    runs.metric.push_back(Sample(l, double(d.runs), MetricType::Counter));
+    AddSample(bytes, l, double(d.bytes.load(std::memory_order_relaxed)));
+    AddSample(runs, l, double(d.runs));
     for (const auto& [reason, n] : d.failures) {
-      failures.metric.push_back(
-          Sample({{"dataset", name}, {"reason", std::string(core::ReasonName(reason))}}, double(n), MetricType::Counter));
+      AddSample(failures, {{"dataset", name}, {"reason", std::string(core::ReasonName(reason))}}, double(n));
     }
-    if (d.last_duration) last_duration.metric.push_back(Sample(l, *d.last_duration, MetricType::Gauge));
+    if (d.last_duration) AddSample(last_duration, l, *d.last_duration);
     ClientMetric h;
     h.label = l;
     h.histogram.sample_count = d.duration_count;
@@ -159,19 +140,16 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
     }
     h.histogram.bucket.push_back({d.duration_count, std::numeric_limits<double>::infinity()});
     duration.metric.push_back(std::move(h));
-    in_progress.metric.push_back(Sample(l, d.in_progress ? 1 : 0, MetricType::Gauge));
-    if (d.expected_bytes) expected.metric.push_back(Sample(l, double(*d.expected_bytes), MetricType::Gauge));
+    AddSample(in_progress, l, d.in_progress ? 1 : 0);
+    if (d.expected_bytes) AddSample(expected, l, double(*d.expected_bytes));
     if (d.source_snapshots) {
-      snapshots.metric.push_back(
-          Sample({{"dataset", name}, {"side", "source"}}, double(*d.source_snapshots), MetricType::Gauge));
+      AddSample(snapshots, {{"dataset", name}, {"side", "source"}}, double(*d.source_snapshots));
     }
     if (d.destination_snapshots) {
-      snapshots.metric.push_back(
-          Sample({{"dataset", name}, {"side", "destination"}}, double(*d.destination_snapshots), MetricType::Gauge));
+      AddSample(snapshots, {{"dataset", name}, {"side", "destination"}}, double(*d.destination_snapshots));
     }
-    pruned.metric.push_back(Sample({{"dataset", name}, {"side", "source"}}, double(d.pruned_source), MetricType::Counter));
-    pruned.metric.push_back(
-        Sample({{"dataset", name}, {"side", "destination"}}, double(d.pruned_destination), MetricType::Counter));
+    AddSample(pruned, {{"dataset", name}, {"side", "source"}}, double(d.pruned_source));
+    AddSample(pruned, {{"dataset", name}, {"side", "destination"}}, double(d.pruned_destination));
   }
   return {last_success, last_attempt, common, lag, bytes, runs, failures, last_duration, duration, in_progress,
           expected, snapshots, pruned};
@@ -181,8 +159,8 @@ BuildInfo::BuildInfo(std::string version, std::string revision)
     : version_(std::move(version)), revision_(std::move(revision)) {}
 
 std::vector<MetricFamily> BuildInfo::Collect() const {
-  auto f = Family("zpull_build_info", "zpull's version and source revision; always 1.", MetricType::Gauge);
-  f.metric.push_back(Sample({{"version", version_}, {"revision", revision_}}, 1, MetricType::Gauge));
+  auto f = NewFamily("zpull_build_info", "zpull's version and source revision; always 1.", MetricType::Gauge);
+  AddSample(f, {{"version", version_}, {"revision", revision_}}, 1);
   return {f};
 }
 
