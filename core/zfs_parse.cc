@@ -104,6 +104,12 @@ Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_vie
   return out;
 }
 
+std::optional<std::int64_t> ParseInt64(std::string_view text) {
+  std::int64_t v = 0;
+  if (text.empty() || !ParseNumber(text, v)) return std::nullopt;
+  return v;
+}
+
 Result<std::uint64_t> ParseSendEstimate(std::string_view output) {
   std::optional<std::uint64_t> size;
   std::size_t start = 0;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,10 @@ Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view 
 // (source "local" or "received"; snapshots inherit their dataset's value).
 Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_view output, std::string_view fs,
                                                                  std::string_view property);
+
+// A whole decimal integer (a zpull user property such as zpull:last_success);
+// nullopt for anything else.
+std::optional<std::int64_t> ParseInt64(std::string_view text);
 
 // Parses `zfs send -nvP …` stdout (OpenZFS; the legacy FreeBSD form too):
 // the total of its last "size\t<bytes>" line. Fails when there is none.

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "checks/scrub.h"
+#include "core/zfs_parse.h"
 #include "exporter/drills.h"
 #include "exporter/once.h"
 #include "exporter/verify.h"
@@ -32,15 +33,6 @@ std::vector<std::int64_t> Intervals(const Config& c) {
   std::vector<std::int64_t> out;
   for (const auto& d : c.datasets) out.push_back(d.interval_seconds);
   return out;
-}
-
-std::optional<std::int64_t> ToInt(const std::optional<std::string>& s) {
-  if (!s) return std::nullopt;
-  try {
-    return std::stoll(*s);
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
 }
 
 }  // namespace
@@ -76,7 +68,7 @@ void Daemon::Restore(const DatasetConfig& d) {
       }
     }
   }
-  std::optional<std::int64_t> last_success = success ? ToInt(*success) : std::nullopt;
+  std::optional<std::int64_t> last_success = success && *success ? core::ParseInt64(**success) : std::nullopt;
   metrics_->RestoreFromDestination(d.destination.str(), last_success, common);
   log_->info("restored dataset={} last_success={} newest_common_creation={}", d.destination.str(),
              last_success.value_or(0), common.value_or(0));

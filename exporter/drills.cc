@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <set>
 
+#include "core/zfs_parse.h"
+
 namespace zpull::exporter {
 
 std::string DrillPrefix(const Config& config) { return config.snapshot_prefix + "_drill"; }
@@ -59,14 +61,7 @@ std::optional<CheckMetrics::DrillState> RestoreDrillState(const DatasetConfig& d
     auto v = dst.GetUserProperty(d.destination, "", prop);
     return v ? *v : std::nullopt;
   };
-  auto to_int = [](const std::optional<std::string>& s) -> std::optional<std::int64_t> {
-    if (!s) return std::nullopt;
-    try {
-      return std::stoll(*s);
-    } catch (const std::exception&) {
-      return std::nullopt;
-    }
-  };
+  auto to_int = [](const std::optional<std::string>& s) { return s ? core::ParseInt64(*s) : std::nullopt; };
   CheckMetrics::DrillState st;
   st.last_run = to_int(get(kDrillLastRunProperty));
   if (!st.last_run) return std::nullopt;

@@ -119,6 +119,14 @@ TEST(ParseSnapshotProperty, CapturedOpenZfs232) {
 namespace zpull::core {
 namespace {
 
+TEST(ParseInt64, WholeNumbersOnly) {
+  EXPECT_EQ(ParseInt64("1795780800"), 1795780800);
+  EXPECT_EQ(ParseInt64("-5"), -5);
+  EXPECT_FALSE(ParseInt64(""));
+  EXPECT_FALSE(ParseInt64("-"));
+  EXPECT_FALSE(ParseInt64("12x"));
+}
+
 TEST(ParseSendEstimate, CapturedOpenZfs232AndResumeForm) {
   // The capture holds two commands' outputs: the last size line is the -I one.
   std::string out;
