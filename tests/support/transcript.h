@@ -3,6 +3,7 @@
 // command's stdout, '[stderr] ' lines and '[exit N]'. '#' lines are comments.
 
 #include <fstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,16 @@ inline std::vector<Captured> ReadTranscript(const std::string& path) {
 }
 
 inline std::string Fixture(const std::string& name) { return std::string(ZPULL_TEST_FIXTURES_DIR) + "/" + name; }
+
+// A fixture's text without its '#' comment lines, each line ending in '\n'.
+inline std::string FixtureText(const std::string& name) {
+  std::ifstream in(Fixture(name));
+  if (!in) throw std::runtime_error("missing fixture " + name);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    if (!line.starts_with("#")) out += line + "\n";
+  }
+  return out;
+}
 
 }  // namespace zpull::testing

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/transcript.h"
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -16,8 +18,10 @@ class PoolStatusTest : public ::testing::Test {
     setenv("TZ", "UTC", 1);
     tzset();
   }
+  // Whole files: zpool status output has no '#' lines, the headers are skipped
+  // by the parser like any other unknown line.
   static std::string Fixture(const std::string& name) {
-    std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/" + name);
+    std::ifstream in(testing::Fixture(name));
     EXPECT_TRUE(in) << name;
     std::stringstream ss;
     ss << in.rdbuf();
@@ -166,11 +170,7 @@ namespace zpull::core {
 namespace {
 
 TEST(ParsePoolStatusJson, CapturedOpenZfs232) {
-  std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/zpool-status-json.openzfs-2.3.2.txt");
-  std::string line, json;
-  while (std::getline(in, line)) {
-    if (!line.starts_with("#")) json += line;
-  }
+  const std::string json = testing::FixtureText("zpool-status-json.openzfs-2.3.2.txt");
   auto st = ParsePoolStatusJson(json, "srcpool");
   ASSERT_TRUE(st) << st.error().message;
   EXPECT_EQ(st->pool, "srcpool");

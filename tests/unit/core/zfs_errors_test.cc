@@ -78,6 +78,7 @@ TEST(ClassifyTransfer, TruncatedStreamBlamesTheFailedSender) {
 
 #include <fstream>
 #include <map>
+#include <sstream>
 
 #include "tests/support/transcript.h"
 
@@ -132,13 +133,10 @@ namespace zpull::core {
 namespace {
 
 std::vector<std::string> FixtureLines(const std::string& file) {
-  std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/" + file);
-  EXPECT_TRUE(in) << file;
+  std::istringstream in(testing::FixtureText(file));
   std::vector<std::string> lines;
   std::string line;
-  while (std::getline(in, line)) {
-    if (!line.starts_with("#")) lines.push_back(line);
-  }
+  while (std::getline(in, line)) lines.push_back(line);
   return lines;
 }
 

@@ -5,22 +5,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/transcript.h"
+
 namespace zpull::core {
 namespace {
 
-// The command's output lines of a captured fixture (comment lines dropped).
-std::string FixtureOutput(const std::string& name) {
-  std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/" + name);
-  EXPECT_TRUE(in) << name;
-  std::string line, out;
-  while (std::getline(in, line)) {
-    if (!line.starts_with("#")) out += line + "\n";
-  }
-  return out;
-}
+using testing::FixtureText;
 
 TEST(ParseSnapshotGet, ZfsFuseFixture) {
-  auto list = ParseSnapshotGet(FixtureOutput("zfs-get-Hp-r-d1-guid-createtxg-creation.zfs-fuse-0.7.0.txt"),
+  auto list = ParseSnapshotGet(FixtureText("zfs-get-Hp-r-d1-guid-createtxg-creation.zfs-fuse-0.7.0.txt"),
                                "t1src/rep");
   ASSERT_TRUE(list) << list.error().message;
   ASSERT_EQ(list->size(), 7u);  // s3..s8 and the syncoid snapshot; not the fs, not the child
@@ -129,27 +122,12 @@ TEST(ParseInt64, WholeNumbersOnly) {
 
 TEST(ParseSendEstimate, CapturedOpenZfs232AndResumeForm) {
   // The capture holds two commands' outputs: the last size line is the -I one.
-  std::string out;
-  {
-    std::ifstream in(testing::Fixture("zfs-send-nvP.openzfs-2.3.2.txt"));
-    std::string line;
-    while (std::getline(in, line)) {
-      if (!line.starts_with("#")) out += line + "\n";
-    }
-  }
-  auto v = ParseSendEstimate(out);
+  auto v = ParseSendEstimate(testing::FixtureText("zfs-send-nvP.openzfs-2.3.2.txt"));
   ASSERT_TRUE(v) << v.error().message;
   EXPECT_EQ(*v, 4271584u);
   EXPECT_EQ(ParseSendEstimate("full\tp/d@s1\t8448112\nsize\t8448112\n").value(), 8448112u);
-  std::string resume;
-  {
-    std::ifstream in(testing::Fixture("zfs-send-nvPt-resume-token.openzfs-2.x.txt"));
-    std::string line;
-    while (std::getline(in, line)) {
-      if (!line.starts_with("#")) resume += line + "\n";
-    }
-  }
-  EXPECT_EQ(ParseSendEstimate(resume).value(), 1599981784u);  // spaces instead of TABs in that quote
+  EXPECT_EQ(ParseSendEstimate(testing::FixtureText("zfs-send-nvPt-resume-token.openzfs-2.x.txt")).value(),
+            1599981784u);  // spaces instead of TABs in that quote
   EXPECT_FALSE(ParseSendEstimate("invalid option 'n'\n"));
 }
 
