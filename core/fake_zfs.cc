@@ -13,14 +13,21 @@ ExitInfo Exit(int code, std::string err = {}) { return ExitInfo{code, std::move(
 // A send: its stdout is a prepared buffer (or an error exit).
 class FakeSendProcess : public Process {
  public:
-  FakeSendProcess(std::string data, ExitInfo exit) : data_(std::move(data)), exit_(std::move(exit)) {}
-  Result<std::size_t> Read(std::span<char> buf) override {
-    std::size_t n = std::min(buf.size(), data_.size() - pos_);
+  FakeSendProcess(std::string data, ExitInfo exit, std::optional<std::size_t> cut = std::nullopt)
+      : data_(std::move(data)), exit_(std::move(exit)), cut_(cut) {}
+  Result<ReadChunk> ReadFor(std::span<char> buf, std::chrono::milliseconds) override {
+    if (cut_ && pos_ >= *cut_) {
+      exit_ = Exit(255);
+      return Fail(Reason::kNetwork, "fake connection cut after " + std::to_string(*cut_) + " bytes");
+    }
+    std::size_t n = std::min(buf.size(), (cut_ ? std::min(*cut_, data_.size()) : data_.size()) - pos_);
     std::copy_n(data_.data() + pos_, n, buf.data());
     pos_ += n;
-    return n;
+    return ReadChunk{n, n == 0};
   }
-  Status Write(std::span<const char>) override { return Fail(Reason::kOther, "send has no stdin"); }
+  Result<std::size_t> WriteFor(std::span<const char>, std::chrono::milliseconds) override {
+    return Fail(Reason::kOther, "send has no stdin");
+  }
   void CloseStdin() override {}
   void Abort() override {
     if (pos_ < data_.size()) exit_ = Exit(1, "warning: cannot send: Broken pipe\n");
@@ -32,17 +39,18 @@ class FakeSendProcess : public Process {
   std::string data_;
   std::size_t pos_ = 0;
   ExitInfo exit_;
+  std::optional<std::size_t> cut_;
 };
 
 // A receive: collects stdin and applies it when the input ends.
 class FakeRecvProcess : public Process {
  public:
   FakeRecvProcess(FakeZfs& zfs, RecvSpec spec) : zfs_(zfs), spec_(std::move(spec)) {}
-  Result<std::size_t> Read(std::span<char>) override { return std::size_t{0}; }
-  Status Write(std::span<const char> data) override {
+  Result<ReadChunk> ReadFor(std::span<char>, std::chrono::milliseconds) override { return ReadChunk{0, true}; }
+  Result<std::size_t> WriteFor(std::span<const char> data, std::chrono::milliseconds) override {
     if (closed_) return Fail(Reason::kOther, "write to receive: stdin closed");
     data_.append(data.data(), data.size());
-    return {};
+    return data.size();
   }
   void CloseStdin() override { closed_ = true; }
   void Abort() override {
@@ -51,7 +59,7 @@ class FakeRecvProcess : public Process {
   }
   Result<ExitInfo> Wait() override {
     if (!result_) {
-      result_ = aborted_ ? Exit(143) : zfs_.Receive(spec_, data_);
+      result_ = zfs_.Receive(spec_, data_, aborted_);
     }
     return *result_;
   }
@@ -63,6 +71,43 @@ class FakeRecvProcess : public Process {
   bool closed_ = false, aborted_ = false;
   std::optional<ExitInfo> result_;
 };
+
+// A fake resume token: the send it continues, hex-encoded.
+std::string EncodeToken(const SendSpec& spec) {
+  const std::string plain = spec.fs.str() + "\t" + spec.from.value_or("") + "\t" + spec.to + "\t" +
+                            (spec.intermediates ? "I" : "i") + (spec.compressed ? "c" : "") + (spec.raw ? "w" : "");
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : plain) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::optional<SendSpec> DecodeToken(const std::string& token) {
+  if (!token.starts_with("fake1-") || token.size() % 2 != 0) return std::nullopt;
+  std::string plain;
+  for (std::size_t i = 6; i + 1 < token.size(); i += 2) {
+    auto nibble = [](char c) { return c >= 'a' ? c - 'a' + 10 : c - '0'; };
+    plain += static_cast<char>(nibble(token[i]) * 16 + nibble(token[i + 1]));
+  }
+  std::vector<std::string> f;
+  std::size_t pos = 0;
+  for (std::size_t tab; (tab = plain.find('\t', pos)) != std::string::npos; pos = tab + 1) {
+    f.push_back(plain.substr(pos, tab - pos));
+  }
+  f.push_back(plain.substr(pos));
+  if (f.size() != 4 || f[3].empty()) return std::nullopt;
+  auto fs = DatasetName::Parse(f[0]);
+  if (!fs) return std::nullopt;
+  SendSpec spec{*fs, f[2]};
+  if (!f[1].empty()) spec.from = f[1];
+  spec.intermediates = f[3][0] == 'I';
+  spec.compressed = f[3].find('c') != std::string::npos;
+  spec.raw = f[3].find('w') != std::string::npos;
+  return spec;
+}
 
 std::string NoDataset(const std::string& name) { return "cannot open '" + name + "': dataset does not exist\n"; }
 
@@ -365,69 +410,146 @@ Result<std::unique_ptr<Process>> FakeZfs::StartSend(const SendSpec& spec) {
   auto fail = [](std::string err) -> Result<std::unique_ptr<Process>> {
     return std::unique_ptr<Process>(new FakeSendProcess("", Exit(1, std::move(err))));
   };
-  auto it = fs_.find(spec.fs.str());
-  if (it == fs_.end()) return fail(NoDataset(spec.fs.str()));
+  SendSpec what = spec;
+  const bool resume = !spec.resume_token.empty();
+  if (resume) {
+    auto decoded = DecodeToken(spec.resume_token);
+    if (!decoded) return fail("cannot resume send: resume token is corrupt\n");
+    what = *decoded;
+  }
+  for (auto [on, have, flag] : {std::tuple{what.raw, features_.send_raw, 'w'},
+                                {what.compressed, features_.send_compressed, 'c'},
+                                {what.large_blocks, features_.send_large_blocks, 'L'},
+                                {what.embedded, features_.send_embedded, 'e'}}) {
+    if (on && !have) return fail(std::string("invalid option '") + flag + "'\n");
+  }
+  auto it = fs_.find(what.fs.str());
+  const std::string gone = resume ? "cannot resume send: '" + what.fs.Snapshot(what.to) +
+                                        "' used in the initial send no longer exists\n"
+                                  : NoDataset(what.fs.str());
+  if (it == fs_.end()) return fail(gone);
   auto& snaps = it->second.snaps;
   auto find = [&](const std::string& n) {
-    return std::find_if(snaps.begin(), snaps.end(), [&](const Snap& s) { return s.info.name == n; });
+    return std::find_if(snaps.begin(), snaps.end(), [&](const Snap& x) { return x.info.name == n; });
   };
-  auto to = find(spec.to);
-  if (to == snaps.end()) return fail(NoDataset(spec.fs.Snapshot(spec.to)));
+  auto to = find(what.to);
+  if (to == snaps.end()) return fail(resume ? gone : NoDataset(what.fs.Snapshot(what.to)));
   std::ostringstream out;
-  out << kMagic;
+  out << kMagic << "token " << EncodeToken(what) << "\n";
+  if (resume) out << "resume\n";
   auto first = to;
-  if (spec.from) {
-    auto from = find(*spec.from);
+  if (what.from) {
+    auto from = find(*what.from);
     if (from == snaps.end()) {
-      return fail("warning: cannot send '" + spec.fs.Snapshot(spec.to) + "': incremental source (@" + *spec.from +
+      if (resume) return fail(gone);
+      return fail("warning: cannot send '" + what.fs.Snapshot(what.to) + "': incremental source (@" + *what.from +
                   ") does not exist\n");
     }
     if (from >= to) {
-      return fail("warning: cannot send '" + spec.fs.Snapshot(spec.to) + "': not an earlier snapshot from the same fs\n");
+      return fail("warning: cannot send '" + what.fs.Snapshot(what.to) + "': not an earlier snapshot from the same fs\n");
     }
     out << "from " << from->info.guid << "\n";
-    first = spec.intermediates ? from + 1 : to;
+    first = what.intermediates ? from + 1 : to;
   } else {
     out << "from 0\n";
   }
-  for (auto s = first; s <= to; ++s) {
-    out << "snap " << s->info.guid << " " << s->info.creation << " " << s->info.name << "\n";
+  for (auto x = first; x <= to; ++x) {
+    out << "snap " << x->info.guid << " " << x->info.creation << " " << x->info.name << "\n";
   }
   out << "end\n";
-  return std::unique_ptr<Process>(new FakeSendProcess(out.str(), Exit(0)));
+  auto cut = cut_next_send_;
+  cut_next_send_.reset();
+  return std::unique_ptr<Process>(new FakeSendProcess(out.str(), Exit(0), cut));
 }
 
 Result<std::unique_ptr<Process>> FakeZfs::StartRecv(const RecvSpec& spec) {
   return std::unique_ptr<Process>(new FakeRecvProcess(*this, spec));
 }
 
-ExitInfo FakeZfs::Receive(const RecvSpec& spec, const std::string& stream) {
+void FakeZfs::CutNextSendAfter(std::size_t bytes) {
+  std::lock_guard lock(mu_);
+  cut_next_send_ = bytes;
+}
+
+Result<std::optional<std::string>> FakeZfs::ResumeToken(const DatasetName& fs) {
+  std::lock_guard lock(mu_);
+  if (!features_.recv_resumable) {
+    return Fail(Reason::kOther, host_ + ": bad property list: invalid property 'receive_resume_token'");
+  }
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return std::optional<std::string>();
+  return it->second.resume_token;
+}
+
+Status FakeZfs::AbortPartialReceive(const DatasetName& fs) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.str()));
+  if (!it->second.resume_token) return {};
+  if (it->second.partial_only) {
+    fs_.erase(it);
+  } else {
+    it->second.resume_token.reset();
+  }
+  return {};
+}
+
+ExitInfo FakeZfs::Receive(const RecvSpec& spec, const std::string& stream, bool interrupted) {
   std::lock_guard lock(mu_);
   if (stream.empty()) return Exit(1, "cannot receive: failed to read from stream\n");
   if (!stream.starts_with(kMagic)) return Exit(1, "cannot receive: invalid stream (bad magic number)\n");
   std::istringstream in(stream.substr(kMagic.size()));
+  std::string word, token;
+  bool resume = false;
   std::uint64_t from = 0;
-  std::string word;
-  if (!(in >> word) || word != "from" || !(in >> from)) return Exit(1, "cannot receive: invalid backup stream\n");
+  if (!(in >> word) || word != "token" || !(in >> token)) return Exit(1, "cannot receive: invalid backup stream\n");
+  if (!(in >> word)) return Exit(1, "cannot receive: failed to read from stream\n");
+  if (word == "resume") {
+    resume = true;
+    if (!(in >> word)) return Exit(1, "cannot receive: failed to read from stream\n");
+  }
+  if (word != "from" || !(in >> from)) return Exit(1, "cannot receive: invalid backup stream\n");
   std::vector<SnapshotInfo> incoming;
   bool ended = false;
   while (in >> word) {
     if (word == "end") {
-      ended = true;
+      ended = !interrupted;
       break;
     }
-    SnapshotInfo s;
-    if (word != "snap" || !(in >> s.guid >> s.creation)) break;
+    SnapshotInfo x;
+    if (word != "snap" || !(in >> x.guid >> x.creation)) break;
     in.get();
-    std::getline(in, s.name);
-    incoming.push_back(s);
+    std::getline(in, x.name);
+    incoming.push_back(x);
   }
-  const std::string kind = from == 0 ? "new filesystem" : "incremental";
-  if (!ended || incoming.empty()) return Exit(1, "cannot receive " + kind + " stream: invalid backup stream\n");
-
+  const std::string kind = resume ? "resume" : from == 0 ? "new filesystem" : "incremental";
   const std::string& name = spec.fs.str();
   auto it = fs_.find(name);
-  if (from == 0) {
+  const bool has_token = it != fs_.end() && it->second.resume_token;
+  if (has_token && !resume) {
+    return Exit(1, "cannot receive " + kind + " stream: destination " + name +
+                       " contains partially-complete state from \"zfs receive -s\".\n");
+  }
+  if (resume && !has_token) {
+    return Exit(1, "cannot receive resume stream: destination '" + name + "' has no saved receive state\n");
+  }
+  if (!ended || incoming.empty()) {
+    if (spec.resumable && features_.recv_resumable && !incoming.empty()) {
+      if (it == fs_.end()) {
+        it = fs_.try_emplace(name).first;
+        it->second.partial_only = true;
+      }
+      it->second.resume_token = "fake1-" + token;
+      return Exit(1, "cannot receive " + kind + " stream: checksum mismatch or incomplete stream.\n"
+                     "Partially received snapshot is saved.\nA resuming stream can be generated on the sending "
+                     "system by running:\n    zfs send -t " + *it->second.resume_token + "\n");
+    }
+    return Exit(1, "cannot receive " + kind + " stream: invalid backup stream\n");
+  }
+  if (resume) {
+    it->second.resume_token.reset();
+    it->second.partial_only = false;
+  } else if (from == 0) {
     if (it != fs_.end()) {
       if (!spec.force) {
         return Exit(1, "cannot receive new filesystem stream: destination '" + name + "' exists\nmust specify -F to overwrite it\n");
@@ -443,10 +565,11 @@ ExitInfo FakeZfs::Receive(const RecvSpec& spec, const std::string& stream) {
       }
     }
     it = fs_.try_emplace(name).first;
-  } else {
+  }
+  if (from != 0) {
     if (it == fs_.end()) return Exit(1, "cannot receive incremental stream: destination '" + name + "' does not exist\n");
     auto& snaps = it->second.snaps;
-    auto base = std::find_if(snaps.begin(), snaps.end(), [&](const Snap& s) { return s.info.guid == from; });
+    auto base = std::find_if(snaps.begin(), snaps.end(), [&](const Snap& x) { return x.info.guid == from; });
     if (base == snaps.end()) {
       return Exit(1, "cannot receive incremental stream: most recent snapshot of " + name +
                          " does not\nmatch incremental source\n");
@@ -459,9 +582,9 @@ ExitInfo FakeZfs::Receive(const RecvSpec& spec, const std::string& stream) {
     // since the base (they stay); -F rolls back to the base instead.
     if (spec.force) snaps.erase(base + 1, snaps.end());
   }
-  for (const auto& s : incoming) {
+  for (const auto& x : incoming) {
     Snap snap;
-    snap.info = SnapshotInfo{s.name, s.guid, next_txg_++, s.creation, 0};
+    snap.info = SnapshotInfo{x.name, x.guid, next_txg_++, x.creation, 0};
     it->second.snaps.push_back(std::move(snap));
   }
   it->second.modified = false;

@@ -31,6 +31,9 @@ class FakeZfs : public Zfs {
   std::uint64_t Holds(const std::string& fs, const std::string& snap);
   void SetPool(const std::string& pool, PoolStatus status, PoolSpace space);
   int ScrubsStarted(const std::string& pool);
+  // The next send delivers only its first `bytes` bytes and then fails as a
+  // broken connection would (reason network).
+  void CutNextSendAfter(std::size_t bytes);
 
   const std::string& Host() const override { return host_; }
   Result<ZfsFeatures> Probe(const DatasetName& pool) override;
@@ -62,10 +65,13 @@ class FakeZfs : public Zfs {
   Result<std::uint64_t> EstimateSend(const SendSpec& spec) override;
   Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) override;
   Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) override;
+  Result<std::optional<std::string>> ResumeToken(const DatasetName& fs) override;
+  Status AbortPartialReceive(const DatasetName& fs) override;
 
   // Applies a received stream; returns the exit status and stderr a real
   // `zfs receive` would. Used by the fake receive process.
-  ExitInfo Receive(const RecvSpec& spec, const std::string& stream);
+  // `interrupted`: the receive was stopped, so only what arrived counts.
+  ExitInfo Receive(const RecvSpec& spec, const std::string& stream, bool interrupted);
 
  private:
   struct Snap {
@@ -77,6 +83,9 @@ class FakeZfs : public Zfs {
     std::vector<Snap> snaps;  // oldest first
     std::map<std::string, std::string> props;
     bool modified = false;
+    // Saved by an interrupted `recv -s`: the token names the send to resume.
+    std::optional<std::string> resume_token;
+    bool partial_only = false;  // created by an interrupted full receive
   };
   Snap* FindSnap(Fs& fs, const std::string& name);
 
@@ -87,6 +96,7 @@ class FakeZfs : public Zfs {
   ZfsFeatures features_;          // guarded by mu_
   std::map<std::string, std::pair<PoolStatus, PoolSpace>> pools_;  // guarded by mu_
   std::map<std::string, int> scrubs_;                              // guarded by mu_
+  std::optional<std::size_t> cut_next_send_;  // guarded by mu_
   std::uint64_t next_txg_ = 100;  // guarded by mu_
   std::uint64_t next_guid_;       // guarded by mu_
 };

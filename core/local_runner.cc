@@ -101,6 +101,17 @@ int WaitPid(pid_t pid) {
   return DecodeStatus(status);
 }
 
+// Whether `fd` became ready for `events` within `wait` (hang-up and errors
+// count as ready: the next read or write reports them).
+Result<bool> WaitFor(int fd, short events, std::chrono::milliseconds wait) {
+  pollfd p{fd, events, 0};
+  int rc = ::poll(&p, 1, static_cast<int>(wait.count()));
+  if (rc < 0 && errno != EINTR) return Fail(Reason::kOther, std::string("poll: ") + ErrnoText(errno));
+  return rc > 0;
+}
+
+void SetNonBlocking(int fd) { (void)::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
 void AppendCapped(std::string& s, const char* data, std::size_t n) {
   if (s.size() < kMaxCapturedStderr) {
     s.append(data, std::min(n, kMaxCapturedStderr - s.size()));
@@ -129,27 +140,33 @@ class LocalProcess : public Process {
     }
   }
 
-  Result<std::size_t> Read(std::span<char> buf) override {
-    if (!out_) return std::size_t{0};
+  Result<ReadChunk> ReadFor(std::span<char> buf, std::chrono::milliseconds wait) override {
+    if (!out_) return ReadChunk{0, true};
     while (true) {
       ssize_t n = ::read(out_.get(), buf.data(), buf.size());
-      if (n >= 0) return static_cast<std::size_t>(n);
+      if (n > 0) return ReadChunk{static_cast<std::size_t>(n), false};
+      if (n == 0) return ReadChunk{0, true};
       if (errno == EINTR) continue;
-      return Fail(Reason::kOther, "read from local command: " + ErrnoText(errno));
+      if (errno != EAGAIN) return Fail(Reason::kOther, "read from local command: " + ErrnoText(errno));
+      auto ready = WaitFor(out_.get(), POLLIN, wait);
+      if (!ready) return tl::unexpected(ready.error());
+      if (!*ready) return ReadChunk{};
+      wait = std::chrono::milliseconds(0);  // readable now: one more read
     }
   }
 
-  Status Write(std::span<const char> data) override {
+  Result<std::size_t> WriteFor(std::span<const char> data, std::chrono::milliseconds wait) override {
     if (!in_) return Fail(Reason::kOther, "write to local command: stdin closed");
-    while (!data.empty()) {
+    while (true) {
       ssize_t n = ::write(in_.get(), data.data(), data.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Fail(Reason::kOther, "write to local command: " + ErrnoText(errno));
-      }
-      data = data.subspan(static_cast<std::size_t>(n));
+      if (n >= 0) return static_cast<std::size_t>(n);
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN) return Fail(Reason::kOther, "write to local command: " + ErrnoText(errno));
+      auto ready = WaitFor(in_.get(), POLLOUT, wait);
+      if (!ready) return tl::unexpected(ready.error());
+      if (!*ready) return std::size_t{0};
+      wait = std::chrono::milliseconds(0);
     }
-    return {};
   }
 
   void CloseStdin() override { in_.reset(); }
@@ -224,8 +241,15 @@ Result<CommandResult> LocalRunner::Run(const Argv& argv, std::string_view input)
       if (idx < 0 || !fds[idx].revents) continue;
       ssize_t k = ::read(fd->get(), buf, sizeof buf);
       if (k > 0) {
-        if (sink == &r.err) AppendCapped(*sink, buf, static_cast<std::size_t>(k));
-        else sink->append(buf, static_cast<std::size_t>(k));
+        if (sink == &r.err) {
+          AppendCapped(*sink, buf, static_cast<std::size_t>(k));
+        } else if (sink->size() + static_cast<std::size_t>(k) > kMaxCapturedStdout) {
+          ::kill(*pid, SIGKILL);
+          (void)WaitPid(*pid);
+          return Fail(Reason::kOther, OutputTooLarge(argv));
+        } else {
+          sink->append(buf, static_cast<std::size_t>(k));
+        }
       } else if (k == 0 || errno != EINTR) {
         fd->reset();
       }
@@ -249,6 +273,8 @@ Result<std::unique_ptr<Process>> LocalRunner::Start(const Argv& argv) {
   in->read.reset();
   out->write.reset();
   err->write.reset();
+  SetNonBlocking(in->write.get());
+  SetNonBlocking(out->read.get());
   return std::unique_ptr<Process>(new LocalProcess(*pid, std::move(in->write),
                                                    std::move(out->read), std::move(err->read)));
 }

@@ -2,6 +2,27 @@
 
 namespace zpull::core {
 
+namespace {
+constexpr std::chrono::milliseconds kBlockingSlice{60'000};
+}  // namespace
+
+Result<std::size_t> Process::Read(std::span<char> buf) {
+  while (true) {
+    auto chunk = ReadFor(buf, kBlockingSlice);
+    if (!chunk) return tl::unexpected(chunk.error());
+    if (chunk->bytes > 0 || chunk->end) return chunk->bytes;
+  }
+}
+
+Status Process::Write(std::span<const char> data) {
+  while (!data.empty()) {
+    auto n = WriteFor(data, kBlockingSlice);
+    if (!n) return tl::unexpected(n.error());
+    data = data.subspan(*n);
+  }
+  return {};
+}
+
 std::string FirstLine(std::string_view text) {
   std::size_t start = 0;
   while (start < text.size()) {
@@ -14,6 +35,11 @@ std::string FirstLine(std::string_view text) {
     start = end + 1;
   }
   return {};
+}
+
+std::string OutputTooLarge(const Argv& argv) {
+  return "output of '" + (argv.empty() ? std::string() : argv[0]) + (argv.size() > 1 ? " " + argv[1] : "") +
+         "' exceeds " + std::to_string(kMaxCapturedStdout >> 20) + " MiB; stopped it (broken or hostile peer?)";
 }
 
 std::string DescribeFailure(const Argv& argv, const CommandResult& r) {

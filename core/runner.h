@@ -3,6 +3,7 @@
 // CommandRunner, so tests can replace the operating system (fake, recording,
 // fault-injecting runners) and SSH and local execution look the same.
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -28,25 +29,48 @@ struct CommandResult {
 };
 
 inline constexpr std::size_t kMaxCapturedStderr = 64 * 1024;
+// A command run to completion (CommandRunner::Run) whose stdout exceeds
+// this fails instead of growing memory (a broken or hostile peer).
+inline constexpr std::size_t kMaxCapturedStdout = 128u << 20;
+
+std::string OutputTooLarge(const Argv& argv);
+
+// What one bounded read found: `bytes` read, or the end of the stream, or
+// (bytes == 0 and !end) nothing within the wait.
+struct ReadChunk {
+  std::size_t bytes = 0;
+  bool end = false;
+};
 
 // A running command with streamed stdin and stdout; stderr is collected.
-// One owner; not thread-safe: Read, Write, CloseStdin, Abort and Wait are
+// One owner; not thread-safe: reads, writes, CloseStdin, Abort and Wait are
 // called from one thread at a time. The destructor stops and reaps a command
 // that is still running.
+//
+// The bounded calls (ReadFor, WriteFor) return within about `wait`, so a
+// caller can watch deadlines and cancellation between them; a transport
+// that cannot bound a write says so on its WriteFor.
 class Process {
  public:
   virtual ~Process() = default;
-  // Reads some of stdout into `buf`. Returns the byte count, 0 at end of
-  // stream. An error means the transport failed (not that the command did).
-  virtual Result<std::size_t> Read(std::span<char> buf) = 0;
-  // Writes all of `data` to stdin; fails if the command stopped reading.
-  virtual Status Write(std::span<const char> data) = 0;
+  // Reads some of stdout into `buf`, waiting at most `wait` for data. An
+  // error means the transport failed (not that the command did).
+  virtual Result<ReadChunk> ReadFor(std::span<char> buf, std::chrono::milliseconds wait) = 0;
+  // Writes a prefix of `data` to stdin, waiting at most `wait` for the
+  // command to accept input; returns how many bytes it took (0: none within
+  // the wait). Fails if the command stopped reading.
+  virtual Result<std::size_t> WriteFor(std::span<const char> data, std::chrono::milliseconds wait) = 0;
   // Signals end of input.
   virtual void CloseStdin() = 0;
   // Stops the command and closes its streams; Wait still reports how it ended.
   virtual void Abort() = 0;
   // Waits for the end and returns the exit status and stderr.
   virtual Result<ExitInfo> Wait() = 0;
+
+  // Blocking forms: Read returns 0 only at the end of the stream; Write
+  // returns once all of `data` is taken.
+  Result<std::size_t> Read(std::span<char> buf);
+  Status Write(std::span<const char> data);
 };
 
 // Runs commands on one host. Thread-safe: concurrent calls are allowed.
@@ -55,7 +79,8 @@ class CommandRunner {
   virtual ~CommandRunner() = default;
   // Runs `argv` to completion with `input` on stdin. A non-zero exit is a
   // successful Result carrying that exit code; an error means the command
-  // could not be run at all (missing program, SSH failure).
+  // could not be run at all (missing program, SSH failure) or printed more
+  // than kMaxCapturedStdout (then it is stopped).
   virtual Result<CommandResult> Run(const Argv& argv, std::string_view input = {}) = 0;
   // Starts `argv` with streamed stdin/stdout.
   virtual Result<std::unique_ptr<Process>> Start(const Argv& argv) = 0;

@@ -82,34 +82,31 @@ class SshProcess : public Process {
     session_.reset();
   }
 
-  Result<std::size_t> Read(std::span<char> buf) override {
-    if (!channel_) return std::size_t{0};
-    while (true) {
-      std::size_t count = (reads_++ % 16 == 0) ? std::min(buf.size(), kWindowTopUp)
-                                                 : std::min(buf.size(), kReadChunk);
-      int n = ssh_channel_read_timeout(channel_.get(), buf.data(), static_cast<uint32_t>(count), 0,
-                                       kReadTimeoutMs);
-      DrainStderr(channel_.get(), err_);
-      if (n == SSH_ERROR) {
-        return Fail(Reason::kNetwork, where_ + ": read failed: " + ssh_get_error(session_.get()));
-      }
-      if (n > 0) return static_cast<std::size_t>(n);
-      if (ssh_channel_is_eof(channel_.get()) || ssh_channel_is_closed(channel_.get())) {
-        return std::size_t{0};
-      }
+  Result<ReadChunk> ReadFor(std::span<char> buf, std::chrono::milliseconds wait) override {
+    if (!channel_) return ReadChunk{0, true};
+    std::size_t count = (reads_++ % 16 == 0) ? std::min(buf.size(), kWindowTopUp) : std::min(buf.size(), kReadChunk);
+    int n = ssh_channel_read_timeout(channel_.get(), buf.data(), static_cast<uint32_t>(count), 0,
+                                     static_cast<int>(std::max<std::int64_t>(wait.count(), 1)));
+    DrainStderr(channel_.get(), err_);
+    if (n == SSH_ERROR) {
+      return Fail(Reason::kNetwork, where_ + ": read failed: " + ssh_get_error(session_.get()));
     }
+    if (n > 0) return ReadChunk{static_cast<std::size_t>(n), false};
+    if (ssh_channel_is_eof(channel_.get()) || ssh_channel_is_closed(channel_.get())) return ReadChunk{0, true};
+    return ReadChunk{};
   }
 
-  Status Write(std::span<const char> data) override {
-    while (!data.empty()) {
-      int n = ssh_channel_write(channel_.get(), data.data(),
-                                static_cast<uint32_t>(std::min<std::size_t>(data.size(), kReadChunk)));
-      if (n == SSH_ERROR) {
-        return Fail(Reason::kNetwork, where_ + ": write failed: " + ssh_get_error(session_.get()));
-      }
-      data = data.subspan(static_cast<std::size_t>(n));
+  // Not bounded by `wait`: libssh's blocking write returns once the peer's
+  // window takes the chunk (at most 1 MiB). zpull only reads from remote
+  // commands, so no transfer depends on this.
+  Result<std::size_t> WriteFor(std::span<const char> data, std::chrono::milliseconds) override {
+    if (!channel_) return Fail(Reason::kNetwork, where_ + ": write failed: channel closed");
+    int n = ssh_channel_write(channel_.get(), data.data(),
+                              static_cast<uint32_t>(std::min<std::size_t>(data.size(), kReadChunk)));
+    if (n == SSH_ERROR) {
+      return Fail(Reason::kNetwork, where_ + ": write failed: " + ssh_get_error(session_.get()));
     }
-    return {};
+    return static_cast<std::size_t>(n);
   }
 
   void CloseStdin() override {
@@ -234,6 +231,9 @@ Result<CommandResult> SshRunner::RunOnce(ssh_session session, const Argv& argv, 
     DrainStderr(ch->get(), r.err);
     if (n == SSH_ERROR) return Fail(Reason::kNetwork, where + ": read failed: " + ssh_get_error(session));
     if (n > 0) {
+      if (r.out.size() + static_cast<std::size_t>(n) > kMaxCapturedStdout) {
+        return Fail(Reason::kOther, where + ": " + OutputTooLarge(argv));
+      }
       r.out.append(buf.data(), static_cast<std::size_t>(n));
       continue;
     }

@@ -31,6 +31,11 @@ struct ZfsFeatures {
   bool send_estimate = false;   // send -nvP
   bool bookmarks = false;
   bool written = false;         // the `written` property
+  bool send_raw = false;        // send -w
+  bool send_compressed = false;  // send -c
+  bool send_large_blocks = false;  // send -L
+  bool send_embedded = false;   // send -e
+  bool recv_property_override = false;  // recv -o / -x
 
   friend bool operator==(const ZfsFeatures&, const ZfsFeatures&) = default;
 };
@@ -44,6 +49,14 @@ struct SendSpec {
   std::string to;                   // snapshot short name
   std::optional<std::string> from;  // incremental base (short name); none = full
   bool intermediates = true;        // -I (every snapshot between) rather than -i
+  bool raw = false;                 // -w (encrypted blocks as they are on disk)
+  bool compressed = false;          // -c
+  bool large_blocks = false;        // -L
+  bool embedded = false;            // -e
+  bool properties = false;          // -p
+  // Non-empty: resume an interrupted receive (`send -t`); the fields above
+  // then only name the transfer in messages.
+  std::string resume_token;
 };
 
 struct RecvSpec {
@@ -51,6 +64,8 @@ struct RecvSpec {
   bool unmounted = true;   // -u
   bool resumable = false;  // -s
   bool force = false;      // -F (only where configured)
+  std::vector<std::string> set;      // -o property=value (where recv_property_override)
+  std::vector<std::string> exclude;  // -x property
 };
 
 class Zfs {
@@ -110,6 +125,12 @@ class Zfs {
   virtual Result<std::uint64_t> EstimateSend(const SendSpec& spec) = 0;
   virtual Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) = 0;
   virtual Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) = 0;
+  // The receive_resume_token of `fs`: what an interrupted `recv -s` saved;
+  // nullopt when there is none or `fs` does not exist. Only where the probe
+  // found recv_resumable.
+  virtual Result<std::optional<std::string>> ResumeToken(const DatasetName& fs) = 0;
+  // `zfs receive -A`: discards the partially received state of `fs`.
+  virtual Status AbortPartialReceive(const DatasetName& fs) = 0;
 };
 
 }  // namespace zpull::core

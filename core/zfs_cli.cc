@@ -85,13 +85,23 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   auto s = supported(Cmd({"receive", "-n", "-s", probe_fs}));
   auto nvp = supported(Cmd({"send", "-nvP", probe_fs + "@probe"}));
   auto bm = supported(Cmd({"bookmark"}));
-  for (auto* r : {&u, &s, &nvp, &bm}) {
+  auto w = supported(Cmd({"send", "-w", probe_fs + "@probe"}));
+  auto c = supported(Cmd({"send", "-c", probe_fs + "@probe"}));
+  auto large = supported(Cmd({"send", "-L", probe_fs + "@probe"}));
+  auto e = supported(Cmd({"send", "-e", probe_fs + "@probe"}));
+  auto x = supported(Cmd({"receive", "-n", "-x", "mountpoint", probe_fs}));
+  for (auto* r : {&u, &s, &nvp, &bm, &w, &c, &large, &e, &x}) {
     if (!*r) return tl::unexpected(r->error());
   }
   f.recv_unmounted = *u;
   f.recv_resumable = *s;
   f.send_estimate = *nvp;
   f.bookmarks = *bm;
+  f.send_raw = *w;
+  f.send_compressed = *c;
+  f.send_large_blocks = *large;
+  f.send_embedded = *e;
+  f.recv_property_override = *x;
   auto lp = Run(Cmd({"list", "-H", "-p", "-o", "name", "-d", "0", pool.str()}));
   if (!lp) return tl::unexpected(lp.error());
   f.list_parsable = lp->exit_code == 0;
@@ -376,6 +386,16 @@ Status ZfsCli::StartScrub(const std::string& pool) {
 
 Argv ZfsCli::SendArgv(const SendSpec& spec) const {
   Argv a = Cmd({"send"});
+  if (!spec.resume_token.empty()) {
+    // The token carries the original flags; -t admits no others.
+    a.push_back("-t");
+    a.push_back(spec.resume_token);
+    return a;
+  }
+  for (auto [on, flag] : {std::pair{spec.raw, "-w"}, {spec.compressed, "-c"}, {spec.large_blocks, "-L"},
+                          {spec.embedded, "-e"}, {spec.properties, "-p"}}) {
+    if (on) a.push_back(flag);
+  }
   if (spec.from) {
     a.push_back(spec.intermediates ? "-I" : "-i");
     a.push_back(spec.fs.Snapshot(*spec.from));
@@ -389,6 +409,14 @@ Argv ZfsCli::RecvArgv(const RecvSpec& spec) const {
   if (spec.unmounted) a.push_back("-u");
   if (spec.resumable) a.push_back("-s");
   if (spec.force) a.push_back("-F");
+  for (const auto& p : spec.set) {
+    a.push_back("-o");
+    a.push_back(p);
+  }
+  for (const auto& p : spec.exclude) {
+    a.push_back("-x");
+    a.push_back(p);
+  }
   a.push_back(spec.fs.str());
   return a;
 }
@@ -407,6 +435,35 @@ Result<std::unique_ptr<Process>> ZfsCli::StartSend(const SendSpec& spec) {
   auto p = runner_.Start(SendArgv(spec));
   if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));
   return p;
+}
+
+Result<std::optional<std::string>> ZfsCli::ResumeToken(const DatasetName& fs) {
+  Argv argv = Cmd({"get", "-Hp", "receive_resume_token", fs.str()});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (NotFound(*r)) return std::optional<std::string>();
+  if (r->exit_code != 0) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  auto lines = ParseGetLines(r->out);
+  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
+  if (lines->size() != 1) {
+    return Fail(Reason::kOther, "host " + runner_.Host() + ": expected one line from " + DescribeFailure(argv, *r));
+  }
+  std::string value((*lines)[0].value);
+  if (value.empty() || value == "-") return std::optional<std::string>();
+  return std::optional<std::string>(std::move(value));
+}
+
+Status ZfsCli::AbortPartialReceive(const DatasetName& fs) {
+  Argv argv = Cmd({"receive", "-A", fs.str()});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  // Nothing to abort is what we want anyway.
+  if (r->exit_code != 0 && !Contains(r->err, "does not have any resumable receive state")) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  return {};
 }
 
 Result<std::unique_ptr<Process>> ZfsCli::StartRecv(const RecvSpec& spec) {

@@ -49,6 +49,8 @@ class ZfsCli : public Zfs {
   Result<std::uint64_t> EstimateSend(const SendSpec& spec) override;
   Result<std::unique_ptr<Process>> StartSend(const SendSpec& spec) override;
   Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) override;
+  Result<std::optional<std::string>> ResumeToken(const DatasetName& fs) override;
+  Status AbortPartialReceive(const DatasetName& fs) override;
 
   // The argv of a send or receive, for logs and dry runs.
   Argv SendArgv(const SendSpec& spec) const;

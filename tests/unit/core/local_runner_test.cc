@@ -70,5 +70,44 @@ TEST(LocalRunner, WriteToAStoppedReaderFailsInsteadOfKillingUs) {
   EXPECT_NE(s.error().message.find("Broken pipe"), std::string::npos);
 }
 
+TEST(LocalRunner, EndlessOutputIsStoppedWithBoundedMemory) {
+  LocalRunner r;
+  auto out = r.Run({"yes", "garbage garbage garbage garbage garbage garbage garbage"});
+  ASSERT_FALSE(out);
+  EXPECT_NE(out.error().message.find("output of 'yes garbage garbage"), std::string::npos) << out.error().message;
+  EXPECT_NE(out.error().message.find("exceeds 128 MiB"), std::string::npos) << out.error().message;
+}
+
+TEST(LocalRunner, BoundedReadReturnsWhenNothingArrives) {
+  LocalRunner r;
+  auto p = r.Start({"sleep", "30"});
+  ASSERT_TRUE(p);
+  char buf[16];
+  const auto t0 = std::chrono::steady_clock::now();
+  auto chunk = (*p)->ReadFor(buf, std::chrono::milliseconds(100));
+  ASSERT_TRUE(chunk);
+  EXPECT_EQ(chunk->bytes, 0u);
+  EXPECT_FALSE(chunk->end);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  (*p)->Abort();
+  ASSERT_TRUE((*p)->Wait());
+}
+
+TEST(LocalRunner, BoundedWriteReturnsWhenTheReaderIsFull) {
+  LocalRunner r;
+  auto p = r.Start({"sleep", "30"});  // never reads its stdin
+  ASSERT_TRUE(p);
+  std::string chunk(4 << 20, 'x');
+  std::size_t taken = 0;
+  for (int i = 0; i < 4; ++i) {
+    auto n = (*p)->WriteFor(std::span<const char>(chunk.data(), chunk.size()), std::chrono::milliseconds(50));
+    ASSERT_TRUE(n);
+    taken += *n;
+  }
+  EXPECT_LT(taken, 4u * chunk.size());  // the pipe filled and WriteFor came back
+  (*p)->Abort();
+  ASSERT_TRUE((*p)->Wait());
+}
+
 }  // namespace
 }  // namespace zpull::core
