@@ -261,6 +261,10 @@ Result<std::string> FakeZfs::GetProperty(const DatasetName& fs, const std::strin
   if (property == "referenced") return std::to_string(1024 * (1 + it->second.snaps.size()));
   if (property == "type") return std::string("filesystem");
   if (property == "written" && features_.written) return std::string(it->second.modified ? "4096" : "0");
+  if (auto p = it->second.props.find(property); p != it->second.props.end()) return p->second;
+  if (property == "readonly") return std::string("off");
+  if (property == "canmount") return std::string("on");
+  if (property == "encryption") return std::string("off");
   return Fail(Reason::kOther, host_ + ": the fake has no property " + property);
 }
 
@@ -410,6 +414,7 @@ Result<std::unique_ptr<Process>> FakeZfs::StartSend(const SendSpec& spec) {
   auto fail = [](std::string err) -> Result<std::unique_ptr<Process>> {
     return std::unique_ptr<Process>(new FakeSendProcess("", Exit(1, std::move(err))));
   };
+  last_send_ = spec;
   SendSpec what = spec;
   const bool resume = !spec.resume_token.empty();
   if (resume) {
@@ -438,7 +443,16 @@ Result<std::unique_ptr<Process>> FakeZfs::StartSend(const SendSpec& spec) {
   out << kMagic << "token " << EncodeToken(what) << "\n";
   if (resume) out << "resume\n";
   auto first = to;
-  if (what.from) {
+  if (what.from && what.from_bookmark) {
+    if (!features_.bookmarks) return fail("invalid option: bookmarks are not supported\n");
+    const auto& bms = it->second.bookmarks;
+    auto bm = std::find_if(bms.begin(), bms.end(), [&](const SnapshotInfo& b) { return b.name == *what.from; });
+    if (bm == bms.end()) return fail(NoDataset(what.fs.str() + "#" + *what.from));
+    if (bm->createtxg >= to->info.createtxg) {
+      return fail("warning: cannot send '" + what.fs.Snapshot(what.to) + "': not an earlier snapshot from the same fs\n");
+    }
+    out << "from " << bm->guid << "\n";
+  } else if (what.from) {
     auto from = find(*what.from);
     if (from == snaps.end()) {
       if (resume) return fail(gone);
@@ -456,19 +470,100 @@ Result<std::unique_ptr<Process>> FakeZfs::StartSend(const SendSpec& spec) {
   for (auto x = first; x <= to; ++x) {
     out << "snap " << x->info.guid << " " << x->info.creation << " " << x->info.name << "\n";
   }
+  const std::size_t before_end = out.tellp();
   out << "end\n";
-  auto cut = cut_next_send_;
-  cut_next_send_.reset();
+  std::optional<std::size_t> cut;
+  if (cut_next_send_) cut = before_end;
+  cut_next_send_ = false;
   return std::unique_ptr<Process>(new FakeSendProcess(out.str(), Exit(0), cut));
 }
 
 Result<std::unique_ptr<Process>> FakeZfs::StartRecv(const RecvSpec& spec) {
+  {
+    std::lock_guard lock(mu_);
+    last_recv_ = spec;
+  }
   return std::unique_ptr<Process>(new FakeRecvProcess(*this, spec));
 }
 
-void FakeZfs::CutNextSendAfter(std::size_t bytes) {
+Status FakeZfs::Rollback(const DatasetName& fs, const std::string& snap) {
   std::lock_guard lock(mu_);
-  cut_next_send_ = bytes;
+  auto it = fs_.find(fs.str());
+  Snap* x = it == fs_.end() ? nullptr : FindSnap(it->second, snap);
+  if (!x) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(snap)));
+  if (&it->second.snaps.back() != x) {
+    return Fail(Reason::kOther, host_ + ": cannot rollback to '" + fs.Snapshot(snap) +
+                                    "': more recent snapshots or bookmarks exist");
+  }
+  it->second.modified = false;
+  return {};
+}
+
+Status FakeZfs::SetProperty(const DatasetName& fs, const std::string& property, const std::string& value) {
+  return SetUserProperty(fs, "", property, value);
+}
+
+Status FakeZfs::InheritProperty(const DatasetName& fs, const std::string& property) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.str()));
+  it->second.props.erase(property);
+  inherited_[fs.str()].push_back(property);
+  return {};
+}
+
+std::optional<SendSpec> FakeZfs::LastSend() {
+  std::lock_guard lock(mu_);
+  return last_send_;
+}
+
+std::optional<RecvSpec> FakeZfs::LastRecv() {
+  std::lock_guard lock(mu_);
+  return last_recv_;
+}
+
+std::vector<std::string> FakeZfs::Inherited(const std::string& fs) {
+  std::lock_guard lock(mu_);
+  return inherited_[fs];
+}
+
+Status FakeZfs::CreateBookmark(const DatasetName& fs, const std::string& snap, const std::string& bookmark) {
+  std::lock_guard lock(mu_);
+  if (!features_.bookmarks) return Fail(Reason::kOther, host_ + ": unrecognized command 'bookmark'");
+  auto it = fs_.find(fs.str());
+  Snap* x = it == fs_.end() ? nullptr : FindSnap(it->second, snap);
+  if (!x) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(snap)));
+  for (const auto& b : it->second.bookmarks) {
+    if (b.name == bookmark) return {};
+  }
+  SnapshotInfo b = x->info;
+  b.name = bookmark;
+  b.userrefs = 0;
+  it->second.bookmarks.push_back(b);
+  std::sort(it->second.bookmarks.begin(), it->second.bookmarks.end(),
+            [](const SnapshotInfo& a, const SnapshotInfo& c) { return a.createtxg < c.createtxg; });
+  return {};
+}
+
+Status FakeZfs::DestroyBookmark(const DatasetName& fs, const std::string& bookmark) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return {};
+  auto& v = it->second.bookmarks;
+  v.erase(std::remove_if(v.begin(), v.end(), [&](const SnapshotInfo& b) { return b.name == bookmark; }), v.end());
+  return {};
+}
+
+Result<SnapshotList> FakeZfs::ListBookmarks(const DatasetName& fs) {
+  std::lock_guard lock(mu_);
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.str()));
+  return it->second.bookmarks;
+}
+
+void FakeZfs::CutNextSend() {
+  std::lock_guard lock(mu_);
+  cut_next_send_ = true;
 }
 
 Result<std::optional<std::string>> FakeZfs::ResumeToken(const DatasetName& fs) {

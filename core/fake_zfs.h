@@ -31,9 +31,14 @@ class FakeZfs : public Zfs {
   std::uint64_t Holds(const std::string& fs, const std::string& snap);
   void SetPool(const std::string& pool, PoolStatus status, PoolSpace space);
   int ScrubsStarted(const std::string& pool);
-  // The next send delivers only its first `bytes` bytes and then fails as a
-  // broken connection would (reason network).
-  void CutNextSendAfter(std::size_t bytes);
+  // The next send delivers all but the end of its stream and then fails as
+  // a broken connection would (reason network).
+  void CutNextSend();
+  // The last send and receive started, and the properties `zfs inherit`ed
+  // on a filesystem (in order), as a test wants to see them.
+  std::optional<SendSpec> LastSend();
+  std::optional<RecvSpec> LastRecv();
+  std::vector<std::string> Inherited(const std::string& fs);
 
   const std::string& Host() const override { return host_; }
   Result<ZfsFeatures> Probe(const DatasetName& pool) override;
@@ -67,6 +72,12 @@ class FakeZfs : public Zfs {
   Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) override;
   Result<std::optional<std::string>> ResumeToken(const DatasetName& fs) override;
   Status AbortPartialReceive(const DatasetName& fs) override;
+  Status Rollback(const DatasetName& fs, const std::string& snap) override;
+  Status SetProperty(const DatasetName& fs, const std::string& property, const std::string& value) override;
+  Status InheritProperty(const DatasetName& fs, const std::string& property) override;
+  Status CreateBookmark(const DatasetName& fs, const std::string& snap, const std::string& bookmark) override;
+  Status DestroyBookmark(const DatasetName& fs, const std::string& bookmark) override;
+  Result<SnapshotList> ListBookmarks(const DatasetName& fs) override;
 
   // Applies a received stream; returns the exit status and stderr a real
   // `zfs receive` would. Used by the fake receive process.
@@ -86,6 +97,7 @@ class FakeZfs : public Zfs {
     // Saved by an interrupted `recv -s`: the token names the send to resume.
     std::optional<std::string> resume_token;
     bool partial_only = false;  // created by an interrupted full receive
+    SnapshotList bookmarks;     // oldest first
   };
   Snap* FindSnap(Fs& fs, const std::string& name);
 
@@ -96,7 +108,10 @@ class FakeZfs : public Zfs {
   ZfsFeatures features_;          // guarded by mu_
   std::map<std::string, std::pair<PoolStatus, PoolSpace>> pools_;  // guarded by mu_
   std::map<std::string, int> scrubs_;                              // guarded by mu_
-  std::optional<std::size_t> cut_next_send_;  // guarded by mu_
+  bool cut_next_send_ = false;                 // guarded by mu_
+  std::optional<SendSpec> last_send_;         // guarded by mu_
+  std::optional<RecvSpec> last_recv_;         // guarded by mu_
+  std::map<std::string, std::vector<std::string>> inherited_;  // guarded by mu_
   std::uint64_t next_txg_ = 100;  // guarded by mu_
   std::uint64_t next_guid_;       // guarded by mu_
 };

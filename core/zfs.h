@@ -54,6 +54,7 @@ struct SendSpec {
   bool large_blocks = false;        // -L
   bool embedded = false;            // -e
   bool properties = false;          // -p
+  bool from_bookmark = false;       // `from` names a bookmark (fs#from; -i only)
   // Non-empty: resume an interrupted receive (`send -t`); the fields above
   // then only name the transfer in messages.
   std::string resume_token;
@@ -131,6 +132,16 @@ class Zfs {
   virtual Result<std::optional<std::string>> ResumeToken(const DatasetName& fs) = 0;
   // `zfs receive -A`: discards the partially received state of `fs`.
   virtual Status AbortPartialReceive(const DatasetName& fs) = 0;
+  // `zfs rollback fs@snap` without -r: fails when newer snapshots exist.
+  virtual Status Rollback(const DatasetName& fs, const std::string& snap) = 0;
+  // A native property: `zfs set` / `zfs inherit`.
+  virtual Status SetProperty(const DatasetName& fs, const std::string& property, const std::string& value) = 0;
+  virtual Status InheritProperty(const DatasetName& fs, const std::string& property) = 0;
+  // Bookmarks (where the probe found them): fs#name of fs@snap.
+  virtual Status CreateBookmark(const DatasetName& fs, const std::string& snap, const std::string& bookmark) = 0;
+  virtual Status DestroyBookmark(const DatasetName& fs, const std::string& bookmark) = 0;
+  // The bookmarks of `fs` (name, guid, createtxg, creation), oldest first.
+  virtual Result<SnapshotList> ListBookmarks(const DatasetName& fs) = 0;
 };
 
 }  // namespace zpull::core

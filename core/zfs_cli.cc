@@ -396,7 +396,10 @@ Argv ZfsCli::SendArgv(const SendSpec& spec) const {
                           {spec.embedded, "-e"}, {spec.properties, "-p"}}) {
     if (on) a.push_back(flag);
   }
-  if (spec.from) {
+  if (spec.from && spec.from_bookmark) {
+    a.push_back("-i");
+    a.push_back(spec.fs.str() + "#" + *spec.from);
+  } else if (spec.from) {
     a.push_back(spec.intermediates ? "-I" : "-i");
     a.push_back(spec.fs.Snapshot(*spec.from));
   }
@@ -464,6 +467,47 @@ Status ZfsCli::AbortPartialReceive(const DatasetName& fs) {
     return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
   }
   return {};
+}
+
+Status ZfsCli::Rollback(const DatasetName& fs, const std::string& snap) {
+  return RunChecked(Cmd({"rollback", fs.Snapshot(snap)}), Reason::kOther);
+}
+
+Status ZfsCli::SetProperty(const DatasetName& fs, const std::string& property, const std::string& value) {
+  return RunChecked(Cmd({"set", property + "=" + value, fs.str()}), Reason::kOther);
+}
+
+Status ZfsCli::InheritProperty(const DatasetName& fs, const std::string& property) {
+  return RunChecked(Cmd({"inherit", property, fs.str()}), Reason::kOther);
+}
+
+Status ZfsCli::CreateBookmark(const DatasetName& fs, const std::string& snap, const std::string& bookmark) {
+  Argv argv = Cmd({"bookmark", fs.Snapshot(snap), fs.str() + "#" + bookmark});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0 && !Contains(r->err, "bookmark exists")) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  return {};
+}
+
+Status ZfsCli::DestroyBookmark(const DatasetName& fs, const std::string& bookmark) {
+  Argv argv = Cmd({"destroy", fs.str() + "#" + bookmark});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0 && !NotFound(*r)) {
+    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  return {};
+}
+
+Result<SnapshotList> ZfsCli::ListBookmarks(const DatasetName& fs) {
+  Argv argv = Cmd({"get", "-Hp", "-r", "-d", "1", "-t", "bookmark", "guid,createtxg,creation", fs.str()});
+  auto r = RunOk(argv);
+  if (!r) return tl::unexpected(r.error());
+  auto list = ParseSnapshotGet(r->out, fs.str(), '#');
+  if (!list) return tl::unexpected(WithContext(list.error(), "host " + runner_.Host()));
+  return list;
 }
 
 Result<std::unique_ptr<Process>> ZfsCli::StartRecv(const RecvSpec& spec) {

@@ -51,6 +51,12 @@ class ZfsCli : public Zfs {
   Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) override;
   Result<std::optional<std::string>> ResumeToken(const DatasetName& fs) override;
   Status AbortPartialReceive(const DatasetName& fs) override;
+  Status Rollback(const DatasetName& fs, const std::string& snap) override;
+  Status SetProperty(const DatasetName& fs, const std::string& property, const std::string& value) override;
+  Status InheritProperty(const DatasetName& fs, const std::string& property) override;
+  Status CreateBookmark(const DatasetName& fs, const std::string& snap, const std::string& bookmark) override;
+  Status DestroyBookmark(const DatasetName& fs, const std::string& bookmark) override;
+  Result<SnapshotList> ListBookmarks(const DatasetName& fs) override;
 
   // The argv of a send or receive, for logs and dry runs.
   Argv SendArgv(const SendSpec& spec) const;

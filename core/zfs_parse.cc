@@ -44,7 +44,7 @@ Result<std::vector<GetLine>> ParseGetLines(std::string_view output) {
   return lines;
 }
 
-Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view fs) {
+Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view fs, char separator) {
   struct Partial {
     SnapshotInfo info;
     bool has_guid = false, has_txg = false;
@@ -52,7 +52,7 @@ Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view 
   auto lines = ParseGetLines(output);
   if (!lines) return tl::unexpected(lines.error());
   std::map<std::string, Partial, std::less<>> by_name;
-  const std::string prefix = std::string(fs) + "@";
+  const std::string prefix = std::string(fs) + separator;
   for (const GetLine& l : *lines) {
     if (!l.name.starts_with(prefix)) continue;
     std::string name(l.name.substr(prefix.size()));

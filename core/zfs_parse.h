@@ -26,7 +26,7 @@ Result<std::vector<GetLine>> ParseGetLines(std::string_view output);
 // line per name and property, TAB-separated). Keeps only `<fs>@...` lines
 // (the fs itself and its children also appear) and returns them sorted by
 // createtxg. Fails on a malformed line or a snapshot missing guid/createtxg.
-Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view fs);
+Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view fs, char separator = '@');
 
 // Parses `zfs get -Hp -r -d 1 <property> <fs>`: snapshot short name -> value
 // for the `<fs>@...` lines where the property is set on the snapshot itself

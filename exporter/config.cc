@@ -24,6 +24,11 @@ std::string Where(const std::string& path, const YAML::Node& node) {
   return path + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
 }
 
+// Keys of ReplicationOptions, allowed at the top level and per dataset.
+constexpr std::initializer_list<const char*> kOptionKeys = {
+    "stall_timeout", "transfer_timeout", "retries",   "retry_backoff", "bandwidth_limit",
+    "readonly",      "rollback_destination", "force_on_divergence", "bookmarks", "send"};
+
 class Parser {
  public:
   explicit Parser(std::string path) : path_(std::move(path)) {}
@@ -33,15 +38,20 @@ class Parser {
   }
 
   // Checks that `map` is a mapping whose keys are all in `allowed`.
-  void ExpectMap(const YAML::Node& map, const std::string& key, std::initializer_list<const char*> allowed) const {
+  void ExpectMap(const YAML::Node& map, const std::string& key, std::initializer_list<const char*> allowed,
+                 std::initializer_list<const char*> more = {}) const {
     if (!map.IsMap()) Error(map, key, "expected a mapping");
     for (const auto& kv : map) {
       std::string k = kv.first.Scalar();
       bool known = false;
-      for (const char* a : allowed) known = known || k == a;
+      for (auto list : {allowed, more}) {
+        for (const char* a : list) known = known || k == a;
+      }
       if (!known) {
         std::string list;
-        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        for (auto l : {allowed, more}) {
+          for (const char* a : l) list += std::string(list.empty() ? "" : ", ") + a;
+        }
         Error(kv.first, k, "unknown key (expected one of: " + list + ")");
       }
     }
@@ -93,6 +103,37 @@ class Parser {
     core::Argv argv;
     for (const auto& a : n) argv.push_back(String(a, key));
     return argv;
+  }
+
+  std::uint64_t Rate(const YAML::Node& n, const std::string& key) const {
+    std::string text = String(n, key);
+    if (text.ends_with("/s")) text.resize(text.size() - 2);
+    auto b = core::ParseNiceBytes(text);
+    if (!b || *b == 0) Error(n, key, "expected bytes per second such as 20M or 1.5G (optionally with /s)");
+    return *b;
+  }
+
+  ReplicationOptions Options(const YAML::Node& n, ReplicationOptions o) const {
+    if (n["stall_timeout"]) o.transfer.stall_timeout = std::chrono::seconds(Duration(n["stall_timeout"], "stall_timeout"));
+    if (n["transfer_timeout"]) {
+      o.transfer.total_timeout = std::chrono::seconds(Duration(n["transfer_timeout"], "transfer_timeout"));
+    }
+    if (n["retries"]) o.transfer.retries = static_cast<int>(Int(n["retries"], "retries", 0, 20));
+    if (n["retry_backoff"]) o.transfer.retry_backoff_seconds = Duration(n["retry_backoff"], "retry_backoff");
+    if (n["bandwidth_limit"]) o.bandwidth_limit = Rate(n["bandwidth_limit"], "bandwidth_limit");
+    if (n["readonly"]) o.readonly = Bool(n["readonly"], "readonly");
+    if (n["rollback_destination"]) o.rollback_destination = Bool(n["rollback_destination"], "rollback_destination");
+    if (n["force_on_divergence"]) o.force_on_divergence = Bool(n["force_on_divergence"], "force_on_divergence");
+    if (n["bookmarks"]) o.bookmarks = Bool(n["bookmarks"], "bookmarks");
+    if (const auto& send = n["send"]) {
+      ExpectMap(send, "send", {"compressed", "large_blocks", "embedded", "properties", "decrypted"});
+      if (send["compressed"]) o.send.compressed = Bool(send["compressed"], "compressed");
+      if (send["large_blocks"]) o.send.large_blocks = Bool(send["large_blocks"], "large_blocks");
+      if (send["embedded"]) o.send.embedded = Bool(send["embedded"], "embedded");
+      if (send["properties"]) o.send.properties = Bool(send["properties"], "properties");
+      if (send["decrypted"]) o.send.send_decrypted = Bool(send["decrypted"], "decrypted");
+    }
+    return o;
   }
 
   replicate::RetentionPolicy Retention(const YAML::Node& n, const std::string& key) const {
@@ -172,9 +213,11 @@ class Parser {
 
   DatasetConfig Dataset(const YAML::Node& n, const Config& c, const replicate::RetentionPolicy& default_retention,
                         const std::optional<replicate::RetentionPolicy>& default_source_retention,
-                        const DrillConfig& default_drill) const {
-    ExpectMap(n, "datasets[]", {"source", "dataset", "destination", "interval", "snapshot", "initial", "force",
-                                "retention", "source_retention", "drill"});
+                        const DrillConfig& default_drill, const ReplicationOptions& default_options) const {
+    ExpectMap(n, "datasets[]",
+              {"source", "dataset", "destination", "interval", "snapshot", "initial", "force", "retention",
+               "source_retention", "drill"},
+              kOptionKeys);
     for (const char* required : {"source", "dataset", "destination"}) {
       if (!n[required]) Error(n, required, "missing");
     }
@@ -198,14 +241,17 @@ class Parser {
                              ? std::optional(Retention(n["source_retention"], "source_retention"))
                              : default_source_retention;
     d.drill = n["drill"] ? Drill(n["drill"], "drill") : default_drill;
+    d.options = Options(n, default_options);
     return d;
   }
 
   Config Parse(const YAML::Node& root, const std::string& hostname) const {
     if (root.IsNull()) Error(root, "", "the file is empty");
-    ExpectMap(root, "", {"snapshot_prefix", "interval", "parallelism", "listen", "zfs_command", "retention",
-                         "source_retention", "parity", "scrub", "drill", "zpool_command", "lock_directory", "sources",
-                         "datasets"});
+    ExpectMap(root, "",
+              {"snapshot_prefix", "interval", "parallelism", "listen", "zfs_command", "retention", "source_retention",
+               "parity", "scrub", "drill", "zpool_command", "lock_directory", "total_bandwidth_limit", "sources",
+               "datasets"},
+              kOptionKeys);
     Config c;
     c.path = path_;
     c.snapshot_prefix = "zpull_";
@@ -259,6 +305,10 @@ class Parser {
 
     DrillConfig drill;
     if (root["drill"]) drill = Drill(root["drill"], "drill");
+    const ReplicationOptions options = Options(root, ReplicationOptions{});
+    if (root["total_bandwidth_limit"]) {
+      c.total_bandwidth_limit = Rate(root["total_bandwidth_limit"], "total_bandwidth_limit");
+    }
 
     const YAML::Node& sources = root["sources"];
     if (!sources) Error(root, "sources", "missing (a list of source hosts)");
@@ -275,7 +325,7 @@ class Parser {
     if (!datasets.IsSequence()) Error(datasets, "datasets", "expected a list");
     std::set<std::string> destinations;
     for (const auto& d : datasets) {
-      c.datasets.push_back(Dataset(d, c, retention, source_retention, drill));
+      c.datasets.push_back(Dataset(d, c, retention, source_retention, drill, options));
       const std::string& dst = c.datasets.back().destination.str();
       for (const auto& other : destinations) {
         if (other == dst) Error(d["destination"], "destination", "duplicate destination '" + dst + "'");

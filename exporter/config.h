@@ -12,6 +12,7 @@
 #include "core/dataset_name.h"
 #include "core/result.h"
 #include "core/shell_quote.h"
+#include "replicate/cycle.h"
 #include "replicate/plan.h"
 #include "replicate/retention.h"
 
@@ -43,6 +44,18 @@ struct DrillConfig {
   friend bool operator==(const DrillConfig&, const DrillConfig&) = default;
 };
 
+// How a dataset is replicated beyond what and when; every key may be set at
+// the top level (the default) and per dataset.
+struct ReplicationOptions {
+  replicate::SendPolicy send;          // send: {compressed, large_blocks, embedded, properties, decrypted}
+  replicate::TransferPolicy transfer;  // stall_timeout, transfer_timeout, retries, retry_backoff
+  std::uint64_t bandwidth_limit = 0;   // bytes per second for this dataset; 0: none
+  bool readonly = true;
+  bool rollback_destination = false;
+  bool force_on_divergence = false;
+  bool bookmarks = true;
+};
+
 struct DatasetConfig {
   std::string source;  // a SourceConfig name
   core::DatasetName source_dataset;
@@ -54,6 +67,7 @@ struct DatasetConfig {
   replicate::RetentionPolicy retention;
   std::optional<replicate::RetentionPolicy> source_retention;
   DrillConfig drill;
+  ReplicationOptions options;
 };
 
 struct Config {
@@ -67,6 +81,7 @@ struct Config {
   std::vector<std::string> scrub_pools;             // local pools; default: the destinations' pools
   bool scrub_source_pools = false;                  // also the sources' pools, over SSH
   int parallelism = 2;
+  std::uint64_t total_bandwidth_limit = 0;  // bytes per second over all transfers; 0: none
   std::string listen = "127.0.0.1:9720";
   std::string lock_directory = "/run/zpull";  // daemon.lock and one lock per destination
   core::Argv zfs_command{"zfs"};      // on this (the backup) host

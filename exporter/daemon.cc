@@ -44,6 +44,7 @@ Daemon::Daemon(const Config& config, Hosts& hosts, std::shared_ptr<spdlog::logge
       log_(std::move(log)),
       now_(std::move(now)),
       metrics_(std::make_shared<ReplicationMetrics>(DatasetNames(config), now_)),
+      limits_(std::make_unique<BandwidthLimits>(config)),
       scheduler_(std::make_unique<Scheduler>(Intervals(config), config.parallelism,
                                              [this](std::size_t i) { RunDataset(i); }, now_)) {}
 
@@ -206,30 +207,27 @@ void Daemon::RunDataset(std::size_t index) {
   const std::string& name = d.destination.str();
   const auto started = std::chrono::steady_clock::now();
   metrics_->CycleStarted(name, now_());
-  replicate::CycleOutcome outcome;
-  auto features = hosts_.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
-  // A source that cannot be probed now is probed again next cycle; the cycle
-  // itself reports why it cannot reach it.
-  auto source_features = hosts_.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
-  if (features) features_->Set(hosts_.Destination().Host(), *features);
-  if (source_features) features_->Set(hosts_.Source(d.source).Host(), *source_features);
-  auto lock = LockDestination(config_, d.destination);
-  if (!lock) {
-    outcome.error = core::WithContext(lock.error(), "dataset " + name);
-  } else if (!features) {
-    outcome.error = core::WithContext(features.error(), "dataset " + name);
-  } else {
-    replicate::CycleEnv env{hosts_.Source(d.source),
-                            hosts_.Destination(),
-                            *features,
-                            now_,
-                            [this, &name](std::uint64_t n) { metrics_->AddBytes(name, n); },
-                            source_features && source_features->send_estimate,
-                            [this, &name](std::uint64_t n) { metrics_->SetExpectedBytes(name, n); }};
-    outcome = replicate::RunCycle(env, JobFor(config_, d));
-  }
+  CycleHooks hooks;
+  hooks.on_bytes = [this, &name](std::uint64_t n) { metrics_->AddBytes(name, n); };
+  hooks.on_estimate = [this, &name](std::uint64_t n) { metrics_->SetExpectedBytes(name, n); };
+  hooks.on_features = [this](const std::string& host, const core::ZfsFeatures& f) { features_->Set(host, f); };
+  hooks.cancel = &stopping_;
+  hooks.pause = [this, &name](std::int64_t seconds) {
+    log_->info("retrying dataset={} in={}s", name, seconds);
+    std::unique_lock lock(stop_mu_);
+    return !stop_cv_.wait_for(lock, std::chrono::seconds(seconds), [this] { return stopping_.load(); });
+  };
+  replicate::CycleOutcome outcome = RunDatasetCycle(config_, index, hosts_, *limits_, now_, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_->CycleFinished(name, outcome, seconds);
+  for (const auto& e : outcome.retried) {
+    log_->warn("attempt failed, retried dataset={} reason={} error={}", name, core::ReasonName(e.reason), e.message);
+  }
+  if (!outcome.destroyed_on_divergence.empty()) {
+    std::string list;
+    for (const auto& snap : outcome.destroyed_on_divergence) list += (list.empty() ? "@" : " @") + snap;
+    log_->warn("force_on_divergence destroyed dataset={} snapshots=\"{}\"", name, list);
+  }
   if (outcome.error) {
     log_->error("replication failed dataset={} reason={} seconds={:.1f} error={}", name,
                 core::ReasonName(outcome.error->reason), seconds, outcome.error->message);

@@ -13,6 +13,7 @@
 #include "exporter/check_metrics.h"
 #include "core/lock_file.h"
 #include "exporter/config.h"
+#include "exporter/dataset_cycle.h"
 #include "exporter/feature_metrics.h"
 #include "exporter/hosts.h"
 #include "exporter/http_server.h"
@@ -55,6 +56,7 @@ class Daemon {
   std::shared_ptr<CheckMetrics> checks_ = std::make_shared<CheckMetrics>();
   std::shared_ptr<FeatureMetrics> features_ = std::make_shared<FeatureMetrics>();
   std::map<std::string, std::int64_t> last_drill_;  // by dataset; drill thread only (and Start)
+  std::unique_ptr<BandwidthLimits> limits_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<HttpServer> http_;
   std::optional<core::LockFile> daemon_lock_;  // held from Start() on

@@ -1,14 +1,11 @@
 #include "exporter/once.h"
 
+#include "exporter/dataset_cycle.h"
+
 #include <atomic>
 #include <thread>
 
 namespace zpull::exporter {
-
-replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& d) {
-  return replicate::DatasetJob{d.source_dataset, d.destination,  config.snapshot_prefix, d.snapshot,
-                               d.initial,        d.force,        d.retention,            d.source_retention};
-}
 
 core::Result<core::LockFile> LockDestination(const Config& config, const core::DatasetName& destination) {
   std::string name = destination.str();
@@ -27,21 +24,10 @@ std::vector<replicate::CycleOutcome> RunAllOnce(const Config& config, Hosts& hos
                                                 const std::function<std::int64_t()>& now) {
   std::vector<replicate::CycleOutcome> outcomes(config.datasets.size());
   std::atomic<std::size_t> next{0};
+  const BandwidthLimits limits(config);
   auto worker = [&] {
     for (std::size_t i = next++; i < config.datasets.size(); i = next++) {
-      const DatasetConfig& d = config.datasets[i];
-      auto features = hosts.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
-      if (!features) {
-        outcomes[i].error = core::WithContext(features.error(), "dataset " + d.destination.str());
-        continue;
-      }
-      auto lock = LockDestination(config, d.destination);
-      if (!lock) {
-        outcomes[i].error = core::WithContext(lock.error(), "dataset " + d.destination.str());
-        continue;
-      }
-      replicate::CycleEnv env{hosts.Source(d.source), hosts.Destination(), *features, now, {}};
-      outcomes[i] = replicate::RunCycle(env, JobFor(config, d));
+      outcomes[i] = RunDatasetCycle(config, i, hosts, limits, now, {});
     }
   };
   std::vector<std::thread> threads;

@@ -11,8 +11,6 @@
 
 namespace zpull::exporter {
 
-replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& dataset);
-
 // The lock that keeps two zpull processes (or overlapping cycles) from
 // receiving into the same destination: <lock_directory>/dataset-<name with
 // '/' as '@'>.lock. Fails with lock_busy, naming the dataset.

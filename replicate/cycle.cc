@@ -63,7 +63,243 @@ const core::SnapshotInfo* FindGuid(const core::SnapshotList& list, std::uint64_t
   return nullptr;
 }
 
+
+// Reasons a later attempt within the same cycle can get past.
+bool RetryInCycle(core::Reason r) {
+  switch (r) {
+    case core::Reason::kNetwork:
+    case core::Reason::kTimeout:
+    case core::Reason::kStalled:
+    case core::Reason::kSendFailed:
+    case core::Reason::kRecvFailed:
+    case core::Reason::kStreamCorrupt:
+    case core::Reason::kStaleResumeToken:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Cancelled(const CycleEnv& env) { return env.cancel && env.cancel->load(); }
+
+// Both sides' snapshots as one attempt sees them.
+struct Listing {
+  core::SnapshotList source;
+  std::optional<core::SnapshotList> destination;
+};
+
+// One attempt's result: replicated (or nothing to do), or why not.
+enum class Progress { kReplicated, kSourceEmpty };
+
+class Attempt {
+ public:
+  Attempt(const CycleEnv& env, const DatasetJob& job, CycleOutcome& out) : env_(env), job_(job), out_(out) {}
+
+  core::Result<Progress> Run(Listing& listing) {
+    if (auto s = List(listing); !s) return tl::unexpected(s.error());
+    if (auto s = ResumeInterrupted(listing); !s) return tl::unexpected(s.error());
+    out_.plan = MakePlan(listing);
+    if (out_.plan.kind == PlanKind::kDiverged && job_.force_on_divergence) {
+      if (auto s = DiscardDivergence(listing); !s) return tl::unexpected(s.error());
+      out_.plan = MakePlan(listing);
+    }
+    out_.newest_common = out_.plan.newest_common;
+    switch (out_.plan.kind) {
+      case PlanKind::kDiverged:
+        return core::Fail(core::Reason::kDiverged, DescribePlan(out_.plan));
+      case PlanKind::kNoCommonSnapshot:
+        return core::Fail(core::Reason::kNoCommonSnapshot, DescribePlan(out_.plan));
+      case PlanKind::kNothing:
+        if (listing.source.empty()) return Progress::kSourceEmpty;
+        return Progress::kReplicated;
+      case PlanKind::kSend:
+        if (out_.plan.needs_force && !job_.force) {
+          return core::Fail(core::Reason::kNoCommonSnapshot,
+                            "destination " + job_.destination.str() +
+                                " exists but has no snapshots; a full receive would overwrite it (set force: true to allow)");
+        }
+        break;
+    }
+    if (job_.rollback_destination && out_.plan.steps.front().from && out_.plan.newest_common &&
+        listing.destination && listing.destination->back().guid == out_.plan.newest_common->guid) {
+      if (auto s = env_.destination.Rollback(job_.destination, out_.plan.newest_common->name); !s) {
+        return tl::unexpected(core::WithContext(s.error(), "rollback_destination"));
+      }
+      out_.rolled_back = true;
+    }
+    auto encrypted = SourceEncrypted();
+    if (!encrypted) return tl::unexpected(encrypted.error());
+    for (const auto& step : out_.plan.steps) {
+      core::SendSpec send{job_.source, step.to, step.from, step.intermediates};
+      send.from_bookmark = step.from_bookmark;
+      if (auto s = Flags(send, *encrypted); !s) return tl::unexpected(s.error());
+      if (env_.source_features.send_estimate && env_.on_estimate) {
+        // Best effort: a failed estimate only leaves the progress metric out.
+        if (auto size = env_.source.EstimateSend(send); size) env_.on_estimate(*size);
+      }
+      auto bytes = Transfer(send);
+      if (!bytes) return tl::unexpected(bytes.error());
+      out_.bytes += *bytes;
+      if (auto s = AfterReceive(!step.from); !s) return tl::unexpected(s.error());
+    }
+    return Progress::kReplicated;
+  }
+
+ private:
+  core::Status List(Listing& listing) {
+    auto src = env_.source.ListSnapshots(job_.source);
+    if (!src) return tl::unexpected(src.error());
+    if (!*src) {
+      return core::Fail(core::Reason::kSourceMissing,
+                        "source dataset " + job_.source.str() + " does not exist on host " + env_.source.Host());
+    }
+    listing.source = std::move(**src);
+    return ListDestination(listing);
+  }
+
+  core::Status ListDestination(Listing& listing) {
+    auto dst = env_.destination.ListSnapshots(job_.destination);
+    if (!dst) return tl::unexpected(dst.error());
+    listing.destination = std::move(*dst);
+    out_.source_snapshots = listing.source.size();
+    out_.destination_snapshots = listing.destination ? listing.destination->size() : 0;
+    return {};
+  }
+
+  Plan MakePlan(const Listing& listing) {
+    core::SnapshotList bookmarks;
+    if (env_.source_features.bookmarks && job_.bookmarks) {
+      // Without its bookmarks the plan can still use the snapshots.
+      if (auto b = env_.source.ListBookmarks(job_.source); b) bookmarks = std::move(*b);
+    }
+    return PlanReplication(listing.source, listing.destination, job_.initial, bookmarks);
+  }
+
+  // An interrupted `recv -s` left a token: finish that receive first. A
+  // token the source cannot serve any more is discarded (recv -A).
+  core::Status ResumeInterrupted(Listing& listing) {
+    if (!env_.destination_features.recv_resumable || !listing.destination) return {};
+    auto token = env_.destination.ResumeToken(job_.destination);
+    if (!token) return tl::unexpected(token.error());
+    if (!*token) return {};
+    core::SendSpec send{job_.source, "(resumed)"};
+    send.resume_token = **token;
+    auto bytes = Transfer(send);
+    if (bytes) {
+      ++out_.resumed;
+      out_.bytes += *bytes;
+    } else if (bytes.error().reason == core::Reason::kStaleResumeToken ||
+               bytes.error().reason == core::Reason::kSourceMissing) {
+      if (auto s = env_.destination.AbortPartialReceive(job_.destination); !s) return s;
+      ++out_.tokens_aborted;
+    } else {
+      return tl::unexpected(core::WithContext(bytes.error(), "resuming the interrupted receive"));
+    }
+    return ListDestination(listing);
+  }
+
+  // force_on_divergence: destroys the destination snapshots newer than the
+  // newest common one, then rolls back to it.
+  core::Status DiscardDivergence(Listing& listing) {
+    for (const auto& name : out_.plan.conflicts) {
+      if (auto s = env_.destination.DestroySnapshot(job_.destination, name); !s) {
+        return tl::unexpected(core::WithContext(s.error(), "force_on_divergence"));
+      }
+      out_.destroyed_on_divergence.push_back(name);
+    }
+    if (auto s = env_.destination.Rollback(job_.destination, out_.plan.newest_common->name); !s) {
+      return tl::unexpected(core::WithContext(s.error(), "force_on_divergence"));
+    }
+    return ListDestination(listing);
+  }
+
+  core::Result<bool> SourceEncrypted() {
+    if (!env_.source_features.send_raw) return false;  // no encryption without raw sends
+    auto v = env_.source.GetProperty(job_.source, "encryption");
+    if (!v) return tl::unexpected(v.error());
+    return *v != "off" && *v != "-";
+  }
+
+  core::Status Flags(core::SendSpec& send, bool encrypted) {
+    const core::ZfsFeatures& src = env_.source_features;
+    const core::ZfsFeatures& dst = env_.destination_features;
+    if (encrypted && !job_.send.send_decrypted) {
+      if (!dst.send_raw) {
+        return core::Fail(core::Reason::kConfig, "source " + job_.source.str() +
+                                                     " is encrypted and this host's zfs cannot receive raw streams; "
+                                                     "set send_decrypted: true to send it decrypted");
+      }
+      send.raw = true;  // -w carries blocks as they are: compressed, large, embedded
+    } else {
+      send.compressed = job_.send.compressed && src.send_compressed && dst.send_compressed;
+      send.large_blocks = job_.send.large_blocks && src.send_large_blocks && dst.send_large_blocks;
+      send.embedded = job_.send.embedded && src.send_embedded && dst.send_embedded;
+    }
+    send.properties = job_.send.properties;
+    return {};
+  }
+
+  core::Result<std::uint64_t> Transfer(const core::SendSpec& send) {
+    core::RecvSpec recv{job_.destination, env_.destination_features.recv_unmounted,
+                        env_.destination_features.recv_resumable, job_.force};
+    if (send.properties && env_.destination_features.recv_property_override) recv.exclude = {"mountpoint"};
+    TransferLimits limits{job_.transfer.stall_timeout, job_.transfer.total_timeout, env_.rate_limits, env_.cancel};
+    return RunTransfer(env_.source, send, env_.destination, recv, env_.on_bytes, limits);
+  }
+
+  // A received replica never mounts over a host path: with -p and no
+  // recv -x the received mountpoint is reset; a new replica is made
+  // canmount=noauto (and readonly=on where configured).
+  core::Status AfterReceive(bool full) {
+    if (job_.send.properties && !env_.destination_features.recv_property_override) {
+      if (auto s = env_.destination.InheritProperty(job_.destination, "mountpoint"); !s) return s;
+    }
+    if (!full) return {};
+    if (auto s = env_.destination.SetProperty(job_.destination, "canmount", "noauto"); !s) return s;
+    if (job_.readonly) {
+      if (auto s = env_.destination.SetProperty(job_.destination, "readonly", "on"); !s) return s;
+    }
+    return {};
+  }
+
+  const CycleEnv& env_;
+  const DatasetJob& job_;
+  CycleOutcome& out_;
+};
+
+std::string Hex(std::uint64_t v) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = kHex[v & 15];
+  return out;
+}
+
+// Bookmarks the newest replicated snapshot on the source and drops this
+// destination's older bookmarks.
+core::Status MoveBookmark(const CycleEnv& env, const DatasetJob& job, const core::SnapshotInfo& newest) {
+  const std::string stem = BookmarkStem(job.prefix, job.destination);
+  const std::string name = stem + Hex(newest.guid);
+  if (auto s = env.source.CreateBookmark(job.source, newest.name, name); !s) return s;
+  auto all = env.source.ListBookmarks(job.source);
+  if (!all) return tl::unexpected(all.error());
+  for (const auto& b : *all) {
+    if (b.name != name && b.name.starts_with(stem)) {
+      if (auto s = env.source.DestroyBookmark(job.source, b.name); !s) return s;
+    }
+  }
+  return {};
+}
+
 }  // namespace
+
+std::string BookmarkStem(const std::string& prefix, const core::DatasetName& destination) {
+  std::string d = destination.str();
+  for (char& c : d) {
+    if (c == '/') c = ':';
+    if (c == ' ') c = '_';
+  }
+  return prefix + "_" + d + "_";
+}
 
 CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   CycleOutcome out;
@@ -80,50 +316,21 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     out.snapshot_taken = *snap;
   }
 
-  auto src = env.source.ListSnapshots(job.source);
-  if (!src) return fail(src.error());
-  if (!*src) {
-    return fail({core::Reason::kSourceMissing,
-                 "source dataset " + job.source.str() + " does not exist on host " + env.source.Host()});
-  }
-  auto dst = env.destination.ListSnapshots(job.destination);
-  if (!dst) return fail(dst.error());
-  out.source_snapshots = (*src)->size();
-  out.destination_snapshots = *dst ? (**dst).size() : 0;
-
-  out.plan = PlanReplication(**src, *dst, job.initial);
-  out.newest_common = out.plan.newest_common;
-  switch (out.plan.kind) {
-    case PlanKind::kDiverged:
-      return fail({core::Reason::kDiverged, DescribePlan(out.plan)});
-    case PlanKind::kNoCommonSnapshot:
-      return fail({core::Reason::kNoCommonSnapshot, DescribePlan(out.plan)});
-    case PlanKind::kNothing:
-      if ((*src)->empty()) {
-        out.finished = env.now();
-        return out;
-      }
-      break;
-    case PlanKind::kSend:
-      if (out.plan.needs_force && !job.force) {
-        return fail({core::Reason::kNoCommonSnapshot,
-                     "destination " + job.destination.str() +
-                         " exists but has no snapshots; a full receive would overwrite it (set force: true to allow)"});
-      }
-      break;
-  }
-
-  for (const auto& step : out.plan.steps) {
-    core::SendSpec send{job.source, step.to, step.from, step.intermediates};
-    core::RecvSpec recv{job.destination, env.destination_features.recv_unmounted,
-                        env.destination_features.recv_resumable, job.force};
-    if (env.source_estimates && env.on_estimate) {
-      // Best effort: a failed estimate only leaves the progress metric out.
-      if (auto size = env.source.EstimateSend(send); size) env.on_estimate(*size);
+  Listing listing;
+  for (int attempt = 0;; ++attempt) {
+    auto progress = Attempt(env, job, out).Run(listing);
+    if (progress && *progress == Progress::kSourceEmpty) {
+      out.finished = env.now();
+      return out;
     }
-    auto bytes = RunTransfer(env.source, send, env.destination, recv, env.on_bytes);
-    if (!bytes) return fail(bytes.error());
-    out.bytes += *bytes;
+    if (progress) break;
+    const core::Error& e = progress.error();
+    if (!RetryInCycle(e.reason) || attempt >= job.transfer.retries || Cancelled(env)) return fail(e);
+    out.retried.push_back(e);
+    ++out.retries;
+    const std::int64_t delay =
+        std::min<std::int64_t>(job.transfer.retry_backoff_seconds << std::min(attempt, 20), 600);
+    if (env.pause && !env.pause(delay)) return fail(e);
   }
 
   // The newest source snapshot is now the newest common one.
@@ -132,7 +339,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   if (!*dst_after) {
     return fail({core::Reason::kDestinationMissing, "destination " + job.destination.str() + " vanished after receive"});
   }
-  const core::SnapshotInfo newest_src = (*src)->back();
+  const core::SnapshotInfo newest_src = listing.source.back();
   const core::SnapshotInfo* common_ptr = FindGuid(**dst_after, newest_src.guid);
   if (!common_ptr) {
     return fail({core::Reason::kRecvFailed, "receive reported success but @" + newest_src.name +
@@ -143,9 +350,14 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   out.newest_common = common;
   out.destination_snapshots = (*dst_after)->size();
 
-  if (auto s = MoveHold(env.source, job.source, **src, newest_src.name, job.prefix); !s) return fail(s.error());
+  if (auto s = MoveHold(env.source, job.source, listing.source, newest_src.name, job.prefix); !s) {
+    return fail(s.error());
+  }
   if (auto s = MoveHold(env.destination, job.destination, **dst_after, common.name, job.prefix); !s) {
     return fail(s.error());
+  }
+  if (env.source_features.bookmarks && job.bookmarks) {
+    if (auto s = MoveBookmark(env, job, newest_src); !s) return fail(core::WithContext(s.error(), "bookmark"));
   }
   const std::string now_text = std::to_string(env.now());
   if (auto s = env.destination.SetUserProperty(job.destination, common.name, kCommonProperty, now_text); !s) {
@@ -159,7 +371,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   out.destination_snapshots -= *pruned_dst;
   if (job.source_retention) {
     auto pruned_src =
-        Prune(env.source, job.source, **src, *job.source_retention, env.now(), job.prefix, newest_src.guid);
+        Prune(env.source, job.source, listing.source, *job.source_retention, env.now(), job.prefix, newest_src.guid);
     if (!pruned_src) return fail(pruned_src.error());
     out.pruned_source = *pruned_src;
     out.source_snapshots -= *pruned_src;

@@ -6,8 +6,18 @@
 // Safety contract: nothing is destroyed on either side that the retention
 // policy does not allow; the newest common snapshot and held snapshots are
 // never destroyed; `recv -F` is used only when the job says `force`; pruning
-// runs only after a successful transfer (or when already up to date).
+// runs only after a successful transfer (or when already up to date). The
+// one exception is `force_on_divergence`, which destroys exactly the
+// destination snapshots newer than the newest common one (listed in the
+// outcome) and is off unless configured.
+//
+// Failures of the transfer phase whose reason can pass (network, stalled,
+// timeout, send/recv failures) are retried within the cycle after an
+// exponential backoff; each attempt lists both sides again and resumes an
+// interrupted receive from its token where the destination keeps one.
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -20,6 +30,24 @@
 
 namespace zpull::replicate {
 
+// Which optional send flags to use when both sides support them.
+struct SendPolicy {
+  bool compressed = true;    // -c
+  bool large_blocks = true;  // -L
+  bool embedded = true;      // -e
+  bool properties = false;   // -p (the replica's mountpoint is then reset to inherit)
+  // An encrypted source is always sent raw (-w) unless this says it may
+  // travel decrypted.
+  bool send_decrypted = false;
+};
+
+struct TransferPolicy {
+  std::chrono::milliseconds stall_timeout = std::chrono::minutes(10);
+  std::chrono::milliseconds total_timeout{0};  // 0: none
+  int retries = 3;                             // further attempts within one cycle
+  std::int64_t retry_backoff_seconds = 30;     // doubled per attempt, at most 10 min
+};
+
 struct DatasetJob {
   core::DatasetName source;
   core::DatasetName destination;
@@ -29,7 +57,17 @@ struct DatasetJob {
   bool force = false;    // allow `zfs receive -F`
   RetentionPolicy destination_retention;
   std::optional<RetentionPolicy> source_retention;  // none: never prune the source
+  SendPolicy send;
+  TransferPolicy transfer;
+  bool readonly = true;                // readonly=on (and canmount=noauto) after a full receive
+  bool rollback_destination = false;   // roll back to the newest common snapshot before an incremental
+  bool force_on_divergence = false;    // destroy destination snapshots newer than the newest common one
+  bool bookmarks = true;               // keep a source bookmark of the newest replicated snapshot
 };
+
+// The source bookmark that marks what `destination` last received:
+// "<prefix>_<destination with / as :>_<guid hex>"; BookmarkStem is all but the guid.
+std::string BookmarkStem(const std::string& prefix, const core::DatasetName& destination);
 
 // User properties zpull keeps on the destination (ZFS, not process memory,
 // is what survives a restart).
@@ -45,6 +83,12 @@ struct CycleOutcome {
   std::size_t source_snapshots = 0, destination_snapshots = 0;
   std::size_t pruned_source = 0, pruned_destination = 0;
   std::int64_t started = 0, finished = 0;
+  int retries = 0;                            // attempts repeated within this cycle
+  std::vector<core::Error> retried;           // why, in order
+  int resumed = 0;                            // receives resumed from a token
+  int tokens_aborted = 0;                     // tokens the source rejected (recv -A)
+  std::vector<std::string> destroyed_on_divergence;  // force_on_divergence only
+  bool rolled_back = false;                   // rollback_destination rolled back
   bool ok() const { return !error; }
 };
 
@@ -54,10 +98,15 @@ struct CycleEnv {
   core::ZfsFeatures destination_features;
   std::function<std::int64_t()> now;
   ByteSink on_bytes;  // may be empty
+  core::ZfsFeatures source_features;
   // Where the source can estimate (probe: send_estimate), each step's
   // predicted size is reported here before it streams. May be empty.
-  bool source_estimates = false;
   std::function<void(std::uint64_t)> on_estimate;
+  std::vector<RateLimit*> rate_limits;        // bandwidth limits every transfer obeys
+  const std::atomic<bool>* cancel = nullptr;  // true: stop (reason shutdown)
+  // Waits `seconds` before a retry; false: stop waiting and give up (the
+  // daemon is stopping). Empty: retry at once.
+  std::function<bool(std::int64_t seconds)> pause;
 };
 
 CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job);

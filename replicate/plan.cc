@@ -5,7 +5,7 @@
 namespace zpull::replicate {
 
 Plan PlanReplication(const core::SnapshotList& source, const std::optional<core::SnapshotList>& destination,
-                     InitialMode initial) {
+                     InitialMode initial, const core::SnapshotList& source_bookmarks) {
   Plan plan;
   if (source.empty()) return plan;  // nothing to send (yet)
 
@@ -24,10 +24,13 @@ Plan PlanReplication(const core::SnapshotList& source, const std::optional<core:
   std::unordered_map<std::uint64_t, std::size_t> source_index;
   for (std::size_t i = 0; i < source.size(); ++i) source_index[source[i].guid] = i;
 
+  std::unordered_map<std::uint64_t, std::size_t> bookmark_index;
+  for (std::size_t i = 0; i < source_bookmarks.size(); ++i) bookmark_index[source_bookmarks[i].guid] = i;
+
   const auto& dst = *destination;
   std::size_t common_dst = dst.size();
   for (std::size_t i = dst.size(); i-- > 0;) {
-    if (source_index.count(dst[i].guid)) {
+    if (source_index.count(dst[i].guid) || bookmark_index.count(dst[i].guid)) {
       common_dst = i;
       break;
     }
@@ -43,7 +46,15 @@ Plan PlanReplication(const core::SnapshotList& source, const std::optional<core:
     for (std::size_t i = common_dst + 1; i < dst.size(); ++i) plan.conflicts.push_back(dst[i].name);
     return plan;
   }
-  std::size_t common_src = source_index.at(dst[common_dst].guid);
+  auto in_source = source_index.find(dst[common_dst].guid);
+  if (in_source == source_index.end()) {
+    const core::SnapshotInfo& bookmark = source_bookmarks[bookmark_index.at(dst[common_dst].guid)];
+    if (bookmark.createtxg >= source.back().createtxg) return plan;  // nothing newer
+    plan.kind = PlanKind::kSend;
+    plan.steps.push_back({bookmark.name, source.back().name, false, true});
+    return plan;
+  }
+  std::size_t common_src = in_source->second;
   if (common_src + 1 == source.size()) return plan;  // up to date
   plan.kind = PlanKind::kSend;
   plan.steps.push_back({source[common_src].name, source.back().name, true});
@@ -69,7 +80,8 @@ std::string DescribePlan(const Plan& plan) {
       std::string out;
       for (const auto& s : plan.steps) {
         if (!out.empty()) out += ", then ";
-        out += s.from ? "incremental @" + *s.from + " -> @" + s.to : "full @" + s.to;
+        out += s.from ? "incremental " + std::string(s.from_bookmark ? "#" : "@") + *s.from + " -> @" + s.to
+                      : "full @" + s.to;
       }
       return out;
     }

@@ -9,6 +9,9 @@
 //   nothing newer on the source   -> nothing to do
 //   destination has snapshots newer than C       -> refuse: diverged (names them)
 //   destination has snapshots, none in common    -> refuse: no common snapshot
+//   the newest common guid survives on the source only as a bookmark (the
+//   snapshot was destroyed there)                -> send -i #bookmark @newest
+//                                                   (intermediates cannot come from a bookmark)
 
 #include <optional>
 #include <string>
@@ -26,6 +29,7 @@ struct SendStep {
   std::optional<std::string> from;  // source short name; none = full send
   std::string to;
   bool intermediates = true;
+  bool from_bookmark = false;       // `from` is a bookmark of the source
 
   friend bool operator==(const SendStep&, const SendStep&) = default;
 };
@@ -41,8 +45,9 @@ struct Plan {
   std::vector<std::string> conflicts;
 };
 
+// `source_bookmarks`: the source's bookmarks (empty where it has none).
 Plan PlanReplication(const core::SnapshotList& source, const std::optional<core::SnapshotList>& destination,
-                     InitialMode initial);
+                     InitialMode initial, const core::SnapshotList& source_bookmarks = {});
 
 // "diverged: destination has snapshots newer than the newest common @x: @a, @b"
 std::string DescribePlan(const Plan& plan);

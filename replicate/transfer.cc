@@ -117,6 +117,15 @@ core::Result<std::uint64_t> RunTransfer(core::Zfs& source, const core::SendSpec&
       paused_until = std::max(paused_until, limit->Reserve(chunk->bytes, last_progress));
     }
   }
+  if (failure && failure->reason != core::Reason::kStalled && !receiver_stopped) {
+    // What arrived before the sender failed still goes in: a resumable
+    // receive saves it. Bounded: a receiver that takes nothing ends it.
+    while (have > sent) {
+      auto n = out.WriteFor(std::span<const char>(buffer.get() + sent, have - sent), kTick);
+      if (!n || *n == 0) break;
+      sent += *n;
+    }
+  }
   if (failure || receiver_stopped) in.Abort();
   // A cut-short stream ends the receive as a truncated one (resume token
   // with -s). A receiver that itself stopped taking input is stopped.

@@ -94,6 +94,47 @@ TEST(Config, ParsesEverything) {
   EXPECT_EQ(d0.drill.sample_files, 20u);
 }
 
+TEST(Config, ReplicationOptionsDefaultAtTopAndOverridePerDataset) {
+  auto c = ParseConfig(
+      "sources: [{name: s, host: local}]\n"
+      "stall_timeout: 5m\nretries: 1\nbandwidth_limit: 20M/s\ntotal_bandwidth_limit: 1G\n"
+      "send: {compressed: false, properties: true}\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: backup/a}\n"
+      "  - {source: s, dataset: tank/b, destination: backup/b, retries: 5, readonly: false,\n"
+      "     rollback_destination: true, force_on_divergence: true, bookmarks: false, transfer_timeout: 2h,\n"
+      "     send: {decrypted: true}}\n",
+      "f.yml", "h");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->total_bandwidth_limit, 1ull << 30);
+  const auto& a = c->datasets[0].options;
+  EXPECT_EQ(a.transfer.stall_timeout, std::chrono::minutes(5));
+  EXPECT_EQ(a.transfer.retries, 1);
+  EXPECT_EQ(a.transfer.total_timeout.count(), 0);
+  EXPECT_EQ(a.bandwidth_limit, 20ull << 20);
+  EXPECT_FALSE(a.send.compressed);
+  EXPECT_TRUE(a.send.properties);
+  EXPECT_TRUE(a.readonly);
+  EXPECT_FALSE(a.rollback_destination);
+  EXPECT_FALSE(a.force_on_divergence);
+  EXPECT_TRUE(a.bookmarks);
+  const auto& b = c->datasets[1].options;
+  EXPECT_EQ(b.transfer.retries, 5);
+  EXPECT_EQ(b.transfer.total_timeout, std::chrono::hours(2));
+  EXPECT_FALSE(b.readonly);
+  EXPECT_TRUE(b.rollback_destination);
+  EXPECT_TRUE(b.force_on_divergence);
+  EXPECT_FALSE(b.bookmarks);
+  // A per-dataset send: block replaces the keys it names only.
+  EXPECT_TRUE(b.send.send_decrypted);
+  EXPECT_FALSE(b.send.compressed);
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nbandwidth_limit: fast\n"),
+            "zpull.yml:3:18: 'bandwidth_limit': expected bytes per second such as 20M or 1.5G (optionally with /s)");
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nsend: {raw: true}\n"),
+            "zpull.yml:3:8: 'raw': unknown key (expected one of: compressed, large_blocks, embedded, properties, "
+            "decrypted)");
+}
+
 TEST(Config, DefaultPrefixNamesTheBackupHost) {
   auto c = ParseConfig("sources: []\ndatasets: []\n", "f.yml", "backup host!");
   ASSERT_TRUE(c);
@@ -103,8 +144,9 @@ TEST(Config, DefaultPrefixNamesTheBackupHost) {
 TEST(Config, ErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
             "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, "
-            "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, lock_directory, sources, "
-            "datasets)");
+            "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, lock_directory, "
+            "total_bandwidth_limit, sources, datasets, stall_timeout, transfer_timeout, retries, retry_backoff, "
+            "bandwidth_limit, readonly, rollback_destination, force_on_divergence, bookmarks, send)");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nparallelism: many\n"),
             "zpull.yml:3:14: 'parallelism': expected an integer, got 'many'");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\ninterval: 5 minutes\n"),

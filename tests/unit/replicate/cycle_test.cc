@@ -136,13 +136,12 @@ TEST_F(CycleTest, EstimatesEachStepWhereTheSourceCan) {
   job_.initial = InitialMode::kAll;
   ASSERT_TRUE(src_.CreateSnapshot(job_.source, "old"));
   CycleEnv env{src_, dst_, core::ZfsFeatures{"fake", true}, [this] { return now_; },
-               [this](std::uint64_t n) { streamed_ += n; }, true,
-               [&](std::uint64_t n) { estimates.push_back(n); }};
+               [this](std::uint64_t n) { streamed_ += n; }, f, [&](std::uint64_t n) { estimates.push_back(n); }};
   auto out = RunCycle(env, job_);
   ASSERT_TRUE(out.ok()) << out.error->message;
   ASSERT_EQ(estimates.size(), 2u);  // full @old, then -I to the new one
   EXPECT_EQ(estimates[0] + estimates[1], streamed_);  // the fake predicts exactly
-  CycleEnv no_estimates{src_, dst_, core::ZfsFeatures{"fake", true}, [this] { return now_; }, {}, false,
+  CycleEnv no_estimates{src_, dst_, core::ZfsFeatures{"fake", true}, [this] { return now_; }, {}, {},
                         [&](std::uint64_t n) { estimates.push_back(n); }};
   now_ += 10;
   ASSERT_TRUE(src_.CreateSnapshot(job_.source, "later"));

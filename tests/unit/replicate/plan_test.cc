@@ -91,3 +91,35 @@ TEST(DescribePlan, NamesTheConflicts) {
 
 }  // namespace
 }  // namespace zpull::replicate
+
+namespace zpull::replicate {
+namespace {
+
+TEST(PlanWithBookmarks, BookmarkStandsInForADestroyedCommonSnapshot) {
+  // The source lost @b (guid 2) but keeps a bookmark of it.
+  auto plan = PlanReplication(testing::Snaps("a:1 c:3 d:4"), testing::Snaps("a:1 b:2"), InitialMode::kNewest,
+                              testing::Snaps("mark_b:2"));
+  ASSERT_EQ(plan.kind, PlanKind::kSend);
+  ASSERT_EQ(plan.steps.size(), 1u);
+  EXPECT_EQ(plan.steps[0], (SendStep{"mark_b", "d", false, true}));
+  EXPECT_EQ(plan.newest_common->name, "b");
+  EXPECT_EQ(DescribePlan(plan), "incremental #mark_b -> @d");
+}
+
+TEST(PlanWithBookmarks, SnapshotsArePreferredAndBookmarksCannotHideDivergence) {
+  auto same = PlanReplication(testing::Snaps("a:1 b:2 c:3"), testing::Snaps("a:1 b:2"), InitialMode::kNewest,
+                              testing::Snaps("mark_b:2"));
+  EXPECT_EQ(same.steps, (std::vector<SendStep>{{"b", "c", true, false}}));
+  // A bookmark of an older snapshot does not excuse newer destination ones.
+  auto diverged = PlanReplication(testing::Snaps("c:3"), testing::Snaps("a:1 x:9"), InitialMode::kNewest,
+                                  testing::Snaps("mark_a:1"));
+  EXPECT_EQ(diverged.kind, PlanKind::kDiverged);
+  EXPECT_EQ(diverged.conflicts, std::vector<std::string>{"x"});
+  // Nothing newer than the bookmark on the source: nothing to send.
+  auto nothing = PlanReplication(testing::Snaps("z:0"), testing::Snaps("a:1"), InitialMode::kNewest,
+                                 testing::Snaps("mark_a:1"));
+  EXPECT_EQ(nothing.kind, PlanKind::kNothing);
+}
+
+}  // namespace
+}  // namespace zpull::replicate

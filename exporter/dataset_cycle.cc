@@ -1,0 +1,67 @@
+#include "exporter/dataset_cycle.h"
+
+#include "exporter/once.h"
+
+namespace zpull::exporter {
+
+BandwidthLimits::BandwidthLimits(const Config& config) {
+  if (config.total_bandwidth_limit > 0) {
+    total_ = std::make_unique<replicate::RateLimit>(config.total_bandwidth_limit);
+  }
+  for (const auto& d : config.datasets) {
+    per_dataset_.push_back(d.options.bandwidth_limit > 0
+                               ? std::make_unique<replicate::RateLimit>(d.options.bandwidth_limit)
+                               : nullptr);
+  }
+}
+
+std::vector<replicate::RateLimit*> BandwidthLimits::For(std::size_t dataset_index) const {
+  std::vector<replicate::RateLimit*> out;
+  if (total_) out.push_back(total_.get());
+  if (dataset_index < per_dataset_.size() && per_dataset_[dataset_index]) {
+    out.push_back(per_dataset_[dataset_index].get());
+  }
+  return out;
+}
+
+replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& d) {
+  replicate::DatasetJob job{d.source_dataset, d.destination,  config.snapshot_prefix, d.snapshot,
+                            d.initial,        d.force,        d.retention,            d.source_retention};
+  job.send = d.options.send;
+  job.transfer = d.options.transfer;
+  job.readonly = d.options.readonly;
+  job.rollback_destination = d.options.rollback_destination;
+  job.force_on_divergence = d.options.force_on_divergence;
+  job.bookmarks = d.options.bookmarks;
+  return job;
+}
+
+replicate::CycleOutcome RunDatasetCycle(const Config& config, std::size_t index, Hosts& hosts,
+                                        const BandwidthLimits& limits, const std::function<std::int64_t()>& now,
+                                        const CycleHooks& hooks) {
+  const DatasetConfig& d = config.datasets[index];
+  replicate::CycleOutcome outcome;
+  outcome.started = now();
+  auto failed = [&](const core::Error& e) {
+    outcome.error = core::WithContext(e, "dataset " + d.destination.str());
+    outcome.finished = now();
+    return outcome;
+  };
+  auto features = hosts.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
+  if (!features) return failed(features.error());
+  if (hooks.on_features) hooks.on_features(hosts.Destination().Host(), *features);
+  auto source_features = hosts.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
+  if (!source_features) return failed(source_features.error());
+  if (hooks.on_features) hooks.on_features(hosts.Source(d.source).Host(), *source_features);
+  auto lock = LockDestination(config, d.destination);
+  if (!lock) return failed(lock.error());
+  replicate::CycleEnv env{hosts.Source(d.source), hosts.Destination(), *features, now, hooks.on_bytes,
+                          *source_features};
+  env.on_estimate = hooks.on_estimate;
+  env.rate_limits = limits.For(index);
+  env.cancel = hooks.cancel;
+  env.pause = hooks.pause;
+  return replicate::RunCycle(env, JobFor(config, d));
+}
+
+}  // namespace zpull::exporter

@@ -1,0 +1,45 @@
+#pragma once
+// One dataset's replication cycle as `zpull once` and the daemon run it:
+// probe both hosts (cached), take the destination lock, apply the
+// configured limits, run replicate::RunCycle.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "exporter/config.h"
+#include "exporter/hosts.h"
+#include "replicate/cycle.h"
+#include "replicate/rate_limit.h"
+
+namespace zpull::exporter {
+
+// The configured bandwidth limits: one over all transfers, one per dataset.
+// Thread-safe (the limits are).
+class BandwidthLimits {
+ public:
+  explicit BandwidthLimits(const Config& config);
+  std::vector<replicate::RateLimit*> For(std::size_t dataset_index) const;
+
+ private:
+  std::unique_ptr<replicate::RateLimit> total_;
+  std::vector<std::unique_ptr<replicate::RateLimit>> per_dataset_;  // null: no limit
+};
+
+// What the caller observes of a running cycle; every member may be empty.
+struct CycleHooks {
+  replicate::ByteSink on_bytes;
+  std::function<void(std::uint64_t)> on_estimate;
+  std::function<void(const std::string& host, const core::ZfsFeatures&)> on_features;
+  const std::atomic<bool>* cancel = nullptr;
+  std::function<bool(std::int64_t seconds)> pause;
+};
+
+replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& dataset);
+
+replicate::CycleOutcome RunDatasetCycle(const Config& config, std::size_t index, Hosts& hosts,
+                                        const BandwidthLimits& limits, const std::function<std::int64_t()>& now,
+                                        const CycleHooks& hooks);
+
+}  // namespace zpull::exporter

@@ -1,0 +1,307 @@
+// The cycle when things go wrong: interrupted transfers (resume tokens where
+// the destination keeps them, a fresh start where it does not), retries,
+// divergence, modified destinations, lost common snapshots (bookmarks),
+// encrypted sources, and the send flags both sides must support.
+
+#include <gtest/gtest.h>
+
+#include "core/fake_zfs.h"
+#include "replicate/cycle.h"
+#include "tests/support/snapshots.h"
+
+namespace zpull::replicate {
+namespace {
+
+using core::DatasetName;
+using testing::Names;
+
+core::ZfsFeatures OpenZfsLike() {
+  core::ZfsFeatures f;
+  f.version = "fake-openzfs";
+  f.recv_unmounted = f.recv_resumable = f.bookmarks = true;
+  f.send_raw = f.send_compressed = f.send_large_blocks = f.send_embedded = true;
+  f.recv_property_override = true;
+  return f;
+}
+
+core::ZfsFeatures ZfsFuseLike() {
+  core::ZfsFeatures f;
+  f.version = "legacy";
+  f.recv_unmounted = true;
+  return f;
+}
+
+class CycleRecoveryTest : public ::testing::Test {
+ protected:
+  CycleRecoveryTest() : src_("src", [this] { return now_; }), dst_("local", [this] { return now_; }) {
+    src_.CreateFilesystem("tank");
+    src_.CreateFilesystem("tank/data");
+    dst_.CreateFilesystem("backup");
+    job_.prefix = "zp";
+    job_.transfer.retry_backoff_seconds = 5;
+    Use(OpenZfsLike());
+  }
+
+  void Use(const core::ZfsFeatures& f) {
+    features_ = f;
+    src_.SetFeatures(f);
+    dst_.SetFeatures(f);
+  }
+
+  CycleOutcome Run() {
+    CycleEnv env{src_, dst_, features_, [this] { return now_; }, [this](std::uint64_t n) { streamed_ += n; },
+                 features_};
+    env.pause = [this](std::int64_t s) {
+      pauses_.push_back(s);
+      return allow_pause_;
+    };
+    auto out = RunCycle(env, job_);
+    now_ += 3600;
+    return out;
+  }
+
+  std::string Dst() { return Names(dst_.ListSnapshots(job_.destination)->value_or(core::SnapshotList{})); }
+  std::optional<std::string> Token() { return dst_.ResumeToken(job_.destination).value(); }
+
+  std::int64_t now_ = 1795780800;
+  std::uint64_t streamed_ = 0;
+  core::FakeZfs src_, dst_;
+  core::ZfsFeatures features_;
+  DatasetJob job_{DatasetName::Parse("tank/data").value(), DatasetName::Parse("backup/data").value()};
+  std::vector<std::int64_t> pauses_;
+  bool allow_pause_ = true;
+};
+
+TEST_F(CycleRecoveryTest, InterruptedIncrementalResumesFromItsTokenNextCycle) {
+  ASSERT_TRUE(Run().ok());
+  job_.transfer.retries = 0;
+  src_.CutNextSend();
+  auto cut = Run();
+  ASSERT_FALSE(cut.ok());
+  EXPECT_EQ(cut.error->reason, core::Reason::kNetwork) << cut.error->message;
+  ASSERT_TRUE(Token());
+  EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z");
+
+  auto next = Run();
+  ASSERT_TRUE(next.ok()) << next.error->message;
+  EXPECT_EQ(next.resumed, 1);
+  EXPECT_EQ(next.tokens_aborted, 0);
+  EXPECT_FALSE(Token());
+  // The resumed step brought @13:00; the cycle then sent its own @14:00.
+  EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z zp_2026-11-27T13:00:00Z zp_2026-11-27T14:00:00Z");
+}
+
+TEST_F(CycleRecoveryTest, InterruptedFirstReceiveResumesWithinTheCycle) {
+  src_.CutNextSend();
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_EQ(out.retries, 1);
+  ASSERT_EQ(out.retried.size(), 1u);
+  EXPECT_EQ(out.retried[0].reason, core::Reason::kNetwork);
+  EXPECT_EQ(pauses_, std::vector<std::int64_t>{5});
+  EXPECT_EQ(out.resumed, 1);
+  EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z");
+}
+
+TEST_F(CycleRecoveryTest, TokenForADestroyedSnapshotIsAbortedAndThePlanRedone) {
+  ASSERT_TRUE(Run().ok());
+  job_.transfer.retries = 0;
+  src_.CutNextSend();
+  ASSERT_FALSE(Run().ok());
+  ASSERT_TRUE(Token());
+  // The snapshot the token was sending is destroyed on the source.
+  ASSERT_TRUE(src_.DestroySnapshot(job_.source, "zp_2026-11-27T13:00:00Z"));
+  auto next = Run();
+  ASSERT_TRUE(next.ok()) << next.error->message;
+  EXPECT_EQ(next.tokens_aborted, 1);
+  EXPECT_EQ(next.resumed, 0);
+  EXPECT_FALSE(Token());
+  EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z zp_2026-11-27T14:00:00Z");
+}
+
+TEST_F(CycleRecoveryTest, WithoutTokensAFailedTransferStartsOverFromTheCommonSnapshot) {
+  Use(ZfsFuseLike());
+  ASSERT_TRUE(Run().ok());
+  src_.CutNextSend();
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_EQ(out.retries, 1);
+  EXPECT_EQ(out.resumed, 0);
+  EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z zp_2026-11-27T13:00:00Z");
+}
+
+TEST_F(CycleRecoveryTest, RetriesBackOffExponentiallyAndGiveUp) {
+  Use(ZfsFuseLike());
+  ASSERT_TRUE(Run().ok());
+  job_.transfer.retries = 2;
+  // Every attempt's send is cut: the pause hook re-arms the fake's one-shot cut.
+  CycleEnv env{src_, dst_, features_, [this] { return now_; }, {}, features_};
+  src_.CutNextSend();
+  env.pause = [this](std::int64_t s) {
+    pauses_.push_back(s);
+    src_.CutNextSend();
+    return true;
+  };
+  auto out = RunCycle(env, job_);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->reason, core::Reason::kNetwork);
+  EXPECT_EQ(out.retries, 2);
+  EXPECT_EQ(pauses_, (std::vector<std::int64_t>{5, 10}));
+  EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z");
+}
+
+TEST_F(CycleRecoveryTest, StoppingDuringTheBackoffGivesUp) {
+  Use(ZfsFuseLike());
+  ASSERT_TRUE(Run().ok());
+  allow_pause_ = false;
+  src_.CutNextSend();
+  auto out = Run();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.retries, 1);
+  EXPECT_EQ(pauses_.size(), 1u);
+}
+
+TEST_F(CycleRecoveryTest, ConflictsAreNotRetried) {
+  ASSERT_TRUE(Run().ok());
+  ASSERT_TRUE(dst_.CreateSnapshot(job_.destination, "manual"));
+  auto out = Run();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->reason, core::Reason::kDiverged);
+  EXPECT_EQ(out.retries, 0);
+  EXPECT_TRUE(pauses_.empty());
+}
+
+TEST_F(CycleRecoveryTest, ForceOnDivergenceDestroysExactlyTheNewerDestinationSnapshots) {
+  ASSERT_TRUE(Run().ok());
+  ASSERT_TRUE(dst_.CreateSnapshot(job_.destination, "manual1"));
+  ASSERT_TRUE(dst_.CreateSnapshot(job_.destination, "manual2"));
+  job_.force_on_divergence = true;
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_EQ(out.destroyed_on_divergence, (std::vector<std::string>{"manual1", "manual2"}));
+  EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z zp_2026-11-27T13:00:00Z");
+}
+
+TEST_F(CycleRecoveryTest, NoCommonSnapshotIsRefusedEvenWithForceOnDivergence) {
+  dst_.CreateFilesystem("backup/data");
+  ASSERT_TRUE(dst_.CreateSnapshot(job_.destination, "unrelated"));
+  job_.force_on_divergence = true;
+  auto out = Run();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->reason, core::Reason::kNoCommonSnapshot);
+  EXPECT_EQ(Dst(), "unrelated");
+}
+
+TEST_F(CycleRecoveryTest, RollbackDestinationDiscardsLocalChangesBeforeAnIncremental) {
+  ASSERT_TRUE(Run().ok());
+  dst_.MarkModified("backup/data");
+  job_.rollback_destination = true;
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_TRUE(out.rolled_back);
+  EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z zp_2026-11-27T13:00:00Z");
+}
+
+TEST_F(CycleRecoveryTest, NewReplicaIsReadonlyAndNotAutomounted) {
+  ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(dst_.GetProperty(job_.destination, "readonly").value(), "on");
+  EXPECT_EQ(dst_.GetProperty(job_.destination, "canmount").value(), "noauto");
+  job_.readonly = false;
+  job_.destination = DatasetName::Parse("backup/writable").value();
+  ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(dst_.GetProperty(job_.destination, "readonly").value(), "off");
+  EXPECT_EQ(dst_.GetProperty(job_.destination, "canmount").value(), "noauto");
+}
+
+TEST_F(CycleRecoveryTest, BookmarkReplacesACommonSnapshotDestroyedOnTheSource) {
+  ASSERT_TRUE(Run().ok());
+  const std::string stem = BookmarkStem("zp", job_.destination);
+  EXPECT_EQ(stem, "zp_backup:data_");
+  auto marks = src_.ListBookmarks(job_.source).value();
+  ASSERT_EQ(marks.size(), 1u);
+  EXPECT_TRUE(marks[0].name.starts_with(stem));
+  // Someone releases zpull's hold and destroys the common snapshot.
+  ASSERT_TRUE(src_.Release(job_.source, "zp_2026-11-27T12:00:00Z", "zp"));
+  ASSERT_TRUE(src_.DestroySnapshot(job_.source, "zp_2026-11-27T12:00:00Z"));
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  ASSERT_EQ(out.plan.steps.size(), 1u);
+  EXPECT_TRUE(out.plan.steps[0].from_bookmark);
+  EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z zp_2026-11-27T13:00:00Z");
+  // The bookmark moved to the new base; the old one is gone.
+  marks = src_.ListBookmarks(job_.source).value();
+  ASSERT_EQ(marks.size(), 1u);
+  EXPECT_EQ(marks[0].guid, src_.ListSnapshots(job_.source)->value().back().guid);
+}
+
+TEST_F(CycleRecoveryTest, WithoutBookmarksALostCommonSnapshotIsRefusedAndNothingDestroyed) {
+  Use(ZfsFuseLike());
+  ASSERT_TRUE(Run().ok());
+  ASSERT_TRUE(src_.Release(job_.source, "zp_2026-11-27T12:00:00Z", "zp"));
+  ASSERT_TRUE(src_.DestroySnapshot(job_.source, "zp_2026-11-27T12:00:00Z"));
+  auto out = Run();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->reason, core::Reason::kNoCommonSnapshot);
+  EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z");
+}
+
+TEST_F(CycleRecoveryTest, EncryptedSourceIsSentRawUnlessDecryptedIsAllowed) {
+  ASSERT_TRUE(src_.SetProperty(job_.source, "encryption", "aes-256-gcm"));
+  ASSERT_TRUE(Run().ok());
+  auto raw = src_.LastSend().value();
+  EXPECT_TRUE(raw.raw);
+  EXPECT_FALSE(raw.compressed);  // -w carries the blocks as stored
+  job_.send.send_decrypted = true;
+  ASSERT_TRUE(Run().ok());
+  auto plain = src_.LastSend().value();
+  EXPECT_FALSE(plain.raw);
+  EXPECT_TRUE(plain.compressed);
+}
+
+TEST_F(CycleRecoveryTest, EncryptedSourceIsRefusedWhenThisHostCannotReceiveRaw) {
+  ASSERT_TRUE(src_.SetProperty(job_.source, "encryption", "aes-256-gcm"));
+  auto dst_features = OpenZfsLike();
+  dst_features.send_raw = false;
+  CycleEnv env{src_, dst_, dst_features, [this] { return now_; }, {}, OpenZfsLike()};
+  auto out = RunCycle(env, job_);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->reason, core::Reason::kConfig);
+  EXPECT_NE(out.error->message.find("send_decrypted"), std::string::npos);
+  EXPECT_FALSE(dst_.Exists(job_.destination).value());
+}
+
+TEST_F(CycleRecoveryTest, SendFlagsNeedBothSidesAndThePolicy) {
+  ASSERT_TRUE(Run().ok());
+  auto all = src_.LastSend().value();
+  EXPECT_TRUE(all.compressed && all.large_blocks && all.embedded);
+  EXPECT_FALSE(all.raw || all.properties);
+
+  job_.send.large_blocks = false;
+  ASSERT_TRUE(Run().ok());
+  EXPECT_FALSE(src_.LastSend()->large_blocks);
+
+  auto old_dst = OpenZfsLike();
+  old_dst.send_compressed = false;  // a receiver that predates -c
+  CycleEnv env{src_, dst_, old_dst, [this] { return now_; }, {}, OpenZfsLike()};
+  now_ += 60;
+  ASSERT_TRUE(RunCycle(env, job_).ok());
+  EXPECT_FALSE(src_.LastSend()->compressed);
+  EXPECT_TRUE(src_.LastSend()->embedded);
+}
+
+TEST_F(CycleRecoveryTest, SentPropertiesNeverBringTheSourceMountpoint) {
+  job_.send.properties = true;
+  ASSERT_TRUE(Run().ok());
+  EXPECT_TRUE(src_.LastSend()->properties);
+  EXPECT_EQ(dst_.LastRecv()->exclude, std::vector<std::string>{"mountpoint"});
+  // Where recv -x is missing (zfs-fuse) the mountpoint is reset after the receive.
+  Use(ZfsFuseLike());
+  job_.destination = DatasetName::Parse("backup/old").value();
+  ASSERT_TRUE(dst_.SetProperty(DatasetName::Parse("backup").value(), "probe", "x"));
+  ASSERT_TRUE(Run().ok());
+  EXPECT_TRUE(dst_.LastRecv()->exclude.empty());
+  EXPECT_EQ(dst_.Inherited(job_.destination.str()), std::vector<std::string>{"mountpoint"});
+}
+
+}  // namespace
+}  // namespace zpull::replicate
