@@ -67,6 +67,10 @@ void ReplicationMetrics::CycleFinished(const std::string& dataset, const replica
   if (o.destination_snapshots || o.ok()) d.destination_snapshots = o.destination_snapshots;
   d.pruned_source += o.pruned_source;
   d.pruned_destination += o.pruned_destination;
+  for (const auto& e : o.retried) ++d.retries[e.reason];
+  d.resumes += static_cast<std::uint64_t>(o.resumed);
+  d.tokens_aborted += static_cast<std::uint64_t>(o.tokens_aborted);
+  d.destroyed_on_divergence += o.destroyed_on_divergence.size();
   d.last_duration = seconds;
   ++d.duration_count;
   d.duration_sum += seconds;
@@ -113,6 +117,18 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
   auto pruned = NewFamily("zpull_pruned_snapshots_total", "Snapshots destroyed by retention, by side.",
                        MetricType::Counter);
 
+  auto retries = NewFamily("zpull_replication_retries_total",
+                           "Failed transfer attempts retried within a cycle, by the reason of the failed attempt.",
+                           MetricType::Counter);
+  auto resumes = NewFamily("zpull_replication_resumes_total",
+                           "Interrupted receives finished from their receive_resume_token (zfs send -t).",
+                           MetricType::Counter);
+  auto aborted = NewFamily("zpull_replication_resume_tokens_aborted_total",
+                           "Resume tokens the source could not serve, discarded with zfs receive -A.",
+                           MetricType::Counter);
+  auto divergence = NewFamily("zpull_replication_divergence_destroyed_snapshots_total",
+                              "Destination snapshots destroyed by force_on_divergence.", MetricType::Counter);
+
   std::lock_guard lock(mu_);
   for (const auto& [name, dp] : datasets_) {
     const Dataset& d = *dp;
@@ -150,9 +166,20 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
     }
     AddSample(pruned, {{"dataset", name}, {"side", "source"}}, double(d.pruned_source));
     AddSample(pruned, {{"dataset", name}, {"side", "destination"}}, double(d.pruned_destination));
+    for (core::Reason reason : {core::Reason::kNetwork, core::Reason::kStalled, core::Reason::kTimeout}) {
+      if (!d.retries.count(reason)) {
+        AddSample(retries, {{"dataset", name}, {"reason", std::string(core::ReasonName(reason))}}, 0);
+      }
+    }
+    for (const auto& [reason, n] : d.retries) {
+      AddSample(retries, {{"dataset", name}, {"reason", std::string(core::ReasonName(reason))}}, double(n));
+    }
+    AddSample(resumes, l, double(d.resumes));
+    AddSample(aborted, l, double(d.tokens_aborted));
+    AddSample(divergence, l, double(d.destroyed_on_divergence));
   }
   return {last_success, last_attempt, common, lag, bytes, runs, failures, last_duration, duration, in_progress,
-          expected, snapshots, pruned};
+          expected, snapshots, pruned, retries, resumes, aborted, divergence};
 }
 
 BuildInfo::BuildInfo(std::string version, std::string revision)

@@ -79,6 +79,26 @@ TEST_F(MetricsTest, CyclesUpdateEverything) {
   EXPECT_EQ(t.find("zpull_replication_last_success_timestamp_seconds{dataset=\"backup/b\"}"), std::string::npos);
 }
 
+TEST_F(MetricsTest, RecoveryCounters) {
+  std::string t = Render(m_);
+  EXPECT_TRUE(Has(t, "zpull_replication_retries_total{dataset=\"backup/a\",reason=\"stalled\"} 0")) << t;
+  EXPECT_TRUE(Has(t, "zpull_replication_resumes_total{dataset=\"backup/a\"} 0"));
+  replicate::CycleOutcome o;
+  o.finished = 9000;
+  o.retried = {{core::Reason::kNetwork, "cut"}, {core::Reason::kNetwork, "cut"}, {core::Reason::kStreamCorrupt, "x"}};
+  o.resumed = 1;
+  o.tokens_aborted = 1;
+  o.destroyed_on_divergence = {"x", "y"};
+  m_.CycleFinished("backup/a", o, 3);
+  t = Render(m_);
+  EXPECT_TRUE(Has(t, "zpull_replication_retries_total{dataset=\"backup/a\",reason=\"network\"} 2")) << t;
+  EXPECT_TRUE(Has(t, "zpull_replication_retries_total{dataset=\"backup/a\",reason=\"stream_corrupt\"} 1"));
+  EXPECT_TRUE(Has(t, "zpull_replication_resumes_total{dataset=\"backup/a\"} 1"));
+  EXPECT_TRUE(Has(t, "zpull_replication_resume_tokens_aborted_total{dataset=\"backup/a\"} 1"));
+  EXPECT_TRUE(Has(t, "zpull_replication_divergence_destroyed_snapshots_total{dataset=\"backup/a\"} 2"));
+  EXPECT_EQ(t.find("retries_total{dataset=\"backup/a\",reason=\"network\"} 0"), std::string::npos);
+}
+
 TEST(HttpServer, ServesMetricsAndHealthOnAnEphemeralPort) {
   auto m = std::make_shared<ReplicationMetrics>(std::vector<std::string>{"b/x"}, [] { return std::int64_t{1}; });
   bool healthy = true;
