@@ -41,8 +41,10 @@ class Parser {
   void ExpectMap(const YAML::Node& map, const std::string& key, std::initializer_list<const char*> allowed,
                  std::initializer_list<const char*> more = {}) const {
     if (!map.IsMap()) Error(map, key, "expected a mapping");
+    std::set<std::string> seen;
     for (const auto& kv : map) {
       std::string k = kv.first.Scalar();
+      if (!seen.insert(k).second) Error(kv.first, k, "duplicate key");
       bool known = false;
       for (auto list : {allowed, more}) {
         for (const char* a : list) known = known || k == a;

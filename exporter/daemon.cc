@@ -107,10 +107,11 @@ void Daemon::Run() {
   drills.join();
 }
 
-void Daemon::Stop() {
+void Daemon::Stop(bool cancel_transfers) {
   {
     std::lock_guard lock(stop_mu_);
     stopping_ = true;
+    if (cancel_transfers) cancel_ = true;
   }
   stop_cv_.notify_all();
   scheduler_->Stop();
@@ -211,7 +212,7 @@ void Daemon::RunDataset(std::size_t index) {
   hooks.on_bytes = [this, &name](std::uint64_t n) { metrics_->AddBytes(name, n); };
   hooks.on_estimate = [this, &name](std::uint64_t n) { metrics_->SetExpectedBytes(name, n); };
   hooks.on_features = [this](const std::string& host, const core::ZfsFeatures& f) { features_->Set(host, f); };
-  hooks.cancel = &stopping_;
+  hooks.cancel = &cancel_;
   hooks.pause = [this, &name](std::int64_t seconds) {
     log_->info("retrying dataset={} in={}s", name, seconds);
     std::unique_lock lock(stop_mu_);

@@ -1,7 +1,7 @@
 #pragma once
 // `zpull run`: restores what must survive a restart from ZFS, serves
 // /metrics and /healthz, and runs every dataset's cycle on its interval
-// until stopped. Running cycles finish before Run() returns.
+// until stopped. Running cycles end before Run() returns.
 
 #include <atomic>
 #include <condition_variable>
@@ -32,7 +32,11 @@ class Daemon {
   // if another zpull run holds the lock or the address cannot be listened on.
   core::Status Start();
   void Run();
-  void Stop();
+  // Stops scheduling; Run() returns once running cycles end. With
+  // `cancel_transfers`, running transfers are aborted (reason shutdown;
+  // the receiver keeps its resume token where it has one); without, they
+  // finish (a reload).
+  void Stop(bool cancel_transfers = true);
   int HttpPort() const { return http_ ? http_->Port() : 0; }
   const ReplicationMetrics& Metrics() const { return *metrics_; }
 
@@ -61,6 +65,7 @@ class Daemon {
   std::unique_ptr<HttpServer> http_;
   std::optional<core::LockFile> daemon_lock_;  // held from Start() on
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> cancel_{false};  // aborts running transfers
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;  // wakes the parity loop on Stop(); with stop_mu_
 };

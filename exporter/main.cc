@@ -108,39 +108,66 @@ int Once(const Args& args) {
   return failed ? 1 : 0;
 }
 
-// SIGINT/SIGTERM are blocked in every thread and taken by sigwait in one,
-// which asks the daemon to stop; running cycles then finish.
+// SIGINT/SIGTERM/SIGHUP are blocked in every thread and taken by sigwait in
+// one. SIGINT/SIGTERM stop the daemon (running transfers are aborted, so it
+// exits within seconds). SIGHUP reloads the configuration: an invalid one is
+// reported and the running one kept; a valid one replaces the daemon once
+// its running cycles have finished.
 int Run(const Args& args) {
   auto config = exporter::LoadConfig(args.config, Hostname());
   if (!config) {
     std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
     return 2;
   }
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  sigset_t signals_set;
+  sigemptyset(&signals_set);
+  sigaddset(&signals_set, SIGINT);
+  sigaddset(&signals_set, SIGTERM);
+  sigaddset(&signals_set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals_set, nullptr);
 
   auto log = spdlog::default_logger();
-  exporter::Hosts hosts(*config);
-  exporter::Daemon daemon(*config, hosts, log, UnixNow);
-  if (auto s = daemon.Start(); !s) {
-    log->critical("cannot start: {}", s.error().message);
-    return 1;
-  }
-  std::thread signals([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    if (sig != 0) {
-      log->info("stopping signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      daemon.Stop();
+  exporter::Config current = std::move(*config);
+  while (true) {
+    exporter::Hosts hosts(current);
+    exporter::Daemon daemon(current, hosts, log, UnixNow);
+    if (auto s = daemon.Start(); !s) {
+      log->critical("cannot start: {}", s.error().message);
+      return 1;
     }
-  });
-  daemon.Run();
-  // Wake the signal thread if the daemon stopped for another reason.
-  pthread_kill(signals.native_handle(), SIGTERM);
-  signals.join();
+    std::optional<exporter::Config> next;
+    std::atomic<bool> done{false};
+    std::thread signals([&] {
+      while (true) {
+        int sig = 0;
+        sigwait(&signals_set, &sig);
+        if (done) return;
+        if (sig == SIGHUP) {
+          auto reloaded = exporter::LoadConfig(args.config, Hostname());
+          if (!reloaded) {
+            log->error("reload refused, keeping the running configuration: {}", reloaded.error().message);
+            continue;
+          }
+          log->info("reloading config={} (running cycles finish first)", args.config);
+          next = std::move(*reloaded);
+          daemon.Stop(/*cancel_transfers=*/false);
+          continue;  // a stop signal may still come while cycles finish
+        }
+        log->info("stopping signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        next.reset();
+        daemon.Stop();
+        return;
+      }
+    });
+    daemon.Run();
+    // Wake the signal thread if the daemon stopped for another reason.
+    done = true;
+    pthread_kill(signals.native_handle(), SIGTERM);
+    signals.join();
+    if (!next) break;
+    current = std::move(*next);
+    log->info("reloaded datasets={}", current.datasets.size());
+  }
   log->info("stopped");
   return 0;
 }

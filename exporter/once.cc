@@ -38,15 +38,28 @@ std::vector<replicate::CycleOutcome> RunAllOnce(const Config& config, Hosts& hos
 }
 
 std::string FormatOutcome(const DatasetConfig& d, const replicate::CycleOutcome& o) {
+  std::string retried;
+  for (const auto& e : o.retried) retried += (retried.empty() ? "" : ",") + std::string(core::ReasonName(e.reason));
+  if (!retried.empty()) retried = " retried=" + retried;
   if (o.error) {
-    return "FAILED " + d.destination.str() + " reason=" + std::string(core::ReasonName(o.error->reason)) + ": " +
-           o.error->message;
+    return "FAILED " + d.destination.str() + " reason=" + std::string(core::ReasonName(o.error->reason)) + retried +
+           ": " + o.error->message;
   }
   std::string line = "ok " + d.destination.str() + " " + replicate::DescribePlan(o.plan) +
                       " bytes=" + std::to_string(o.bytes) +
                       " seconds=" + std::to_string(o.finished - o.started) +
                       " pruned_destination=" + std::to_string(o.pruned_destination);
   if (o.pruned_source) line += " pruned_source=" + std::to_string(o.pruned_source);
+  line += retried;
+  if (o.resumed) line += " resumed=" + std::to_string(o.resumed);
+  if (o.tokens_aborted) line += " resume_tokens_aborted=" + std::to_string(o.tokens_aborted);
+  if (o.rolled_back) line += " rolled_back=yes";
+  if (!o.destroyed_on_divergence.empty()) {
+    line += " destroyed_on_divergence=";
+    for (std::size_t i = 0; i < o.destroyed_on_divergence.size(); ++i) {
+      line += (i ? ",@" : "@") + o.destroyed_on_divergence[i];
+    }
+  }
   return line;
 }
 
