@@ -226,7 +226,7 @@ Status FakeZfs::Hold(const DatasetName& fs, const std::string& snap, const std::
   auto it = fs_.find(fs.str());
   Snap* s = it == fs_.end() ? nullptr : FindSnap(it->second, snap);
   if (!s) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(snap)));
-  s->holds.insert(tag);
+  s->holds.emplace(tag, clock_());
   return {};
 }
 
@@ -552,6 +552,20 @@ Status FakeZfs::DestroyBookmark(const DatasetName& fs, const std::string& bookma
   auto& v = it->second.bookmarks;
   v.erase(std::remove_if(v.begin(), v.end(), [&](const SnapshotInfo& b) { return b.name == bookmark; }), v.end());
   return {};
+}
+
+Result<std::vector<HoldInfo>> FakeZfs::ListHolds(const DatasetName& fs, const std::vector<std::string>& snaps) {
+  std::lock_guard lock(mu_);
+  if (!features_.list_holds) return Fail(Reason::kOther, host_ + ": internal error: /usr/lib/zfs/pyzfs.py not found");
+  auto it = fs_.find(fs.str());
+  if (it == fs_.end()) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.str()));
+  std::vector<HoldInfo> out;
+  for (const auto& name : snaps) {
+    Snap* x = FindSnap(it->second, name);
+    if (!x) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(name)));
+    for (const auto& [tag, since] : x->holds) out.push_back({name, tag, since});
+  }
+  return out;
 }
 
 Result<SnapshotList> FakeZfs::ListBookmarks(const DatasetName& fs) {

@@ -78,6 +78,7 @@ class FakeZfs : public Zfs {
   Status CreateBookmark(const DatasetName& fs, const std::string& snap, const std::string& bookmark) override;
   Status DestroyBookmark(const DatasetName& fs, const std::string& bookmark) override;
   Result<SnapshotList> ListBookmarks(const DatasetName& fs) override;
+  Result<std::vector<HoldInfo>> ListHolds(const DatasetName& fs, const std::vector<std::string>& snaps) override;
 
   // Applies a received stream; returns the exit status and stderr a real
   // `zfs receive` would. Used by the fake receive process.
@@ -87,7 +88,7 @@ class FakeZfs : public Zfs {
  private:
   struct Snap {
     SnapshotInfo info;
-    std::set<std::string> holds;
+    std::map<std::string, std::int64_t> holds;  // tag -> since
     std::map<std::string, std::string> props;
   };
   struct Fs {

@@ -171,16 +171,21 @@ class LocalProcess : public Process {
 
   void CloseStdin() override { in_.reset(); }
 
+  // Closes the streams first: a command that notices (EPIPE, end of input)
+  // ends on its own terms, which matters for zfs-fuse's `zfs send`, whose
+  // temporary holds leak when a signal kills it. One that does not end
+  // within kAbortGrace is terminated (SIGTERM, then SIGKILL).
   void Abort() override {
-    if (!waited_ && pid_ > 0) ::kill(pid_, SIGTERM);
     in_.reset();
     out_.reset();
+    aborted_ = true;
   }
 
   Result<ExitInfo> Wait() override {
     if (!waited_) {
       in_.reset();
-      exit_code_ = WaitPid(pid_);
+      if (aborted_) exit_code_ = EndAborted();
+      else exit_code_ = WaitPid(pid_);
       waited_ = true;
       if (stderr_thread_.joinable()) stderr_thread_.join();
     }
@@ -195,7 +200,25 @@ class LocalProcess : public Process {
   std::mutex err_mu_;
   std::string err_;  // guarded by err_mu_
   bool waited_ = false;
+  bool aborted_ = false;
   int exit_code_ = 0;
+
+  static constexpr auto kAbortGrace = std::chrono::seconds(2);
+
+  int EndAborted() {
+    for (int sig : {0, SIGTERM, SIGKILL}) {
+      if (sig != 0) ::kill(pid_, sig);
+      const auto deadline = std::chrono::steady_clock::now() + kAbortGrace;
+      while (std::chrono::steady_clock::now() < deadline) {
+        int status = 0;
+        pid_t r = ::waitpid(pid_, &status, WNOHANG);
+        if (r == pid_) return DecodeStatus(status);
+        if (r < 0 && errno != EINTR) return 255;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    return WaitPid(pid_);
+  }
 };
 
 }  // namespace

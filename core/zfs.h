@@ -36,8 +36,18 @@ struct ZfsFeatures {
   bool send_large_blocks = false;  // send -L
   bool send_embedded = false;   // send -e
   bool recv_property_override = false;  // recv -o / -x
+  bool list_holds = false;      // `zfs holds` works (zfs-fuse's is broken)
 
   friend bool operator==(const ZfsFeatures&, const ZfsFeatures&) = default;
+};
+
+// One user hold (zfs holds -Hp).
+struct HoldInfo {
+  std::string snapshot;  // short name
+  std::string tag;
+  std::int64_t since = 0;  // Unix seconds
+
+  friend bool operator==(const HoldInfo&, const HoldInfo&) = default;
 };
 
 struct PoolSpace {
@@ -142,6 +152,9 @@ class Zfs {
   virtual Status DestroyBookmark(const DatasetName& fs, const std::string& bookmark) = 0;
   // The bookmarks of `fs` (name, guid, createtxg, creation), oldest first.
   virtual Result<SnapshotList> ListBookmarks(const DatasetName& fs) = 0;
+  // The user holds on the snapshots `snaps` of `fs` (one command), where the
+  // probe found list_holds.
+  virtual Result<std::vector<HoldInfo>> ListHolds(const DatasetName& fs, const std::vector<std::string>& snaps) = 0;
 };
 
 }  // namespace zpull::core

@@ -67,6 +67,7 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
     f.version = FirstLine(version->out);
   } else if (Contains(version->err, "unrecognized command") || Contains(version->out, "unrecognized command")) {
     f.version = "legacy";
+    legacy_ = true;
   } else if (Contains(version->err, "zfs-fuse daemon")) {
     return Fail(Reason::kOther, "host " + runner_.Host() + ": zfs does not answer: " + FirstLine(version->err));
   } else {
@@ -90,6 +91,10 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   auto large = supported(Cmd({"send", "-L", probe_fs + "@probe"}));
   auto e = supported(Cmd({"send", "-e", probe_fs + "@probe"}));
   auto x = supported(Cmd({"receive", "-n", "-x", "mountpoint", probe_fs}));
+  // zfs-fuse's `zfs holds` needs a Python helper it does not ship (exit 255).
+  auto holds = Run(Cmd({"holds", "-H", probe_fs + "@probe"}));
+  if (!holds) return tl::unexpected(holds.error());
+  f.list_holds = holds->exit_code != 255 && !Contains(holds->err, "pyzfs") && !Contains(holds->err, "unrecognized");
   for (auto* r : {&u, &s, &nvp, &bm, &w, &c, &large, &e, &x}) {
     if (!*r) return tl::unexpected(r->error());
   }
@@ -435,7 +440,15 @@ Result<std::uint64_t> ZfsCli::EstimateSend(const SendSpec& spec) {
 }
 
 Result<std::unique_ptr<Process>> ZfsCli::StartSend(const SendSpec& spec) {
-  auto p = runner_.Start(SendArgv(spec));
+  Argv argv = SendArgv(spec);
+  if (legacy_) {
+    // A dropped connection must not kill the client before it releases its
+    // .send-* holds: with SIGPIPE ignored it sees EPIPE and cleans up.
+    Argv wrapped = {"sh", "-c", "trap '' PIPE; exec \"$@\"", "sh"};
+    wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+    argv = std::move(wrapped);
+  }
+  auto p = runner_.Start(argv);
   if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));
   return p;
 }
@@ -508,6 +521,17 @@ Result<SnapshotList> ZfsCli::ListBookmarks(const DatasetName& fs) {
   auto list = ParseSnapshotGet(r->out, fs.str(), '#');
   if (!list) return tl::unexpected(WithContext(list.error(), "host " + runner_.Host()));
   return list;
+}
+
+Result<std::vector<HoldInfo>> ZfsCli::ListHolds(const DatasetName& fs, const std::vector<std::string>& snaps) {
+  if (snaps.empty()) return std::vector<HoldInfo>{};
+  Argv argv = Cmd({"holds", "-Hp"});
+  for (const auto& s : snaps) argv.push_back(fs.Snapshot(s));
+  auto r = RunOk(argv);
+  if (!r) return tl::unexpected(r.error());
+  auto holds = ParseHolds(r->out, fs.str());
+  if (!holds) return tl::unexpected(WithContext(holds.error(), "host " + runner_.Host()));
+  return holds;
 }
 
 Result<std::unique_ptr<Process>> ZfsCli::StartRecv(const RecvSpec& spec) {

@@ -57,6 +57,7 @@ class ZfsCli : public Zfs {
   Status CreateBookmark(const DatasetName& fs, const std::string& snap, const std::string& bookmark) override;
   Status DestroyBookmark(const DatasetName& fs, const std::string& bookmark) override;
   Result<SnapshotList> ListBookmarks(const DatasetName& fs) override;
+  Result<std::vector<HoldInfo>> ListHolds(const DatasetName& fs, const std::vector<std::string>& snaps) override;
 
   // The argv of a send or receive, for logs and dry runs.
   Argv SendArgv(const SendSpec& spec) const;
@@ -77,6 +78,10 @@ class ZfsCli : public Zfs {
   // Whether `zpool status -j --json-int` works here: -1 unknown, 0 no, 1 yes
   // (learnt by trying it once).
   std::atomic<int> pool_json_{-1};
+  // The probe found the zfs-fuse dialect, whose `zfs send` client leaks its
+  // temporary holds when SIGPIPE kills it (zfs-dialects.md, leaked holds):
+  // sends then run with SIGPIPE ignored.
+  std::atomic<bool> legacy_{false};
 };
 
 }  // namespace zpull::core

@@ -110,6 +110,30 @@ std::optional<std::int64_t> ParseInt64(std::string_view text) {
   return v;
 }
 
+Result<std::vector<HoldInfo>> ParseHolds(std::string_view output, std::string_view fs) {
+  std::vector<HoldInfo> out;
+  const std::string prefix = std::string(fs) + "@";
+  std::size_t start = 0;
+  while (start < output.size()) {
+    std::size_t end = output.find('\n', start);
+    if (end == std::string_view::npos) end = output.size();
+    std::string_view line = output.substr(start, end - start);
+    start = end + 1;
+    if (line.empty()) continue;
+    std::size_t t1 = line.find('\t');
+    std::size_t t2 = t1 == std::string_view::npos ? t1 : line.find('\t', t1 + 1);
+    HoldInfo h;
+    if (t2 == std::string_view::npos || !line.substr(0, t1).starts_with(prefix) ||
+        !ParseNumber(line.substr(t2 + 1), h.since)) {
+      return Fail(Reason::kOther, "unexpected zfs holds line: '" + std::string(line.substr(0, 200)) + "'");
+    }
+    h.snapshot = std::string(line.substr(prefix.size(), t1 - prefix.size()));
+    h.tag = std::string(line.substr(t1 + 1, t2 - t1 - 1));
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
 Result<std::uint64_t> ParseSendEstimate(std::string_view output) {
   std::optional<std::uint64_t> size;
   std::size_t start = 0;

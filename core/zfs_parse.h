@@ -10,6 +10,7 @@
 
 #include "core/result.h"
 #include "core/snapshot.h"
+#include "core/zfs.h"
 
 namespace zpull::core {
 
@@ -26,6 +27,9 @@ Result<std::vector<GetLine>> ParseGetLines(std::string_view output);
 // line per name and property, TAB-separated). Keeps only `<fs>@...` lines
 // (the fs itself and its children also appear) and returns them sorted by
 // createtxg. Fails on a malformed line or a snapshot missing guid/createtxg.
+// `zfs holds -Hp` lines "fs@snap<TAB>tag<TAB>epoch seconds" of `fs`'s snapshots.
+Result<std::vector<HoldInfo>> ParseHolds(std::string_view output, std::string_view fs);
+
 Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view fs, char separator = '@');
 
 // Parses `zfs get -Hp -r -d 1 <property> <fs>`: snapshot short name -> value

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "checks/inventory.h"
 #include "checks/scrub.h"
 #include "core/zfs_parse.h"
 #include "exporter/drills.h"
@@ -88,7 +89,7 @@ core::Status Daemon::Start() {
   }
   SweepDrills(config_, hosts_, *log_);
   auto http = HttpServer::Start(config_.listen,
-                                {metrics_, checks_, features_, std::make_shared<BuildInfo>(kVersion, kRevision)},
+                                {metrics_, checks_, features_, inventory_, std::make_shared<BuildInfo>(kVersion, kRevision)},
                                 [this] { return !stopping_.load(); });
   if (!http) return tl::unexpected(http.error());
   http_ = std::move(*http);
@@ -98,7 +99,12 @@ core::Status Daemon::Start() {
 }
 
 void Daemon::Run() {
-  std::thread parity([this] { Periodic(config_.parity_interval_seconds, [this] { ParityPass(); }); });
+  std::thread parity([this] {
+    Periodic(config_.parity_interval_seconds, [this] {
+      ParityPass();
+      InventoryPass();
+    });
+  });
   std::thread scrub([this] { Periodic(config_.scrub_interval_seconds, [this] { ScrubPass(); }); });
   std::thread drills([this] { Periodic(DrillCheckSeconds(config_), [this] { DrillPass(); }); });
   scheduler_->Run();
@@ -200,6 +206,32 @@ void Daemon::ParityPass() {
         if (f.severity == Severity::kCritical) log_->warn("parity dataset={} finding=\"{}\"", r.dataset, f.text);
       }
     }
+  }
+}
+
+void Daemon::InventoryPass() {
+  for (const auto& d : config_.datasets) {
+    if (stopping_) return;
+    core::Zfs& src = hosts_.Source(d.source);
+    const auto started = std::chrono::steady_clock::now();
+    auto src_features = hosts_.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
+    auto dst_features = hosts_.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
+    core::Result<checks::Inventory> inv = !src_features ? tl::unexpected(src_features.error())
+                                          : !dst_features ? tl::unexpected(dst_features.error())
+                                                          : checks::TakeInventory(
+                                                                src, *src_features, hosts_.Destination(),
+                                                                *dst_features,
+                                                                {d.destination.str(), d.source_dataset, d.destination,
+                                                                 config_.snapshot_prefix,
+                                                                 replicate::BookmarkStem(config_.snapshot_prefix,
+                                                                                         d.destination)});
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    checks_->RecordRun("inventory", src.Host(), d.destination.str(), inv.has_value(), seconds, now_());
+    if (!inv) {
+      log_->warn("inventory failed dataset={} error={}", d.destination.str(), inv.error().message);
+      continue;
+    }
+    inventory_->Set(d.destination.str(), *inv, now_());
   }
 }
 

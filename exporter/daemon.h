@@ -17,6 +17,7 @@
 #include "exporter/feature_metrics.h"
 #include "exporter/hosts.h"
 #include "exporter/http_server.h"
+#include "exporter/inventory_metrics.h"
 #include "exporter/replication_metrics.h"
 #include "exporter/scheduler.h"
 
@@ -47,6 +48,8 @@ class Daemon {
   void Periodic(std::int64_t interval, const std::function<void()>& pass);
   // Parity for every dataset, one listing per host.
   void ParityPass();
+  // zpull's holds, bookmarks and resume tokens per dataset (after parity).
+  void InventoryPass();
   // Status, space and (with scrub.every) scrub start for every watched pool.
   void ScrubPass();
   // The restore drills that are due (drill.every), one after the other.
@@ -59,6 +62,7 @@ class Daemon {
   std::shared_ptr<ReplicationMetrics> metrics_;
   std::shared_ptr<CheckMetrics> checks_ = std::make_shared<CheckMetrics>();
   std::shared_ptr<FeatureMetrics> features_ = std::make_shared<FeatureMetrics>();
+  std::shared_ptr<InventoryMetrics> inventory_ = std::make_shared<InventoryMetrics>();
   std::map<std::string, std::int64_t> last_drill_;  // by dataset; drill thread only (and Start)
   std::unique_ptr<BandwidthLimits> limits_;
   std::unique_ptr<Scheduler> scheduler_;

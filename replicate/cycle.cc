@@ -310,6 +310,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     return out;
   };
 
+  if (Cancelled(env)) return fail({core::Reason::kShutdown, "cycle not started (zpull is stopping)"});
   if (job.take_snapshot) {
     auto snap = TakeSnapshot(env, job);
     if (!snap) return fail(snap.error());

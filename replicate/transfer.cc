@@ -33,6 +33,11 @@ std::string Seconds(Clock::duration d) {
 core::Result<std::uint64_t> RunTransfer(core::Zfs& source, const core::SendSpec& send, core::Zfs& destination,
                                         const core::RecvSpec& recv, const ByteSink& on_bytes,
                                         const TransferLimits& limits) {
+  // Nothing is started once cancelled: a send killed while it starts up
+  // leaks its temporary holds on zfs-fuse.
+  if (limits.cancel && limits.cancel->load()) {
+    return core::Fail(core::Reason::kShutdown, "transfer not started (zpull is stopping)");
+  }
   auto receiver = destination.StartRecv(recv);
   if (!receiver) return tl::unexpected(receiver.error());
   auto sender = source.StartSend(send);

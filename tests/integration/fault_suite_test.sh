@@ -70,6 +70,15 @@ once() {  # source dataset destination [extra]: runs zpull once, output in $out
   out=$("$ZPULL_BIN" once --config "$cfg" 2>&1)
   set -e
 }
+# No hold but zpull's one on the newest common snapshot: an aborted send
+# must not leave zfs-fuse's temporary .send-* holds behind.
+holds_ok() {  # source-fs what
+  local newest_common line
+  while IFS=$'\t' read -r name _ refs _; do
+    case "$name" in *@*) ;; *) continue ;; esac
+    [ "$refs" -le 1 ] || zp_fail "$2: $name has $refs holds (leaked temporary holds?)"
+  done < <(zfs get -H userrefs -r -d 1 "$1")
+}
 guids() { zfs get -Hp -r -d 1 guid "$1" | awk -F'\t' 'index($1, "@") { print $3 }' | sort | paste -sd' ' -; }
 expect_ok() {  # what
   case "$out" in "ok "*) ;; *) zp_fail "$1: expected success, got: $out" ;; esac
@@ -89,6 +98,7 @@ before=$(guids "$dst/r/data")
 start_proxy cut 1000000
 once proxied "$src/data" "$dst/r/data"
 expect_failure network "cut stream"
+holds_ok "$src/data" "cut stream"
 [ -f "$ZP_TMP/proxy.state" ] || zp_fail "the proxy never cut (stream under 1 MB?)"
 zp_assert_eq "$before" "$(guids "$dst/r/data")" "destination guids after the cut"
 once proxied "$src/data" "$dst/r/data"
@@ -107,6 +117,7 @@ start_proxy stall 1000000
 t0=$SECONDS
 RETRIES=1 once proxied "$src/data" "$dst/r/data"
 expect_ok "retry after the stall"
+holds_ok "$src/data" "stall"
 zp_assert_contains "$out" "retried=stalled" "the stall is reported"
 ((SECONDS - t0 < 60)) || zp_fail "stall detection took $((SECONDS - t0)) s"
 stop_proxy
@@ -117,6 +128,7 @@ before=$(guids "$dst/r/data")
 echo die >"$fault_file"
 once faulty "$src/data" "$dst/r/data"
 expect_failure send_failed "sender died"
+holds_ok "$src/data" "sender died"
 zp_assert_eq "$before" "$(guids "$dst/r/data")" "destination guids after the sender died"
 once faulty "$src/data" "$dst/r/data"
 expect_ok "the next cycle after the sender died"
@@ -127,6 +139,7 @@ before=$(guids "$dst/r/data")
 echo corrupt >"$fault_file"
 once faulty "$src/data" "$dst/r/data"
 expect_failure stream_corrupt "corrupt stream"
+holds_ok "$src/data" "corrupt stream"
 zp_assert_eq "$before" "$(guids "$dst/r/data")" "destination guids after the corrupt stream"
 once faulty "$src/data" "$dst/r/data"
 expect_ok "the next cycle after the corrupt stream"
@@ -214,6 +227,7 @@ awk -v e="$elapsed" 'BEGIN { exit !(e < 10) }' || zp_fail "SIGTERM took ${elapse
 zp_log "stopped ${elapsed}s after SIGTERM"
 zp_assert_contains "$(cat "$ZP_TMP/run.log")" "reason=shutdown" "the aborted cycle says shutdown"
 zp_assert_eq "$before" "$(guids "$dst/r/data")" "destination guids after SIGTERM"
+holds_ok "$src/data" "SIGTERM"
 once direct "$src/data" "$dst/r/data"
 expect_ok "the next cycle after SIGTERM"
 

@@ -20,7 +20,9 @@ g /opt/zpull/zpull once --config /root/written.yml >/dev/null || oz_fail "replic
 g zpool scrub -w "$dst"
 out=$(g /opt/zpull/zpull verify --config /root/written.yml) || oz_fail "verify before the write: $out"
 oz_assert_contains "$out" "OK $dst/b/data" "clean replica"
-gsh "zfs set mountpoint=/var/tmp/mnt/$dst-data '$dst/b/data' && zfs mount '$dst/b/data' 2>/dev/null; echo oops > /var/tmp/mnt/$dst-data/touched && zpool sync '$dst'"
+# zpull leaves replicas readonly=on; someone turns that off and writes.
+oz_assert_eq "on" "$(g zfs get -H -o value readonly "$dst/b/data")" "replica is readonly"
+gsh "zfs set readonly=off '$dst/b/data' && zfs set mountpoint=/var/tmp/mnt/$dst-data '$dst/b/data' && zfs mount '$dst/b/data' 2>/dev/null; echo oops > /var/tmp/mnt/$dst-data/touched && zpool sync '$dst'"
 set +e
 out=$(g /opt/zpull/zpull verify --config /root/written.yml)
 rc=$?
