@@ -12,6 +12,7 @@
 #include <fstream>
 #include <random>
 #include <algorithm>
+#include <set>
 
 #include "core/fake_zfs.h"
 #include "core/local_runner.h"
@@ -49,6 +50,7 @@ class FakeBackend : public Backend {
     f.recv_unmounted = true;
     f.written = true;  // like OpenZFS, so the contract covers these on the fake too
     f.send_estimate = true;
+    f.recv_resumable = f.bookmarks = f.list_holds = true;  // like OpenZFS: tokens, bookmarks, zfs holds
     zfs_.SetFeatures(f);
     zfs_.CreateFilesystem("fakepool");
     core::PoolStatus st;
@@ -148,6 +150,9 @@ TEST_P(ZfsContract, ProbeFindsWhatTheBackendCanDo) {
   EXPECT_FALSE(f->version.empty());
   if (f->version == "legacy") {  // zfs-fuse: the dialect documented in zfs-dialects.md
     EXPECT_FALSE(f->recv_resumable);
+    EXPECT_FALSE(f->list_holds);
+    EXPECT_FALSE(f->send_raw || f->send_compressed || f->send_large_blocks || f->send_embedded);
+    EXPECT_FALSE(f->recv_property_override);
     EXPECT_FALSE(f->list_parsable);
     EXPECT_FALSE(f->send_estimate);
     EXPECT_FALSE(f->bookmarks);
@@ -161,6 +166,9 @@ TEST_P(ZfsContract, ProbeFindsWhatTheBackendCanDo) {
     EXPECT_TRUE(f->send_estimate);
     EXPECT_TRUE(f->bookmarks);
     EXPECT_TRUE(f->json);
+    EXPECT_TRUE(f->list_holds);
+    EXPECT_TRUE(f->send_raw && f->send_compressed && f->send_large_blocks && f->send_embedded);
+    EXPECT_TRUE(f->recv_property_override);
   }
 }
 
@@ -476,6 +484,155 @@ TEST_P(ZfsContract, CloneListAndDestroyFilesystems) {
   EXPECT_FALSE(*zfs().Exists(clone));
   EXPECT_TRUE(zfs().DestroyFilesystem(clone));  // gone already: fine
   EXPECT_TRUE(zfs().DestroySnapshot(fs, "s"));
+}
+
+// A receive whose stream ends 4 bytes short (inside the END record), as a
+// dropped connection leaves it; `resumable` asks for recv -s. Returns the
+// receive's exit and stderr.
+core::Result<std::string> CutReceive(core::Zfs& zfs, const core::SendSpec& send, const DatasetName& dst,
+                                     bool resumable) {
+  auto sender = zfs.StartSend(send);
+  if (!sender) return tl::unexpected(sender.error());
+  std::string stream;
+  std::vector<char> buf(1 << 20);
+  while (true) {
+    auto n = (*sender)->Read(buf);
+    if (!n) return tl::unexpected(n.error());
+    if (*n == 0) break;
+    stream.append(buf.data(), *n);
+  }
+  if (auto e = (*sender)->Wait(); !e || e->exit_code != 0) return core::Fail(core::Reason::kSendFailed, "send failed");
+  auto receiver = zfs.StartRecv({dst, true, resumable, false});
+  if (!receiver) return tl::unexpected(receiver.error());
+  if (auto w = (*receiver)->Write(std::span<const char>(stream.data(), stream.size() - 4)); !w) {
+    return tl::unexpected(w.error());
+  }
+  (*receiver)->CloseStdin();
+  auto e = (*receiver)->Wait();
+  if (!e) return tl::unexpected(e.error());
+  if (e->exit_code == 0) return core::Fail(core::Reason::kOther, "a cut stream was accepted");
+  return "exit " + std::to_string(e->exit_code) + " after " + std::to_string(stream.size()) + " stream bytes: " + e->err;
+}
+
+TEST_P(ZfsContract, InterruptedReceivesResumeFromTheirToken) {
+  auto f = zfs().Probe(DatasetName::Parse(backend_->Root()).value());
+  ASSERT_TRUE(f);
+  if (!f->recv_resumable) return;  // zfs-fuse: no tokens (the probe says so)
+  auto src = MakeFs("src");
+  auto dst = Fs("dst");
+  backend_->WriteData(src.str());
+  ASSERT_TRUE(zfs().CreateSnapshot(src, "a"));
+  // An interrupted full receive leaves the new filesystem, without
+  // snapshots, carrying the token.
+  ASSERT_TRUE(CutReceive(zfs(), {src, "a"}, dst, true));
+  auto token = zfs().ResumeToken(dst);
+  ASSERT_TRUE(token) << token.error().message;
+  ASSERT_TRUE(*token);
+  EXPECT_TRUE(List(dst).empty());
+  core::SendSpec resume{src, "a"};
+  resume.resume_token = **token;
+  auto resumed = replicate::RunTransfer(zfs(), resume, zfs(), {dst, true, true, false}, {});
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  ASSERT_EQ(List(dst).size(), 1u);
+  EXPECT_EQ(List(dst)[0].guid, List(src)[0].guid);
+  EXPECT_FALSE(*zfs().ResumeToken(dst));
+
+  // An interrupted incremental: other receives are refused until the token
+  // is resumed or aborted; a token for a destroyed snapshot is stale.
+  backend_->WriteData(src.str());
+  ASSERT_TRUE(zfs().CreateSnapshot(src, "b"));
+  // (-i: an -I stream is a package whose last 4 bytes follow the complete
+  // snapshot, so cutting those leaves nothing to resume.)
+  auto cut = CutReceive(zfs(), {src, "b", "a", false}, dst, true);
+  ASSERT_TRUE(cut);
+  token = zfs().ResumeToken(dst);
+  ASSERT_TRUE(token && *token) << *cut;
+  auto blocked = replicate::RunTransfer(zfs(), {src, "b", "a"}, zfs(), {dst, true, true, false}, {});
+  ASSERT_FALSE(blocked);
+  EXPECT_EQ(blocked.error().reason, core::Reason::kStaleResumeToken) << blocked.error().message;
+  ASSERT_TRUE(zfs().DestroySnapshot(src, "b"));
+  resume.resume_token = **token;
+  auto stale = replicate::RunTransfer(zfs(), resume, zfs(), {dst, true, true, false}, {});
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().reason, core::Reason::kStaleResumeToken) << stale.error().message;
+  ASSERT_TRUE(zfs().AbortPartialReceive(dst));
+  EXPECT_FALSE(*zfs().ResumeToken(dst));
+  EXPECT_TRUE(zfs().AbortPartialReceive(dst));  // nothing to abort: fine
+  EXPECT_EQ(List(dst).size(), 1u);
+
+  // Aborting an interrupted full receive removes the partial filesystem.
+  auto fresh = Fs("fresh");
+  ASSERT_TRUE(CutReceive(zfs(), {src, "a"}, fresh, true));
+  ASSERT_TRUE(zfs().AbortPartialReceive(fresh));
+  EXPECT_FALSE(*zfs().Exists(fresh));
+}
+
+TEST_P(ZfsContract, BookmarkServesAsIncrementalBase) {
+  auto f = zfs().Probe(DatasetName::Parse(backend_->Root()).value());
+  ASSERT_TRUE(f);
+  if (!f->bookmarks) return;  // zfs-fuse: no bookmarks
+  auto src = MakeFs("src");
+  auto dst = Fs("dst");
+  backend_->WriteData(src.str());
+  ASSERT_TRUE(zfs().CreateSnapshot(src, "a"));
+  ASSERT_TRUE(Transfer(src, "a", std::nullopt, dst));
+  ASSERT_TRUE(zfs().CreateBookmark(src, "a", "zp_backup:x_0a"));
+  ASSERT_TRUE(zfs().CreateBookmark(src, "a", "zp_backup:x_0a"));  // again: fine
+  auto marks = zfs().ListBookmarks(src);
+  ASSERT_TRUE(marks) << marks.error().message;
+  ASSERT_EQ(marks->size(), 1u);
+  EXPECT_EQ((*marks)[0].name, "zp_backup:x_0a");
+  EXPECT_EQ((*marks)[0].guid, List(src)[0].guid);
+  ASSERT_TRUE(zfs().DestroySnapshot(src, "a"));
+  backend_->WriteData(src.str());
+  ASSERT_TRUE(zfs().CreateSnapshot(src, "b"));
+  core::SendSpec send{src, "b", "zp_backup:x_0a", false};
+  send.from_bookmark = true;
+  auto r = replicate::RunTransfer(zfs(), send, zfs(), {dst, true, false, false}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  auto d = List(dst);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[1].guid, List(src)[0].guid);
+  ASSERT_TRUE(zfs().DestroyBookmark(src, "zp_backup:x_0a"));
+  EXPECT_TRUE(zfs().ListBookmarks(src)->empty());
+  EXPECT_TRUE(zfs().DestroyBookmark(src, "zp_backup:x_0a"));  // gone: fine
+}
+
+TEST_P(ZfsContract, HoldsAreListedWithTagsAndTimes) {
+  auto f = zfs().Probe(DatasetName::Parse(backend_->Root()).value());
+  ASSERT_TRUE(f);
+  if (!f->list_holds) return;  // zfs-fuse: `zfs holds` is broken
+  auto fs = MakeFs("h");
+  ASSERT_TRUE(zfs().CreateSnapshot(fs, "a"));
+  ASSERT_TRUE(zfs().CreateSnapshot(fs, "b"));
+  ASSERT_TRUE(zfs().Hold(fs, "a", "zpt"));
+  ASSERT_TRUE(zfs().Hold(fs, "a", "keep me"));
+  ASSERT_TRUE(zfs().Hold(fs, "b", "zpt"));
+  auto holds = zfs().ListHolds(fs, {"a", "b"});
+  ASSERT_TRUE(holds) << holds.error().message;
+  ASSERT_EQ(holds->size(), 3u);
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const auto& h : *holds) {
+    seen.insert({h.snapshot, h.tag});
+    EXPECT_GT(h.since, Now() - 3600);
+  }
+  EXPECT_EQ(seen, (std::set<std::pair<std::string, std::string>>{{"a", "keep me"}, {"a", "zpt"}, {"b", "zpt"}}));
+  for (auto [snap, tag] : seen) ASSERT_TRUE(zfs().Release(fs, snap, tag));
+}
+
+TEST_P(ZfsContract, RollbackOnlyToTheNewestSnapshotAndNativeProperties) {
+  auto fs = MakeFs("r", /*mounted=*/false);
+  ASSERT_TRUE(zfs().CreateSnapshot(fs, "a"));
+  ASSERT_TRUE(zfs().CreateSnapshot(fs, "b"));
+  EXPECT_FALSE(zfs().Rollback(fs, "a"));  // newer @b exists: refused, nothing destroyed
+  EXPECT_EQ(List(fs).size(), 2u);
+  EXPECT_TRUE(zfs().Rollback(fs, "b"));
+  ASSERT_TRUE(zfs().SetProperty(fs, "readonly", "on"));
+  EXPECT_EQ(zfs().GetProperty(fs, "readonly").value(), "on");
+  ASSERT_TRUE(zfs().InheritProperty(fs, "readonly"));
+  EXPECT_EQ(zfs().GetProperty(fs, "readonly").value(), "off");
+  ASSERT_TRUE(zfs().SetProperty(fs, "canmount", "noauto"));
+  EXPECT_EQ(zfs().GetProperty(fs, "canmount").value(), "noauto");
 }
 
 std::vector<BackendParam> Backends() {
