@@ -22,7 +22,10 @@ std::vector<prometheus::MetricFamily> FeatureMetrics::Collect() const {
         {"recv_unmounted", f.recv_unmounted}, {"recv_resumable", f.recv_resumable},
         {"list_parsable", f.list_parsable},   {"json", f.json},
         {"send_estimate", f.send_estimate},   {"bookmarks", f.bookmarks},
-        {"written", f.written}};
+        {"written", f.written},               {"send_raw", f.send_raw},
+        {"send_compressed", f.send_compressed}, {"send_large_blocks", f.send_large_blocks},
+        {"send_embedded", f.send_embedded},   {"recv_property_override", f.recv_property_override},
+        {"list_holds", f.list_holds}};
     for (const auto& [name, on] : features) {
       AddSample(feature, {{"host", host}, {"feature", name}}, on ? 1 : 0);
     }

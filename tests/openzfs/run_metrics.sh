@@ -20,7 +20,8 @@ datasets:
   - {source: guest, dataset: $src/missing, destination: $dst/b/missing}
 YAML
 pid=$(gsh 'setsid /opt/zpull/zpull run --config /root/run.yml >/root/run.log 2>&1 < /dev/null & echo $!')
-trap 'g kill -TERM '"$pid"' 2>/dev/null || true; oz_on_exit' EXIT
+# Keeps the scenario's exit status for oz_on_exit (it reads $?).
+trap 'rc=$?; g kill -TERM '"$pid"' 2>/dev/null || true; (exit $rc); oz_on_exit' EXIT
 url="http://127.0.0.1:$OZ_METRICS_PORT/metrics"
 m=/tmp/zpull-openzfs-metrics.$$
 value() { awk -v want="$1" '$1 == want { print $2 }' "$m"; }
