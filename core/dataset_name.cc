@@ -1,5 +1,7 @@
 #include "core/dataset_name.h"
 
+#include <cctype>
+
 namespace zpull::core {
 namespace {
 
@@ -53,6 +55,11 @@ Status ValidateDatasetName(std::string_view name) {
     }
     if (end == std::string_view::npos) break;
     start = end + 1;
+  }
+  // ZFS pool names begin with a letter; it also keeps a name from reading
+  // as an option ("-pool") in any command line.
+  if (!std::isalpha(static_cast<unsigned char>(name[0]))) {
+    return Fail(Reason::kConfig, "dataset name " + Quote(name) + ": the pool name must begin with a letter");
   }
   return {};
 }

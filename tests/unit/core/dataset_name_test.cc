@@ -30,6 +30,14 @@ TEST(DatasetName, RejectsWithAMessageNamingTheProblem) {
                                        {"t/\xc3\xbc", "invalid character byte 195"},
                                        {"t/a\nb", "byte 10"},
                                        {"t/a;rm -rf", "invalid character ';'"},
+                                       {"t/$(reboot)", "invalid character '$'"},
+                                       {"t/`reboot`", "invalid character '`'"},
+                                       {"t/it's", "invalid character '''"},
+                                       {"t/\"q\"", "invalid character '\"'"},
+                                       {"-pool", "pool name must begin with a letter"},
+                                       {"-o/x", "pool name must begin with a letter"},
+                                       {"1pool", "pool name must begin with a letter"},
+                                       {".pool", "pool name must begin with a letter"},
                                        {std::string(256, 'a'), "longer than 255"}}) {
     auto r = ValidateDatasetName(b.name);
     ASSERT_FALSE(r) << b.name;
