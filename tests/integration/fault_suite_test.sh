@@ -255,3 +255,34 @@ for _ in $(seq 1 100); do has_dataset "$dst/r/lost2" && break; sleep 0.1; done
 has_dataset "$dst/r/lost2" || zp_fail "the reloaded dataset is not served: $(tail -5 "$ZP_TMP/hup.log")"
 kill -TERM "$pid"
 wait "$pid" || zp_fail "exit status after SIGTERM following a reload"
+
+zp_log "the source's host key changes between cycles of a running daemon -> hostkey, nothing received"
+port=$(zp_free_port)
+write_cfg direct "$src/data" "$dst/r/data" "listen: 127.0.0.1:$port"
+sed -i 's/^retries: .*/interval: 2s/' "$cfg"
+"$ZPULL_BIN" run --config "$cfg" >"$ZP_TMP/hostkey.log" 2>&1 &
+pid=$!
+zp_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null; true"
+sample() { curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | awk -v want="$1" '$1 == want { print $2 }'; }
+runs="zpull_replication_runs_total{dataset=\"$dst/r/data\"}"
+hostkey="zpull_replication_failures_total{dataset=\"$dst/r/data\",reason=\"hostkey\"}"
+for _ in $(seq 1 100); do [ "$(sample "$runs")" = 1 ] && break; sleep 0.1; done
+zp_assert_eq 1 "$(sample "$runs")" "first cycle of the daemon"
+zp_assert_eq 0 "$(sample "$hostkey")" "no hostkey failure yet"
+# The same sshd, same port, a new host key: a man in the middle, or a
+# reinstalled source. Either way zpull must refuse it.
+kill "$ZP_SSH_PID"
+wait "$ZP_SSH_PID" 2>/dev/null || true
+rm -f "$ZP_TMP/ssh/host_ed25519" "$ZP_TMP/ssh/host_ed25519.pub"
+ssh-keygen -q -t ed25519 -N '' -f "$ZP_TMP/ssh/host_ed25519" -C impostor
+/usr/sbin/sshd -f "$ZP_TMP/ssh/sshd_config" -D -e 2>>"$ZP_TMP/ssh/sshd.log" &
+new_sshd=$!
+zp_cleanup "kill $new_sshd 2>/dev/null; wait $new_sshd 2>/dev/null; true"
+before=$(guids "$dst/r/data")
+zp_fill "$src/data" 100
+for _ in $(seq 1 100); do [ "$(sample "$hostkey")" -ge 1 ] 2>/dev/null && break; sleep 0.1; done
+[ "$(sample "$hostkey")" -ge 1 ] 2>/dev/null || zp_fail "no hostkey failure after the key changed: $(tail -3 "$ZP_TMP/hostkey.log")"
+zp_assert_contains "$(cat "$ZP_TMP/hostkey.log")" "host key CHANGED" "the log names the changed key"
+zp_assert_eq "$before" "$(guids "$dst/r/data")" "nothing received from the impostor"
+kill -TERM "$pid"
+wait "$pid" || zp_fail "exit status after SIGTERM"
