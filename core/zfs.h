@@ -64,6 +64,7 @@ struct SendSpec {
   bool large_blocks = false;        // -L
   bool embedded = false;            // -e
   bool properties = false;          // -p
+  bool wire_zstd = false;           // the source pipes the stream through `zstd -c`
   bool from_bookmark = false;       // `from` names a bookmark (fs#from; -i only)
   // Non-empty: resume an interrupted receive (`send -t`); the fields above
   // then only name the transfer in messages.

@@ -441,10 +441,21 @@ Result<std::uint64_t> ZfsCli::EstimateSend(const SendSpec& spec) {
 
 Result<std::unique_ptr<Process>> ZfsCli::StartSend(const SendSpec& spec) {
   Argv argv = SendArgv(spec);
-  if (legacy_) {
-    // A dropped connection must not kill the client before it releases its
-    // .send-* holds: with SIGPIPE ignored it sees EPIPE and cleans up.
-    Argv wrapped = {"sh", "-c", "trap '' PIPE; exec \"$@\"", "sh"};
+  // Fixed scripts; the send's argv follows as "$@", never interpolated.
+  // legacy: a dropped connection must not kill zfs-fuse's client before it
+  // releases its .send-* holds: with SIGPIPE ignored it sees EPIPE instead.
+  // wire_zstd: the stream goes through `zstd -c`; the exit status is the
+  // send's (fd 3 carries it out of the pipeline).
+  std::string script = legacy_ ? "trap '' PIPE; " : "";
+  if (spec.wire_zstd) {
+    script +=
+        "command -v zstd >/dev/null 2>&1 || { echo 'zpull: compress: zstd, but zstd is not installed here' >&2; "
+        "exit 127; }; exec 4>&1; rc=$( { { \"$@\"; echo $? >&3; } | zstd -q -c >&4; } 3>&1 ); exit ${rc:-1}";
+  } else if (legacy_) {
+    script += "exec \"$@\"";
+  }
+  if (!script.empty()) {
+    Argv wrapped = {"sh", "-c", script, "sh"};
     wrapped.insert(wrapped.end(), argv.begin(), argv.end());
     argv = std::move(wrapped);
   }

@@ -53,6 +53,7 @@ Reason ClassifyRecvError(std::string_view err) {
 
 Reason ClassifySendError(std::string_view err) {
   const std::string e = Fold(err);
+  if (Has(e, "zstd is not installed")) return Reason::kConfig;
   if (Has(e, "does not exist") || Has(e, "no such")) return Reason::kSourceMissing;
   if (Has(e, "resume token") || Has(e, "used in the initial send no longer exists")) {
     return Reason::kStaleResumeToken;

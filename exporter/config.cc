@@ -27,7 +27,7 @@ std::string Where(const std::string& path, const YAML::Node& node) {
 // Keys of ReplicationOptions, allowed at the top level and per dataset.
 constexpr std::initializer_list<const char*> kOptionKeys = {
     "stall_timeout", "transfer_timeout", "retries",   "retry_backoff", "bandwidth_limit",
-    "readonly",      "rollback_destination", "force_on_divergence", "bookmarks", "send"};
+    "readonly",      "rollback_destination", "force_on_divergence", "bookmarks", "send", "compress"};
 
 class Parser {
  public:
@@ -127,6 +127,11 @@ class Parser {
     if (n["rollback_destination"]) o.rollback_destination = Bool(n["rollback_destination"], "rollback_destination");
     if (n["force_on_divergence"]) o.force_on_divergence = Bool(n["force_on_divergence"], "force_on_divergence");
     if (n["bookmarks"]) o.bookmarks = Bool(n["bookmarks"], "bookmarks");
+    if (n["compress"]) {
+      std::string v = String(n["compress"], "compress");
+      if (v != "zstd" && v != "none") Error(n["compress"], "compress", "expected 'zstd' or 'none', got '" + v + "'");
+      o.send.wire_zstd = v == "zstd";
+    }
     if (const auto& send = n["send"]) {
       ExpectMap(send, "send", {"compressed", "large_blocks", "embedded", "properties", "decrypted"});
       if (send["compressed"]) o.send.compressed = Bool(send["compressed"], "compressed");

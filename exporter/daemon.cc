@@ -242,6 +242,7 @@ void Daemon::RunDataset(std::size_t index) {
   metrics_->CycleStarted(name, now_());
   CycleHooks hooks;
   hooks.on_bytes = [this, &name](std::uint64_t n) { metrics_->AddBytes(name, n); };
+  hooks.on_wire_bytes = [this, &name](std::uint64_t n) { metrics_->AddWireBytes(name, n); };
   hooks.on_estimate = [this, &name](std::uint64_t n) { metrics_->SetExpectedBytes(name, n); };
   hooks.on_features = [this](const std::string& host, const core::ZfsFeatures& f) { features_->Set(host, f); };
   hooks.cancel = &cancel_;

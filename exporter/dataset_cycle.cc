@@ -61,6 +61,7 @@ replicate::CycleOutcome RunDatasetCycle(const Config& config, std::size_t index,
   env.rate_limits = limits.For(index);
   env.cancel = hooks.cancel;
   env.pause = hooks.pause;
+  env.on_wire_bytes = hooks.on_wire_bytes;
   return replicate::RunCycle(env, JobFor(config, d));
 }
 

@@ -30,6 +30,7 @@ class BandwidthLimits {
 // What the caller observes of a running cycle; every member may be empty.
 struct CycleHooks {
   replicate::ByteSink on_bytes;
+  replicate::ByteSink on_wire_bytes;
   std::function<void(std::uint64_t)> on_estimate;
   std::function<void(const std::string& host, const core::ZfsFeatures&)> on_features;
   const std::atomic<bool>* cancel = nullptr;

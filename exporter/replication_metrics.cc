@@ -47,6 +47,10 @@ void ReplicationMetrics::AddBytes(const std::string& dataset, std::uint64_t n) {
   At(dataset).bytes.fetch_add(n, std::memory_order_relaxed);
 }
 
+void ReplicationMetrics::AddWireBytes(const std::string& dataset, std::uint64_t n) {
+  At(dataset).wire_bytes.fetch_add(n, std::memory_order_relaxed);
+}
+
 void ReplicationMetrics::SetExpectedBytes(const std::string& dataset, std::uint64_t n) {
   std::lock_guard lock(mu_);
   At(dataset).expected_bytes = n;
@@ -99,6 +103,10 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
                     MetricType::Gauge);
   auto bytes = NewFamily("zpull_replication_bytes_total",
                       "Bytes of zfs send streams received, counted while transfers run.", MetricType::Counter);
+  auto wire = NewFamily("zpull_replication_wire_bytes_total",
+                        "Bytes received over the wire for those streams: fewer than zpull_replication_bytes_total "
+                        "with compress: zstd, the same otherwise.",
+                        MetricType::Counter);
   auto runs = NewFamily("zpull_replication_runs_total", "Replication cycles finished, successful or not.",
                      MetricType::Counter);
   auto failures = NewFamily("zpull_replication_failures_total",
@@ -140,6 +148,7 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
       AddSample(lag, l, double(now - *d.newest_common_creation));
     }
     AddSample(bytes, l, double(d.bytes.load(std::memory_order_relaxed)));
+    AddSample(wire, l, double(d.wire_bytes.load(std::memory_order_relaxed)));
     AddSample(runs, l, double(d.runs));
     for (const auto& [reason, n] : d.failures) {
       AddSample(failures, {{"dataset", name}, {"reason", std::string(core::ReasonName(reason))}}, double(n));
@@ -178,7 +187,7 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
     AddSample(aborted, l, double(d.tokens_aborted));
     AddSample(divergence, l, double(d.destroyed_on_divergence));
   }
-  return {last_success, last_attempt, common, lag, bytes, runs, failures, last_duration, duration, in_progress,
+  return {last_success, last_attempt, common, lag, bytes, wire, runs, failures, last_duration, duration, in_progress,
           expected, snapshots, pruned, retries, resumes, aborted, divergence};
 }
 

@@ -35,6 +35,7 @@ class ReplicationMetrics : public prometheus::Collectable {
                               std::optional<std::int64_t> newest_common_creation);
   void CycleStarted(const std::string& dataset, std::int64_t when);
   void AddBytes(const std::string& dataset, std::uint64_t n);
+  void AddWireBytes(const std::string& dataset, std::uint64_t n);
   // The size `zfs send -nvP` predicts for the step about to stream.
   void SetExpectedBytes(const std::string& dataset, std::uint64_t n);
   void CycleFinished(const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds);
@@ -44,6 +45,7 @@ class ReplicationMetrics : public prometheus::Collectable {
  private:
   struct Dataset {
     std::atomic<std::uint64_t> bytes{0};
+    std::atomic<std::uint64_t> wire_bytes{0};
     std::optional<std::int64_t> last_success, last_attempt, newest_common_creation;
     std::uint64_t runs = 0;
     std::map<core::Reason, std::uint64_t> failures;

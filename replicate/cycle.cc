@@ -184,6 +184,7 @@ class Attempt {
     if (!*token) return {};
     core::SendSpec send{job_.source, "(resumed)"};
     send.resume_token = **token;
+    send.wire_zstd = job_.send.wire_zstd;
     auto bytes = Transfer(send);
     if (bytes) {
       ++out_.resumed;
@@ -236,6 +237,7 @@ class Attempt {
       send.embedded = job_.send.embedded && src.send_embedded && dst.send_embedded;
     }
     send.properties = job_.send.properties;
+    send.wire_zstd = job_.send.wire_zstd;
     return {};
   }
 
@@ -244,7 +246,7 @@ class Attempt {
                         env_.destination_features.recv_resumable, job_.force};
     if (send.properties && env_.destination_features.recv_property_override) recv.exclude = {"mountpoint"};
     TransferLimits limits{job_.transfer.stall_timeout, job_.transfer.total_timeout, env_.rate_limits, env_.cancel};
-    return RunTransfer(env_.source, send, env_.destination, recv, env_.on_bytes, limits);
+    return RunTransfer(env_.source, send, env_.destination, recv, env_.on_bytes, limits, env_.on_wire_bytes);
   }
 
   // A received replica never mounts over a host path: with -p and no

@@ -39,6 +39,9 @@ struct SendPolicy {
   // An encrypted source is always sent raw (-w) unless this says it may
   // travel decrypted.
   bool send_decrypted = false;
+  // The source compresses the stream with `zstd -c` for the wire (for
+  // uncompressed data over slow links); zpull decompresses it.
+  bool wire_zstd = false;
 };
 
 struct TransferPolicy {
@@ -107,6 +110,7 @@ struct CycleEnv {
   // Waits `seconds` before a retry; false: stop waiting and give up (the
   // daemon is stopping). Empty: retry at once.
   std::function<bool(std::int64_t seconds)> pause;
+  ByteSink on_wire_bytes;  // bytes as they crossed the wire; may be empty
 };
 
 CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job);

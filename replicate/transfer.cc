@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/zfs_errors.h"
+#include "replicate/stream_reader.h"
 
 namespace zpull::replicate {
 namespace {
@@ -32,7 +33,7 @@ std::string Seconds(Clock::duration d) {
 
 core::Result<std::uint64_t> RunTransfer(core::Zfs& source, const core::SendSpec& send, core::Zfs& destination,
                                         const core::RecvSpec& recv, const ByteSink& on_bytes,
-                                        const TransferLimits& limits) {
+                                        const TransferLimits& limits, const ByteSink& on_wire_bytes) {
   // Nothing is started once cancelled: a send killed while it starts up
   // leaks its temporary holds on zfs-fuse.
   if (limits.cancel && limits.cancel->load()) {
@@ -48,6 +49,7 @@ core::Result<std::uint64_t> RunTransfer(core::Zfs& source, const core::SendSpec&
   }
   core::Process& in = **sender;
   core::Process& out = **receiver;
+  StreamReader reader(in, send.wire_zstd);
 
   auto buffer = std::make_unique<char[]>(kBufferSize);
   std::size_t have = 0, sent = 0;  // buffer[sent, have) is still to be written
@@ -104,10 +106,17 @@ core::Result<std::uint64_t> RunTransfer(core::Zfs& source, const core::SendSpec&
       have = pending;
       sent = 0;
     }
-    auto chunk = in.ReadFor(std::span<char>(buffer.get() + have, kBufferSize - have), kTick);
+    auto chunk = reader.ReadFor(std::span<char>(buffer.get() + have, kBufferSize - have), kTick);
     if (!chunk) {
       failure = chunk.error();
       break;
+    }
+    if (const std::uint64_t wire = reader.last_wire_bytes(); wire > 0) {
+      last_progress = Clock::now();
+      if (on_wire_bytes) on_wire_bytes(wire);
+      for (RateLimit* limit : limits.rate_limits) {
+        paused_until = std::max(paused_until, limit->Reserve(wire, last_progress));
+      }
     }
     if (chunk->end) {
       end = true;
@@ -118,9 +127,6 @@ core::Result<std::uint64_t> RunTransfer(core::Zfs& source, const core::SendSpec&
     total += chunk->bytes;
     last_progress = Clock::now();
     if (on_bytes) on_bytes(chunk->bytes);
-    for (RateLimit* limit : limits.rate_limits) {
-      paused_until = std::max(paused_until, limit->Reserve(chunk->bytes, last_progress));
-    }
   }
   if (failure && failure->reason != core::Reason::kStalled && !receiver_stopped) {
     // What arrived before the sender failed still goes in: a resumable

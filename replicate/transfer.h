@@ -32,8 +32,10 @@ struct TransferLimits {
   const std::atomic<bool>* cancel = nullptr;   // true: abort with reason `shutdown`
 };
 
+// `on_bytes` gets stream bytes as they arrive, `on_wire_bytes` the bytes as
+// they crossed the wire (fewer with send.wire_zstd; bandwidth limits count these).
 core::Result<std::uint64_t> RunTransfer(core::Zfs& source, const core::SendSpec& send, core::Zfs& destination,
                                         const core::RecvSpec& recv, const ByteSink& on_bytes,
-                                        const TransferLimits& limits = {});
+                                        const TransferLimits& limits = {}, const ByteSink& on_wire_bytes = {});
 
 }  // namespace zpull::replicate

@@ -182,3 +182,103 @@ TEST(RateLimitTest, BurstLetsSmallReadsThrough) {
 
 }  // namespace
 }  // namespace zpull::replicate
+
+#include <zstd.h>
+
+#include "replicate/stream_reader.h"
+
+namespace zpull::replicate {
+namespace {
+
+// Delivers `data` in reads of at most `chunk` bytes.
+class ChunkedSend : public core::Process {
+ public:
+  ChunkedSend(std::string data, std::size_t chunk) : data_(std::move(data)), chunk_(chunk) {}
+  core::Result<core::ReadChunk> ReadFor(std::span<char> buf, std::chrono::milliseconds) override {
+    std::size_t n = std::min({chunk_, buf.size(), data_.size() - pos_});
+    std::copy_n(data_.data() + pos_, n, buf.data());
+    pos_ += n;
+    return core::ReadChunk{n, n == 0};
+  }
+  core::Result<std::size_t> WriteFor(std::span<const char>, std::chrono::milliseconds) override { return 0; }
+  void CloseStdin() override {}
+  void Abort() override {}
+  core::Result<core::ExitInfo> Wait() override { return core::ExitInfo{}; }
+
+ private:
+  std::string data_;
+  std::size_t chunk_, pos_ = 0;
+};
+
+std::string Compressible(std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; s.size() < n; ++i) s += "block " + std::to_string(i % 977) + " of a zfs send stream\n";
+  s.resize(n);
+  return s;
+}
+
+std::string Zstd(const std::string& plain) {
+  std::string out(ZSTD_compressBound(plain.size()), '\0');
+  out.resize(ZSTD_compress(out.data(), out.size(), plain.data(), plain.size(), 3));
+  return out;
+}
+
+// Reads everything through a StreamReader with a small output buffer.
+core::Result<std::string> ReadAll(StreamReader& r, std::uint64_t& wire) {
+  std::string out;
+  std::vector<char> buf(65536);
+  for (int guard = 0; guard < 1000000; ++guard) {
+    auto chunk = r.ReadFor(buf, std::chrono::milliseconds(10));
+    if (!chunk) return tl::unexpected(chunk.error());
+    wire += r.last_wire_bytes();
+    out.append(buf.data(), chunk->bytes);
+    if (chunk->end) return out;
+  }
+  return core::Fail(core::Reason::kOther, "no end");
+}
+
+TEST(StreamReader, DecodesAZstdWireAndCountsWireBytes) {
+  const std::string plain = Compressible(5u << 20);
+  const std::string wire = Zstd(plain);
+  ASSERT_LT(wire.size(), plain.size() / 10);
+  for (std::size_t chunk : {std::size_t{7}, std::size_t{4096}, std::size_t{1} << 20}) {
+    ChunkedSend send(wire, chunk);
+    StreamReader reader(send, true);
+    std::uint64_t counted = 0;
+    auto out = ReadAll(reader, counted);
+    ASSERT_TRUE(out) << out.error().message;
+    EXPECT_TRUE(*out == plain) << "chunk " << chunk;
+    EXPECT_EQ(counted, wire.size());
+  }
+}
+
+TEST(StreamReader, PlainWireIsPassedThrough) {
+  const std::string plain = Compressible(100000);
+  ChunkedSend send(plain, 1000);
+  StreamReader reader(send, false);
+  std::uint64_t counted = 0;
+  auto out = ReadAll(reader, counted);
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(*out == plain);
+  EXPECT_EQ(counted, plain.size());
+}
+
+TEST(StreamReader, TruncatedOrGarbageWireIsACorruptStream) {
+  const std::string wire = Zstd(Compressible(1u << 20));
+  ChunkedSend cut(wire.substr(0, wire.size() / 2), 4096);
+  StreamReader a(cut, true);
+  std::uint64_t counted = 0;
+  auto truncated = ReadAll(a, counted);
+  ASSERT_FALSE(truncated);
+  EXPECT_EQ(truncated.error().reason, core::Reason::kStreamCorrupt);
+  EXPECT_NE(truncated.error().message.find("ends inside a frame"), std::string::npos);
+  ChunkedSend garbage(std::string(10000, 'x'), 4096);
+  StreamReader b(garbage, true);
+  auto bad = ReadAll(b, counted);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().reason, core::Reason::kStreamCorrupt);
+  EXPECT_NE(bad.error().message.find("does not decode"), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace zpull::replicate
