@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Recovery paths zfs-fuse lacks, on real OpenZFS 2.3 with zpull pulling over
 # SSH inside the guest: an interrupted transfer resumes from its token; a
-# token whose snapshot is gone is aborted (recv -A) and the plan redone;
+# token whose snapshot is gone is aborted (recv -A) and the plan redone; a
+# killed `zfs send` fails as send_failed and the next cycle resumes;
 # SIGTERM keeps the token for the next start; the source bookmark replaces a
 # destroyed common snapshot; an encrypted source arrives raw; the inventory
 # (holds, bookmarks, token) is exported.
@@ -83,6 +84,25 @@ once
 oz_assert_contains "$out" "ok $dst/b/data" "cycle after the stale token"
 oz_assert_contains "$out" "resume_tokens_aborted=1" "stale token aborted"
 oz_assert_eq "-" "$(token)" "token gone after recv -A"
+
+oz_log "the real zfs send is killed mid-stream -> send_failed; the token lets the next cycle resume"
+oz_fill "$src/data" 16384
+before=$(guids "$dst/b/data")
+write_cfg "bandwidth_limit: 2M"
+gsh "setsid /opt/zpull/zpull once --config /root/recovery.yml >/root/kill.out 2>&1 < /dev/null &"
+# The incremental's send (-I), not a probe or estimate (-n…).
+for _ in $(seq 1 150); do gsh "pgrep -f '^zfs send .*-I ' >/dev/null" && break; sleep 0.2; done
+sleep 1
+gsh "pkill -TERM -f '^zfs send .*-I '" || oz_fail "no zfs send to kill: $(g cat /root/kill.out)"
+for _ in $(seq 1 100); do gsh "pgrep -f 'zpull once' >/dev/null" || break; sleep 0.2; done
+out=$(g cat /root/kill.out | grep " $dst/b/data" || true)
+oz_assert_contains "$out" "FAILED $dst/b/data reason=send_failed" "killed sender"
+[ "$(token)" != "-" ] || oz_fail "no token after the sender was killed"
+oz_assert_eq "$before" "$(guids "$dst/b/data")" "destination snapshots unchanged"
+write_cfg ""
+once
+oz_assert_contains "$out" "resumed=1" "resumed after the killed sender"
+oz_assert_eq "$(guids "$src/data")" "$(guids "$dst/b/data")" "caught up after the killed sender"
 
 oz_log "SIGTERM mid-transfer keeps the token; the inventory shows it"
 oz_fill "$src/data" 16384
