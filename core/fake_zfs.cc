@@ -486,6 +486,19 @@ Result<std::unique_ptr<Process>> FakeZfs::StartRecv(const RecvSpec& spec) {
   return std::unique_ptr<Process>(new FakeRecvProcess(*this, spec));
 }
 
+Status FakeZfs::CreateContainer(const DatasetName& fs) {
+  std::lock_guard lock(mu_);
+  if (fs_.count(fs.str())) {
+    return Fail(Reason::kOther, host_ + ": cannot create '" + fs.str() + "': dataset already exists");
+  }
+  const std::string parent = fs.Parent();
+  if (!parent.empty() && !fs_.count(parent)) {
+    return Fail(Reason::kDestinationMissing, host_ + ": cannot create '" + fs.str() + "': parent does not exist");
+  }
+  fs_[fs.str()].props["canmount"] = "off";
+  return {};
+}
+
 Status FakeZfs::Rollback(const DatasetName& fs, const std::string& snap) {
   std::lock_guard lock(mu_);
   auto it = fs_.find(fs.str());
@@ -669,7 +682,7 @@ ExitInfo FakeZfs::Receive(const RecvSpec& spec, const std::string& stream, bool 
       }
     } else {
       std::string parent = spec.fs.Parent();
-      if (!parent.empty() && !fs_.count(parent) && parent.find('/') != std::string::npos) {
+      if (!parent.empty() && !fs_.count(parent)) {
         return Exit(1, NoDataset(parent));
       }
     }

@@ -143,6 +143,9 @@ class Zfs {
   virtual Result<std::optional<std::string>> ResumeToken(const DatasetName& fs) = 0;
   // `zfs receive -A`: discards the partially received state of `fs`.
   virtual Status AbortPartialReceive(const DatasetName& fs) = 0;
+  // Creates `fs` with canmount=off (a container for replicas); its parent
+  // must exist.
+  virtual Status CreateContainer(const DatasetName& fs) = 0;
   // `zfs rollback fs@snap` without -r: fails when newer snapshots exist.
   virtual Status Rollback(const DatasetName& fs, const std::string& snap) = 0;
   // A native property: `zfs set` / `zfs inherit`.

@@ -493,6 +493,10 @@ Status ZfsCli::AbortPartialReceive(const DatasetName& fs) {
   return {};
 }
 
+Status ZfsCli::CreateContainer(const DatasetName& fs) {
+  return RunChecked(Cmd({"create", "-o", "canmount=off", fs.str()}), Reason::kDestinationMissing);
+}
+
 Status ZfsCli::Rollback(const DatasetName& fs, const std::string& snap) {
   return RunChecked(Cmd({"rollback", fs.Snapshot(snap)}), Reason::kOther);
 }

@@ -51,6 +51,7 @@ class ZfsCli : public Zfs {
   Result<std::unique_ptr<Process>> StartRecv(const RecvSpec& spec) override;
   Result<std::optional<std::string>> ResumeToken(const DatasetName& fs) override;
   Status AbortPartialReceive(const DatasetName& fs) override;
+  Status CreateContainer(const DatasetName& fs) override;
   Status Rollback(const DatasetName& fs, const std::string& snap) override;
   Status SetProperty(const DatasetName& fs, const std::string& property, const std::string& value) override;
   Status InheritProperty(const DatasetName& fs, const std::string& property) override;

@@ -54,6 +54,10 @@ std::string FormatOutcome(const DatasetConfig& d, const replicate::CycleOutcome&
   if (o.resumed) line += " resumed=" + std::to_string(o.resumed);
   if (o.tokens_aborted) line += " resume_tokens_aborted=" + std::to_string(o.tokens_aborted);
   if (o.rolled_back) line += " rolled_back=yes";
+  if (!o.created_parents.empty()) {
+    line += " created_parents=";
+    for (std::size_t i = 0; i < o.created_parents.size(); ++i) line += (i ? "," : "") + o.created_parents[i];
+  }
   if (!o.destroyed_on_divergence.empty()) {
     line += " destroyed_on_divergence=";
     for (std::size_t i = 0; i < o.destroyed_on_divergence.size(); ++i) {

@@ -127,6 +127,9 @@ class Attempt {
       }
       out_.rolled_back = true;
     }
+    if (!listing.destination && !out_.plan.steps.front().from) {
+      if (auto s = CreateParents(); !s) return tl::unexpected(s.error());
+    }
     auto encrypted = SourceEncrypted();
     if (!encrypted) return tl::unexpected(encrypted.error());
     for (const auto& step : out_.plan.steps) {
@@ -212,6 +215,26 @@ class Attempt {
       return tl::unexpected(core::WithContext(s.error(), "force_on_divergence"));
     }
     return ListDestination(listing);
+  }
+
+  // The destination's missing ancestors (below the pool), top down, as
+  // canmount=off containers, so a first receive has somewhere to go.
+  core::Status CreateParents() {
+    std::vector<core::DatasetName> missing;
+    for (std::string p = job_.destination.Parent(); p.find('/') != std::string::npos;
+         p = p.substr(0, p.rfind('/'))) {
+      auto name = core::DatasetName::Parse(p);
+      if (!name) return tl::unexpected(name.error());
+      auto exists = env_.destination.Exists(*name);
+      if (!exists) return tl::unexpected(exists.error());
+      if (*exists) break;
+      missing.push_back(*name);
+    }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+      if (auto s = env_.destination.CreateContainer(*it); !s) return s;
+      out_.created_parents.push_back(it->str());
+    }
+    return {};
   }
 
   core::Result<bool> SourceEncrypted() {

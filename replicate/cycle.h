@@ -92,6 +92,7 @@ struct CycleOutcome {
   int tokens_aborted = 0;                     // tokens the source rejected (recv -A)
   std::vector<std::string> destroyed_on_divergence;  // force_on_divergence only
   bool rolled_back = false;                   // rollback_destination rolled back
+  std::vector<std::string> created_parents;   // missing destination ancestors created (canmount=off)
   bool ok() const { return !error; }
 };
 

@@ -635,6 +635,19 @@ TEST_P(ZfsContract, RollbackOnlyToTheNewestSnapshotAndNativeProperties) {
   EXPECT_EQ(zfs().GetProperty(fs, "canmount").value(), "noauto");
 }
 
+TEST_P(ZfsContract, ContainersAreNotMountable) {
+  auto parent = Fs("hosts");
+  ASSERT_TRUE(zfs().CreateContainer(parent));
+  EXPECT_EQ(zfs().GetProperty(parent, "canmount").value(), "off");
+  EXPECT_FALSE(zfs().CreateContainer(parent));  // exists
+  auto orphan = zfs().CreateContainer(Fs("missing/child"));
+  ASSERT_FALSE(orphan);
+  auto src = MakeFs("src");
+  ASSERT_TRUE(zfs().CreateSnapshot(src, "a"));
+  ASSERT_TRUE(Transfer(src, "a", std::nullopt, Fs("hosts/data")));
+  EXPECT_EQ(List(Fs("hosts/data")).size(), 1u);
+}
+
 std::vector<BackendParam> Backends() {
   std::vector<BackendParam> out{{"fake", [] { return std::unique_ptr<Backend>(new FakeBackend()); }}};
   if (const char* pool = std::getenv("ZPULL_CONTRACT_POOL")) {

@@ -303,5 +303,21 @@ TEST_F(CycleRecoveryTest, SentPropertiesNeverBringTheSourceMountpoint) {
   EXPECT_EQ(dst_.Inherited(job_.destination.str()), std::vector<std::string>{"mountpoint"});
 }
 
+TEST_F(CycleRecoveryTest, MissingDestinationParentsAreCreatedAsContainers) {
+  job_.destination = DatasetName::Parse("backup/hosts/web1/data").value();
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_EQ(out.created_parents, (std::vector<std::string>{"backup/hosts", "backup/hosts/web1"}));
+  for (const char* p : {"backup/hosts", "backup/hosts/web1"}) {
+    EXPECT_EQ(dst_.GetProperty(DatasetName::Parse(p).value(), "canmount").value(), "off") << p;
+  }
+  EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z");
+  // A missing pool is not created: that stays destination_missing.
+  job_.destination = DatasetName::Parse("nopool/data").value();
+  auto no_pool = Run();
+  ASSERT_FALSE(no_pool.ok());
+  EXPECT_TRUE(no_pool.created_parents.empty());
+}
+
 }  // namespace
 }  // namespace zpull::replicate
