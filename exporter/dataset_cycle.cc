@@ -36,6 +36,24 @@ replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& d) {
   return job;
 }
 
+replicate::CyclePreview PreviewDatasetCycle(const Config& config, std::size_t index, Hosts& hosts,
+                                           const std::function<std::int64_t()>& now) {
+  const DatasetConfig& d = config.datasets[index];
+  replicate::CyclePreview preview;
+  auto features = hosts.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
+  if (!features) {
+    preview.error = features.error();
+    return preview;
+  }
+  auto source_features = hosts.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
+  if (!source_features) {
+    preview.error = source_features.error();
+    return preview;
+  }
+  replicate::CycleEnv env{hosts.Source(d.source), hosts.Destination(), *features, now, {}, *source_features};
+  return replicate::PreviewCycle(env, JobFor(config, d));
+}
+
 replicate::CycleOutcome RunDatasetCycle(const Config& config, std::size_t index, Hosts& hosts,
                                         const BandwidthLimits& limits, const std::function<std::int64_t()>& now,
                                         const CycleHooks& hooks) {

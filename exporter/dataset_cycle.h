@@ -11,6 +11,7 @@
 #include "exporter/config.h"
 #include "exporter/hosts.h"
 #include "replicate/cycle.h"
+#include "replicate/preview.h"
 #include "replicate/rate_limit.h"
 
 namespace zpull::exporter {
@@ -38,6 +39,10 @@ struct CycleHooks {
 };
 
 replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& dataset);
+
+// Read-only: what RunDatasetCycle would do (no lock is taken).
+replicate::CyclePreview PreviewDatasetCycle(const Config& config, std::size_t index, Hosts& hosts,
+                                           const std::function<std::int64_t()>& now);
 
 replicate::CycleOutcome RunDatasetCycle(const Config& config, std::size_t index, Hosts& hosts,
                                         const BandwidthLimits& limits, const std::function<std::int64_t()>& now,

@@ -16,6 +16,7 @@
 
 #include "exporter/config.h"
 #include "exporter/daemon.h"
+#include "exporter/dataset_cycle.h"
 #include "exporter/drills.h"
 #include "exporter/hosts.h"
 #include "exporter/once.h"
@@ -40,7 +41,8 @@ std::string Hostname() {
 
 int Usage(std::ostream& os, int code) {
   os << "usage: zpull run [--config FILE]           replicate every dataset on its interval; serve /metrics\n"
-        "       zpull once [--config FILE]          run one replication cycle for every dataset\n"
+        "       zpull once [--config FILE] [--dry-run]  run one replication cycle for every dataset\n"
+        "                                           (--dry-run: print what it would do; change nothing)\n"
         "       zpull verify [--config FILE] [DATASET...]  check snapshot parity now; exit 0 ok, 1 warning,\n"
         "                                           2 critical, 3 unknown (Nagios convention)\n"
         "       zpull drill [--config FILE] DATASET restore drill of one dataset now; exit 0 if it passed\n"
@@ -54,6 +56,7 @@ struct Args {
   std::string command;
   std::string config = "/etc/zpull/zpull.yml";
   std::vector<std::string> operands;  // zpull verify DATASET...
+  bool dry_run = false;               // zpull once --dry-run
 };
 
 std::optional<Args> ParseArgs(int argc, char** argv) {
@@ -66,6 +69,8 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       a.config = rest[++i];
     } else if (s.starts_with("--config=")) {
       a.config = s.substr(9);
+    } else if (s == "--dry-run" && a.command == "once") {
+      a.dry_run = true;
     } else if (a.command.empty()) {
       a.command = s;
     } else if (a.command == "check-config") {
@@ -98,6 +103,16 @@ int Once(const Args& args) {
     return 2;
   }
   exporter::Hosts hosts(*config);
+  if (args.dry_run) {
+    int unclear = 0;
+    for (std::size_t i = 0; i < config->datasets.size(); ++i) {
+      auto preview = exporter::PreviewDatasetCycle(*config, i, hosts, UnixNow);
+      std::cout << replicate::DescribePreview(config->datasets[i].destination.str(), preview) << "\n";
+      unclear += preview.error || preview.refusal ? 1 : 0;
+    }
+    std::cout.flush();
+    return unclear ? 1 : 0;
+  }
   auto outcomes = exporter::RunAllOnce(*config, hosts, UnixNow);
   int failed = 0;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {

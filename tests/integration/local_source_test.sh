@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A `host: local` source: no SSH, same cycle. Also `initial: all`.
+# A `host: local` source: no SSH, same cycle. Also `initial: all`, missing
+# destination parents, and `zpull once --dry-run` changing nothing.
 ZP_TEST_NAME=local_source
 source "$(dirname "$0")/lib.sh"
 
@@ -20,14 +21,23 @@ sources:
 datasets:
   - source: here
     dataset: $src/data
-    destination: $dst/data
+    destination: $dst/hosts/here/data
     initial: all
 YAML
+out=$("$ZPULL_BIN" once --config "$cfg" --dry-run) || zp_fail "dry run failed: $out"
+zp_assert_contains "$out" "dry-run $dst/hosts/here/data: would snapshot @zpt_" "dry run names the snapshot"
+zp_assert_contains "$out" "would create $dst/hosts, $dst/hosts/here (canmount=off)" "dry run names the parents"
+zp_assert_contains "$out" "would send full @pre1, then incremental @pre1 -> @zpt_" "dry run plan"
+zp_assert_eq "pre1 pre2" "$(zp_snapshots "$src/data")" "dry run took no snapshot"
+zfs list "$dst/hosts" >/dev/null 2>&1 && zp_fail "dry run created a parent"
+
 out=$("$ZPULL_BIN" once --config "$cfg") || zp_fail "zpull once failed: $out"
-zp_assert_contains "$out" "ok $dst/data full @pre1, then incremental @pre1 -> @zpt_" "initial all plan"
-zp_assert_eq "$(zp_snapshots "$src/data")" "$(zp_snapshots "$dst/data")" "all snapshots replicated"
+zp_assert_contains "$out" "ok $dst/hosts/here/data full @pre1, then incremental @pre1 -> @zpt_" "initial all plan"
+zp_assert_contains "$out" "created_parents=$dst/hosts,$dst/hosts/here" "parents created"
+zp_assert_eq "off" "$(zfs get -H -o value canmount "$dst/hosts/here")" "parent is a container"
+zp_assert_eq "$(zp_snapshots "$src/data")" "$(zp_snapshots "$dst/hosts/here/data")" "all snapshots replicated"
 
 zp_fill "$src/data" 100
 out=$("$ZPULL_BIN" once --config "$cfg") || zp_fail "second run failed: $out"
-zp_assert_contains "$out" "ok $dst/data incremental @zpt_" "incremental"
-zp_assert_eq "$(zp_snapshots "$src/data")" "$(zp_snapshots "$dst/data")" "incremental replicated"
+zp_assert_contains "$out" "ok $dst/hosts/here/data incremental @zpt_" "incremental"
+zp_assert_eq "$(zp_snapshots "$src/data")" "$(zp_snapshots "$dst/hosts/here/data")" "incremental replicated"

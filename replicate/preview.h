@@ -1,0 +1,34 @@
+#pragma once
+// `zpull once --dry-run`: what one cycle would do, read-only. It lists both
+// sides (and the resume token and source bookmarks where they exist), plans
+// as if the cycle's snapshot had been taken, and selects what retention
+// would prune as the destination stands now. Nothing is created, sent,
+// held, rolled back, destroyed or set.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "replicate/cycle.h"
+
+namespace zpull::replicate {
+
+struct CyclePreview {
+  std::optional<core::Error> error;  // the hosts could not be read
+  std::string would_snapshot;        // empty with snapshot: false
+  bool would_resume = false;         // a receive_resume_token would be finished first
+  Plan plan;
+  std::optional<core::Error> refusal;                   // the cycle would fail with this
+  std::vector<std::string> would_create_parents;        // missing destination ancestors
+  std::vector<std::string> would_destroy_on_divergence;  // force_on_divergence
+  bool would_roll_back = false;                         // rollback_destination
+  std::optional<std::uint64_t> estimated_bytes;          // send -nvP, where the snapshots exist
+  std::vector<std::string> would_prune_destination, would_prune_source;
+};
+
+CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job);
+
+// One line: "dry-run backup/a: would snapshot @x; incremental @a -> @x; ..."
+std::string DescribePreview(const std::string& dataset, const CyclePreview& preview);
+
+}  // namespace zpull::replicate
