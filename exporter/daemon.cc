@@ -53,27 +53,15 @@ Daemon::Daemon(const Config& config, Hosts& hosts, std::shared_ptr<spdlog::logge
 // snapshot that carries zpull:common is the newest common one as of the last
 // success, and zpull:last_success on the dataset is that success's time.
 void Daemon::Restore(const DatasetConfig& d) {
-  core::Zfs& dst = hosts_.Destination();
-  auto snaps = dst.ListSnapshots(d.destination);
-  if (!snaps || !*snaps) {
-    if (!snaps) log_->warn("cannot read state dataset={} error={}", d.destination.str(), snaps.error().message);
+  auto state = ReadReplicationState(hosts_.Destination(), d.destination);
+  if (!state) {
+    log_->warn("cannot read state dataset={} error={}", d.destination.str(), state.error().message);
     return;
   }
-  auto marked = dst.SnapshotUserProperty(d.destination, replicate::kCommonProperty);
-  auto success = dst.GetUserProperty(d.destination, "", replicate::kLastSuccessProperty);
-  std::optional<std::int64_t> common;
-  if (marked && *marked) {
-    for (auto it = (*snaps)->rbegin(); it != (*snaps)->rend(); ++it) {
-      if ((**marked).count(it->name)) {
-        common = it->creation;
-        break;
-      }
-    }
-  }
-  std::optional<std::int64_t> last_success = success && *success ? core::ParseInt64(**success) : std::nullopt;
-  metrics_->RestoreFromDestination(d.destination.str(), last_success, common);
+  if (!*state) return;
+  metrics_->RestoreFromDestination(d.destination.str(), (*state)->last_success, (*state)->newest_common_creation);
   log_->info("restored dataset={} last_success={} newest_common_creation={}", d.destination.str(),
-             last_success.value_or(0), common.value_or(0));
+             (*state)->last_success.value_or(0), (*state)->newest_common_creation.value_or(0));
 }
 
 core::Status Daemon::Start() {

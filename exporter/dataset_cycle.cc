@@ -1,5 +1,6 @@
 #include "exporter/dataset_cycle.h"
 
+#include "core/zfs_parse.h"
 #include "exporter/once.h"
 
 namespace zpull::exporter {
@@ -22,6 +23,27 @@ std::vector<replicate::RateLimit*> BandwidthLimits::For(std::size_t dataset_inde
     out.push_back(per_dataset_[dataset_index].get());
   }
   return out;
+}
+
+core::Result<std::optional<ReplicationState>> ReadReplicationState(core::Zfs& dst, const core::DatasetName& fs) {
+  auto snaps = dst.ListSnapshots(fs);
+  if (!snaps) return tl::unexpected(snaps.error());
+  if (!*snaps) return std::optional<ReplicationState>();
+  auto marked = dst.SnapshotUserProperty(fs, replicate::kCommonProperty);
+  if (!marked) return tl::unexpected(marked.error());
+  auto success = dst.GetUserProperty(fs, "", replicate::kLastSuccessProperty);
+  if (!success) return tl::unexpected(success.error());
+  ReplicationState state;
+  if (*marked) {
+    for (auto it = (*snaps)->rbegin(); it != (*snaps)->rend(); ++it) {
+      if ((**marked).count(it->name)) {
+        state.newest_common_creation = it->creation;
+        break;
+      }
+    }
+  }
+  if (*success) state.last_success = core::ParseInt64(**success);
+  return std::optional<ReplicationState>(state);
 }
 
 replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& d) {

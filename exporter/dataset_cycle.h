@@ -38,6 +38,16 @@ struct CycleHooks {
   std::function<bool(std::int64_t seconds)> pause;
 };
 
+// What must survive a restart, read back from the destination:
+// zpull:last_success on the dataset and the creation time of the newest
+// snapshot carrying zpull:common (the newest common one as of that success).
+struct ReplicationState {
+  std::optional<std::int64_t> last_success, newest_common_creation;
+};
+// nullopt when the destination does not exist yet.
+core::Result<std::optional<ReplicationState>> ReadReplicationState(core::Zfs& destination,
+                                                                   const core::DatasetName& dataset);
+
 replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& dataset);
 
 // Read-only: what RunDatasetCycle would do (no lock is taken).

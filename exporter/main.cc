@@ -6,12 +6,15 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include "exporter/config.h"
@@ -20,6 +23,7 @@
 #include "exporter/drills.h"
 #include "exporter/hosts.h"
 #include "exporter/once.h"
+#include "exporter/textfile.h"
 #include "exporter/verify.h"
 #include "exporter/version.h"
 
@@ -43,6 +47,8 @@ int Usage(std::ostream& os, int code) {
   os << "usage: zpull run [--config FILE]           replicate every dataset on its interval; serve /metrics\n"
         "       zpull once [--config FILE] [--dry-run]  run one replication cycle for every dataset\n"
         "                                           (--dry-run: print what it would do; change nothing)\n"
+        "       zpull once [--config FILE] --textfile PATH  also write the run's metrics for node_exporter's\n"
+        "                                           textfile collector (counters carry forward)\n"
         "       zpull verify [--config FILE] [DATASET...]  check snapshot parity now; exit 0 ok, 1 warning,\n"
         "                                           2 critical, 3 unknown (Nagios convention)\n"
         "       zpull drill [--config FILE] DATASET restore drill of one dataset now; exit 0 if it passed\n"
@@ -57,6 +63,7 @@ struct Args {
   std::string config = "/etc/zpull/zpull.yml";
   std::vector<std::string> operands;  // zpull verify DATASET...
   bool dry_run = false;               // zpull once --dry-run
+  std::string textfile;               // zpull once --textfile PATH
 };
 
 std::optional<Args> ParseArgs(int argc, char** argv) {
@@ -71,6 +78,9 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       a.config = s.substr(9);
     } else if (s == "--dry-run" && a.command == "once") {
       a.dry_run = true;
+    } else if (s == "--textfile" && a.command == "once") {
+      if (i + 1 >= rest.size()) return std::nullopt;
+      a.textfile = rest[++i];
     } else if (a.command.empty()) {
       a.command = s;
     } else if (a.command == "check-config") {
@@ -113,13 +123,36 @@ int Once(const Args& args) {
     std::cout.flush();
     return unclear ? 1 : 0;
   }
-  auto outcomes = exporter::RunAllOnce(*config, hosts, UnixNow);
+  std::vector<std::string> names;
+  for (const auto& d : config->datasets) names.push_back(d.destination.str());
+  exporter::ReplicationMetrics metrics(names, UnixNow);
+  if (!args.textfile.empty()) {
+    for (const auto& d : config->datasets) {
+      auto state = exporter::ReadReplicationState(hosts.Destination(), d.destination);
+      if (state && *state) {
+        metrics.RestoreFromDestination(d.destination.str(), (*state)->last_success, (*state)->newest_common_creation);
+      }
+    }
+  }
+  auto outcomes = exporter::RunAllOnce(*config, hosts, UnixNow, args.textfile.empty() ? nullptr : &metrics);
   int failed = 0;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     std::cout << exporter::FormatOutcome(config->datasets[i], outcomes[i]) << "\n";
     failed += outcomes[i].ok() ? 0 : 1;
   }
   std::cout.flush();
+  if (!args.textfile.empty()) {
+    std::string previous;
+    if (std::ifstream in(args.textfile); in) previous.assign(std::istreambuf_iterator<char>(in), {});
+    prometheus::TextSerializer serializer;
+    std::string text = serializer.Serialize(metrics.Collect()) +
+                       serializer.Serialize(exporter::BuildInfo(exporter::kVersion, exporter::kRevision).Collect());
+    text = exporter::CarryForwardCounters(previous, exporter::WithoutFamily(text, "zpull_replication_lag_seconds"));
+    if (auto s = exporter::WriteFileAtomically(args.textfile, text); !s) {
+      std::cerr << "zpull: " << s.error().message << "\n";
+      return 2;
+    }
+  }
   return failed ? 1 : 0;
 }
 

@@ -3,6 +3,7 @@
 #include "exporter/dataset_cycle.h"
 
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 namespace zpull::exporter {
@@ -21,13 +22,26 @@ core::Result<core::LockFile> LockDestination(const Config& config, const core::D
 }
 
 std::vector<replicate::CycleOutcome> RunAllOnce(const Config& config, Hosts& hosts,
-                                                const std::function<std::int64_t()>& now) {
+                                                const std::function<std::int64_t()>& now,
+                                                ReplicationMetrics* metrics) {
   std::vector<replicate::CycleOutcome> outcomes(config.datasets.size());
   std::atomic<std::size_t> next{0};
   const BandwidthLimits limits(config);
   auto worker = [&] {
     for (std::size_t i = next++; i < config.datasets.size(); i = next++) {
-      outcomes[i] = RunDatasetCycle(config, i, hosts, limits, now, {});
+      const std::string& name = config.datasets[i].destination.str();
+      CycleHooks hooks;
+      if (metrics) {
+        hooks.on_bytes = [metrics, &name](std::uint64_t n) { metrics->AddBytes(name, n); };
+        hooks.on_wire_bytes = [metrics, &name](std::uint64_t n) { metrics->AddWireBytes(name, n); };
+        metrics->CycleStarted(name, now());
+      }
+      const auto started = std::chrono::steady_clock::now();
+      outcomes[i] = RunDatasetCycle(config, i, hosts, limits, now, hooks);
+      if (metrics) {
+        metrics->CycleFinished(name, outcomes[i],
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      }
     }
   };
   std::vector<std::thread> threads;

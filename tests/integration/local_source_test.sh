@@ -31,13 +31,25 @@ zp_assert_contains "$out" "would send full @pre1, then incremental @pre1 -> @zpt
 zp_assert_eq "pre1 pre2" "$(zp_snapshots "$src/data")" "dry run took no snapshot"
 zfs list "$dst/hosts" >/dev/null 2>&1 && zp_fail "dry run created a parent"
 
-out=$("$ZPULL_BIN" once --config "$cfg") || zp_fail "zpull once failed: $out"
+prom="$ZP_TMP/zpull.prom"
+out=$("$ZPULL_BIN" once --config "$cfg" --textfile "$prom") || zp_fail "zpull once failed: $out"
 zp_assert_contains "$out" "ok $dst/hosts/here/data full @pre1, then incremental @pre1 -> @zpt_" "initial all plan"
 zp_assert_contains "$out" "created_parents=$dst/hosts,$dst/hosts/here" "parents created"
 zp_assert_eq "off" "$(zfs get -H -o value canmount "$dst/hosts/here")" "parent is a container"
 zp_assert_eq "$(zp_snapshots "$src/data")" "$(zp_snapshots "$dst/hosts/here/data")" "all snapshots replicated"
 
 zp_fill "$src/data" 100
-out=$("$ZPULL_BIN" once --config "$cfg") || zp_fail "second run failed: $out"
+first_bytes=$(awk -v want="zpull_replication_bytes_total{dataset=\"$dst/hosts/here/data\"}" '$1 == want { print $2 }' "$prom")
+out=$("$ZPULL_BIN" once --config "$cfg" --textfile "$prom") || zp_fail "second run failed: $out"
 zp_assert_contains "$out" "ok $dst/hosts/here/data incremental @zpt_" "incremental"
 zp_assert_eq "$(zp_snapshots "$src/data")" "$(zp_snapshots "$dst/hosts/here/data")" "incremental replicated"
+
+zp_log "textfile: counters carry forward across runs, no lag gauge, promtool accepts it"
+sample() { awk -v want="$1{dataset=\"$dst/hosts/here/data\"}" '$1 == want { print $2 }' "$prom"; }
+zp_assert_eq 2 "$(sample zpull_replication_runs_total)" "runs carried forward"
+awk -v a="$(sample zpull_replication_bytes_total)" -v b="$first_bytes" 'BEGIN { exit !(a > b && b > 0) }' ||
+  zp_fail "bytes did not carry forward: $first_bytes then $(sample zpull_replication_bytes_total)"
+[ -n "$(sample zpull_replication_last_success_timestamp_seconds)" ] || zp_fail "no last success"
+grep -q zpull_replication_lag_seconds "$prom" && zp_fail "a textfile must not carry a lag gauge"
+promtool check metrics <"$prom" || zp_fail "promtool check metrics"
+ls "$ZP_TMP" | grep -q 'zpull.prom.tmp' && zp_fail "temporary file left behind"
