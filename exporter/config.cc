@@ -165,6 +165,28 @@ class Parser {
     return p;
   }
 
+  HookConfig Hook(const YAML::Node& n, const std::string& key) const {
+    ExpectMap(n, key, {"command", "timeout", "on"});
+    if (!n["command"]) Error(n, "command", "missing (the hook's argv, e.g. [/usr/local/bin/flush-db, --quiet])");
+    HookConfig h;
+    h.command = Command(n["command"], "command");
+    if (n["timeout"]) h.timeout_seconds = Duration(n["timeout"], "timeout");
+    if (n["on"]) {
+      std::string on = String(n["on"], "on");
+      if (on != "local" && on != "source") Error(n["on"], "on", "expected 'local' or 'source', got '" + on + "'");
+      h.on_source = on == "source";
+    }
+    return h;
+  }
+
+  HooksConfig Hooks(const YAML::Node& n) const {
+    ExpectMap(n, "hooks", {"pre_snapshot", "post_replication"});
+    HooksConfig h;
+    if (n["pre_snapshot"]) h.pre_snapshot = Hook(n["pre_snapshot"], "pre_snapshot");
+    if (n["post_replication"]) h.post_replication = Hook(n["post_replication"], "post_replication");
+    return h;
+  }
+
   DrillConfig Drill(const YAML::Node& n, const std::string& key) const {
     ExpectMap(n, key,
               {"every", "sample_files", "max_bytes", "source_clone", "restore_test", "timeout", "directory",
@@ -220,10 +242,11 @@ class Parser {
 
   DatasetConfig Dataset(const YAML::Node& n, const Config& c, const replicate::RetentionPolicy& default_retention,
                         const std::optional<replicate::RetentionPolicy>& default_source_retention,
-                        const DrillConfig& default_drill, const ReplicationOptions& default_options) const {
+                        const DrillConfig& default_drill, const ReplicationOptions& default_options,
+                        const HooksConfig& default_hooks) const {
     ExpectMap(n, "datasets[]",
               {"source", "dataset", "destination", "interval", "snapshot", "initial", "force", "retention",
-               "source_retention", "drill"},
+               "source_retention", "drill", "hooks"},
               kOptionKeys);
     for (const char* required : {"source", "dataset", "destination"}) {
       if (!n[required]) Error(n, required, "missing");
@@ -249,6 +272,7 @@ class Parser {
                              : default_source_retention;
     d.drill = n["drill"] ? Drill(n["drill"], "drill") : default_drill;
     d.options = Options(n, default_options);
+    d.hooks = n["hooks"] ? Hooks(n["hooks"]) : default_hooks;
     return d;
   }
 
@@ -256,8 +280,8 @@ class Parser {
     if (root.IsNull()) Error(root, "", "the file is empty");
     ExpectMap(root, "",
               {"snapshot_prefix", "interval", "parallelism", "listen", "zfs_command", "retention", "source_retention",
-               "parity", "scrub", "drill", "zpool_command", "lock_directory", "total_bandwidth_limit", "sources",
-               "datasets"},
+               "parity", "scrub", "drill", "zpool_command", "lock_directory", "total_bandwidth_limit", "hooks",
+               "sources", "datasets"},
               kOptionKeys);
     Config c;
     c.path = path_;
@@ -313,6 +337,7 @@ class Parser {
     DrillConfig drill;
     if (root["drill"]) drill = Drill(root["drill"], "drill");
     const ReplicationOptions options = Options(root, ReplicationOptions{});
+    const HooksConfig hooks = root["hooks"] ? Hooks(root["hooks"]) : HooksConfig{};
     if (root["total_bandwidth_limit"]) {
       c.total_bandwidth_limit = Rate(root["total_bandwidth_limit"], "total_bandwidth_limit");
     }
@@ -332,7 +357,7 @@ class Parser {
     if (!datasets.IsSequence()) Error(datasets, "datasets", "expected a list");
     std::set<std::string> destinations;
     for (const auto& d : datasets) {
-      c.datasets.push_back(Dataset(d, c, retention, source_retention, drill, options));
+      c.datasets.push_back(Dataset(d, c, retention, source_retention, drill, options, hooks));
       const std::string& dst = c.datasets.back().destination.str();
       for (const auto& other : destinations) {
         if (other == dst) Error(d["destination"], "destination", "duplicate destination '" + dst + "'");

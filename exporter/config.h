@@ -12,6 +12,7 @@
 #include "core/dataset_name.h"
 #include "core/result.h"
 #include "core/shell_quote.h"
+#include "exporter/hooks.h"
 #include "replicate/cycle.h"
 #include "replicate/plan.h"
 #include "replicate/retention.h"
@@ -56,6 +57,12 @@ struct ReplicationOptions {
   bool bookmarks = true;
 };
 
+// hooks: {pre_snapshot: {command, timeout, on}, post_replication: {…}}
+struct HooksConfig {
+  std::optional<HookConfig> pre_snapshot, post_replication;
+  friend bool operator==(const HooksConfig&, const HooksConfig&) = default;
+};
+
 struct DatasetConfig {
   std::string source;  // a SourceConfig name
   core::DatasetName source_dataset;
@@ -68,6 +75,7 @@ struct DatasetConfig {
   std::optional<replicate::RetentionPolicy> source_retention;
   DrillConfig drill;
   ReplicationOptions options;
+  HooksConfig hooks;  // a dataset's own `hooks:` replaces the top-level one
 };
 
 struct Config {

@@ -242,6 +242,7 @@ void Daemon::RunDataset(std::size_t index) {
   replicate::CycleOutcome outcome = RunDatasetCycle(config_, index, hosts_, *limits_, now_, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_->CycleFinished(name, outcome, seconds);
+  for (const auto& e : outcome.warnings) log_->warn("dataset={} warning={}", name, e.message);
   for (const auto& e : outcome.retried) {
     log_->warn("attempt failed, retried dataset={} reason={} error={}", name, core::ReasonName(e.reason), e.message);
   }

@@ -95,6 +95,19 @@ replicate::CycleOutcome RunDatasetCycle(const Config& config, std::size_t index,
   if (hooks.on_features) hooks.on_features(hosts.Source(d.source).Host(), *source_features);
   auto lock = LockDestination(config, d.destination);
   if (!lock) return failed(lock.error());
+  auto runner_for = [&](const HookConfig& h) -> core::CommandRunner& {
+    return h.on_source ? hosts.SourceRunner(d.source) : hosts.LocalRunner();
+  };
+  HookEnv env_vars = {{"ZPULL_DATASET", d.destination.str()},
+                      {"ZPULL_SOURCE", d.source},
+                      {"ZPULL_SOURCE_DATASET", d.source_dataset.str()}};
+  if (d.hooks.pre_snapshot && !(hooks.cancel && hooks.cancel->load())) {
+    HookEnv pre = env_vars;
+    pre.emplace_back("ZPULL_HOOK", "pre_snapshot");
+    if (auto s = RunHook(runner_for(*d.hooks.pre_snapshot), "pre_snapshot", *d.hooks.pre_snapshot, pre); !s) {
+      return failed(s.error());  // the cycle is skipped: no snapshot, no transfer
+    }
+  }
   replicate::CycleEnv env{hosts.Source(d.source), hosts.Destination(), *features, now, hooks.on_bytes,
                           *source_features};
   env.on_estimate = hooks.on_estimate;
@@ -102,7 +115,20 @@ replicate::CycleOutcome RunDatasetCycle(const Config& config, std::size_t index,
   env.cancel = hooks.cancel;
   env.pause = hooks.pause;
   env.on_wire_bytes = hooks.on_wire_bytes;
-  return replicate::RunCycle(env, JobFor(config, d));
+  outcome = replicate::RunCycle(env, JobFor(config, d));
+  if (d.hooks.post_replication) {
+    HookEnv post = env_vars;
+    post.emplace_back("ZPULL_HOOK", "post_replication");
+    post.emplace_back("ZPULL_RESULT", outcome.ok() ? "ok" : "failed");
+    post.emplace_back("ZPULL_REASON", outcome.ok() ? "" : std::string(core::ReasonName(outcome.error->reason)));
+    post.emplace_back("ZPULL_SNAPSHOT", outcome.newest_common ? outcome.newest_common->name : "");
+    post.emplace_back("ZPULL_BYTES", std::to_string(outcome.bytes));
+    if (auto s = RunHook(runner_for(*d.hooks.post_replication), "post_replication", *d.hooks.post_replication, post);
+        !s) {
+      outcome.warnings.push_back(s.error());
+    }
+  }
+  return outcome;
 }
 
 }  // namespace zpull::exporter

@@ -55,6 +55,7 @@ std::string FormatOutcome(const DatasetConfig& d, const replicate::CycleOutcome&
   std::string retried;
   for (const auto& e : o.retried) retried += (retried.empty() ? "" : ",") + std::string(core::ReasonName(e.reason));
   if (!retried.empty()) retried = " retried=" + retried;
+  for (const auto& w : o.warnings) retried += " warning=\"" + w.message + "\"";
   if (o.error) {
     return "FAILED " + d.destination.str() + " reason=" + std::string(core::ReasonName(o.error->reason)) + retried +
            ": " + o.error->message;

@@ -93,6 +93,7 @@ struct CycleOutcome {
   std::vector<std::string> destroyed_on_divergence;  // force_on_divergence only
   bool rolled_back = false;                   // rollback_destination rolled back
   std::vector<std::string> created_parents;   // missing destination ancestors created (canmount=off)
+  std::vector<core::Error> warnings;          // did not fail the cycle (e.g. a post-replication hook)
   bool ok() const { return !error; }
 };
 

@@ -53,3 +53,19 @@ awk -v a="$(sample zpull_replication_bytes_total)" -v b="$first_bytes" 'BEGIN { 
 grep -q zpull_replication_lag_seconds "$prom" && zp_fail "a textfile must not carry a lag gauge"
 promtool check metrics <"$prom" || zp_fail "promtool check metrics"
 ls "$ZP_TMP" | grep -q 'zpull.prom.tmp' && zp_fail "temporary file left behind"
+
+zp_log "hooks: a failing pre_snapshot hook skips the cycle; both hooks see the cycle's facts"
+before=$(zp_snapshots "$src/data")
+hookcfg="$ZP_TMP/hooks.yml"
+sed "s|^sources:|hooks:\n  pre_snapshot: {command: [sh, -c, 'echo not now >\&2; exit 4'], timeout: 10s}\nsources:|" "$cfg" >"$hookcfg"
+set +e
+out=$("$ZPULL_BIN" once --config "$hookcfg" 2>&1)
+set -e
+zp_assert_contains "$out" "FAILED $dst/hosts/here/data reason=hook_failed" "failing pre hook"
+zp_assert_contains "$out" "pre_snapshot hook (sh on local): exit 4: not now" "the hook's words"
+zp_assert_eq "$before" "$(zp_snapshots "$src/data")" "no snapshot after a failing pre hook"
+sed "s|^sources:|hooks:\n  pre_snapshot: {command: [sh, -c, 'echo \$ZPULL_HOOK \$ZPULL_SOURCE_DATASET > $ZP_TMP/pre']}\n  post_replication: {command: [sh, -c, 'echo \$ZPULL_RESULT \$ZPULL_SNAPSHOT \$ZPULL_DATASET > $ZP_TMP/post']}\nsources:|" "$cfg" >"$hookcfg"
+out=$("$ZPULL_BIN" once --config "$hookcfg") || zp_fail "once with hooks failed: $out"
+zp_assert_eq "pre_snapshot $src/data" "$(cat "$ZP_TMP/pre")" "pre hook environment"
+newest=$(zp_snapshots "$dst/hosts/here/data" | awk '{ print $NF }')
+zp_assert_eq "ok $newest $dst/hosts/here/data" "$(cat "$ZP_TMP/post")" "post hook environment"

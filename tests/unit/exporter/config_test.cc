@@ -135,6 +135,25 @@ TEST(Config, ReplicationOptionsDefaultAtTopAndOverridePerDataset) {
             "decrypted)");
 }
 
+TEST(Config, HooksDefaultAtTopAndAreReplacedPerDataset) {
+  auto c = ParseConfig(
+      "sources: [{name: s, host: local}]\n"
+      "hooks: {pre_snapshot: {command: [/bin/flush, -q], timeout: 10s, on: source}}\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: backup/a}\n"
+      "  - {source: s, dataset: tank/b, destination: backup/b, hooks: {post_replication: {command: [notify]}}}\n",
+      "f.yml", "h");
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE(c->datasets[0].hooks.pre_snapshot);
+  EXPECT_EQ(*c->datasets[0].hooks.pre_snapshot, (HookConfig{{"/bin/flush", "-q"}, 10, true}));
+  EXPECT_FALSE(c->datasets[1].hooks.pre_snapshot);
+  EXPECT_EQ(*c->datasets[1].hooks.post_replication, (HookConfig{{"notify"}, 60, false}));
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nhooks: {pre_snapshot: {timeout: 5s}}\n"),
+            "zpull.yml:3:23: 'command': missing (the hook's argv, e.g. [/usr/local/bin/flush-db, --quiet])");
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nhooks: {pre_snapshot: {command: [x], on: moon}}\n"),
+            "zpull.yml:3:42: 'on': expected 'local' or 'source', got 'moon'");
+}
+
 TEST(Config, DefaultPrefixNamesTheBackupHost) {
   auto c = ParseConfig("sources: []\ndatasets: []\n", "f.yml", "backup host!");
   ASSERT_TRUE(c);
@@ -145,7 +164,7 @@ TEST(Config, ErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
             "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, "
             "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, lock_directory, "
-            "total_bandwidth_limit, sources, datasets, stall_timeout, transfer_timeout, retries, retry_backoff, "
+            "total_bandwidth_limit, hooks, sources, datasets, stall_timeout, transfer_timeout, retries, retry_backoff, "
             "bandwidth_limit, readonly, rollback_destination, force_on_divergence, bookmarks, send, compress)");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nretries: 0\nretries: 1\n"), "zpull.yml:4:1: 'retries': duplicate key");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nparallelism: many\n"),
