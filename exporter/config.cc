@@ -4,6 +4,7 @@
 
 #include "core/pool_status.h"
 
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -27,7 +28,7 @@ std::string Where(const std::string& path, const YAML::Node& node) {
 // Keys of ReplicationOptions, allowed at the top level and per dataset.
 constexpr std::initializer_list<const char*> kOptionKeys = {
     "stall_timeout", "transfer_timeout", "retries",   "retry_backoff", "bandwidth_limit",
-    "readonly",      "rollback_destination", "force_on_divergence", "bookmarks", "send", "compress"};
+    "readonly",      "rollback_destination", "force_on_divergence", "bookmarks", "send", "compress", "receive"};
 
 class Parser {
  public:
@@ -107,6 +108,14 @@ class Parser {
     return argv;
   }
 
+  std::string PropertyName(const YAML::Node& n, const std::string& key) const {
+    std::string p = String(n, key);
+    bool ok = !p.empty() && std::isalpha(static_cast<unsigned char>(p[0]));
+    for (char c : p) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':' || c == '.' || c == '-');
+    if (!ok) Error(n, key, "'" + p + "' is not a ZFS property name");
+    return p;
+  }
+
   std::uint64_t Rate(const YAML::Node& n, const std::string& key) const {
     std::string text = String(n, key);
     if (text.ends_with("/s")) text.resize(text.size() - 2);
@@ -127,6 +136,20 @@ class Parser {
     if (n["rollback_destination"]) o.rollback_destination = Bool(n["rollback_destination"], "rollback_destination");
     if (n["force_on_divergence"]) o.force_on_divergence = Bool(n["force_on_divergence"], "force_on_divergence");
     if (n["bookmarks"]) o.bookmarks = Bool(n["bookmarks"], "bookmarks");
+    if (const auto& recv = n["receive"]) {
+      ExpectMap(recv, "receive", {"exclude", "set"});
+      o.receive = {};
+      if (const auto& ex = recv["exclude"]) {
+        if (!ex.IsSequence()) Error(ex, "exclude", "expected a list of property names");
+        for (const auto& p : ex) o.receive.exclude.push_back(PropertyName(p, "exclude"));
+      }
+      if (const auto& set = recv["set"]) {
+        if (!set.IsMap()) Error(set, "set", "expected a mapping of property: value");
+        for (const auto& kv : set) {
+          o.receive.set[PropertyName(kv.first, "set")] = String(kv.second, kv.first.Scalar());
+        }
+      }
+    }
     if (n["compress"]) {
       std::string v = String(n["compress"], "compress");
       if (v != "zstd" && v != "none") Error(n["compress"], "compress", "expected 'zstd' or 'none', got '" + v + "'");

@@ -49,6 +49,7 @@ struct DrillConfig {
 // the top level (the default) and per dataset.
 struct ReplicationOptions {
   replicate::SendPolicy send;          // send: {compressed, large_blocks, embedded, properties, decrypted}
+  replicate::ReceivePolicy receive;    // receive: {exclude: [..], set: {property: value}}
   replicate::TransferPolicy transfer;  // stall_timeout, transfer_timeout, retries, retry_backoff
   std::uint64_t bandwidth_limit = 0;   // bytes per second for this dataset; 0: none
   bool readonly = true;

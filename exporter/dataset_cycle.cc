@@ -50,6 +50,7 @@ replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& d) {
   replicate::DatasetJob job{d.source_dataset, d.destination,  config.snapshot_prefix, d.snapshot,
                             d.initial,        d.force,        d.retention,            d.source_retention};
   job.send = d.options.send;
+  job.receive = d.options.receive;
   job.transfer = d.options.transfer;
   job.readonly = d.options.readonly;
   job.rollback_destination = d.options.rollback_destination;

@@ -1,5 +1,7 @@
 #include "replicate/cycle.h"
 
+#include <algorithm>
+
 #include "replicate/snapshot_name.h"
 
 namespace zpull::replicate {
@@ -267,7 +269,10 @@ class Attempt {
   core::Result<std::uint64_t> Transfer(const core::SendSpec& send) {
     core::RecvSpec recv{job_.destination, env_.destination_features.recv_unmounted,
                         env_.destination_features.recv_resumable, job_.force};
-    if (send.properties && env_.destination_features.recv_property_override) recv.exclude = {"mountpoint"};
+    if (env_.destination_features.recv_property_override) {
+      if (send.properties) recv.exclude = Excluded();
+      for (const auto& [k, v] : job_.receive.set) recv.set.push_back(k + "=" + v);
+    }
     TransferLimits limits{job_.transfer.stall_timeout, job_.transfer.total_timeout, env_.rate_limits, env_.cancel};
     return RunTransfer(env_.source, send, env_.destination, recv, env_.on_bytes, limits, env_.on_wire_bytes);
   }
@@ -276,8 +281,15 @@ class Attempt {
   // recv -x the received mountpoint is reset; a new replica is made
   // canmount=noauto (and readonly=on where configured).
   core::Status AfterReceive(bool full) {
-    if (job_.send.properties && !env_.destination_features.recv_property_override) {
-      if (auto s = env_.destination.InheritProperty(job_.destination, "mountpoint"); !s) return s;
+    if (!env_.destination_features.recv_property_override) {
+      if (job_.send.properties) {
+        for (const auto& p : Excluded()) {
+          if (auto s = env_.destination.InheritProperty(job_.destination, p); !s) return s;
+        }
+      }
+      for (const auto& [k, v] : job_.receive.set) {
+        if (auto s = env_.destination.SetProperty(job_.destination, k, v); !s) return s;
+      }
     }
     if (!full) return {};
     if (auto s = env_.destination.SetProperty(job_.destination, "canmount", "noauto"); !s) return s;
@@ -285,6 +297,14 @@ class Attempt {
       if (auto s = env_.destination.SetProperty(job_.destination, "readonly", "on"); !s) return s;
     }
     return {};
+  }
+
+  std::vector<std::string> Excluded() const {
+    std::vector<std::string> out = kAlwaysExcluded;
+    for (const auto& p : job_.receive.exclude) {
+      if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+    }
+    return out;
   }
 
   const CycleEnv& env_;

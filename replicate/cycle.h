@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -44,6 +45,19 @@ struct SendPolicy {
   bool wire_zstd = false;
 };
 
+// Properties a received stream may carry (with send.properties) and
+// overrides for the replica: `exclude` are never taken from the stream
+// (besides mountpoint, sharenfs and sharesmb, which never are), `set` is
+// applied to the replica (recv -o/-x where the probe found them; otherwise
+// zfs inherit / zfs set right after the receive).
+struct ReceivePolicy {
+  std::vector<std::string> exclude;
+  std::map<std::string, std::string> set;
+};
+
+// Never taken from a stream: a replica must not mount over or share a host path.
+inline const std::vector<std::string> kAlwaysExcluded = {"mountpoint", "sharenfs", "sharesmb"};
+
 struct TransferPolicy {
   std::chrono::milliseconds stall_timeout = std::chrono::minutes(10);
   std::chrono::milliseconds total_timeout{0};  // 0: none
@@ -61,6 +75,7 @@ struct DatasetJob {
   RetentionPolicy destination_retention;
   std::optional<RetentionPolicy> source_retention;  // none: never prune the source
   SendPolicy send;
+  ReceivePolicy receive;
   TransferPolicy transfer;
   bool readonly = true;                // readonly=on (and canmount=noauto) after a full receive
   bool rollback_destination = false;   // roll back to the newest common snapshot before an incremental

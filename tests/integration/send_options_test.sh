@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Send options on zfs-fuse over a real sshd: with send: {properties: true}
 # the source's properties arrive, but never its mountpoint (zfs-fuse has no
-# recv -x, so zpull resets it with zfs inherit); a new replica is
+# recv -x, so zpull resets it with zfs inherit; likewise a configured
+# exclude, and a configured override is set after the receive); a new replica is
 # readonly=on and canmount=noauto; flags zfs-fuse lacks (-c -L -e -w) are
 # not used (the probe says so), and the transfers still work.
 ZP_TEST_NAME=send_options
@@ -11,6 +12,7 @@ zp_test_pool src s
 zp_test_pool dst d
 zfs create -o mountpoint="$ZP_TMP/srcmount" -o compression=on "$src/data"
 zfs set zpull-test:label=kept "$src/data"
+zfs set atime=off "$src/data"
 zp_fill "$src/data" 500
 zfs create -o mountpoint=none "$dst/b"
 zp_start_sshd
@@ -19,6 +21,7 @@ cat >"$cfg" <<YAML
 snapshot_prefix: zpt
 lock_directory: $ZP_TMP/locks
 send: {properties: true}
+receive: {exclude: [atime], set: {"zpull-test:site": backup}}
 sources:
 $(zp_ssh_source_yaml web1)
 datasets:
@@ -30,6 +33,8 @@ get() { zfs get -H -o value,source "$1" "$dst/b/data" | tr '\t' ' '; }
 zp_assert_eq "kept received" "$(get zpull-test:label)" "a user property came with -p"
 zp_assert_eq "on received" "$(get compression)" "compression came with -p"
 zp_assert_eq "none inherited from $dst/b" "$(get mountpoint)" "the source's mountpoint was not kept"
+zp_assert_eq "on default" "$(get atime)" "a configured exclude"
+zp_assert_eq "backup local" "$(get zpull-test:site)" "a configured override"
 zp_assert_eq "on local" "$(get readonly)" "replica readonly"
 zp_assert_eq "noauto local" "$(get canmount)" "replica not automounted"
 grep -q "$ZP_TMP/srcmount" /proc/mounts && [ "$(grep -c "$ZP_TMP/srcmount" /proc/mounts)" -gt 1 ] &&

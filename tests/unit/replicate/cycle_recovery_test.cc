@@ -289,18 +289,23 @@ TEST_F(CycleRecoveryTest, SendFlagsNeedBothSidesAndThePolicy) {
   EXPECT_TRUE(src_.LastSend()->embedded);
 }
 
-TEST_F(CycleRecoveryTest, SentPropertiesNeverBringTheSourceMountpoint) {
+TEST_F(CycleRecoveryTest, SentPropertiesNeverBringTheSourceMountpointOrShares) {
   job_.send.properties = true;
+  job_.receive.exclude = {"quota"};
+  job_.receive.set = {{"compression", "zstd"}};
   ASSERT_TRUE(Run().ok());
   EXPECT_TRUE(src_.LastSend()->properties);
-  EXPECT_EQ(dst_.LastRecv()->exclude, std::vector<std::string>{"mountpoint"});
-  // Where recv -x is missing (zfs-fuse) the mountpoint is reset after the receive.
+  EXPECT_EQ(dst_.LastRecv()->exclude, (std::vector<std::string>{"mountpoint", "sharenfs", "sharesmb", "quota"}));
+  EXPECT_EQ(dst_.LastRecv()->set, std::vector<std::string>{"compression=zstd"});
+  // Where recv -o/-x are missing (zfs-fuse) they are reset and set after the receive.
   Use(ZfsFuseLike());
   job_.destination = DatasetName::Parse("backup/old").value();
-  ASSERT_TRUE(dst_.SetProperty(DatasetName::Parse("backup").value(), "probe", "x"));
   ASSERT_TRUE(Run().ok());
   EXPECT_TRUE(dst_.LastRecv()->exclude.empty());
-  EXPECT_EQ(dst_.Inherited(job_.destination.str()), std::vector<std::string>{"mountpoint"});
+  EXPECT_TRUE(dst_.LastRecv()->set.empty());
+  EXPECT_EQ(dst_.Inherited(job_.destination.str()),
+            (std::vector<std::string>{"mountpoint", "sharenfs", "sharesmb", "quota"}));
+  EXPECT_EQ(dst_.GetProperty(job_.destination, "compression").value(), "zstd");
 }
 
 TEST_F(CycleRecoveryTest, MissingDestinationParentsAreCreatedAsContainers) {
