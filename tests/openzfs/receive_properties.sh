@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Received properties on OpenZFS 2.3 (recv -x / -o): with send: {properties:
+# true} the source's properties arrive except its mountpoint (and shares),
+# a configured exclude stays at its default, a configured override is set.
+OZ_NAME=receive_properties
+source "$(dirname "$0")/lib.sh"
+oz_pool src
+oz_pool dst
+g zfs create -o mountpoint=/var/tmp/mnt/$src-custom -o atime=off "$src/data"
+g zfs set zpull-test:label=kept "$src/data"
+g zfs create -o mountpoint=none "$dst/b"
+oz_fill "$src/data" 256
+gsh "cat > /root/props.yml" <<YAML
+snapshot_prefix: zpt
+send: {properties: true}
+receive: {exclude: [atime], set: {"zpull-test:site": backup}}
+sources:
+$(oz_ssh_source_yaml guest)
+datasets:
+  - {source: guest, dataset: $src/data, destination: $dst/b/data}
+YAML
+out=$(g /opt/zpull/zpull once --config /root/props.yml) || oz_fail "once failed: $out"
+oz_assert_contains "$out" "ok $dst/b/data full" "full send with -p"
+get() { g zfs get -H -o value,source "$1" "$dst/b/data" | tr '\t' ' '; }
+oz_assert_eq "kept received" "$(get zpull-test:label)" "a user property came with -p"
+oz_assert_eq "none inherited from $dst/b" "$(get mountpoint)" "mountpoint excluded (recv -x)"
+oz_assert_eq "on default" "$(get atime)" "a configured exclude"
+oz_assert_eq "backup local" "$(get zpull-test:site)" "a configured override (recv -o)"
+oz_assert_eq "noauto local" "$(get canmount)" "replica not automounted"
+oz_fill "$src/data" 64
+out=$(g /opt/zpull/zpull once --config /root/props.yml) || oz_fail "incremental failed: $out"
+oz_assert_contains "$out" "ok $dst/b/data incremental" "incremental with -p, -x and -o"
+oz_assert_eq "none inherited from $dst/b" "$(get mountpoint)" "mountpoint after the incremental"
