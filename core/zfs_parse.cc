@@ -1,5 +1,7 @@
 #include "core/zfs_parse.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <charconv>
 #include <optional>
@@ -19,12 +21,8 @@ bool ParseNumber(std::string_view s, T& out) {
 
 Result<std::vector<GetLine>> ParseGetLines(std::string_view output) {
   std::vector<GetLine> lines;
-  std::size_t start = 0, line_no = 0;
-  while (start < output.size()) {
-    std::size_t end = output.find('\n', start);
-    if (end == std::string_view::npos) end = output.size();
-    std::string_view line = output.substr(start, end - start);
-    start = end + 1;
+  std::size_t line_no = 0;
+  for (std::string_view line : SplitLines(output)) {
     ++line_no;
     if (line.empty()) continue;
     std::string_view f[4];
@@ -113,12 +111,7 @@ std::optional<std::int64_t> ParseInt64(std::string_view text) {
 Result<std::vector<HoldInfo>> ParseHolds(std::string_view output, std::string_view fs) {
   std::vector<HoldInfo> out;
   const std::string prefix = std::string(fs) + "@";
-  std::size_t start = 0;
-  while (start < output.size()) {
-    std::size_t end = output.find('\n', start);
-    if (end == std::string_view::npos) end = output.size();
-    std::string_view line = output.substr(start, end - start);
-    start = end + 1;
+  for (std::string_view line : SplitLines(output)) {
     if (line.empty()) continue;
     std::size_t t1 = line.find('\t');
     std::size_t t2 = t1 == std::string_view::npos ? t1 : line.find('\t', t1 + 1);
@@ -136,12 +129,7 @@ Result<std::vector<HoldInfo>> ParseHolds(std::string_view output, std::string_vi
 
 Result<std::uint64_t> ParseSendEstimate(std::string_view output) {
   std::optional<std::uint64_t> size;
-  std::size_t start = 0;
-  while (start < output.size()) {
-    std::size_t end = output.find('\n', start);
-    if (end == std::string_view::npos) end = output.size();
-    std::string_view line = output.substr(start, end - start);
-    start = end + 1;
+  for (std::string_view line : SplitLines(output)) {
     if (!line.starts_with("size")) continue;
     std::size_t i = 4;
     while (i < line.size() && (line[i] == '\t' || line[i] == ' ')) ++i;

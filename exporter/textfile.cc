@@ -1,5 +1,7 @@
 #include "exporter/textfile.h"
 
+#include "core/text.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -12,18 +14,6 @@
 
 namespace zpull::exporter {
 namespace {
-
-std::vector<std::string_view> Lines(std::string_view text) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    out.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
 
 // "name{labels} value": the series key and the value (the serializer writes
 // no timestamps; label values may contain spaces, the value cannot).
@@ -67,7 +57,7 @@ std::string Format(double v) {
 }  // namespace
 
 std::string CarryForwardCounters(std::string_view previous, std::string_view current) {
-  const auto prev_lines = Lines(previous);
+  const auto prev_lines = core::SplitLines(previous);
   const auto prev_cumulative = Cumulative(prev_lines);
   std::map<std::string, double, std::less<>> before;
   for (auto line : prev_lines) {
@@ -75,7 +65,7 @@ std::string CarryForwardCounters(std::string_view previous, std::string_view cur
     double v = 0;
     if (SplitSample(line, key, v) && prev_cumulative.count(MetricName(key))) before[std::string(key)] = v;
   }
-  const auto lines = Lines(current);
+  const auto lines = core::SplitLines(current);
   const auto cumulative = Cumulative(lines);
   std::string out;
   for (auto line : lines) {
@@ -96,7 +86,7 @@ std::string WithoutFamily(std::string_view text, std::string_view family) {
   std::string out;
   const std::string help = "# HELP " + std::string(family) + " ";
   const std::string type = "# TYPE " + std::string(family) + " ";
-  for (auto line : Lines(text)) {
+  for (auto line : core::SplitLines(text)) {
     std::string_view key;
     double v = 0;
     if (line.starts_with(help) || line.starts_with(type)) continue;

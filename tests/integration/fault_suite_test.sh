@@ -79,6 +79,14 @@ holds_ok() {  # source-fs what
     [ "$refs" -le 1 ] || zp_fail "$2: $name has $refs holds (leaked temporary holds?)"
   done < <(zfs get -H userrefs -r -d 1 "$1")
 }
+# zpull run on $cfg in the background (pid in $pid), stopped on exit.
+daemon_start() {  # log file
+  "$ZPULL_BIN" run --config "$cfg" >"$1" 2>&1 &
+  pid=$!
+  zp_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null; true"
+}
+# sample NAME{LABELS}: one value from the daemon on $port.
+sample() { curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | awk -v want="$1" '$1 == want { print $2 }'; }
 guids() { zfs get -Hp -r -d 1 guid "$1" | awk -F'\t' 'index($1, "@") { print $3 }' | sort | paste -sd' ' -; }
 expect_ok() {  # what
   case "$out" in "ok "*) ;; *) zp_fail "$1: expected success, got: $out" ;; esac
@@ -206,9 +214,7 @@ before=$(guids "$dst/r/data")
 port=$(zp_free_port)
 write_cfg slow "$src/data" "$dst/r/data" "listen: 127.0.0.1:$port"
 sed -i "s|^sources:|sources:\n  - {name: slow, host: 127.0.0.1, port: $ZP_SSH_PORT, identity_file: $ZP_SSH_KEY, known_hosts: $ZP_KNOWN_HOSTS, zfs_command: [$here/throttled-zfs.sh]}|" "$cfg"
-"$ZPULL_BIN" run --config "$cfg" >"$ZP_TMP/run.log" 2>&1 &
-pid=$!
-zp_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null; true"
+daemon_start "$ZP_TMP/run.log"
 moving() {
   curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null |
     awk -v ds="$dst/r/data" '$1 == "zpull_replication_bytes_total{dataset=\"" ds "\"}" && $2 > 100000 { ok = 1 } END { exit !ok }'
@@ -235,9 +241,7 @@ zp_log "SIGHUP: an invalid config is refused and the old one kept; a valid one i
 port=$(zp_free_port)
 write_cfg direct "$src/data" "$dst/r/data" "listen: 127.0.0.1:$port"
 sed -i 's/^retries: .*/interval: 1h/' "$cfg"
-"$ZPULL_BIN" run --config "$cfg" >"$ZP_TMP/hup.log" 2>&1 &
-pid=$!
-zp_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null; true"
+daemon_start "$ZP_TMP/hup.log"
 metrics() { curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null || true; }
 has_dataset() { metrics | grep -q "^zpull_replication_runs_total{dataset=\"$1\"}"; }
 for _ in $(seq 1 100); do has_dataset "$dst/r/data" && break; sleep 0.1; done
@@ -260,10 +264,7 @@ zp_log "the source's host key changes between cycles of a running daemon -> host
 port=$(zp_free_port)
 write_cfg direct "$src/data" "$dst/r/data" "listen: 127.0.0.1:$port"
 sed -i 's/^retries: .*/interval: 2s/' "$cfg"
-"$ZPULL_BIN" run --config "$cfg" >"$ZP_TMP/hostkey.log" 2>&1 &
-pid=$!
-zp_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null; true"
-sample() { curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | awk -v want="$1" '$1 == want { print $2 }'; }
+daemon_start "$ZP_TMP/hostkey.log"
 runs="zpull_replication_runs_total{dataset=\"$dst/r/data\"}"
 hostkey="zpull_replication_failures_total{dataset=\"$dst/r/data\",reason=\"hostkey\"}"
 for _ in $(seq 1 100); do [ "$(sample "$runs")" = 1 ] && break; sleep 0.1; done

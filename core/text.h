@@ -1,0 +1,23 @@
+#pragma once
+// Splitting command output into lines.
+
+#include <string_view>
+#include <vector>
+
+namespace zpull::core {
+
+// The lines of `text` without their '\n'; a final '\n' ends the last line
+// (it does not start an empty one). Views into `text`.
+inline std::vector<std::string_view> SplitLines(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace zpull::core
