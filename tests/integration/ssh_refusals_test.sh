@@ -58,28 +58,27 @@ kill "$ZP_SSH_PID"; wait "$ZP_SSH_PID" 2>/dev/null || true
 write_cfg "$ZP_KNOWN_HOSTS" "$ZP_SSH_KEY"
 expect_refusal network "cannot connect"
 
+# broken_peer SCRIPT: zpull once against a source whose `zfs` is that sh
+# script; its output in $out (it must exit 1).
+broken_peer() {
+  write_cfg "$ZP_KNOWN_HOSTS" "$ZP_SSH_KEY"
+  printf '    zfs_command: [sh, -c, "%s", zfs]\n' "$1" >"$ZP_TMP/zfscmd"
+  sed -i "/identity_file:/r $ZP_TMP/zfscmd" "$ZP_TMP/zpull.yml"
+  set +e
+  out=$("$ZPULL_BIN" once --config "$ZP_TMP/zpull.yml" 2>&1)
+  local rc=$?
+  set -e
+  zp_assert_eq 1 "$rc" "exit code for a broken peer ($1)"
+}
+
 zp_log "a broken peer: zfs answers garbage"
 zp_start_sshd
-write_cfg "$ZP_KNOWN_HOSTS" "$ZP_SSH_KEY"
-printf '    zfs_command: [sh, -c, "echo garbage; echo more garbage", zfs]\n' >"$ZP_TMP/zfscmd"
-sed -i "/identity_file:/r $ZP_TMP/zfscmd" "$ZP_TMP/zpull.yml"
-set +e
-out=$("$ZPULL_BIN" once --config "$ZP_TMP/zpull.yml" 2>&1)
-rc=$?
-set -e
-zp_assert_eq 1 "$rc" "exit code for a garbage peer"
+broken_peer "echo garbage; echo more garbage"
 zp_assert_contains "$out" "FAILED $dst/data reason=other: dataset $dst/data: host web1: zfs get output line 1 has fewer than 4 fields: 'garbage'" "garbage named"
 zp_assert_eq "" "$(zfs list -H -o name -r "$dst" | grep -v "^$dst\$" || true)" "nothing received from a garbage peer"
 
 zp_log "a broken peer: zfs prints without end"
-write_cfg "$ZP_KNOWN_HOSTS" "$ZP_SSH_KEY"
-printf '    zfs_command: [sh, -c, "yes garbage-garbage-garbage-garbage", zfs]\n' >"$ZP_TMP/zfscmd"
-sed -i "/identity_file:/r $ZP_TMP/zfscmd" "$ZP_TMP/zpull.yml"
-set +e
-out=$("$ZPULL_BIN" once --config "$ZP_TMP/zpull.yml" 2>&1)
-rc=$?
-set -e
-zp_assert_eq 1 "$rc" "exit code for an endless peer"
+broken_peer "yes garbage-garbage-garbage-garbage"
 zp_assert_contains "$out" "exceeds 128 MiB; stopped it (broken or hostile peer?)" "endless output named"
 
 zp_log "the right key works"
