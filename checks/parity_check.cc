@@ -28,7 +28,9 @@ std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destinatio
                                            "source dataset " + t.source.str() + " does not exist on host " +
                                                source.Host())});
     } else {
-      auto report = ComputeParity(*src->at(t.source.str()), dst->at(t.destination.str()), t.retention, now, t.prefix);
+      // Snapshots left out on purpose are neither missing nor holes.
+      const core::SnapshotList selected = replicate::Selected(*src->at(t.source.str()), t.snapshots, t.prefix);
+      auto report = ComputeParity(selected, dst->at(t.destination.str()), t.retention, now, t.prefix);
       auto w = written.find(t.destination.str());
       if (w != written.end()) {
         try {

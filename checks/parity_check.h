@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "checks/parity.h"
+#include "replicate/snapshot_filter.h"
 #include "core/zfs.h"
 
 namespace zpull::checks {
@@ -16,6 +17,7 @@ struct ParityTarget {
   core::DatasetName destination;
   replicate::RetentionPolicy retention;
   std::string prefix;
+  replicate::SnapshotFilter snapshots;  // snapshots left out on purpose are not holes
 };
 
 struct ParityResult {

@@ -28,7 +28,7 @@ std::string Where(const std::string& path, const YAML::Node& node) {
 // Keys of ReplicationOptions, allowed at the top level and per dataset.
 constexpr std::initializer_list<const char*> kOptionKeys = {
     "stall_timeout", "transfer_timeout", "retries",   "retry_backoff", "bandwidth_limit",
-    "readonly",      "rollback_destination", "force_on_divergence", "bookmarks", "send", "compress", "receive"};
+    "readonly",      "rollback_destination", "force_on_divergence", "bookmarks", "send", "compress", "receive", "snapshots"};
 
 class Parser {
  public:
@@ -136,6 +136,22 @@ class Parser {
     if (n["rollback_destination"]) o.rollback_destination = Bool(n["rollback_destination"], "rollback_destination");
     if (n["force_on_divergence"]) o.force_on_divergence = Bool(n["force_on_divergence"], "force_on_divergence");
     if (n["bookmarks"]) o.bookmarks = Bool(n["bookmarks"], "bookmarks");
+    if (const auto& snaps = n["snapshots"]) {
+      ExpectMap(snaps, "snapshots", {"include", "exclude"});
+      o.snapshots = {};
+      for (auto [key, list] : {std::pair{"include", &o.snapshots.include}, {"exclude", &o.snapshots.exclude}}) {
+        const auto& node = snaps[key];
+        if (!node) continue;
+        if (!node.IsSequence()) Error(node, key, "expected a list of snapshot name patterns such as '*_daily'");
+        for (const auto& p : node) {
+          std::string pattern = String(p, key);
+          if (pattern.empty() || pattern.find('@') != std::string::npos || pattern.find('/') != std::string::npos) {
+            Error(p, key, "'" + pattern + "' is not a snapshot name pattern (short names, no '@' or '/')");
+          }
+          list->push_back(pattern);
+        }
+      }
+    }
     if (const auto& recv = n["receive"]) {
       ExpectMap(recv, "receive", {"exclude", "set"});
       o.receive = {};

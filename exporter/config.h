@@ -50,6 +50,7 @@ struct DrillConfig {
 struct ReplicationOptions {
   replicate::SendPolicy send;          // send: {compressed, large_blocks, embedded, properties, decrypted}
   replicate::ReceivePolicy receive;    // receive: {exclude: [..], set: {property: value}}
+  replicate::SnapshotFilter snapshots;  // snapshots: {include: [glob], exclude: [glob]}
   replicate::TransferPolicy transfer;  // stall_timeout, transfer_timeout, retries, retry_backoff
   std::uint64_t bandwidth_limit = 0;   // bytes per second for this dataset; 0: none
   bool readonly = true;

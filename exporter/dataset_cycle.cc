@@ -51,6 +51,7 @@ replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& d) {
                             d.initial,        d.force,        d.retention,            d.source_retention};
   job.send = d.options.send;
   job.receive = d.options.receive;
+  job.snapshots = d.options.snapshots;
   job.transfer = d.options.transfer;
   job.readonly = d.options.readonly;
   job.rollback_destination = d.options.rollback_destination;

@@ -110,7 +110,8 @@ std::map<std::string, std::vector<std::size_t>> DatasetsBySource(const Config& c
 }
 
 checks::ParityTarget ParityTargetFor(const Config& config, const DatasetConfig& d) {
-  return {d.destination.str(), d.source_dataset, d.destination, d.retention, config.snapshot_prefix};
+  return {d.destination.str(), d.source_dataset, d.destination, d.retention, config.snapshot_prefix,
+          d.options.snapshots};
 }
 
 int RunVerify(const Config& config, Hosts& hosts, const std::vector<std::string>& only, std::int64_t now,

@@ -177,7 +177,7 @@ class Attempt {
       // Without its bookmarks the plan can still use the snapshots.
       if (auto b = env_.source.ListBookmarks(job_.source); b) bookmarks = std::move(*b);
     }
-    return PlanReplication(listing.source, listing.destination, job_.initial, bookmarks);
+    return PlanReplication(listing.source, listing.destination, job_.initial, bookmarks, job_.snapshots, job_.prefix);
   }
 
   // An interrupted `recv -s` left a token: finish that receive first. A
@@ -385,7 +385,13 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   if (!*dst_after) {
     return fail({core::Reason::kDestinationMissing, "destination " + job.destination.str() + " vanished after receive"});
   }
-  const core::SnapshotInfo newest_src = listing.source.back();
+  // The newest source snapshot the filter selects is now the newest common one.
+  const core::SnapshotList selected = Selected(listing.source, job.snapshots, job.prefix);
+  if (selected.empty()) {
+    out.finished = env.now();
+    return out;
+  }
+  const core::SnapshotInfo newest_src = selected.back();
   const core::SnapshotInfo* common_ptr = FindGuid(**dst_after, newest_src.guid);
   if (!common_ptr) {
     return fail({core::Reason::kRecvFailed, "receive reported success but @" + newest_src.name +

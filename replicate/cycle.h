@@ -27,6 +27,7 @@
 #include "core/zfs.h"
 #include "replicate/plan.h"
 #include "replicate/retention.h"
+#include "replicate/snapshot_filter.h"
 #include "replicate/transfer.h"
 
 namespace zpull::replicate {
@@ -74,6 +75,7 @@ struct DatasetJob {
   bool force = false;    // allow `zfs receive -F`
   RetentionPolicy destination_retention;
   std::optional<RetentionPolicy> source_retention;  // none: never prune the source
+  SnapshotFilter snapshots;  // which source snapshots travel (own ones always)
   SendPolicy send;
   ReceivePolicy receive;
   TransferPolicy transfer;

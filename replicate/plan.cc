@@ -4,26 +4,55 @@
 
 namespace zpull::replicate {
 
+namespace {
+
+// Steps from source[from] to each selected snapshot after it: one -I when
+// nothing between is left out, else a chain of -i sends (-I cannot skip).
+void AppendSteps(Plan& plan, const core::SnapshotList& source, std::size_t from, const SnapshotFilter& filter,
+                 std::string_view own_prefix) {
+  std::vector<std::size_t> targets;
+  for (std::size_t i = from + 1; i < source.size(); ++i) {
+    if (filter.Selects(source[i].name, own_prefix)) targets.push_back(i);
+  }
+  if (targets.empty()) return;
+  bool skipped_between = false;
+  for (std::size_t i = from + 1; i < targets.back(); ++i) {
+    skipped_between = skipped_between || !filter.Selects(source[i].name, own_prefix);
+  }
+  if (!skipped_between) {
+    // Unselected snapshots after the last target never travel: -I stops there.
+    plan.steps.push_back({source[from].name, source[targets.back()].name, true});
+    return;
+  }
+  std::size_t prev = from;
+  for (std::size_t t : targets) {
+    plan.steps.push_back({source[prev].name, source[t].name, false});
+    prev = t;
+  }
+}
+
+}  // namespace
+
 Plan PlanReplication(const core::SnapshotList& source, const std::optional<core::SnapshotList>& destination,
-                     InitialMode initial, const core::SnapshotList& source_bookmarks) {
+                     InitialMode initial, const core::SnapshotList& source_bookmarks, const SnapshotFilter& filter,
+                     std::string_view own_prefix) {
   Plan plan;
-  if (source.empty()) return plan;  // nothing to send (yet)
+  const core::SnapshotList selected = Selected(source, filter, own_prefix);
+  if (selected.empty()) return plan;  // nothing to send (yet)
 
   if (!destination || destination->empty()) {
     plan.kind = PlanKind::kSend;
     plan.needs_force = destination.has_value();
-    if (initial == InitialMode::kAll && source.size() > 1) {
-      plan.steps.push_back({std::nullopt, source.front().name, true});
-      plan.steps.push_back({source.front().name, source.back().name, true});
-    } else {
-      plan.steps.push_back({std::nullopt, source.back().name, true});
-    }
+    const core::SnapshotInfo& first = initial == InitialMode::kAll ? selected.front() : selected.back();
+    plan.steps.push_back({std::nullopt, first.name, true});
+    std::size_t first_index = 0;
+    while (source[first_index].guid != first.guid) ++first_index;
+    AppendSteps(plan, source, first_index, filter, own_prefix);
     return plan;
   }
 
   std::unordered_map<std::uint64_t, std::size_t> source_index;
   for (std::size_t i = 0; i < source.size(); ++i) source_index[source[i].guid] = i;
-
   std::unordered_map<std::uint64_t, std::size_t> bookmark_index;
   for (std::size_t i = 0; i < source_bookmarks.size(); ++i) bookmark_index[source_bookmarks[i].guid] = i;
 
@@ -48,16 +77,22 @@ Plan PlanReplication(const core::SnapshotList& source, const std::optional<core:
   }
   auto in_source = source_index.find(dst[common_dst].guid);
   if (in_source == source_index.end()) {
+    // Only a bookmark is left of the common snapshot: -i from it to the
+    // first selected snapshot after it, then on from there.
     const core::SnapshotInfo& bookmark = source_bookmarks[bookmark_index.at(dst[common_dst].guid)];
-    if (bookmark.createtxg >= source.back().createtxg) return plan;  // nothing newer
+    std::size_t first = 0;
+    while (first < source.size() &&
+           (source[first].createtxg <= bookmark.createtxg || !filter.Selects(source[first].name, own_prefix))) {
+      ++first;
+    }
+    if (first == source.size()) return plan;  // nothing newer
     plan.kind = PlanKind::kSend;
-    plan.steps.push_back({bookmark.name, source.back().name, false, true});
+    plan.steps.push_back({bookmark.name, source[first].name, false, true});
+    AppendSteps(plan, source, first, filter, own_prefix);
     return plan;
   }
-  std::size_t common_src = in_source->second;
-  if (common_src + 1 == source.size()) return plan;  // up to date
-  plan.kind = PlanKind::kSend;
-  plan.steps.push_back({source[common_src].name, source.back().name, true});
+  AppendSteps(plan, source, in_source->second, filter, own_prefix);
+  if (!plan.steps.empty()) plan.kind = PlanKind::kSend;
   return plan;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/snapshot.h"
+#include "replicate/snapshot_filter.h"
 
 namespace zpull::replicate {
 
@@ -46,8 +47,12 @@ struct Plan {
 };
 
 // `source_bookmarks`: the source's bookmarks (empty where it has none).
+// `filter`: only selected source snapshots are sent (zpull's own, with
+// prefix `own_prefix`, always are); where it leaves snapshots out between
+// two sent ones, the plan is a chain of -i sends.
 Plan PlanReplication(const core::SnapshotList& source, const std::optional<core::SnapshotList>& destination,
-                     InitialMode initial, const core::SnapshotList& source_bookmarks = {});
+                     InitialMode initial, const core::SnapshotList& source_bookmarks = {},
+                     const SnapshotFilter& filter = {}, std::string_view own_prefix = {});
 
 // "diverged: destination has snapshots newer than the newest common @x: @a, @b"
 std::string DescribePlan(const Plan& plan);

@@ -51,7 +51,7 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
   if (env.source_features.bookmarks && job.bookmarks) {
     if (auto b = env.source.ListBookmarks(job.source); b) bookmarks = std::move(*b);
   }
-  p.plan = PlanReplication(source, *dst, job.initial, bookmarks);
+  p.plan = PlanReplication(source, *dst, job.initial, bookmarks, job.snapshots, job.prefix);
   switch (p.plan.kind) {
     case PlanKind::kDiverged:
       if (job.force_on_divergence) {

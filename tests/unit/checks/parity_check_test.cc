@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/fake_zfs.h"
+#include "replicate/cycle.h"
 #include "replicate/transfer.h"
 
 namespace zpull::checks {
@@ -43,6 +44,36 @@ TEST(RunParityPass, OneListingPerHostAndWrittenWhereSupported) {
 
   auto without = RunParityPass(src, dst, targets, now, /*destination_written=*/false);
   EXPECT_FALSE(without[0].report->destination_written);
+}
+
+TEST(RunParityPass, SnapshotsLeftOutOnPurposeAreNeitherMissingNorHoles) {
+  std::int64_t now = 1000;
+  core::FakeZfs src("web1", [&] { return now; }), dst("local", [&] { return now; });
+  src.CreateFilesystem("tank/a");
+  dst.CreateFilesystem("backup");
+  auto a = DatasetName::Parse("tank/a").value(), ba = DatasetName::Parse("backup/a").value();
+  replicate::CycleEnv env{src, dst, core::ZfsFeatures{"fake", true}, [&] { return now; }, {}, {}};
+  replicate::DatasetJob job{a, ba, "zp"};
+  job.take_snapshot = false;
+  job.snapshots.exclude = {"*_hourly"};
+  ASSERT_TRUE(src.CreateSnapshot(a, "d1_daily"));
+  ASSERT_TRUE(replicate::RunCycle(env, job).ok());
+  for (const char* s : {"h1_hourly", "d2_daily", "h2_hourly"}) {
+    now += 3600;
+    ASSERT_TRUE(src.CreateSnapshot(a, s));
+  }
+  ASSERT_TRUE(replicate::RunCycle(env, job).ok());
+  ParityTarget filtered{"backup/a", a, ba, {}, "zp", job.snapshots};
+  auto r = RunParityPass(src, dst, {filtered}, now);
+  ASSERT_TRUE(r[0].report) << r[0].report.error().message;
+  EXPECT_EQ(r[0].report->not_replicated, 0u);
+  EXPECT_TRUE(r[0].report->holes.empty());
+  // Without the filter the same replica shows the left-out ones.
+  ParityTarget unfiltered{"backup/a", a, ba, {}, "zp"};
+  auto u = RunParityPass(src, dst, {unfiltered}, now);
+  ASSERT_TRUE(u[0].report);
+  EXPECT_EQ(u[0].report->holes, std::vector<std::string>{"h1_hourly"});
+  EXPECT_EQ(u[0].report->not_replicated, 1u);  // h2_hourly
 }
 
 }  // namespace

@@ -166,7 +166,7 @@ TEST(Config, ErrorsNameFileLineColumnAndKey) {
             "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, lock_directory, "
             "total_bandwidth_limit, hooks, sources, datasets, stall_timeout, transfer_timeout, retries, retry_backoff, "
             "bandwidth_limit, readonly, rollback_destination, force_on_divergence, bookmarks, send, compress, "
-            "receive)");
+            "receive, snapshots)");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nretries: 0\nretries: 1\n"), "zpull.yml:4:1: 'retries': duplicate key");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nparallelism: many\n"),
             "zpull.yml:3:14: 'parallelism': expected an integer, got 'many'");

@@ -160,5 +160,30 @@ TEST_F(CycleTest, WithoutSnapshottingReplicatesExistingOnly) {
   EXPECT_EQ(Names(List(dst_, "backup/data")), "daily");
 }
 
+TEST_F(CycleTest, FilteredSnapshotsTravelAsAChainOfIncrementals) {
+  job_.take_snapshot = false;
+  job_.snapshots.exclude = {"*_hourly"};
+  ASSERT_TRUE(src_.CreateSnapshot(job_.source, "autosnap_1_daily"));
+  ASSERT_TRUE(Run().ok());
+  for (const char* s : {"autosnap_2_hourly", "autosnap_3_daily", "autosnap_4_hourly", "autosnap_5_daily",
+                        "autosnap_6_hourly"}) {
+    ASSERT_TRUE(src_.CreateSnapshot(job_.source, s));
+  }
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_EQ(DescribePlan(out.plan),
+            "incremental @autosnap_1_daily -> @autosnap_3_daily, then incremental @autosnap_3_daily -> "
+            "@autosnap_5_daily");
+  EXPECT_EQ(Names(List(dst_, "backup/data")), "autosnap_1_daily autosnap_3_daily autosnap_5_daily");
+  // The hold marks the newest replicated (selected) snapshot.
+  EXPECT_EQ(src_.Holds("tank/data", "autosnap_5_daily"), 1u);
+  EXPECT_EQ(src_.Holds("tank/data", "autosnap_6_hourly"), 0u);
+  // Only left-out snapshots are new: up to date.
+  ASSERT_TRUE(src_.CreateSnapshot(job_.source, "autosnap_7_hourly"));
+  auto nothing = Run();
+  ASSERT_TRUE(nothing.ok()) << nothing.error->message;
+  EXPECT_EQ(nothing.plan.kind, PlanKind::kNothing);
+}
+
 }  // namespace
 }  // namespace zpull::replicate

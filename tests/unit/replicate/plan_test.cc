@@ -100,10 +100,10 @@ TEST(PlanWithBookmarks, BookmarkStandsInForADestroyedCommonSnapshot) {
   auto plan = PlanReplication(testing::Snaps("a:1 c:3 d:4"), testing::Snaps("a:1 b:2"), InitialMode::kNewest,
                               testing::Snaps("mark_b:2"));
   ASSERT_EQ(plan.kind, PlanKind::kSend);
-  ASSERT_EQ(plan.steps.size(), 1u);
-  EXPECT_EQ(plan.steps[0], (SendStep{"mark_b", "d", false, true}));
+  // -i from the bookmark to the first newer snapshot, then -I on from there.
+  EXPECT_EQ(plan.steps, (std::vector<SendStep>{{"mark_b", "c", false, true}, {"c", "d", true}}));
   EXPECT_EQ(plan.newest_common->name, "b");
-  EXPECT_EQ(DescribePlan(plan), "incremental #mark_b -> @d");
+  EXPECT_EQ(DescribePlan(plan), "incremental #mark_b -> @c, then incremental @c -> @d");
 }
 
 TEST(PlanWithBookmarks, SnapshotsArePreferredAndBookmarksCannotHideDivergence) {
@@ -119,6 +119,42 @@ TEST(PlanWithBookmarks, SnapshotsArePreferredAndBookmarksCannotHideDivergence) {
   auto nothing = PlanReplication(testing::Snaps("z:0"), testing::Snaps("a:1"), InitialMode::kNewest,
                                  testing::Snaps("mark_a:1"));
   EXPECT_EQ(nothing.kind, PlanKind::kNothing);
+}
+
+}  // namespace
+}  // namespace zpull::replicate
+
+namespace zpull::replicate {
+namespace {
+
+TEST(PlanWithFilter, SkippedSnapshotsMakeAChainOfIncrementals) {
+  SnapshotFilter hourly_out{{}, {"*_hourly"}};
+  // common b; then c (hourly, left out), d, e (hourly), zp_f (own: always).
+  auto plan = PlanReplication(testing::Snaps("a:1 b:2 c_hourly:3 d:4 e_hourly:5 zp_f:6"),
+                              testing::Snaps("a:1 b:2"), InitialMode::kNewest, {}, hourly_out, "zp");
+  ASSERT_EQ(plan.kind, PlanKind::kSend);
+  EXPECT_EQ(plan.steps, (std::vector<SendStep>{{"b", "d", false}, {"d", "zp_f", false}}));
+  // Nothing left out between the common and the last selected: one -I
+  // (an unselected one after the last selected stays behind).
+  auto tail = PlanReplication(testing::Snaps("a:1 b:2 d:4 e_hourly:5"), testing::Snaps("a:1 b:2"),
+                              InitialMode::kNewest, {}, hourly_out, "zp");
+  EXPECT_EQ(tail.steps, (std::vector<SendStep>{{"b", "d", true}}));
+  // Only unselected snapshots are new: nothing to do.
+  auto none = PlanReplication(testing::Snaps("a:1 b:2 e_hourly:5"), testing::Snaps("a:1 b:2"), InitialMode::kNewest,
+                              {}, hourly_out, "zp");
+  EXPECT_EQ(none.kind, PlanKind::kNothing);
+}
+
+TEST(PlanWithFilter, FirstReceiveStartsFromTheSelectedSnapshots) {
+  SnapshotFilter daily_only{{"*_daily"}, {}};
+  auto newest = PlanReplication(testing::Snaps("x_daily:1 y_hourly:2 z_daily:3 w_hourly:4"), std::nullopt,
+                                InitialMode::kNewest, {}, daily_only, "zp");
+  EXPECT_EQ(newest.steps, (std::vector<SendStep>{{std::nullopt, "z_daily", true}}));
+  auto all = PlanReplication(testing::Snaps("x_daily:1 y_hourly:2 z_daily:3 w_hourly:4"), std::nullopt,
+                             InitialMode::kAll, {}, daily_only, "zp");
+  EXPECT_EQ(all.steps, (std::vector<SendStep>{{std::nullopt, "x_daily", true}, {"x_daily", "z_daily", false}}));
+  EXPECT_TRUE(daily_only.Selects("zp_2026-11-27T00:00:00Z", "zp"));  // own snapshots always
+  EXPECT_FALSE(daily_only.Selects("zp_2026-11-27T00:00:00Z", ""));
 }
 
 }  // namespace
