@@ -319,7 +319,7 @@ class Parser {
     if (root.IsNull()) Error(root, "", "the file is empty");
     ExpectMap(root, "",
               {"snapshot_prefix", "interval", "parallelism", "listen", "zfs_command", "retention", "source_retention",
-               "parity", "scrub", "drill", "zpool_command", "lock_directory", "total_bandwidth_limit", "hooks",
+               "parity", "scrub", "drill", "zpool_command", "lock_directory", "control_socket", "total_bandwidth_limit", "hooks",
                "sources", "datasets"},
               kOptionKeys);
     Config c;
@@ -364,6 +364,13 @@ class Parser {
       c.lock_directory = String(root["lock_directory"], "lock_directory");
       if (c.lock_directory.empty() || c.lock_directory[0] != '/') {
         Error(root["lock_directory"], "lock_directory", "must be an absolute path");
+      }
+    }
+    c.control_socket = c.lock_directory + "/control.sock";
+    if (root["control_socket"]) {
+      c.control_socket = String(root["control_socket"], "control_socket");
+      if (c.control_socket.empty() || c.control_socket[0] != '/') {
+        Error(root["control_socket"], "control_socket", "must be an absolute path");
       }
     }
     if (root["zfs_command"]) c.zfs_command = Command(root["zfs_command"], "zfs_command");

@@ -94,6 +94,7 @@ struct Config {
   std::uint64_t total_bandwidth_limit = 0;  // bytes per second over all transfers; 0: none
   std::string listen = "127.0.0.1:9720";
   std::string lock_directory = "/run/zpull";  // daemon.lock and one lock per destination
+  std::string control_socket;                 // default: <lock_directory>/control.sock
   core::Argv zfs_command{"zfs"};      // on this (the backup) host
   core::Argv zpool_command{"zpool"};  // on this host
   std::vector<SourceConfig> sources;

@@ -81,6 +81,9 @@ core::Status Daemon::Start() {
                                 [this] { return !stopping_.load(); });
   if (!http) return tl::unexpected(http.error());
   http_ = std::move(*http);
+  auto control = ControlServer::Start(config_.control_socket, [this](const std::string& r) { return Control(r); });
+  if (!control) return tl::unexpected(control.error());
+  control_ = std::move(*control);
   log_->info("serving metrics url=http://{}/metrics datasets={} parallelism={}", config_.listen,
              config_.datasets.size(), config_.parallelism);
   return {};
@@ -195,6 +198,39 @@ void Daemon::ParityPass() {
       }
     }
   }
+}
+
+std::string Daemon::Control(const std::string& request) {
+  const std::size_t space = request.find(' ');
+  const std::string verb = request.substr(0, space);
+  const std::string dataset = space == std::string::npos ? "" : request.substr(space + 1);
+  if (verb == "status") {
+    std::string out = "ok\n";
+    for (std::size_t i = 0; i < config_.datasets.size(); ++i) {
+      const std::string state = scheduler_->Running(i) ? "running" : scheduler_->Paused(i) ? "paused" : "idle";
+      out += config_.datasets[i].destination.str() + " state=" + state +
+             (scheduler_->Paused(i) && state == "running" ? " paused=yes" : "") + "\n";
+    }
+    return out;
+  }
+  if (verb != "replicate" && verb != "pause" && verb != "resume") {
+    return "error: unknown request '" + verb + "' (replicate DATASET, pause DATASET, resume DATASET, status)";
+  }
+  std::size_t index = config_.datasets.size();
+  for (std::size_t i = 0; i < config_.datasets.size(); ++i) {
+    if (config_.datasets[i].destination.str() == dataset) index = i;
+  }
+  if (index == config_.datasets.size()) return "error: no dataset '" + dataset + "' (zpull status lists them)";
+  if (verb == "replicate") {
+    scheduler_->RunNow(index);
+    log_->info("control: replicate now dataset={}", dataset);
+    return "ok: " + dataset + " replicates now";
+  }
+  const bool pause = verb == "pause";
+  scheduler_->SetPaused(index, pause);
+  metrics_->SetPaused(dataset, pause);
+  log_->info("control: {} dataset={}", pause ? "paused" : "resumed", dataset);
+  return "ok: " + dataset + (pause ? " paused" : " resumed");
 }
 
 void Daemon::InventoryPass() {

@@ -13,6 +13,7 @@
 #include "exporter/check_metrics.h"
 #include "core/lock_file.h"
 #include "exporter/config.h"
+#include "exporter/control.h"
 #include "exporter/dataset_cycle.h"
 #include "exporter/feature_metrics.h"
 #include "exporter/hosts.h"
@@ -44,6 +45,8 @@ class Daemon {
  private:
   void Restore(const DatasetConfig& d);
   void RunDataset(std::size_t index);
+  // Answers one control request (exporter/control.h).
+  std::string Control(const std::string& request);
   // Runs `pass` now and then every `interval` seconds until Stop().
   void Periodic(std::int64_t interval, const std::function<void()>& pass);
   // Parity for every dataset, one listing per host.
@@ -67,6 +70,7 @@ class Daemon {
   std::unique_ptr<BandwidthLimits> limits_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<ControlServer> control_;
   std::optional<core::LockFile> daemon_lock_;  // held from Start() on
   std::atomic<bool> stopping_{false};
   std::atomic<bool> cancel_{false};  // aborts running transfers

@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "exporter/config.h"
+#include "exporter/control.h"
 #include "exporter/daemon.h"
 #include "exporter/dataset_cycle.h"
 #include "exporter/drills.h"
@@ -52,6 +53,8 @@ int Usage(std::ostream& os, int code) {
         "       zpull verify [--config FILE] [DATASET...]  check snapshot parity now; exit 0 ok, 1 warning,\n"
         "                                           2 critical, 3 unknown (Nagios convention)\n"
         "       zpull drill [--config FILE] DATASET restore drill of one dataset now; exit 0 if it passed\n"
+        "       zpull replicate|pause|resume [--config FILE] DATASET   control a running zpull run\n"
+        "       zpull status [--config FILE]        what a running zpull run is doing, per dataset\n"
         "       zpull check-config [FILE]           validate a configuration file\n"
         "       zpull --version\n"
         "The configuration file defaults to /etc/zpull/zpull.yml.\n";
@@ -85,7 +88,8 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       a.command = s;
     } else if (a.command == "check-config") {
       a.config = s;
-    } else if (a.command == "verify" || a.command == "drill") {
+    } else if (a.command == "verify" || a.command == "drill" || a.command == "replicate" || a.command == "pause" ||
+               a.command == "resume") {
       a.operands.push_back(s);
     } else {
       return std::nullopt;
@@ -93,6 +97,27 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
   }
   if (a.command.empty()) return std::nullopt;
   return a;
+}
+
+// zpull replicate|pause|resume DATASET, zpull status: one request over the
+// running daemon's control socket. Exit 0 on "ok", 1 on "error", 2 when the
+// daemon cannot be reached or the arguments are wrong.
+int Control(const Args& args) {
+  auto config = exporter::LoadConfig(args.config, Hostname());
+  if (!config) {
+    std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
+    return 2;
+  }
+  const bool wants_dataset = args.command != "status";
+  if (wants_dataset != (args.operands.size() == 1)) return Usage(std::cerr, 2);
+  auto reply = exporter::ControlRequest(config->control_socket,
+                                        args.command + (wants_dataset ? " " + args.operands[0] : ""));
+  if (!reply) {
+    std::cerr << "zpull: " << reply.error().message << "\n";
+    return 2;
+  }
+  std::cout << *reply;
+  return reply->starts_with("ok") ? 0 : 1;
 }
 
 int CheckConfig(const Args& args) {
@@ -233,6 +258,10 @@ int main(int argc, char** argv) {
   if (!args) return Usage(std::cerr, 2);
   if (args->command == "check-config") return CheckConfig(*args);
   if (args->command == "once") return Once(*args);
+  if (args->command == "replicate" || args->command == "pause" || args->command == "resume" ||
+      args->command == "status") {
+    return Control(*args);
+  }
   if (args->command == "run") return Run(*args);
   if (args->command == "drill") {
     auto config = exporter::LoadConfig(args->config, Hostname());

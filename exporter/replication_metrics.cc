@@ -47,6 +47,11 @@ void ReplicationMetrics::AddBytes(const std::string& dataset, std::uint64_t n) {
   At(dataset).bytes.fetch_add(n, std::memory_order_relaxed);
 }
 
+void ReplicationMetrics::SetPaused(const std::string& dataset, bool paused) {
+  std::lock_guard lock(mu_);
+  At(dataset).paused = paused;
+}
+
 void ReplicationMetrics::AddWireBytes(const std::string& dataset, std::uint64_t n) {
   At(dataset).wire_bytes.fetch_add(n, std::memory_order_relaxed);
 }
@@ -134,6 +139,9 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
   auto aborted = NewFamily("zpull_replication_resume_tokens_aborted_total",
                            "Resume tokens the source could not serve, discarded with zfs receive -A.",
                            MetricType::Counter);
+  auto paused = NewFamily("zpull_replication_paused",
+                          "1 while the dataset is paused (zpull pause); its cycles are not scheduled.",
+                          MetricType::Gauge);
   auto divergence = NewFamily("zpull_replication_divergence_destroyed_snapshots_total",
                               "Destination snapshots destroyed by force_on_divergence.", MetricType::Counter);
 
@@ -186,9 +194,10 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
     AddSample(resumes, l, double(d.resumes));
     AddSample(aborted, l, double(d.tokens_aborted));
     AddSample(divergence, l, double(d.destroyed_on_divergence));
+    AddSample(paused, l, d.paused ? 1 : 0);
   }
   return {last_success, last_attempt, common, lag, bytes, wire, runs, failures, last_duration, duration, in_progress,
-          expected, snapshots, pruned, retries, resumes, aborted, divergence};
+          expected, snapshots, pruned, retries, resumes, aborted, divergence, paused};
 }
 
 BuildInfo::BuildInfo(std::string version, std::string revision)

@@ -38,6 +38,7 @@ class ReplicationMetrics : public prometheus::Collectable {
   void AddWireBytes(const std::string& dataset, std::uint64_t n);
   // The size `zfs send -nvP` predicts for the step about to stream.
   void SetExpectedBytes(const std::string& dataset, std::uint64_t n);
+  void SetPaused(const std::string& dataset, bool paused);
   void CycleFinished(const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
@@ -59,6 +60,7 @@ class ReplicationMetrics : public prometheus::Collectable {
     std::optional<std::uint64_t> expected_bytes;
     std::map<core::Reason, std::uint64_t> retries;
     std::uint64_t resumes = 0, tokens_aborted = 0, destroyed_on_divergence = 0;
+    bool paused = false;
   };
   Dataset& At(const std::string& dataset) const;
 

@@ -29,7 +29,25 @@ Scheduler::Scheduler(std::vector<std::int64_t> intervals, int parallelism, Job j
       now_(std::move(now)),
       next_due_(intervals_.size(), 0),
       running_(intervals_.size(), false),
-      run_again_(intervals_.size(), false) {}
+      run_again_(intervals_.size(), false),
+      paused_(intervals_.size(), false),
+      forced_(intervals_.size(), false) {}
+
+void Scheduler::SetPaused(std::size_t index, bool paused) {
+  std::lock_guard lock(mu_);
+  paused_.at(index) = paused;
+  cv_.notify_all();
+}
+
+bool Scheduler::Paused(std::size_t index) {
+  std::lock_guard lock(mu_);
+  return paused_.at(index);
+}
+
+bool Scheduler::Running(std::size_t index) {
+  std::lock_guard lock(mu_);
+  return running_.at(index);
+}
 
 void Scheduler::Stop() {
   std::lock_guard lock(mu_);
@@ -44,6 +62,7 @@ void Scheduler::RunNow(std::size_t index) {
   } else {
     next_due_[index] = 0;
   }
+  forced_[index] = true;
   cv_.notify_all();
 }
 
@@ -72,8 +91,11 @@ void Scheduler::Run() {
     std::unique_lock lock(mu_);
     while (!stop_) {
       const std::int64_t now = now_();
-      for (std::size_t i : PickDue(now, next_due_, running_, parallelism_ - active_)) {
+      std::vector<bool> blocked = running_;
+      for (std::size_t i = 0; i < blocked.size(); ++i) blocked[i] = blocked[i] || (paused_[i] && !forced_[i]);
+      for (std::size_t i : PickDue(now, next_due_, blocked, parallelism_ - active_)) {
         running_[i] = true;
+        if (!run_again_[i]) forced_[i] = false;
         ++active_;
         queue_.emplace_back(i, now);
       }

@@ -34,6 +34,11 @@ class Scheduler {
   // Asks for dataset `index` to run as soon as a slot is free (once more
   // after the current run, if it is running).
   void RunNow(std::size_t index);
+  // A paused dataset is not scheduled (a running cycle finishes); RunNow
+  // still runs it once.
+  void SetPaused(std::size_t index, bool paused);
+  bool Paused(std::size_t index);
+  bool Running(std::size_t index);
 
  private:
   const std::vector<std::int64_t> intervals_;
@@ -48,6 +53,8 @@ class Scheduler {
   std::vector<std::int64_t> next_due_;  // guarded by mu_
   std::vector<bool> running_;           // guarded by mu_
   std::vector<bool> run_again_;         // RunNow while running; guarded by mu_
+  std::vector<bool> paused_;            // guarded by mu_
+  std::vector<bool> forced_;            // RunNow: run once even if paused; guarded by mu_
   std::size_t active_ = 0;              // queued or running; guarded by mu_
   std::deque<std::pair<std::size_t, std::int64_t>> queue_;  // (index, start time); guarded by mu_
 };
