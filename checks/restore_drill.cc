@@ -83,6 +83,7 @@ std::string_view DrillFailureName(DrillFailure f) {
     case DrillFailure::kMismatch: return "mismatch";
     case DrillFailure::kTimeout: return "timeout";
     case DrillFailure::kSourceUnreachable: return "source_unreachable";
+    case DrillFailure::kStopped: return "stopped";
     case DrillFailure::kOther: return "other";
   }
   return "other";
@@ -113,10 +114,12 @@ DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, con
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return out;
   };
+  auto cancelled = [&] { return options.cancel && options.cancel->load(); };
   auto expired = [&] {
-    return std::chrono::steady_clock::now() - t0 >= std::chrono::seconds(options.timeout_seconds);
+    return cancelled() || std::chrono::steady_clock::now() - t0 >= std::chrono::seconds(options.timeout_seconds);
   };
   auto timed_out = [&](const char* after) {
+    if (cancelled()) return finish(DrillFailure::kStopped, std::string("drill stopped: zpull is stopping (after ") + after + ")");
     return finish(DrillFailure::kTimeout, "drill ran past its timeout of " + std::to_string(options.timeout_seconds) +
                                               " s (after " + after + ")");
   };
@@ -221,8 +224,10 @@ DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, con
     } guard{destination.zfs, target, pick->destination_name};
     const auto r0 = std::chrono::steady_clock::now();
     auto bytes = replicate::RunTransfer(destination.zfs, {destination.dataset, pick->destination_name, std::nullopt, true},
-                                        destination.zfs, {target, true, false, false}, {});
+                                        destination.zfs, {target, true, false, false}, {},
+                                        replicate::TransferLimits{std::chrono::minutes(10), {}, {}, options.cancel});
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+    if (!bytes && bytes.error().reason == core::Reason::kShutdown) return timed_out("the restore test");
     if (!bytes) {
       return finish(IoError(bytes.error().message) ? DrillFailure::kIoError : DrillFailure::kOther,
                     "restore test: " + bytes.error().message);

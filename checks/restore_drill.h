@@ -13,6 +13,7 @@
 // side.
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -34,12 +35,13 @@ enum class DrillFailure {
   kMismatch,           // names, sizes, hashes or file counts differ
   kTimeout,            // the drill ran past its timeout (checked between steps)
   kSourceUnreachable,  // the source host could not be reached
+  kStopped,            // zpull was stopping (SIGTERM); the drill says nothing about the backup
   kOther,
 };
-inline constexpr std::array<DrillFailure, 8> kAllDrillFailures = {
+inline constexpr std::array<DrillFailure, 9> kAllDrillFailures = {
     DrillFailure::kNoSnapshot, DrillFailure::kMissingOnSource, DrillFailure::kCloneFailed,
     DrillFailure::kIoError,    DrillFailure::kMismatch,        DrillFailure::kTimeout,
-    DrillFailure::kSourceUnreachable, DrillFailure::kOther};
+    DrillFailure::kSourceUnreachable, DrillFailure::kStopped,  DrillFailure::kOther};
 std::string_view DrillFailureName(DrillFailure f);
 // Whether a drill with this outcome ran to a verdict about the backup
 // (a finding), as opposed to not being able to run (zpull_check_success).
@@ -63,6 +65,9 @@ struct DrillOptions {
   // The drill fails with kTimeout once it has run this long; checked
   // between steps (a single hung command is not interrupted here).
   std::int64_t timeout_seconds = 3600;
+  // When it turns true the drill ends at its next step (kStopped); the
+  // restore test's transfer ends within about a second.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct DrillOutcome {

@@ -129,7 +129,9 @@ void Daemon::DrillPass() {
     if (!d.drill.every || stopping_) continue;
     auto last = last_drill_.find(d.destination.str());
     if (last != last_drill_.end() && now_() - last->second < *d.drill.every) continue;
-    auto outcome = RunDatasetDrill(config_, d, hosts_, now_);
+    auto outcome = RunDatasetDrill(config_, d, hosts_, now_, &cancel_);
+    // A drill stopped by SIGTERM found nothing about the backup: not recorded.
+    if (outcome.failure == checks::DrillFailure::kStopped) return;
     last_drill_[d.destination.str()] = outcome.finished;
     RecordDrill(d, hosts_, outcome, *checks_, *log_);
   }

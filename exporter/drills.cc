@@ -10,14 +10,14 @@ namespace zpull::exporter {
 std::string DrillPrefix(const Config& config) { return config.snapshot_prefix + "_drill"; }
 
 checks::DrillOutcome RunDatasetDrill(const Config& config, const DatasetConfig& d, Hosts& hosts,
-                                     const std::function<std::int64_t()>& now) {
+                                     const std::function<std::int64_t()>& now, const std::atomic<bool>* cancel) {
   std::error_code ec;
   std::filesystem::create_directories(d.drill.directory, ec);
   checks::DrillSide source{hosts.Source(d.source), hosts.SourceRunner(d.source), d.source_dataset,
                            d.drill.source_directory};
   checks::DrillSide destination{hosts.Destination(), hosts.LocalRunner(), d.destination, d.drill.directory};
   checks::DrillOptions options{DrillPrefix(config),  d.drill.sample_files, d.drill.max_bytes,
-                               d.drill.source_clone, d.drill.restore_test, d.drill.timeout_seconds};
+                               d.drill.source_clone, d.drill.restore_test, d.drill.timeout_seconds, cancel};
   return checks::RunDrill(source, destination, options, now);
 }
 

@@ -21,7 +21,8 @@ inline constexpr const char* kDrillLastOutcomeProperty = "zpull:drill_last_outco
 std::string DrillPrefix(const Config& config);
 
 checks::DrillOutcome RunDatasetDrill(const Config& config, const DatasetConfig& d, Hosts& hosts,
-                                     const std::function<std::int64_t()>& now);
+                                     const std::function<std::int64_t()>& now,
+                                     const std::atomic<bool>* cancel = nullptr);
 
 // Stores the outcome on the destination dataset and in `metrics`.
 void RecordDrill(const DatasetConfig& d, Hosts& hosts, const checks::DrillOutcome& o, CheckMetrics& metrics,

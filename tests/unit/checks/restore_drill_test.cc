@@ -56,6 +56,18 @@ TEST_F(RestoreDrillTest, TimeoutFailsAndTheScratchCloneIsDestroyed) {
   EXPECT_EQ(Children(dst_, "backup"), 1u);  // the clone is gone again
 }
 
+TEST_F(RestoreDrillTest, StoppingEndsTheDrillAndCleansUp) {
+  Replicate();
+  std::atomic<bool> cancel{true};
+  DrillOptions o{"zp_drill"};
+  o.cancel = &cancel;
+  auto out = Drill(o);
+  EXPECT_EQ(out.failure, DrillFailure::kStopped) << out.message;
+  EXPECT_NE(out.message.find("zpull is stopping"), std::string::npos) << out.message;
+  EXPECT_FALSE(DrillReachedVerdict(out.failure));
+  EXPECT_EQ(Children(dst_, "backup"), 1u);  // no scratch clone left
+}
+
 TEST_F(RestoreDrillTest, SweepDestroysOnlyOwnLeftovers) {
   Replicate();
   auto a = DatasetName::Parse("backup/a").value();
@@ -84,7 +96,7 @@ TEST(DrillFailureName, ClosedList) {
   std::vector<std::string> names;
   for (auto f : kAllDrillFailures) names.emplace_back(DrillFailureName(f));
   EXPECT_EQ(names, (std::vector<std::string>{"no_snapshot", "missing_on_source", "clone_failed", "io_error", "mismatch",
-                                             "timeout", "source_unreachable", "other"}));
+                                             "timeout", "source_unreachable", "stopped", "other"}));
 }
 
 }  // namespace
