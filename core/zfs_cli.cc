@@ -441,21 +441,23 @@ Result<std::uint64_t> ZfsCli::EstimateSend(const SendSpec& spec) {
 
 Result<std::unique_ptr<Process>> ZfsCli::StartSend(const SendSpec& spec) {
   Argv argv = SendArgv(spec);
-  // Fixed scripts; the send's argv follows as "$@", never interpolated.
   // legacy: a dropped connection must not kill zfs-fuse's client before it
-  // releases its .send-* holds: with SIGPIPE ignored it sees EPIPE instead.
-  // wire_zstd: the stream goes through `zstd -c`; the exit status is the
-  // send's (fd 3 carries it out of the pipeline).
-  std::string script = legacy_ ? "trap '' PIPE; " : "";
+  // releases its .send-* holds; with SIGPIPE ignored it sees EPIPE instead.
   if (spec.wire_zstd) {
-    script +=
-        "command -v zstd >/dev/null 2>&1 || { echo 'zpull: compress: zstd, but zstd is not installed here' >&2; "
-        "exit 127; }; exec 4>&1; rc=$( { { \"$@\"; echo $? >&3; } | zstd -q -c >&4; } 3>&1 ); exit ${rc:-1}";
+    // The stream goes through `zstd -c` on the source: a pipeline, so a
+    // fixed sh script with the send's argv as "$@" (never interpolated);
+    // the exit status is the send's (fd 3 carries it out of the pipeline).
+    Argv wrapped = {"sh", "-c",
+                    std::string(legacy_ ? "trap '' PIPE; " : "") +
+                        "command -v zstd >/dev/null 2>&1 || { echo 'zpull: compress: zstd, but zstd is not installed "
+                        "here' >&2; exit 127; }; exec 4>&1; rc=$( { { \"$@\"; echo $? >&3; } | zstd -q -c >&4; } "
+                        "3>&1 ); exit ${rc:-1}",
+                    "sh"};
+    wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+    argv = std::move(wrapped);
   } else if (legacy_) {
-    script += "exec \"$@\"";
-  }
-  if (!script.empty()) {
-    Argv wrapped = {"sh", "-c", script, "sh"};
+    // zfs-fuse exists only on Linux, whose coreutils env can ignore a signal.
+    Argv wrapped = {"env", "--ignore-signal=PIPE"};
     wrapped.insert(wrapped.end(), argv.begin(), argv.end());
     argv = std::move(wrapped);
   }
