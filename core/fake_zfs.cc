@@ -347,6 +347,30 @@ Result<std::vector<std::string>> FakeZfs::ListChildren(const DatasetName& parent
   return out;
 }
 
+Result<std::vector<TreeEntry>> FakeZfs::ListTree(const DatasetName& root, const std::string& property) {
+  std::lock_guard lock(mu_);
+  if (!fs_.count(root.str())) return Fail(Reason::kSourceMissing, host_ + ": " + NoDataset(root.str()));
+  std::vector<TreeEntry> out;
+  const std::string prefix = root.str() + "/";
+  // fs_ is ordered by name, so a parent precedes its children.
+  for (const auto& [name, fs] : fs_) {
+    if (name != root.str() && !name.starts_with(prefix)) continue;
+    TreeEntry e{name, std::nullopt};
+    // A user property is inherited from the nearest ancestor that sets it.
+    for (std::string at = name;; at = at.substr(0, at.rfind('/'))) {
+      if (auto f = fs_.find(at); f != fs_.end()) {
+        if (auto p = f->second.props.find(property); p != f->second.props.end()) {
+          e.value = p->second;
+          break;
+        }
+      }
+      if (at.find('/') == std::string::npos) break;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 Result<std::optional<std::string>> FakeZfs::MountedAt(const DatasetName& fs) {
   std::lock_guard lock(mu_);
   if (!fs_.count(fs.str())) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.str()));

@@ -63,6 +63,7 @@ class FakeZfs : public Zfs {
                const std::string& mountpoint) override;
   Status DestroyFilesystem(const DatasetName& fs) override;
   Result<std::vector<std::string>> ListChildren(const DatasetName& parent) override;
+  Result<std::vector<TreeEntry>> ListTree(const DatasetName& root, const std::string& property) override;
   Result<std::optional<std::string>> MountedAt(const DatasetName& fs) override;
   Result<PoolStatus> GetPoolStatus(const std::string& pool) override;
   Result<PoolSpace> GetPoolSpace(const std::string& pool) override;

@@ -50,6 +50,15 @@ struct HoldInfo {
   friend bool operator==(const HoldInfo&, const HoldInfo&) = default;
 };
 
+// One dataset of a tree listing and the value of the listed property
+// (inherited values included); nullopt where it is not set ("-").
+struct TreeEntry {
+  std::string name;
+  std::optional<std::string> value;
+
+  friend bool operator==(const TreeEntry&, const TreeEntry&) = default;
+};
+
 struct PoolSpace {
   std::uint64_t size = 0, allocated = 0, free = 0;  // bytes (exact where zpool list -p exists)
 };
@@ -124,6 +133,10 @@ class Zfs {
   virtual Status DestroyFilesystem(const DatasetName& fs) = 0;
   // Direct children of `parent` (filesystem names).
   virtual Result<std::vector<std::string>> ListChildren(const DatasetName& parent) = 0;
+  // `root` and every filesystem and volume below it, parents before their
+  // children, each with `property` (a user property such as zpull:backup).
+  // Reason source_missing if `root` does not exist.
+  virtual Result<std::vector<TreeEntry>> ListTree(const DatasetName& root, const std::string& property) = 0;
   // Where `fs` is mounted; nullopt when not mounted (or mountpoint none/legacy).
   virtual Result<std::optional<std::string>> MountedAt(const DatasetName& fs) = 0;
   // `zpool status -v`, parsed (every dialect of core/pool_status.h).

@@ -307,6 +307,19 @@ Result<std::vector<std::string>> ZfsCli::ListChildren(const DatasetName& parent)
   return out;
 }
 
+Result<std::vector<TreeEntry>> ZfsCli::ListTree(const DatasetName& root, const std::string& property) {
+  Argv argv = Cmd({"list", "-H", "-r", "-t", "filesystem,volume", "-o", "name," + property, root.str()});
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0) {
+    Reason reason = NotFound(*r) ? Reason::kSourceMissing : ClassifyZfsError(r->err, Reason::kOther);
+    return Fail(reason, "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  }
+  auto entries = ParseTreeListing(r->out);
+  if (!entries) return tl::unexpected(WithContext(entries.error(), "host " + runner_.Host()));
+  return entries;
+}
+
 Result<std::optional<std::string>> ZfsCli::MountedAt(const DatasetName& fs) {
   Argv argv = Cmd({"get", "-Hp", "mounted,mountpoint", fs.str()});
   auto r = RunOk(argv);

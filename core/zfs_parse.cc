@@ -102,6 +102,21 @@ Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_vie
   return out;
 }
 
+Result<std::vector<TreeEntry>> ParseTreeListing(std::string_view output) {
+  std::vector<TreeEntry> out;
+  for (std::string_view line : SplitLines(output)) {
+    if (line.empty()) continue;
+    const std::size_t tab = line.find('\t');
+    if (tab == std::string_view::npos || tab == 0) {
+      return Fail(Reason::kOther, "unexpected zfs list line: '" + std::string(line.substr(0, 200)) + "'");
+    }
+    TreeEntry e{std::string(line.substr(0, tab)), std::string(line.substr(tab + 1))};
+    if (e.value == "-") e.value.reset();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
 std::optional<std::int64_t> ParseInt64(std::string_view text) {
   std::int64_t v = 0;
   if (text.empty() || !ParseNumber(text, v)) return std::nullopt;

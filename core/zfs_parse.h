@@ -42,6 +42,10 @@ Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_vie
 // nullopt for anything else.
 std::optional<std::int64_t> ParseInt64(std::string_view text);
 
+// `zfs list -H -o name,PROPERTY` lines -> entries, "-" as unset; a line
+// without a tab is an error naming it.
+Result<std::vector<TreeEntry>> ParseTreeListing(std::string_view output);
+
 // Parses `zfs send -nvP …` stdout (OpenZFS; the legacy FreeBSD form too):
 // the total of its last "size\t<bytes>" line. Fails when there is none.
 Result<std::uint64_t> ParseSendEstimate(std::string_view output);

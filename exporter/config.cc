@@ -285,7 +285,7 @@ class Parser {
                         const HooksConfig& default_hooks) const {
     ExpectMap(n, "datasets[]",
               {"source", "dataset", "destination", "interval", "snapshot", "initial", "force", "retention",
-               "source_retention", "drill", "hooks"},
+               "source_retention", "drill", "hooks", "recursive", "children"},
               kOptionKeys);
     for (const char* required : {"source", "dataset", "destination"}) {
       if (!n[required]) Error(n, required, "missing");
@@ -312,7 +312,39 @@ class Parser {
     d.drill = n["drill"] ? Drill(n["drill"], "drill") : default_drill;
     d.options = Options(n, default_options);
     d.hooks = n["hooks"] ? Hooks(n["hooks"]) : default_hooks;
+    if (n["recursive"]) d.recursive = Bool(n["recursive"], "recursive");
+    if (const auto& children = n["children"]) {
+      if (!d.recursive) Error(children, "children", "only with 'recursive: true'");
+      d.children = Children(children);
+    }
     return d;
+  }
+
+  // children: {include: [..], exclude: [..], property: zpull:backup}
+  replicate::ChildSelection Children(const YAML::Node& n) const {
+    ExpectMap(n, "children", {"include", "exclude", "property"});
+    replicate::ChildSelection sel;
+    for (auto [key, list] : {std::pair{"include", &sel.include}, {"exclude", &sel.exclude}}) {
+      const auto& node = n[key];
+      if (!node) continue;
+      if (!node.IsSequence()) Error(node, key, "expected a list of dataset path patterns below the root, such as 'vm-*'");
+      for (const auto& p : node) {
+        std::string pattern = String(p, key);
+        if (pattern.empty() || pattern.front() == '/' || pattern.find('@') != std::string::npos) {
+          Error(p, key, "'" + pattern + "' is not a dataset path pattern (relative to the root, no '@')");
+        }
+        list->push_back(pattern);
+      }
+    }
+    if (const auto& prop = n["property"]) {
+      // A user property ("module:name", zfsprops(7)); '' consults none.
+      sel.property = String(prop, "property");
+      if (!sel.property.empty() &&
+          (PropertyName(prop, "property").find(':') == std::string::npos)) {
+        Error(prop, "property", "'" + sel.property + "' is not a user property (module:name, e.g. zpull:backup)");
+      }
+    }
+    return sel;
   }
 
   Config Parse(const YAML::Node& root, const std::string& hostname) const {

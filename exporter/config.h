@@ -13,6 +13,7 @@
 #include "core/result.h"
 #include "core/shell_quote.h"
 #include "exporter/hooks.h"
+#include "replicate/dataset_selection.h"
 #include "replicate/cycle.h"
 #include "replicate/plan.h"
 #include "replicate/retention.h"
@@ -78,6 +79,15 @@ struct DatasetConfig {
   DrillConfig drill;
   ReplicationOptions options;
   HooksConfig hooks;  // a dataset's own `hooks:` replaces the top-level one
+  // recursive: its children on the source too, each as a dataset of its own
+  // (selected by `children`, found at run time: exporter/expand.h).
+  bool recursive = false;
+  replicate::ChildSelection children;
+  // Set on the datasets expansion adds: the recursive entry's destination,
+  // and the destination of the nearest replicated ancestor (which must be
+  // received before this one, never created as a container).
+  std::string expanded_from;
+  std::optional<core::DatasetName> replicated_parent;
 };
 
 struct Config {

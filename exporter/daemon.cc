@@ -1,5 +1,6 @@
 #include "exporter/daemon.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -7,6 +8,7 @@
 #include "checks/scrub.h"
 #include "core/zfs_parse.h"
 #include "exporter/drills.h"
+#include "exporter/expand.h"
 #include "exporter/once.h"
 #include "exporter/verify.h"
 #include "exporter/version.h"
@@ -30,6 +32,23 @@ std::vector<std::string> DatasetNames(const Config& c) {
   return out;
 }
 
+// How often recursive entries are listed again: their shortest interval;
+// nullopt without recursive entries.
+std::optional<std::int64_t> DiscoverySeconds(const Config& c) {
+  std::optional<std::int64_t> s;
+  for (const auto& d : c.datasets) {
+    if (d.recursive) s = std::min(s.value_or(d.interval_seconds), d.interval_seconds);
+  }
+  if (s) s = std::max<std::int64_t>(*s, 1);
+  return s;
+}
+
+std::string Joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+  return out.empty() ? "-" : out;
+}
+
 std::vector<std::int64_t> Intervals(const Config& c) {
   std::vector<std::int64_t> out;
   for (const auto& d : c.datasets) out.push_back(d.interval_seconds);
@@ -47,7 +66,9 @@ Daemon::Daemon(const Config& config, Hosts& hosts, std::shared_ptr<spdlog::logge
       metrics_(std::make_shared<ReplicationMetrics>(DatasetNames(config), now_)),
       limits_(std::make_unique<BandwidthLimits>(config)),
       scheduler_(std::make_unique<Scheduler>(Intervals(config), config.parallelism,
-                                             [this](std::size_t i) { RunDataset(i); }, now_)) {}
+                                             [this](std::size_t i) { RunDataset(i); }, now_)) {
+  scheduler_->SetParents(ParentIndices(config));
+}
 
 // The lag must not read zero after a restart: the newest destination
 // snapshot that carries zpull:common is the newest common one as of the last
@@ -98,7 +119,19 @@ void Daemon::Run() {
   });
   std::thread scrub([this] { Periodic(config_.scrub_interval_seconds, [this] { ScrubPass(); }); });
   std::thread drills([this] { Periodic(DrillCheckSeconds(config_), [this] { DrillPass(); }); });
+  std::thread discovery;
+  if (auto every = DiscoverySeconds(config_)) {
+    // The first pass would repeat the expansion this daemon was built from.
+    discovery = std::thread([this, every] {
+      bool first = true;
+      Periodic(*every, [this, &first] {
+        if (!first) DiscoveryPass();
+        first = false;
+      });
+    });
+  }
   scheduler_->Run();
+  if (discovery.joinable()) discovery.join();
   parity.join();
   scrub.join();
   drills.join();
@@ -121,6 +154,35 @@ void Daemon::Periodic(std::int64_t interval, const std::function<void()>& pass) 
     pass();
     lock.lock();
     stop_cv_.wait_for(lock, std::chrono::seconds(interval), [this] { return stopping_.load(); });
+  }
+}
+
+void Daemon::DiscoveryPass() {
+  if (datasets_changed_) return;
+  for (const auto& d : config_.datasets) {
+    if (!d.recursive || stopping_) continue;
+    auto selection = SelectNow(d, hosts_);
+    if (!selection) {
+      log_->warn("cannot list children dataset={} error={}", d.destination.str(), selection.error().message);
+      continue;
+    }
+    const auto current = ExpandedSources(config_, d.destination.str());
+    if (selection->datasets == current) continue;
+    std::vector<std::string> added, removed;
+    for (const auto& n : selection->datasets) {
+      if (std::find(current.begin(), current.end(), n) == current.end()) added.push_back(n);
+    }
+    for (const auto& n : current) {
+      if (std::find(selection->datasets.begin(), selection->datasets.end(), n) == selection->datasets.end()) {
+        removed.push_back(n);
+      }
+    }
+    const std::string why = "datasets under " + d.source_dataset.str() + " changed: added=" + Joined(added) +
+                            " removed=" + Joined(removed);
+    log_->info("{}", why);
+    datasets_changed_ = true;
+    if (on_datasets_changed_) on_datasets_changed_(why);
+    return;
   }
 }
 

@@ -39,6 +39,11 @@ class Daemon {
   // the receiver keeps its resume token where it has one); without, they
   // finish (a reload).
   void Stop(bool cancel_transfers = true);
+  // Called once, from a pass thread, when a recursive entry's selection on
+  // the source no longer matches the datasets this daemon was built with
+  // (exporter/expand.h); the caller reloads (typically Stop(false), then a
+  // new Daemon on a fresh expansion). Set before Run().
+  void OnDatasetsChanged(std::function<void(const std::string& why)> f) { on_datasets_changed_ = std::move(f); }
   int HttpPort() const { return http_ ? http_->Port() : 0; }
   const ReplicationMetrics& Metrics() const { return *metrics_; }
 
@@ -55,6 +60,8 @@ class Daemon {
   void InventoryPass();
   // Status, space and (with scrub.every) scrub start for every watched pool.
   void ScrubPass();
+  // Each recursive entry's selection now, against the expanded datasets.
+  void DiscoveryPass();
   // The restore drills that are due (drill.every), one after the other.
   void DrillPass();
 
@@ -72,6 +79,8 @@ class Daemon {
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<ControlServer> control_;
   std::optional<core::LockFile> daemon_lock_;  // held from Start() on
+  std::function<void(const std::string&)> on_datasets_changed_;
+  bool datasets_changed_ = false;  // discovery thread only
   std::atomic<bool> stopping_{false};
   std::atomic<bool> cancel_{false};  // aborts running transfers
   std::mutex stop_mu_;

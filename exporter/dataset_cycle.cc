@@ -57,6 +57,7 @@ replicate::DatasetJob JobFor(const Config& config, const DatasetConfig& d) {
   job.rollback_destination = d.options.rollback_destination;
   job.force_on_divergence = d.options.force_on_divergence;
   job.bookmarks = d.options.bookmarks;
+  job.replicated_parent = d.replicated_parent;
   return job;
 }
 

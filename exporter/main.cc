@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <iostream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "exporter/daemon.h"
 #include "exporter/dataset_cycle.h"
 #include "exporter/drills.h"
+#include "exporter/expand.h"
 #include "exporter/hosts.h"
 #include "exporter/once.h"
 #include "exporter/textfile.h"
@@ -42,6 +44,18 @@ std::string Hostname() {
   if (gethostname(buf, sizeof buf - 1) != 0) return "host";
   std::string h(buf);
   return h.substr(0, h.find('.'));
+}
+
+// `config` with its recursive entries expanded against the sources now
+// (exporter/expand.h); what could not be listed is reported on `log`.
+exporter::Config Expanded(const exporter::Config& config, exporter::Hosts& hosts, spdlog::logger& log) {
+  auto expansion = exporter::ExpandDatasets(config, hosts);
+  for (const auto& w : expansion.warnings) log.warn("{}", w);
+  for (const auto& e : expansion.errors) {
+    log.error("{} (reason {}); replicating the entry's root only until its children can be listed", e.message,
+              core::ReasonName(e.reason));
+  }
+  return std::move(expansion.config);
 }
 
 int Usage(std::ostream& os, int code) {
@@ -138,6 +152,7 @@ int Once(const Args& args) {
     return 2;
   }
   exporter::Hosts hosts(*config);
+  config = Expanded(*config, hosts, *spdlog::default_logger());
   if (args.dry_run) {
     int unclear = 0;
     for (std::size_t i = 0; i < config->datasets.size(); ++i) {
@@ -200,15 +215,26 @@ int Run(const Args& args) {
   pthread_sigmask(SIG_BLOCK, &signals_set, nullptr);
 
   auto log = spdlog::default_logger();
-  exporter::Config current = std::move(*config);
+  exporter::Config current = std::move(*config);  // as configured, recursive entries unexpanded
   while (true) {
     exporter::Hosts hosts(current);
-    exporter::Daemon daemon(current, hosts, log, UnixNow);
+    const exporter::Config expanded = Expanded(current, hosts, *log);
+    exporter::Daemon daemon(expanded, hosts, log, UnixNow);
     if (auto s = daemon.Start(); !s) {
       log->critical("cannot start: {}", s.error().message);
       return 1;
     }
-    std::optional<exporter::Config> next;
+    std::mutex mu;
+    std::optional<exporter::Config> next;  // guarded by mu
+    bool stop = false, rediscover = false;  // guarded by mu
+    daemon.OnDatasetsChanged([&](const std::string&) {
+      {
+        std::lock_guard lock(mu);
+        rediscover = true;
+      }
+      log->info("reloading for the changed datasets (running cycles finish first)");
+      daemon.Stop(/*cancel_transfers=*/false);
+    });
     std::atomic<bool> done{false};
     std::thread signals([&] {
       while (true) {
@@ -222,12 +248,18 @@ int Run(const Args& args) {
             continue;
           }
           log->info("reloading config={} (running cycles finish first)", args.config);
-          next = std::move(*reloaded);
+          {
+            std::lock_guard lock(mu);
+            next = std::move(*reloaded);
+          }
           daemon.Stop(/*cancel_transfers=*/false);
           continue;  // a stop signal may still come while cycles finish
         }
         log->info("stopping signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
-        next.reset();
+        {
+          std::lock_guard lock(mu);
+          stop = true;
+        }
         daemon.Stop();
         return;
       }
@@ -237,8 +269,9 @@ int Run(const Args& args) {
     done = true;
     pthread_kill(signals.native_handle(), SIGTERM);
     signals.join();
-    if (!next) break;
-    current = std::move(*next);
+    std::lock_guard lock(mu);
+    if (stop || (!next && !rediscover)) break;
+    if (next) current = std::move(*next);
     log->info("reloaded datasets={}", current.datasets.size());
   }
   log->info("stopped");
@@ -270,6 +303,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (args->operands.size() != 1) return Usage(std::cerr, 2);
+    exporter::Hosts hosts(*config);
+    config = Expanded(*config, hosts, *spdlog::default_logger());
     const exporter::DatasetConfig* dataset = nullptr;
     for (const auto& d : config->datasets) {
       if (d.destination.str() == args->operands[0] || d.source_dataset.str() == args->operands[0]) dataset = &d;
@@ -278,7 +313,6 @@ int main(int argc, char** argv) {
       std::cerr << "zpull: no configured dataset " << args->operands[0] << "\n";
       return 2;
     }
-    exporter::Hosts hosts(*config);
     exporter::SweepDrills(*config, hosts, *spdlog::default_logger());
     auto outcome = exporter::RunDatasetDrill(*config, *dataset, hosts, UnixNow);
     exporter::CheckMetrics metrics;
@@ -302,6 +336,7 @@ int main(int argc, char** argv) {
       return 3;
     }
     exporter::Hosts hosts(*config);
+    config = Expanded(*config, hosts, *spdlog::default_logger());
     return exporter::RunVerify(*config, hosts, args->operands, UnixNow(), std::cout);
   }
   std::cerr << "zpull: unknown command '" << args->command << "'\n";

@@ -1,9 +1,12 @@
 #include "exporter/once.h"
 
 #include "exporter/dataset_cycle.h"
+#include "exporter/expand.h"
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace zpull::exporter {
@@ -27,8 +30,18 @@ std::vector<replicate::CycleOutcome> RunAllOnce(const Config& config, Hosts& hos
   std::vector<replicate::CycleOutcome> outcomes(config.datasets.size());
   std::atomic<std::size_t> next{0};
   const BandwidthLimits limits(config);
+  // Indices are taken in order and a parent precedes its children, so a
+  // child waiting for its parent waits for a cycle that is already running.
+  const auto parents = ParentIndices(config);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<bool> done(config.datasets.size(), false);
   auto worker = [&] {
     for (std::size_t i = next++; i < config.datasets.size(); i = next++) {
+      if (parents[i]) {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return done[*parents[i]]; });
+      }
       const std::string& name = config.datasets[i].destination.str();
       CycleHooks hooks;
       if (metrics) {
@@ -42,6 +55,11 @@ std::vector<replicate::CycleOutcome> RunAllOnce(const Config& config, Hosts& hos
         metrics->CycleFinished(name, outcomes[i],
                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       }
+      {
+        std::lock_guard lock(mu);
+        done[i] = true;
+      }
+      cv.notify_all();
     }
   };
   std::vector<std::thread> threads;

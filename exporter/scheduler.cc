@@ -17,6 +17,18 @@ std::vector<std::size_t> PickDue(std::int64_t now, const std::vector<std::int64_
   return due;
 }
 
+std::vector<bool> WaitingForParent(std::int64_t now, const std::vector<std::optional<std::size_t>>& parents,
+                                   const std::vector<std::int64_t>& next_due, const std::vector<bool>& running,
+                                   const std::vector<bool>& paused) {
+  std::vector<bool> out(next_due.size(), false);
+  for (std::size_t i = 0; i < parents.size() && i < out.size(); ++i) {
+    if (!parents[i] || *parents[i] >= next_due.size()) continue;
+    const std::size_t p = *parents[i];
+    out[i] = running[p] || (next_due[p] <= now && !paused[p]);
+  }
+  return out;
+}
+
 std::int64_t NextDue(std::int64_t started, std::int64_t finished, std::int64_t interval) {
   return std::max(started + interval, finished);
 }
@@ -32,6 +44,11 @@ Scheduler::Scheduler(std::vector<std::int64_t> intervals, int parallelism, Job j
       run_again_(intervals_.size(), false),
       paused_(intervals_.size(), false),
       forced_(intervals_.size(), false) {}
+
+void Scheduler::SetParents(std::vector<std::optional<std::size_t>> parents) {
+  std::lock_guard lock(mu_);
+  parents_ = std::move(parents);
+}
 
 void Scheduler::SetPaused(std::size_t index, bool paused) {
   std::lock_guard lock(mu_);
@@ -91,8 +108,11 @@ void Scheduler::Run() {
     std::unique_lock lock(mu_);
     while (!stop_) {
       const std::int64_t now = now_();
+      std::vector<bool> paused(paused_.size());
+      for (std::size_t i = 0; i < paused.size(); ++i) paused[i] = paused_[i] && !forced_[i];
+      const std::vector<bool> waiting = WaitingForParent(now, parents_, next_due_, running_, paused);
       std::vector<bool> blocked = running_;
-      for (std::size_t i = 0; i < blocked.size(); ++i) blocked[i] = blocked[i] || (paused_[i] && !forced_[i]);
+      for (std::size_t i = 0; i < blocked.size(); ++i) blocked[i] = blocked[i] || paused[i] || waiting[i];
       for (std::size_t i : PickDue(now, next_due_, blocked, parallelism_ - active_)) {
         running_[i] = true;
         if (!run_again_[i]) forced_[i] = false;

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace zpull::exporter {
@@ -18,6 +19,13 @@ namespace zpull::exporter {
 // most overdue first, at most `free_slots`. Pure.
 std::vector<std::size_t> PickDue(std::int64_t now, const std::vector<std::int64_t>& next_due,
                                  const std::vector<bool>& running, std::size_t free_slots);
+
+// Which datasets wait for their parent (parents[i]: the dataset whose
+// destination contains i's, if any): those whose parent is running, or due
+// and not paused, so that a parent's cycle goes first. Pure.
+std::vector<bool> WaitingForParent(std::int64_t now, const std::vector<std::optional<std::size_t>>& parents,
+                                   const std::vector<std::int64_t>& next_due, const std::vector<bool>& running,
+                                   const std::vector<bool>& paused);
 
 // When a dataset that started at `started` and ended at `finished` runs next.
 std::int64_t NextDue(std::int64_t started, std::int64_t finished, std::int64_t interval);
@@ -39,6 +47,8 @@ class Scheduler {
   void SetPaused(std::size_t index, bool paused);
   bool Paused(std::size_t index);
   bool Running(std::size_t index);
+  // Before Run(): parents[i] runs before i (WaitingForParent).
+  void SetParents(std::vector<std::optional<std::size_t>> parents);
 
  private:
   const std::vector<std::int64_t> intervals_;
@@ -54,6 +64,7 @@ class Scheduler {
   std::vector<bool> running_;           // guarded by mu_
   std::vector<bool> run_again_;         // RunNow while running; guarded by mu_
   std::vector<bool> paused_;            // guarded by mu_
+  std::vector<std::optional<std::size_t>> parents_;  // guarded by mu_
   std::vector<bool> forced_;            // RunNow: run once even if paused; guarded by mu_
   std::size_t active_ = 0;              // queued or running; guarded by mu_
   std::deque<std::pair<std::size_t, std::int64_t>> queue_;  // (index, start time); guarded by mu_

@@ -230,6 +230,12 @@ class Attempt {
       auto exists = env_.destination.Exists(*name);
       if (!exists) return tl::unexpected(exists.error());
       if (*exists) break;
+      if (job_.replicated_parent && *name == *job_.replicated_parent) {
+        return core::Fail(core::Reason::kDestinationMissing,
+                          "parent " + name->str() + " is replicated by its own cycle and not received yet; " +
+                              job_.destination.str() + " waits for it (a container in its place would block its "
+                              "first receive)");
+      }
       missing.push_back(*name);
     }
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) {

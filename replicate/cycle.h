@@ -83,6 +83,10 @@ struct DatasetJob {
   bool rollback_destination = false;   // roll back to the newest common snapshot before an incremental
   bool force_on_divergence = false;    // destroy destination snapshots newer than the newest common one
   bool bookmarks = true;               // keep a source bookmark of the newest replicated snapshot
+  // The destination of a replicated ancestor (a recursive entry's child):
+  // received by its own cycle, so it is never created as a container; while
+  // it is missing this cycle fails (destination_missing) and retries later.
+  std::optional<core::DatasetName> replicated_parent;
 };
 
 // The source bookmark that marks what `destination` last received:

@@ -372,6 +372,35 @@ TEST_P(ZfsContract, UserPropertiesOnDatasetsAndSnapshots) {
   EXPECT_FALSE(*none);
 }
 
+TEST_P(ZfsContract, TreeListingCarriesInheritedUserProperty) {
+  auto root = MakeFs("tree");
+  MakeFs("tree/a");
+  MakeFs("tree/a/deep");
+  MakeFs("tree/b c", false);
+  ASSERT_TRUE(zfs().SetUserProperty(Fs("tree/a"), "", "zpull:test", "off"));
+  ASSERT_TRUE(zfs().SetUserProperty(Fs("tree/b c"), "", "zpull:test", "on"));
+  auto tree = zfs().ListTree(root, "zpull:test");
+  ASSERT_TRUE(tree) << tree.error().message;
+  std::map<std::string, std::optional<std::string>> got;
+  std::vector<std::string> order;
+  for (const auto& e : *tree) {
+    got[e.name] = e.value;
+    order.push_back(e.name);
+  }
+  EXPECT_EQ(got, (std::map<std::string, std::optional<std::string>>{{root.str(), std::nullopt},
+                                                                      {Fs("tree/a").str(), "off"},
+                                                                      {Fs("tree/a/deep").str(), "off"},  // inherited
+                                                                      {Fs("tree/b c").str(), "on"}}));
+  ASSERT_FALSE(order.empty());
+  EXPECT_EQ(order.front(), root.str());
+  auto a = std::find(order.begin(), order.end(), Fs("tree/a").str());
+  auto deep = std::find(order.begin(), order.end(), Fs("tree/a/deep").str());
+  EXPECT_LT(a, deep);  // a parent before its children
+  auto missing = zfs().ListTree(Fs("tree/nope"), "zpull:test");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().reason, core::Reason::kSourceMissing);
+}
+
 TEST_P(ZfsContract, PropertiesAndHoldsDoNotBreakTheNextIncremental) {
   // zfs-fuse counts even reads of a mounted replica as modifications; zpull's
   // own bookkeeping on the destination (holds, user properties) must not.

@@ -154,6 +154,41 @@ TEST(Config, HooksDefaultAtTopAndAreReplacedPerDataset) {
             "zpull.yml:3:42: 'on': expected 'local' or 'source', got 'moon'");
 }
 
+TEST(Config, RecursiveEntriesSelectChildren) {
+  auto c = ParseConfig(
+      "sources: [{name: s, host: local}]\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: backup/a}\n"
+      "  - {source: s, dataset: tank/vm, destination: backup/vm, recursive: true}\n"
+      "  - source: s\n"
+      "    dataset: tank/home\n"
+      "    destination: backup/home\n"
+      "    recursive: true\n"
+      "    children: {include: ['user-*'], exclude: ['*/cache'], property: site:backup}\n",
+      "f.yml", "h");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_FALSE(c->datasets[0].recursive);
+  EXPECT_TRUE(c->datasets[1].recursive);
+  EXPECT_EQ(c->datasets[1].children, replicate::ChildSelection{});  // zpull:backup, all children
+  EXPECT_EQ(c->datasets[1].children.property, "zpull:backup");
+  EXPECT_EQ(c->datasets[2].children, (replicate::ChildSelection{{"user-*"}, {"*/cache"}, "site:backup"}));
+  EXPECT_EQ(ErrorOf("sources: [{name: s, host: local}]\n"
+                    "datasets: [{source: s, dataset: t/a, destination: b/a, children: {include: [x]}}]\n"),
+            "zpull.yml:2:66: 'children': only with 'recursive: true'");
+  EXPECT_EQ(ErrorOf("sources: [{name: s, host: local}]\n"
+                    "datasets: [{source: s, dataset: t/a, destination: b/a, recursive: true, children: {property: backup}}]\n"),
+            "zpull.yml:2:94: 'property': 'backup' is not a user property (module:name, e.g. zpull:backup)");
+  EXPECT_EQ(ErrorOf("sources: [{name: s, host: local}]\n"
+                    "datasets: [{source: s, dataset: t/a, destination: b/a, recursive: true, children: {exclude: ['@x']}}]\n"),
+            "zpull.yml:2:94: 'exclude': '@x' is not a dataset path pattern (relative to the root, no '@')");
+  auto none = ParseConfig(
+      "sources: [{name: s, host: local}]\n"
+      "datasets: [{source: s, dataset: t/a, destination: b/a, recursive: true, children: {property: ''}}]\n",
+      "f.yml", "h");
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(none->datasets[0].children.property, "");
+}
+
 TEST(Config, DefaultPrefixNamesTheBackupHost) {
   auto c = ParseConfig("sources: []\ndatasets: []\n", "f.yml", "backup host!");
   ASSERT_TRUE(c);

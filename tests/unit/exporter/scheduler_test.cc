@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -54,6 +55,44 @@ TEST(Scheduler, RunsEachDueDatasetOnceAndBoundsParallelism) {
   s.Run();
   EXPECT_EQ(runs, (std::vector<int>{1, 1, 1, 1, 1}));
   EXPECT_EQ(peak.load(), 2);
+}
+
+TEST(WaitingForParent, ParentRunningOrDueGoesFirst) {
+  std::vector<std::optional<std::size_t>> parents = {std::nullopt, 0, 1, 0};
+  const std::vector<bool> no(4, false);
+  // All due: the parent first; its children wait, and their children too.
+  EXPECT_EQ(WaitingForParent(100, parents, {0, 0, 0, 0}, no, no), (std::vector<bool>{false, true, true, true}));
+  // 0 running: 1 and 3 wait; 1 not due and idle: 2 may go.
+  EXPECT_EQ(WaitingForParent(100, parents, {0, 500, 0, 0}, {true, false, false, false}, no),
+            (std::vector<bool>{false, true, false, true}));
+  // A paused parent that is due holds nobody back.
+  EXPECT_EQ(WaitingForParent(100, parents, {0, 500, 0, 0}, no, {true, false, false, false}),
+            (std::vector<bool>{false, false, false, false}));
+}
+
+// Parents run before their children even with free slots for all.
+TEST(Scheduler, ParentsRunBeforeTheirChildren) {
+  std::mutex mu;
+  std::vector<std::size_t> order;
+  std::atomic<int> total{0};
+  Scheduler* self = nullptr;
+  Scheduler s({60, 60, 60, 60}, 4,
+              [&](std::size_t i) {
+                {
+                  std::lock_guard lock(mu);
+                  order.push_back(i);
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                if (++total == 4) self->Stop();
+              },
+              [] { return std::int64_t{1000}; });
+  self = &s;
+  s.SetParents({std::nullopt, 0, 1, std::nullopt});
+  s.Run();
+  ASSERT_EQ(order.size(), 4u);
+  auto pos = [&](std::size_t i) { return std::find(order.begin(), order.end(), i) - order.begin(); };
+  EXPECT_LT(pos(0), pos(1));
+  EXPECT_LT(pos(1), pos(2));
 }
 
 TEST(Scheduler, StopWaitsForTheRunningJob) {

@@ -324,5 +324,23 @@ TEST_F(CycleRecoveryTest, MissingDestinationParentsAreCreatedAsContainers) {
   EXPECT_TRUE(no_pool.created_parents.empty());
 }
 
+TEST_F(CycleRecoveryTest, AReplicatedParentIsWaitedForNotCreated) {
+  // tank/data/logs/x below a replicated tank/data (tank/data/logs excluded).
+  job_.destination = DatasetName::Parse("backup/data/logs/x").value();
+  job_.replicated_parent = DatasetName::Parse("backup/data").value();
+  auto early = Run();
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error->reason, core::Reason::kDestinationMissing);
+  EXPECT_NE(early.error->message.find("parent backup/data is replicated by its own cycle"), std::string::npos)
+      << early.error->message;
+  EXPECT_TRUE(early.created_parents.empty());
+  EXPECT_FALSE(dst_.Exists(DatasetName::Parse("backup/data").value()).value());
+  // Once the parent has been received, the excluded level between is a container.
+  dst_.CreateFilesystem("backup/data");
+  auto later = Run();
+  ASSERT_TRUE(later.ok()) << later.error->message;
+  EXPECT_EQ(later.created_parents, std::vector<std::string>{"backup/data/logs"});
+}
+
 }  // namespace
 }  // namespace zpull::replicate
