@@ -39,6 +39,11 @@ void CheckMetrics::CountScrubStarted(const std::string& host, const std::string&
   ++pools_[{host, pool}].scrubs_started;
 }
 
+void CheckMetrics::SetDrillInterval(const std::string& dataset, std::int64_t seconds) {
+  std::lock_guard lock(mu_);
+  drill_intervals_[dataset] = seconds;
+}
+
 void CheckMetrics::SetDrill(const std::string& dataset, const DrillState& state) {
   std::lock_guard lock(mu_);
   DrillState& d = drills_[dataset];
@@ -113,7 +118,11 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
   auto drill_failures = NewFamily("zpull_drill_failures_total",
                                   "Failed restore drills by reason (docs/restore-drills.md).", MetricType::Counter);
 
+  auto drill_interval = Gauge("zpull_drill_interval_seconds",
+                              "drill.every of the dataset: how often a restore drill is due.");
+
   std::lock_guard lock(mu_);
+  for (const auto& [dataset, seconds] : drill_intervals_) AddSample(drill_interval, {{"dataset", dataset}}, double(seconds));
   for (const auto& [dataset, d] : drills_) {
     std::vector<ClientMetric::Label> l = {{"dataset", dataset}};
     if (d.last_run) AddSample(drill_run, l, double(*d.last_run));
@@ -192,7 +201,7 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
           diverged,   newest_source, dst_exists, dst_written, health,        size,        allocated,   free_bytes,
           scrubbing,  progress,     last_scrub, last_scrub_duration, scrub_errors, repaired, vdev_errors,
           permanent,  started,      drill_run,  drill_success, drill_outcome, drill_seconds, drill_files,
-          drill_bytes, drill_mismatch, restore_rate, restore_eta, drill_failures};
+          drill_bytes, drill_mismatch, restore_rate, restore_eta, drill_failures, drill_interval};
 }
 
 }  // namespace zpull::exporter

@@ -40,6 +40,8 @@ class CheckMetrics : public prometheus::Collectable {
   };
   void SetDrill(const std::string& dataset, const DrillState& state);
   void CountDrillFailure(const std::string& dataset, checks::DrillFailure failure);
+  // drill.every of a dataset with scheduled drills.
+  void SetDrillInterval(const std::string& dataset, std::int64_t seconds);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -59,6 +61,7 @@ class CheckMetrics : public prometheus::Collectable {
   };
   std::map<std::pair<std::string, std::string>, Pool> pools_;  // (host, pool)
   std::map<std::string, DrillState> drills_;                    // by dataset
+  std::map<std::string, std::int64_t> drill_intervals_;         // by dataset
   std::map<std::string, std::map<checks::DrillFailure, std::uint64_t>> drill_failures_;
 };
 

@@ -90,6 +90,8 @@ core::Status Daemon::Start() {
   if (!lock) return tl::unexpected(core::WithContext(lock.error(), "another zpull run is active"));
   daemon_lock_.emplace(std::move(*lock));
   for (const auto& d : config_.datasets) {
+    metrics_->SetInterval(d.destination.str(), d.interval_seconds);
+    if (d.drill.every) checks_->SetDrillInterval(d.destination.str(), *d.drill.every);
     Restore(d);
     if (auto drill = RestoreDrillState(d, hosts_)) {
       checks_->SetDrill(d.destination.str(), *drill);

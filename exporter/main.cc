@@ -168,6 +168,7 @@ int Once(const Args& args) {
   exporter::ReplicationMetrics metrics(names, UnixNow);
   if (!args.textfile.empty()) {
     for (const auto& d : config->datasets) {
+      metrics.SetInterval(d.destination.str(), d.interval_seconds);
       auto state = exporter::ReadReplicationState(hosts.Destination(), d.destination);
       if (state && *state) {
         metrics.RestoreFromDestination(d.destination.str(), (*state)->last_success, (*state)->newest_common_creation);

@@ -52,6 +52,11 @@ void ReplicationMetrics::SetPaused(const std::string& dataset, bool paused) {
   At(dataset).paused = paused;
 }
 
+void ReplicationMetrics::SetInterval(const std::string& dataset, std::int64_t seconds) {
+  std::lock_guard lock(mu_);
+  At(dataset).interval = seconds;
+}
+
 void ReplicationMetrics::AddWireBytes(const std::string& dataset, std::uint64_t n) {
   At(dataset).wire_bytes.fetch_add(n, std::memory_order_relaxed);
 }
@@ -142,6 +147,9 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
   auto paused = NewFamily("zpull_replication_paused",
                           "1 while the dataset is paused (zpull pause); its cycles are not scheduled.",
                           MetricType::Gauge);
+  auto interval = NewFamily("zpull_replication_interval_seconds",
+                            "The dataset's configured replication interval (alert rules measure ages in it).",
+                            MetricType::Gauge);
   auto divergence = NewFamily("zpull_replication_divergence_destroyed_snapshots_total",
                               "Destination snapshots destroyed by force_on_divergence.", MetricType::Counter);
 
@@ -195,9 +203,10 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
     AddSample(aborted, l, double(d.tokens_aborted));
     AddSample(divergence, l, double(d.destroyed_on_divergence));
     AddSample(paused, l, d.paused ? 1 : 0);
+    if (d.interval) AddSample(interval, l, double(*d.interval));
   }
   return {last_success, last_attempt, common, lag, bytes, wire, runs, failures, last_duration, duration, in_progress,
-          expected, snapshots, pruned, retries, resumes, aborted, divergence, paused};
+          expected, snapshots, pruned, retries, resumes, aborted, divergence, paused, interval};
 }
 
 BuildInfo::BuildInfo(std::string version, std::string revision)

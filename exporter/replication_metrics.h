@@ -39,6 +39,8 @@ class ReplicationMetrics : public prometheus::Collectable {
   // The size `zfs send -nvP` predicts for the step about to stream.
   void SetExpectedBytes(const std::string& dataset, std::uint64_t n);
   void SetPaused(const std::string& dataset, bool paused);
+  // The configured interval (alert rules compare ages with it).
+  void SetInterval(const std::string& dataset, std::int64_t seconds);
   void CycleFinished(const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds);
 
   std::vector<prometheus::MetricFamily> Collect() const override;
@@ -61,6 +63,7 @@ class ReplicationMetrics : public prometheus::Collectable {
     std::map<core::Reason, std::uint64_t> retries;
     std::uint64_t resumes = 0, tokens_aborted = 0, destroyed_on_divergence = 0;
     bool paused = false;
+    std::optional<std::int64_t> interval;
   };
   Dataset& At(const std::string& dataset) const;
 

@@ -79,6 +79,12 @@ TEST_F(MetricsTest, CyclesUpdateEverything) {
   EXPECT_EQ(t.find("zpull_replication_last_success_timestamp_seconds{dataset=\"backup/b\"}"), std::string::npos);
 }
 
+TEST_F(MetricsTest, IntervalOnlyOnceSet) {
+  EXPECT_FALSE(Has(Render(m_), "zpull_replication_interval_seconds{"));
+  m_.SetInterval("backup/a", 900);
+  EXPECT_TRUE(Has(Render(m_), "zpull_replication_interval_seconds{dataset=\"backup/a\"} 900"));
+}
+
 TEST_F(MetricsTest, RecoveryCounters) {
   std::string t = Render(m_);
   EXPECT_TRUE(Has(t, "zpull_replication_retries_total{dataset=\"backup/a\",reason=\"stalled\"} 0")) << t;
