@@ -11,6 +11,8 @@ packages=(
   # test substrate
   zfs-fuse openssh-server openssh-client prometheus prometheus-alertmanager curl
   procps ca-certificates perl-base zstd
+  # alert rule generator, dashboard generator and schema check
+  nodejs
   # OpenZFS tier: QEMU image of Debian 12 with OpenZFS 2.3 built from packages
   qemu-system-x86 qemu-utils mmdebstrap e2fsprogs kmod binutils gcc make
 )

@@ -1,0 +1,221 @@
+#!/usr/bin/env node
+// Writes zpull's Prometheus rule file to stdout. The shipped
+// alerts/zpull.rules.yml is this script's output with no arguments; a test
+// keeps the two equal. Tuning (docs/alerts.md):
+//   node alerts/generate.mjs [--set NAME=VALUE]... [--for DURATION] > zpull.rules.yml
+// --set changes a threshold below (by its name); --for replaces every
+// alert's `for:` (the end-to-end test uses 0s so alerts fire at once).
+// --no-annotations leaves the annotations out: the rule tests that check
+// when each alert fires (tests/alerts/firing.test.yml) compare labels only;
+// tests/alerts/annotations.test.yml checks the annotations of the shipped file.
+
+const thresholds = {
+  job: 'job="zpull"',                 // the scrape job(s) of zpull instances (a label matcher)
+  down_for: '5m',                     // ZpullDown / ZpullAbsent wait this long
+  lag_intervals: 3,                   // lag may reach this many intervals ...
+  lag_grace_seconds: 3600,            // ... plus this, before ZpullReplicationLagHigh
+  failing_window: '6h',               // failures counted over this window ...
+  failing_intervals: 3,               // ... and no success within this many intervals
+  stall_window: '15m',                // a cycle moving no bytes for this long is stalled
+  source_stale_intervals: 3,          // newest source snapshot older than this many intervals ...
+  source_stale_grace_seconds: 3600,   // ... plus this
+  scrub_max_age_seconds: 35 * 86400,  // last completed scrub older than this
+  pool_full_ratio: 0.85,              // allocated / size above this
+  hold_max_age_seconds: 7 * 86400,    // zpull's oldest hold older than this
+  token_max_age_seconds: 6 * 3600,    // a resume token seen for longer than this
+  drill_overdue_intervals: 2,         // no successful drill within this many drill.every
+  runbook: 'https://github.com/zpull/zpull/blob/main/docs/runbook.md',
+};
+
+const args = process.argv.slice(2);
+let forOverride = null;
+let annotations = true;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--no-annotations') {
+    annotations = false;
+  } else if (args[i] === '--for') {
+    forOverride = args[++i];
+  } else if (args[i] === '--set') {
+    const [name, ...rest] = (args[++i] ?? '').split('=');
+    if (!(name in thresholds) || rest.length === 0) {
+      console.error(`generate.mjs: unknown threshold '${name}' (known: ${Object.keys(thresholds).join(', ')})`);
+      process.exit(2);
+    }
+    const value = rest.join('=');
+    thresholds[name] = typeof thresholds[name] === 'number' ? Number(value) : value;
+    if (Number.isNaN(thresholds[name])) {
+      console.error(`generate.mjs: ${name} needs a number, got '${value}'`);
+      process.exit(2);
+    }
+  } else {
+    console.error(`usage: generate.mjs [--set NAME=VALUE]... [--for DURATION] [--no-annotations]`);
+    process.exit(2);
+  }
+}
+const t = thresholds;
+const by = 'instance, job, dataset';
+const pool = 'instance, job, host, pool';
+const active = `unless on (${by}) zpull_replication_paused == 1`;
+
+// Each alert: name, severity, for, expr, summary, description. The runbook
+// anchor is the alert's name in lower case.
+const groups = [
+  {
+    name: 'zpull-availability',
+    alerts: [
+      ['ZpullDown', 'critical', t.down_for, `up{${t.job}} == 0`,
+        'zpull on {{ $labels.instance }} is down',
+        'Prometheus cannot scrape zpull at {{ $labels.instance }}: nothing is replicated, checked or reported there. ' +
+        'Check `systemctl status zpull` and its journal on that host.'],
+      ['ZpullAbsent', 'critical', t.down_for, `absent(up{${t.job}})`,
+        'No zpull instance is scraped',
+        'No target of the zpull job exists in Prometheus: the scrape configuration or service discovery lost them.'],
+    ],
+  },
+  {
+    name: 'zpull-replication',
+    alerts: [
+      ['ZpullReplicationFailing', 'critical', '15m',
+        `sum by (${by}) (increase(zpull_replication_failures_total[${t.failing_window}])) > 0 ` +
+        `unless on (${by}) (time() - zpull_replication_last_success_timestamp_seconds ` +
+        `< ${t.failing_intervals} * zpull_replication_interval_seconds) ${active}`,
+        'Replication of {{ $labels.dataset }} on {{ $labels.instance }} is failing',
+        'Cycles of {{ $labels.dataset }} failed in the last ' + t.failing_window + ' and none succeeded within ' +
+        t.failing_intervals + ' intervals. `zpull_replication_failures_total` names the reason; ' +
+        'docs/failure-reasons.md says what to do for each.'],
+      ['ZpullReplicationLagHigh', 'warning', '15m',
+        `zpull_replication_lag_seconds > on (${by}) ` +
+        `(${t.lag_intervals} * zpull_replication_interval_seconds + ${t.lag_grace_seconds}) ${active}`,
+        '{{ $labels.dataset }} on {{ $labels.instance }} is {{ $value | humanizeDuration }} behind its source',
+        'The newest snapshot {{ $labels.dataset }} shares with its source is {{ $value | humanizeDuration }} old, ' +
+        'more than ' + t.lag_intervals + ' intervals. Look for failing cycles, a paused dataset, or a source that takes ' +
+        'no snapshots (snapshot: false).'],
+      ['ZpullTransferStalled', 'warning', '5m',
+        `(zpull_replication_in_progress == 1 and on (${by}) ` +
+        `rate(zpull_replication_bytes_total[${t.stall_window}]) == 0 ` +
+        `and on (${by}) (time() - zpull_replication_last_attempt_timestamp_seconds > ${durationSeconds(t.stall_window)})) ` +
+        `or on (${by}) (sum by (${by}) (increase(zpull_replication_failures_total{reason="stalled"}[1h])) > 0)`,
+        'A transfer of {{ $labels.dataset }} on {{ $labels.instance }} is stalled',
+        'A cycle of {{ $labels.dataset }} has moved no bytes for ' + t.stall_window + ', or a transfer was aborted ' +
+        'as stalled in the last hour. Check the network path and the source (`zpull status`).'],
+      ['ZpullSourceSnapshotsStale', 'warning', '30m',
+        `time() - zpull_source_newest_snapshot_timestamp_seconds > on (${by}) ` +
+        `(${t.source_stale_intervals} * zpull_replication_interval_seconds + ${t.source_stale_grace_seconds})`,
+        'The source of {{ $labels.dataset }} has no recent snapshot',
+        'The newest snapshot on the source of {{ $labels.dataset }} is older than ' + t.source_stale_intervals +
+        ' intervals. With snapshot: false, the tool that takes them (sanoid, cron) is not running; otherwise zpull ' +
+        'cannot snapshot the source (see ZpullReplicationFailing).'],
+    ],
+  },
+  {
+    name: 'zpull-parity',
+    alerts: [
+      ['ZpullParityHoles', 'warning', '30m', 'zpull_parity_holes > 0',
+        '{{ $labels.dataset }} misses {{ $value }} snapshots between replicated ones',
+        'Source snapshots older than the newest common one are missing on the destination of {{ $labels.dataset }} ' +
+        '(`zpull verify` lists them). Usually a snapshot filter or destination retention removed them; if not, ' +
+        'restores of those points in time are impossible.'],
+      ['ZpullGuidMismatch', 'critical', '5m', 'zpull_parity_guid_mismatches > 0',
+        '{{ $labels.dataset }} has snapshots whose guid differs from the source',
+        'A destination snapshot of {{ $labels.dataset }} has the name of a source snapshot but another guid: it is ' +
+        'not a copy of it. Do not rely on it for restores; `zpull verify` names it.'],
+      ['ZpullDiverged', 'critical', '15m', 'zpull_parity_diverged_snapshots > 0',
+        '{{ $labels.dataset }} has diverged from its source',
+        'The destination of {{ $labels.dataset }} has snapshots newer than the newest one shared with the source; ' +
+        'replication stops until someone decides (docs/failure-reasons.md, diverged).'],
+      ['ZpullDestinationModified', 'warning', '1h', 'zpull_parity_destination_written_bytes > 0',
+        'The replica {{ $labels.dataset }} was written to',
+        'The destination of {{ $labels.dataset }} changed since its newest snapshot ({{ $value | humanize1024 }}B); ' +
+        'the next incremental fails with destination_modified. Keep replicas unmounted or read-only.'],
+    ],
+  },
+  {
+    name: 'zpull-pools',
+    alerts: [
+      ['ZpullScrubOverdue', 'warning', '1h',
+        `time() - zpull_scrub_last_completed_timestamp_seconds > ${t.scrub_max_age_seconds}`,
+        'Pool {{ $labels.pool }} on {{ $labels.host }} was last scrubbed {{ $value | humanizeDuration }} ago',
+        'Scrubs find silent corruption while a good copy still exists. Start one (`zpool scrub {{ $labels.pool }}`) ' +
+        'or let zpull do it (scrub.every).'],
+      ['ZpullPoolNeverScrubbed', 'info', '3d',
+        `zpull_scrub_in_progress == 0 unless on (${pool}) zpull_scrub_last_completed_timestamp_seconds`,
+        'Pool {{ $labels.pool }} on {{ $labels.host }} has no completed scrub',
+        'zpull has watched pool {{ $labels.pool }} for three days without seeing a completed scrub.'],
+      ['ZpullScrubErrors', 'critical', '1m',
+        `zpull_scrub_errors > 0 or zpull_pool_permanent_errors > 0`,
+        'Pool {{ $labels.pool }} on {{ $labels.host }} has data errors',
+        'The last scrub of {{ $labels.pool }} found errors it could not repair, or the pool reports permanent ' +
+        'errors (`zpool status -v {{ $labels.pool }}` lists the files). Restore them from another copy and replace failing disks.'],
+      ['ZpullPoolNotOnline', 'critical', '5m', 'zpull_pool_health{state!="ONLINE"} == 1',
+        'Pool {{ $labels.pool }} on {{ $labels.host }} is {{ $labels.state }}',
+        'A degraded pool has lost redundancy; a faulted or unavailable one cannot take backups. `zpool status ' +
+        '{{ $labels.pool }}` shows which device.'],
+      ['ZpullPoolNearlyFull', 'warning', '30m',
+        `zpull_pool_allocated_bytes / zpull_pool_size_bytes > ${t.pool_full_ratio}`,
+        'Pool {{ $labels.pool }} on {{ $labels.host }} is {{ $value | humanizePercentage }} full',
+        'Receives fail with out_of_space when the pool fills, and ZFS slows down well before. Shorten retention or add space.'],
+    ],
+  },
+  {
+    name: 'zpull-inventory',
+    alerts: [
+      ['ZpullStaleHold', 'warning', '1h', `time() - zpull_hold_oldest_timestamp_seconds > ${t.hold_max_age_seconds}`,
+        'zpull holds a snapshot of {{ $labels.dataset }} ({{ $labels.side }}) for {{ $value | humanizeDuration }}',
+        'zpull holds the newest replicated snapshot so that retention cannot destroy the incremental base; the hold ' +
+        'moves every cycle. An old hold means replication of {{ $labels.dataset }} stopped, or a hold was left ' +
+        'behind (`zfs holds`; `zfs release TAG SNAPSHOT` after checking).'],
+      ['ZpullStaleResumeToken', 'warning', '15m',
+        `zpull_resume_token_present == 1 and on (${by}) ` +
+        `time() - zpull_resume_token_since_timestamp_seconds > ${t.token_max_age_seconds}`,
+        '{{ $labels.dataset }} keeps an interrupted receive',
+        'The destination of {{ $labels.dataset }} has had a receive_resume_token for a long time: zpull could not ' +
+        'resume it. `zfs receive -A` discards it (the next cycle sends again).'],
+    ],
+  },
+  {
+    name: 'zpull-drills',
+    alerts: [
+      ['ZpullRestoreDrillFailed', 'critical', '1m', 'zpull_drill_last_outcome{outcome!="ok"} == 1',
+        'Restore drill of {{ $labels.dataset }} failed: {{ $labels.outcome }}',
+        'The last restore drill of {{ $labels.dataset }} could not read the backup back as on the source ' +
+        '(docs/restore-drills.md, ' + '{{ $labels.outcome }}). Run `zpull drill {{ $labels.dataset }}` to see the details.'],
+      ['ZpullRestoreDrillOverdue', 'warning', '2h',
+        `time() - zpull_drill_last_success_timestamp_seconds > on (${by}) ` +
+        `(${t.drill_overdue_intervals} * zpull_drill_interval_seconds) ` +
+        `or on (${by}) (zpull_drill_interval_seconds unless on (${by}) zpull_drill_last_success_timestamp_seconds)`,
+        'No successful restore drill of {{ $labels.dataset }} recently',
+        'Drills of {{ $labels.dataset }} are due every drill.every, and none succeeded within ' +
+        t.drill_overdue_intervals + ' of those (or ever).'],
+    ],
+  },
+];
+
+function durationSeconds(d) {
+  const units = { s: 1, m: 60, h: 3600, d: 86400 };
+  const m = /^(\d+)([smhd])$/.exec(d);
+  if (!m) throw new Error(`bad duration ${d}`);
+  return Number(m[1]) * units[m[2]];
+}
+
+const q = (s) => JSON.stringify(s);  // a YAML double-quoted scalar
+const out = ['# Generated by alerts/generate.mjs; tune with its --set (docs/alerts.md) rather than by hand.', 'groups:'];
+for (const g of groups) {
+  out.push(`  - name: ${g.name}`, '    rules:');
+  for (const [name, severity, forDuration, expr, summary, description] of g.alerts) {
+    out.push(
+      `      - alert: ${name}`,
+      `        expr: ${q(expr)}`,
+      `        for: ${forOverride ?? forDuration}`,
+      '        labels:',
+      `          severity: ${severity}`,
+    );
+    if (!annotations) continue;
+    out.push(
+      '        annotations:',
+      `          summary: ${q(summary)}`,
+      `          description: ${q(description)}`,
+      `          runbook_url: ${q(`${t.runbook}#${name.toLowerCase()}`)}`,
+    );
+  }
+}
+console.log(out.join('\n'));
