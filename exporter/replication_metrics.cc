@@ -41,10 +41,14 @@ void ReplicationMetrics::CycleStarted(const std::string& dataset, std::int64_t w
   Dataset& d = At(dataset);
   d.in_progress = true;
   d.last_attempt = when;
+  d.cycle_bytes.store(0, std::memory_order_relaxed);
+  d.expected_bytes.reset();
 }
 
 void ReplicationMetrics::AddBytes(const std::string& dataset, std::uint64_t n) {
-  At(dataset).bytes.fetch_add(n, std::memory_order_relaxed);
+  Dataset& d = At(dataset);
+  d.bytes.fetch_add(n, std::memory_order_relaxed);
+  d.cycle_bytes.fetch_add(n, std::memory_order_relaxed);
 }
 
 void ReplicationMetrics::SetPaused(const std::string& dataset, bool paused) {
@@ -63,7 +67,8 @@ void ReplicationMetrics::AddWireBytes(const std::string& dataset, std::uint64_t 
 
 void ReplicationMetrics::SetExpectedBytes(const std::string& dataset, std::uint64_t n) {
   std::lock_guard lock(mu_);
-  At(dataset).expected_bytes = n;
+  auto& expected = At(dataset).expected_bytes;
+  expected = expected.value_or(0) + n;
 }
 
 void ReplicationMetrics::CycleFinished(const std::string& dataset, const replicate::CycleOutcome& o, double seconds) {
@@ -127,8 +132,8 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
                          MetricType::Histogram);
   auto in_progress = NewFamily("zpull_replication_in_progress", "1 while a replication cycle runs.", MetricType::Gauge);
   auto expected = NewFamily("zpull_replication_expected_bytes",
-                         "Stream size zfs send -nvP predicted for the transfer in progress, or the last one (absent "
-                         "where the source cannot estimate: zfs-fuse).",
+                         "Stream size zfs send -nvP predicted for the running cycle's transfers so far, or the last "
+                         "cycle's (absent where the source cannot estimate: zfs-fuse).",
                          MetricType::Gauge);
   auto snapshots = NewFamily("zpull_snapshots", "Snapshots of the dataset on each side, as of the last cycle.",
                           MetricType::Gauge);
@@ -147,6 +152,10 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
   auto paused = NewFamily("zpull_replication_paused",
                           "1 while the dataset is paused (zpull pause); its cycles are not scheduled.",
                           MetricType::Gauge);
+  auto cycle_bytes = NewFamily("zpull_replication_cycle_bytes",
+                               "Bytes received by the running cycle, or by the last one (with "
+                               "zpull_replication_expected_bytes: the progress of a transfer).",
+                               MetricType::Gauge);
   auto interval = NewFamily("zpull_replication_interval_seconds",
                             "The dataset's configured replication interval (alert rules measure ages in it).",
                             MetricType::Gauge);
@@ -204,9 +213,10 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
     AddSample(divergence, l, double(d.destroyed_on_divergence));
     AddSample(paused, l, d.paused ? 1 : 0);
     if (d.interval) AddSample(interval, l, double(*d.interval));
+    AddSample(cycle_bytes, l, double(d.cycle_bytes.load(std::memory_order_relaxed)));
   }
   return {last_success, last_attempt, common, lag, bytes, wire, runs, failures, last_duration, duration, in_progress,
-          expected, snapshots, pruned, retries, resumes, aborted, divergence, paused, interval};
+          expected, snapshots, pruned, retries, resumes, aborted, divergence, paused, interval, cycle_bytes};
 }
 
 BuildInfo::BuildInfo(std::string version, std::string revision)

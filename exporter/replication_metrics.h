@@ -36,7 +36,8 @@ class ReplicationMetrics : public prometheus::Collectable {
   void CycleStarted(const std::string& dataset, std::int64_t when);
   void AddBytes(const std::string& dataset, std::uint64_t n);
   void AddWireBytes(const std::string& dataset, std::uint64_t n);
-  // The size `zfs send -nvP` predicts for the step about to stream.
+  // The size `zfs send -nvP` predicts for the step about to stream; a
+  // cycle's estimates add up (zpull_replication_expected_bytes).
   void SetExpectedBytes(const std::string& dataset, std::uint64_t n);
   void SetPaused(const std::string& dataset, bool paused);
   // The configured interval (alert rules compare ages with it).
@@ -49,6 +50,7 @@ class ReplicationMetrics : public prometheus::Collectable {
   struct Dataset {
     std::atomic<std::uint64_t> bytes{0};
     std::atomic<std::uint64_t> wire_bytes{0};
+    std::atomic<std::uint64_t> cycle_bytes{0};  // since the running (or last) cycle started
     std::optional<std::int64_t> last_success, last_attempt, newest_common_creation;
     std::uint64_t runs = 0;
     std::map<core::Reason, std::uint64_t> failures;

@@ -49,6 +49,9 @@ TEST_F(MetricsTest, CyclesUpdateEverything) {
   EXPECT_EQ(mid.find("zpull_replication_expected_bytes{"), std::string::npos);  // no estimate: absent
   m_.SetExpectedBytes("backup/a", 123456);
   EXPECT_TRUE(Has(Render(m_), "zpull_replication_expected_bytes{dataset=\"backup/a\"} 123456"));
+  m_.SetExpectedBytes("backup/a", 4);  // a second step of the cycle
+  EXPECT_TRUE(Has(Render(m_), "zpull_replication_expected_bytes{dataset=\"backup/a\"} 123460"));
+  EXPECT_TRUE(Has(Render(m_), "zpull_replication_cycle_bytes{dataset=\"backup/a\"} 1000"));
 
   replicate::CycleOutcome ok;
   ok.finished = 9995;
@@ -77,6 +80,17 @@ TEST_F(MetricsTest, CyclesUpdateEverything) {
   EXPECT_TRUE(Has(t, "zpull_replication_failures_total{dataset=\"backup/b\",reason=\"diverged\"} 1"));
   EXPECT_TRUE(Has(t, "zpull_replication_runs_total{dataset=\"backup/b\"} 1"));
   EXPECT_EQ(t.find("zpull_replication_last_success_timestamp_seconds{dataset=\"backup/b\"}"), std::string::npos);
+}
+
+TEST_F(MetricsTest, ANewCycleStartsItsProgressFromZero) {
+  m_.CycleStarted("backup/a", 100);
+  m_.AddBytes("backup/a", 700);
+  m_.SetExpectedBytes("backup/a", 1000);
+  m_.CycleStarted("backup/a", 200);
+  std::string t = Render(m_);
+  EXPECT_TRUE(Has(t, "zpull_replication_cycle_bytes{dataset=\"backup/a\"} 0")) << t;
+  EXPECT_TRUE(Has(t, "zpull_replication_bytes_total{dataset=\"backup/a\"} 700"));
+  EXPECT_FALSE(Has(t, "zpull_replication_expected_bytes{"));
 }
 
 TEST_F(MetricsTest, IntervalOnlyOnceSet) {
