@@ -33,6 +33,11 @@ done
 cp "$root/alerts/zpull.rules.yml" "$here/annotations.test.yml" "$tmp/shipped/"
 promtool test rules "$tmp/shipped/annotations.test.yml"
 
+# Every alert has its runbook section (docs/runbook.md, "## AlertName").
+for alert in $(awk '$1 == "-" && $2 == "alert:" { print $3 }' "$root/alerts/zpull.rules.yml"); do
+  grep -qx "## $alert" "$root/docs/runbook.md" || fail "docs/runbook.md has no section for $alert"
+done
+
 amtool check-config "$root/alerts/alertmanager.yml"
 for pair in critical:pager warning:team info:tickets; do
   got=$(amtool config routes test --config.file="$root/alerts/alertmanager.yml" alertname=ZpullX "severity=${pair%%:*}")
