@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/pool_status.h"
+#include "exporter/yaml_reader.h"
 
 #include <cctype>
 #include <fstream>
@@ -14,79 +15,14 @@ namespace {
 
 using core::Reason;
 
-// Thrown inside the parser only; converted to an Error at the boundary.
-struct ConfigError {
-  std::string message;
-};
-
-std::string Where(const std::string& path, const YAML::Node& node) {
-  YAML::Mark m = node.Mark();
-  if (m.is_null()) return path;
-  return path + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-}
-
 // Keys of ReplicationOptions, allowed at the top level and per dataset.
 constexpr std::initializer_list<const char*> kOptionKeys = {
     "stall_timeout", "transfer_timeout", "retries",   "retry_backoff", "bandwidth_limit",
     "readonly",      "rollback_destination", "force_on_divergence", "bookmarks", "send", "compress", "receive", "snapshots"};
 
-class Parser {
+class Parser : public YamlReader {
  public:
-  explicit Parser(std::string path) : path_(std::move(path)) {}
-
-  [[noreturn]] void Error(const YAML::Node& node, const std::string& key, const std::string& msg) const {
-    throw ConfigError{Where(path_, node) + ": " + (key.empty() ? "" : "'" + key + "': ") + msg};
-  }
-
-  // Checks that `map` is a mapping whose keys are all in `allowed`.
-  void ExpectMap(const YAML::Node& map, const std::string& key, std::initializer_list<const char*> allowed,
-                 std::initializer_list<const char*> more = {}) const {
-    if (!map.IsMap()) Error(map, key, "expected a mapping");
-    std::set<std::string> seen;
-    for (const auto& kv : map) {
-      std::string k = kv.first.Scalar();
-      if (!seen.insert(k).second) Error(kv.first, k, "duplicate key");
-      bool known = false;
-      for (auto list : {allowed, more}) {
-        for (const char* a : list) known = known || k == a;
-      }
-      if (!known) {
-        std::string list;
-        for (auto l : {allowed, more}) {
-          for (const char* a : l) list += std::string(list.empty() ? "" : ", ") + a;
-        }
-        Error(kv.first, k, "unknown key (expected one of: " + list + ")");
-      }
-    }
-  }
-
-  std::string String(const YAML::Node& n, const std::string& key) const {
-    if (!n.IsScalar()) Error(n, key, "expected a string");
-    return n.Scalar();
-  }
-
-  std::int64_t Int(const YAML::Node& n, const std::string& key, std::int64_t min, std::int64_t max) const {
-    if (!n.IsScalar()) Error(n, key, "expected an integer");
-    std::int64_t v = 0;
-    try {
-      v = n.as<std::int64_t>();
-    } catch (const YAML::Exception&) {
-      Error(n, key, "expected an integer, got '" + n.Scalar() + "'");
-    }
-    if (v < min || v > max) {
-      Error(n, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    }
-    return v;
-  }
-
-  bool Bool(const YAML::Node& n, const std::string& key) const {
-    if (!n.IsScalar()) Error(n, key, "expected true or false");
-    try {
-      return n.as<bool>();
-    } catch (const YAML::Exception&) {
-      Error(n, key, "expected true or false, got '" + n.Scalar() + "'");
-    }
-  }
+  explicit Parser(std::string path) : YamlReader(std::move(path)) {}
 
   std::int64_t Duration(const YAML::Node& n, const std::string& key) const {
     if (!n.IsScalar()) Error(n, key, "expected a duration such as 90s, 15m, 1h, 30d");
@@ -447,9 +383,6 @@ class Parser {
     }
     return c;
   }
-
- private:
-  std::string path_;
 };
 
 }  // namespace
@@ -497,7 +430,7 @@ core::Result<Config> ParseConfig(const std::string& text, const std::string& pat
   try {
     YAML::Node root = YAML::Load(text);
     return Parser(path).Parse(root, hostname);
-  } catch (const ConfigError& e) {
+  } catch (const YamlError& e) {
     return core::Fail(Reason::kConfig, e.message);
   } catch (const YAML::Exception& e) {
     std::string where = path;

@@ -105,6 +105,7 @@ struct Config {
   std::string listen = "127.0.0.1:9720";
   std::string lock_directory = "/run/zpull";  // daemon.lock and one lock per destination
   std::string control_socket;                 // default: <lock_directory>/control.sock
+  std::string web_config_file;  // --web.config.file (exporter/web_config.h); not a YAML key
   core::Argv zfs_command{"zfs"};      // on this (the backup) host
   core::Argv zpool_command{"zpool"};  // on this host
   std::vector<SourceConfig> sources;

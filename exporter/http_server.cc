@@ -1,6 +1,8 @@
 #include "exporter/http_server.h"
 
 #include <civetweb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <prometheus/text_serializer.h>
 
 #include <cstring>
@@ -44,6 +46,61 @@ int RootHandler(mg_connection* conn, void*) {
   return Reply(conn, 404, "Not Found", "text/plain", "not found\n");
 }
 
+// Every request passes here first when basic_auth_users is set.
+int AuthHandler(mg_connection* conn, void* cbdata) {
+  auto* server = static_cast<HttpServer*>(cbdata);
+  const char* header = mg_get_header(conn, "Authorization");
+  if (header) {
+    if (auto creds = ParseBasicAuth(header)) {
+      const auto& users = server->Web().basic_auth_users;
+      auto it = users.find(creds->first);
+      if (it != users.end() && PasswordMatches(it->second, creds->second)) return 1;
+    }
+  }
+  mg_printf(conn,
+            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"zpull\"\r\nContent-Type: text/plain\r\n"
+            "Content-Length: 13\r\nConnection: close\r\n\r\nUnauthorized\n");
+  return 0;
+}
+
+std::string OpenSslError(const std::string& what) {
+  char buf[256] = {};
+  ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
+  return what + ": " + buf;
+}
+
+// CivetWeb's init_ssl: the whole TLS context from the web configuration;
+// 1 tells CivetWeb not to load certificates itself, -1 fails the start.
+int InitTls(void* ssl_ctx, void* user_data) {
+  auto* server = static_cast<HttpServer*>(user_data);
+  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
+  const TlsConfig& tls = *server->Web().tls;
+  if (SSL_CTX_use_certificate_chain_file(ctx, tls.cert_file.c_str()) != 1) {
+    server->tls_error_ = OpenSslError("cert_file " + tls.cert_file);
+    return -1;
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    server->tls_error_ = OpenSslError("key_file " + tls.key_file);
+    return -1;
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1) {
+    server->tls_error_ = "key_file " + tls.key_file + " does not belong to cert_file " + tls.cert_file;
+    return -1;
+  }
+  SSL_CTX_set_min_proto_version(ctx, tls.min_version);
+  if (tls.client_auth != TlsConfig::ClientAuth::kNone) {
+    if (SSL_CTX_load_verify_locations(ctx, tls.client_ca_file.c_str(), nullptr) != 1) {
+      server->tls_error_ = OpenSslError("client_ca_file " + tls.client_ca_file);
+      return -1;
+    }
+    SSL_CTX_set_client_CA_list(ctx, SSL_load_client_CA_file(tls.client_ca_file.c_str()));
+    int mode = SSL_VERIFY_PEER;
+    if (tls.client_auth == TlsConfig::ClientAuth::kRequireAndVerify) mode |= SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    SSL_CTX_set_verify(ctx, mode, nullptr);
+  }
+  return 1;
+}
+
 }  // namespace
 
 HttpServer::HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
@@ -52,22 +109,33 @@ HttpServer::HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> col
 
 core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(
     const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
-    std::function<bool()> healthy) {
-  static const unsigned init = mg_init_library(0);
+    std::function<bool()> healthy, const WebConfig& web) {
+  // Once per process. Its result does not tell whether TLS works (Debian's
+  // 1.15 returns 0 either way); a failing TLS start says so below.
+  static const unsigned init = mg_init_library(MG_FEATURES_TLS);
   (void)init;
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(collectables), std::move(healthy)));
-  const char* options[] = {"listening_ports", listen.c_str(), "num_threads", "4", "request_timeout_ms", "10000",
+  server->web_ = web;
+  const std::string listening = listen + (web.tls ? "s" : "");
+  const char* options[] = {"listening_ports", listening.c_str(), "num_threads", "4", "request_timeout_ms", "10000",
                            nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // errors come back via mg_start2
+  if (web.tls) callbacks.init_ssl = InitTls;
   mg_init_data init_data{&callbacks, server.get(), options};
   char text[256] = {};
   unsigned code = 0;
   mg_error_data error{&code, text, sizeof text};
   server->ctx_ = mg_start2(&init_data, &error);
   if (!server->ctx_) {
-    return core::Fail(core::Reason::kConfig, "cannot listen on " + listen + ": " + (text[0] ? text : "unknown error"));
+    std::string why = !server->tls_error_.empty() ? server->tls_error_ : (text[0] ? text : "unknown error");
+    if (web.tls && server->tls_error_.empty()) {
+      why += " (for TLS CivetWeb loads libssl.so at run time: Debian's libssl-dev has it, and the zpull package "
+             "ships that link under /usr/lib/zpull)";
+    }
+    return core::Fail(core::Reason::kConfig, "cannot listen on " + listen + ": " + why);
   }
+  if (!web.basic_auth_users.empty()) mg_set_auth_handler(server->ctx_, "/", AuthHandler, server.get());
   mg_set_request_handler(server->ctx_, "/metrics", MetricsHandler, server.get());
   mg_set_request_handler(server->ctx_, "/healthz", HealthHandler, server.get());
   mg_set_request_handler(server->ctx_, "/", RootHandler, server.get());

@@ -13,6 +13,7 @@
 #include <prometheus/collectable.h>
 
 #include "core/result.h"
+#include "exporter/web_config.h"
 
 struct mg_context;
 
@@ -21,10 +22,11 @@ namespace zpull::exporter {
 class HttpServer {
  public:
   // `listen` is "HOST:PORT" (port 0 picks a free one). `healthy` decides the
-  // /healthz status (200 or 503).
+  // /healthz status (200 or 503). `web` adds TLS and basic authentication
+  // (every path; 401 without valid credentials).
   static core::Result<std::unique_ptr<HttpServer>> Start(
       const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
-      std::function<bool()> healthy);
+      std::function<bool()> healthy, const WebConfig& web = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -34,12 +36,16 @@ class HttpServer {
   // Renders the collectables (what /metrics serves).
   std::string RenderMetrics() const;
   bool Healthy() const { return healthy_(); }
+  const WebConfig& Web() const { return web_; }
+  // Set by the TLS set-up callback when it fails (reported by Start()).
+  std::string tls_error_;
 
  private:
   HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> collectables, std::function<bool()> healthy);
 
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   std::function<bool()> healthy_;
+  WebConfig web_;
   mg_context* ctx_ = nullptr;
   int port_ = 0;
 };

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -28,6 +29,7 @@
 #include "exporter/once.h"
 #include "exporter/textfile.h"
 #include "exporter/verify.h"
+#include "exporter/web_config.h"
 #include "exporter/version.h"
 
 namespace {
@@ -59,7 +61,9 @@ exporter::Config Expanded(const exporter::Config& config, exporter::Hosts& hosts
 }
 
 int Usage(std::ostream& os, int code) {
-  os << "usage: zpull run [--config FILE]           replicate every dataset on its interval; serve /metrics\n"
+  os << "usage: zpull run [--config FILE] [--web.listen-address HOST:PORT] [--web.config.file FILE]\n"
+        "                                           replicate every dataset on its interval; serve /metrics\n"
+        "                                           (web config: TLS, mTLS, basic auth; exporter-toolkit format)\n"
         "       zpull once [--config FILE] [--dry-run]  run one replication cycle for every dataset\n"
         "                                           (--dry-run: print what it would do; change nothing)\n"
         "       zpull once [--config FILE] --textfile PATH  also write the run's metrics for node_exporter's\n"
@@ -81,6 +85,8 @@ struct Args {
   std::vector<std::string> operands;  // zpull verify DATASET...
   bool dry_run = false;               // zpull once --dry-run
   std::string textfile;               // zpull once --textfile PATH
+  std::string web_listen;             // zpull run --web.listen-address HOST:PORT (overrides listen:)
+  std::string web_config;             // zpull run --web.config.file FILE
 };
 
 std::optional<Args> ParseArgs(int argc, char** argv) {
@@ -93,6 +99,13 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       a.config = rest[++i];
     } else if (s.starts_with("--config=")) {
       a.config = s.substr(9);
+    } else if ((s == "--web.listen-address" || s == "--web.config.file") && a.command == "run") {
+      if (i + 1 >= rest.size()) return std::nullopt;
+      (s == "--web.listen-address" ? a.web_listen : a.web_config) = rest[++i];
+    } else if (s.starts_with("--web.listen-address=") && a.command == "run") {
+      a.web_listen = s.substr(std::strlen("--web.listen-address="));
+    } else if (s.starts_with("--web.config.file=") && a.command == "run") {
+      a.web_config = s.substr(std::strlen("--web.config.file="));
     } else if (s == "--dry-run" && a.command == "once") {
       a.dry_run = true;
     } else if (s == "--textfile" && a.command == "once") {
@@ -202,8 +215,20 @@ int Once(const Args& args) {
 // exits within seconds). SIGHUP reloads the configuration: an invalid one is
 // reported and the running one kept; a valid one replaces the daemon once
 // its running cycles have finished.
-int Run(const Args& args) {
+// The configuration file with the command line's --web.* flags applied.
+core::Result<exporter::Config> LoadRunConfig(const Args& args) {
   auto config = exporter::LoadConfig(args.config, Hostname());
+  if (!config) return config;
+  if (!args.web_listen.empty()) config->listen = args.web_listen;
+  config->web_config_file = args.web_config;
+  if (!args.web_config.empty()) {
+    if (auto web = exporter::LoadWebConfig(args.web_config); !web) return tl::unexpected(web.error());
+  }
+  return config;
+}
+
+int Run(const Args& args) {
+  auto config = LoadRunConfig(args);
   if (!config) {
     std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
     return 2;
@@ -243,7 +268,7 @@ int Run(const Args& args) {
         sigwait(&signals_set, &sig);
         if (done) return;
         if (sig == SIGHUP) {
-          auto reloaded = exporter::LoadConfig(args.config, Hostname());
+          auto reloaded = LoadRunConfig(args);
           if (!reloaded) {
             log->error("reload refused, keeping the running configuration: {}", reloaded.error().message);
             continue;

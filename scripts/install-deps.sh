@@ -7,10 +7,10 @@ packages=(
   # build
   cmake g++ make pkg-config git
   prometheus-cpp-dev libcivetweb-dev libssh-dev libyaml-cpp-dev libspdlog-dev
-  libgtest-dev libgmock-dev libexpected-dev nlohmann-json3-dev libzstd-dev
+  libgtest-dev libgmock-dev libexpected-dev nlohmann-json3-dev libzstd-dev libssl-dev libcrypt-dev
   # test substrate
   zfs-fuse openssh-server openssh-client prometheus prometheus-alertmanager curl
-  procps ca-certificates perl-base zstd
+  procps ca-certificates perl-base zstd openssl
   # alert rule generator, dashboard generator and schema check
   nodejs
   # OpenZFS tier: QEMU image of Debian 12 with OpenZFS 2.3 built from packages

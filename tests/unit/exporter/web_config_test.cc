@@ -1,0 +1,96 @@
+#include "exporter/web_config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace zpull::exporter {
+namespace {
+
+// OpenBSD's bcrypt test vector: "U*U" with cost 5.
+const char* kHash = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";
+
+std::string ErrorOf(const std::string& text) {
+  auto c = ParseWebConfig(text, "web.yml");
+  EXPECT_FALSE(c) << "accepted:\n" << text;
+  return c ? "" : c.error().message;
+}
+
+TEST(WebConfig, EmptyMeansPlainHttpWithoutAuth) {
+  auto c = ParseWebConfig("", "web.yml");
+  ASSERT_TRUE(c);
+  EXPECT_FALSE(c->tls);
+  EXPECT_TRUE(c->basic_auth_users.empty());
+}
+
+TEST(WebConfig, UsersAndTls) {
+  const std::string file = ::testing::TempDir() + "/zpull-web-config-test.pem";
+  std::ofstream(file) << "x";
+  auto c = ParseWebConfig("tls_server_config:\n  cert_file: " + file + "\n  key_file: " + file +
+                              "\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: " + file +
+                              "\n  min_version: TLS13\nbasic_auth_users:\n  prometheus: '" + kHash + "'\n",
+                          "web.yml");
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE(c->tls);
+  EXPECT_EQ(c->tls->client_auth, TlsConfig::ClientAuth::kRequireAndVerify);
+  EXPECT_EQ(c->tls->min_version, 0x0304);
+  EXPECT_EQ(c->basic_auth_users.at("prometheus"), kHash);
+  std::remove(file.c_str());
+}
+
+TEST(WebConfig, ErrorsNameTheKey) {
+  EXPECT_EQ(ErrorOf("basic_auth_user: {}\n"),
+            "web.yml:1:1: 'basic_auth_user': unknown key (expected one of: tls_server_config, basic_auth_users, "
+            "http_server_config)");
+  EXPECT_EQ(ErrorOf("basic_auth_users: {alice: secret}\n"),
+            "web.yml:1:27: 'alice': expected a bcrypt hash ($2y$…, e.g. from htpasswd -nBC 10 USER)");
+  EXPECT_EQ(ErrorOf("tls_server_config: {cert_file: /nonexistent/c.pem, key_file: /nonexistent/k.pem}\n"),
+            "web.yml:1:32: 'cert_file': cannot read '/nonexistent/c.pem': No such file or directory");
+  EXPECT_EQ(ErrorOf("tls_server_config: {key_file: x}\n"),
+            "web.yml:1:20: 'cert_file': missing (TLS needs cert_file and key_file)");
+  EXPECT_EQ(ErrorOf("tls_server_config: {cipher_suites: [x]}\n"),
+            "web.yml:1:36: 'cipher_suites': not supported by zpull");
+  EXPECT_EQ(ErrorOf("http_server_config: {http2: true}\n"),
+            "web.yml:1:21: 'http_server_config': not supported by zpull (HTTP/2 and extra headers are not implemented)");
+}
+
+TEST(WebConfig, MutualTlsNeedsAClientCa) {
+  const std::string file = ::testing::TempDir() + "/zpull-web-config-test2.pem";
+  std::ofstream(file) << "x";
+  auto e = ErrorOf("tls_server_config: {cert_file: " + file + ", key_file: " + file +
+                   ", client_auth_type: VerifyClientCertIfGiven}\n");
+  EXPECT_NE(e.find("'client_ca_file': missing"), std::string::npos) << e;
+  e = ErrorOf("tls_server_config: {cert_file: " + file + ", key_file: " + file + ", min_version: SSL3}\n");
+  EXPECT_NE(e.find("expected TLS10, TLS11, TLS12 or TLS13, got 'SSL3'"), std::string::npos) << e;
+  std::remove(file.c_str());
+}
+
+TEST(PasswordMatches, BcryptVector) {
+  EXPECT_TRUE(PasswordMatches(kHash, "U*U"));
+  EXPECT_FALSE(PasswordMatches(kHash, "U*V"));
+  EXPECT_FALSE(PasswordMatches(kHash, ""));
+  EXPECT_FALSE(PasswordMatches("not a hash", "U*U"));
+}
+
+TEST(Base64, DecodesAndRejects) {
+  EXPECT_EQ(DecodeBase64("YWxpY2U6c2VjcmV0").value(), "alice:secret");
+  EXPECT_EQ(DecodeBase64("YQ==").value(), "a");
+  EXPECT_EQ(DecodeBase64("YWI=").value(), "ab");
+  EXPECT_EQ(DecodeBase64("").value(), "");
+  EXPECT_FALSE(DecodeBase64("YQ="));
+  EXPECT_FALSE(DecodeBase64("Y=Q="));
+  EXPECT_FALSE(DecodeBase64("YW*j"));
+}
+
+TEST(BasicAuth, ParsesTheHeader) {
+  auto c = ParseBasicAuth("Basic YWxpY2U6c2VjOnJldA==");  // alice:sec:ret
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->first, "alice");
+  EXPECT_EQ(c->second, "sec:ret");
+  EXPECT_FALSE(ParseBasicAuth("Bearer abc"));
+  EXPECT_FALSE(ParseBasicAuth("Basic YWxpY2U="));  // no colon
+}
+
+}  // namespace
+}  // namespace zpull::exporter
