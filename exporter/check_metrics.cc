@@ -39,6 +39,31 @@ void CheckMetrics::CountScrubStarted(const std::string& host, const std::string&
   ++pools_[{host, pool}].scrubs_started;
 }
 
+std::vector<CheckMetrics::PoolView> CheckMetrics::Pools() const {
+  std::lock_guard lock(mu_);
+  std::vector<PoolView> out;
+  for (const auto& [key, p] : pools_) {
+    const auto& st = p.status;
+    PoolView v{key.first, key.second, st.state};
+    v.scrubbing = st.scrub && (st.scrub->state == core::ScanState::kInProgress || st.scrub->state == core::ScanState::kPaused);
+    if (v.scrubbing) v.scrub_progress = st.scrub->progress_ratio;
+    if (st.scrub && st.scrub->state == core::ScanState::kFinished) {
+      v.last_scrub = st.scrub->end_time;
+      v.scrub_errors = st.scrub->errors.value_or(0);
+    }
+    v.permanent_errors = st.data_errors.value_or(0);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+std::optional<CheckMetrics::DrillState> CheckMetrics::DrillOf(const std::string& dataset) const {
+  std::lock_guard lock(mu_);
+  auto it = drills_.find(dataset);
+  if (it == drills_.end()) return std::nullopt;
+  return it->second;
+}
+
 void CheckMetrics::SetDrillInterval(const std::string& dataset, std::int64_t seconds) {
   std::lock_guard lock(mu_);
   drill_intervals_[dataset] = seconds;

@@ -45,6 +45,17 @@ class CheckMetrics : public prometheus::Collectable {
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
+  // For `zpull status` and /status.
+  struct PoolView {
+    std::string host, pool, state;
+    bool scrubbing = false;
+    std::optional<double> scrub_progress;
+    std::optional<std::int64_t> last_scrub;
+    std::uint64_t scrub_errors = 0, permanent_errors = 0;
+  };
+  std::vector<PoolView> Pools() const;
+  std::optional<DrillState> DrillOf(const std::string& dataset) const;
+
  private:
   struct Run {
     bool success = false;

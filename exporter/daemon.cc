@@ -107,7 +107,7 @@ core::Status Daemon::Start() {
   }
   auto http = HttpServer::Start(config_.listen,
                                 {metrics_, checks_, features_, inventory_, std::make_shared<BuildInfo>(kVersion, kRevision)},
-                                [this] { return !stopping_.load(); }, web);
+                                [this] { return !stopping_.load(); }, web, [this] { return StatusNow(); });
   if (!http) return tl::unexpected(http.error());
   http_ = std::move(*http);
   auto control = ControlServer::Start(config_.control_socket, [this](const std::string& r) { return Control(r); });
@@ -273,19 +273,47 @@ void Daemon::ParityPass() {
   }
 }
 
+StatusReport Daemon::StatusNow() const {
+  StatusReport r;
+  r.now = now_();
+  r.version = kVersion;
+  for (std::size_t i = 0; i < config_.datasets.size(); ++i) {
+    const DatasetConfig& d = config_.datasets[i];
+    const std::string name = d.destination.str();
+    const auto v = metrics_->ViewOf(name);
+    DatasetStatus s;
+    s.dataset = name;
+    s.source = d.source + ":" + d.source_dataset.str();
+    s.state = scheduler_->Running(i) ? "running" : scheduler_->Paused(i) ? "paused" : "idle";
+    if (v.newest_common_creation) s.lag_seconds = r.now - *v.newest_common_creation;
+    s.last_success = v.last_success;
+    if (v.last_ok) s.last_result = *v.last_ok ? "ok" : "failed";
+    s.last_reason = v.last_reason;
+    if (s.state == "running") {
+      s.bytes = v.cycle_bytes;
+      s.expected_bytes = v.expected_bytes;
+      s.bytes_per_second = TransferRate(v.cycle_bytes, r.now - v.last_attempt.value_or(r.now));
+      s.eta_seconds = TransferEta(v.cycle_bytes, v.expected_bytes, s.bytes_per_second);
+    }
+    if (auto drill = checks_->DrillOf(name)) {
+      s.drill_outcome = drill->last_outcome;
+      s.drill_last_success = drill->last_success;
+    }
+    r.datasets.push_back(std::move(s));
+  }
+  for (const auto& p : checks_->Pools()) {
+    r.pools.push_back({p.host, p.pool, p.state, p.scrubbing, p.scrub_progress, p.last_scrub, p.scrub_errors,
+                       p.permanent_errors});
+  }
+  return r;
+}
+
 std::string Daemon::Control(const std::string& request) {
   const std::size_t space = request.find(' ');
   const std::string verb = request.substr(0, space);
   const std::string dataset = space == std::string::npos ? "" : request.substr(space + 1);
-  if (verb == "status") {
-    std::string out = "ok\n";
-    for (std::size_t i = 0; i < config_.datasets.size(); ++i) {
-      const std::string state = scheduler_->Running(i) ? "running" : scheduler_->Paused(i) ? "paused" : "idle";
-      out += config_.datasets[i].destination.str() + " state=" + state +
-             (scheduler_->Paused(i) && state == "running" ? " paused=yes" : "") + "\n";
-    }
-    return out;
-  }
+  if (verb == "status") return "ok\n" + StatusTable(StatusNow());
+  if (verb == "status-json") return "ok\n" + StatusJson(StatusNow());
   if (verb != "replicate" && verb != "pause" && verb != "resume") {
     return "error: unknown request '" + verb + "' (replicate DATASET, pause DATASET, resume DATASET, status)";
   }

@@ -50,6 +50,8 @@ class Daemon {
  private:
   void Restore(const DatasetConfig& d);
   void RunDataset(std::size_t index);
+  // Every dataset and watched pool now (exporter/status.h).
+  StatusReport StatusNow() const;
   // Answers one control request (exporter/control.h).
   std::string Control(const std::string& request);
   // Runs `pass` now and then every `interval` seconds until Stop().

@@ -36,8 +36,19 @@ int HealthHandler(mg_connection* conn, void* cbdata) {
   return Reply(conn, 503, "Service Unavailable", "text/plain", "stopping\n");
 }
 
-int RootHandler(mg_connection* conn, void*) {
+int StatusHandler(mg_connection* conn, void* cbdata) {
+  auto* server = static_cast<HttpServer*>(cbdata);
+  if (!IsGet(conn)) return Reply(conn, 405, "Method Not Allowed", "text/plain", "use GET\n");
+  if (!server->Status()) return Reply(conn, 404, "Not Found", "text/plain", "not found\n");
+  return Reply(conn, 200, "OK", "application/json", StatusJson(server->Status()()));
+}
+
+int RootHandler(mg_connection* conn, void* cbdata) {
+  auto* server = static_cast<HttpServer*>(cbdata);
   const mg_request_info* info = mg_get_request_info(conn);
+  if (info && std::strcmp(info->local_uri, "/") == 0 && server->Status()) {
+    return Reply(conn, 200, "OK", "text/html; charset=utf-8", StatusHtml(server->Status()()));
+  }
   if (info && std::strcmp(info->local_uri, "/") == 0) {
     return Reply(conn, 200, "OK", "text/html",
                  "<html><head><title>zpull</title></head><body><h1>zpull</h1>"
@@ -109,13 +120,14 @@ HttpServer::HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> col
 
 core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(
     const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
-    std::function<bool()> healthy, const WebConfig& web) {
+    std::function<bool()> healthy, const WebConfig& web, std::function<StatusReport()> status) {
   // Once per process. Its result does not tell whether TLS works (Debian's
   // 1.15 returns 0 either way); a failing TLS start says so below.
   static const unsigned init = mg_init_library(MG_FEATURES_TLS);
   (void)init;
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(collectables), std::move(healthy)));
   server->web_ = web;
+  server->status_ = std::move(status);
   const std::string listening = listen + (web.tls ? "s" : "");
   const char* options[] = {"listening_ports", listening.c_str(), "num_threads", "4", "request_timeout_ms", "10000",
                            nullptr};
@@ -138,6 +150,7 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(
   if (!web.basic_auth_users.empty()) mg_set_auth_handler(server->ctx_, "/", AuthHandler, server.get());
   mg_set_request_handler(server->ctx_, "/metrics", MetricsHandler, server.get());
   mg_set_request_handler(server->ctx_, "/healthz", HealthHandler, server.get());
+  mg_set_request_handler(server->ctx_, "/status", StatusHandler, server.get());
   mg_set_request_handler(server->ctx_, "/", RootHandler, server.get());
   mg_server_port ports[4] = {};
   if (mg_get_server_ports(server->ctx_, 4, ports) > 0) server->port_ = ports[0].port;

@@ -72,7 +72,7 @@ int Usage(std::ostream& os, int code) {
         "                                           2 critical, 3 unknown (Nagios convention)\n"
         "       zpull drill [--config FILE] DATASET restore drill of one dataset now; exit 0 if it passed\n"
         "       zpull replicate|pause|resume [--config FILE] DATASET   control a running zpull run\n"
-        "       zpull status [--config FILE]        what a running zpull run is doing, per dataset\n"
+        "       zpull status [--config FILE] [--json]  what a running zpull run is doing, per dataset and pool\n"
         "       zpull check-config [FILE]           validate a configuration file\n"
         "       zpull --version\n"
         "The configuration file defaults to /etc/zpull/zpull.yml.\n";
@@ -87,6 +87,7 @@ struct Args {
   std::string textfile;               // zpull once --textfile PATH
   std::string web_listen;             // zpull run --web.listen-address HOST:PORT (overrides listen:)
   std::string web_config;             // zpull run --web.config.file FILE
+  bool json = false;                  // zpull status --json
 };
 
 std::optional<Args> ParseArgs(int argc, char** argv) {
@@ -106,6 +107,8 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       a.web_listen = s.substr(std::strlen("--web.listen-address="));
     } else if (s.starts_with("--web.config.file=") && a.command == "run") {
       a.web_config = s.substr(std::strlen("--web.config.file="));
+    } else if (s == "--json" && a.command == "status") {
+      a.json = true;
     } else if (s == "--dry-run" && a.command == "once") {
       a.dry_run = true;
     } else if (s == "--textfile" && a.command == "once") {
@@ -137,14 +140,16 @@ int Control(const Args& args) {
   }
   const bool wants_dataset = args.command != "status";
   if (wants_dataset != (args.operands.size() == 1)) return Usage(std::cerr, 2);
+  const std::string verb = args.command == "status" && args.json ? "status-json" : args.command;
   auto reply = exporter::ControlRequest(config->control_socket,
-                                        args.command + (wants_dataset ? " " + args.operands[0] : ""));
+                                        verb + (wants_dataset ? " " + args.operands[0] : ""));
   if (!reply) {
     std::cerr << "zpull: " << reply.error().message << "\n";
     return 2;
   }
-  std::cout << *reply;
-  return reply->starts_with("ok") ? 0 : 1;
+  const bool ok = reply->starts_with("ok");
+  std::cout << (ok && verb.starts_with("status") ? reply->substr(3) : *reply);  // the report without "ok\n"
+  return ok ? 0 : 1;
 }
 
 int CheckConfig(const Args& args) {

@@ -76,10 +76,13 @@ void ReplicationMetrics::CycleFinished(const std::string& dataset, const replica
   Dataset& d = At(dataset);
   d.in_progress = false;
   ++d.runs;
+  d.last_ok = !o.error;
   if (o.error) {
     ++d.failures[o.error->reason];
+    d.last_reason = std::string(core::ReasonName(o.error->reason));
   } else {
     d.last_success = o.finished;
+    d.last_reason.clear();
   }
   if (o.newest_common) d.newest_common_creation = o.newest_common->creation;
   if (o.source_snapshots || o.ok()) d.source_snapshots = o.source_snapshots;
@@ -99,6 +102,23 @@ void ReplicationMetrics::CycleFinished(const std::string& dataset, const replica
       break;
     }
   }
+}
+
+ReplicationMetrics::View ReplicationMetrics::ViewOf(const std::string& dataset) const {
+  std::lock_guard lock(mu_);
+  const Dataset& d = At(dataset);
+  View v;
+  v.last_success = d.last_success;
+  v.last_attempt = d.last_attempt;
+  v.newest_common_creation = d.newest_common_creation;
+  v.in_progress = d.in_progress;
+  v.paused = d.paused;
+  v.cycle_bytes = d.cycle_bytes.load(std::memory_order_relaxed);
+  v.expected_bytes = d.expected_bytes;
+  v.last_ok = d.last_ok;
+  v.last_reason = d.last_reason;
+  v.last_duration = d.last_duration;
+  return v;
 }
 
 std::vector<MetricFamily> ReplicationMetrics::Collect() const {

@@ -46,6 +46,18 @@ class ReplicationMetrics : public prometheus::Collectable {
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
+  // What `zpull status` and /status show of one dataset.
+  struct View {
+    std::optional<std::int64_t> last_success, last_attempt, newest_common_creation;
+    bool in_progress = false, paused = false;
+    std::uint64_t cycle_bytes = 0;
+    std::optional<std::uint64_t> expected_bytes;
+    std::optional<bool> last_ok;        // none before the first cycle
+    std::string last_reason;            // of the last failed cycle, when last_ok is false
+    std::optional<double> last_duration;
+  };
+  View ViewOf(const std::string& dataset) const;
+
  private:
   struct Dataset {
     std::atomic<std::uint64_t> bytes{0};
@@ -66,6 +78,8 @@ class ReplicationMetrics : public prometheus::Collectable {
     std::uint64_t resumes = 0, tokens_aborted = 0, destroyed_on_divergence = 0;
     bool paused = false;
     std::optional<std::int64_t> interval;
+    std::optional<bool> last_ok;
+    std::string last_reason;
   };
   Dataset& At(const std::string& dataset) const;
 

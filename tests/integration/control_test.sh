@@ -32,7 +32,10 @@ zp_assert_eq "600" "$(stat -c %a "$ZP_TMP/locks/control.sock")" "control socket 
 out=$("$ZPULL_BIN" pause --config "$cfg" "$dst/b/data") || zp_fail "pause failed: $out"
 zp_assert_eq "ok: $dst/b/data paused" "$out" "pause reply"
 zp_assert_eq 1 "$(sample zpull_replication_paused)" "paused in metrics"
-zp_assert_contains "$("$ZPULL_BIN" status --config "$cfg")" "$dst/b/data state=paused" "status shows paused"
+status=$("$ZPULL_BIN" status --config "$cfg") || zp_fail "status failed: $status"
+grep -qE "^$dst/b/data +paused +" <<<"$status" || zp_fail "status shows paused: $status"
+grep -qE "^DATASET +STATE +LAG +LAST SUCCESS +LAST RESULT" <<<"$status" || zp_fail "status header: $status"
+zp_assert_contains "$("$ZPULL_BIN" status --json --config "$cfg")" '"state": "paused"' "status --json"
 
 out=$("$ZPULL_BIN" replicate --config "$cfg" "$dst/b/data") || zp_fail "replicate failed: $out"
 for _ in $(seq 1 100); do [ "$(sample zpull_replication_runs_total)" = 2 ] && break; sleep 0.1; done

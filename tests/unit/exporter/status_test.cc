@@ -1,0 +1,79 @@
+#include "exporter/status.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace zpull::exporter {
+namespace {
+
+StatusReport Sample() {
+  StatusReport r;
+  r.now = 10000;
+  r.version = "1.2.3";
+  DatasetStatus ok{.dataset = "backup/a", .source = "web1:tank/a", .state = "idle"};
+  ok.lag_seconds = 125;
+  ok.last_success = 9990;
+  ok.last_result = "ok";
+  ok.drill_outcome = "ok";
+  ok.drill_last_success = 6400;
+  DatasetStatus run{.dataset = "backup/<b>", .source = "web1:tank/b", .state = "running"};
+  run.last_result = "failed";
+  run.last_reason = "network";
+  run.bytes = 512 * 1024 * 1024;
+  run.expected_bytes = 1024ull * 1024 * 1024;
+  run.bytes_per_second = 64.0 * 1024 * 1024;
+  run.eta_seconds = 8;
+  r.datasets = {ok, run};
+  r.pools = {{"local", "backup", "ONLINE", true, 0.5, 9000, 0, 0}};
+  return r;
+}
+
+TEST(Status, RateAndEta) {
+  EXPECT_EQ(TransferRate(1000, 10), 100.0);
+  EXPECT_FALSE(TransferRate(1000, 0));
+  EXPECT_FALSE(TransferRate(0, 10));
+  EXPECT_EQ(TransferEta(400, 1000, 100.0), 6.0);
+  EXPECT_EQ(TransferEta(1200, 1000, 100.0), 0.0);  // the estimate was low
+  EXPECT_FALSE(TransferEta(400, std::nullopt, 100.0));
+}
+
+TEST(Status, HumanUnits) {
+  EXPECT_EQ(HumanDuration(42), "42s");
+  EXPECT_EQ(HumanDuration(3725), "1h02m");
+  EXPECT_EQ(HumanDuration(125), "2m05s");
+  EXPECT_EQ(HumanDuration(90000), "1d01h");
+  EXPECT_EQ(HumanDuration(std::nullopt), "-");
+  EXPECT_EQ(HumanBytes(812), "812 B");
+  EXPECT_EQ(HumanBytes(1.5 * 1024 * 1024 * 1024), "1.5 GiB");
+}
+
+TEST(Status, TableHasOneRowPerDatasetAndPool) {
+  const std::string t = StatusTable(Sample());
+  EXPECT_NE(t.find("DATASET     STATE    LAG    LAST SUCCESS  LAST RESULT       TRANSFER"), std::string::npos) << t;
+  EXPECT_NE(t.find("backup/a    idle     2m05s  10s ago       ok "), std::string::npos) << t;
+  EXPECT_NE(t.find("failed (network)  512.0 MiB / 1.0 GiB 50% at 64.0 MiB/s, ETA 8s"), std::string::npos) << t;
+  EXPECT_NE(t.find("ok, passed 1h00m ago"), std::string::npos) << t;
+  EXPECT_NE(t.find("backup  local  ONLINE  scrubbing 50%"), std::string::npos) << t;
+}
+
+TEST(Status, HtmlEscapesAndDrawsProgress) {
+  const std::string h = StatusHtml(Sample());
+  EXPECT_NE(h.find("<tr data-dataset=\"backup/&lt;b&gt;\"><td>backup/&lt;b&gt;</td>"), std::string::npos) << h;
+  EXPECT_EQ(h.find("backup/<b>"), std::string::npos);
+  EXPECT_NE(h.find("<progress max=\"1073741824\" value=\"536870912\"></progress>"), std::string::npos) << h;
+  EXPECT_NE(h.find("<td class=\"result failed\">failed (network)</td>"), std::string::npos) << h;
+}
+
+TEST(Status, JsonCarriesEveryField) {
+  auto j = nlohmann::json::parse(StatusJson(Sample()));
+  EXPECT_EQ(j["version"], "1.2.3");
+  EXPECT_EQ(j["datasets"][0]["lag_seconds"], 125);
+  EXPECT_TRUE(j["datasets"][0]["expected_bytes"].is_null());
+  EXPECT_EQ(j["datasets"][1]["last_reason"], "network");
+  EXPECT_EQ(j["datasets"][1]["eta_seconds"], 8.0);
+  EXPECT_EQ(j["pools"][0]["scrub_progress"], 0.5);
+}
+
+}  // namespace
+}  // namespace zpull::exporter
