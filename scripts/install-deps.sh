@@ -9,7 +9,7 @@ packages=(
   prometheus-cpp-dev libcivetweb-dev libssh-dev libyaml-cpp-dev libspdlog-dev
   libgtest-dev libgmock-dev libexpected-dev nlohmann-json3-dev libzstd-dev libssl-dev libcrypt-dev
   # test substrate
-  zfs-fuse openssh-server openssh-client prometheus prometheus-alertmanager curl
+  zfs-fuse openssh-server openssh-client prometheus prometheus-alertmanager curl chromium
   procps ca-certificates perl-base zstd openssl
   # alert rule generator, dashboard generator and schema check
   nodejs
