@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
@@ -26,6 +27,7 @@
 #include "exporter/drills.h"
 #include "exporter/expand.h"
 #include "exporter/hosts.h"
+#include "exporter/log_format.h"
 #include "exporter/once.h"
 #include "exporter/textfile.h"
 #include "exporter/verify.h"
@@ -75,6 +77,7 @@ int Usage(std::ostream& os, int code) {
         "       zpull status [--config FILE] [--json]  what a running zpull run is doing, per dataset and pool\n"
         "       zpull check-config [FILE]           validate a configuration file\n"
         "       zpull --version\n"
+        "Every command: --log.level debug|info|warn|error, --log.format text|logfmt|json (stderr).\n"
         "The configuration file defaults to /etc/zpull/zpull.yml.\n";
   return code;
 }
@@ -88,6 +91,8 @@ struct Args {
   std::string web_listen;             // zpull run --web.listen-address HOST:PORT (overrides listen:)
   std::string web_config;             // zpull run --web.config.file FILE
   bool json = false;                  // zpull status --json
+  std::string log_level = "info";     // --log.level debug|info|warn|error
+  std::string log_format = "text";    // --log.format text|logfmt|json
 };
 
 std::optional<Args> ParseArgs(int argc, char** argv) {
@@ -95,7 +100,19 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
   std::vector<std::string> rest(argv + 1, argv + argc);
   for (std::size_t i = 0; i < rest.size(); ++i) {
     const std::string& s = rest[i];
-    if (s == "--config" || s == "-c") {
+    if (s.starts_with("--log.level") || s.starts_with("--log.format")) {
+      const bool level = s.starts_with("--log.level");
+      std::string value;
+      if (s == "--log.level" || s == "--log.format") {
+        if (i + 1 >= rest.size()) return std::nullopt;
+        value = rest[++i];
+      } else if (s.starts_with("--log.level=") || s.starts_with("--log.format=")) {
+        value = s.substr(s.find('=') + 1);
+      } else {
+        return std::nullopt;
+      }
+      (level ? a.log_level : a.log_format) = value;
+    } else if (s == "--config" || s == "-c") {
       if (i + 1 >= rest.size()) return std::nullopt;
       a.config = rest[++i];
     } else if (s.starts_with("--config=")) {
@@ -127,6 +144,27 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
   }
   if (a.command.empty()) return std::nullopt;
   return a;
+}
+
+// --log.level and --log.format: the default logger on stderr; text is
+// colored on a terminal, logfmt and json never are (journald keeps them).
+core::Status ConfigureLogging(const Args& args) {
+  const auto level = spdlog::level::from_str(args.log_level);
+  if (level == spdlog::level::off && args.log_level != "off") {
+    return core::Fail(core::Reason::kConfig, "--log.level: expected debug, info, warn or error, got '" + args.log_level + "'");
+  }
+  exporter::LogFormat format;
+  if (args.log_format == "text") format = exporter::LogFormat::kText;
+  else if (args.log_format == "logfmt") format = exporter::LogFormat::kLogfmt;
+  else if (args.log_format == "json") format = exporter::LogFormat::kJson;
+  else return core::Fail(core::Reason::kConfig, "--log.format: expected text, logfmt or json, got '" + args.log_format + "'");
+  if (format != exporter::LogFormat::kText) {
+    spdlog::drop("zpull");
+    spdlog::set_default_logger(spdlog::stderr_logger_mt("zpull"));
+  }
+  spdlog::default_logger()->set_formatter(exporter::MakeLogFormatter(format));
+  spdlog::set_level(level);
+  return {};
 }
 
 // zpull replicate|pause|resume DATASET, zpull status: one request over the
@@ -320,6 +358,10 @@ int main(int argc, char** argv) {
   if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) return Usage(std::cout, 0);
   auto args = ParseArgs(argc, argv);
   if (!args) return Usage(std::cerr, 2);
+  if (auto s = ConfigureLogging(*args); !s) {
+    std::cerr << "zpull: " << s.error().message << "\n";
+    return 2;
+  }
   if (args->command == "check-config") return CheckConfig(*args);
   if (args->command == "once") return Once(*args);
   if (args->command == "replicate" || args->command == "pause" || args->command == "resume" ||

@@ -36,10 +36,12 @@ sources: []
 datasets: []
 YAML
 
-start() {  # web-config-file: zpull run on a fresh port (PORT), waiting until it answers
+start() {  # web-config-file [flags…]: zpull run on a fresh port (PORT), waiting until it answers
   [ -z "$pid" ] || { kill "$pid"; wait "$pid" 2>/dev/null || true; }
   PORT=$(free_port)
-  "$ZPULL_BIN" run --config zpull.yml --web.listen-address "127.0.0.1:$PORT" --web.config.file "$1" >run.log 2>&1 &
+  local file=$1
+  shift
+  "$ZPULL_BIN" run --config zpull.yml --web.listen-address "127.0.0.1:$PORT" --web.config.file "$file" "$@" >run.log 2>&1 &
   pid=$!
   for _ in $(seq 1 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
@@ -71,8 +73,9 @@ curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/metrics" | grep -qi '^WWW-Auth
 echo "TLS and basic auth"
 printf 'tls_server_config:\n  cert_file: %s\n  key_file: %s\nbasic_auth_users:\n  prometheus: %s\n' \
   server.crt server.key "'$hash'" >tls.yml
-start tls.yml
-grep -q "url=https://127.0.0.1:$PORT/metrics auth=basic" run.log || fail "start line: $(cat run.log)"
+start tls.yml --log.format logfmt
+grep -qE "^ts=[0-9T:.-]+Z level=info msg=\"serving metrics\" url=https://127.0.0.1:$PORT/metrics auth=basic " run.log ||
+  fail "logfmt start line: $(cat run.log)"
 expect 200 "TLS, right password" --cacert ca.crt -u 'prometheus:U*U' "https://127.0.0.1:$PORT/metrics"
 expect 401 "TLS, wrong password" --cacert ca.crt -u 'prometheus:nope' "https://127.0.0.1:$PORT/metrics"
 expect 401 "TLS, no credentials" --cacert ca.crt "https://127.0.0.1:$PORT/metrics"
@@ -81,7 +84,9 @@ expect 000 "a server certificate from an unknown CA" --cacert otherca.crt "https
 
 echo "mutual TLS"
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n' >mtls.yml
-start mtls.yml
+start mtls.yml --log.format=json
+node -e 'const l=require("fs").readFileSync("run.log","utf8").trim().split("\n").map(JSON.parse);
+  if(!l.some(x=>x.level==="info"&&x.msg==="serving metrics"&&x.auth==="none"))process.exit(1)' || fail "json log: $(cat run.log)"
 expect 200 "client certificate" --cacert ca.crt --cert client.crt --key client.key "https://127.0.0.1:$PORT/metrics"
 expect 000 "no client certificate" --cacert ca.crt "https://127.0.0.1:$PORT/metrics"
 expect 000 "client certificate from another CA" --cacert ca.crt --cert stranger.crt --key stranger.key \
@@ -89,7 +94,8 @@ expect 000 "client certificate from another CA" --cacert ca.crt --cert stranger.
 
 echo "minimum TLS version"
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS13\n' >tls13.yml
-start tls13.yml
+start tls13.yml --log.level warn
+[ ! -s run.log ] || fail "--log.level warn still logs: $(cat run.log)"
 expect 200 "TLS 1.3" --cacert ca.crt "https://127.0.0.1:$PORT/metrics"
 expect 000 "TLS 1.2 at most" --cacert ca.crt --tls-max 1.2 "https://127.0.0.1:$PORT/metrics"
 
