@@ -29,6 +29,7 @@
 #include "exporter/hosts.h"
 #include "exporter/log_format.h"
 #include "exporter/once.h"
+#include "exporter/progress.h"
 #include "exporter/textfile.h"
 #include "exporter/verify.h"
 #include "exporter/web_config.h"
@@ -231,7 +232,14 @@ int Once(const Args& args) {
       }
     }
   }
-  auto outcomes = exporter::RunAllOnce(*config, hosts, UnixNow, args.textfile.empty() ? nullptr : &metrics);
+  // On a terminal, a live line per running transfer; never in a pipe or log.
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+  std::vector<replicate::CycleOutcome> outcomes;
+  {
+    std::optional<exporter::ProgressDisplay> progress;
+    if (terminal) progress.emplace(metrics, names, stdout, UnixNow);
+    outcomes = exporter::RunAllOnce(*config, hosts, UnixNow, args.textfile.empty() && !terminal ? nullptr : &metrics);
+  }
   int failed = 0;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     std::cout << exporter::FormatOutcome(config->datasets[i], outcomes[i]) << "\n";

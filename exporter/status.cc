@@ -40,16 +40,7 @@ std::string Result(const DatasetStatus& d) {
 
 std::string Progress(const DatasetStatus& d) {
   if (d.state != "running") return "-";
-  std::string out = HumanBytes(double(d.bytes));
-  if (d.expected_bytes && *d.expected_bytes > 0) {
-    out += " / " + HumanBytes(double(*d.expected_bytes));
-    char pct[16];
-    std::snprintf(pct, sizeof pct, " %.0f%%", std::min(100.0, 100.0 * double(d.bytes) / double(*d.expected_bytes)));
-    out += pct;
-  }
-  if (d.bytes_per_second) out += " at " + HumanBytes(*d.bytes_per_second) + "/s";
-  if (d.eta_seconds) out += ", ETA " + HumanDuration(*d.eta_seconds);
-  return out;
+  return TransferText(d.bytes, d.expected_bytes, d.bytes_per_second, d.eta_seconds);
 }
 
 std::string Drill(std::int64_t now, const DatasetStatus& d) {
@@ -95,6 +86,20 @@ std::optional<double> TransferRate(std::uint64_t bytes, std::int64_t seconds) {
 std::optional<double> TransferEta(std::uint64_t bytes, std::optional<std::uint64_t> expected, std::optional<double> rate) {
   if (!expected || !rate || *rate <= 0) return std::nullopt;
   return *expected > bytes ? double(*expected - bytes) / *rate : 0.0;
+}
+
+std::string TransferText(std::uint64_t bytes, std::optional<std::uint64_t> expected, std::optional<double> rate,
+                         std::optional<double> eta) {
+  std::string out = HumanBytes(double(bytes));
+  if (expected && *expected > 0) {
+    out += " / " + HumanBytes(double(*expected));
+    char pct[16];
+    std::snprintf(pct, sizeof pct, " %.0f%%", std::min(100.0, 100.0 * double(bytes) / double(*expected)));
+    out += pct;
+  }
+  if (rate) out += " at " + HumanBytes(*rate) + "/s";
+  if (eta) out += ", ETA " + HumanDuration(*eta);
+  return out;
 }
 
 std::string HumanDuration(std::optional<double> seconds) {

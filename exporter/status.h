@@ -45,6 +45,10 @@ struct StatusReport {
 std::optional<double> TransferRate(std::uint64_t bytes, std::int64_t seconds);
 std::optional<double> TransferEta(std::uint64_t bytes, std::optional<std::uint64_t> expected, std::optional<double> rate);
 
+// "552.6 KiB / 1.0 GiB 54% at 184.2 KiB/s, ETA 2m10s" (parts it has).
+std::string TransferText(std::uint64_t bytes, std::optional<std::uint64_t> expected, std::optional<double> rate,
+                         std::optional<double> eta);
+
 std::string StatusJson(const StatusReport& r);
 std::string StatusTable(const StatusReport& r);
 std::string StatusHtml(const StatusReport& r);
