@@ -30,6 +30,7 @@
 #include "exporter/log_format.h"
 #include "exporter/once.h"
 #include "exporter/progress.h"
+#include "exporter/restore.h"
 #include "exporter/textfile.h"
 #include "exporter/verify.h"
 #include "exporter/web_config.h"
@@ -74,6 +75,9 @@ int Usage(std::ostream& os, int code) {
         "       zpull verify [--config FILE] [DATASET...]  check snapshot parity now; exit 0 ok, 1 warning,\n"
         "                                           2 critical, 3 unknown (Nagios convention)\n"
         "       zpull drill [--config FILE] DATASET restore drill of one dataset now; exit 0 if it passed\n"
+        "       zpull restore [--config FILE] DATASET[@SNAP] --to HOST:DATASET [--yes] [--force]\n"
+        "                                           send a backup back (HOST: a source's name or local); a dry run\n"
+        "                                           unless --yes; never receive -F without --force\n"
         "       zpull replicate|pause|resume [--config FILE] DATASET   control a running zpull run\n"
         "       zpull status [--config FILE] [--json]  what a running zpull run is doing, per dataset and pool\n"
         "       zpull check-config [FILE]           validate a configuration file\n"
@@ -92,6 +96,8 @@ struct Args {
   std::string web_listen;             // zpull run --web.listen-address HOST:PORT (overrides listen:)
   std::string web_config;             // zpull run --web.config.file FILE
   bool json = false;                  // zpull status --json
+  std::string restore_to;             // zpull restore --to HOST:DATASET
+  bool yes = false, force = false;    // zpull restore --yes --force
   std::string log_level = "info";     // --log.level debug|info|warn|error
   std::string log_format = "text";    // --log.format text|logfmt|json
 };
@@ -125,6 +131,13 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       a.web_listen = s.substr(std::strlen("--web.listen-address="));
     } else if (s.starts_with("--web.config.file=") && a.command == "run") {
       a.web_config = s.substr(std::strlen("--web.config.file="));
+    } else if (s == "--to" && a.command == "restore") {
+      if (i + 1 >= rest.size()) return std::nullopt;
+      a.restore_to = rest[++i];
+    } else if (s == "--yes" && a.command == "restore") {
+      a.yes = true;
+    } else if (s == "--force" && a.command == "restore") {
+      a.force = true;
     } else if (s == "--json" && a.command == "status") {
       a.json = true;
     } else if (s == "--dry-run" && a.command == "once") {
@@ -137,7 +150,7 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
     } else if (a.command == "check-config") {
       a.config = s;
     } else if (a.command == "verify" || a.command == "drill" || a.command == "replicate" || a.command == "pause" ||
-               a.command == "resume") {
+               a.command == "resume" || a.command == "restore") {
       a.operands.push_back(s);
     } else {
       return std::nullopt;
@@ -377,6 +390,21 @@ int main(int argc, char** argv) {
     return Control(*args);
   }
   if (args->command == "run") return Run(*args);
+  if (args->command == "restore") {
+    auto config = exporter::LoadConfig(args->config, Hostname());
+    if (!config) {
+      std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
+      return 2;
+    }
+    if (args->operands.size() != 1) return Usage(std::cerr, 2);
+    auto request = exporter::ParseRestore(*config, args->operands[0], args->restore_to, args->yes, args->force);
+    if (!request) {
+      std::cerr << "zpull: " << request.error().message << "\n";
+      return 2;
+    }
+    exporter::Hosts hosts(*config);
+    return exporter::RunRestore(hosts, *request, std::cout);
+  }
   if (args->command == "drill") {
     auto config = exporter::LoadConfig(args->config, Hostname());
     if (!config) {
