@@ -26,6 +26,7 @@
 #include "exporter/dataset_cycle.h"
 #include "exporter/drills.h"
 #include "exporter/expand.h"
+#include "exporter/help.h"
 #include "exporter/hosts.h"
 #include "exporter/log_format.h"
 #include "exporter/once.h"
@@ -65,25 +66,7 @@ exporter::Config Expanded(const exporter::Config& config, exporter::Hosts& hosts
 }
 
 int Usage(std::ostream& os, int code) {
-  os << "usage: zpull run [--config FILE] [--web.listen-address HOST:PORT] [--web.config.file FILE]\n"
-        "                                           replicate every dataset on its interval; serve /metrics\n"
-        "                                           (web config: TLS, mTLS, basic auth; exporter-toolkit format)\n"
-        "       zpull once [--config FILE] [--dry-run]  run one replication cycle for every dataset\n"
-        "                                           (--dry-run: print what it would do; change nothing)\n"
-        "       zpull once [--config FILE] --textfile PATH  also write the run's metrics for node_exporter's\n"
-        "                                           textfile collector (counters carry forward)\n"
-        "       zpull verify [--config FILE] [DATASET...]  check snapshot parity now; exit 0 ok, 1 warning,\n"
-        "                                           2 critical, 3 unknown (Nagios convention)\n"
-        "       zpull drill [--config FILE] DATASET restore drill of one dataset now; exit 0 if it passed\n"
-        "       zpull restore [--config FILE] DATASET[@SNAP] --to HOST:DATASET [--yes] [--force]\n"
-        "                                           send a backup back (HOST: a source's name or local); a dry run\n"
-        "                                           unless --yes; never receive -F without --force\n"
-        "       zpull replicate|pause|resume [--config FILE] DATASET   control a running zpull run\n"
-        "       zpull status [--config FILE] [--json]  what a running zpull run is doing, per dataset and pool\n"
-        "       zpull check-config [FILE]           validate a configuration file\n"
-        "       zpull --version\n"
-        "Every command: --log.level debug|info|warn|error, --log.format text|logfmt|json (stderr).\n"
-        "The configuration file defaults to /etc/zpull/zpull.yml.\n";
+  os << exporter::Overview();
   return code;
 }
 
@@ -377,6 +360,25 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) return Usage(std::cout, 0);
+  // zpull help [COMMAND], zpull COMMAND --help
+  if (argc >= 2 && std::string(argv[1]) == "help") {
+    if (argc == 2) return Usage(std::cout, 0);
+    auto text = exporter::CommandHelp(argv[2]);
+    if (!text) {
+      std::cerr << "zpull: no command '" << argv[2] << "'\n";
+      return Usage(std::cerr, 2);
+    }
+    std::cout << *text;
+    return 0;
+  }
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a != "--help" && a != "-h") continue;
+    auto text = exporter::CommandHelp(argv[1]);
+    if (!text) return Usage(std::cerr, 2);
+    std::cout << *text;
+    return 0;
+  }
   auto args = ParseArgs(argc, argv);
   if (!args) return Usage(std::cerr, 2);
   if (auto s = ConfigureLogging(*args); !s) {
