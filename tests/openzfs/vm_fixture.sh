@@ -62,7 +62,8 @@ ENV
   g mkdir -p /opt/zpull
   scp -q -P "$ssh_port" -i "$image/keys/id_ed25519" -o HostKeyAlias=zpull-openzfs-vm \
     -o UserKnownHostsFile="$image/keys/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes \
-    -o ControlPath="$OZ_STATE/ssh.ctl" "${ZPULL_BIN:?}" "${ZPULL_CONTRACT_BIN:?}" root@127.0.0.1:/opt/zpull/
+    -o ControlPath="$OZ_STATE/ssh.ctl" "${ZPULL_BIN:?}" "${ZPULL_CONTRACT_BIN:?}" ${ZPULL_GUARD_BIN:+"$ZPULL_GUARD_BIN"} \
+    root@127.0.0.1:/opt/zpull/
   g /opt/zpull/zpull --version
   gsh 'ssh-keygen -q -t ed25519 -N "" -f /root/.ssh/zpull_id && cat /root/.ssh/zpull_id.pub >> /root/.ssh/authorized_keys &&
        echo "127.0.0.1 $(cut -d" " -f1-2 /etc/ssh/ssh_host_ed25519_key.pub)" > /root/.ssh/zpull_known_hosts'
