@@ -77,8 +77,17 @@ LogLine SplitLogLine(std::string_view s) {
     const std::size_t key_start = at == 0 && s[0] != ' ' ? 0 : at + 1;
     const std::size_t eq = s.find('=', key_start);
     const std::size_t next = NextField(s, eq + 1);
-    out.fields.emplace_back(std::string(s.substr(key_start, eq - key_start)),
-                            std::string(s.substr(eq + 1, (next == std::string_view::npos ? s.size() : next) - eq - 1)));
+    std::string value(s.substr(eq + 1, (next == std::string_view::npos ? s.size() : next) - eq - 1));
+    // A value zpull already quoted ("…" with \" inside) is taken unquoted.
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+      std::string unquoted;
+      for (std::size_t i = 1; i + 1 < value.size(); ++i) {
+        if (value[i] == '\\' && i + 2 < value.size()) ++i;
+        unquoted += value[i];
+      }
+      value = unquoted;
+    }
+    out.fields.emplace_back(std::string(s.substr(key_start, eq - key_start)), std::move(value));
     at = next;
   }
   return out;

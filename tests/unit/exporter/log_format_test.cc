@@ -14,6 +14,8 @@ TEST(LogFormat, SplitsMessageAndFields) {
   // A value with spaces runs until the next key=.
   l = SplitLogLine("cannot read state dataset=backup/a error=host local: zfs get failed: x=1 ok");
   EXPECT_EQ(l.fields, (Fields{{"dataset", "backup/a"}, {"error", "host local: zfs get failed:"}, {"x", "1 ok"}}));
+  l = SplitLogLine("replicated plan=\"incremental @a -> @b\" bytes=5");
+  EXPECT_EQ(l.fields, (Fields{{"plan", "incremental @a -> @b"}, {"bytes", "5"}}));  // already quoted: taken unquoted
   l = SplitLogLine("stopped");
   EXPECT_EQ(l.message, "stopped");
   EXPECT_TRUE(l.fields.empty());
