@@ -41,11 +41,12 @@ Result<CommandResult> ZfsCli::Run(const Argv& argv, std::string_view input) {
   return r;
 }
 
-Result<CommandResult> ZfsCli::RunOk(const Argv& argv) {
+Result<CommandResult> ZfsCli::RunOk(const Argv& argv, std::optional<Reason> not_found) {
   auto r = Run(argv);
   if (!r) return tl::unexpected(r.error());
   if (r->exit_code != 0) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+    const Reason reason = not_found && NotFound(*r) ? *not_found : ClassifyZfsError(r->err, Reason::kOther);
+    return Fail(reason, "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
   }
   return r;
 }
@@ -203,12 +204,8 @@ Result<bool> ZfsCli::Release(const DatasetName& fs, const std::string& snap, con
 Result<std::optional<std::string>> ZfsCli::GetUserProperty(const DatasetName& fs, const std::string& snap,
                                                            const std::string& property) {
   Argv argv = Cmd({"get", "-Hp", property, Target(fs, snap)});
-  auto r = Run(argv);
+  auto r = RunOk(argv, Reason::kDestinationMissing);
   if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0) {
-    Reason reason = NotFound(*r) ? Reason::kDestinationMissing : ClassifyZfsError(r->err, Reason::kOther);
-    return Fail(reason, "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
   auto lines = ParseGetLines(r->out);
   if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
   if (lines->size() != 1) {
@@ -309,12 +306,8 @@ Result<std::vector<std::string>> ZfsCli::ListChildren(const DatasetName& parent)
 
 Result<std::vector<TreeEntry>> ZfsCli::ListTree(const DatasetName& root, const std::string& property) {
   Argv argv = Cmd({"list", "-H", "-r", "-t", "filesystem,volume", "-o", "name," + property, root.str()});
-  auto r = Run(argv);
+  auto r = RunOk(argv, Reason::kSourceMissing);
   if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0) {
-    Reason reason = NotFound(*r) ? Reason::kSourceMissing : ClassifyZfsError(r->err, Reason::kOther);
-    return Fail(reason, "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
   auto entries = ParseTreeListing(r->out);
   if (!entries) return tl::unexpected(WithContext(entries.error(), "host " + runner_.Host()));
   return entries;

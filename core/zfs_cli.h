@@ -70,7 +70,9 @@ class ZfsCli : public Zfs {
   Argv PoolCmd(std::initializer_list<std::string> args) const;
   Result<CommandResult> Run(const Argv& argv, std::string_view input = {});
   // Runs argv; a non-zero exit becomes an error (classified, or `other`).
-  Result<CommandResult> RunOk(const Argv& argv);
+  // Runs `argv`; a non-zero exit is an error, classified from stderr, or
+  // `not_found` where zfs says the dataset does not exist.
+  Result<CommandResult> RunOk(const Argv& argv, std::optional<Reason> not_found = std::nullopt);
   // Runs argv; a non-zero exit becomes an error classified with `fallback`.
   Status RunChecked(const Argv& argv, Reason fallback);
 

@@ -39,12 +39,12 @@ void CheckMetrics::CountScrubStarted(const std::string& host, const std::string&
   ++pools_[{host, pool}].scrubs_started;
 }
 
-std::vector<CheckMetrics::PoolView> CheckMetrics::Pools() const {
+std::vector<PoolStatusRow> CheckMetrics::Pools() const {
   std::lock_guard lock(mu_);
-  std::vector<PoolView> out;
+  std::vector<PoolStatusRow> out;
   for (const auto& [key, p] : pools_) {
     const auto& st = p.status;
-    PoolView v{key.first, key.second, st.state};
+    PoolStatusRow v{key.first, key.second, st.state};
     v.scrubbing = st.scrub && (st.scrub->state == core::ScanState::kInProgress || st.scrub->state == core::ScanState::kPaused);
     if (v.scrubbing) v.scrub_progress = st.scrub->progress_ratio;
     if (st.scrub && st.scrub->state == core::ScanState::kFinished) {

@@ -15,6 +15,7 @@
 #include "checks/parity.h"
 #include "checks/restore_drill.h"
 #include "core/zfs.h"
+#include "exporter/status.h"
 
 namespace zpull::exporter {
 
@@ -46,14 +47,7 @@ class CheckMetrics : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> Collect() const override;
 
   // For `zpull status` and /status.
-  struct PoolView {
-    std::string host, pool, state;
-    bool scrubbing = false;
-    std::optional<double> scrub_progress;
-    std::optional<std::int64_t> last_scrub;
-    std::uint64_t scrub_errors = 0, permanent_errors = 0;
-  };
-  std::vector<PoolView> Pools() const;
+  std::vector<PoolStatusRow> Pools() const;
   std::optional<DrillState> DrillOf(const std::string& dataset) const;
 
  private:

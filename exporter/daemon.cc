@@ -301,10 +301,7 @@ StatusReport Daemon::StatusNow() const {
     }
     r.datasets.push_back(std::move(s));
   }
-  for (const auto& p : checks_->Pools()) {
-    r.pools.push_back({p.host, p.pool, p.state, p.scrubbing, p.scrub_progress, p.last_scrub, p.scrub_errors,
-                       p.permanent_errors});
-  }
+  r.pools = checks_->Pools();
   return r;
 }
 

@@ -65,6 +65,16 @@ exporter::Config Expanded(const exporter::Config& config, exporter::Hosts& hosts
   return std::move(expansion.config);
 }
 
+// The configuration at `path`; nullopt after saying on stderr why not.
+std::optional<exporter::Config> LoadConfigOrSay(const std::string& path) {
+  auto config = exporter::LoadConfig(path, Hostname());
+  if (!config) {
+    std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
+    return std::nullopt;
+  }
+  return std::move(*config);
+}
+
 int Usage(std::ostream& os, int code) {
   os << exporter::Overview();
   return code;
@@ -168,11 +178,8 @@ core::Status ConfigureLogging(const Args& args) {
 // running daemon's control socket. Exit 0 on "ok", 1 on "error", 2 when the
 // daemon cannot be reached or the arguments are wrong.
 int Control(const Args& args) {
-  auto config = exporter::LoadConfig(args.config, Hostname());
-  if (!config) {
-    std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
-    return 2;
-  }
+  auto config = LoadConfigOrSay(args.config);
+  if (!config) return 2;
   const bool wants_dataset = args.command != "status";
   if (wants_dataset != (args.operands.size() == 1)) return Usage(std::cerr, 2);
   const std::string verb = args.command == "status" && args.json ? "status-json" : args.command;
@@ -188,22 +195,16 @@ int Control(const Args& args) {
 }
 
 int CheckConfig(const Args& args) {
-  auto config = exporter::LoadConfig(args.config, Hostname());
-  if (!config) {
-    std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
-    return 2;
-  }
+  auto config = LoadConfigOrSay(args.config);
+  if (!config) return 2;
   std::cout << args.config << ": ok (" << config->sources.size() << " sources, " << config->datasets.size()
             << " datasets, snapshot prefix " << config->snapshot_prefix << ")\n";
   return 0;
 }
 
 int Once(const Args& args) {
-  auto config = exporter::LoadConfig(args.config, Hostname());
-  if (!config) {
-    std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
-    return 2;
-  }
+  auto config = LoadConfigOrSay(args.config);
+  if (!config) return 2;
   exporter::Hosts hosts(*config);
   config = Expanded(*config, hosts, *spdlog::default_logger());
   if (args.dry_run) {
@@ -393,11 +394,8 @@ int main(int argc, char** argv) {
   }
   if (args->command == "run") return Run(*args);
   if (args->command == "restore") {
-    auto config = exporter::LoadConfig(args->config, Hostname());
-    if (!config) {
-      std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
-      return 2;
-    }
+    auto config = LoadConfigOrSay(args->config);
+    if (!config) return 2;
     if (args->operands.size() != 1) return Usage(std::cerr, 2);
     auto request = exporter::ParseRestore(*config, args->operands[0], args->restore_to, args->yes, args->force);
     if (!request) {
@@ -408,11 +406,8 @@ int main(int argc, char** argv) {
     return exporter::RunRestore(hosts, *request, std::cout);
   }
   if (args->command == "drill") {
-    auto config = exporter::LoadConfig(args->config, Hostname());
-    if (!config) {
-      std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
-      return 2;
-    }
+    auto config = LoadConfigOrSay(args->config);
+    if (!config) return 2;
     if (args->operands.size() != 1) return Usage(std::cerr, 2);
     exporter::Hosts hosts(*config);
     config = Expanded(*config, hosts, *spdlog::default_logger());
@@ -441,11 +436,8 @@ int main(int argc, char** argv) {
     return outcome.ok() ? 0 : 1;
   }
   if (args->command == "verify") {
-    auto config = exporter::LoadConfig(args->config, Hostname());
-    if (!config) {
-      std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
-      return 3;
-    }
+    auto config = LoadConfigOrSay(args->config);
+    if (!config) return 3;
     exporter::Hosts hosts(*config);
     config = Expanded(*config, hosts, *spdlog::default_logger());
     return exporter::RunVerify(*config, hosts, args->operands, UnixNow(), std::cout);
