@@ -42,7 +42,7 @@ void ReplicationMetrics::CycleStarted(const std::string& dataset, std::int64_t w
   d.in_progress = true;
   d.last_attempt = when;
   d.cycle_bytes.store(0, std::memory_order_relaxed);
-  d.expected_bytes.reset();
+  d.expected_this_cycle = false;  // the last cycle's estimate stays until this one's first
 }
 
 void ReplicationMetrics::AddBytes(const std::string& dataset, std::uint64_t n) {
@@ -67,8 +67,9 @@ void ReplicationMetrics::AddWireBytes(const std::string& dataset, std::uint64_t 
 
 void ReplicationMetrics::SetExpectedBytes(const std::string& dataset, std::uint64_t n) {
   std::lock_guard lock(mu_);
-  auto& expected = At(dataset).expected_bytes;
-  expected = expected.value_or(0) + n;
+  Dataset& d = At(dataset);
+  d.expected_bytes = (d.expected_this_cycle ? d.expected_bytes.value_or(0) : 0) + n;
+  d.expected_this_cycle = true;
 }
 
 void ReplicationMetrics::CycleFinished(const std::string& dataset, const replicate::CycleOutcome& o, double seconds) {
@@ -114,7 +115,8 @@ ReplicationMetrics::View ReplicationMetrics::ViewOf(const std::string& dataset) 
   v.in_progress = d.in_progress;
   v.paused = d.paused;
   v.cycle_bytes = d.cycle_bytes.load(std::memory_order_relaxed);
-  v.expected_bytes = d.expected_bytes;
+  // A running cycle's progress is measured against its own estimate only.
+  if (!d.in_progress || d.expected_this_cycle) v.expected_bytes = d.expected_bytes;
   v.last_ok = d.last_ok;
   v.last_reason = d.last_reason;
   v.last_duration = d.last_duration;

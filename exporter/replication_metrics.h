@@ -74,6 +74,7 @@ class ReplicationMetrics : public prometheus::Collectable {
     std::optional<std::size_t> source_snapshots, destination_snapshots;
     std::uint64_t pruned_source = 0, pruned_destination = 0;
     std::optional<std::uint64_t> expected_bytes;
+    bool expected_this_cycle = false;  // expected_bytes holds this cycle's estimates (else the last cycle's)
     std::map<core::Reason, std::uint64_t> retries;
     std::uint64_t resumes = 0, tokens_aborted = 0, destroyed_on_divergence = 0;
     bool paused = false;

@@ -90,7 +90,10 @@ TEST_F(MetricsTest, ANewCycleStartsItsProgressFromZero) {
   std::string t = Render(m_);
   EXPECT_TRUE(Has(t, "zpull_replication_cycle_bytes{dataset=\"backup/a\"} 0")) << t;
   EXPECT_TRUE(Has(t, "zpull_replication_bytes_total{dataset=\"backup/a\"} 700"));
-  EXPECT_FALSE(Has(t, "zpull_replication_expected_bytes{"));
+  // The last cycle's estimate stays until this cycle's first replaces it.
+  EXPECT_TRUE(Has(t, "zpull_replication_expected_bytes{dataset=\"backup/a\"} 1000"));
+  m_.SetExpectedBytes("backup/a", 50);
+  EXPECT_TRUE(Has(Render(m_), "zpull_replication_expected_bytes{dataset=\"backup/a\"} 50"));
 }
 
 TEST_F(MetricsTest, IntervalOnlyOnceSet) {
