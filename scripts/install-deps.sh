@@ -12,7 +12,7 @@ packages=(
   zfs-fuse openssh-server openssh-client prometheus prometheus-alertmanager curl chromium
   procps ca-certificates perl-base zstd openssl
   # packaging and service-file checks
-  systemd shellcheck dpkg-dev
+  systemd shellcheck dpkg-dev file
   # alert rule generator, dashboard generator and schema check
   nodejs
   # OpenZFS tier: QEMU image of Debian 12 with OpenZFS 2.3 built from packages
