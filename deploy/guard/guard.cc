@@ -90,6 +90,14 @@ Check Send(const Argv& a) {
   return std::nullopt;
 }
 
+// A drill's scratch clone: <pool>/<prefix>…_drill_… directly below a pool.
+bool ScratchClone(const std::string& name, const Options& o) {
+  const std::size_t slash = name.find('/');
+  if (!Filesystem(name) || slash == std::string::npos || name.find('/', slash + 1) != std::string::npos) return false;
+  const std::string leaf = name.substr(slash + 1);
+  return leaf.starts_with(o.drill_prefix) && leaf.find("_drill_") != std::string::npos;
+}
+
 Check Zfs(const Argv& a, const Options& o) {
   if (a.size() < 2) return No("zfs without a subcommand");
   const std::string& sub = a[1];
@@ -130,21 +138,17 @@ Check Zfs(const Argv& a, const Options& o) {
     if (n != 3) return No("zfs destroy: exactly one name, no options");
     if (Bookmark(a[2])) return std::nullopt;  // zpull's bookmark moves on
     if (Snapshot(a[2])) return o.destroy ? std::nullopt : No("zfs destroy of a snapshot needs the guard's --destroy");
-    if (Filesystem(a[2]) && o.drills && a[2].find('/') != std::string::npos &&
-        a[2].substr(a[2].find('/') + 1).starts_with(o.drill_prefix) && a[2].find("_drill_") != std::string::npos &&
-        a[2].find('/', a[2].find('/') + 1) == std::string::npos) {
-      return std::nullopt;  // a drill's scratch clone: <pool>/<prefix>…_drill_…
-    }
+    if (o.drills && ScratchClone(a[2], o)) return std::nullopt;
     return No("zfs destroy: '" + a[2] + "' is not something zpull destroys here");
   }
-  if (sub == "unmount" && n == 3 && o.drills && Filesystem(a[2]) && a[2].find("_drill_") != std::string::npos) {
+  if (sub == "unmount" && n == 3 && o.drills && ScratchClone(a[2], o)) {
     return std::nullopt;
   }
   if (sub == "clone") {
     if (!o.drills) return No("zfs clone needs the guard's --drills");
     // clone -o readonly=on -o mountpoint=DIR SNAPSHOT <pool>/<prefix>…_drill_…
     if (n == 8 && a[2] == "-o" && a[3] == "readonly=on" && a[4] == "-o" && a[5].starts_with("mountpoint=") &&
-        AbsolutePath(a[5].substr(11)) && Snapshot(a[6]) && Filesystem(a[7]) && a[7].find("_drill_") != std::string::npos) {
+        AbsolutePath(a[5].substr(11)) && Snapshot(a[6]) && ScratchClone(a[7], o)) {
       return std::nullopt;
     }
     return No("zfs clone: not the drill's clone");
@@ -166,18 +170,29 @@ Check Zpool(const Argv& a, const Options& o) {
   return No("zpool " + (n > 1 ? a[1] : std::string()) + ": not a command zpull sends");
 }
 
-Check DrillRead(const Argv& a) {
+// What a drill reads: a snapshot through .zfs/snapshot, or a scratch clone
+// mounted under the drill directory; nothing else on the source.
+bool DrillPath(const std::string& p, const Options& o) {
+  if (!AbsolutePath(p)) return false;
+  if (p.find("/.zfs/snapshot/") != std::string::npos) return true;
+  const std::string dir = o.drill_dir.ends_with("/") ? o.drill_dir : o.drill_dir + "/";
+  return p.starts_with(dir) && p.find("_drill_", dir.size()) != std::string::npos;
+}
+
+Check DrillRead(const Argv& a, const Options& o) {
   const std::size_t n = a.size();
-  if (a[0] == "test") return n == 3 && a[1] == "-d" && AbsolutePath(a[2]) ? std::nullopt : No("test: only test -d PATH");
+  if (a[0] == "test") {
+    return n == 3 && a[1] == "-d" && DrillPath(a[2] + "/", o) ? std::nullopt : No("test: only test -d of a snapshot directory");
+  }
   if (a[0] == "find") {
-    return n == 7 && AbsolutePath(a[1]) && a[1].ends_with("/.") && a[2] == "-xdev" && a[3] == "-type" && a[4] == "f" &&
+    return n == 7 && DrillPath(a[1], o) && a[1].ends_with("/.") && a[2] == "-xdev" && a[3] == "-type" && a[4] == "f" &&
                    a[5] == "-printf" && a[6] == "%s %P\\0"
                ? std::nullopt
-               : No("find: not the drill's listing");
+               : No("find: not the drill's listing of a snapshot");
   }
   if (n < 4 || a[1] != "-z" || a[2] != "--") return No("sha256sum: only sha256sum -z -- FILES");
   for (std::size_t i = 3; i < n; ++i) {
-    if (!AbsolutePath(a[i])) return No("sha256sum: '" + a[i] + "' is not an absolute path");
+    if (!DrillPath(a[i], o)) return No("sha256sum: '" + a[i] + "' is not in a snapshot or a drill clone");
   }
   return std::nullopt;
 }
@@ -202,19 +217,17 @@ std::optional<Options> ParseOptions(const std::vector<std::string>& args, std::s
     else if (a == "--destroy") o.destroy = true;
     else if (a == "--zstd") o.zstd = true;
     else if (a == "--scrub") o.scrub = true;
-    else if ((a == "--hook" || a == "--drill-prefix") && i + 1 < args.size()) {
+    else if ((a == "--hook" || a == "--drill-prefix" || a == "--drill-dir") && i + 1 < args.size()) {
       const std::string& v = args[++i];
-      if (a == "--hook") {
-        if (!AbsolutePath(v)) {
-          error = "--hook needs an absolute path, got '" + v + "'";
-          return std::nullopt;
-        }
-        o.hooks.push_back(v);
-      } else {
-        o.drill_prefix = v;
+      if (a != "--drill-prefix" && !AbsolutePath(v)) {
+        error = a + " needs an absolute path, got '" + v + "'";
+        return std::nullopt;
       }
+      if (a == "--hook") o.hooks.push_back(v);
+      else if (a == "--drill-dir") o.drill_dir = v;
+      else o.drill_prefix = v;
     } else {
-      error = "unknown option '" + a + "' (--drills, --destroy, --zstd, --scrub, --hook PATH, --drill-prefix P)";
+      error = "unknown option '" + a + "' (--drills, --destroy, --zstd, --scrub, --hook PATH, --drill-prefix P, --drill-dir DIR)";
       return std::nullopt;
     }
   }
@@ -284,7 +297,7 @@ std::optional<std::string> Refusal(const Argv& in, const Options& o) {
   if (a[0] == "zfs") return Zfs(a, o);
   if (a[0] == "zpool") return Zpool(a, o);
   if (a[0] == "find" || a[0] == "sha256sum" || a[0] == "test") {
-    return o.drills ? DrillRead(a) : No(a[0] + " is for restore drills: the guard's --drills");
+    return o.drills ? DrillRead(a, o) : No(a[0] + " is for restore drills: the guard's --drills");
   }
   if (std::find(o.hooks.begin(), o.hooks.end(), a[0]) != o.hooks.end()) return std::nullopt;
   return No("'" + a[0] + "' is not a program zpull runs");

@@ -25,6 +25,7 @@ struct Options {
   bool zstd = false;      // --zstd: the compress: zstd pipeline (sh with zpull's fixed script)
   bool scrub = false;     // --scrub: zpool scrub (scrub.every with source_pools)
   std::string drill_prefix = "zpull_";  // --drill-prefix: scratch clones are <pool>/<prefix>…_drill_…
+  std::string drill_dir = "/var/tmp/zpull-drills";  // --drill-dir: drill.source_directory (clone mounts)
   std::vector<std::string> hooks;       // --hook PATH: a pre-snapshot hook's program
 };
 

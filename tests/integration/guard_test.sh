@@ -17,7 +17,8 @@ zp_fill "$src/data" 200
 zp_fill "$src/zdata" 100
 zp_start_sshd
 key=$(cat "$ZP_TMP/ssh/client_ed25519.pub")
-echo "command=\"$ZPULL_GUARD_BIN --drills --zstd --destroy\",restrict $key" >"$ZP_TMP/ssh/authorized_keys"
+echo "command=\"$ZPULL_GUARD_BIN --drills --drill-prefix zpt_ --drill-dir $ZP_TMP/drills-src --zstd --destroy\",restrict $key" \
+  >"$ZP_TMP/ssh/authorized_keys"
 
 cfg="$ZP_TMP/zpull.yml"
 cat >"$cfg" <<YAML
@@ -71,6 +72,7 @@ refused "'zfs' 'receive' '-F' '$src/data'" "a receive on the source"
 refused "'zfs' 'snapshot' '$src/data@x1' '$src/zdata@x1'" "extra arguments"
 refused "'zfs' 'send' '-R' '$src/data@$first'" "an option zpull does not use"
 refused "'rm' '-rf' '$src'" "another program"
+refused "'sha256sum' '-z' '--' '/etc/shadow'" "reading outside snapshots and drill clones"
 refused "zfs list; touch $ZP_TMP/owned" "a semicolon"
 refused "zfs list | sh" "a pipe"
 refused "zfs list \$(touch $ZP_TMP/owned)" "command substitution"

@@ -81,6 +81,7 @@ std::vector<core::Argv> SourceCommands(bool legacy) {
 Options All() {
   Options o;
   o.drills = o.destroy = o.zstd = o.scrub = true;
+  o.drill_prefix = "zpull_bk";  // the prefix SourceCommands' clone uses
   return o;
 }
 
@@ -100,8 +101,9 @@ TEST(Guard, AdmitsEveryCommandZpullSendsToASource) {
 TEST(Guard, AdmitsTheDrillsReads) {
   for (const core::Argv& argv : std::vector<core::Argv>{
            {"test", "-d", "/tank/web/.zfs/snapshot/s1"},
-           {"find", "/var/tmp/zpull-drills/x/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"},
-           {"sha256sum", "-z", "--", "/var/tmp/zpull-drills/x/a b", "/var/tmp/zpull-drills/x/c'd"}}) {
+           {"find", "/var/tmp/zpull-drills/zpull_bk_drill_17_2_0/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"},
+           {"find", "/tank/web/.zfs/snapshot/s1/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"},
+           {"sha256sum", "-z", "--", "/var/tmp/zpull-drills/zpull_bk_drill_17_2_0/a b", "/tank/.zfs/snapshot/s/c'd"}}) {
     std::string error;
     auto parsed = ParseCommandLine(core::ShellJoin(argv), error);
     ASSERT_TRUE(parsed) << error;
@@ -143,6 +145,9 @@ TEST(Guard, RefusesOtherCommandsVerbsAndArguments) {
            {"zfs", "list", "-o", "name", "-s", "name", "tank"},
            {"zfs", "hold", "-r", "tag", "tank@s"},
            {"zfs", "clone", "tank/a@s", "tank/b"},
+           {"zfs", "clone", "-o", "readonly=on", "-o", "mountpoint=/x", "tank/a@s", "tank/other_drill_1"},
+           {"zfs", "destroy", "tank/deep/zpull_bk_drill_1"},
+           {"zfs", "destroy", "tank/zpull_bk_x"},
            {"zpool", "destroy", "tank"},
            {"zpool", "status", "-x", "tank"},
            {"env", "--ignore-signal=PIPE", "sh"},
@@ -150,6 +155,10 @@ TEST(Guard, RefusesOtherCommandsVerbsAndArguments) {
            {"sh", "-c", "zfs list", "sh"},
            {"find", "/", "-delete"},
            {"sha256sum", "/etc/shadow"},
+           {"sha256sum", "-z", "--", "/etc/shadow"},
+           {"sha256sum", "-z", "--", "/var/tmp/zpull-drills/../../etc/shadow"},
+           {"find", "/etc/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"},
+           {"test", "-d", "/root"},
            {"test", "-d", "/../x"}}) {
     EXPECT_TRUE(Refusal(argv, o)) << "admitted: " << core::ShellJoin(argv);
   }
