@@ -7,8 +7,6 @@
 #   sudo bash bench/idle.sh [--datasets 50] [--seconds 600]
 #   sudo bash bench/idle.sh --smoke            # 3 datasets, 10 s: it still works
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
 datasets=50 seconds=600
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -18,22 +16,8 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--datasets N] [--seconds S] [--smoke]" >&2; exit 2 ;;
   esac
 done
-ZPULL_BIN=${ZPULL_BIN:-$root/build/exporter/zpull}
-ZP_TMP="$(mktemp -d /tmp/zpull-bench.XXXXXX)"
-source "$root/scripts/lib/substrate.sh"
-pid=
-finish() {
-  [ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
-  zp_run_cleanups
-  zp_stop_zfs_fuse_if_started
-  rm -rf "$ZP_TMP"
-}
-trap finish EXIT
-zp_ensure_zfs_fuse /var/run/zfs-fuse.pid
-tag="zb$$"
-zp_make_pool src "${tag}s" 512M
-zp_make_pool dst "${tag}d" 512M
-zfs create -o mountpoint=none "$dst/b"
+source "$(dirname "$0")/lib.sh"
+bench_setup 512M
 for i in $(seq 1 "$datasets"); do
   zfs create "$src/d$i"
   zp_fill "$src/d$i" 16
@@ -58,6 +42,7 @@ fuse_pid=$(pgrep -xo zfs-fuse)
 read -r f0u f0s _ _ < <(cpu "$fuse_pid")
 "$ZPULL_BIN" run --config "$ZP_TMP/idle.yml" >"$ZP_TMP/run.log" 2>&1 &
 pid=$!
+zp_cleanup "kill $pid; wait $pid"
 start=$(date +%s.%N)
 peak=0
 while :; do

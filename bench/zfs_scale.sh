@@ -7,8 +7,6 @@
 #   sudo bash bench/zfs_scale.sh [--datasets 200] [--snapshots 50]
 #   sudo bash bench/zfs_scale.sh --smoke     # 3 x 3
 set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/.." && pwd)"
 datasets=200 snapshots=50
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -18,16 +16,8 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--datasets N] [--snapshots M] [--smoke]" >&2; exit 2 ;;
   esac
 done
-ZPULL_BIN=${ZPULL_BIN:-$root/build/exporter/zpull}
-ZP_TMP="$(mktemp -d /tmp/zpull-bench.XXXXXX)"
-source "$root/scripts/lib/substrate.sh"
-finish() { zp_run_cleanups; zp_stop_zfs_fuse_if_started; rm -rf "$ZP_TMP"; }
-trap finish EXIT
-zp_ensure_zfs_fuse /var/run/zfs-fuse.pid
-tag="zs$$"
-zp_make_pool src "${tag}s" 1G
-zp_make_pool dst "${tag}d" 1G
-zfs create -o mountpoint=none "$dst/b"
+source "$(dirname "$0")/lib.sh"
+bench_setup 1G
 zfs create "$src/p"
 for i in $(seq 1 "$datasets"); do zfs create "$src/p/d$i"; done
 t0=$(date +%s)
