@@ -1,45 +1,65 @@
 #include "checks/parity_check.h"
 
+#include <unordered_map>
+
 namespace zpull::checks {
+namespace {
+
+// The pass's error for every target.
+std::vector<ParityResult> FailAll(const std::vector<ParityTarget>& targets, const core::Error& e) {
+  std::vector<ParityResult> out;
+  for (const auto& t : targets) out.push_back({t.dataset, tl::unexpected(e)});
+  return out;
+}
+
+}  // namespace
 
 std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destination,
                                         const std::vector<ParityTarget>& targets, std::int64_t now,
                                         bool destination_written) {
   std::vector<core::DatasetName> src_fs, dst_fs;
+  std::vector<std::pair<std::string, std::string>> pairs;
   for (const auto& t : targets) {
     src_fs.push_back(t.source);
     dst_fs.push_back(t.destination);
+    pairs.emplace_back(t.source.str(), t.destination.str());
   }
-  auto src = source.ListSnapshotsOf(src_fs);
-  auto dst = src ? destination.ListSnapshotsOf(dst_fs) : decltype(src)();
+  auto src = source.StreamSnapshotsOf(src_fs);
+  if (!src) return FailAll(targets, src.error());
+  auto dst = destination.StreamSnapshotsOf(dst_fs);
+  if (!dst) return FailAll(targets, dst.error());
+
+  std::vector<std::optional<core::Result<ParityReport>>> reports(targets.size());
+  auto merged = core::MergeSnapshotStreams(
+      **src, **dst, pairs,
+      [&](std::size_t i, const std::optional<core::SnapshotList>& s, const std::optional<core::SnapshotList>& d) {
+        const ParityTarget& t = targets[i];
+        if (!s) {
+          reports[i] = core::Fail(core::Reason::kSourceMissing,
+                                  "source dataset " + t.source.str() + " does not exist on host " + source.Host());
+          return;
+        }
+        // Snapshots left out on purpose are neither missing nor holes.
+        reports[i] = ComputeParity(replicate::Selected(*s, t.snapshots, t.prefix), d, t.retention, now, t.prefix);
+      });
+  if (!merged) return FailAll(targets, merged.error());
+
   std::map<std::string, std::string> written;
-  if (dst && destination_written) {
+  if (destination_written) {
     auto w = destination.GetPropertyOf(dst_fs, "written");
     if (w) written = std::move(*w);
   }
   std::vector<ParityResult> out;
-  for (const auto& t : targets) {
-    if (!src) {
-      out.push_back({t.dataset, tl::unexpected(src.error())});
-    } else if (!dst) {
-      out.push_back({t.dataset, tl::unexpected(dst.error())});
-    } else if (!src->at(t.source.str())) {
-      out.push_back({t.dataset, core::Fail(core::Reason::kSourceMissing,
-                                           "source dataset " + t.source.str() + " does not exist on host " +
-                                               source.Host())});
-    } else {
-      // Snapshots left out on purpose are neither missing nor holes.
-      const core::SnapshotList selected = replicate::Selected(*src->at(t.source.str()), t.snapshots, t.prefix);
-      auto report = ComputeParity(selected, dst->at(t.destination.str()), t.retention, now, t.prefix);
-      auto w = written.find(t.destination.str());
-      if (w != written.end()) {
-        try {
-          report.destination_written = std::stoull(w->second);
-        } catch (const std::exception&) {
-        }
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    core::Result<ParityReport> r = std::move(*reports[i]);
+    auto w = written.find(targets[i].destination.str());
+    if (r && w != written.end()) {
+      try {
+        r->destination_written = std::stoull(w->second);
+      } catch (const std::exception&) {
       }
-      out.push_back({t.dataset, report});
     }
+    out.push_back({targets[i].dataset, std::move(r)});
   }
   return out;
 }

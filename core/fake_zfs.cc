@@ -1,5 +1,7 @@
 #include "core/fake_zfs.h"
 
+#include <set>
+
 #include <algorithm>
 #include <sstream>
 
@@ -170,15 +172,18 @@ Result<std::optional<SnapshotList>> FakeZfs::ListSnapshots(const DatasetName& fs
   return std::optional<SnapshotList>(std::move(out));
 }
 
-Result<std::map<std::string, std::optional<SnapshotList>>> FakeZfs::ListSnapshotsOf(
-    const std::vector<DatasetName>& filesystems) {
-  std::map<std::string, std::optional<SnapshotList>> out;
+Result<std::unique_ptr<SnapshotStream>> FakeZfs::StreamSnapshotsOf(const std::vector<DatasetName>& filesystems) {
+  // Present ones first, then absent ones, as the command lists them.
+  std::vector<SnapshotBlock> present, absent;
+  std::set<std::string> listed;
   for (const auto& fs : filesystems) {
+    if (!listed.insert(fs.str()).second) continue;
     auto l = ListSnapshots(fs);
     if (!l) return tl::unexpected(l.error());
-    out[fs.str()] = std::move(*l);
+    (*l ? present : absent).push_back({fs.str(), std::move(*l)});
   }
-  return out;
+  for (auto& b : absent) present.push_back(std::move(b));
+  return std::make_unique<VectorSnapshotStream>(std::move(present));
 }
 
 Result<bool> FakeZfs::Exists(const DatasetName& fs) {

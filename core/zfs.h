@@ -18,6 +18,7 @@
 #include "core/result.h"
 #include "core/runner.h"
 #include "core/snapshot.h"
+#include "core/snapshot_stream.h"
 
 namespace zpull::core {
 
@@ -99,9 +100,9 @@ class Zfs {
   // The snapshots of `fs`, oldest first; nullopt when `fs` does not exist.
   virtual Result<std::optional<SnapshotList>> ListSnapshots(const DatasetName& fs) = 0;
   // The snapshots of several filesystems with one command (a host's whole
-  // share of a check pass); absent filesystems map to nullopt.
-  virtual Result<std::map<std::string, std::optional<SnapshotList>>> ListSnapshotsOf(
-      const std::vector<DatasetName>& filesystems) = 0;
+  // share of a check pass), streamed one filesystem at a time
+  // (core/snapshot_stream.h); absent filesystems come as nullopt.
+  virtual Result<std::unique_ptr<SnapshotStream>> StreamSnapshotsOf(const std::vector<DatasetName>& filesystems) = 0;
   virtual Result<bool> Exists(const DatasetName& fs) = 0;
   virtual Status CreateSnapshot(const DatasetName& fs, const std::string& snap) = 0;
   virtual Status DestroySnapshot(const DatasetName& fs, const std::string& snap) = 0;

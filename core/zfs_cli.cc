@@ -134,33 +134,66 @@ Result<std::optional<SnapshotList>> ZfsCli::ListSnapshots(const DatasetName& fs)
   return std::optional<SnapshotList>(std::move(*list));
 }
 
-Result<std::map<std::string, std::optional<SnapshotList>>> ZfsCli::ListSnapshotsOf(
-    const std::vector<DatasetName>& filesystems) {
-  std::map<std::string, std::optional<SnapshotList>> out;
-  if (filesystems.empty()) return out;
-  Argv argv = Cmd({"get", "-Hp", "-r", "-d", "1", "guid,createtxg,creation,userrefs"});
-  for (const auto& fs : filesystems) argv.push_back(fs.str());
-  auto r = Run(argv);
-  if (!r) return tl::unexpected(r.error());
-  auto lines = ParseGetLines(r->out);
-  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
-  std::set<std::string_view> present;
-  for (const auto& l : *lines) present.insert(l.name);
-  for (const auto& fs : filesystems) {
-    if (!present.count(fs.str())) {
-      // Absent ones are named on stderr; anything else unexplained is an error.
-      if (!Contains(r->err, "'" + fs.str() + "': dataset does not exist")) {
-        return Fail(ClassifyZfsError(r->err, Reason::kOther),
-                    "host " + runner_.Host() + ": " + fs.str() + " not listed: " + DescribeFailure(argv, *r));
+namespace {
+
+// Parses a listing command's stdout as it arrives.
+class CliSnapshotStream : public SnapshotStream {
+ public:
+  CliSnapshotStream(std::unique_ptr<Process> process, const std::vector<std::string>& wanted, std::string host)
+      : process_(std::move(process)), parser_(wanted), host_(std::move(host)), buf_(256 * 1024) {}
+
+  Result<std::optional<SnapshotBlock>> Next() override {
+    for (;;) {
+      if (auto b = parser_.Pop()) return std::optional<SnapshotBlock>(std::move(*b));
+      if (finished_) return std::optional<SnapshotBlock>();
+      auto n = process_->Read(buf_);
+      if (!n) return Failed(n.error());
+      if (*n > 0) {
+        auto s = parser_.Feed(std::string_view(buf_.data(), *n));
+        if (!s) return Failed(s.error());
+        continue;
       }
-      out[fs.str()] = std::nullopt;
-      continue;
+      auto exit = process_->Wait();
+      if (!exit) return Failed(exit.error());
+      finished_ = true;
+      auto s = parser_.Finish(exit->err);
+      if (!s) {
+        // An unexplained gap is the command's failure when it failed.
+        Error e = s.error();
+        if (exit->exit_code != 0) e.reason = ClassifyZfsError(exit->err, Reason::kOther);
+        return Failed(e);
+      }
     }
-    auto list = ParseSnapshotGet(r->out, fs.str());
-    if (!list) return tl::unexpected(WithContext(list.error(), "host " + runner_.Host()));
-    out[fs.str()] = std::move(*list);
   }
-  return out;
+
+ private:
+  tl::unexpected<Error> Failed(const Error& e) {
+    finished_ = true;
+    process_->Abort();
+    return tl::unexpected(WithContext(e, "host " + host_));
+  }
+
+  std::unique_ptr<Process> process_;
+  SnapshotGetParser parser_;
+  std::string host_;
+  std::vector<char> buf_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SnapshotStream>> ZfsCli::StreamSnapshotsOf(const std::vector<DatasetName>& filesystems) {
+  std::vector<std::string> wanted;
+  if (filesystems.empty()) return std::make_unique<VectorSnapshotStream>(std::vector<SnapshotBlock>{});
+  Argv argv = Cmd({"get", "-Hp", "-r", "-d", "1", "guid,createtxg,creation,userrefs"});
+  for (const auto& fs : filesystems) {
+    argv.push_back(fs.str());
+    wanted.push_back(fs.str());
+  }
+  auto p = runner_.Start(argv);
+  if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));
+  (*p)->CloseStdin();
+  return std::make_unique<CliSnapshotStream>(std::move(*p), wanted, runner_.Host());
 }
 
 Result<bool> ZfsCli::Exists(const DatasetName& fs) {

@@ -22,8 +22,7 @@ class ZfsCli : public Zfs {
   const std::string& Host() const override { return runner_.Host(); }
   Result<ZfsFeatures> Probe(const DatasetName& pool) override;
   Result<std::optional<SnapshotList>> ListSnapshots(const DatasetName& fs) override;
-  Result<std::map<std::string, std::optional<SnapshotList>>> ListSnapshotsOf(
-      const std::vector<DatasetName>& filesystems) override;
+  Result<std::unique_ptr<SnapshotStream>> StreamSnapshotsOf(const std::vector<DatasetName>& filesystems) override;
   Result<bool> Exists(const DatasetName& fs) override;
   Status CreateSnapshot(const DatasetName& fs, const std::string& snap) override;
   Status DestroySnapshot(const DatasetName& fs, const std::string& snap) override;

@@ -184,19 +184,45 @@ TEST_P(ZfsContract, MissingDatasetListsAsAbsent) {
 TEST_P(ZfsContract, ListsManyFilesystemsInOneCall) {
   auto a = MakeFs("a");
   auto b = MakeFs("b c");
-  MakeFs("a/child");
+  auto child = MakeFs("a/child");
+  auto empty = MakeFs("empty");
   ASSERT_TRUE(zfs().CreateSnapshot(a, "1"));
+  ASSERT_TRUE(zfs().CreateSnapshot(child, "c1"));
   ASSERT_TRUE(zfs().CreateSnapshot(b, "2"));
   ASSERT_TRUE(zfs().CreateSnapshot(b, "3"));
-  auto m = zfs().ListSnapshotsOf({a, Fs("missing"), b});
-  ASSERT_TRUE(m) << m.error().message;
-  ASSERT_EQ(m->size(), 3u);
-  ASSERT_TRUE(m->at(a.str()));
-  EXPECT_EQ(m->at(a.str())->size(), 1u);
-  ASSERT_TRUE(m->at(b.str()));
-  EXPECT_EQ(m->at(b.str())->size(), 2u);
-  EXPECT_EQ(m->at(b.str())->back().name, "3");
-  EXPECT_FALSE(m->at(Fs("missing").str()));
+  auto stream = zfs().StreamSnapshotsOf({a, Fs("missing"), b, child, empty});
+  ASSERT_TRUE(stream) << stream.error().message;
+  // Every filesystem exactly once.
+  std::vector<std::string> order;
+  std::map<std::string, std::optional<core::SnapshotList>> m;
+  for (;;) {
+    auto blk = (*stream)->Next();
+    ASSERT_TRUE(blk) << blk.error().message;
+    if (!*blk) break;
+    order.push_back((*blk)->fs);
+    ASSERT_TRUE(m.emplace((*blk)->fs, (*blk)->snapshots).second) << (*blk)->fs << " listed twice";
+  }
+  ASSERT_EQ(m.size(), 5u);
+  EXPECT_EQ(order.back(), Fs("missing").str());  // absent ones last
+  ASSERT_TRUE(m.at(a.str()));
+  ASSERT_EQ(m.at(a.str())->size(), 1u);
+  EXPECT_EQ(m.at(a.str())->front().name, "1");
+  ASSERT_TRUE(m.at(child.str()));
+  ASSERT_EQ(m.at(child.str())->size(), 1u);
+  EXPECT_EQ(m.at(child.str())->front().name, "c1");
+  ASSERT_TRUE(m.at(b.str()));
+  EXPECT_EQ(m.at(b.str())->size(), 2u);
+  EXPECT_EQ(m.at(b.str())->back().name, "3");
+  ASSERT_TRUE(m.at(empty.str()));
+  EXPECT_TRUE(m.at(empty.str())->empty());
+  EXPECT_FALSE(m.at(Fs("missing").str()));
+  // A second stream of the same host is independent of the first.
+  auto only_b = zfs().StreamSnapshotsOf({b});
+  ASSERT_TRUE(only_b);
+  auto all = core::CollectSnapshots(**only_b);
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->at(b.str())->size(), 2u);
 }
 
 TEST_P(ZfsContract, SnapshotsListOldestFirstWithIdentity) {

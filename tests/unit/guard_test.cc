@@ -40,7 +40,7 @@ std::vector<core::Argv> SourceCommands(bool legacy) {
   const auto pool = DatasetName::Parse("tank").value();
   (void)zfs.Probe(pool);
   (void)zfs.ListSnapshots(fs);
-  (void)zfs.ListSnapshotsOf({fs, DatasetName::Parse("tank/b").value()});
+  (void)zfs.StreamSnapshotsOf({fs, DatasetName::Parse("tank/b").value()});
   (void)zfs.Exists(fs);
   (void)zfs.CreateSnapshot(fs, "zpull_bk_2026-11-27T08:00:00Z");
   (void)zfs.DestroySnapshot(fs, "zpull_bk_2026-11-27T08:00:00Z");
