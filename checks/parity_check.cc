@@ -40,7 +40,11 @@ std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destinatio
           return;
         }
         // Snapshots left out on purpose are neither missing nor holes.
-        reports[i] = ComputeParity(replicate::Selected(*s, t.snapshots, t.prefix), d, t.retention, now, t.prefix);
+        if (!t.snapshots.Active()) {
+          reports[i] = ComputeParity(*s, d, t.retention, now, t.prefix);
+        } else {
+          reports[i] = ComputeParity(replicate::Selected(*s, t.snapshots, t.prefix), d, t.retention, now, t.prefix);
+        }
       });
   if (!merged) return FailAll(targets, merged.error());
 

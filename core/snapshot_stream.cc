@@ -59,42 +59,50 @@ Status SnapshotGetParser::Feed(std::string_view chunk) {
 Status SnapshotGetParser::Line(std::string_view line) {
   ++line_no_;
   if (line.empty()) return {};
-  std::string_view f[4];
-  std::size_t n = 0, pos = 0;
-  while (n < 4) {
-    const std::size_t tab = line.find('\t', pos);
-    f[n++] = line.substr(pos, tab == std::string_view::npos ? std::string_view::npos : tab - pos);
-    if (tab == std::string_view::npos) break;
-    pos = tab + 1;
-  }
-  if (n < 4) {
+  // zfs prints one line per property, so most lines repeat the previous
+  // line's name: then only the property and value need finding.
+  const bool same_name = !last_name_.empty() && line.size() > last_name_.size() &&
+                         line[last_name_.size()] == '\t' && line.starts_with(last_name_);
+  const std::size_t name_end = same_name ? last_name_.size() : line.find('\t');
+  const std::size_t property_end = name_end == std::string_view::npos ? name_end : line.find('\t', name_end + 1);
+  const std::size_t value_end =
+      property_end == std::string_view::npos ? property_end : line.find('\t', property_end + 1);
+  if (value_end == std::string_view::npos) {
     return Fail(Reason::kOther, "zfs get output line " + std::to_string(line_no_) + " has fewer than 4 fields: '" +
                                     std::string(line.substr(0, 200)) + "'");
   }
-  const std::string_view name = f[0], property = f[1], value = f[2];
-  const std::size_t sep = name.find(separator_);
-  const std::string_view key = name.substr(0, sep);
-  if (key != block_fs_) {
-    auto s = CloseBlock();
-    if (!s) return s;
-    block_fs_.assign(key);
-    block_wanted_ = wanted_.count(block_fs_) > 0;
-    if (block_wanted_) seen_.insert(block_fs_);
-    block_done_ = block_wanted_ && emitted_.count(block_fs_) > 0;
-  }
-  if (!block_wanted_ || sep == std::string_view::npos) return {};
-  if (block_done_) {
-    return Fail(Reason::kOther, "zfs get output lists snapshots of " + block_fs_ + " again at line " +
-                                    std::to_string(line_no_) + " (expected one dataset's snapshots together)");
-  }
-  const std::string_view snap = name.substr(sep + 1);
-  if (block_.empty() || block_.back().info.name != snap) {
-    if (block_.size() >= kMaxSnapshotsPerFilesystem) {
-      return Fail(Reason::kOther, "zfs get output lists more than " + std::to_string(kMaxSnapshotsPerFilesystem) +
-                                      " snapshots of " + block_fs_);
+  const std::string_view name = line.substr(0, name_end);
+  const std::string_view property = line.substr(name_end + 1, property_end - name_end - 1);
+  const std::string_view value = line.substr(property_end + 1, value_end - property_end - 1);
+  if (!same_name) {
+    last_name_.assign(name);
+    const std::size_t sep = name.find(separator_);
+    const std::string_view key = name.substr(0, sep);
+    if (key != block_fs_) {
+      auto s = CloseBlock();
+      if (!s) return s;
+      block_fs_.assign(key);
+      block_wanted_ = wanted_.count(block_fs_) > 0;
+      if (block_wanted_) seen_.insert(block_fs_);
+      block_done_ = block_wanted_ && emitted_.count(block_fs_) > 0;
     }
-    block_.emplace_back();
-    block_.back().info.name.assign(snap);
+    last_is_snapshot_ = block_wanted_ && sep != std::string_view::npos;
+    if (!last_is_snapshot_) return {};
+    if (block_done_) {
+      return Fail(Reason::kOther, "zfs get output lists snapshots of " + block_fs_ + " again at line " +
+                                      std::to_string(line_no_) + " (expected one dataset's snapshots together)");
+    }
+    const std::string_view snap = name.substr(sep + 1);
+    if (block_.empty() || block_.back().info.name != snap) {
+      if (block_.size() >= kMaxSnapshotsPerFilesystem) {
+        return Fail(Reason::kOther, "zfs get output lists more than " + std::to_string(kMaxSnapshotsPerFilesystem) +
+                                        " snapshots of " + block_fs_);
+      }
+      block_.emplace_back();
+      block_.back().info.name.assign(snap);
+    }
+  } else if (!last_is_snapshot_) {
+    return {};
   }
   Partial& p = block_.back();
   bool ok = true;
@@ -143,7 +151,8 @@ Status SnapshotGetParser::Finish(std::string_view err) {
   auto s = CloseBlock();
   if (!s) return s;
   block_fs_.clear();
-  block_wanted_ = false;
+  last_name_.clear();
+  block_wanted_ = last_is_snapshot_ = false;
   std::vector<std::string> rest;
   for (const auto& fs : wanted_) {
     if (!emitted_.count(fs)) rest.push_back(fs);

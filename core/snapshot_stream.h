@@ -87,6 +87,8 @@ class SnapshotGetParser {
   std::string block_fs_;       // the dataset whose lines are being read
   bool block_wanted_ = false;  // block_fs_ is wanted
   bool block_done_ = false;    // ... and its snapshots were already emitted
+  std::string last_name_;      // the name on the previous line
+  bool last_is_snapshot_ = false;  // ... a wanted snapshot, the last of block_
   std::vector<Partial> block_;
   std::vector<SnapshotBlock> ready_;
   std::size_t ready_next_ = 0;

@@ -161,9 +161,9 @@ HttpServer::~HttpServer() {
   if (ctx_) mg_stop(ctx_);
 }
 
-std::string HttpServer::RenderMetrics() const {
+std::string RenderMetrics(const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables) {
   std::vector<prometheus::MetricFamily> families;
-  for (const auto& c : collectables_) {
+  for (const auto& c : collectables) {
     auto f = c->Collect();
     families.insert(families.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
   }

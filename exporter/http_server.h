@@ -20,6 +20,9 @@ struct mg_context;
 
 namespace zpull::exporter {
 
+// The Prometheus text format of `collectables` (what /metrics serves).
+std::string RenderMetrics(const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables);
+
 class HttpServer {
  public:
   // `listen` is "HOST:PORT" (port 0 picks a free one). `healthy` decides the
@@ -35,8 +38,7 @@ class HttpServer {
 
   int Port() const { return port_; }
 
-  // Renders the collectables (what /metrics serves).
-  std::string RenderMetrics() const;
+  std::string RenderMetrics() const { return exporter::RenderMetrics(collectables_); }
   bool Healthy() const { return healthy_(); }
   const WebConfig& Web() const { return web_; }
   const std::function<StatusReport()>& Status() const { return status_; }

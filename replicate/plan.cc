@@ -1,6 +1,5 @@
 #include "replicate/plan.h"
 
-#include <unordered_map>
 
 namespace zpull::replicate {
 
@@ -37,29 +36,29 @@ Plan PlanReplication(const core::SnapshotList& source, const std::optional<core:
                      InitialMode initial, const core::SnapshotList& source_bookmarks, const SnapshotFilter& filter,
                      std::string_view own_prefix) {
   Plan plan;
-  const core::SnapshotList selected = Selected(source, filter, own_prefix);
-  if (selected.empty()) return plan;  // nothing to send (yet)
+  std::optional<std::size_t> oldest_selected, newest_selected;
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    if (!filter.Selects(source[i].name, own_prefix)) continue;
+    if (!oldest_selected) oldest_selected = i;
+    newest_selected = i;
+  }
+  if (!oldest_selected) return plan;  // nothing to send (yet)
 
   if (!destination || destination->empty()) {
     plan.kind = PlanKind::kSend;
     plan.needs_force = destination.has_value();
-    const core::SnapshotInfo& first = initial == InitialMode::kAll ? selected.front() : selected.back();
-    plan.steps.push_back({std::nullopt, first.name, true});
-    std::size_t first_index = 0;
-    while (source[first_index].guid != first.guid) ++first_index;
+    const std::size_t first_index = initial == InitialMode::kAll ? *oldest_selected : *newest_selected;
+    plan.steps.push_back({std::nullopt, source[first_index].name, true});
     AppendSteps(plan, source, first_index, filter, own_prefix);
     return plan;
   }
 
-  std::unordered_map<std::uint64_t, std::size_t> source_index;
-  for (std::size_t i = 0; i < source.size(); ++i) source_index[source[i].guid] = i;
-  std::unordered_map<std::uint64_t, std::size_t> bookmark_index;
-  for (std::size_t i = 0; i < source_bookmarks.size(); ++i) bookmark_index[source_bookmarks[i].guid] = i;
+  const core::GuidIndex source_index(source), bookmark_index(source_bookmarks);
 
   const auto& dst = *destination;
   std::size_t common_dst = dst.size();
   for (std::size_t i = dst.size(); i-- > 0;) {
-    if (source_index.count(dst[i].guid) || bookmark_index.count(dst[i].guid)) {
+    if (source_index.Contains(dst[i].guid) || bookmark_index.Contains(dst[i].guid)) {
       common_dst = i;
       break;
     }
@@ -75,11 +74,11 @@ Plan PlanReplication(const core::SnapshotList& source, const std::optional<core:
     for (std::size_t i = common_dst + 1; i < dst.size(); ++i) plan.conflicts.push_back(dst[i].name);
     return plan;
   }
-  auto in_source = source_index.find(dst[common_dst].guid);
-  if (in_source == source_index.end()) {
+  const auto in_source = source_index.Find(dst[common_dst].guid);
+  if (!in_source) {
     // Only a bookmark is left of the common snapshot: -i from it to the
     // first selected snapshot after it, then on from there.
-    const core::SnapshotInfo& bookmark = source_bookmarks[bookmark_index.at(dst[common_dst].guid)];
+    const core::SnapshotInfo& bookmark = source_bookmarks[*bookmark_index.Find(dst[common_dst].guid)];
     std::size_t first = 0;
     while (first < source.size() &&
            (source[first].createtxg <= bookmark.createtxg || !filter.Selects(source[first].name, own_prefix))) {
@@ -91,7 +90,7 @@ Plan PlanReplication(const core::SnapshotList& source, const std::optional<core:
     AppendSteps(plan, source, first, filter, own_prefix);
     return plan;
   }
-  AppendSteps(plan, source, in_source->second, filter, own_prefix);
+  AppendSteps(plan, source, *in_source, filter, own_prefix);
   if (!plan.steps.empty()) plan.kind = PlanKind::kSend;
   return plan;
 }

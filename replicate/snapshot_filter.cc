@@ -6,6 +6,7 @@
 namespace zpull::replicate {
 
 bool SnapshotFilter::Selects(std::string_view name, std::string_view own_prefix) const {
+  if (!Active()) return true;
   if (!own_prefix.empty() && IsOwnSnapshot(name, own_prefix)) return true;
   const std::string n(name);
   if (!include.empty() && !MatchesAny(include, n)) return false;

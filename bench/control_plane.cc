@@ -1,0 +1,330 @@
+// Control plane at scale (issue 10 §3), one measurement per process so that
+// peak RSS belongs to that measurement alone:
+//
+//   zpull-bench-control-plane generate DIR --datasets N --snapshots M
+//       writes DIR/source.get, DIR/destination.get (what `zfs get -Hp -r -d 1
+//       guid,createtxg,creation,userrefs` prints on each host, in the order
+//       OpenZFS and zfs-fuse list: by name, a dataset's snapshots by createtxg)
+//       and DIR/destination.written.
+//   ... read DIR      the reference: the same commands' output read and dropped
+//   ... parity DIR    RunParityPass, the daemon's parity pass
+//   ... full DIR      one merged pass that plans replication and computes
+//                     parity for every dataset (listing, parsing, planning,
+//                     parity)
+//   ... metrics --datasets N   /metrics rendered with N datasets' worth of
+//                     every per-dataset metric the daemon exports
+//
+// The hosts are served by a runner that answers each listing with `cat FILE`
+// from a child process, so that process's CPU and memory are not counted.
+// Prints `key=value` lines: seconds, cpu_seconds (own), peak_rss_kib,
+// list_commands_source, list_commands_destination, datasets, bytes.
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "checks/parity.h"
+#include "checks/parity_check.h"
+#include "core/local_runner.h"
+#include "core/zfs_cli.h"
+#include "exporter/check_metrics.h"
+#include "exporter/http_server.h"
+#include "exporter/inventory_metrics.h"
+#include "exporter/replication_metrics.h"
+#include "replicate/plan.h"
+#include "replicate/snapshot_filter.h"
+
+namespace {
+
+using namespace zpull;
+
+constexpr std::int64_t kNow = 1795790000;  // 2026-11-27
+constexpr char kListProps[] = "guid,createtxg,creation,userrefs";
+
+std::string SourceName(std::size_t i) {
+  char b[64];
+  std::snprintf(b, sizeof b, "tank/data/ds%06zu", i);
+  return b;
+}
+std::string DestinationName(std::size_t i) {
+  char b[64];
+  std::snprintf(b, sizeof b, "backup/src1/data/ds%06zu", i);
+  return b;
+}
+std::string SnapName(std::int64_t t) {
+  char b[64];
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  std::strftime(b, sizeof b, "zpull_%Y-%m-%dT%H:%M:%SZ", &tm);
+  return b;
+}
+
+void Lines(std::FILE* f, const std::string& name, std::uint64_t guid, std::uint64_t txg, std::int64_t creation,
+           const char* userrefs) {
+  std::fprintf(f, "%s\tguid\t%llu\t-\n%s\tcreatetxg\t%llu\t-\n%s\tcreation\t%lld\t-\n%s\tuserrefs\t%s\t-\n",
+               name.c_str(), static_cast<unsigned long long>(guid), name.c_str(),
+               static_cast<unsigned long long>(txg), name.c_str(), static_cast<long long>(creation), name.c_str(),
+               userrefs);
+}
+
+// Hourly snapshots; the destination has all but the newest (one cycle
+// behind), so every dataset plans one incremental send.
+int Generate(const std::string& dir, std::size_t datasets, std::size_t snapshots) {
+  std::FILE* src = std::fopen((dir + "/source.get").c_str(), "w");
+  std::FILE* dst = std::fopen((dir + "/destination.get").c_str(), "w");
+  std::FILE* wr = std::fopen((dir + "/destination.written").c_str(), "w");
+  if (!src || !dst || !wr) {
+    std::perror("generate");
+    return 1;
+  }
+  std::mt19937_64 rng(42);
+  // Names sort as zfs prints them: every ds%06zu sorts in index order on
+  // both hosts.
+  for (std::size_t i = 0; i < datasets; ++i) {
+    const std::string s = SourceName(i), d = DestinationName(i);
+    Lines(src, s, rng(), 100, kNow - 400 * 86400, "-");
+    Lines(dst, d, rng(), 100, kNow - 300 * 86400, "-");
+    std::uint64_t txg = 1000 + i, dtxg = 2000 + i;
+    for (std::size_t k = 0; k < snapshots; ++k) {
+      const std::int64_t t = kNow - static_cast<std::int64_t>(snapshots - k) * 3600;
+      const std::uint64_t guid = rng();
+      const bool newest = k + 1 == snapshots;
+      Lines(src, s + "@" + SnapName(t), guid, txg += 7, t, newest ? "1" : "0");
+      if (!newest) Lines(dst, d + "@" + SnapName(t), guid, dtxg += 3, t + 60, k + 2 == snapshots ? "1" : "0");
+    }
+    std::fprintf(wr, "%s\twritten\t0\t-\n", d.c_str());
+  }
+  std::fclose(src);
+  std::fclose(dst);
+  std::fclose(wr);
+  return 0;
+}
+
+// Answers the listing commands from files; counts them.
+class FileRunner : public core::CommandRunner {
+ public:
+  FileRunner(std::string host, std::string listing, std::string written)
+      : host_(std::move(host)), listing_(std::move(listing)), written_(std::move(written)) {}
+  core::Result<core::CommandResult> Run(const core::Argv& argv, std::string_view) override {
+    if (!written_.empty() && std::find(argv.begin(), argv.end(), "written") != argv.end()) {
+      ++list_commands;
+      return local_.Run({"cat", written_});
+    }
+    return core::Fail(core::Reason::kOther, "unexpected command " + core::ShellJoin(argv));
+  }
+  core::Result<std::unique_ptr<core::Process>> Start(const core::Argv& argv) override {
+    if (std::find(argv.begin(), argv.end(), kListProps) == argv.end()) {
+      return core::Fail(core::Reason::kOther, "unexpected command " + core::ShellJoin(argv));
+    }
+    ++list_commands;
+    return local_.Start({"cat", listing_});
+  }
+  const std::string& Host() const override { return host_; }
+  std::atomic<int> list_commands{0};
+
+ private:
+  std::string host_, listing_, written_;
+  core::LocalRunner local_;
+};
+
+std::vector<checks::ParityTarget> Targets(std::size_t n) {
+  replicate::RetentionPolicy keep;
+  keep.grid = {{replicate::GridPeriod::kHour, 48}, {replicate::GridPeriod::kDay, 30}};
+  std::vector<checks::ParityTarget> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back({DestinationName(i), core::DatasetName::Parse(SourceName(i)).value(),
+                   core::DatasetName::Parse(DestinationName(i)).value(), keep, "zpull", {}});
+  }
+  return out;
+}
+
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+long PeakRssKib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+std::size_t Count(const std::string& dir) {
+  std::ifstream in(dir + "/destination.written");
+  std::size_t n = 0;
+  std::string line;
+  while (std::getline(in, line)) ++n;
+  return n;
+}
+
+int Pass(const std::string& mode, const std::string& dir) {
+  const std::size_t n = Count(dir);
+  FileRunner src_runner("src1", dir + "/source.get", "");
+  FileRunner dst_runner("local", dir + "/destination.get", dir + "/destination.written");
+  core::ZfsCli src(src_runner), dst(dst_runner);
+  const auto targets = Targets(n);
+  const double cpu0 = CpuSeconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::size_t ok = 0, work = 0;
+  if (mode == "read") {
+    // The reference: both listings read to the end and dropped.
+    for (auto* runner : {&src_runner, &dst_runner}) {
+      auto p = runner->Start({"zfs", "get", kListProps});
+      if (!p) return 2;
+      (*p)->CloseStdin();
+      std::vector<char> buf(256 * 1024);
+      for (;;) {
+        auto r = (*p)->Read(buf);
+        if (!r) return 2;
+        if (*r == 0) break;
+        work += *r;
+      }
+      (void)(*p)->Wait();
+    }
+    ok = n;
+  } else if (mode == "parity") {
+    auto results = checks::RunParityPass(src, dst, targets, kNow, true);
+    for (const auto& r : results) {
+      if (!r.report) {
+        std::cerr << r.dataset << ": " << r.report.error().message << "\n";
+        return 1;
+      }
+      ok += 1;
+      work += r.report->not_replicated;
+    }
+  } else {
+    std::vector<core::DatasetName> sf, df;
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& t : targets) {
+      sf.push_back(t.source);
+      df.push_back(t.destination);
+      pairs.emplace_back(t.source.str(), t.destination.str());
+    }
+    auto s = src.StreamSnapshotsOf(sf);
+    auto d = dst.StreamSnapshotsOf(df);
+    if (!s || !d) return 2;
+    auto merged = core::MergeSnapshotStreams(**s, **d, pairs, [&](std::size_t i, const auto& sl, const auto& dl) {
+      const auto& t = targets[i];
+      if (!sl) return;
+      // As the cycle and the parity pass do (no filter configured here).
+      auto plan = replicate::PlanReplication(*sl, dl, replicate::InitialMode::kAll, {}, t.snapshots, t.prefix);
+      auto parity = checks::ComputeParity(*sl, dl, t.retention, kNow, t.prefix);
+      ok += plan.kind == replicate::PlanKind::kSend && parity.not_replicated == 1;
+      work += plan.steps.size();
+    });
+    if (!merged) {
+      std::cerr << merged.error().message << "\n";
+      return 1;
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = CpuSeconds() - cpu0;
+  if (ok != n) {
+    std::cerr << mode << ": " << ok << " of " << n << " datasets as expected\n";
+    return 1;
+  }
+  std::cout << "mode=" << mode << "\ndatasets=" << n << "\nseconds=" << seconds << "\ncpu_seconds=" << cpu
+            << "\npeak_rss_kib=" << PeakRssKib() << "\nlist_commands_source=" << src_runner.list_commands
+            << "\nlist_commands_destination=" << dst_runner.list_commands << "\nwork=" << work << "\n";
+  return 0;
+}
+
+// Every per-dataset family the daemon exports, for `n` datasets, then
+// `rounds` renders of /metrics; prints the median.
+int Metrics(std::size_t n, int rounds) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < n; ++i) names.push_back(DestinationName(i));
+  auto replication = std::make_shared<exporter::ReplicationMetrics>(names, [] { return kNow; });
+  auto checks_m = std::make_shared<exporter::CheckMetrics>();
+  auto inventory = std::make_shared<exporter::InventoryMetrics>();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string& d = names[i];
+    replication->SetInterval(d, 900);
+    replication->CycleStarted(d, kNow - 60);
+    replication->AddBytes(d, 1 << 20);
+    replication->AddWireBytes(d, 1 << 20);
+    replicate::CycleOutcome outcome;
+    outcome.bytes = 1 << 20;
+    outcome.newest_common = core::SnapshotInfo{"zpull_x", 1, 1, kNow - 60, 1};
+    outcome.source_snapshots = outcome.destination_snapshots = 100;
+    outcome.started = kNow - 60;
+    outcome.finished = kNow - 50;
+    replication->CycleFinished(d, outcome, 10.0);
+    checks::ParityReport parity;
+    parity.destination_exists = true;
+    parity.newest_source_creation = parity.newest_common_creation = kNow - 60;
+    checks_m->SetParity(d, parity);
+    checks_m->RecordRun("parity", "src1", d, true, 0.1, kNow);
+    exporter::CheckMetrics::DrillState drill;
+    drill.last_run = drill.last_success = kNow - 3600;
+    drill.last_outcome = "ok";
+    drill.seconds = 5;
+    checks_m->SetDrill(d, drill);
+    checks_m->SetDrillInterval(d, 86400);
+    checks::Inventory inv;
+    inv.source_holds = inv.destination_holds = checks::HoldSummary{1, kNow - 3600};
+    inv.bookmarks = 1;
+    inv.resume_token = false;
+    inventory->Set(d, inv, kNow);
+  }
+  const std::vector<std::shared_ptr<prometheus::Collectable>> collectables = {replication, checks_m, inventory};
+  std::vector<double> times;
+  std::size_t bytes = 0, series = 0;
+  for (int r = 0; r < rounds; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string text = exporter::RenderMetrics(collectables);
+    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    bytes = text.size();
+    series = 0;
+    for (std::size_t p = 0; (p = text.find('\n', p)) != std::string::npos; ++p) {
+      if (p + 1 < text.size() && text[p + 1] != '#') ++series;
+    }
+  }
+  std::sort(times.begin(), times.end());
+  std::cout << "mode=metrics\ndatasets=" << n << "\nseconds=" << times[times.size() / 2] << "\nbytes=" << bytes
+            << "\nseries=" << series << "\npeak_rss_kib=" << PeakRssKib() << "\n";
+  return 0;
+}
+
+std::size_t Flag(int argc, char** argv, const char* name, std::size_t fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], name) == 0) return std::stoul(argv[i + 1]);
+  }
+  return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << "usage: zpull-bench-control-plane generate|read|parity|full DIR [--datasets N --snapshots M]\n"
+                 "       zpull-bench-control-plane metrics --datasets N [--rounds R]\n";
+    return 2;
+  }
+  const std::string mode = argv[1];
+  if (mode == "metrics") {
+    return Metrics(Flag(argc, argv, "--datasets", 1000), static_cast<int>(Flag(argc, argv, "--rounds", 5)));
+  }
+  if (argc < 3) return 2;
+  if (mode == "generate") {
+    return Generate(argv[2], Flag(argc, argv, "--datasets", 1000), Flag(argc, argv, "--snapshots", 100));
+  }
+  if (mode == "read" || mode == "parity" || mode == "full") return Pass(mode, argv[2]);
+  std::cerr << "unknown mode " << mode << "\n";
+  return 2;
+}
