@@ -32,6 +32,8 @@
 #include <string>
 #include <vector>
 
+#include <prometheus/metric_family.h>
+
 #include "checks/parity.h"
 #include "checks/parity_check.h"
 #include "core/local_runner.h"
@@ -246,7 +248,7 @@ int Pass(const std::string& mode, const std::string& dir) {
 
 // Every per-dataset family the daemon exports, for `n` datasets, then
 // `rounds` renders of /metrics; prints the median.
-int Metrics(std::size_t n, int rounds) {
+int Metrics(std::size_t n, int rounds, const char* dump) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < n; ++i) names.push_back(DestinationName(i));
   auto replication = std::make_shared<exporter::ReplicationMetrics>(names, [] { return kNow; });
@@ -283,10 +285,14 @@ int Metrics(std::size_t n, int rounds) {
     inventory->Set(d, inv, kNow);
   }
   const std::vector<std::shared_ptr<prometheus::Collectable>> collectables = {replication, checks_m, inventory};
-  std::vector<double> times;
+  std::vector<double> times, collect_times;
   std::size_t bytes = 0, series = 0;
   for (int r = 0; r < rounds; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
+    // Collect() alone, then the whole render (Collect and serialisation).
+    auto t0 = std::chrono::steady_clock::now();
+    for (const auto& c : collectables) (void)c->Collect();
+    collect_times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    t0 = std::chrono::steady_clock::now();
     const std::string text = exporter::RenderMetrics(collectables);
     times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     bytes = text.size();
@@ -296,7 +302,10 @@ int Metrics(std::size_t n, int rounds) {
     }
   }
   std::sort(times.begin(), times.end());
-  std::cout << "mode=metrics\ndatasets=" << n << "\nseconds=" << times[times.size() / 2] << "\nbytes=" << bytes
+  std::sort(collect_times.begin(), collect_times.end());
+  if (dump) std::ofstream(dump) << exporter::RenderMetrics(collectables);
+  std::cout << "mode=metrics\ndatasets=" << n << "\nseconds=" << times[times.size() / 2]
+            << "\ncollect_seconds=" << collect_times[collect_times.size() / 2] << "\nbytes=" << bytes
             << "\nseries=" << series << "\npeak_rss_kib=" << PeakRssKib() << "\n";
   return 0;
 }
@@ -313,12 +322,16 @@ std::size_t Flag(int argc, char** argv, const char* name, std::size_t fallback) 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << "usage: zpull-bench-control-plane generate|read|parity|full DIR [--datasets N --snapshots M]\n"
-                 "       zpull-bench-control-plane metrics --datasets N [--rounds R]\n";
+                 "       zpull-bench-control-plane metrics --datasets N [--rounds R] [--dump FILE]\n";
     return 2;
   }
   const std::string mode = argv[1];
   if (mode == "metrics") {
-    return Metrics(Flag(argc, argv, "--datasets", 1000), static_cast<int>(Flag(argc, argv, "--rounds", 5)));
+    const char* dump = nullptr;
+    for (int i = 2; i + 1 < argc; ++i) {
+      if (std::strcmp(argv[i], "--dump") == 0) dump = argv[i + 1];
+    }
+    return Metrics(Flag(argc, argv, "--datasets", 1000), static_cast<int>(Flag(argc, argv, "--rounds", 5)), dump);
   }
   if (argc < 3) return 2;
   if (mode == "generate") {

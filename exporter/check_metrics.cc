@@ -222,11 +222,11 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
     AddSample(dst_exists, l, r.destination_exists ? 1 : 0);
     if (r.destination_written) AddSample(dst_written, l, double(*r.destination_written));
   }
-  return {success,    duration,     last_run,   not_replicated, oldest,      holes,       mismatch,
-          diverged,   newest_source, dst_exists, dst_written, health,        size,        allocated,   free_bytes,
-          scrubbing,  progress,     last_scrub, last_scrub_duration, scrub_errors, repaired, vdev_errors,
-          permanent,  started,      drill_run,  drill_success, drill_outcome, drill_seconds, drill_files,
-          drill_bytes, drill_mismatch, restore_rate, restore_eta, drill_failures, drill_interval};
+  return Families(success, duration, last_run, not_replicated, oldest, holes, mismatch, diverged, newest_source,
+                  dst_exists, dst_written, health, size, allocated, free_bytes, scrubbing, progress, last_scrub,
+                  last_scrub_duration, scrub_errors, repaired, vdev_errors, permanent, started, drill_run,
+                  drill_success, drill_outcome, drill_seconds, drill_files, drill_bytes, drill_mismatch, restore_rate,
+                  restore_eta, drill_failures, drill_interval);
 }
 
 }  // namespace zpull::exporter

@@ -31,7 +31,7 @@ std::vector<prometheus::MetricFamily> FeatureMetrics::Collect() const {
     }
     AddSample(version, {{"host", host}, {"version", f.version}}, 1);
   }
-  return {feature, version};
+  return Families(feature, version);
 }
 
 }  // namespace zpull::exporter

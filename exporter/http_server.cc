@@ -1,9 +1,10 @@
 #include "exporter/http_server.h"
 
+#include "exporter/metric_text.h"
+
 #include <civetweb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <prometheus/text_serializer.h>
 
 #include <cstring>
 
@@ -162,12 +163,10 @@ HttpServer::~HttpServer() {
 }
 
 std::string RenderMetrics(const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables) {
-  std::vector<prometheus::MetricFamily> families;
-  for (const auto& c : collectables) {
-    auto f = c->Collect();
-    families.insert(families.end(), std::make_move_iterator(f.begin()), std::make_move_iterator(f.end()));
-  }
-  return prometheus::TextSerializer().Serialize(families);
+  // One collectable's families at a time: they are freed before the next.
+  std::string out;
+  for (const auto& c : collectables) AppendMetricText(out, c->Collect());
+  return out;
 }
 
 }  // namespace zpull::exporter

@@ -43,7 +43,7 @@ std::vector<MetricFamily> InventoryMetrics::Collect() const {
     if (inv.resume_token) AddSample(token, {{"dataset", dataset}}, *inv.resume_token ? 1 : 0);
     if (e.token_since) AddSample(since, {{"dataset", dataset}}, double(*e.token_since));
   }
-  return {holds, oldest, bookmarks, token, since};
+  return Families(holds, oldest, bookmarks, token, since);
 }
 
 }  // namespace zpull::exporter

@@ -17,7 +17,6 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/sinks/stdout_sinks.h>
-#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include "exporter/config.h"
@@ -29,6 +28,7 @@
 #include "exporter/help.h"
 #include "exporter/hosts.h"
 #include "exporter/log_format.h"
+#include "exporter/metric_text.h"
 #include "exporter/once.h"
 #include "exporter/progress.h"
 #include "exporter/restore.h"
@@ -246,9 +246,9 @@ int Once(const Args& args) {
   if (!args.textfile.empty()) {
     std::string previous;
     if (std::ifstream in(args.textfile); in) previous.assign(std::istreambuf_iterator<char>(in), {});
-    prometheus::TextSerializer serializer;
-    std::string text = serializer.Serialize(metrics.Collect()) +
-                       serializer.Serialize(exporter::BuildInfo(exporter::kVersion, exporter::kRevision).Collect());
+    std::string text;
+    exporter::AppendMetricText(text, metrics.Collect());
+    exporter::AppendMetricText(text, exporter::BuildInfo(exporter::kVersion, exporter::kRevision).Collect());
     text = exporter::CarryForwardCounters(previous, exporter::WithoutFamily(text, "zpull_replication_lag_seconds"));
     if (auto s = exporter::WriteFileAtomically(args.textfile, text); !s) {
       std::cerr << "zpull: " << s.error().message << "\n";

@@ -3,6 +3,7 @@
 // render cached state at scrape time.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <prometheus/metric_family.h>
@@ -27,6 +28,16 @@ inline void AddSample(prometheus::MetricFamily& f, std::vector<prometheus::Clien
     m.gauge.value = value;
   }
   f.metric.push_back(std::move(m));
+}
+
+// The families of a Collect(), moved rather than copied (an initializer
+// list would copy every sample).
+template <class... F>
+std::vector<prometheus::MetricFamily> Families(F&... families) {
+  std::vector<prometheus::MetricFamily> out;
+  out.reserve(sizeof...(families));
+  (out.push_back(std::move(families)), ...);
+  return out;
 }
 
 }  // namespace zpull::exporter

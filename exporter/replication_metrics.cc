@@ -237,8 +237,9 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
     if (d.interval) AddSample(interval, l, double(*d.interval));
     AddSample(cycle_bytes, l, double(d.cycle_bytes.load(std::memory_order_relaxed)));
   }
-  return {last_success, last_attempt, common, lag, bytes, wire, runs, failures, last_duration, duration, in_progress,
-          expected, snapshots, pruned, retries, resumes, aborted, divergence, paused, interval, cycle_bytes};
+  return Families(last_success, last_attempt, common, lag, bytes, wire, runs, failures, last_duration, duration,
+                  in_progress, expected, snapshots, pruned, retries, resumes, aborted, divergence, paused, interval,
+                  cycle_bytes);
 }
 
 BuildInfo::BuildInfo(std::string version, std::string revision)
@@ -247,7 +248,7 @@ BuildInfo::BuildInfo(std::string version, std::string revision)
 std::vector<MetricFamily> BuildInfo::Collect() const {
   auto f = NewFamily("zpull_build_info", "zpull's version and source revision; always 1.", MetricType::Gauge);
   AddSample(f, {{"version", version_}, {"revision", revision_}}, 1);
-  return {f};
+  return Families(f);
 }
 
 }  // namespace zpull::exporter
