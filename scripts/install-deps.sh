@@ -13,8 +13,11 @@ packages=(
   procps ca-certificates perl-base zstd openssl
   # packaging and service-file checks
   systemd shellcheck dpkg-dev file
-  # alert rule generator, dashboard generator and schema check
+  # alert rule generator, dashboard generator and schema check; the
+  # benchmarks' delaying proxy
   nodejs
+  # benchmarks: syncoid 2.1 (with its lzop, mbuffer, pv) as the reference
+  sanoid
   # OpenZFS tier: QEMU image of Debian 12 with OpenZFS 2.3 built from packages
   qemu-system-x86 qemu-utils mmdebstrap e2fsprogs kmod binutils gcc make
 )

@@ -96,7 +96,8 @@ zp_fill() {
 
 # zp_start_sshd: a private sshd on a free 127.0.0.1 port with generated host
 # and client keys (kept across restarts in $ZP_TMP/ssh). Sets ZP_SSH_PORT,
-# ZP_SSH_PID, ZP_SSH_KEY, ZP_KNOWN_HOSTS.
+# ZP_SSH_PID, ZP_SSH_KEY, ZP_KNOWN_HOSTS. ZP_SSHD_EXTRA: more sshd_config
+# lines (the benchmarks fix the cipher with it).
 zp_start_sshd() {
   local d="$ZP_TMP/ssh"
   mkdir -p "$d" /run/sshd
@@ -120,6 +121,7 @@ UsePAM no
 StrictModes no
 PidFile $d/sshd.pid
 LogLevel ERROR
+${ZP_SSHD_EXTRA:-}
 CFG
     /usr/sbin/sshd -f "$d/sshd_config" -D -e 2>"$d/sshd.log" &
     pid=$!
