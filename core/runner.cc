@@ -23,6 +23,17 @@ Status Process::Write(std::span<const char> data) {
   return {};
 }
 
+Result<std::vector<CommandResult>> CommandRunner::RunAll(const std::vector<Argv>& commands) {
+  std::vector<CommandResult> out;
+  out.reserve(commands.size());
+  for (const auto& argv : commands) {
+    auto r = Run(argv);
+    if (!r) return tl::unexpected(r.error());
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
 std::string FirstLine(std::string_view text) {
   std::size_t start = 0;
   while (start < text.size()) {

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "core/shell_quote.h"
@@ -82,6 +83,10 @@ class CommandRunner {
   // could not be run at all (missing program, SSH failure) or printed more
   // than kMaxCapturedStdout (then it is stopped).
   virtual Result<CommandResult> Run(const Argv& argv, std::string_view input = {}) = 0;
+  // Runs independent commands (none needs another's effect first), possibly
+  // concurrently; results in the order of `commands`. An error fails the
+  // whole batch. The default runs them one after the other.
+  virtual Result<std::vector<CommandResult>> RunAll(const std::vector<Argv>& commands);
   // Starts `argv` with streamed stdin/stdout.
   virtual Result<std::unique_ptr<Process>> Start(const Argv& argv) = 0;
   // The `host` label: a configured source name, or "local".

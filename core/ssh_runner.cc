@@ -214,6 +214,32 @@ Result<SshSessionPtr> ConnectSsh(const SshTarget& t) {
 SshRunner::SshRunner(SshTarget target) : target_(std::move(target)) {}
 SshRunner::~SshRunner() = default;
 
+namespace {
+
+// Reads a command's output to its end and its exit status.
+Result<CommandResult> Collect(ssh_session session, ssh_channel ch, const Argv& argv, const std::string& where) {
+  CommandResult r;
+  std::vector<char> buf(65536);
+  while (true) {
+    int n = ssh_channel_read_timeout(ch, buf.data(), static_cast<uint32_t>(buf.size()), 0, kReadTimeoutMs);
+    DrainStderr(ch, r.err);
+    if (n == SSH_ERROR) return Fail(Reason::kNetwork, where + ": read failed: " + ssh_get_error(session));
+    if (n > 0) {
+      if (r.out.size() + static_cast<std::size_t>(n) > kMaxCapturedStdout) {
+        return Fail(Reason::kOther, where + ": " + OutputTooLarge(argv));
+      }
+      r.out.append(buf.data(), static_cast<std::size_t>(n));
+      continue;
+    }
+    if (ssh_channel_is_eof(ch) || ssh_channel_is_closed(ch)) break;
+  }
+  DrainStderr(ch, r.err);
+  r.exit_code = ExitCodeOf(ch);
+  return r;
+}
+
+}  // namespace
+
 Result<CommandResult> SshRunner::RunOnce(ssh_session session, const Argv& argv, std::string_view input) {
   const std::string where = Where(target_);
   auto ch = OpenExec(session, argv, where);
@@ -224,42 +250,56 @@ Result<CommandResult> SshRunner::RunOnce(ssh_session session, const Argv& argv, 
     }
   }
   ssh_channel_send_eof(ch->get());
-  CommandResult r;
-  std::vector<char> buf(65536);
-  while (true) {
-    int n = ssh_channel_read_timeout(ch->get(), buf.data(), static_cast<uint32_t>(buf.size()), 0, kReadTimeoutMs);
-    DrainStderr(ch->get(), r.err);
-    if (n == SSH_ERROR) return Fail(Reason::kNetwork, where + ": read failed: " + ssh_get_error(session));
-    if (n > 0) {
-      if (r.out.size() + static_cast<std::size_t>(n) > kMaxCapturedStdout) {
-        return Fail(Reason::kOther, where + ": " + OutputTooLarge(argv));
-      }
-      r.out.append(buf.data(), static_cast<std::size_t>(n));
-      continue;
-    }
-    if (ssh_channel_is_eof(ch->get()) || ssh_channel_is_closed(ch->get())) break;
-  }
-  DrainStderr(ch->get(), r.err);
-  r.exit_code = ExitCodeOf(ch->get());
-  return r;
+  return Collect(session, ch->get(), argv, where);
 }
 
-Result<CommandResult> SshRunner::Run(const Argv& argv, std::string_view input) {
+Result<std::vector<CommandResult>> SshRunner::RunBatch(ssh_session session, const std::vector<Argv>& commands) {
+  const std::string where = Where(target_);
+  std::vector<CommandResult> out;
+  for (std::size_t first = 0; first < commands.size(); first += kMaxChannels) {
+    const std::size_t last = std::min(commands.size(), first + kMaxChannels);
+    // All of a batch's commands start before any output is read.
+    std::vector<ChannelPtr> channels;
+    for (std::size_t i = first; i < last; ++i) {
+      auto ch = OpenExec(session, commands[i], where);
+      if (!ch) return tl::unexpected(ch.error());
+      ssh_channel_send_eof(ch->get());
+      channels.push_back(std::move(*ch));
+    }
+    for (std::size_t i = first; i < last; ++i) {
+      auto r = Collect(session, channels[i - first].get(), commands[i], where);
+      if (!r) return tl::unexpected(r.error());
+      out.push_back(std::move(*r));
+    }
+  }
+  return out;
+}
+
+template <class T>
+Result<T> SshRunner::OnControl(const std::function<Result<T>(ssh_session)>& attempt) {
   std::lock_guard lock(mu_);
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int tries = 0; tries < 2; ++tries) {
     if (!control_) {
       auto s = ConnectSsh(target_);
       if (!s) return tl::unexpected(s.error());
       control_ = std::move(*s);
     }
-    auto r = RunOnce(control_.get(), argv, input);
-    if (r || r.error().reason != Reason::kNetwork || attempt == 1) {
+    auto r = attempt(control_.get());
+    if (r || r.error().reason != Reason::kNetwork || tries == 1) {
       if (!r) control_.reset();
       return r;
     }
     control_.reset();  // a broken shared session: reconnect once
   }
   return Fail(Reason::kNetwork, Where(target_) + ": unreachable");
+}
+
+Result<CommandResult> SshRunner::Run(const Argv& argv, std::string_view input) {
+  return OnControl<CommandResult>([&](ssh_session s) { return RunOnce(s, argv, input); });
+}
+
+Result<std::vector<CommandResult>> SshRunner::RunAll(const std::vector<Argv>& commands) {
+  return OnControl<std::vector<CommandResult>>([&](ssh_session s) { return RunBatch(s, commands); });
 }
 
 Result<std::unique_ptr<Process>> SshRunner::Start(const Argv& argv) {

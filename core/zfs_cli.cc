@@ -61,62 +61,63 @@ Status ZfsCli::RunChecked(const Argv& argv, Reason fallback) {
 }
 
 Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
+  // Options are probed by trying them against a name that does not exist:
+  // an unsupported option fails with "invalid option" before anything else.
+  // The probes are independent, so they go as one batch (RunAll).
+  const std::string probe_fs = pool.str() + "/zpull-feature-probe-nonexistent";
+  const std::string probe_snap = probe_fs + "@probe";
+  enum Probe { kVersion, kRecvU, kRecvS, kSendNvP, kBookmark, kSendW, kSendC, kSendL, kSendE, kRecvX, kHolds,
+               kListP, kListJ, kWritten, kCount };
+  std::vector<Argv> probes(kCount);
+  probes[kVersion] = Cmd({"version"});
+  probes[kRecvU] = Cmd({"receive", "-n", "-u", probe_fs});
+  probes[kRecvS] = Cmd({"receive", "-n", "-s", probe_fs});
+  probes[kSendNvP] = Cmd({"send", "-nvP", probe_snap});
+  probes[kBookmark] = Cmd({"bookmark"});
+  probes[kSendW] = Cmd({"send", "-w", probe_snap});
+  probes[kSendC] = Cmd({"send", "-c", probe_snap});
+  probes[kSendL] = Cmd({"send", "-L", probe_snap});
+  probes[kSendE] = Cmd({"send", "-e", probe_snap});
+  probes[kRecvX] = Cmd({"receive", "-n", "-x", "mountpoint", probe_fs});
+  probes[kHolds] = Cmd({"holds", "-H", probe_snap});
+  probes[kListP] = Cmd({"list", "-H", "-p", "-o", "name", "-d", "0", pool.str()});
+  probes[kListJ] = Cmd({"list", "-j", "-d", "0", pool.str()});
+  probes[kWritten] = Cmd({"get", "-Hp", "written", pool.str()});
+  auto results = runner_.RunAll(probes);
+  if (!results) return tl::unexpected(WithContext(results.error(), "host " + runner_.Host()));
+  const std::vector<CommandResult>& r = *results;
+
   ZfsFeatures f;
-  auto version = Run(Cmd({"version"}));
-  if (!version) return tl::unexpected(version.error());
-  if (version->exit_code == 0) {
-    f.version = FirstLine(version->out);
-  } else if (Contains(version->err, "unrecognized command") || Contains(version->out, "unrecognized command")) {
+  const CommandResult& version = r[kVersion];
+  if (version.exit_code == 0) {
+    f.version = FirstLine(version.out);
+  } else if (Contains(version.err, "unrecognized command") || Contains(version.out, "unrecognized command")) {
     f.version = "legacy";
     legacy_ = true;
-  } else if (Contains(version->err, "zfs-fuse daemon")) {
-    return Fail(Reason::kOther, "host " + runner_.Host() + ": zfs does not answer: " + FirstLine(version->err));
+  } else if (Contains(version.err, "zfs-fuse daemon")) {
+    return Fail(Reason::kOther, "host " + runner_.Host() + ": zfs does not answer: " + FirstLine(version.err));
   } else {
     f.version = "unknown";
   }
-  // Options are probed by trying them against a name that does not exist:
-  // an unsupported option fails with "invalid option" before anything else.
-  const std::string probe_fs = pool.str() + "/zpull-feature-probe-nonexistent";
-  auto supported = [&](const Argv& argv) -> Result<bool> {
-    auto r = Run(argv);
-    if (!r) return tl::unexpected(r.error());
-    return !Contains(r->err, "invalid option") && !Contains(r->err, "unrecognized command") &&
-           !Contains(r->out, "unrecognized command");
+  auto supported = [&](Probe p) {
+    return !Contains(r[p].err, "invalid option") && !Contains(r[p].err, "unrecognized command") &&
+           !Contains(r[p].out, "unrecognized command");
   };
-  auto u = supported(Cmd({"receive", "-n", "-u", probe_fs}));
-  auto s = supported(Cmd({"receive", "-n", "-s", probe_fs}));
-  auto nvp = supported(Cmd({"send", "-nvP", probe_fs + "@probe"}));
-  auto bm = supported(Cmd({"bookmark"}));
-  auto w = supported(Cmd({"send", "-w", probe_fs + "@probe"}));
-  auto c = supported(Cmd({"send", "-c", probe_fs + "@probe"}));
-  auto large = supported(Cmd({"send", "-L", probe_fs + "@probe"}));
-  auto e = supported(Cmd({"send", "-e", probe_fs + "@probe"}));
-  auto x = supported(Cmd({"receive", "-n", "-x", "mountpoint", probe_fs}));
+  f.recv_unmounted = supported(kRecvU);
+  f.recv_resumable = supported(kRecvS);
+  f.send_estimate = supported(kSendNvP);
+  f.bookmarks = supported(kBookmark);
+  f.send_raw = supported(kSendW);
+  f.send_compressed = supported(kSendC);
+  f.send_large_blocks = supported(kSendL);
+  f.send_embedded = supported(kSendE);
+  f.recv_property_override = supported(kRecvX);
   // zfs-fuse's `zfs holds` needs a Python helper it does not ship (exit 255).
-  auto holds = Run(Cmd({"holds", "-H", probe_fs + "@probe"}));
-  if (!holds) return tl::unexpected(holds.error());
-  f.list_holds = holds->exit_code != 255 && !Contains(holds->err, "pyzfs") && !Contains(holds->err, "unrecognized");
-  for (auto* r : {&u, &s, &nvp, &bm, &w, &c, &large, &e, &x}) {
-    if (!*r) return tl::unexpected(r->error());
-  }
-  f.recv_unmounted = *u;
-  f.recv_resumable = *s;
-  f.send_estimate = *nvp;
-  f.bookmarks = *bm;
-  f.send_raw = *w;
-  f.send_compressed = *c;
-  f.send_large_blocks = *large;
-  f.send_embedded = *e;
-  f.recv_property_override = *x;
-  auto lp = Run(Cmd({"list", "-H", "-p", "-o", "name", "-d", "0", pool.str()}));
-  if (!lp) return tl::unexpected(lp.error());
-  f.list_parsable = lp->exit_code == 0;
-  auto js = Run(Cmd({"list", "-j", "-d", "0", pool.str()}));
-  if (!js) return tl::unexpected(js.error());
-  f.json = js->exit_code == 0;
-  auto written = Run(Cmd({"get", "-Hp", "written", pool.str()}));
-  if (!written) return tl::unexpected(written.error());
-  f.written = written->exit_code == 0;
+  f.list_holds = r[kHolds].exit_code != 255 && !Contains(r[kHolds].err, "pyzfs") &&
+                 !Contains(r[kHolds].err, "unrecognized");
+  f.list_parsable = r[kListP].exit_code == 0;
+  f.json = r[kListJ].exit_code == 0;
+  f.written = r[kWritten].exit_code == 0;
   return f;
 }
 
