@@ -165,6 +165,10 @@ Result<SshSessionPtr> ConnectSsh(const SshTarget& t) {
   ssh_options_set(s.get(), SSH_OPTIONS_PORT, &t.port);
   ssh_options_set(s.get(), SSH_OPTIONS_USER, t.user.c_str());
   ssh_options_set(s.get(), SSH_OPTIONS_TIMEOUT, &timeout);
+  // Control commands are small request/response exchanges: without
+  // TCP_NODELAY each waits out Nagle and delayed ACKs (about 40 ms).
+  int nodelay = 1;
+  ssh_options_set(s.get(), SSH_OPTIONS_NODELAY, &nodelay);
   if (!t.known_hosts_file.empty()) {
     // The configured file is the only authority: the system-wide file is
     // pointed at it too, so no other source of keys is consulted.
