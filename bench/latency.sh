@@ -32,7 +32,7 @@ for rtt in $rtts; do
   port=$(zp_free_port)
   node "$root/bench/delay_proxy.mjs" "$port" "$sshd_port" $(( (rtt + 1) / 2 )) $(( rtt / 2 )) >"$ZP_TMP/proxy-$rtt.log" 2>&1 &
   pid=$!
-  zp_cleanup "kill $pid; wait $pid 2>/dev/null"
+  zp_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null; true"
   for i in $(seq 1 50); do grep -q listening "$ZP_TMP/proxy-$rtt.log" && break; sleep 0.1; done
   grep -q listening "$ZP_TMP/proxy-$rtt.log" || { echo "proxy for $rtt ms did not start" >&2; exit 1; }
   proxy_port[$rtt]=$port
