@@ -170,6 +170,8 @@ class LocalProcess : public Process {
   }
 
   void CloseStdin() override { in_.reset(); }
+  int StdoutPipe() const override { return out_ ? out_.get() : -1; }
+  int StdinPipe() const override { return in_ ? in_.get() : -1; }
 
   // Closes the streams first: a command that notices (EPIPE, end of input)
   // ends on its own terms, which matters for zfs-fuse's `zfs send`, whose

@@ -68,6 +68,12 @@ class Process {
   // Waits for the end and returns the exit status and stderr.
   virtual Result<ExitInfo> Wait() = 0;
 
+  // The local pipe ends behind stdout and stdin, so that a stream between
+  // two local commands can move inside the kernel (splice); -1 where the
+  // command is not local or the stream is closed.
+  virtual int StdoutPipe() const { return -1; }
+  virtual int StdinPipe() const { return -1; }
+
   // Blocking forms: Read returns 0 only at the end of the stream; Write
   // returns once all of `data` is taken.
   Result<std::size_t> Read(std::span<char> buf);

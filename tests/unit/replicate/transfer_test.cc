@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "core/fake_zfs.h"
+#include "core/local_runner.h"
 
 namespace zpull::replicate {
 namespace {
@@ -278,6 +283,101 @@ TEST(StreamReader, TruncatedOrGarbageWireIsACorruptStream) {
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().reason, core::Reason::kStreamCorrupt);
   EXPECT_NE(bad.error().message.find("does not decode"), std::string::npos) << bad.error().message;
+}
+
+}  // namespace
+}  // namespace zpull::replicate
+
+namespace zpull::replicate {
+namespace {
+
+using namespace std::chrono_literals;
+using core::DatasetName;
+
+// Local commands on both ends: the in-kernel path (splice between pipes).
+class LocalZfs : public core::FakeZfs {
+ public:
+  LocalZfs() : FakeZfs("local", [] { return std::int64_t{0}; }) {}
+  core::Result<std::unique_ptr<core::Process>> StartSend(const core::SendSpec&) override {
+    return runner_.Start(send_argv);
+  }
+  core::Result<std::unique_ptr<core::Process>> StartRecv(const core::RecvSpec&) override {
+    return runner_.Start(recv_argv);
+  }
+  core::Argv send_argv, recv_argv;
+
+ private:
+  core::LocalRunner runner_;
+};
+
+class LocalTransferTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/zpull-transfer-test.XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  core::Result<std::uint64_t> Run(const TransferLimits& limits = {}) {
+    core::SendSpec send{DatasetName::Parse("tank/a").value(), "s2", "s1"};
+    core::RecvSpec recv{DatasetName::Parse("backup/a").value()};
+    return RunTransfer(zfs_, send, zfs_, recv, [this](std::uint64_t n) { counted_ += n; }, limits,
+                       [this](std::uint64_t n) { wire_ += n; });
+  }
+  static std::string Slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  std::string dir_;
+  LocalZfs zfs_;
+  std::uint64_t counted_ = 0, wire_ = 0;
+};
+
+TEST_F(LocalTransferTest, MovesEveryByteUnchangedAndCountsThem) {
+  // 9 MiB + 7 bytes of random data, kept aside by the sender for comparison.
+  zfs_.send_argv = {"sh", "-c", "head -c 9437191 /dev/urandom | tee " + dir_ + "/sent"};
+  zfs_.recv_argv = {"sh", "-c", "cat > " + dir_ + "/received"};
+  auto r = Run();
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, 9437191u);
+  EXPECT_EQ(counted_, 9437191u);
+  EXPECT_EQ(wire_, 9437191u);
+  const std::string sent = Slurp(dir_ + "/sent");
+  ASSERT_EQ(sent.size(), 9437191u);
+  EXPECT_TRUE(sent == Slurp(dir_ + "/received"));
+}
+
+TEST_F(LocalTransferTest, ReceiverThatExitsEarlyFailsTheTransferWithItsError) {
+  zfs_.send_argv = {"head", "-c", "50000000", "/dev/zero"};
+  zfs_.recv_argv = {"sh", "-c", "head -c 1000 >/dev/null; echo 'cannot receive: invalid stream' >&2; exit 1"};
+  auto r = Run();
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("cannot receive: invalid stream"), std::string::npos) << r.error().message;
+}
+
+TEST_F(LocalTransferTest, SilentSenderIsAbortedAsStalled) {
+  zfs_.send_argv = {"sleep", "30"};
+  zfs_.recv_argv = {"sh", "-c", "cat >/dev/null"};
+  TransferLimits limits;
+  limits.stall_timeout = 300ms;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = Run(limits);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().reason, core::Reason::kStalled) << r.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+}
+
+TEST_F(LocalTransferTest, RateLimitHoldsForTheInKernelPathToo) {
+  // 4 MiB at 8 MiB/s with no burst takes about half a second.
+  RateLimit limit(8u << 20, 0ms);
+  TransferLimits limits;
+  limits.rate_limits = {&limit};
+  zfs_.send_argv = {"head", "-c", "4194304", "/dev/zero"};
+  zfs_.recv_argv = {"sh", "-c", "cat >/dev/null"};
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = Run(limits);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, 4194304u);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 300ms);
 }
 
 }  // namespace
