@@ -285,6 +285,25 @@ Result<CommandResult> LocalRunner::Run(const Argv& argv, std::string_view input)
   return r;
 }
 
+Result<std::vector<CommandResult>> LocalRunner::RunAll(const std::vector<Argv>& commands) {
+  std::vector<Result<CommandResult>> results(commands.size());
+  for (std::size_t first = 0; first < commands.size(); first += kMaxParallel) {
+    const std::size_t last = std::min(commands.size(), first + kMaxParallel);
+    std::vector<std::thread> threads;
+    for (std::size_t i = first; i < last; ++i) {
+      threads.emplace_back([this, &commands, &results, i] { results[i] = Run(commands[i]); });
+    }
+    for (auto& t : threads) t.join();
+  }
+  std::vector<CommandResult> out;
+  out.reserve(results.size());
+  for (auto& r : results) {
+    if (!r) return tl::unexpected(r.error());
+    out.push_back(std::move(*r));
+  }
+  return out;
+}
+
 Result<std::unique_ptr<Process>> LocalRunner::Start(const Argv& argv) {
   auto in = MakePipe();
   auto out = MakePipe();

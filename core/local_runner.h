@@ -12,7 +12,10 @@ class LocalRunner : public CommandRunner {
  public:
   LocalRunner();
   Result<CommandResult> Run(const Argv& argv, std::string_view input = {}) override;
+  // Up to kMaxParallel commands at a time, each from its own thread.
+  Result<std::vector<CommandResult>> RunAll(const std::vector<Argv>& commands) override;
   Result<std::unique_ptr<Process>> Start(const Argv& argv) override;
+  static constexpr std::size_t kMaxParallel = 8;
   const std::string& Host() const override { return host_; }
 
  private:

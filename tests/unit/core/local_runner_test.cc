@@ -21,6 +21,30 @@ TEST(LocalRunner, ReportsExitCodeAndStderr) {
   EXPECT_EQ(out->err, "oops\n");
 }
 
+TEST(LocalRunner, RunAllKeepsOrderOutputsAndExitCodes) {
+  LocalRunner r;
+  std::vector<Argv> commands;
+  const std::size_t n = 2 * LocalRunner::kMaxParallel + 3;  // more than one batch
+  for (std::size_t i = 0; i < n; ++i) {
+    // Later commands finish first; results still come in order.
+    commands.push_back({"sh", "-c", "sleep 0.0$((9 - $1 % 10)); echo out $1; echo err $1 >&2; exit $(($1 % 4))", "x",
+                        std::to_string(i)});
+  }
+  auto results = r.RunAll(commands);
+  ASSERT_TRUE(results) << results.error().message;
+  ASSERT_EQ(results->size(), n);
+  for (std::size_t i = 0; i < n; ++i) {
+    EXPECT_EQ((*results)[i].out, "out " + std::to_string(i) + "\n");
+    EXPECT_EQ((*results)[i].err, "err " + std::to_string(i) + "\n");
+    EXPECT_EQ((*results)[i].exit_code, static_cast<int>(i % 4));
+  }
+  // One command that cannot run fails the batch, naming it.
+  commands[3] = {"/nonexistent/zpull-test-program"};
+  auto failed = r.RunAll(commands);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("zpull-test-program"), std::string::npos) << failed.error().message;
+}
+
 TEST(LocalRunner, MissingProgramIsAnError) {
   LocalRunner r;
   auto out = r.Run({"/nonexistent/zfs", "list"});
