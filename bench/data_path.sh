@@ -79,15 +79,7 @@ syncoid_local() { perl "$ZP_TMP/syncoid" --no-sync-snap "$src/data" "$dst/b/t"; 
 cases=("ssh_bare:ssh_bare" "ssh_zpull:$ZPULL_BIN once --config $ZP_TMP/ssh.yml" "ssh_syncoid:syncoid_ssh"
        "local_bare:local_bare" "local_zpull:$ZPULL_BIN once --config $ZP_TMP/local.yml" "local_syncoid:syncoid_local")
 bench_case warmup local_bare
-: >"$ZP_TMP/results"
-for r in $(seq 1 "$rounds"); do
-  for i in $(seq 0 $(( ${#cases[@]} - 1 ))); do
-    c=${cases[$(( (i + r) % ${#cases[@]} ))]}
-    read -r -a cmd <<<"${c#*:}"
-    bench_case "${c%%:*}" "${cmd[@]}"
-  done
-  echo "round $r of $rounds done" >&2
-done
+bench_rounds "$rounds" "${cases[@]}"
 echo
 BENCH_REF2=ssh_syncoid bench_report ssh_bare ssh_zpull ssh_syncoid
 echo

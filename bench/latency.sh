@@ -56,15 +56,7 @@ for rtt in $rtts; do
   cases+=("bare_rtt$rtt:bare ${proxy_port[$rtt]}" "zpull_rtt$rtt:$ZPULL_BIN once --config $ZP_TMP/rtt$rtt.yml")
 done
 bench_case warmup bare "${proxy_port[${rtts%% *}]}"
-: >"$ZP_TMP/results"
-for r in $(seq 1 "$rounds"); do
-  for i in $(seq 0 $(( ${#cases[@]} - 1 ))); do
-    c=${cases[$(( (i + r) % ${#cases[@]} ))]}
-    read -r -a cmd <<<"${c#*:}"
-    bench_case "${c%%:*}" "${cmd[@]}"
-  done
-  echo "round $r of $rounds done" >&2
-done
+bench_rounds "$rounds" "${cases[@]}"
 for rtt in $rtts; do
   echo
   echo "round trip $rtt ms added (proxy delays $(( (rtt + 1) / 2 )) + $(( rtt / 2 )) ms)"

@@ -100,6 +100,23 @@ bench_case() {
     'BEGIN { printf "%s %.3f %.3f %.3f %.3f\n", l, t1 - t0, c1 - c0, s1 - s0, d1 - d0 }' >>"$ZP_TMP/results"
 }
 
+# bench_rounds ROUNDS "LABEL:COMMAND WORDS"... : runs every case once per
+# round, the order rotating by one each round, into a fresh results file.
+bench_rounds() {
+  local rounds=$1 r i c cmd
+  shift
+  local cases=("$@")
+  : >"$ZP_TMP/results"
+  for r in $(seq 1 "$rounds"); do
+    for i in $(seq 0 $(( ${#cases[@]} - 1 ))); do
+      c=${cases[$(( (i + r) % ${#cases[@]} ))]}
+      read -r -a cmd <<<"${c#*:}"
+      bench_case "${c%%:*}" "${cmd[@]}"
+    done
+    echo "round $r of $rounds done" >&2
+  done
+}
+
 # bench_report LABEL... : medians of each label's runs as MiB/s and CPU
 # seconds per GiB, with throughput ratios to the first label (the
 # reference) and, if given, to REF2 (BENCH_REF2).

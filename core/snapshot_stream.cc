@@ -1,18 +1,10 @@
 #include "core/snapshot_stream.h"
 
 #include <algorithm>
-#include <charconv>
+
+#include "core/text.h"
 
 namespace zpull::core {
-namespace {
-
-template <class T>
-bool ParseNumber(std::string_view s, T& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-
-}  // namespace
 
 Result<std::optional<SnapshotBlock>> VectorSnapshotStream::Next() {
   if (next_ >= blocks_.size()) return std::optional<SnapshotBlock>();

@@ -1,7 +1,9 @@
 #pragma once
-// Splitting command output into lines.
+// Splitting command output into lines, and whole numbers in it.
 
+#include <charconv>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace zpull::core {
@@ -18,6 +20,14 @@ inline std::vector<std::string_view> SplitLines(std::string_view text) {
     start = end + 1;
   }
   return out;
+}
+
+// The whole of `s` as a decimal integer of type T; false for anything else
+// (sign where T has none, trailing text, overflow).
+template <class T>
+bool ParseNumber(std::string_view s, T& out) {
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
 }
 
 }  // namespace zpull::core

@@ -9,15 +9,6 @@
 #include <vector>
 
 namespace zpull::core {
-namespace {
-
-template <class T>
-bool ParseNumber(std::string_view s, T& out) {
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && p == s.data() + s.size();
-}
-
-}  // namespace
 
 Result<std::vector<GetLine>> ParseGetLines(std::string_view output) {
   std::vector<GetLine> lines;
