@@ -8,6 +8,11 @@ set -euo pipefail
 : "${ZPULL_BIN:?ZPULL_BIN must point at the zpull binary}"
 ZP_TAG="zp$$r${RANDOM}"
 ZP_TMP="$(mktemp -d "/tmp/zpull-test.XXXXXX")"
+# Every curl of a test gives up after 20 s: a scrape that hangs (say, across
+# a daemon reload) fails the test naming it instead of hanging until the
+# ctest timeout.
+printf 'max-time = 20\n' >"$ZP_TMP/.curlrc"
+export CURL_HOME="$ZP_TMP"
 ZP_FAILED=0
 source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib/substrate.sh"
 
