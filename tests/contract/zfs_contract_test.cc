@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <algorithm>
@@ -539,6 +540,8 @@ TEST_P(ZfsContract, CloneListAndDestroyFilesystems) {
   EXPECT_FALSE(*zfs().Exists(clone));
   EXPECT_TRUE(zfs().DestroyFilesystem(clone));  // gone already: fine
   EXPECT_TRUE(zfs().DestroySnapshot(fs, "s"));
+  std::error_code ignored;
+  std::filesystem::remove(mp, ignored);  // the mount point zfs made (only if empty)
 }
 
 // A receive whose stream ends 4 bytes short (inside the END record), as a
