@@ -1,7 +1,5 @@
 #include "checks/parity_check.h"
 
-#include <unordered_map>
-
 namespace zpull::checks {
 namespace {
 

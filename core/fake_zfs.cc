@@ -1,8 +1,7 @@
 #include "core/fake_zfs.h"
 
-#include <set>
-
 #include <algorithm>
+#include <set>
 #include <sstream>
 
 namespace zpull::core {

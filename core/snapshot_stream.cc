@@ -134,7 +134,7 @@ Status SnapshotGetParser::CloseBlock() {
   return {};
 }
 
-Status SnapshotGetParser::Finish(std::string_view err) {
+Status SnapshotGetParser::End() {
   if (!carry_.empty()) {
     auto s = Line(carry_);
     carry_.clear();
@@ -145,6 +145,12 @@ Status SnapshotGetParser::Finish(std::string_view err) {
   block_fs_.clear();
   last_name_.clear();
   block_wanted_ = last_is_snapshot_ = false;
+  return {};
+}
+
+Status SnapshotGetParser::Finish(std::string_view err) {
+  auto s = End();
+  if (!s) return s;
   std::vector<std::string> rest;
   for (const auto& fs : wanted_) {
     if (!emitted_.count(fs)) rest.push_back(fs);

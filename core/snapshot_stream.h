@@ -64,9 +64,11 @@ class SnapshotGetParser {
   explicit SnapshotGetParser(const std::vector<std::string>& wanted, char separator = '@');
 
   Status Feed(std::string_view chunk);
-  // The end of the output; `err` is the command's stderr. Wanted
-  // filesystems never listed become empty lists when their own lines were
-  // seen, nullopt when `err` says they do not exist, and an error otherwise.
+  // The end of the output: completes the last line and block.
+  Status End();
+  // End, and then every wanted filesystem still unlisted is accounted for
+  // (`err` is the command's stderr): an empty list where its own lines were
+  // seen, nullopt where `err` says it does not exist, an error otherwise.
   Status Finish(std::string_view err);
   std::optional<SnapshotBlock> Pop();
 

@@ -1,5 +1,6 @@
 #include "core/zfs_parse.h"
 
+#include "core/snapshot_stream.h"
 #include "core/text.h"
 
 #include <algorithm>
@@ -34,45 +35,12 @@ Result<std::vector<GetLine>> ParseGetLines(std::string_view output) {
 }
 
 Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view fs, char separator) {
-  struct Partial {
-    SnapshotInfo info;
-    bool has_guid = false, has_txg = false;
-  };
-  auto lines = ParseGetLines(output);
-  if (!lines) return tl::unexpected(lines.error());
-  std::map<std::string, Partial, std::less<>> by_name;
-  const std::string prefix = std::string(fs) + separator;
-  for (const GetLine& l : *lines) {
-    if (!l.name.starts_with(prefix)) continue;
-    std::string name(l.name.substr(prefix.size()));
-    Partial& p = by_name[name];
-    p.info.name = name;
-    bool ok = true;
-    if (l.property == "guid") {
-      ok = p.has_guid = ParseNumber(l.value, p.info.guid);
-    } else if (l.property == "createtxg") {
-      ok = p.has_txg = ParseNumber(l.value, p.info.createtxg);
-    } else if (l.property == "creation") {
-      ok = ParseNumber(l.value, p.info.creation);
-    } else if (l.property == "userrefs") {
-      ok = l.value == "-" || ParseNumber(l.value, p.info.userrefs);
-    }
-    if (!ok) {
-      return Fail(Reason::kOther, "zfs get output: " + std::string(l.property) + " of " + std::string(l.name) +
-                                      " is not a number: '" + std::string(l.value) + "'");
-    }
-  }
-  SnapshotList out;
-  for (auto& [name, p] : by_name) {
-    if (!p.has_guid || !p.has_txg) {
-      return Fail(Reason::kOther, "zfs get output lacks guid or createtxg for " + prefix + name);
-    }
-    out.push_back(p.info);
-  }
-  std::sort(out.begin(), out.end(), [](const SnapshotInfo& a, const SnapshotInfo& b) {
-    return a.createtxg != b.createtxg ? a.createtxg < b.createtxg : a.guid < b.guid;
-  });
-  return out;
+  SnapshotGetParser parser({std::string(fs)}, separator);
+  if (auto s = parser.Feed(output); !s) return tl::unexpected(s.error());
+  if (auto s = parser.End(); !s) return tl::unexpected(s.error());
+  auto block = parser.Pop();
+  if (!block || !block->snapshots) return SnapshotList{};
+  return std::move(*block->snapshots);
 }
 
 Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_view output, std::string_view fs,

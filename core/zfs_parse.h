@@ -23,13 +23,15 @@ struct GetLine {
 // line); fails naming the first line without four fields.
 Result<std::vector<GetLine>> ParseGetLines(std::string_view output);
 
-// Parses `zfs get -Hp -r -d 1 guid,createtxg,creation,userrefs <fs>` (one
-// line per name and property, TAB-separated). Keeps only `<fs>@...` lines
-// (the fs itself and its children also appear) and returns them sorted by
-// createtxg. Fails on a malformed line or a snapshot missing guid/createtxg.
 // `zfs holds -Hp` lines "fs@snap<TAB>tag<TAB>epoch seconds" of `fs`'s snapshots.
 Result<std::vector<HoldInfo>> ParseHolds(std::string_view output, std::string_view fs);
 
+// Parses `zfs get -Hp -r -d 1 guid,createtxg,creation,userrefs <fs>` (one
+// line per name and property, TAB-separated) as a whole text, with the
+// streaming parser of core/snapshot_stream.h. Keeps only `<fs>@...` lines
+// (the fs itself and its children also appear) and returns them sorted by
+// createtxg; none: an empty list. Fails on a malformed line or a snapshot
+// missing guid/createtxg.
 Result<SnapshotList> ParseSnapshotGet(std::string_view output, std::string_view fs, char separator = '@');
 
 // Parses `zfs get -Hp -r -d 1 <property> <fs>`: snapshot short name -> value

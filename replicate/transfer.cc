@@ -89,7 +89,9 @@ core::Result<std::uint64_t> RunTransfer(core::Zfs& source, const core::SendSpec&
   const int to_fd = out.StdinPipe();
   const bool in_kernel = from_fd >= 0 && to_fd >= 0;
 
-  auto buffer = std::make_unique<char[]>(kBufferSize);
+  // The relay's buffer; the in-kernel path needs none.
+  std::unique_ptr<char[]> buffer;
+  if (!in_kernel) buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);
   std::size_t have = 0, sent = 0;  // buffer[sent, have) is still to be written
   std::uint64_t total = 0;
   bool end = false;
