@@ -10,6 +10,12 @@
 #     bare     zfs send SRC@bench | zfs recv -u DST
 #     zpull    zpull once (source host: local)
 #     syncoid  syncoid --no-sync-snap SRC DST
+# and, as the issue words the syncoid commands (`syncoid SRC DST`, its
+# default, which first takes a snapshot of its own), both tools at their
+# snapshot-taking defaults in each mode:
+#     zpull_snap       zpull once with snapshot: true
+#     syncoid_default  syncoid [root@127.0.0.1:]SRC DST
+# Both then send @bench in full and the new snapshot as an incremental.
 # Rounds interleave every case (the order rotating), after one warm-up
 # send; medians are reported as MiB/s, ratios to the bare pipeline and to
 # syncoid of the same mode, and CPU seconds per GiB on the client side, in
@@ -32,18 +38,20 @@ bench_data_setup "$mib"
 echo "stream: $stream_bytes bytes; zpull $("$ZPULL_BIN" --version | head -1); syncoid $(syncoid --version 2>&1 | grep -o 'version [0-9.]*' | head -1);" \
   "$(ssh -V 2>&1); zfs-fuse $(dpkg-query -W -f='${Version}' zfs-fuse 2>/dev/null)"
 
-config() {  # FILE SOURCE-YAML-LINES SOURCE-NAME
+config() {  # FILE SOURCE-YAML-LINES SOURCE-NAME [SNAPSHOT]
   cat >"$1" <<YAML
 snapshot_prefix: zb
 lock_directory: $ZP_TMP/locks
 sources:
 $2
 datasets:
-  - {source: $3, dataset: $src/data, destination: $dst/b/t, snapshot: false, initial: all}
+  - {source: $3, dataset: $src/data, destination: $dst/b/t, snapshot: ${4:-false}, initial: all}
 YAML
 }
 config "$ZP_TMP/ssh.yml" "$(zp_ssh_source_yaml s)" s
 config "$ZP_TMP/local.yml" "  - {name: here, host: local}" here
+config "$ZP_TMP/ssh-snap.yml" "$(zp_ssh_source_yaml s)" s true
+config "$ZP_TMP/local-snap.yml" "  - {name: here, host: local}" here true
 
 read -r -a ssh_opts <<<"$(bench_ssh_opts)"
 ssh_bare() { ssh "${ssh_opts[@]}" -p "$ZP_SSH_PORT" root@127.0.0.1 zfs send "$src/data@bench" | zfs recv -u "$dst/b/t"; }
@@ -69,18 +77,24 @@ SHIM
 chmod +x "$ZP_TMP/shim/zfs"
 sed "s|^my \$zfscmd = 'zfs';|my \$zfscmd = '$ZP_TMP/shim/zfs';|" "$(command -v syncoid)" >"$ZP_TMP/syncoid"
 grep -q "zfscmd = '$ZP_TMP/shim/zfs'" "$ZP_TMP/syncoid" || { echo "could not point syncoid at the shim" >&2; exit 1; }
-syncoid_ssh() {
-  perl "$ZP_TMP/syncoid" --no-sync-snap --sshkey="$ZP_SSH_KEY" --sshport="$ZP_SSH_PORT" \
+syncoid_ssh() {  # [--no-sync-snap]
+  perl "$ZP_TMP/syncoid" "$@" --sshkey="$ZP_SSH_KEY" --sshport="$ZP_SSH_PORT" \
     --sshcipher=aes128-gcm@openssh.com --sshoption=UserKnownHostsFile="$ZP_KNOWN_HOSTS" \
     --sshoption=StrictHostKeyChecking=yes "root@127.0.0.1:$src/data" "$dst/b/t"
 }
-syncoid_local() { perl "$ZP_TMP/syncoid" --no-sync-snap "$src/data" "$dst/b/t"; }
+syncoid_local() { perl "$ZP_TMP/syncoid" "$@" "$src/data" "$dst/b/t"; }  # [--no-sync-snap]
 
-cases=("ssh_bare:ssh_bare" "ssh_zpull:$ZPULL_BIN once --config $ZP_TMP/ssh.yml" "ssh_syncoid:syncoid_ssh"
-       "local_bare:local_bare" "local_zpull:$ZPULL_BIN once --config $ZP_TMP/local.yml" "local_syncoid:syncoid_local")
+cases=("ssh_bare:ssh_bare" "ssh_zpull:$ZPULL_BIN once --config $ZP_TMP/ssh.yml" "ssh_syncoid:syncoid_ssh --no-sync-snap"
+       "ssh_zpull_snap:$ZPULL_BIN once --config $ZP_TMP/ssh-snap.yml" "ssh_syncoid_default:syncoid_ssh"
+       "local_bare:local_bare" "local_zpull:$ZPULL_BIN once --config $ZP_TMP/local.yml" "local_syncoid:syncoid_local --no-sync-snap"
+       "local_zpull_snap:$ZPULL_BIN once --config $ZP_TMP/local-snap.yml" "local_syncoid_default:syncoid_local")
 bench_case warmup local_bare
 bench_rounds "$rounds" "${cases[@]}"
 echo
 BENCH_REF2=ssh_syncoid bench_report ssh_bare ssh_zpull ssh_syncoid
 echo
 BENCH_REF2=local_syncoid bench_report local_bare local_zpull local_syncoid
+echo; echo "each taking its own snapshot first (zpull snapshot: true; syncoid's default):"
+BENCH_REF2=ssh_syncoid_default bench_report ssh_bare ssh_zpull_snap ssh_syncoid_default
+echo
+BENCH_REF2=local_syncoid_default bench_report local_bare local_zpull_snap local_syncoid_default

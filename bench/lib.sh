@@ -74,7 +74,10 @@ proc_cpu() {
 bench_case() {
   local label=$1; shift
   if zfs list -H -o name "$dst/b/t" >/dev/null 2>&1; then
-    zfs release "${BENCH_HOLD_TAG:-zb}" "$dst/b/t@bench" 2>/dev/null || true  # zpull's hold
+    local snap
+    for snap in $(zfs list -H -o name -t snapshot -r "$dst/b/t"); do  # zpull's hold
+      zfs release "${BENCH_HOLD_TAG:-zb}" "$snap" 2>/dev/null || true
+    done
     zfs destroy -r "$dst/b/t" || { echo "cannot destroy $dst/b/t before $label" >&2; return 1; }
   fi
   sleep 1
