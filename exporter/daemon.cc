@@ -99,25 +99,17 @@ core::Status Daemon::Start() {
     }
   }
   SweepDrills(config_, hosts_, *log_);
-  WebConfig web;
-  if (!config_.web_config_file.empty()) {
-    auto loaded = LoadWebConfig(config_.web_config_file);
-    if (!loaded) return tl::unexpected(loaded.error());
-    web = std::move(*loaded);
-  }
-  auto http = HttpServer::Start(config_.listen,
-                                {metrics_, checks_, features_, inventory_, std::make_shared<BuildInfo>(kVersion, kRevision)},
-                                [this] { return !stopping_.load(); }, web, [this] { return StatusNow(); });
-  if (!http) return tl::unexpected(http.error());
-  http_ = std::move(*http);
   auto control = ControlServer::Start(config_.control_socket, [this](const std::string& r) { return Control(r); });
   if (!control) return tl::unexpected(control.error());
   control_ = std::move(*control);
-  log_->info("serving metrics url={}://{}/metrics auth={} datasets={} parallelism={}", web.tls ? "https" : "http",
-             config_.listen, web.basic_auth_users.empty() ? "none" : "basic", config_.datasets.size(),
-             config_.parallelism);
   return {};
 }
+
+std::vector<std::shared_ptr<prometheus::Collectable>> Daemon::Collectables() const {
+  return {metrics_, checks_, features_, inventory_, std::make_shared<BuildInfo>(kVersion, kRevision)};
+}
+
+Site Daemon::Served() const { return {Collectables(), [this] { return StatusNow(); }}; }
 
 void Daemon::Run() {
   std::thread parity([this] {

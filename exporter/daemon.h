@@ -1,7 +1,9 @@
 #pragma once
-// `zpull run`: restores what must survive a restart from ZFS, serves
-// /metrics and /healthz, and runs every dataset's cycle on its interval
-// until stopped. Running cycles end before Run() returns.
+// `zpull run`: restores what must survive a restart from ZFS, runs every
+// dataset's cycle on its interval and the checks on theirs until stopped,
+// and offers its metrics and status as a Site for the process's HTTP
+// server (exporter/http_server.h), which outlives it across reloads.
+// Running cycles end before Run() returns.
 
 #include <atomic>
 #include <condition_variable>
@@ -30,9 +32,15 @@ class Daemon {
   Daemon(const Config& config, Hosts& hosts, std::shared_ptr<spdlog::logger> log,
          std::function<std::int64_t()> now);
 
-  // Takes the daemon lock, restores state and starts the HTTP server; fails
-  // if another zpull run holds the lock or the address cannot be listened on.
+  // Takes the daemon lock, restores state and starts the control socket;
+  // fails if another zpull run holds the lock or the socket cannot be made.
   core::Status Start();
+  // What the HTTP server serves for this daemon. Its status source refers
+  // to this daemon: it must be served no longer than the daemon lives.
+  Site Served() const;
+  // The collectables alone, which outlive the daemon (served across a
+  // reload until the next daemon's Site replaces them).
+  std::vector<std::shared_ptr<prometheus::Collectable>> Collectables() const;
   void Run();
   // Stops scheduling; Run() returns once running cycles end. With
   // `cancel_transfers`, running transfers are aborted (reason shutdown;
@@ -44,7 +52,6 @@ class Daemon {
   // (exporter/expand.h); the caller reloads (typically Stop(false), then a
   // new Daemon on a fresh expansion). Set before Run().
   void OnDatasetsChanged(std::function<void(const std::string& why)> f) { on_datasets_changed_ = std::move(f); }
-  int HttpPort() const { return http_ ? http_->Port() : 0; }
   const ReplicationMetrics& Metrics() const { return *metrics_; }
 
  private:
@@ -78,7 +85,6 @@ class Daemon {
   std::map<std::string, std::int64_t> last_drill_;  // by dataset; drill thread only (and Start)
   std::unique_ptr<BandwidthLimits> limits_;
   std::unique_ptr<Scheduler> scheduler_;
-  std::unique_ptr<HttpServer> http_;
   std::unique_ptr<ControlServer> control_;
   std::optional<core::LockFile> daemon_lock_;  // held from Start() on
   std::function<void(const std::string&)> on_datasets_changed_;

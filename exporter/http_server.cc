@@ -7,6 +7,7 @@
 #include <openssl/ssl.h>
 
 #include <cstring>
+#include <mutex>
 
 namespace zpull::exporter {
 namespace {
@@ -40,17 +41,16 @@ int HealthHandler(mg_connection* conn, void* cbdata) {
 int StatusHandler(mg_connection* conn, void* cbdata) {
   auto* server = static_cast<HttpServer*>(cbdata);
   if (!IsGet(conn)) return Reply(conn, 405, "Method Not Allowed", "text/plain", "use GET\n");
-  if (!server->Status()) return Reply(conn, 404, "Not Found", "text/plain", "not found\n");
-  return Reply(conn, 200, "OK", "application/json", StatusJson(server->Status()()));
+  auto status = server->Status();
+  if (!status) return Reply(conn, 503, "Service Unavailable", "text/plain", "no status yet: starting or reloading\n");
+  return Reply(conn, 200, "OK", "application/json", StatusJson(*status));
 }
 
 int RootHandler(mg_connection* conn, void* cbdata) {
   auto* server = static_cast<HttpServer*>(cbdata);
   const mg_request_info* info = mg_get_request_info(conn);
-  if (info && std::strcmp(info->local_uri, "/") == 0 && server->Status()) {
-    return Reply(conn, 200, "OK", "text/html; charset=utf-8", StatusHtml(server->Status()()));
-  }
   if (info && std::strcmp(info->local_uri, "/") == 0) {
+    if (auto status = server->Status()) return Reply(conn, 200, "OK", "text/html; charset=utf-8", StatusHtml(*status));
     return Reply(conn, 200, "OK", "text/html",
                  "<html><head><title>zpull</title></head><body><h1>zpull</h1>"
                  "<p><a href=\"/metrics\">/metrics</a> <a href=\"/healthz\">/healthz</a></p></body></html>\n");
@@ -115,20 +115,16 @@ int InitTls(void* ssl_ctx, void* user_data) {
 
 }  // namespace
 
-HttpServer::HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
-                       std::function<bool()> healthy)
-    : collectables_(std::move(collectables)), healthy_(std::move(healthy)) {}
+HttpServer::HttpServer(std::function<bool()> healthy, const WebConfig& web)
+    : healthy_(std::move(healthy)), web_(web) {}
 
-core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(
-    const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
-    std::function<bool()> healthy, const WebConfig& web, std::function<StatusReport()> status) {
+core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& listen,
+                                                           std::function<bool()> healthy, const WebConfig& web) {
   // Once per process. Its result does not tell whether TLS works (Debian's
   // 1.15 returns 0 either way); a failing TLS start says so below.
   static const unsigned init = mg_init_library(MG_FEATURES_TLS);
   (void)init;
-  std::unique_ptr<HttpServer> server(new HttpServer(std::move(collectables), std::move(healthy)));
-  server->web_ = web;
-  server->status_ = std::move(status);
+  std::unique_ptr<HttpServer> server(new HttpServer(std::move(healthy), web));
   const std::string listening = listen + (web.tls ? "s" : "");
   const char* options[] = {"listening_ports", listening.c_str(), "num_threads", "4", "request_timeout_ms", "10000",
                            nullptr};
@@ -160,6 +156,25 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(
 
 HttpServer::~HttpServer() {
   if (ctx_) mg_stop(ctx_);
+}
+
+void HttpServer::Serve(Site site) {
+  std::unique_lock lock(site_mu_);
+  std::swap(site_, site);
+  lock.unlock();
+  // The previous site goes here, after the lock: its collectables may be
+  // the last references to what they measure.
+}
+
+std::string HttpServer::RenderMetrics() const {
+  std::shared_lock lock(site_mu_);
+  return exporter::RenderMetrics(site_.collectables);
+}
+
+std::optional<StatusReport> HttpServer::Status() const {
+  std::shared_lock lock(site_mu_);
+  if (!site_.status) return std::nullopt;
+  return site_.status();
 }
 
 std::string RenderMetrics(const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables) {

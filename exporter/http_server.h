@@ -1,12 +1,16 @@
 #pragma once
-// The HTTP endpoint: GET /metrics (Prometheus text format of the given
-// collectables) and GET /healthz. CivetWeb stays behind this header.
+// The HTTP endpoint: GET /metrics (Prometheus text format of the served
+// collectables), GET /healthz and the status page. CivetWeb stays behind
+// this header.
 //
 // Thread-safe: CivetWeb's threads only call Collect() on the collectables,
-// which are themselves thread-safe. Stopped by the destructor.
+// which are themselves thread-safe, and the status source, which must be.
+// Stopped by the destructor.
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -23,35 +27,52 @@ namespace zpull::exporter {
 // The Prometheus text format of `collectables` (what /metrics serves).
 std::string RenderMetrics(const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables);
 
+// What the endpoint serves; replaced whole by HttpServer::Serve().
+struct Site {
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
+  // With it, / is an HTML status page and /status its JSON
+  // (exporter/status.h); without, / is a plain page and /status answers
+  // 503 (no daemon attached: starting or reloading).
+  std::function<StatusReport()> status;
+};
+
+// One per process: it outlives daemon reloads, which swap its Site, so that
+// a scrape during a reload is answered (with the metrics as they were)
+// rather than refused or dropped with a restarting listener.
 class HttpServer {
  public:
   // `listen` is "HOST:PORT" (port 0 picks a free one). `healthy` decides the
   // /healthz status (200 or 503). `web` adds TLS and basic authentication
-  // (every path; 401 without valid credentials). With `status`, / is an
-  // HTML status page and /status its JSON (exporter/status.h).
-  static core::Result<std::unique_ptr<HttpServer>> Start(
-      const std::string& listen, std::vector<std::shared_ptr<prometheus::Collectable>> collectables,
-      std::function<bool()> healthy, const WebConfig& web = {}, std::function<StatusReport()> status = {});
+  // (every path; 401 without valid credentials). Serves an empty Site until
+  // Serve().
+  static core::Result<std::unique_ptr<HttpServer>> Start(const std::string& listen, std::function<bool()> healthy,
+                                                         const WebConfig& web = {});
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // Serves `site` from now on. Returns once no request still uses the
+  // previous site, so whatever its functions refer to may then go.
+  void Serve(Site site);
+
   int Port() const { return port_; }
 
-  std::string RenderMetrics() const { return exporter::RenderMetrics(collectables_); }
+  // What the handlers answer with (any thread).
+  std::string RenderMetrics() const;
   bool Healthy() const { return healthy_(); }
   const WebConfig& Web() const { return web_; }
-  const std::function<StatusReport()>& Status() const { return status_; }
+  // The status page's report; nullopt without a status source.
+  std::optional<StatusReport> Status() const;
   // Set by the TLS set-up callback when it fails (reported by Start()).
   std::string tls_error_;
 
  private:
-  HttpServer(std::vector<std::shared_ptr<prometheus::Collectable>> collectables, std::function<bool()> healthy);
+  HttpServer(std::function<bool()> healthy, const WebConfig& web);
 
-  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
-  std::function<bool()> healthy_;
-  WebConfig web_;
-  std::function<StatusReport()> status_;
+  const std::function<bool()> healthy_;
+  const WebConfig web_;
+  mutable std::shared_mutex site_mu_;  // shared while a request reads site_
+  Site site_;
   mg_context* ctx_ = nullptr;
   int port_ = 0;
 };

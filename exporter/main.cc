@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <cstdio>
@@ -27,6 +28,7 @@
 #include "exporter/expand.h"
 #include "exporter/help.h"
 #include "exporter/hosts.h"
+#include "exporter/http_server.h"
 #include "exporter/log_format.h"
 #include "exporter/metric_text.h"
 #include "exporter/once.h"
@@ -258,23 +260,40 @@ int Once(const Args& args) {
   return failed ? 1 : 0;
 }
 
-// SIGINT/SIGTERM/SIGHUP are blocked in every thread and taken by sigwait in
-// one. SIGINT/SIGTERM stop the daemon (running transfers are aborted, so it
-// exits within seconds). SIGHUP reloads the configuration: an invalid one is
-// reported and the running one kept; a valid one replaces the daemon once
-// its running cycles have finished.
 // The configuration file with the command line's --web.* flags applied.
 core::Result<exporter::Config> LoadRunConfig(const Args& args) {
   auto config = exporter::LoadConfig(args.config, Hostname());
   if (!config) return config;
   if (!args.web_listen.empty()) config->listen = args.web_listen;
   config->web_config_file = args.web_config;
-  if (!args.web_config.empty()) {
-    if (auto web = exporter::LoadWebConfig(args.web_config); !web) return tl::unexpected(web.error());
+  if (auto listener = exporter::LoadListener(config->listen, config->web_config_file); !listener) {
+    return tl::unexpected(listener.error());
   }
   return config;
 }
 
+// Leaves `http` listening as `listener` says: the running server if it was
+// started so (`fingerprint`), a new one otherwise (the old one stopped first:
+// the new one may want its port).
+core::Status Listen(std::unique_ptr<exporter::HttpServer>& http, std::string& fingerprint,
+                    const exporter::Listener& listener, std::function<bool()> healthy, spdlog::logger& log) {
+  if (http && listener.fingerprint == fingerprint) return {};
+  if (http) log.info("new HTTP listener: its address, web configuration or certificates changed");
+  http.reset();
+  auto started = exporter::HttpServer::Start(listener.listen, std::move(healthy), listener.web);
+  if (!started) return tl::unexpected(started.error());
+  http = std::move(*started);
+  fingerprint = listener.fingerprint;
+  return {};
+}
+
+// SIGINT/SIGTERM/SIGHUP are blocked in every thread and taken by sigwait in
+// one. SIGINT/SIGTERM stop the daemon (running transfers are aborted, so it
+// exits within seconds). SIGHUP reloads the configuration: an invalid one is
+// reported and the running one kept; a valid one replaces the daemon once
+// its running cycles have finished. The HTTP server outlives the daemons:
+// across a reload it goes on answering with the metrics as they were, and it
+// is started anew only when its listener changed (web_config.h, Listener).
 int Run(const Args& args) {
   auto config = LoadRunConfig(args);
   if (!config) {
@@ -290,6 +309,9 @@ int Run(const Args& args) {
 
   auto log = spdlog::default_logger();
   exporter::Config current = std::move(*config);  // as configured, recursive entries unexpanded
+  std::atomic<bool> stopping{false};              // for good: /healthz answers 503
+  std::unique_ptr<exporter::HttpServer> http;
+  std::string http_fingerprint;  // of the listener `http` was started with
   while (true) {
     exporter::Hosts hosts(current);
     const exporter::Config expanded = Expanded(current, hosts, *log);
@@ -298,6 +320,20 @@ int Run(const Args& args) {
       log->critical("cannot start: {}", s.error().message);
       return 1;
     }
+    auto listener = exporter::LoadListener(current.listen, current.web_config_file);
+    if (!listener) {
+      log->critical("cannot start: {}", listener.error().message);
+      return 1;
+    }
+    if (auto s = Listen(http, http_fingerprint, *listener, [&stopping] { return !stopping.load(); }, *log); !s) {
+      log->critical("cannot start: {}", s.error().message);
+      return 1;
+    }
+    http->Serve(daemon.Served());
+    log->info("serving metrics url={}://{}/metrics auth={} datasets={} parallelism={}",
+              listener->web.tls ? "https" : "http", current.listen,
+              listener->web.basic_auth_users.empty() ? "none" : "basic", expanded.datasets.size(),
+              expanded.parallelism);
     std::mutex mu;
     std::optional<exporter::Config> next;  // guarded by mu
     bool stop = false, rediscover = false;  // guarded by mu
@@ -330,6 +366,7 @@ int Run(const Args& args) {
           continue;  // a stop signal may still come while cycles finish
         }
         log->info("stopping signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        stopping = true;
         {
           std::lock_guard lock(mu);
           stop = true;
@@ -339,6 +376,8 @@ int Run(const Args& args) {
       }
     });
     daemon.Run();
+    // The daemon goes at the end of this iteration; its metrics stay served.
+    http->Serve({daemon.Collectables(), {}});
     // Wake the signal thread if the daemon stopped for another reason.
     done = true;
     pthread_kill(signals.native_handle(), SIGTERM);

@@ -102,12 +102,38 @@ core::Result<WebConfig> ParseWebConfig(const std::string& text, const std::strin
   }
 }
 
-core::Result<WebConfig> LoadWebConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return core::Fail(core::Reason::kConfig, path + ": cannot read the web configuration file");
+namespace {
+std::optional<std::string> ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
   std::stringstream ss;
   ss << in.rdbuf();
-  return ParseWebConfig(ss.str(), path);
+  return ss.str();
+}
+}  // namespace
+
+core::Result<Listener> LoadListener(const std::string& listen, const std::string& web_config_file) {
+  Listener l{listen, {}, {}};
+  // Length-prefixed parts: no two different inputs run together alike.
+  auto add = [&l](const std::string& part) { l.fingerprint += std::to_string(part.size()) + ":" + part + "\n"; };
+  add(listen);
+  if (web_config_file.empty()) return l;
+  auto text = ReadAll(web_config_file);
+  if (!text) return core::Fail(core::Reason::kConfig, web_config_file + ": cannot read the web configuration file");
+  auto web = ParseWebConfig(*text, web_config_file);
+  if (!web) return tl::unexpected(web.error());
+  l.web = std::move(*web);
+  add(web_config_file);
+  add(*text);
+  if (l.web.tls) {
+    for (const auto* file : {&l.web.tls->cert_file, &l.web.tls->key_file, &l.web.tls->client_ca_file}) {
+      if (file->empty()) continue;
+      auto bytes = ReadAll(*file);
+      if (!bytes) return core::Fail(core::Reason::kConfig, web_config_file + ": cannot read " + *file);
+      add(*bytes);
+    }
+  }
+  return l;
 }
 
 bool PasswordMatches(const std::string& hash, const std::string& password) {

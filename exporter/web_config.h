@@ -34,7 +34,18 @@ struct WebConfig {
 };
 
 core::Result<WebConfig> ParseWebConfig(const std::string& text, const std::string& path);
-core::Result<WebConfig> LoadWebConfig(const std::string& path);
+
+// What an HTTP listener is started with. Two are interchangeable when their
+// fingerprints are equal: the same address, and the same bytes in the web
+// configuration file and in every file it names (so a renewed certificate
+// makes a new listener).
+struct Listener {
+  std::string listen;
+  WebConfig web;
+  std::string fingerprint;
+};
+// `web_config_file` may be empty (plain HTTP, no authentication).
+core::Result<Listener> LoadListener(const std::string& listen, const std::string& web_config_file);
 
 // Whether `password` matches the bcrypt `hash` (crypt(3), libxcrypt).
 bool PasswordMatches(const std::string& hash, const std::string& password);

@@ -237,7 +237,7 @@ holds_ok "$src/data" "SIGTERM"
 once direct "$src/data" "$dst/r/data"
 expect_ok "the next cycle after SIGTERM"
 
-zp_log "SIGHUP: an invalid config is refused and the old one kept; a valid one is loaded"
+zp_log "SIGHUP: an invalid config is refused and the old one kept; a valid one is loaded; every scrape meanwhile is answered"
 port=$(zp_free_port)
 write_cfg direct "$src/data" "$dst/r/data" "listen: 127.0.0.1:$port"
 sed -i 's/^retries: .*/interval: 1h/' "$cfg"
@@ -246,6 +246,13 @@ metrics() { curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null || true; }
 has_dataset() { metrics | grep -q "^zpull_replication_runs_total{dataset=\"$1\"}"; }
 for _ in $(seq 1 100); do has_dataset "$dst/r/data" && break; sleep 0.1; done
 has_dataset "$dst/r/data" || zp_fail "daemon did not come up: $(tail -3 "$ZP_TMP/hup.log")"
+# A scraper until the reloads are done: each status code on a line (000: no
+# answer — refused, reset or timed out).
+( while [ ! -e "$ZP_TMP/hup.done" ]; do
+    curl -s -o /dev/null -w '%{http_code}\n' --max-time 5 "http://127.0.0.1:$port/metrics" || true
+  done >"$ZP_TMP/hup.codes" ) &
+scraper=$!
+zp_cleanup "touch $ZP_TMP/hup.done; wait $scraper 2>/dev/null; true"
 cp "$cfg" "$cfg.good"
 echo "retries: many" >>"$cfg"
 kill -HUP "$pid"
@@ -257,6 +264,13 @@ sed "s|^datasets:|datasets:\n  - {source: direct, dataset: $src/lost, destinatio
 kill -HUP "$pid"
 for _ in $(seq 1 100); do has_dataset "$dst/r/lost2" && break; sleep 0.1; done
 has_dataset "$dst/r/lost2" || zp_fail "the reloaded dataset is not served: $(tail -5 "$ZP_TMP/hup.log")"
+touch "$ZP_TMP/hup.done"
+wait "$scraper"
+scrapes=$(wc -l <"$ZP_TMP/hup.codes")
+[ "$scrapes" -ge 10 ] || zp_fail "only $scrapes scrapes across the reloads"
+unanswered=$(grep -vc '^200$' "$ZP_TMP/hup.codes" || true)
+zp_assert_eq 0 "$unanswered" "scrapes not answered 200 across two reloads (of $scrapes: $(sort "$ZP_TMP/hup.codes" | uniq -c | paste -sd' ' -))"
+zp_log "$scrapes scrapes across the reloads, all answered"
 kill -TERM "$pid"
 wait "$pid" || zp_fail "exit status after SIGTERM following a reload"
 

@@ -3,7 +3,8 @@
 # curl against a real zpull run: basic auth (bcrypt) over HTTP and HTTPS,
 # 401 without or with wrong credentials; TLS with a test CA; mutual TLS that
 # refuses clients without a certificate or with one from another CA; a
-# minimum TLS version; configuration errors named at start.
+# minimum TLS version; a SIGHUP keeps the listener when nothing changed and
+# serves a certificate renewed in place; configuration errors named at start.
 set -euo pipefail
 : "${ZPULL_BIN:?}"
 tmp="$(mktemp -d /tmp/zpull-web.XXXXXX)"
@@ -81,6 +82,21 @@ expect 401 "TLS, wrong password" --cacert ca.crt -u 'prometheus:nope' "https://1
 expect 401 "TLS, no credentials" --cacert ca.crt "https://127.0.0.1:$PORT/metrics"
 expect 000 "plain HTTP on the TLS port" "http://127.0.0.1:$PORT/metrics"
 expect 000 "a server certificate from an unknown CA" --cacert otherca.crt "https://127.0.0.1:$PORT/metrics"
+served_cert() { openssl s_client -connect "127.0.0.1:$PORT" </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256; }
+first=$(served_cert)
+[ "$first" = "$(openssl x509 -in server.crt -noout -fingerprint -sha256)" ] || fail "served certificate: $first"
+kill -HUP "$pid"  # nothing changed: the listener is kept
+for _ in $(seq 1 50); do [ "$(grep -c 'serving metrics' run.log)" = 2 ] && break; sleep 0.1; done
+[ "$(grep -c 'serving metrics' run.log)" = 2 ] || fail "no reload: $(cat run.log)"
+! grep -q "new HTTP listener" run.log || fail "listener restarted for an unchanged configuration: $(cat run.log)"
+cert server 127.0.0.1 ca  # renewed in place, as certbot would
+renewed=$(openssl x509 -in server.crt -noout -fingerprint -sha256)
+[ "$renewed" != "$first" ] || fail "the renewed certificate is the old one"
+kill -HUP "$pid"
+for _ in $(seq 1 50); do [ "$(served_cert)" = "$renewed" ] && break; sleep 0.1; done
+[ "$(served_cert)" = "$renewed" ] || fail "after SIGHUP the old certificate is still served"
+grep -q "new HTTP listener" run.log || fail "no log line for the new listener: $(cat run.log)"
+expect 200 "TLS with the renewed certificate" --cacert ca.crt -u 'prometheus:U*U' "https://127.0.0.1:$PORT/metrics"
 
 echo "mutual TLS"
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.crt\n' >mtls.yml

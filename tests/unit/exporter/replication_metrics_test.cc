@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
-#include "exporter/http_server.h"
 
 namespace zpull::exporter {
 namespace {
@@ -120,27 +119,6 @@ TEST_F(MetricsTest, RecoveryCounters) {
   EXPECT_TRUE(Has(t, "zpull_replication_resume_tokens_aborted_total{dataset=\"backup/a\"} 1"));
   EXPECT_TRUE(Has(t, "zpull_replication_divergence_destroyed_snapshots_total{dataset=\"backup/a\"} 2"));
   EXPECT_EQ(t.find("retries_total{dataset=\"backup/a\",reason=\"network\"} 0"), std::string::npos);
-}
-
-TEST(HttpServer, ServesMetricsAndHealthOnAnEphemeralPort) {
-  auto m = std::make_shared<ReplicationMetrics>(std::vector<std::string>{"b/x"}, [] { return std::int64_t{1}; });
-  bool healthy = true;
-  auto server = HttpServer::Start("127.0.0.1:0", {m, std::make_shared<BuildInfo>("1.2.3", "abc")},
-                                  [&] { return healthy; });
-  ASSERT_TRUE(server) << server.error().message;
-  ASSERT_GT((*server)->Port(), 0);
-  std::string text = (*server)->RenderMetrics();
-  EXPECT_TRUE(Has(text, "zpull_build_info{version=\"1.2.3\",revision=\"abc\"} 1")) << text;
-  EXPECT_TRUE(Has(text, "zpull_replication_runs_total{dataset=\"b/x\"} 0"));
-}
-
-TEST(HttpServer, ListenErrorNamesTheAddress) {
-  auto first = HttpServer::Start("127.0.0.1:0", {}, [] { return true; });
-  ASSERT_TRUE(first);
-  const std::string taken = "127.0.0.1:" + std::to_string((*first)->Port());
-  auto second = HttpServer::Start(taken, {}, [] { return true; });
-  ASSERT_FALSE(second);
-  EXPECT_NE(second.error().message.find("cannot listen on " + taken), std::string::npos) << second.error().message;
 }
 
 }  // namespace

@@ -39,6 +39,42 @@ TEST(WebConfig, UsersAndTls) {
   std::remove(file.c_str());
 }
 
+// A reload keeps the HTTP listener only while nothing it was started with
+// changed: address, web configuration, or a file that names.
+TEST(Listener, FingerprintChangesWithAddressConfigAndCertificates) {
+  const std::string dir = ::testing::TempDir();
+  const std::string cert = dir + "/zpull-listener-test.crt", key = dir + "/zpull-listener-test.key";
+  const std::string web = dir + "/zpull-listener-test.yml";
+  std::ofstream(cert) << "certificate 1";
+  std::ofstream(key) << "key";
+  std::ofstream(web) << "tls_server_config: {cert_file: " << cert << ", key_file: " << key << "}\n";
+
+  auto plain = LoadListener("127.0.0.1:9720", "");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_FALSE(plain->web.tls);
+  EXPECT_EQ(plain->fingerprint, LoadListener("127.0.0.1:9720", "")->fingerprint);
+  EXPECT_NE(plain->fingerprint, LoadListener("127.0.0.1:9721", "")->fingerprint);
+
+  auto tls = LoadListener("127.0.0.1:9720", web);
+  ASSERT_TRUE(tls) << tls.error().message;
+  ASSERT_TRUE(tls->web.tls);
+  EXPECT_NE(tls->fingerprint, plain->fingerprint);
+  EXPECT_EQ(tls->fingerprint, LoadListener("127.0.0.1:9720", web)->fingerprint);
+  std::ofstream(cert) << "certificate 2";  // renewed
+  auto renewed = LoadListener("127.0.0.1:9720", web);
+  ASSERT_TRUE(renewed);
+  EXPECT_NE(renewed->fingerprint, tls->fingerprint);
+
+  std::remove(cert.c_str());
+  auto gone = LoadListener("127.0.0.1:9720", web);
+  ASSERT_FALSE(gone);
+  EXPECT_NE(gone.error().message.find(cert), std::string::npos) << gone.error().message;
+  EXPECT_NE(LoadListener("127.0.0.1:9720", dir + "/absent.yml").error().message.find("absent.yml: cannot read"),
+            std::string::npos);
+  std::remove(key.c_str());
+  std::remove(web.c_str());
+}
+
 TEST(WebConfig, ErrorsNameTheKey) {
   EXPECT_EQ(ErrorOf("basic_auth_user: {}\n"),
             "web.yml:1:1: 'basic_auth_user': unknown key (expected one of: tls_server_config, basic_auth_users, "
