@@ -158,8 +158,14 @@ Result<ZfsFeatures> FakeZfs::Probe(const DatasetName&) {
   return features_;
 }
 
+int FakeZfs::Listings(const std::string& fs) {
+  std::lock_guard lock(mu_);
+  return listings_[fs];
+}
+
 Result<std::optional<SnapshotList>> FakeZfs::ListSnapshots(const DatasetName& fs) {
   std::lock_guard lock(mu_);
+  ++listings_[fs.str()];
   auto it = fs_.find(fs.str());
   if (it == fs_.end()) return std::optional<SnapshotList>();
   SnapshotList out;

@@ -39,6 +39,8 @@ class FakeZfs : public Zfs {
   std::optional<SendSpec> LastSend();
   std::optional<RecvSpec> LastRecv();
   std::vector<std::string> Inherited(const std::string& fs);
+  // How often `fs`'s snapshots were listed (ListSnapshots, StreamSnapshotsOf).
+  int Listings(const std::string& fs);
 
   const std::string& Host() const override { return host_; }
   Result<ZfsFeatures> Probe(const DatasetName& pool) override;
@@ -87,6 +89,7 @@ class FakeZfs : public Zfs {
   ExitInfo Receive(const RecvSpec& spec, const std::string& stream, bool interrupted);
 
  private:
+  std::map<std::string, int> listings_;  // by filesystem
   struct Snap {
     SnapshotInfo info;
     std::map<std::string, std::int64_t> holds;  // tag -> since

@@ -385,8 +385,11 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     if (env.pause && !env.pause(delay)) return fail(e);
   }
 
-  // The newest source snapshot is now the newest common one.
-  auto dst_after = env.destination.ListSnapshots(job.destination);
+  // The destination now: as the last attempt listed it when there was
+  // nothing to receive, listed anew otherwise.
+  auto dst_after = out.plan.kind == PlanKind::kNothing && listing.destination
+                       ? core::Result<std::optional<core::SnapshotList>>(std::move(listing.destination))
+                       : env.destination.ListSnapshots(job.destination);
   if (!dst_after) return fail(dst_after.error());
   if (!*dst_after) {
     return fail({core::Reason::kDestinationMissing, "destination " + job.destination.str() + " vanished after receive"});

@@ -62,6 +62,27 @@ TEST_F(CycleTest, FullThenIncrementalWithForeignSnapshots) {
   ASSERT_TRUE(common && *common);
 }
 
+// A cycle with nothing new lists each side once (a cycle that received lists
+// the destination again to see what arrived).
+TEST_F(CycleTest, NothingNewListsEachSideOnce) {
+  ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(dst_.Listings("backup/data"), 2);
+  job_.take_snapshot = false;
+  const int src_before = src_.Listings("tank/data"), dst_before = dst_.Listings("backup/data");
+  auto idle = Run();
+  ASSERT_TRUE(idle.ok()) << idle.error->message;
+  EXPECT_EQ(idle.plan.kind, PlanKind::kNothing);
+  EXPECT_EQ(src_.Listings("tank/data") - src_before, 1);
+  EXPECT_EQ(dst_.Listings("backup/data") - dst_before, 1);
+  // Its bookkeeping still happens: the hold, the common marker, last success.
+  EXPECT_EQ(dst_.Holds("backup/data", "zp_2026-11-27T12:00:00Z"), 1u);
+  auto success = dst_.GetUserProperty(job_.destination, "", kLastSuccessProperty);
+  ASSERT_TRUE(success && *success);
+  EXPECT_EQ(**success, "1795784400");
+  EXPECT_EQ(idle.newest_common->name, "zp_2026-11-27T12:00:00Z");
+  EXPECT_EQ(idle.destination_snapshots, 1u);
+}
+
 TEST_F(CycleTest, PrunesDestinationByPolicyButNeverTheBase) {
   job_.destination_retention.keep_last = 2;
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(Run().ok());
