@@ -1,24 +1,6 @@
 #include "checks/inventory.h"
 
 namespace zpull::checks {
-namespace {
-
-core::Result<std::optional<HoldSummary>> Holds(core::Zfs& zfs, const core::ZfsFeatures& features,
-                                               const core::DatasetName& fs, const std::string& tag) {
-  if (!features.list_holds) return std::optional<HoldSummary>();
-  auto snaps = zfs.ListSnapshots(fs);
-  if (!snaps) return tl::unexpected(snaps.error());
-  if (!*snaps) return std::optional<HoldSummary>(HoldSummary{});
-  std::vector<std::string> held;
-  for (const auto& s : **snaps) {
-    if (s.userrefs > 0) held.push_back(s.name);
-  }
-  auto holds = zfs.ListHolds(fs, held);
-  if (!holds) return tl::unexpected(holds.error());
-  return std::optional<HoldSummary>(SummarizeHolds(*holds, tag));
-}
-
-}  // namespace
 
 HoldSummary SummarizeHolds(const std::vector<core::HoldInfo>& holds, const std::string& tag) {
   HoldSummary out;
@@ -30,29 +12,76 @@ HoldSummary SummarizeHolds(const std::vector<core::HoldInfo>& holds, const std::
   return out;
 }
 
-core::Result<Inventory> TakeInventory(core::Zfs& source, const core::ZfsFeatures& source_features,
-                                      core::Zfs& destination, const core::ZfsFeatures& destination_features,
-                                      const InventoryTarget& target) {
-  Inventory inv;
-  auto src = Holds(source, source_features, target.source, target.tag);
-  if (!src) return tl::unexpected(src.error());
-  inv.source_holds = *src;
-  auto dst = Holds(destination, destination_features, target.destination, target.tag);
-  if (!dst) return tl::unexpected(dst.error());
-  inv.destination_holds = *dst;
-  if (source_features.bookmarks) {
-    auto marks = source.ListBookmarks(target.source);
-    if (!marks) return tl::unexpected(marks.error());
+namespace {
+
+using Held = std::vector<std::string> InventoryInput::*;
+using Side = std::optional<HoldSummary> Inventory::*;
+using FsOf = core::DatasetName InventoryTarget::*;
+
+// Every input's holds on one side, from one `zfs holds`.
+core::Status CountHolds(core::Zfs& zfs, const std::vector<InventoryInput>& inputs, Held held, FsOf fs,
+                        Side side, std::vector<Inventory>& out) {
+  std::vector<std::string> names;
+  for (const auto& in : inputs) {
+    for (const auto& snap : in.*held) names.push_back((in.target.*fs).Snapshot(snap));
+  }
+  auto holds = zfs.ListHoldsOf(names);
+  if (!holds) return tl::unexpected(holds.error());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    auto it = holds->find((inputs[i].target.*fs).str());
+    out[i].*side = SummarizeHolds(it == holds->end() ? std::vector<core::HoldInfo>{} : it->second, inputs[i].target.tag);
+  }
+  return {};
+}
+
+core::Status CountBookmarks(core::Zfs& source, const std::vector<InventoryInput>& inputs, std::vector<Inventory>& out) {
+  std::vector<core::DatasetName> filesystems;
+  for (const auto& in : inputs) filesystems.push_back(in.target.source);
+  auto marks = source.ListBookmarksOf(filesystems);
+  if (!marks) return tl::unexpected(marks.error());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
     std::size_t n = 0;
-    for (const auto& b : *marks) n += b.name.starts_with(target.bookmark_stem) ? 1 : 0;
-    inv.bookmarks = n;
+    if (auto it = marks->find(inputs[i].target.source.str()); it != marks->end()) {
+      for (const auto& b : it->second) n += b.name.starts_with(inputs[i].target.bookmark_stem) ? 1 : 0;
+    }
+    out[i].bookmarks = n;
   }
-  if (destination_features.recv_resumable) {
-    auto token = destination.ResumeToken(target.destination);
-    if (!token) return tl::unexpected(token.error());
-    inv.resume_token = token->has_value();
+  return {};
+}
+
+core::Status FindTokens(core::Zfs& destination, const std::vector<InventoryInput>& inputs,
+                        std::vector<Inventory>& out) {
+  std::vector<core::DatasetName> filesystems;
+  for (const auto& in : inputs) filesystems.push_back(in.target.destination);
+  auto tokens = destination.GetPropertyOf(filesystems, "receive_resume_token");
+  if (!tokens) return tl::unexpected(tokens.error());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    auto it = tokens->find(inputs[i].target.destination.str());
+    out[i].resume_token = it != tokens->end() && !it->second.empty() && it->second != "-";
   }
-  return inv;
+  return {};
+}
+
+}  // namespace
+
+std::vector<core::Result<Inventory>> TakeInventories(core::Zfs& source, const core::ZfsFeatures& source_features,
+                                                     core::Zfs& destination,
+                                                     const core::ZfsFeatures& destination_features,
+                                                     const std::vector<InventoryInput>& inputs) {
+  std::vector<Inventory> inv(inputs.size());
+  core::Status s;
+  if (s && source_features.list_holds) {
+    s = CountHolds(source, inputs, &InventoryInput::source_held, &InventoryTarget::source, &Inventory::source_holds, inv);
+  }
+  if (s && destination_features.list_holds) {
+    s = CountHolds(destination, inputs, &InventoryInput::destination_held, &InventoryTarget::destination,
+                   &Inventory::destination_holds, inv);
+  }
+  if (s && source_features.bookmarks) s = CountBookmarks(source, inputs, inv);
+  if (s && destination_features.recv_resumable) s = FindTokens(destination, inputs, inv);
+  std::vector<core::Result<Inventory>> out;
+  for (auto& i : inv) out.push_back(s ? core::Result<Inventory>(std::move(i)) : tl::unexpected(s.error()));
+  return out;
 }
 
 }  // namespace zpull::checks

@@ -1,5 +1,5 @@
 #pragma once
-// What zpull leaves on the hosts for one dataset, for the operator to see
+// What zpull leaves on the hosts for each dataset, for the operator to see
 // what blocks pruning: zpull's own holds on each side (count, oldest), its
 // source bookmarks for this destination, and whether the destination keeps
 // an interrupted receive's resume token. Parts a host cannot tell (zfs-fuse:
@@ -37,10 +37,21 @@ struct Inventory {
 // Pure: the holds among `holds` that carry `tag`.
 HoldSummary SummarizeHolds(const std::vector<core::HoldInfo>& holds, const std::string& tag);
 
-// Reads one dataset's inventory: per side one snapshot listing and one
-// `zfs holds` (only for held snapshots), a bookmark listing and the token.
-core::Result<Inventory> TakeInventory(core::Zfs& source, const core::ZfsFeatures& source_features,
-                                      core::Zfs& destination, const core::ZfsFeatures& destination_features,
-                                      const InventoryTarget& target);
+// One dataset of an inventory pass and its held snapshots as the parity
+// pass listed them (checks::ParityResult), short names.
+struct InventoryInput {
+  InventoryTarget target;
+  std::vector<std::string> source_held, destination_held;
+};
+
+// The inventories of datasets that share a source host, with one command
+// per kind and host whatever their number: `zfs holds` of every held
+// snapshot on each side, the source's bookmarks, the destination's resume
+// tokens. A held snapshot gone since the listing counts as holding nothing;
+// a command that fails fails every dataset with its error. In input order.
+std::vector<core::Result<Inventory>> TakeInventories(core::Zfs& source, const core::ZfsFeatures& source_features,
+                                                     core::Zfs& destination,
+                                                     const core::ZfsFeatures& destination_features,
+                                                     const std::vector<InventoryInput>& inputs);
 
 }  // namespace zpull::checks

@@ -28,10 +28,19 @@ std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destinatio
   if (!dst) return FailAll(targets, dst.error());
 
   std::vector<std::optional<core::Result<ParityReport>>> reports(targets.size());
+  std::vector<std::vector<std::string>> src_held(targets.size()), dst_held(targets.size());
+  auto held = [](const std::optional<core::SnapshotList>& list, std::vector<std::string>& out) {
+    if (!list) return;
+    for (const auto& snap : *list) {
+      if (snap.userrefs > 0) out.push_back(snap.name);
+    }
+  };
   auto merged = core::MergeSnapshotStreams(
       **src, **dst, pairs,
       [&](std::size_t i, const std::optional<core::SnapshotList>& s, const std::optional<core::SnapshotList>& d) {
         const ParityTarget& t = targets[i];
+        held(s, src_held[i]);
+        held(d, dst_held[i]);
         if (!s) {
           reports[i] = core::Fail(core::Reason::kSourceMissing,
                                   "source dataset " + t.source.str() + " does not exist on host " + source.Host());
@@ -61,7 +70,7 @@ std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destinatio
       } catch (const std::exception&) {
       }
     }
-    out.push_back({targets[i].dataset, std::move(r)});
+    out.push_back({targets[i].dataset, std::move(r), std::move(src_held[i]), std::move(dst_held[i])});
   }
   return out;
 }

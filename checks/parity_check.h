@@ -23,6 +23,9 @@ struct ParityTarget {
 struct ParityResult {
   std::string dataset;
   core::Result<ParityReport> report;
+  // The snapshots with user holds (userrefs > 0) on each side, as listed,
+  // short names: what the inventory asks `zfs holds` about.
+  std::vector<std::string> source_held, destination_held;
 };
 
 // Results in the order of `targets`. A listing failure on either host fails

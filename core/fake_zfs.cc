@@ -271,6 +271,12 @@ Result<std::string> FakeZfs::GetProperty(const DatasetName& fs, const std::strin
   if (property == "referenced") return std::to_string(1024 * (1 + it->second.snaps.size()));
   if (property == "type") return std::string("filesystem");
   if (property == "written" && features_.written) return std::string(it->second.modified ? "4096" : "0");
+  if (property == "receive_resume_token" && features_.recv_resumable) {
+    return it->second.resume_token.value_or("-");
+  }
+  if (property == "receive_resume_token") {
+    return Fail(Reason::kOther, host_ + ": bad property list: invalid property 'receive_resume_token'");
+  }
   if (auto p = it->second.props.find(property); p != it->second.props.end()) return p->second;
   if (property == "readonly") return std::string("off");
   if (property == "canmount") return std::string("on");
@@ -601,16 +607,26 @@ Status FakeZfs::DestroyBookmark(const DatasetName& fs, const std::string& bookma
   return {};
 }
 
-Result<std::vector<HoldInfo>> FakeZfs::ListHolds(const DatasetName& fs, const std::vector<std::string>& snaps) {
+Result<std::map<std::string, std::vector<HoldInfo>>> FakeZfs::ListHoldsOf(const std::vector<std::string>& snapshots) {
   std::lock_guard lock(mu_);
   if (!features_.list_holds) return Fail(Reason::kOther, host_ + ": internal error: /usr/lib/zfs/pyzfs.py not found");
-  auto it = fs_.find(fs.str());
-  if (it == fs_.end()) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.str()));
-  std::vector<HoldInfo> out;
-  for (const auto& name : snaps) {
-    Snap* x = FindSnap(it->second, name);
-    if (!x) return Fail(Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(name)));
-    for (const auto& [tag, since] : x->holds) out.push_back({name, tag, since});
+  std::map<std::string, std::vector<HoldInfo>> out;
+  for (const auto& full : snapshots) {
+    const auto at = full.find('@');
+    auto it = at == std::string::npos ? fs_.end() : fs_.find(full.substr(0, at));
+    Snap* x = it == fs_.end() ? nullptr : FindSnap(it->second, full.substr(at + 1));
+    if (!x) continue;  // as zfs: said on stderr, the others listed
+    for (const auto& [tag, since] : x->holds) out[it->first].push_back({full.substr(at + 1), tag, since});
+  }
+  return out;
+}
+
+Result<std::map<std::string, SnapshotList>> FakeZfs::ListBookmarksOf(const std::vector<DatasetName>& filesystems) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, SnapshotList> out;
+  for (const auto& fs : filesystems) {
+    auto it = fs_.find(fs.str());
+    if (it != fs_.end()) out[fs.str()] = it->second.bookmarks;
   }
   return out;
 }

@@ -11,6 +11,9 @@ namespace zpull::core {
 class LocalRunner : public CommandRunner {
  public:
   LocalRunner();
+  // execve takes 2 MiB of arguments and environment together (Linux
+  // ARG_MAX); each of zpull's words is short.
+  std::size_t MaxCommandBytes() const override { return 1024 * 1024; }
   Result<CommandResult> Run(const Argv& argv, std::string_view input = {}) override;
   // Up to kMaxParallel commands at a time, each from its own thread.
   Result<std::vector<CommandResult>> RunAll(const std::vector<Argv>& commands) override;

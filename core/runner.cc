@@ -1,5 +1,7 @@
 #include "core/runner.h"
 
+#include "core/shell_quote.h"
+
 namespace zpull::core {
 
 namespace {
@@ -30,6 +32,24 @@ Result<std::vector<CommandResult>> CommandRunner::RunAll(const std::vector<Argv>
     auto r = Run(argv);
     if (!r) return tl::unexpected(r.error());
     out.push_back(std::move(*r));
+  }
+  return out;
+}
+
+std::vector<std::vector<std::string>> ArgBatches(const Argv& head, const std::vector<std::string>& args,
+                                                 std::size_t max_bytes) {
+  std::size_t base = 0;
+  for (const auto& w : head) base += ShellQuote(w).size() + 1;
+  std::vector<std::vector<std::string>> out;
+  std::size_t size = base;
+  for (const auto& a : args) {
+    const std::size_t n = ShellQuote(a).size() + 1;
+    if (out.empty() || (size + n > max_bytes && !out.back().empty())) {
+      out.emplace_back();
+      size = base;
+    }
+    out.back().push_back(a);
+    size += n;
   }
   return out;
 }

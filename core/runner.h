@@ -80,6 +80,19 @@ class Process {
   Status Write(std::span<const char> data);
 };
 
+// The largest command line zpull sends to a remote host as one command,
+// quoted as a shell would take it. Over SSH the whole command reaches the
+// remote shell as one argument (`sh -c`; for a forced command, SSH_ORIGINAL_COMMAND), which
+// Linux caps at 128 KiB (MAX_ARG_STRLEN); beyond, the command fails
+// ("Argument list too long") or sshd drops the session.
+inline constexpr std::size_t kMaxCommandBytes = 120 * 1024;
+
+// `args` cut into consecutive runs such that `head` followed by each run,
+// every word shell-quoted and space-separated, stays within `max_bytes`
+// (a word too long on its own gets a run of its own). Pure.
+std::vector<std::vector<std::string>> ArgBatches(const Argv& head, const std::vector<std::string>& args,
+                                                 std::size_t max_bytes = kMaxCommandBytes);
+
 // Runs commands on one host. Thread-safe: concurrent calls are allowed.
 class CommandRunner {
  public:
@@ -97,6 +110,9 @@ class CommandRunner {
   virtual Result<std::unique_ptr<Process>> Start(const Argv& argv) = 0;
   // The `host` label: a configured source name, or "local".
   virtual const std::string& Host() const = 0;
+  // The longest command line (shell-quoted, as ArgBatches counts) this
+  // runner can run; longer argument lists are cut with ArgBatches.
+  virtual std::size_t MaxCommandBytes() const { return kMaxCommandBytes; }
 };
 
 // First non-empty line of a stderr text, for one-line messages.

@@ -170,9 +170,13 @@ class Zfs {
   virtual Status DestroyBookmark(const DatasetName& fs, const std::string& bookmark) = 0;
   // The bookmarks of `fs` (name, guid, createtxg, creation), oldest first.
   virtual Result<SnapshotList> ListBookmarks(const DatasetName& fs) = 0;
-  // The user holds on the snapshots `snaps` of `fs` (one command), where the
-  // probe found list_holds.
-  virtual Result<std::vector<HoldInfo>> ListHolds(const DatasetName& fs, const std::vector<std::string>& snaps) = 0;
+  // The bookmarks of several filesystems with one command, by filesystem,
+  // oldest first; filesystems that do not exist are left out.
+  virtual Result<std::map<std::string, SnapshotList>> ListBookmarksOf(const std::vector<DatasetName>& filesystems) = 0;
+  // The user holds on `snapshots` (full `fs@snap` names, of any
+  // filesystems) with one command, by filesystem; where the probe found
+  // list_holds.
+  virtual Result<std::map<std::string, std::vector<HoldInfo>>> ListHoldsOf(const std::vector<std::string>& snapshots) = 0;
 };
 
 }  // namespace zpull::core

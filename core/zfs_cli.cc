@@ -1,9 +1,12 @@
 #include "core/zfs_cli.h"
 
 #include <chrono>
+#include <functional>
 #include <set>
 #include <thread>
 
+#include "core/snapshot_stream.h"
+#include "core/text.h"
 #include "core/zfs_errors.h"
 #include "core/zfs_parse.h"
 
@@ -181,20 +184,57 @@ class CliSnapshotStream : public SnapshotStream {
   bool finished_ = false;
 };
 
+
+// The listings of consecutive batches of filesystems as one stream: a
+// batch's command starts when the one before has been read to its end.
+class BatchedSnapshotStream : public SnapshotStream {
+ public:
+  using Start = std::function<Result<std::unique_ptr<SnapshotStream>>(const std::vector<std::string>&)>;
+  BatchedSnapshotStream(std::vector<std::vector<std::string>> batches, Start start)
+      : batches_(std::move(batches)), start_(std::move(start)) {}
+
+  Result<std::optional<SnapshotBlock>> Next() override {
+    for (;;) {
+      if (!current_) {
+        if (next_ == batches_.size()) return std::optional<SnapshotBlock>();
+        auto s = start_(batches_[next_++]);
+        if (!s) {
+          next_ = batches_.size();
+          return tl::unexpected(s.error());
+        }
+        current_ = std::move(*s);
+      }
+      auto block = current_->Next();
+      if (!block || *block) return block;
+      current_.reset();
+    }
+  }
+
+ private:
+  std::vector<std::vector<std::string>> batches_;
+  Start start_;
+  std::size_t next_ = 0;
+  std::unique_ptr<SnapshotStream> current_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<SnapshotStream>> ZfsCli::StreamSnapshotsOf(const std::vector<DatasetName>& filesystems) {
-  std::vector<std::string> wanted;
   if (filesystems.empty()) return std::make_unique<VectorSnapshotStream>(std::vector<SnapshotBlock>{});
-  Argv argv = Cmd({"get", "-Hp", "-r", "-d", "1", "guid,createtxg,creation,userrefs"});
-  for (const auto& fs : filesystems) {
-    argv.push_back(fs.str());
-    wanted.push_back(fs.str());
-  }
-  auto p = runner_.Start(argv);
-  if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));
-  (*p)->CloseStdin();
-  return std::make_unique<CliSnapshotStream>(std::move(*p), wanted, runner_.Host());
+  const Argv head = Cmd({"get", "-Hp", "-r", "-d", "1", "guid,createtxg,creation,userrefs"});
+  std::vector<std::string> names;
+  for (const auto& fs : filesystems) names.push_back(fs.str());
+  auto start = [this, head](const std::vector<std::string>& wanted) -> Result<std::unique_ptr<SnapshotStream>> {
+    Argv argv = head;
+    argv.insert(argv.end(), wanted.begin(), wanted.end());
+    auto p = runner_.Start(argv);
+    if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));
+    (*p)->CloseStdin();
+    return std::make_unique<CliSnapshotStream>(std::move(*p), wanted, runner_.Host());
+  };
+  auto batches = ArgBatches(head, names, runner_.MaxCommandBytes());
+  if (batches.size() == 1) return start(batches.front());
+  return std::make_unique<BatchedSnapshotStream>(std::move(batches), std::move(start));
 }
 
 Result<bool> ZfsCli::Exists(const DatasetName& fs) {
@@ -265,17 +305,21 @@ Result<std::string> ZfsCli::GetProperty(const DatasetName& fs, const std::string
 Result<std::map<std::string, std::string>> ZfsCli::GetPropertyOf(const std::vector<DatasetName>& filesystems,
                                                                  const std::string& property) {
   std::map<std::string, std::string> out;
-  if (filesystems.empty()) return out;
-  Argv argv = Cmd({"get", "-Hp", property});
-  for (const auto& fs : filesystems) argv.push_back(fs.str());
-  auto r = Run(argv);
-  if (!r) return tl::unexpected(r.error());
-  auto lines = ParseGetLines(r->out);
-  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
-  if (r->exit_code != 0 && lines->empty() && !Contains(r->err, "dataset does not exist")) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  const Argv head = Cmd({"get", "-Hp", property});
+  std::vector<std::string> names;
+  for (const auto& fs : filesystems) names.push_back(fs.str());
+  for (const auto& batch : ArgBatches(head, names, runner_.MaxCommandBytes())) {
+    Argv argv = head;
+    argv.insert(argv.end(), batch.begin(), batch.end());
+    auto r = Run(argv);
+    if (!r) return tl::unexpected(r.error());
+    auto lines = ParseGetLines(r->out);
+    if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
+    if (r->exit_code != 0 && lines->empty() && !Contains(r->err, "dataset does not exist")) {
+      return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+    }
+    for (const auto& l : *lines) out[std::string(l.name)] = std::string(l.value);
   }
-  for (const auto& l : *lines) out[std::string(l.name)] = std::string(l.value);
   return out;
 }
 
@@ -580,15 +624,61 @@ Result<SnapshotList> ZfsCli::ListBookmarks(const DatasetName& fs) {
   return list;
 }
 
-Result<std::vector<HoldInfo>> ZfsCli::ListHolds(const DatasetName& fs, const std::vector<std::string>& snaps) {
-  if (snaps.empty()) return std::vector<HoldInfo>{};
-  Argv argv = Cmd({"holds", "-Hp"});
-  for (const auto& s : snaps) argv.push_back(fs.Snapshot(s));
-  auto r = RunOk(argv);
-  if (!r) return tl::unexpected(r.error());
-  auto holds = ParseHolds(r->out, fs.str());
-  if (!holds) return tl::unexpected(WithContext(holds.error(), "host " + runner_.Host()));
-  return holds;
+Result<std::map<std::string, SnapshotList>> ZfsCli::ListBookmarksOf(const std::vector<DatasetName>& filesystems) {
+  std::map<std::string, SnapshotList> out;
+  const Argv head = Cmd({"get", "-Hp", "-r", "-d", "1", "-t", "bookmark", "guid,createtxg,creation"});
+  std::vector<std::string> names;
+  for (const auto& fs : filesystems) names.push_back(fs.str());
+  for (const auto& wanted : ArgBatches(head, names, runner_.MaxCommandBytes())) {
+    Argv argv = head;
+    argv.insert(argv.end(), wanted.begin(), wanted.end());
+    auto r = Run(argv);
+    if (!r) return tl::unexpected(r.error());
+    // Some filesystems missing is a result; a failure listing nothing is not.
+    if (r->exit_code != 0 && r->out.empty() && !Contains(r->err, "dataset does not exist")) {
+      return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+    }
+    SnapshotGetParser parser(wanted, '#');
+    auto parsed = parser.Feed(r->out);
+    if (parsed) parsed = parser.End();
+    if (!parsed) return tl::unexpected(WithContext(parsed.error(), "host " + runner_.Host()));
+    while (auto block = parser.Pop()) {
+      if (block->snapshots) out[block->fs] = std::move(*block->snapshots);
+    }
+    // `-t bookmark` prints nothing for a filesystem without bookmarks.
+    for (const auto& fs : wanted) {
+      if (!out.count(fs) && !Contains(r->err, "'" + fs + "': dataset does not exist")) out[fs] = {};
+    }
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::vector<HoldInfo>>> ZfsCli::ListHoldsOf(const std::vector<std::string>& snapshots) {
+  std::map<std::string, std::vector<HoldInfo>> out;
+  const Argv head = Cmd({"holds", "-Hp"});
+  for (const auto& batch : ArgBatches(head, snapshots, runner_.MaxCommandBytes())) {
+    Argv argv = head;
+    argv.insert(argv.end(), batch.begin(), batch.end());
+    auto r = Run(argv);
+    if (!r) return tl::unexpected(r.error());
+    // A snapshot destroyed since it was listed holds nothing: zfs says so on
+    // stderr and lists the others.
+    if (r->exit_code != 0) {
+      for (std::string_view line : SplitLines(r->err)) {
+        if (!line.empty() && !Contains(line, "dataset does not exist")) {
+          return Fail(ClassifyZfsError(r->err, Reason::kOther),
+                      "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+        }
+      }
+    }
+    auto holds = ParseHolds(r->out);
+    if (!holds) return tl::unexpected(WithContext(holds.error(), "host " + runner_.Host()));
+    for (auto& [fs, list] : *holds) {
+      auto& into = out[fs];
+      into.insert(into.end(), list.begin(), list.end());
+    }
+  }
+  return out;
 }
 
 Result<std::unique_ptr<Process>> ZfsCli::StartRecv(const RecvSpec& spec) {

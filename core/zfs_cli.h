@@ -58,7 +58,8 @@ class ZfsCli : public Zfs {
   Status CreateBookmark(const DatasetName& fs, const std::string& snap, const std::string& bookmark) override;
   Status DestroyBookmark(const DatasetName& fs, const std::string& bookmark) override;
   Result<SnapshotList> ListBookmarks(const DatasetName& fs) override;
-  Result<std::vector<HoldInfo>> ListHolds(const DatasetName& fs, const std::vector<std::string>& snaps) override;
+  Result<std::map<std::string, SnapshotList>> ListBookmarksOf(const std::vector<DatasetName>& filesystems) override;
+  Result<std::map<std::string, std::vector<HoldInfo>>> ListHoldsOf(const std::vector<std::string>& snapshots) override;
 
   // The argv of a send or receive, for logs and dry runs.
   Argv SendArgv(const SendSpec& spec) const;

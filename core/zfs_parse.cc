@@ -82,21 +82,21 @@ std::optional<std::int64_t> ParseInt64(std::string_view text) {
   return v;
 }
 
-Result<std::vector<HoldInfo>> ParseHolds(std::string_view output, std::string_view fs) {
-  std::vector<HoldInfo> out;
-  const std::string prefix = std::string(fs) + "@";
+Result<std::map<std::string, std::vector<HoldInfo>>> ParseHolds(std::string_view output) {
+  std::map<std::string, std::vector<HoldInfo>> out;
   for (std::string_view line : SplitLines(output)) {
     if (line.empty()) continue;
     std::size_t t1 = line.find('\t');
     std::size_t t2 = t1 == std::string_view::npos ? t1 : line.find('\t', t1 + 1);
+    std::size_t at = t1 == std::string_view::npos ? t1 : line.substr(0, t1).find('@');
     HoldInfo h;
-    if (t2 == std::string_view::npos || !line.substr(0, t1).starts_with(prefix) ||
+    if (t2 == std::string_view::npos || at == std::string_view::npos || at == 0 || at + 1 == t1 ||
         !ParseNumber(line.substr(t2 + 1), h.since)) {
       return Fail(Reason::kOther, "unexpected zfs holds line: '" + std::string(line.substr(0, 200)) + "'");
     }
-    h.snapshot = std::string(line.substr(prefix.size(), t1 - prefix.size()));
+    h.snapshot = std::string(line.substr(at + 1, t1 - at - 1));
     h.tag = std::string(line.substr(t1 + 1, t2 - t1 - 1));
-    out.push_back(std::move(h));
+    out[std::string(line.substr(0, at))].push_back(std::move(h));
   }
   return out;
 }

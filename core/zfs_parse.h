@@ -24,7 +24,7 @@ struct GetLine {
 Result<std::vector<GetLine>> ParseGetLines(std::string_view output);
 
 // `zfs holds -Hp` lines "fs@snap<TAB>tag<TAB>epoch seconds" of `fs`'s snapshots.
-Result<std::vector<HoldInfo>> ParseHolds(std::string_view output, std::string_view fs);
+Result<std::map<std::string, std::vector<HoldInfo>>> ParseHolds(std::string_view output);
 
 // Parses `zfs get -Hp -r -d 1 guid,createtxg,creation,userrefs <fs>` (one
 // line per name and property, TAB-separated) as a whole text, with the

@@ -113,10 +113,7 @@ Site Daemon::Served() const { return {Collectables(), [this] { return StatusNow(
 
 void Daemon::Run() {
   std::thread parity([this] {
-    Periodic(config_.parity_interval_seconds, [this] {
-      ParityPass();
-      InventoryPass();
-    });
+    Periodic(config_.parity_interval_seconds, [this] { ParityPass(); });
   });
   std::thread scrub([this] { Periodic(config_.scrub_interval_seconds, [this] { ScrubPass(); }); });
   std::thread drills([this] { Periodic(DrillCheckSeconds(config_), [this] { DrillPass(); }); });
@@ -262,6 +259,7 @@ void Daemon::ParityPass() {
         if (f.severity == Severity::kCritical) log_->warn("parity dataset={} finding=\"{}\"", r.dataset, f.text);
       }
     }
+    if (!stopping_) InventoryPass(source, indices, results);
   }
 }
 
@@ -323,29 +321,45 @@ std::string Daemon::Control(const std::string& request) {
   return "ok: " + dataset + (pause ? " paused" : " resumed");
 }
 
-void Daemon::InventoryPass() {
-  for (const auto& d : config_.datasets) {
+void Daemon::InventoryPass(const std::string& source, const std::vector<std::size_t>& indices,
+                           const std::vector<checks::ParityResult>& parity) {
+  core::Zfs& src = hosts_.Source(source);
+  // Features are probed per pool: one inventory per pair of pools.
+  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_pools;  // positions in `indices`
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    if (!parity[k].report) continue;  // its listing failed: nothing to go on (parity logged why)
+    const DatasetConfig& d = config_.datasets[indices[k]];
+    by_pools[{d.source_dataset.Pool(), d.destination.Pool()}].push_back(k);
+  }
+  for (const auto& [pools, positions] : by_pools) {
     if (stopping_) return;
-    core::Zfs& src = hosts_.Source(d.source);
     const auto started = std::chrono::steady_clock::now();
-    auto src_features = hosts_.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
-    auto dst_features = hosts_.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
-    core::Result<checks::Inventory> inv = !src_features ? tl::unexpected(src_features.error())
-                                          : !dst_features ? tl::unexpected(dst_features.error())
-                                                          : checks::TakeInventory(
-                                                                src, *src_features, hosts_.Destination(),
-                                                                *dst_features,
-                                                                {d.destination.str(), d.source_dataset, d.destination,
-                                                                 config_.snapshot_prefix,
-                                                                 replicate::BookmarkStem(config_.snapshot_prefix,
-                                                                                         d.destination)});
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    checks_->RecordRun("inventory", src.Host(), d.destination.str(), inv.has_value(), seconds, now_());
-    if (!inv) {
-      log_->warn("inventory failed dataset={} error={}", d.destination.str(), inv.error().message);
-      continue;
+    std::vector<checks::InventoryInput> inputs;
+    for (std::size_t k : positions) {
+      const DatasetConfig& d = config_.datasets[indices[k]];
+      inputs.push_back({{d.destination.str(), d.source_dataset, d.destination, config_.snapshot_prefix,
+                         replicate::BookmarkStem(config_.snapshot_prefix, d.destination)},
+                        parity[k].source_held,
+                        parity[k].destination_held});
     }
-    inventory_->Set(d.destination.str(), *inv, now_());
+    auto src_features = hosts_.SourceFeatures(source, core::DatasetName::Parse(pools.first).value());
+    auto dst_features = hosts_.DestinationFeatures(core::DatasetName::Parse(pools.second).value());
+    std::vector<core::Result<checks::Inventory>> inv;
+    if (!src_features || !dst_features) {
+      inv.assign(inputs.size(), tl::unexpected(!src_features ? src_features.error() : dst_features.error()));
+    } else {
+      inv = checks::TakeInventories(src, *src_features, hosts_.Destination(), *dst_features, inputs);
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (std::size_t n = 0; n < inputs.size(); ++n) {
+      const std::string& name = inputs[n].target.dataset;
+      checks_->RecordRun("inventory", src.Host(), name, inv[n].has_value(), seconds, now_());
+      if (!inv[n]) {
+        log_->warn("inventory failed dataset={} error={}", name, inv[n].error().message);
+        continue;
+      }
+      inventory_->Set(name, *inv[n], now_());
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include <spdlog/logger.h>
 
+#include "checks/parity_check.h"
 #include "exporter/check_metrics.h"
 #include "core/lock_file.h"
 #include "exporter/config.h"
@@ -63,10 +64,14 @@ class Daemon {
   std::string Control(const std::string& request);
   // Runs `pass` now and then every `interval` seconds until Stop().
   void Periodic(std::int64_t interval, const std::function<void()>& pass);
-  // Parity for every dataset, one listing per host.
+  // Parity for every dataset, one listing per host, then each source
+  // host's inventory.
   void ParityPass();
-  // zpull's holds, bookmarks and resume tokens per dataset (after parity).
-  void InventoryPass();
+  // zpull's holds, bookmarks and resume tokens for the datasets `indices`
+  // of source host `source`, from their parity results (same order): a few
+  // commands per host whatever the number of datasets.
+  void InventoryPass(const std::string& source, const std::vector<std::size_t>& indices,
+                     const std::vector<checks::ParityResult>& parity);
   // Status, space and (with scrub.every) scrub start for every watched pool.
   void ScrubPass();
   // Each recursive entry's selection now, against the expanded datasets.

@@ -641,6 +641,17 @@ TEST_P(ZfsContract, BookmarkServesAsIncrementalBase) {
   ASSERT_EQ(marks->size(), 1u);
   EXPECT_EQ((*marks)[0].name, "zp_backup:x_0a");
   EXPECT_EQ((*marks)[0].guid, List(src)[0].guid);
+  // Several filesystems in one listing: one without bookmarks, one absent.
+  auto none = MakeFs("nomarks");
+  auto several = zfs().ListBookmarksOf({src, none, Fs("absent")});
+  ASSERT_TRUE(several) << several.error().message;
+  EXPECT_EQ(several->size(), 2u);
+  ASSERT_EQ(several->count(src.str()), 1u);
+  ASSERT_EQ(several->at(src.str()).size(), 1u);
+  EXPECT_EQ(several->at(src.str())[0].name, "zp_backup:x_0a");
+  EXPECT_EQ(several->at(src.str())[0].guid, (*marks)[0].guid);
+  ASSERT_EQ(several->count(none.str()), 1u);
+  EXPECT_TRUE(several->at(none.str()).empty());
   ASSERT_TRUE(zfs().DestroySnapshot(src, "a"));
   backend_->WriteData(src.str());
   ASSERT_TRUE(zfs().CreateSnapshot(src, "b"));
@@ -666,16 +677,28 @@ TEST_P(ZfsContract, HoldsAreListedWithTagsAndTimes) {
   ASSERT_TRUE(zfs().Hold(fs, "a", "zpt"));
   ASSERT_TRUE(zfs().Hold(fs, "a", "keep me"));
   ASSERT_TRUE(zfs().Hold(fs, "b", "zpt"));
-  auto holds = zfs().ListHolds(fs, {"a", "b"});
+  auto other = MakeFs("h2");
+  ASSERT_TRUE(zfs().CreateSnapshot(other, "c"));
+  ASSERT_TRUE(zfs().Hold(other, "c", "zpt"));
+  // Two filesystems in one command, and a snapshot that is gone (destroyed
+  // since it was listed): it holds nothing, the others are listed.
+  auto holds = zfs().ListHoldsOf({fs.Snapshot("a"), fs.Snapshot("b"), other.Snapshot("c"), fs.Snapshot("gone")});
   ASSERT_TRUE(holds) << holds.error().message;
-  ASSERT_EQ(holds->size(), 3u);
+  ASSERT_EQ(holds->size(), 2u);
+  ASSERT_EQ(holds->count(fs.str()), 1u);
+  ASSERT_EQ(holds->at(fs.str()).size(), 3u);
   std::set<std::pair<std::string, std::string>> seen;
-  for (const auto& h : *holds) {
+  for (const auto& h : holds->at(fs.str())) {
     seen.insert({h.snapshot, h.tag});
     EXPECT_GT(h.since, Now() - 3600);
   }
   EXPECT_EQ(seen, (std::set<std::pair<std::string, std::string>>{{"a", "keep me"}, {"a", "zpt"}, {"b", "zpt"}}));
+  ASSERT_EQ(holds->count(other.str()), 1u);
+  ASSERT_EQ(holds->at(other.str()).size(), 1u);
+  EXPECT_EQ(holds->at(other.str())[0].snapshot, "c");
+  EXPECT_EQ(holds->at(other.str())[0].tag, "zpt");
   for (auto [snap, tag] : seen) ASSERT_TRUE(zfs().Release(fs, snap, tag));
+  ASSERT_TRUE(zfs().Release(other, "c", "zpt"));
 }
 
 TEST_P(ZfsContract, RollbackOnlyToTheNewestSnapshotAndNativeProperties) {

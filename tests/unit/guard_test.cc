@@ -46,7 +46,7 @@ std::vector<core::Argv> SourceCommands(bool legacy) {
   (void)zfs.DestroySnapshot(fs, "zpull_bk_2026-11-27T08:00:00Z");
   (void)zfs.Hold(fs, "s1", "zpull_bk");
   (void)zfs.Release(fs, "s1", "zpull_bk");
-  (void)zfs.ListHolds(fs, {"s1", "s2"});
+  (void)zfs.ListHoldsOf({fs.Snapshot("s1"), DatasetName::Parse("tank/b").value().Snapshot("s2")});
   (void)zfs.GetProperty(fs, "written");
   (void)zfs.GetPropertyOf({fs}, "encryption");
   (void)zfs.Clone(fs, "s1", DatasetName::Parse("tank/zpull_bk_drill_17_2_0").value(), "/var/tmp/zpull-drills/x");
@@ -59,6 +59,7 @@ std::vector<core::Argv> SourceCommands(bool legacy) {
   (void)zfs.CreateBookmark(fs, "s1", "zpull_bk_backup:web_00ff");
   (void)zfs.DestroyBookmark(fs, "zpull_bk_backup:web_00ff");
   (void)zfs.ListBookmarks(fs);
+  (void)zfs.ListBookmarksOf({fs, DatasetName::Parse("tank/b").value()});
   (void)zfs.ListTree(pool, "zpull:backup");
   core::SendSpec full{fs, "s2"};
   (void)zfs.EstimateSend(full);
