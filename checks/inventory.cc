@@ -14,22 +14,25 @@ HoldSummary SummarizeHolds(const std::vector<core::HoldInfo>& holds, const std::
 
 namespace {
 
-using Held = std::vector<std::string> InventoryInput::*;
-using Side = std::optional<HoldSummary> Inventory::*;
-using FsOf = core::DatasetName InventoryTarget::*;
+enum class Side { kSource, kDestination };
 
 // Every input's holds on one side, from one `zfs holds`.
-core::Status CountHolds(core::Zfs& zfs, const std::vector<InventoryInput>& inputs, Held held, FsOf fs,
-                        Side side, std::vector<Inventory>& out) {
+core::Status CountHolds(core::Zfs& zfs, const std::vector<InventoryInput>& inputs, Side side,
+                        std::vector<Inventory>& out) {
+  const bool source = side == Side::kSource;
+  auto fs_of = [source](const InventoryInput& in) -> const core::DatasetName& {
+    return source ? in.target.source : in.target.destination;
+  };
   std::vector<std::string> names;
   for (const auto& in : inputs) {
-    for (const auto& snap : in.*held) names.push_back((in.target.*fs).Snapshot(snap));
+    for (const auto& snap : source ? in.source_held : in.destination_held) names.push_back(fs_of(in).Snapshot(snap));
   }
   auto holds = zfs.ListHoldsOf(names);
   if (!holds) return tl::unexpected(holds.error());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    auto it = holds->find((inputs[i].target.*fs).str());
-    out[i].*side = SummarizeHolds(it == holds->end() ? std::vector<core::HoldInfo>{} : it->second, inputs[i].target.tag);
+    auto it = holds->find(fs_of(inputs[i]).str());
+    auto summary = SummarizeHolds(it == holds->end() ? std::vector<core::HoldInfo>{} : it->second, inputs[i].target.tag);
+    (source ? out[i].source_holds : out[i].destination_holds) = summary;
   }
   return {};
 }
@@ -70,13 +73,8 @@ std::vector<core::Result<Inventory>> TakeInventories(core::Zfs& source, const co
                                                      const std::vector<InventoryInput>& inputs) {
   std::vector<Inventory> inv(inputs.size());
   core::Status s;
-  if (s && source_features.list_holds) {
-    s = CountHolds(source, inputs, &InventoryInput::source_held, &InventoryTarget::source, &Inventory::source_holds, inv);
-  }
-  if (s && destination_features.list_holds) {
-    s = CountHolds(destination, inputs, &InventoryInput::destination_held, &InventoryTarget::destination,
-                   &Inventory::destination_holds, inv);
-  }
+  if (s && source_features.list_holds) s = CountHolds(source, inputs, Side::kSource, inv);
+  if (s && destination_features.list_holds) s = CountHolds(destination, inputs, Side::kDestination, inv);
   if (s && source_features.bookmarks) s = CountBookmarks(source, inputs, inv);
   if (s && destination_features.recv_resumable) s = FindTokens(destination, inputs, inv);
   std::vector<core::Result<Inventory>> out;

@@ -17,6 +17,18 @@ bool Contains(std::string_view s, std::string_view needle) { return s.find(needl
 
 bool NotFound(const CommandResult& r) { return r.exit_code != 0 && Contains(r.err, "does not exist"); }
 
+Argv Joined(const Argv& head, const std::vector<std::string>& tail) {
+  Argv argv = head;
+  argv.insert(argv.end(), tail.begin(), tail.end());
+  return argv;
+}
+
+std::vector<std::string> Names(const std::vector<DatasetName>& filesystems) {
+  std::vector<std::string> out;
+  for (const auto& fs : filesystems) out.push_back(fs.str());
+  return out;
+}
+
 std::string Target(const DatasetName& fs, const std::string& snap) {
   return snap.empty() ? fs.str() : fs.Snapshot(snap);
 }
@@ -184,7 +196,6 @@ class CliSnapshotStream : public SnapshotStream {
   bool finished_ = false;
 };
 
-
 // The listings of consecutive batches of filesystems as one stream: a
 // batch's command starts when the one before has been read to its end.
 class BatchedSnapshotStream : public SnapshotStream {
@@ -222,17 +233,13 @@ class BatchedSnapshotStream : public SnapshotStream {
 Result<std::unique_ptr<SnapshotStream>> ZfsCli::StreamSnapshotsOf(const std::vector<DatasetName>& filesystems) {
   if (filesystems.empty()) return std::make_unique<VectorSnapshotStream>(std::vector<SnapshotBlock>{});
   const Argv head = Cmd({"get", "-Hp", "-r", "-d", "1", "guid,createtxg,creation,userrefs"});
-  std::vector<std::string> names;
-  for (const auto& fs : filesystems) names.push_back(fs.str());
   auto start = [this, head](const std::vector<std::string>& wanted) -> Result<std::unique_ptr<SnapshotStream>> {
-    Argv argv = head;
-    argv.insert(argv.end(), wanted.begin(), wanted.end());
-    auto p = runner_.Start(argv);
+    auto p = runner_.Start(Joined(head, wanted));
     if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));
     (*p)->CloseStdin();
     return std::make_unique<CliSnapshotStream>(std::move(*p), wanted, runner_.Host());
   };
-  auto batches = ArgBatches(head, names, runner_.MaxCommandBytes());
+  auto batches = ArgBatches(head, Names(filesystems), runner_.MaxCommandBytes());
   if (batches.size() == 1) return start(batches.front());
   return std::make_unique<BatchedSnapshotStream>(std::move(batches), std::move(start));
 }
@@ -306,11 +313,8 @@ Result<std::map<std::string, std::string>> ZfsCli::GetPropertyOf(const std::vect
                                                                  const std::string& property) {
   std::map<std::string, std::string> out;
   const Argv head = Cmd({"get", "-Hp", property});
-  std::vector<std::string> names;
-  for (const auto& fs : filesystems) names.push_back(fs.str());
-  for (const auto& batch : ArgBatches(head, names, runner_.MaxCommandBytes())) {
-    Argv argv = head;
-    argv.insert(argv.end(), batch.begin(), batch.end());
+  for (const auto& batch : ArgBatches(head, Names(filesystems), runner_.MaxCommandBytes())) {
+    const Argv argv = Joined(head, batch);
     auto r = Run(argv);
     if (!r) return tl::unexpected(r.error());
     auto lines = ParseGetLines(r->out);
@@ -616,22 +620,21 @@ Status ZfsCli::DestroyBookmark(const DatasetName& fs, const std::string& bookmar
 }
 
 Result<SnapshotList> ZfsCli::ListBookmarks(const DatasetName& fs) {
-  Argv argv = Cmd({"get", "-Hp", "-r", "-d", "1", "-t", "bookmark", "guid,createtxg,creation", fs.str()});
-  auto r = RunOk(argv);
-  if (!r) return tl::unexpected(r.error());
-  auto list = ParseSnapshotGet(r->out, fs.str(), '#');
-  if (!list) return tl::unexpected(WithContext(list.error(), "host " + runner_.Host()));
-  return list;
+  auto all = ListBookmarksOf({fs});
+  if (!all) return tl::unexpected(all.error());
+  auto it = all->find(fs.str());
+  if (it == all->end()) {
+    const std::string why = "cannot open '" + fs.str() + "': dataset does not exist";
+    return Fail(ClassifyZfsError(why, Reason::kOther), "host " + runner_.Host() + ": listing bookmarks: " + why);
+  }
+  return std::move(it->second);
 }
 
 Result<std::map<std::string, SnapshotList>> ZfsCli::ListBookmarksOf(const std::vector<DatasetName>& filesystems) {
   std::map<std::string, SnapshotList> out;
   const Argv head = Cmd({"get", "-Hp", "-r", "-d", "1", "-t", "bookmark", "guid,createtxg,creation"});
-  std::vector<std::string> names;
-  for (const auto& fs : filesystems) names.push_back(fs.str());
-  for (const auto& wanted : ArgBatches(head, names, runner_.MaxCommandBytes())) {
-    Argv argv = head;
-    argv.insert(argv.end(), wanted.begin(), wanted.end());
+  for (const auto& wanted : ArgBatches(head, Names(filesystems), runner_.MaxCommandBytes())) {
+    const Argv argv = Joined(head, wanted);
     auto r = Run(argv);
     if (!r) return tl::unexpected(r.error());
     // Some filesystems missing is a result; a failure listing nothing is not.
@@ -657,8 +660,7 @@ Result<std::map<std::string, std::vector<HoldInfo>>> ZfsCli::ListHoldsOf(const s
   std::map<std::string, std::vector<HoldInfo>> out;
   const Argv head = Cmd({"holds", "-Hp"});
   for (const auto& batch : ArgBatches(head, snapshots, runner_.MaxCommandBytes())) {
-    Argv argv = head;
-    argv.insert(argv.end(), batch.begin(), batch.end());
+    const Argv argv = Joined(head, batch);
     auto r = Run(argv);
     if (!r) return tl::unexpected(r.error());
     // A snapshot destroyed since it was listed holds nothing: zfs says so on
