@@ -45,6 +45,7 @@
 #include "exporter/replication_metrics.h"
 #include "replicate/plan.h"
 #include "replicate/snapshot_filter.h"
+#include "tests/support/file_runner.h"
 
 namespace {
 
@@ -52,6 +53,7 @@ using namespace zpull;
 
 constexpr std::int64_t kNow = 1795790000;  // 2026-11-27
 constexpr char kListProps[] = "guid,createtxg,creation,userrefs";
+static_assert(std::string_view(kListProps) == test::FileRunner::kListProps);
 
 std::string SourceName(std::size_t i) {
   char b[64];
@@ -113,36 +115,6 @@ int Generate(const std::string& dir, std::size_t datasets, std::size_t snapshots
   return 0;
 }
 
-// Answers the listing commands from files; counts them.
-class FileRunner : public core::CommandRunner {
- public:
-  FileRunner(std::string host, std::string listing, std::string written)
-      : host_(std::move(host)), listing_(std::move(listing)), written_(std::move(written)) {}
-  core::Result<core::CommandResult> Run(const core::Argv& argv, std::string_view) override {
-    if (!written_.empty() && std::find(argv.begin(), argv.end(), "written") != argv.end()) {
-      ++list_commands;
-      return local_.Run({"cat", written_});
-    }
-    return core::Fail(core::Reason::kOther, "unexpected command " + core::ShellJoin(argv));
-  }
-  core::Result<std::unique_ptr<core::Process>> Start(const core::Argv& argv) override {
-    if (std::find(argv.begin(), argv.end(), kListProps) == argv.end()) {
-      return core::Fail(core::Reason::kOther, "unexpected command " + core::ShellJoin(argv));
-    }
-    ++list_commands;
-    return local_.Start({"cat", listing_});
-  }
-  const std::string& Host() const override { return host_; }
-  // One command per listing: the file answers for every filesystem at once
-  // (a local host's limit is 1 MiB; 50k datasets' names exceed it).
-  std::size_t MaxCommandBytes() const override { return std::numeric_limits<std::size_t>::max(); }
-  std::atomic<int> list_commands{0};
-
- private:
-  std::string host_, listing_, written_;
-  core::LocalRunner local_;
-};
-
 std::vector<checks::ParityTarget> Targets(std::size_t n) {
   replicate::RetentionPolicy keep;
   keep.grid = {{replicate::GridPeriod::kHour, 48}, {replicate::GridPeriod::kDay, 30}};
@@ -180,8 +152,8 @@ std::size_t Count(const std::string& dir) {
 
 int Pass(const std::string& mode, const std::string& dir) {
   const std::size_t n = Count(dir);
-  FileRunner src_runner("src1", dir + "/source.get", "");
-  FileRunner dst_runner("local", dir + "/destination.get", dir + "/destination.written");
+  test::FileRunner src_runner("src1", dir + "/source.get", "");
+  test::FileRunner dst_runner("local", dir + "/destination.get", dir + "/destination.written");
   core::ZfsCli src(src_runner), dst(dst_runner);
   const auto targets = Targets(n);
   const double cpu0 = CpuSeconds();

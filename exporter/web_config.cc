@@ -7,12 +7,12 @@
 #include <fstream>
 #include <sstream>
 
-#include "exporter/yaml_reader.h"
+#include "config/yaml_reader.h"
 
 namespace zpull::exporter {
 namespace {
 
-class WebConfigParser : public YamlReader {
+class WebConfigParser : public config::YamlReader {
  public:
   using YamlReader::YamlReader;
 
@@ -95,7 +95,7 @@ class WebConfigParser : public YamlReader {
 core::Result<WebConfig> ParseWebConfig(const std::string& text, const std::string& path) {
   try {
     return WebConfigParser(path).Parse(YAML::Load(text));
-  } catch (const YamlError& e) {
+  } catch (const config::YamlError& e) {
     return core::Fail(core::Reason::kConfig, e.message);
   } catch (const YAML::Exception& e) {
     return core::Fail(core::Reason::kConfig, path + ": " + e.msg);

@@ -22,7 +22,7 @@ struct RestorePlan {
   bool target_exists = false;
   // -F is needed: a full send into an existing target replaces it (receive
   // -F), an incremental needs the target back at the base: snapshots after
-  // it destroyed and changes since rolled back (exporter/restore.cc does
+  // it destroyed and changes since rolled back (cli/restore.cc does
   // that explicitly before a plain receive).
   bool needs_force = false;
   std::vector<std::string> destroyed;       // target snapshots -F would destroy

@@ -15,7 +15,7 @@
 #include <algorithm>
 #include <set>
 
-#include "core/fake_zfs.h"
+#include "tests/support/fake_zfs.h"
 #include "core/local_runner.h"
 #include "core/zfs_cli.h"
 #include "replicate/transfer.h"
@@ -67,7 +67,7 @@ class FakeBackend : public Backend {
   void WriteData(const std::string&) override {}
 
  private:
-  core::FakeZfs zfs_;
+  test::FakeZfs zfs_;
 };
 
 class RealBackend : public Backend {
@@ -480,7 +480,7 @@ TEST_P(ZfsContract, WrittenWhereTheProbeFindsIt) {
   if (!f->written) return;  // zfs-fuse: no such property (the probe says so)
   EXPECT_EQ(zfs().GetProperty(fs, "written").value(), "0");
   backend_->WriteData(fs.str());
-  if (auto* fake = dynamic_cast<core::FakeZfs*>(&zfs())) fake->MarkModified(fs.str());
+  if (auto* fake = dynamic_cast<test::FakeZfs*>(&zfs())) fake->MarkModified(fs.str());
   auto w = zfs().GetProperty(fs, "written");
   ASSERT_TRUE(w) << w.error().message;
   EXPECT_GT(std::stoull(*w), 0u);

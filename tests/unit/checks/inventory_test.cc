@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
-#include "core/fake_zfs.h"
+#include "tests/support/fake_zfs.h"
 #include "core/zfs_parse.h"
 #include "exporter/inventory_metrics.h"
 #include "tests/support/transcript.h"
@@ -49,7 +49,7 @@ class InventoryFake : public ::testing::Test {
     for (const char* fs : {"backup/data", "backup/other"}) dst_.CreateFilesystem(fs);
   }
   // The held snapshots, as the parity pass hands them over.
-  static std::vector<std::string> Held(core::FakeZfs& zfs, const core::DatasetName& fs) {
+  static std::vector<std::string> Held(test::FakeZfs& zfs, const core::DatasetName& fs) {
     std::vector<std::string> out;
     const core::SnapshotList snaps = zfs.ListSnapshots(fs)->value();
     for (const auto& s : snaps) {
@@ -60,7 +60,7 @@ class InventoryFake : public ::testing::Test {
   InventoryInput Input(const InventoryTarget& t) { return {t, Held(src_, t.source), Held(dst_, t.destination)}; }
 
   std::int64_t now_ = 5000;
-  core::FakeZfs src_, dst_;
+  test::FakeZfs src_, dst_;
   core::ZfsFeatures features_;
   InventoryTarget data_{"backup/data", DatasetName::Parse("tank/data").value(),
                         DatasetName::Parse("backup/data").value(), "zp", "zp_backup:data_"};

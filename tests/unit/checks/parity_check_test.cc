@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/fake_zfs.h"
+#include "tests/support/fake_zfs.h"
 #include "replicate/cycle.h"
 #include "replicate/transfer.h"
 
@@ -13,7 +13,7 @@ using core::DatasetName;
 
 TEST(RunParityPass, OneListingPerHostAndWrittenWhereSupported) {
   std::int64_t now = 1000;
-  core::FakeZfs src("web1", [&] { return now; }), dst("local", [&] { return now; });
+  test::FakeZfs src("web1", [&] { return now; }), dst("local", [&] { return now; });
   core::ZfsFeatures f;
   f.recv_unmounted = true;
   f.written = true;
@@ -48,7 +48,7 @@ TEST(RunParityPass, OneListingPerHostAndWrittenWhereSupported) {
 
 TEST(RunParityPass, SnapshotsLeftOutOnPurposeAreNeitherMissingNorHoles) {
   std::int64_t now = 1000;
-  core::FakeZfs src("web1", [&] { return now; }), dst("local", [&] { return now; });
+  test::FakeZfs src("web1", [&] { return now; }), dst("local", [&] { return now; });
   src.CreateFilesystem("tank/a");
   dst.CreateFilesystem("backup");
   auto a = DatasetName::Parse("tank/a").value(), ba = DatasetName::Parse("backup/a").value();

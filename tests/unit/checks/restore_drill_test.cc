@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/fake_zfs.h"
+#include "tests/support/fake_zfs.h"
 #include "core/local_runner.h"
 #include "replicate/transfer.h"
 
@@ -28,10 +28,10 @@ class RestoreDrillTest : public ::testing::Test {
     ASSERT_TRUE(replicate::RunTransfer(src_, {DatasetName::Parse("tank/a").value(), "s1", std::nullopt, true}, dst_,
                                        {DatasetName::Parse("backup/a").value(), true, false, false}, {}));
   }
-  std::size_t Children(core::FakeZfs& z, const char* pool) {
+  std::size_t Children(test::FakeZfs& z, const char* pool) {
     return z.ListChildren(DatasetName::Parse(pool).value())->size();
   }
-  core::FakeZfs src_, dst_;
+  test::FakeZfs src_, dst_;
   core::LocalRunner runner_;
 };
 

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/fake_zfs.h"
+#include "tests/support/fake_zfs.h"
 #include "replicate/cycle.h"
 #include "tests/support/snapshots.h"
 
@@ -65,7 +65,7 @@ class CycleRecoveryTest : public ::testing::Test {
 
   std::int64_t now_ = 1795780800;
   std::uint64_t streamed_ = 0;
-  core::FakeZfs src_, dst_;
+  test::FakeZfs src_, dst_;
   core::ZfsFeatures features_;
   DatasetJob job_{DatasetName::Parse("tank/data").value(), DatasetName::Parse("backup/data").value()};
   std::vector<std::int64_t> pauses_;

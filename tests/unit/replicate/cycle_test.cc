@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/fake_zfs.h"
+#include "tests/support/fake_zfs.h"
 #include "tests/support/snapshots.h"
 
 namespace zpull::replicate {
@@ -30,11 +30,11 @@ class CycleTest : public ::testing::Test {
     return out;
   }
 
-  core::SnapshotList List(core::FakeZfs& z, const char* fs) { return z.ListSnapshots(DatasetName::Parse(fs).value())->value(); }
+  core::SnapshotList List(test::FakeZfs& z, const char* fs) { return z.ListSnapshots(DatasetName::Parse(fs).value())->value(); }
 
   std::int64_t now_ = 1795780800;
   std::uint64_t streamed_ = 0;
-  core::FakeZfs src_, dst_;
+  test::FakeZfs src_, dst_;
   DatasetJob job_{DatasetName::Parse("x").value(), DatasetName::Parse("x").value()};
 };
 

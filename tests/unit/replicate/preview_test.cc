@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/fake_zfs.h"
+#include "tests/support/fake_zfs.h"
 #include "tests/support/snapshots.h"
 
 namespace zpull::replicate {
@@ -27,7 +27,7 @@ class PreviewTest : public ::testing::Test {
   std::string Src() { return Names(src_.ListSnapshots(job_.source)->value()); }
 
   std::int64_t now_ = 1795780800;
-  core::FakeZfs src_, dst_;
+  test::FakeZfs src_, dst_;
   core::ZfsFeatures features_;
   DatasetJob job_{DatasetName::Parse("tank/data").value(), DatasetName::Parse("backup/web1/data").value()};
 };

@@ -8,7 +8,7 @@
 #include <iterator>
 #include <thread>
 
-#include "core/fake_zfs.h"
+#include "tests/support/fake_zfs.h"
 #include "core/local_runner.h"
 
 namespace zpull::replicate {
@@ -69,7 +69,7 @@ class ScriptedRecv : public core::Process {
   bool aborted_ = false;
 };
 
-class ScriptedZfs : public core::FakeZfs {
+class ScriptedZfs : public test::FakeZfs {
  public:
   ScriptedZfs() : FakeZfs("scripted", [] { return std::int64_t{0}; }) {}
   core::Result<std::unique_ptr<core::Process>> StartSend(const core::SendSpec&) override {
@@ -295,7 +295,7 @@ using namespace std::chrono_literals;
 using core::DatasetName;
 
 // Local commands on both ends: the in-kernel path (splice between pipes).
-class LocalZfs : public core::FakeZfs {
+class LocalZfs : public test::FakeZfs {
  public:
   LocalZfs() : FakeZfs("local", [] { return std::int64_t{0}; }) {}
   core::Result<std::unique_ptr<core::Process>> StartSend(const core::SendSpec&) override {

@@ -1,0 +1,486 @@
+// zpull: pull-replication of ZFS datasets, verified and measured.
+// Wires configuration, hosts and commands; all decisions live in the modules.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <iostream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "config/config.h"
+#include "daemon/control.h"
+#include "daemon/daemon.h"
+#include "daemon/dataset_cycle.h"
+#include "daemon/drills.h"
+#include "config/expand.h"
+#include "cli/help.h"
+#include "daemon/hosts.h"
+#include "exporter/http_server.h"
+#include "cli/log_format.h"
+#include "exporter/metric_text.h"
+#include "daemon/once.h"
+#include "exporter/progress.h"
+#include "cli/restore.h"
+#include "exporter/textfile.h"
+#include "daemon/verify.h"
+#include "exporter/web_config.h"
+#include "exporter/version.h"
+
+namespace {
+
+using namespace zpull;
+
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "host";
+  std::string h(buf);
+  return h.substr(0, h.find('.'));
+}
+
+// `config` with its recursive entries expanded against the sources now
+// (config/expand.h); what could not be listed is reported on `log`.
+config::Config Expanded(const config::Config& config, daemon::Hosts& hosts, spdlog::logger& log) {
+  auto expansion = config::ExpandDatasets(config, hosts.SourceLookup());
+  for (const auto& w : expansion.warnings) log.warn("{}", w);
+  for (const auto& e : expansion.errors) {
+    log.error("{} (reason {}); replicating the entry's root only until its children can be listed", e.message,
+              core::ReasonName(e.reason));
+  }
+  return std::move(expansion.config);
+}
+
+// The configuration at `path`; nullopt after saying on stderr why not.
+std::optional<config::Config> LoadConfigOrSay(const std::string& path) {
+  auto config = config::LoadConfig(path, Hostname());
+  if (!config) {
+    std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
+    return std::nullopt;
+  }
+  return std::move(*config);
+}
+
+int Usage(std::ostream& os, int code) {
+  os << cli::Overview();
+  return code;
+}
+
+struct Args {
+  std::string command;
+  std::string config = "/etc/zpull/zpull.yml";
+  std::vector<std::string> operands;  // zpull verify DATASET...
+  bool dry_run = false;               // zpull once --dry-run
+  std::string textfile;               // zpull once --textfile PATH
+  std::string web_listen;             // zpull run --web.listen-address HOST:PORT (overrides listen:)
+  std::string web_config;             // zpull run --web.config.file FILE
+  bool json = false;                  // zpull status --json
+  std::string restore_to;             // zpull restore --to HOST:DATASET
+  bool yes = false, force = false;    // zpull restore --yes --force
+  std::string log_level = "info";     // --log.level debug|info|warn|error
+  std::string log_format = "text";    // --log.format text|logfmt|json
+};
+
+std::optional<Args> ParseArgs(int argc, char** argv) {
+  Args a;
+  std::vector<std::string> rest(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    const std::string& s = rest[i];
+    if (s.starts_with("--log.level") || s.starts_with("--log.format")) {
+      const bool level = s.starts_with("--log.level");
+      std::string value;
+      if (s == "--log.level" || s == "--log.format") {
+        if (i + 1 >= rest.size()) return std::nullopt;
+        value = rest[++i];
+      } else if (s.starts_with("--log.level=") || s.starts_with("--log.format=")) {
+        value = s.substr(s.find('=') + 1);
+      } else {
+        return std::nullopt;
+      }
+      (level ? a.log_level : a.log_format) = value;
+    } else if (s == "--config" || s == "-c") {
+      if (i + 1 >= rest.size()) return std::nullopt;
+      a.config = rest[++i];
+    } else if (s.starts_with("--config=")) {
+      a.config = s.substr(9);
+    } else if ((s == "--web.listen-address" || s == "--web.config.file") && a.command == "run") {
+      if (i + 1 >= rest.size()) return std::nullopt;
+      (s == "--web.listen-address" ? a.web_listen : a.web_config) = rest[++i];
+    } else if (s.starts_with("--web.listen-address=") && a.command == "run") {
+      a.web_listen = s.substr(std::strlen("--web.listen-address="));
+    } else if (s.starts_with("--web.config.file=") && a.command == "run") {
+      a.web_config = s.substr(std::strlen("--web.config.file="));
+    } else if (s == "--to" && a.command == "restore") {
+      if (i + 1 >= rest.size()) return std::nullopt;
+      a.restore_to = rest[++i];
+    } else if (s == "--yes" && a.command == "restore") {
+      a.yes = true;
+    } else if (s == "--force" && a.command == "restore") {
+      a.force = true;
+    } else if (s == "--json" && a.command == "status") {
+      a.json = true;
+    } else if (s == "--dry-run" && a.command == "once") {
+      a.dry_run = true;
+    } else if (s == "--textfile" && a.command == "once") {
+      if (i + 1 >= rest.size()) return std::nullopt;
+      a.textfile = rest[++i];
+    } else if (a.command.empty()) {
+      a.command = s;
+    } else if (a.command == "check-config") {
+      a.config = s;
+    } else if (a.command == "verify" || a.command == "drill" || a.command == "replicate" || a.command == "pause" ||
+               a.command == "resume" || a.command == "restore") {
+      a.operands.push_back(s);
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (a.command.empty()) return std::nullopt;
+  return a;
+}
+
+// --log.level and --log.format: the default logger on stderr; text is
+// colored on a terminal, logfmt and json never are (journald keeps them).
+core::Status ConfigureLogging(const Args& args) {
+  const auto level = spdlog::level::from_str(args.log_level);
+  if (level == spdlog::level::off && args.log_level != "off") {
+    return core::Fail(core::Reason::kConfig, "--log.level: expected debug, info, warn or error, got '" + args.log_level + "'");
+  }
+  cli::LogFormat format;
+  if (args.log_format == "text") format = cli::LogFormat::kText;
+  else if (args.log_format == "logfmt") format = cli::LogFormat::kLogfmt;
+  else if (args.log_format == "json") format = cli::LogFormat::kJson;
+  else return core::Fail(core::Reason::kConfig, "--log.format: expected text, logfmt or json, got '" + args.log_format + "'");
+  if (format != cli::LogFormat::kText) {
+    spdlog::drop("zpull");
+    spdlog::set_default_logger(spdlog::stderr_logger_mt("zpull"));
+  }
+  spdlog::default_logger()->set_formatter(cli::MakeLogFormatter(format));
+  spdlog::set_level(level);
+  return {};
+}
+
+// zpull replicate|pause|resume DATASET, zpull status: one request over the
+// running daemon's control socket. Exit 0 on "ok", 1 on "error", 2 when the
+// daemon cannot be reached or the arguments are wrong.
+int Control(const Args& args) {
+  auto config = LoadConfigOrSay(args.config);
+  if (!config) return 2;
+  const bool wants_dataset = args.command != "status";
+  if (wants_dataset != (args.operands.size() == 1)) return Usage(std::cerr, 2);
+  const std::string verb = args.command == "status" && args.json ? "status-json" : args.command;
+  auto reply = daemon::ControlRequest(config->control_socket,
+                                        verb + (wants_dataset ? " " + args.operands[0] : ""));
+  if (!reply) {
+    std::cerr << "zpull: " << reply.error().message << "\n";
+    return 2;
+  }
+  const bool ok = reply->starts_with("ok");
+  std::cout << (ok && verb.starts_with("status") ? reply->substr(3) : *reply);  // the report without "ok\n"
+  return ok ? 0 : 1;
+}
+
+int CheckConfig(const Args& args) {
+  auto config = LoadConfigOrSay(args.config);
+  if (!config) return 2;
+  std::cout << args.config << ": ok (" << config->sources.size() << " sources, " << config->datasets.size()
+            << " datasets, snapshot prefix " << config->snapshot_prefix << ")\n";
+  return 0;
+}
+
+int Once(const Args& args) {
+  auto config = LoadConfigOrSay(args.config);
+  if (!config) return 2;
+  daemon::Hosts hosts(*config);
+  config = Expanded(*config, hosts, *spdlog::default_logger());
+  if (args.dry_run) {
+    int unclear = 0;
+    for (std::size_t i = 0; i < config->datasets.size(); ++i) {
+      auto preview = daemon::PreviewDatasetCycle(*config, i, hosts, UnixNow);
+      std::cout << replicate::DescribePreview(config->datasets[i].destination.str(), preview) << "\n";
+      unclear += preview.error || preview.refusal ? 1 : 0;
+    }
+    std::cout.flush();
+    return unclear ? 1 : 0;
+  }
+  std::vector<std::string> names;
+  for (const auto& d : config->datasets) names.push_back(d.destination.str());
+  exporter::ReplicationMetrics metrics(names, UnixNow);
+  if (!args.textfile.empty()) {
+    for (const auto& d : config->datasets) {
+      metrics.SetInterval(d.destination.str(), d.interval_seconds);
+      auto state = daemon::ReadReplicationState(hosts.Destination(), d.destination);
+      if (state && *state) {
+        metrics.RestoreFromDestination(d.destination.str(), (*state)->last_success, (*state)->newest_common_creation);
+      }
+    }
+  }
+  // On a terminal, a live line per running transfer; never in a pipe or log.
+  const bool terminal = ::isatty(STDOUT_FILENO) == 1;
+  std::vector<replicate::CycleOutcome> outcomes;
+  {
+    std::optional<exporter::ProgressDisplay> progress;
+    if (terminal) progress.emplace(metrics, names, stdout, UnixNow);
+    outcomes = daemon::RunAllOnce(*config, hosts, UnixNow, args.textfile.empty() && !terminal ? nullptr : &metrics);
+  }
+  int failed = 0;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    std::cout << daemon::FormatOutcome(config->datasets[i], outcomes[i]) << "\n";
+    failed += outcomes[i].ok() ? 0 : 1;
+  }
+  std::cout.flush();
+  if (!args.textfile.empty()) {
+    std::string previous;
+    if (std::ifstream in(args.textfile); in) previous.assign(std::istreambuf_iterator<char>(in), {});
+    std::string text;
+    exporter::AppendMetricText(text, metrics.Collect());
+    exporter::AppendMetricText(text, exporter::BuildInfo(exporter::kVersion, exporter::kRevision).Collect());
+    text = exporter::CarryForwardCounters(previous, exporter::WithoutFamily(text, "zpull_replication_lag_seconds"));
+    if (auto s = exporter::WriteFileAtomically(args.textfile, text); !s) {
+      std::cerr << "zpull: " << s.error().message << "\n";
+      return 2;
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+// The configuration file with the command line's --web.* flags applied.
+core::Result<config::Config> LoadRunConfig(const Args& args) {
+  auto config = config::LoadConfig(args.config, Hostname());
+  if (!config) return config;
+  if (!args.web_listen.empty()) config->listen = args.web_listen;
+  config->web_config_file = args.web_config;
+  if (auto listener = exporter::LoadListener(config->listen, config->web_config_file); !listener) {
+    return tl::unexpected(listener.error());
+  }
+  return config;
+}
+
+// Leaves `http` listening as `listener` says: the running server if it was
+// started so (`fingerprint`), a new one otherwise (the old one stopped first:
+// the new one may want its port).
+core::Status Listen(std::unique_ptr<exporter::HttpServer>& http, std::string& fingerprint,
+                    const exporter::Listener& listener, std::function<bool()> healthy, spdlog::logger& log) {
+  if (http && listener.fingerprint == fingerprint) return {};
+  if (http) log.info("new HTTP listener: its address, web configuration or certificates changed");
+  http.reset();
+  auto started = exporter::HttpServer::Start(listener.listen, std::move(healthy), listener.web);
+  if (!started) return tl::unexpected(started.error());
+  http = std::move(*started);
+  fingerprint = listener.fingerprint;
+  return {};
+}
+
+// SIGINT/SIGTERM/SIGHUP are blocked in every thread and taken by sigwait in
+// one. SIGINT/SIGTERM stop the daemon (running transfers are aborted, so it
+// exits within seconds). SIGHUP reloads the configuration: an invalid one is
+// reported and the running one kept; a valid one replaces the daemon once
+// its running cycles have finished. The HTTP server outlives the daemons:
+// across a reload it goes on answering with the metrics as they were, and it
+// is started anew only when its listener changed (web_config.h, Listener).
+int Run(const Args& args) {
+  auto config = LoadRunConfig(args);
+  if (!config) {
+    std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
+    return 2;
+  }
+  sigset_t signals_set;
+  sigemptyset(&signals_set);
+  sigaddset(&signals_set, SIGINT);
+  sigaddset(&signals_set, SIGTERM);
+  sigaddset(&signals_set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals_set, nullptr);
+
+  auto log = spdlog::default_logger();
+  config::Config current = std::move(*config);  // as configured, recursive entries unexpanded
+  std::atomic<bool> stopping{false};              // for good: /healthz answers 503
+  std::unique_ptr<exporter::HttpServer> http;
+  std::string http_fingerprint;  // of the listener `http` was started with
+  while (true) {
+    daemon::Hosts hosts(current);
+    const config::Config expanded = Expanded(current, hosts, *log);
+    daemon::Daemon daemon(expanded, hosts, log, UnixNow);
+    if (auto s = daemon.Start(); !s) {
+      log->critical("cannot start: {}", s.error().message);
+      return 1;
+    }
+    auto listener = exporter::LoadListener(current.listen, current.web_config_file);
+    if (!listener) {
+      log->critical("cannot start: {}", listener.error().message);
+      return 1;
+    }
+    if (auto s = Listen(http, http_fingerprint, *listener, [&stopping] { return !stopping.load(); }, *log); !s) {
+      log->critical("cannot start: {}", s.error().message);
+      return 1;
+    }
+    http->Serve(daemon.Served());
+    log->info("serving metrics url={}://{}/metrics auth={} datasets={} parallelism={}",
+              listener->web.tls ? "https" : "http", current.listen,
+              listener->web.basic_auth_users.empty() ? "none" : "basic", expanded.datasets.size(),
+              expanded.parallelism);
+    std::mutex mu;
+    std::optional<config::Config> next;  // guarded by mu
+    bool stop = false, rediscover = false;  // guarded by mu
+    daemon.OnDatasetsChanged([&](const std::string&) {
+      {
+        std::lock_guard lock(mu);
+        rediscover = true;
+      }
+      log->info("reloading for the changed datasets (running cycles finish first)");
+      daemon.Stop(/*cancel_transfers=*/false);
+    });
+    std::atomic<bool> done{false};
+    std::thread signals([&] {
+      while (true) {
+        int sig = 0;
+        sigwait(&signals_set, &sig);
+        if (done) return;
+        if (sig == SIGHUP) {
+          auto reloaded = LoadRunConfig(args);
+          if (!reloaded) {
+            log->error("reload refused, keeping the running configuration: {}", reloaded.error().message);
+            continue;
+          }
+          log->info("reloading config={} (running cycles finish first)", args.config);
+          {
+            std::lock_guard lock(mu);
+            next = std::move(*reloaded);
+          }
+          daemon.Stop(/*cancel_transfers=*/false);
+          continue;  // a stop signal may still come while cycles finish
+        }
+        log->info("stopping signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        stopping = true;
+        {
+          std::lock_guard lock(mu);
+          stop = true;
+        }
+        daemon.Stop();
+        return;
+      }
+    });
+    daemon.Run();
+    // The daemon goes at the end of this iteration; its metrics stay served.
+    http->Serve({daemon.Collectables(), {}});
+    // Wake the signal thread if the daemon stopped for another reason.
+    done = true;
+    pthread_kill(signals.native_handle(), SIGTERM);
+    signals.join();
+    std::lock_guard lock(mu);
+    if (stop || (!next && !rediscover)) break;
+    if (next) current = std::move(*next);
+    log->info("reloaded datasets={}", current.datasets.size());
+  }
+  log->info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_default_logger(spdlog::stderr_color_mt("zpull"));
+  if (argc == 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {
+    std::cout << "zpull " << zpull::exporter::kVersion << " (" << zpull::exporter::kRevision << ")\n";
+    return 0;
+  }
+  if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) return Usage(std::cout, 0);
+  // zpull help [COMMAND], zpull COMMAND --help
+  if (argc >= 2 && std::string(argv[1]) == "help") {
+    if (argc == 2) return Usage(std::cout, 0);
+    auto text = cli::CommandHelp(argv[2]);
+    if (!text) {
+      std::cerr << "zpull: no command '" << argv[2] << "'\n";
+      return Usage(std::cerr, 2);
+    }
+    std::cout << *text;
+    return 0;
+  }
+  for (int i = 2; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a != "--help" && a != "-h") continue;
+    auto text = cli::CommandHelp(argv[1]);
+    if (!text) return Usage(std::cerr, 2);
+    std::cout << *text;
+    return 0;
+  }
+  auto args = ParseArgs(argc, argv);
+  if (!args) return Usage(std::cerr, 2);
+  if (auto s = ConfigureLogging(*args); !s) {
+    std::cerr << "zpull: " << s.error().message << "\n";
+    return 2;
+  }
+  if (args->command == "check-config") return CheckConfig(*args);
+  if (args->command == "once") return Once(*args);
+  if (args->command == "replicate" || args->command == "pause" || args->command == "resume" ||
+      args->command == "status") {
+    return Control(*args);
+  }
+  if (args->command == "run") return Run(*args);
+  if (args->command == "restore") {
+    auto config = LoadConfigOrSay(args->config);
+    if (!config) return 2;
+    if (args->operands.size() != 1) return Usage(std::cerr, 2);
+    auto request = cli::ParseRestore(*config, args->operands[0], args->restore_to, args->yes, args->force);
+    if (!request) {
+      std::cerr << "zpull: " << request.error().message << "\n";
+      return 2;
+    }
+    daemon::Hosts hosts(*config);
+    return cli::RunRestore(hosts, *request, std::cout);
+  }
+  if (args->command == "drill") {
+    auto config = LoadConfigOrSay(args->config);
+    if (!config) return 2;
+    if (args->operands.size() != 1) return Usage(std::cerr, 2);
+    daemon::Hosts hosts(*config);
+    config = Expanded(*config, hosts, *spdlog::default_logger());
+    const config::DatasetConfig* dataset = nullptr;
+    for (const auto& d : config->datasets) {
+      if (d.destination.str() == args->operands[0] || d.source_dataset.str() == args->operands[0]) dataset = &d;
+    }
+    if (!dataset) {
+      std::cerr << "zpull: no configured dataset " << args->operands[0] << "\n";
+      return 2;
+    }
+    daemon::SweepDrills(*config, hosts, *spdlog::default_logger());
+    auto outcome = daemon::RunDatasetDrill(*config, *dataset, hosts, UnixNow);
+    exporter::CheckMetrics metrics;
+    daemon::RecordDrill(*dataset, hosts, outcome, metrics, *spdlog::default_logger());
+    std::cout << (outcome.ok() ? "ok " : "FAILED ") << dataset->destination.str() << " reason="
+              << (outcome.ok() ? "ok" : std::string(checks::DrillFailureName(*outcome.failure)))
+              << " snapshot=" << (outcome.snapshot.empty() ? "-" : outcome.snapshot)
+              << " files_verified=" << outcome.files_verified << "/" << outcome.files_total
+              << " bytes_verified=" << outcome.bytes_verified;
+    if (outcome.restore_bytes_per_second) {
+      std::cout << " restore_bytes_per_second=" << static_cast<std::uint64_t>(*outcome.restore_bytes_per_second)
+                << " estimated_restore_seconds=" << static_cast<std::uint64_t>(outcome.estimated_restore_seconds.value_or(0));
+    }
+    std::cout << ": " << outcome.message << "\n";
+    return outcome.ok() ? 0 : 1;
+  }
+  if (args->command == "verify") {
+    auto config = LoadConfigOrSay(args->config);
+    if (!config) return 3;
+    daemon::Hosts hosts(*config);
+    config = Expanded(*config, hosts, *spdlog::default_logger());
+    return daemon::RunVerify(*config, hosts, args->operands, UnixNow(), std::cout);
+  }
+  std::cerr << "zpull: unknown command '" << args->command << "'\n";
+  return Usage(std::cerr, 2);
+}

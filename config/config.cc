@@ -1,0 +1,450 @@
+#include "config/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/pool_status.h"
+#include "config/yaml_reader.h"
+
+#include <cctype>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace zpull::config {
+namespace {
+
+using core::Reason;
+
+// Keys of ReplicationOptions, allowed at the top level and per dataset.
+constexpr std::initializer_list<const char*> kOptionKeys = {
+    "stall_timeout", "transfer_timeout", "retries",   "retry_backoff", "bandwidth_limit",
+    "readonly",      "rollback_destination", "force_on_divergence", "bookmarks", "send", "compress", "receive", "snapshots"};
+
+class Parser : public YamlReader {
+ public:
+  explicit Parser(std::string path) : YamlReader(std::move(path)) {}
+
+  std::int64_t Duration(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) Error(n, key, "expected a duration such as 90s, 15m, 1h, 30d");
+    auto d = ParseDuration(n.Scalar());
+    if (!d || *d <= 0) Error(n, key, "invalid duration '" + n.Scalar() + "' (use e.g. 90s, 15m, 1h30m, 30d, 2w)");
+    return *d;
+  }
+
+  core::DatasetName Dataset(const YAML::Node& n, const std::string& key) const {
+    auto name = core::DatasetName::Parse(String(n, key));
+    if (!name) Error(n, key, name.error().message);
+    return *name;
+  }
+
+  core::Argv Command(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsSequence() || n.size() == 0) Error(n, key, "expected a non-empty list of arguments, e.g. [sudo, -n, zfs]");
+    core::Argv argv;
+    for (const auto& a : n) argv.push_back(String(a, key));
+    return argv;
+  }
+
+  std::string PropertyName(const YAML::Node& n, const std::string& key) const {
+    std::string p = String(n, key);
+    bool ok = !p.empty() && std::isalpha(static_cast<unsigned char>(p[0]));
+    for (char c : p) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == ':' || c == '.' || c == '-');
+    if (!ok) Error(n, key, "'" + p + "' is not a ZFS property name");
+    return p;
+  }
+
+  std::uint64_t Rate(const YAML::Node& n, const std::string& key) const {
+    std::string text = String(n, key);
+    if (text.ends_with("/s")) text.resize(text.size() - 2);
+    auto b = core::ParseNiceBytes(text);
+    if (!b || *b == 0) Error(n, key, "expected bytes per second such as 20M or 1.5G (optionally with /s)");
+    return *b;
+  }
+
+  ReplicationOptions Options(const YAML::Node& n, ReplicationOptions o) const {
+    if (n["stall_timeout"]) o.transfer.stall_timeout = std::chrono::seconds(Duration(n["stall_timeout"], "stall_timeout"));
+    if (n["transfer_timeout"]) {
+      o.transfer.total_timeout = std::chrono::seconds(Duration(n["transfer_timeout"], "transfer_timeout"));
+    }
+    if (n["retries"]) o.transfer.retries = static_cast<int>(Int(n["retries"], "retries", 0, 20));
+    if (n["retry_backoff"]) o.transfer.retry_backoff_seconds = Duration(n["retry_backoff"], "retry_backoff");
+    if (n["bandwidth_limit"]) o.bandwidth_limit = Rate(n["bandwidth_limit"], "bandwidth_limit");
+    if (n["readonly"]) o.readonly = Bool(n["readonly"], "readonly");
+    if (n["rollback_destination"]) o.rollback_destination = Bool(n["rollback_destination"], "rollback_destination");
+    if (n["force_on_divergence"]) o.force_on_divergence = Bool(n["force_on_divergence"], "force_on_divergence");
+    if (n["bookmarks"]) o.bookmarks = Bool(n["bookmarks"], "bookmarks");
+    if (const auto& snaps = n["snapshots"]) {
+      ExpectMap(snaps, "snapshots", {"include", "exclude"});
+      o.snapshots = {};
+      for (auto [key, list] : {std::pair{"include", &o.snapshots.include}, {"exclude", &o.snapshots.exclude}}) {
+        const auto& node = snaps[key];
+        if (!node) continue;
+        if (!node.IsSequence()) Error(node, key, "expected a list of snapshot name patterns such as '*_daily'");
+        for (const auto& p : node) {
+          std::string pattern = String(p, key);
+          if (pattern.empty() || pattern.find('@') != std::string::npos || pattern.find('/') != std::string::npos) {
+            Error(p, key, "'" + pattern + "' is not a snapshot name pattern (short names, no '@' or '/')");
+          }
+          list->push_back(pattern);
+        }
+      }
+    }
+    if (const auto& recv = n["receive"]) {
+      ExpectMap(recv, "receive", {"exclude", "set"});
+      o.receive = {};
+      if (const auto& ex = recv["exclude"]) {
+        if (!ex.IsSequence()) Error(ex, "exclude", "expected a list of property names");
+        for (const auto& p : ex) o.receive.exclude.push_back(PropertyName(p, "exclude"));
+      }
+      if (const auto& set = recv["set"]) {
+        if (!set.IsMap()) Error(set, "set", "expected a mapping of property: value");
+        for (const auto& kv : set) {
+          o.receive.set[PropertyName(kv.first, "set")] = String(kv.second, kv.first.Scalar());
+        }
+      }
+    }
+    if (n["compress"]) {
+      std::string v = String(n["compress"], "compress");
+      if (v != "zstd" && v != "none") Error(n["compress"], "compress", "expected 'zstd' or 'none', got '" + v + "'");
+      o.send.wire_zstd = v == "zstd";
+    }
+    if (const auto& send = n["send"]) {
+      ExpectMap(send, "send", {"compressed", "large_blocks", "embedded", "properties", "decrypted"});
+      if (send["compressed"]) o.send.compressed = Bool(send["compressed"], "compressed");
+      if (send["large_blocks"]) o.send.large_blocks = Bool(send["large_blocks"], "large_blocks");
+      if (send["embedded"]) o.send.embedded = Bool(send["embedded"], "embedded");
+      if (send["properties"]) o.send.properties = Bool(send["properties"], "properties");
+      if (send["decrypted"]) o.send.send_decrypted = Bool(send["decrypted"], "decrypted");
+    }
+    return o;
+  }
+
+  replicate::RetentionPolicy Retention(const YAML::Node& n, const std::string& key) const {
+    ExpectMap(n, key, {"keep_last", "max_age", "grid", "prune_foreign"});
+    replicate::RetentionPolicy p;
+    if (n["keep_last"]) p.keep_last = static_cast<int>(Int(n["keep_last"], "keep_last", 1, 1000000));
+    if (n["max_age"]) p.max_age_seconds = Duration(n["max_age"], "max_age");
+    if (n["prune_foreign"]) p.prune_foreign = Bool(n["prune_foreign"], "prune_foreign");
+    if (const auto& g = n["grid"]) {
+      ExpectMap(g, "grid", {"hourly", "daily", "weekly", "monthly", "yearly"});
+      const std::pair<const char*, replicate::GridPeriod> periods[] = {
+          {"hourly", replicate::GridPeriod::kHour},   {"daily", replicate::GridPeriod::kDay},
+          {"weekly", replicate::GridPeriod::kWeek},   {"monthly", replicate::GridPeriod::kMonth},
+          {"yearly", replicate::GridPeriod::kYear}};
+      for (auto [name, period] : periods) {
+        if (g[name]) {
+          int count = static_cast<int>(Int(g[name], name, 0, 100000));
+          if (count > 0) p.grid.push_back({period, count});
+        }
+      }
+    }
+    return p;
+  }
+
+  HookConfig Hook(const YAML::Node& n, const std::string& key) const {
+    ExpectMap(n, key, {"command", "timeout", "on"});
+    if (!n["command"]) Error(n, "command", "missing (the hook's argv, e.g. [/usr/local/bin/flush-db, --quiet])");
+    HookConfig h;
+    h.command = Command(n["command"], "command");
+    if (n["timeout"]) h.timeout_seconds = Duration(n["timeout"], "timeout");
+    if (n["on"]) {
+      std::string on = String(n["on"], "on");
+      if (on != "local" && on != "source") Error(n["on"], "on", "expected 'local' or 'source', got '" + on + "'");
+      h.on_source = on == "source";
+    }
+    return h;
+  }
+
+  HooksConfig Hooks(const YAML::Node& n) const {
+    ExpectMap(n, "hooks", {"pre_snapshot", "post_replication"});
+    HooksConfig h;
+    if (n["pre_snapshot"]) h.pre_snapshot = Hook(n["pre_snapshot"], "pre_snapshot");
+    if (n["post_replication"]) h.post_replication = Hook(n["post_replication"], "post_replication");
+    return h;
+  }
+
+  DrillConfig Drill(const YAML::Node& n, const std::string& key) const {
+    ExpectMap(n, key,
+              {"every", "sample_files", "max_bytes", "source_clone", "restore_test", "timeout", "directory",
+               "source_directory"});
+    DrillConfig d;
+    if (n["every"]) d.every = Duration(n["every"], "every");
+    if (n["sample_files"]) d.sample_files = static_cast<std::size_t>(Int(n["sample_files"], "sample_files", 1, 100000));
+    if (n["max_bytes"]) {
+      auto b = core::ParseNiceBytes(String(n["max_bytes"], "max_bytes"));
+      if (!b || *b == 0) Error(n["max_bytes"], "max_bytes", "expected a size such as 64M or 1G");
+      d.max_bytes = *b;
+    }
+    if (n["source_clone"]) d.source_clone = Bool(n["source_clone"], "source_clone");
+    if (n["restore_test"]) d.restore_test = Bool(n["restore_test"], "restore_test");
+    if (n["timeout"]) d.timeout_seconds = Duration(n["timeout"], "timeout");
+    for (auto [k, field] : {std::pair{"directory", &d.directory}, {"source_directory", &d.source_directory}}) {
+      if (n[k]) {
+        *field = String(n[k], k);
+        if (field->empty() || (*field)[0] != '/') Error(n[k], k, "must be an absolute path");
+      }
+    }
+    return d;
+  }
+
+  SourceConfig Source(const YAML::Node& n) const {
+    ExpectMap(n, "sources[]", {"name", "host", "port", "user", "identity_file", "known_hosts", "zfs_command",
+                               "zpool_command", "connect_timeout"});
+    SourceConfig s;
+    if (!n["name"]) Error(n, "name", "missing (every source needs a name)");
+    s.name = String(n["name"], "name");
+    if (s.name.empty() || s.name.find_first_of(" \t\n\"'{}") != std::string::npos) {
+      Error(n["name"], "name", "must be non-empty, without spaces, quotes or braces (it becomes a metrics label)");
+    }
+    if (!n["host"]) Error(n, "host", "missing (a host name or address, or 'local')");
+    s.host = String(n["host"], "host");
+    if (n["port"]) s.port = static_cast<int>(Int(n["port"], "port", 1, 65535));
+    if (n["user"]) s.user = String(n["user"], "user");
+    if (n["identity_file"]) s.identity_file = String(n["identity_file"], "identity_file");
+    if (n["known_hosts"]) s.known_hosts_file = String(n["known_hosts"], "known_hosts");
+    if (n["zfs_command"]) s.zfs_command = Command(n["zfs_command"], "zfs_command");
+    if (n["zpool_command"]) s.zpool_command = Command(n["zpool_command"], "zpool_command");
+    if (n["connect_timeout"]) {
+      s.connect_timeout_seconds = static_cast<int>(Duration(n["connect_timeout"], "connect_timeout"));
+    }
+    if (!s.IsLocal()) {
+      if (s.identity_file.empty()) Error(n, "identity_file", "missing for SSH source '" + s.name + "'");
+      if (s.known_hosts_file.empty()) {
+        Error(n, "known_hosts", "missing for SSH source '" + s.name + "' (host keys are always verified)");
+      }
+    }
+    return s;
+  }
+
+  DatasetConfig Dataset(const YAML::Node& n, const Config& c, const replicate::RetentionPolicy& default_retention,
+                        const std::optional<replicate::RetentionPolicy>& default_source_retention,
+                        const DrillConfig& default_drill, const ReplicationOptions& default_options,
+                        const HooksConfig& default_hooks) const {
+    ExpectMap(n, "datasets[]",
+              {"source", "dataset", "destination", "interval", "snapshot", "initial", "force", "retention",
+               "source_retention", "drill", "hooks", "recursive", "children"},
+              kOptionKeys);
+    for (const char* required : {"source", "dataset", "destination"}) {
+      if (!n[required]) Error(n, required, "missing");
+    }
+    DatasetConfig d{.source = String(n["source"], "source"),
+                    .source_dataset = Dataset(n["dataset"], "dataset"),
+                    .destination = Dataset(n["destination"], "destination")};
+    bool known = false;
+    for (const auto& s : c.sources) known = known || s.name == d.source;
+    if (!known) Error(n["source"], "source", "no source named '" + d.source + "' under 'sources'");
+    d.interval_seconds = n["interval"] ? Duration(n["interval"], "interval") : c.interval_seconds;
+    if (n["snapshot"]) d.snapshot = Bool(n["snapshot"], "snapshot");
+    if (n["force"]) d.force = Bool(n["force"], "force");
+    if (n["initial"]) {
+      std::string v = String(n["initial"], "initial");
+      if (v == "newest") d.initial = replicate::InitialMode::kNewest;
+      else if (v == "all") d.initial = replicate::InitialMode::kAll;
+      else Error(n["initial"], "initial", "expected 'newest' or 'all', got '" + v + "'");
+    }
+    d.retention = n["retention"] ? Retention(n["retention"], "retention") : default_retention;
+    d.source_retention = n["source_retention"]
+                             ? std::optional(Retention(n["source_retention"], "source_retention"))
+                             : default_source_retention;
+    d.drill = n["drill"] ? Drill(n["drill"], "drill") : default_drill;
+    d.options = Options(n, default_options);
+    d.hooks = n["hooks"] ? Hooks(n["hooks"]) : default_hooks;
+    if (n["recursive"]) d.recursive = Bool(n["recursive"], "recursive");
+    if (const auto& children = n["children"]) {
+      if (!d.recursive) Error(children, "children", "only with 'recursive: true'");
+      d.children = Children(children);
+    }
+    return d;
+  }
+
+  // children: {include: [..], exclude: [..], property: zpull:backup}
+  replicate::ChildSelection Children(const YAML::Node& n) const {
+    ExpectMap(n, "children", {"include", "exclude", "property"});
+    replicate::ChildSelection sel;
+    for (auto [key, list] : {std::pair{"include", &sel.include}, {"exclude", &sel.exclude}}) {
+      const auto& node = n[key];
+      if (!node) continue;
+      if (!node.IsSequence()) Error(node, key, "expected a list of dataset path patterns below the root, such as 'vm-*'");
+      for (const auto& p : node) {
+        std::string pattern = String(p, key);
+        if (pattern.empty() || pattern.front() == '/' || pattern.find('@') != std::string::npos) {
+          Error(p, key, "'" + pattern + "' is not a dataset path pattern (relative to the root, no '@')");
+        }
+        list->push_back(pattern);
+      }
+    }
+    if (const auto& prop = n["property"]) {
+      // A user property ("module:name", zfsprops(7)); '' consults none.
+      sel.property = String(prop, "property");
+      if (!sel.property.empty() &&
+          (PropertyName(prop, "property").find(':') == std::string::npos)) {
+        Error(prop, "property", "'" + sel.property + "' is not a user property (module:name, e.g. zpull:backup)");
+      }
+    }
+    return sel;
+  }
+
+  Config Parse(const YAML::Node& root, const std::string& hostname) const {
+    if (root.IsNull()) Error(root, "", "the file is empty");
+    ExpectMap(root, "",
+              {"snapshot_prefix", "interval", "parallelism", "listen", "zfs_command", "retention", "source_retention",
+               "parity", "scrub", "drill", "zpool_command", "lock_directory", "control_socket", "total_bandwidth_limit", "hooks",
+               "sources", "datasets"},
+              kOptionKeys);
+    Config c;
+    c.path = path_;
+    c.snapshot_prefix = "zpull_";
+    for (char ch : hostname) {
+      bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.';
+      c.snapshot_prefix += ok ? ch : '_';
+    }
+    if (root["snapshot_prefix"]) {
+      c.snapshot_prefix = String(root["snapshot_prefix"], "snapshot_prefix");
+      auto valid = core::ValidateSnapshotName(c.snapshot_prefix + "_2026-01-01T00:00:00Z");
+      if (!valid || c.snapshot_prefix.find(' ') != std::string::npos) {
+        Error(root["snapshot_prefix"], "snapshot_prefix",
+              "must use only letters, digits, '-', '_', '.', ':' (it names snapshots and holds)");
+      }
+    }
+    if (root["interval"]) c.interval_seconds = Duration(root["interval"], "interval");
+    if (const auto& parity = root["parity"]) {
+      ExpectMap(parity, "parity", {"interval"});
+      if (parity["interval"]) c.parity_interval_seconds = Duration(parity["interval"], "interval");
+    }
+    if (const auto& scrub = root["scrub"]) {
+      ExpectMap(scrub, "scrub", {"interval", "every", "pools", "source_pools"});
+      if (scrub["interval"]) c.scrub_interval_seconds = Duration(scrub["interval"], "interval");
+      if (scrub["every"]) c.scrub_every_seconds = Duration(scrub["every"], "every");
+      if (scrub["source_pools"]) c.scrub_source_pools = Bool(scrub["source_pools"], "source_pools");
+      if (const auto& pools = scrub["pools"]) {
+        if (!pools.IsSequence()) Error(pools, "pools", "expected a list of pool names");
+        for (const auto& p : pools) {
+          std::string name = String(p, "pools");
+          if (!core::ValidateDatasetName(name) || name.find('/') != std::string::npos) {
+            Error(p, "pools", "invalid pool name '" + name + "'");
+          }
+          c.scrub_pools.push_back(name);
+        }
+      }
+    }
+    if (root["parallelism"]) c.parallelism = static_cast<int>(Int(root["parallelism"], "parallelism", 1, 64));
+    if (root["listen"]) c.listen = String(root["listen"], "listen");
+    if (root["lock_directory"]) {
+      c.lock_directory = String(root["lock_directory"], "lock_directory");
+      if (c.lock_directory.empty() || c.lock_directory[0] != '/') {
+        Error(root["lock_directory"], "lock_directory", "must be an absolute path");
+      }
+    }
+    c.control_socket = c.lock_directory + "/control.sock";
+    if (root["control_socket"]) {
+      c.control_socket = String(root["control_socket"], "control_socket");
+      if (c.control_socket.empty() || c.control_socket[0] != '/') {
+        Error(root["control_socket"], "control_socket", "must be an absolute path");
+      }
+    }
+    if (root["zfs_command"]) c.zfs_command = Command(root["zfs_command"], "zfs_command");
+    if (root["zpool_command"]) c.zpool_command = Command(root["zpool_command"], "zpool_command");
+    replicate::RetentionPolicy retention;
+    if (root["retention"]) retention = Retention(root["retention"], "retention");
+    std::optional<replicate::RetentionPolicy> source_retention;
+    if (root["source_retention"]) source_retention = Retention(root["source_retention"], "source_retention");
+
+    DrillConfig drill;
+    if (root["drill"]) drill = Drill(root["drill"], "drill");
+    const ReplicationOptions options = Options(root, ReplicationOptions{});
+    const HooksConfig hooks = root["hooks"] ? Hooks(root["hooks"]) : HooksConfig{};
+    if (root["total_bandwidth_limit"]) {
+      c.total_bandwidth_limit = Rate(root["total_bandwidth_limit"], "total_bandwidth_limit");
+    }
+
+    const YAML::Node& sources = root["sources"];
+    if (!sources) Error(root, "sources", "missing (a list of source hosts)");
+    if (!sources.IsSequence()) Error(sources, "sources", "expected a list");
+    std::set<std::string> names;
+    for (const auto& s : sources) {
+      c.sources.push_back(Source(s));
+      if (!names.insert(c.sources.back().name).second) {
+        Error(s["name"], "name", "duplicate source name '" + c.sources.back().name + "'");
+      }
+    }
+    const YAML::Node& datasets = root["datasets"];
+    if (!datasets) Error(root, "datasets", "missing (a list of datasets to replicate)");
+    if (!datasets.IsSequence()) Error(datasets, "datasets", "expected a list");
+    std::set<std::string> destinations;
+    for (const auto& d : datasets) {
+      c.datasets.push_back(Dataset(d, c, retention, source_retention, drill, options, hooks));
+      const std::string& dst = c.datasets.back().destination.str();
+      for (const auto& other : destinations) {
+        if (other == dst) Error(d["destination"], "destination", "duplicate destination '" + dst + "'");
+        if (dst.starts_with(other + "/") || other.starts_with(dst + "/")) {
+          Error(d["destination"], "destination", "'" + dst + "' is nested in or contains destination '" + other + "'");
+        }
+      }
+      destinations.insert(dst);
+    }
+    return c;
+  }
+};
+
+}  // namespace
+
+const SourceConfig& Config::SourceOf(const DatasetConfig& d) const {
+  for (const auto& s : sources) {
+    if (s.name == d.source) return s;
+  }
+  throw std::logic_error("dataset refers to unknown source " + d.source);  // validated at load
+}
+
+std::optional<std::int64_t> ParseDuration(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  std::int64_t total = 0;
+  std::size_t i = 0;
+  bool any = false;
+  while (i < text.size()) {
+    std::int64_t n = 0;
+    std::size_t digits = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      n = n * 10 + (text[i++] - '0');
+      if (++digits > 12) return std::nullopt;
+    }
+    if (digits == 0) return std::nullopt;
+    std::int64_t unit = 1;
+    if (i < text.size()) {
+      switch (text[i++]) {
+        case 's': unit = 1; break;
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        case 'w': unit = 7 * 86400; break;
+        default: return std::nullopt;
+      }
+    } else if (any) {
+      return std::nullopt;  // "1h30" is ambiguous
+    }
+    total += n * unit;
+    any = true;
+  }
+  return total;
+}
+
+core::Result<Config> ParseConfig(const std::string& text, const std::string& path, const std::string& hostname) {
+  try {
+    YAML::Node root = YAML::Load(text);
+    return Parser(path).Parse(root, hostname);
+  } catch (const YamlError& e) {
+    return core::Fail(Reason::kConfig, e.message);
+  } catch (const YAML::Exception& e) {
+    std::string where = path;
+    if (!e.mark.is_null()) where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    return core::Fail(Reason::kConfig, where + ": " + e.msg);
+  }
+}
+
+core::Result<Config> LoadConfig(const std::string& path, const std::string& hostname) {
+  std::ifstream in(path);
+  if (!in) return core::Fail(Reason::kConfig, path + ": cannot read the configuration file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseConfig(ss.str(), path, hostname);
+}
+
+}  // namespace zpull::config

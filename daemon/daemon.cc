@@ -1,0 +1,404 @@
+#include "daemon/daemon.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "checks/inventory.h"
+#include "checks/scrub.h"
+#include "core/zfs_parse.h"
+#include "daemon/drills.h"
+#include "config/expand.h"
+#include "daemon/once.h"
+#include "daemon/verify.h"
+#include "exporter/version.h"
+
+namespace zpull::daemon {
+namespace {
+
+// How often due drills are looked for: every 30 s, or as often as the
+// shortest drill.every (but at least every second).
+std::int64_t DrillCheckSeconds(const config::Config& c) {
+  std::int64_t s = 30;
+  for (const auto& d : c.datasets) {
+    if (d.drill.every) s = std::min(s, *d.drill.every);
+  }
+  return std::max<std::int64_t>(s, 1);
+}
+
+std::vector<std::string> DatasetNames(const config::Config& c) {
+  std::vector<std::string> out;
+  for (const auto& d : c.datasets) out.push_back(d.destination.str());
+  return out;
+}
+
+// How often recursive entries are listed again: their shortest interval;
+// nullopt without recursive entries.
+std::optional<std::int64_t> DiscoverySeconds(const config::Config& c) {
+  std::optional<std::int64_t> s;
+  for (const auto& d : c.datasets) {
+    if (d.recursive) s = std::min(s.value_or(d.interval_seconds), d.interval_seconds);
+  }
+  if (s) s = std::max<std::int64_t>(*s, 1);
+  return s;
+}
+
+std::string Joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+  return out.empty() ? "-" : out;
+}
+
+std::vector<std::int64_t> Intervals(const config::Config& c) {
+  std::vector<std::int64_t> out;
+  for (const auto& d : c.datasets) out.push_back(d.interval_seconds);
+  return out;
+}
+
+}  // namespace
+
+Daemon::Daemon(const config::Config& config, Hosts& hosts, std::shared_ptr<spdlog::logger> log,
+               std::function<std::int64_t()> now)
+    : config_(config),
+      hosts_(hosts),
+      log_(std::move(log)),
+      now_(std::move(now)),
+      metrics_(std::make_shared<exporter::ReplicationMetrics>(DatasetNames(config), now_)),
+      limits_(std::make_unique<BandwidthLimits>(config)),
+      scheduler_(std::make_unique<Scheduler>(Intervals(config), config.parallelism,
+                                             [this](std::size_t i) { RunDataset(i); }, now_)) {
+  scheduler_->SetParents(config::ParentIndices(config));
+}
+
+// The lag must not read zero after a restart: the newest destination
+// snapshot that carries zpull:common is the newest common one as of the last
+// success, and zpull:last_success on the dataset is that success's time.
+void Daemon::Restore(const config::DatasetConfig& d) {
+  auto state = ReadReplicationState(hosts_.Destination(), d.destination);
+  if (!state) {
+    log_->warn("cannot read state dataset={} error={}", d.destination.str(), state.error().message);
+    return;
+  }
+  if (!*state) return;
+  metrics_->RestoreFromDestination(d.destination.str(), (*state)->last_success, (*state)->newest_common_creation);
+  log_->info("restored dataset={} last_success={} newest_common_creation={}", d.destination.str(),
+             (*state)->last_success.value_or(0), (*state)->newest_common_creation.value_or(0));
+}
+
+core::Status Daemon::Start() {
+  auto lock = core::LockFile::TryAcquire(config_.lock_directory + "/daemon.lock");
+  if (!lock) return tl::unexpected(core::WithContext(lock.error(), "another zpull run is active"));
+  daemon_lock_.emplace(std::move(*lock));
+  for (const auto& d : config_.datasets) {
+    metrics_->SetInterval(d.destination.str(), d.interval_seconds);
+    if (d.drill.every) checks_->SetDrillInterval(d.destination.str(), *d.drill.every);
+    Restore(d);
+    if (auto drill = RestoreDrillState(d, hosts_)) {
+      checks_->SetDrill(d.destination.str(), *drill);
+      last_drill_[d.destination.str()] = *drill->last_run;
+    }
+  }
+  SweepDrills(config_, hosts_, *log_);
+  auto control = ControlServer::Start(config_.control_socket, [this](const std::string& r) { return Control(r); });
+  if (!control) return tl::unexpected(control.error());
+  control_ = std::move(*control);
+  return {};
+}
+
+std::vector<std::shared_ptr<prometheus::Collectable>> Daemon::Collectables() const {
+  return {metrics_, checks_, features_, inventory_, std::make_shared<exporter::BuildInfo>(exporter::kVersion, exporter::kRevision)};
+}
+
+exporter::Site Daemon::Served() const { return {Collectables(), [this] { return StatusNow(); }}; }
+
+void Daemon::Run() {
+  std::thread parity([this] {
+    Periodic(config_.parity_interval_seconds, [this] { ParityPass(); });
+  });
+  std::thread scrub([this] { Periodic(config_.scrub_interval_seconds, [this] { ScrubPass(); }); });
+  std::thread drills([this] { Periodic(DrillCheckSeconds(config_), [this] { DrillPass(); }); });
+  std::thread discovery;
+  if (auto every = DiscoverySeconds(config_)) {
+    // The first pass would repeat the expansion this daemon was built from.
+    discovery = std::thread([this, every] {
+      bool first = true;
+      Periodic(*every, [this, &first] {
+        if (!first) DiscoveryPass();
+        first = false;
+      });
+    });
+  }
+  scheduler_->Run();
+  if (discovery.joinable()) discovery.join();
+  parity.join();
+  scrub.join();
+  drills.join();
+}
+
+void Daemon::Stop(bool cancel_transfers) {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+    if (cancel_transfers) cancel_ = true;
+  }
+  stop_cv_.notify_all();
+  scheduler_->Stop();
+}
+
+void Daemon::Periodic(std::int64_t interval, const std::function<void()>& pass) {
+  std::unique_lock lock(stop_mu_);
+  while (!stopping_) {
+    lock.unlock();
+    pass();
+    lock.lock();
+    stop_cv_.wait_for(lock, std::chrono::seconds(interval), [this] { return stopping_.load(); });
+  }
+}
+
+void Daemon::DiscoveryPass() {
+  if (datasets_changed_) return;
+  for (const auto& d : config_.datasets) {
+    if (!d.recursive || stopping_) continue;
+    auto selection = config::SelectNow(d, hosts_.SourceLookup());
+    if (!selection) {
+      log_->warn("cannot list children dataset={} error={}", d.destination.str(), selection.error().message);
+      continue;
+    }
+    const auto current = config::ExpandedSources(config_, d.destination.str());
+    if (selection->datasets == current) continue;
+    std::vector<std::string> added, removed;
+    for (const auto& n : selection->datasets) {
+      if (std::find(current.begin(), current.end(), n) == current.end()) added.push_back(n);
+    }
+    for (const auto& n : current) {
+      if (std::find(selection->datasets.begin(), selection->datasets.end(), n) == selection->datasets.end()) {
+        removed.push_back(n);
+      }
+    }
+    const std::string why = "datasets under " + d.source_dataset.str() + " changed: added=" + Joined(added) +
+                            " removed=" + Joined(removed);
+    log_->info("{}", why);
+    datasets_changed_ = true;
+    if (on_datasets_changed_) on_datasets_changed_(why);
+    return;
+  }
+}
+
+void Daemon::DrillPass() {
+  for (const auto& d : config_.datasets) {
+    if (!d.drill.every || stopping_) continue;
+    auto last = last_drill_.find(d.destination.str());
+    if (last != last_drill_.end() && now_() - last->second < *d.drill.every) continue;
+    auto outcome = RunDatasetDrill(config_, d, hosts_, now_, &cancel_);
+    // A drill stopped by SIGTERM found nothing about the backup: not recorded.
+    if (outcome.failure == checks::DrillFailure::kStopped) return;
+    last_drill_[d.destination.str()] = outcome.finished;
+    RecordDrill(d, hosts_, outcome, *checks_, *log_);
+  }
+}
+
+void Daemon::ScrubPass() {
+  std::vector<std::pair<core::Zfs*, std::string>> pools;
+  auto add = [&](core::Zfs* zfs, const std::string& pool) {
+    for (const auto& p : pools) {
+      if (p.first == zfs && p.second == pool) return;
+    }
+    pools.emplace_back(zfs, pool);
+  };
+  for (const auto& p : config_.scrub_pools) add(&hosts_.Destination(), p);
+  if (config_.scrub_pools.empty()) {
+    for (const auto& d : config_.datasets) add(&hosts_.Destination(), d.destination.Pool());
+  }
+  if (config_.scrub_source_pools) {
+    for (const auto& d : config_.datasets) add(&hosts_.Source(d.source), d.source_dataset.Pool());
+  }
+  for (const auto& [zfs, pool] : pools) {
+    const auto started = std::chrono::steady_clock::now();
+    auto status = zfs->GetPoolStatus(pool);
+    auto space = status ? zfs->GetPoolSpace(pool) : core::Result<core::PoolSpace>();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const bool ok = status && space;
+    checks_->RecordRun("scrub", zfs->Host(), pool, ok, seconds, now_());
+    if (!status) {
+      log_->warn("pool check failed host={} pool={} error={}", zfs->Host(), pool, status.error().message);
+      continue;
+    }
+    if (!space) log_->warn("pool space failed host={} pool={} error={}", zfs->Host(), pool, space.error().message);
+    checks_->SetPool(zfs->Host(), pool, *status, space ? std::optional(*space) : std::nullopt);
+    if (checks::ScrubDue(*status, now_(), config_.scrub_every_seconds)) {
+      if (auto s = zfs->StartScrub(pool); s) {
+        checks_->CountScrubStarted(zfs->Host(), pool);
+        log_->info("scrub started host={} pool={}", zfs->Host(), pool);
+      } else {
+        log_->warn("scrub start failed host={} pool={} error={}", zfs->Host(), pool, s.error().message);
+      }
+    }
+  }
+}
+
+void Daemon::ParityPass() {
+  for (const auto& [source, indices] : DatasetsBySource(config_, {})) {
+    std::vector<checks::ParityTarget> targets;
+    for (std::size_t i : indices) targets.push_back(ParityTargetFor(config_, config_.datasets[i]));
+    core::Zfs& src = hosts_.Source(source);
+    const auto started = std::chrono::steady_clock::now();
+    auto results =
+        checks::RunParityPass(src, hosts_.Destination(), targets, now_(), WrittenSupported(config_, hosts_, indices));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (std::size_t k = 0; k < results.size(); ++k) {
+      const config::DatasetConfig& d = config_.datasets[indices[k]];
+      const auto& r = results[k];
+      checks_->RecordRun("parity", src.Host(), r.dataset, r.report.has_value(), seconds, now_());
+      if (!r.report) {
+        log_->warn("parity check failed dataset={} reason={} error={}", r.dataset,
+                   core::ReasonName(r.report.error().reason), r.report.error().message);
+        continue;
+      }
+      checks_->SetParity(r.dataset, *r.report);
+      for (const auto& f : ParityFindings(*r.report, now_(), d.interval_seconds)) {
+        if (f.severity == Severity::kCritical) log_->warn("parity dataset={} finding=\"{}\"", r.dataset, f.text);
+      }
+    }
+    if (!stopping_) InventoryPass(source, indices, results);
+  }
+}
+
+exporter::StatusReport Daemon::StatusNow() const {
+  exporter::StatusReport r;
+  r.now = now_();
+  r.version = exporter::kVersion;
+  for (std::size_t i = 0; i < config_.datasets.size(); ++i) {
+    const config::DatasetConfig& d = config_.datasets[i];
+    const std::string name = d.destination.str();
+    const auto v = metrics_->ViewOf(name);
+    exporter::DatasetStatus s;
+    s.dataset = name;
+    s.source = d.source + ":" + d.source_dataset.str();
+    s.state = scheduler_->Running(i) ? "running" : scheduler_->Paused(i) ? "paused" : "idle";
+    if (v.newest_common_creation) s.lag_seconds = r.now - *v.newest_common_creation;
+    s.last_success = v.last_success;
+    if (v.last_ok) s.last_result = *v.last_ok ? "ok" : "failed";
+    s.last_reason = v.last_reason;
+    if (s.state == "running") {
+      s.bytes = v.cycle_bytes;
+      s.expected_bytes = v.expected_bytes;
+      s.bytes_per_second = exporter::TransferRate(v.cycle_bytes, r.now - v.last_attempt.value_or(r.now));
+      s.eta_seconds = exporter::TransferEta(v.cycle_bytes, v.expected_bytes, s.bytes_per_second);
+    }
+    if (auto drill = checks_->DrillOf(name)) {
+      s.drill_outcome = drill->last_outcome;
+      s.drill_last_success = drill->last_success;
+    }
+    r.datasets.push_back(std::move(s));
+  }
+  r.pools = checks_->Pools();
+  return r;
+}
+
+std::string Daemon::Control(const std::string& request) {
+  const std::size_t space = request.find(' ');
+  const std::string verb = request.substr(0, space);
+  const std::string dataset = space == std::string::npos ? "" : request.substr(space + 1);
+  if (verb == "status") return "ok\n" + exporter::StatusTable(StatusNow());
+  if (verb == "status-json") return "ok\n" + exporter::StatusJson(StatusNow());
+  if (verb != "replicate" && verb != "pause" && verb != "resume") {
+    return "error: unknown request '" + verb + "' (replicate DATASET, pause DATASET, resume DATASET, status)";
+  }
+  std::size_t index = config_.datasets.size();
+  for (std::size_t i = 0; i < config_.datasets.size(); ++i) {
+    if (config_.datasets[i].destination.str() == dataset) index = i;
+  }
+  if (index == config_.datasets.size()) return "error: no dataset '" + dataset + "' (zpull status lists them)";
+  if (verb == "replicate") {
+    scheduler_->RunNow(index);
+    log_->info("control: replicate now dataset={}", dataset);
+    return "ok: " + dataset + " replicates now";
+  }
+  const bool pause = verb == "pause";
+  scheduler_->SetPaused(index, pause);
+  metrics_->SetPaused(dataset, pause);
+  log_->info("control: {} dataset={}", pause ? "paused" : "resumed", dataset);
+  return "ok: " + dataset + (pause ? " paused" : " resumed");
+}
+
+void Daemon::InventoryPass(const std::string& source, const std::vector<std::size_t>& indices,
+                           const std::vector<checks::ParityResult>& parity) {
+  core::Zfs& src = hosts_.Source(source);
+  // Features are probed per pool: one inventory per pair of pools.
+  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_pools;  // positions in `indices`
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    if (!parity[k].report) continue;  // its listing failed: nothing to go on (parity logged why)
+    const config::DatasetConfig& d = config_.datasets[indices[k]];
+    by_pools[{d.source_dataset.Pool(), d.destination.Pool()}].push_back(k);
+  }
+  for (const auto& [pools, positions] : by_pools) {
+    if (stopping_) return;
+    const auto started = std::chrono::steady_clock::now();
+    std::vector<checks::InventoryInput> inputs;
+    for (std::size_t k : positions) {
+      const config::DatasetConfig& d = config_.datasets[indices[k]];
+      inputs.push_back({{d.destination.str(), d.source_dataset, d.destination, config_.snapshot_prefix,
+                         replicate::BookmarkStem(config_.snapshot_prefix, d.destination)},
+                        parity[k].source_held,
+                        parity[k].destination_held});
+    }
+    auto src_features = hosts_.SourceFeatures(source, core::DatasetName::Parse(pools.first).value());
+    auto dst_features = hosts_.DestinationFeatures(core::DatasetName::Parse(pools.second).value());
+    std::vector<core::Result<checks::Inventory>> inv;
+    if (!src_features || !dst_features) {
+      inv.assign(inputs.size(), tl::unexpected(!src_features ? src_features.error() : dst_features.error()));
+    } else {
+      inv = checks::TakeInventories(src, *src_features, hosts_.Destination(), *dst_features, inputs);
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    for (std::size_t n = 0; n < inputs.size(); ++n) {
+      const std::string& name = inputs[n].target.dataset;
+      checks_->RecordRun("inventory", src.Host(), name, inv[n].has_value(), seconds, now_());
+      if (!inv[n]) {
+        log_->warn("inventory failed dataset={} error={}", name, inv[n].error().message);
+        continue;
+      }
+      inventory_->Set(name, *inv[n], now_());
+    }
+  }
+}
+
+void Daemon::RunDataset(std::size_t index) {
+  const config::DatasetConfig& d = config_.datasets[index];
+  const std::string& name = d.destination.str();
+  const auto started = std::chrono::steady_clock::now();
+  metrics_->CycleStarted(name, now_());
+  CycleHooks hooks;
+  hooks.on_bytes = [this, &name](std::uint64_t n) { metrics_->AddBytes(name, n); };
+  hooks.on_wire_bytes = [this, &name](std::uint64_t n) { metrics_->AddWireBytes(name, n); };
+  hooks.on_estimate = [this, &name](std::uint64_t n) { metrics_->SetExpectedBytes(name, n); };
+  hooks.on_features = [this](const std::string& host, const core::ZfsFeatures& f) { features_->Set(host, f); };
+  hooks.cancel = &cancel_;
+  hooks.pause = [this, &name](std::int64_t seconds) {
+    log_->info("retrying dataset={} in={}s", name, seconds);
+    std::unique_lock lock(stop_mu_);
+    return !stop_cv_.wait_for(lock, std::chrono::seconds(seconds), [this] { return stopping_.load(); });
+  };
+  replicate::CycleOutcome outcome = RunDatasetCycle(config_, index, hosts_, *limits_, now_, hooks);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_->CycleFinished(name, outcome, seconds);
+  for (const auto& e : outcome.warnings) log_->warn("dataset={} warning={}", name, e.message);
+  for (const auto& e : outcome.retried) {
+    log_->warn("attempt failed, retried dataset={} reason={} error={}", name, core::ReasonName(e.reason), e.message);
+  }
+  if (!outcome.destroyed_on_divergence.empty()) {
+    std::string list;
+    for (const auto& snap : outcome.destroyed_on_divergence) list += (list.empty() ? "@" : " @") + snap;
+    log_->warn("force_on_divergence destroyed dataset={} snapshots=\"{}\"", name, list);
+  }
+  if (outcome.error) {
+    log_->error("replication failed dataset={} reason={} seconds={:.1f} error={}", name,
+                core::ReasonName(outcome.error->reason), seconds, outcome.error->message);
+  } else {
+    log_->info("replicated dataset={} plan=\"{}\" bytes={} seconds={:.1f} pruned_destination={} pruned_source={}",
+               name, replicate::DescribePlan(outcome.plan), outcome.bytes, seconds, outcome.pruned_destination,
+               outcome.pruned_source);
+  }
+}
+
+}  // namespace zpull::daemon

@@ -1,0 +1,103 @@
+#pragma once
+// `zpull run`: restores what must survive a restart from ZFS, runs every
+// dataset's cycle on its interval and the checks on theirs until stopped,
+// and offers its metrics and status as a Site for the process's HTTP
+// server (exporter/http_server.h), which outlives it across reloads.
+// Running cycles end before Run() returns.
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <memory>
+
+#include <spdlog/logger.h>
+
+#include "checks/parity_check.h"
+#include "exporter/check_metrics.h"
+#include "core/lock_file.h"
+#include "config/config.h"
+#include "daemon/control.h"
+#include "daemon/dataset_cycle.h"
+#include "exporter/feature_metrics.h"
+#include "daemon/hosts.h"
+#include "exporter/http_server.h"
+#include "exporter/inventory_metrics.h"
+#include "exporter/replication_metrics.h"
+#include "daemon/scheduler.h"
+
+namespace zpull::daemon {
+
+// Thread-safe: Stop() may be called from any thread (e.g. a signal thread).
+class Daemon {
+ public:
+  Daemon(const config::Config& config, Hosts& hosts, std::shared_ptr<spdlog::logger> log,
+         std::function<std::int64_t()> now);
+
+  // Takes the daemon lock, restores state and starts the control socket;
+  // fails if another zpull run holds the lock or the socket cannot be made.
+  core::Status Start();
+  // What the HTTP server serves for this daemon. Its status source refers
+  // to this daemon: it must be served no longer than the daemon lives.
+  exporter::Site Served() const;
+  // The collectables alone, which outlive the daemon (served across a
+  // reload until the next daemon's Site replaces them).
+  std::vector<std::shared_ptr<prometheus::Collectable>> Collectables() const;
+  void Run();
+  // Stops scheduling; Run() returns once running cycles end. With
+  // `cancel_transfers`, running transfers are aborted (reason shutdown;
+  // the receiver keeps its resume token where it has one); without, they
+  // finish (a reload).
+  void Stop(bool cancel_transfers = true);
+  // Called once, from a pass thread, when a recursive entry's selection on
+  // the source no longer matches the datasets this daemon was built with
+  // (config/expand.h); the caller reloads (typically Stop(false), then a
+  // new Daemon on a fresh expansion). Set before Run().
+  void OnDatasetsChanged(std::function<void(const std::string& why)> f) { on_datasets_changed_ = std::move(f); }
+  const exporter::ReplicationMetrics& Metrics() const { return *metrics_; }
+
+ private:
+  void Restore(const config::DatasetConfig& d);
+  void RunDataset(std::size_t index);
+  // Every dataset and watched pool now (exporter/status.h).
+  exporter::StatusReport StatusNow() const;
+  // Answers one control request (daemon/control.h).
+  std::string Control(const std::string& request);
+  // Runs `pass` now and then every `interval` seconds until Stop().
+  void Periodic(std::int64_t interval, const std::function<void()>& pass);
+  // Parity for every dataset, one listing per host, then each source
+  // host's inventory.
+  void ParityPass();
+  // zpull's holds, bookmarks and resume tokens for the datasets `indices`
+  // of source host `source`, from their parity results (same order): a few
+  // commands per host whatever the number of datasets.
+  void InventoryPass(const std::string& source, const std::vector<std::size_t>& indices,
+                     const std::vector<checks::ParityResult>& parity);
+  // Status, space and (with scrub.every) scrub start for every watched pool.
+  void ScrubPass();
+  // Each recursive entry's selection now, against the expanded datasets.
+  void DiscoveryPass();
+  // The restore drills that are due (drill.every), one after the other.
+  void DrillPass();
+
+  const config::Config& config_;
+  Hosts& hosts_;
+  std::shared_ptr<spdlog::logger> log_;
+  const std::function<std::int64_t()> now_;
+  std::shared_ptr<exporter::ReplicationMetrics> metrics_;
+  std::shared_ptr<exporter::CheckMetrics> checks_ = std::make_shared<exporter::CheckMetrics>();
+  std::shared_ptr<exporter::FeatureMetrics> features_ = std::make_shared<exporter::FeatureMetrics>();
+  std::shared_ptr<exporter::InventoryMetrics> inventory_ = std::make_shared<exporter::InventoryMetrics>();
+  std::map<std::string, std::int64_t> last_drill_;  // by dataset; drill thread only (and Start)
+  std::unique_ptr<BandwidthLimits> limits_;
+  std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<ControlServer> control_;
+  std::optional<core::LockFile> daemon_lock_;  // held from Start() on
+  std::function<void(const std::string&)> on_datasets_changed_;
+  bool datasets_changed_ = false;  // discovery thread only
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> cancel_{false};  // aborts running transfers
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;  // wakes the parity loop on Stop(); with stop_mu_
+};
+
+}  // namespace zpull::daemon

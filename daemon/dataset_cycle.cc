@@ -1,0 +1,138 @@
+#include "daemon/dataset_cycle.h"
+
+#include "core/zfs_parse.h"
+#include "daemon/destination_lock.h"
+#include "daemon/hooks.h"
+
+namespace zpull::daemon {
+
+BandwidthLimits::BandwidthLimits(const config::Config& config) {
+  if (config.total_bandwidth_limit > 0) {
+    total_ = std::make_unique<replicate::RateLimit>(config.total_bandwidth_limit);
+  }
+  for (const auto& d : config.datasets) {
+    per_dataset_.push_back(d.options.bandwidth_limit > 0
+                               ? std::make_unique<replicate::RateLimit>(d.options.bandwidth_limit)
+                               : nullptr);
+  }
+}
+
+std::vector<replicate::RateLimit*> BandwidthLimits::For(std::size_t dataset_index) const {
+  std::vector<replicate::RateLimit*> out;
+  if (total_) out.push_back(total_.get());
+  if (dataset_index < per_dataset_.size() && per_dataset_[dataset_index]) {
+    out.push_back(per_dataset_[dataset_index].get());
+  }
+  return out;
+}
+
+core::Result<std::optional<ReplicationState>> ReadReplicationState(core::Zfs& dst, const core::DatasetName& fs) {
+  auto snaps = dst.ListSnapshots(fs);
+  if (!snaps) return tl::unexpected(snaps.error());
+  if (!*snaps) return std::optional<ReplicationState>();
+  auto marked = dst.SnapshotUserProperty(fs, replicate::kCommonProperty);
+  if (!marked) return tl::unexpected(marked.error());
+  auto success = dst.GetUserProperty(fs, "", replicate::kLastSuccessProperty);
+  if (!success) return tl::unexpected(success.error());
+  ReplicationState state;
+  if (*marked) {
+    for (auto it = (*snaps)->rbegin(); it != (*snaps)->rend(); ++it) {
+      if ((**marked).count(it->name)) {
+        state.newest_common_creation = it->creation;
+        break;
+      }
+    }
+  }
+  if (*success) state.last_success = core::ParseInt64(**success);
+  return std::optional<ReplicationState>(state);
+}
+
+replicate::DatasetJob JobFor(const config::Config& config, const config::DatasetConfig& d) {
+  replicate::DatasetJob job{d.source_dataset, d.destination,  config.snapshot_prefix, d.snapshot,
+                            d.initial,        d.force,        d.retention,            d.source_retention};
+  job.send = d.options.send;
+  job.receive = d.options.receive;
+  job.snapshots = d.options.snapshots;
+  job.transfer = d.options.transfer;
+  job.readonly = d.options.readonly;
+  job.rollback_destination = d.options.rollback_destination;
+  job.force_on_divergence = d.options.force_on_divergence;
+  job.bookmarks = d.options.bookmarks;
+  job.replicated_parent = d.replicated_parent;
+  return job;
+}
+
+replicate::CyclePreview PreviewDatasetCycle(const config::Config& config, std::size_t index, Hosts& hosts,
+                                           const std::function<std::int64_t()>& now) {
+  const config::DatasetConfig& d = config.datasets[index];
+  replicate::CyclePreview preview;
+  auto features = hosts.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
+  if (!features) {
+    preview.error = features.error();
+    return preview;
+  }
+  auto source_features = hosts.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
+  if (!source_features) {
+    preview.error = source_features.error();
+    return preview;
+  }
+  replicate::CycleEnv env{hosts.Source(d.source), hosts.Destination(), *features, now, {}, *source_features};
+  return replicate::PreviewCycle(env, JobFor(config, d));
+}
+
+replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_t index, Hosts& hosts,
+                                        const BandwidthLimits& limits, const std::function<std::int64_t()>& now,
+                                        const CycleHooks& hooks) {
+  const config::DatasetConfig& d = config.datasets[index];
+  replicate::CycleOutcome outcome;
+  outcome.started = now();
+  auto failed = [&](const core::Error& e) {
+    outcome.error = core::WithContext(e, "dataset " + d.destination.str());
+    outcome.finished = now();
+    return outcome;
+  };
+  auto features = hosts.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
+  if (!features) return failed(features.error());
+  if (hooks.on_features) hooks.on_features(hosts.Destination().Host(), *features);
+  auto source_features = hosts.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
+  if (!source_features) return failed(source_features.error());
+  if (hooks.on_features) hooks.on_features(hosts.Source(d.source).Host(), *source_features);
+  auto lock = LockDestination(config, d.destination);
+  if (!lock) return failed(lock.error());
+  auto runner_for = [&](const config::HookConfig& h) -> core::CommandRunner& {
+    return h.on_source ? hosts.SourceRunner(d.source) : hosts.LocalRunner();
+  };
+  HookEnv env_vars = {{"ZPULL_DATASET", d.destination.str()},
+                      {"ZPULL_SOURCE", d.source},
+                      {"ZPULL_SOURCE_DATASET", d.source_dataset.str()}};
+  if (d.hooks.pre_snapshot && !(hooks.cancel && hooks.cancel->load())) {
+    HookEnv pre = env_vars;
+    pre.emplace_back("ZPULL_HOOK", "pre_snapshot");
+    if (auto s = RunHook(runner_for(*d.hooks.pre_snapshot), "pre_snapshot", *d.hooks.pre_snapshot, pre); !s) {
+      return failed(s.error());  // the cycle is skipped: no snapshot, no transfer
+    }
+  }
+  replicate::CycleEnv env{hosts.Source(d.source), hosts.Destination(), *features, now, hooks.on_bytes,
+                          *source_features};
+  env.on_estimate = hooks.on_estimate;
+  env.rate_limits = limits.For(index);
+  env.cancel = hooks.cancel;
+  env.pause = hooks.pause;
+  env.on_wire_bytes = hooks.on_wire_bytes;
+  outcome = replicate::RunCycle(env, JobFor(config, d));
+  if (d.hooks.post_replication) {
+    HookEnv post = env_vars;
+    post.emplace_back("ZPULL_HOOK", "post_replication");
+    post.emplace_back("ZPULL_RESULT", outcome.ok() ? "ok" : "failed");
+    post.emplace_back("ZPULL_REASON", outcome.ok() ? "" : std::string(core::ReasonName(outcome.error->reason)));
+    post.emplace_back("ZPULL_SNAPSHOT", outcome.newest_common ? outcome.newest_common->name : "");
+    post.emplace_back("ZPULL_BYTES", std::to_string(outcome.bytes));
+    if (auto s = RunHook(runner_for(*d.hooks.post_replication), "post_replication", *d.hooks.post_replication, post);
+        !s) {
+      outcome.warnings.push_back(s.error());
+    }
+  }
+  return outcome;
+}
+
+}  // namespace zpull::daemon

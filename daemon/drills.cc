@@ -1,0 +1,89 @@
+#include "daemon/drills.h"
+
+#include <filesystem>
+#include <set>
+
+#include "core/zfs_parse.h"
+
+namespace zpull::daemon {
+
+std::string DrillPrefix(const config::Config& config) { return config.snapshot_prefix + "_drill"; }
+
+checks::DrillOutcome RunDatasetDrill(const config::Config& config, const config::DatasetConfig& d, Hosts& hosts,
+                                     const std::function<std::int64_t()>& now, const std::atomic<bool>* cancel) {
+  std::error_code ec;
+  std::filesystem::create_directories(d.drill.directory, ec);
+  checks::DrillSide source{hosts.Source(d.source), hosts.SourceRunner(d.source), d.source_dataset,
+                           d.drill.source_directory};
+  checks::DrillSide destination{hosts.Destination(), hosts.LocalRunner(), d.destination, d.drill.directory};
+  checks::DrillOptions options{DrillPrefix(config),  d.drill.sample_files, d.drill.max_bytes,
+                               d.drill.source_clone, d.drill.restore_test, d.drill.timeout_seconds, cancel};
+  return checks::RunDrill(source, destination, options, now);
+}
+
+void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::DrillOutcome& o, exporter::CheckMetrics& metrics,
+                 spdlog::logger& log) {
+  const std::string outcome = o.ok() ? "ok" : std::string(checks::DrillFailureName(*o.failure));
+  exporter::CheckMetrics::DrillState state;
+  state.last_run = o.finished;
+  if (o.ok()) state.last_success = o.finished;
+  state.last_outcome = outcome;
+  state.seconds = o.seconds;
+  state.files_verified = o.files_verified;
+  state.bytes_verified = o.bytes_verified;
+  state.mismatches = o.mismatches;
+  state.restore_bytes_per_second = o.restore_bytes_per_second;
+  state.estimated_restore_seconds = o.estimated_restore_seconds;
+  metrics.SetDrill(d.destination.str(), state);
+  if (o.failure) metrics.CountDrillFailure(d.destination.str(), *o.failure);
+  metrics.RecordRun("drill", hosts.Source(d.source).Host(), d.destination.str(), checks::DrillReachedVerdict(o.failure),
+                    o.seconds, o.finished);
+  auto& dst = hosts.Destination();
+  std::vector<std::pair<const char*, std::string>> props = {{kDrillLastRunProperty, std::to_string(o.finished)},
+                                                            {kDrillLastOutcomeProperty, outcome}};
+  if (o.ok()) props.emplace_back(kDrillLastSuccessProperty, std::to_string(o.finished));
+  for (const auto& [name, value] : props) {
+    if (auto s = dst.SetUserProperty(d.destination, "", name, value); !s) {
+      log.warn("cannot record drill dataset={} property={} error={}", d.destination.str(), name, s.error().message);
+    }
+  }
+  if (o.ok()) {
+    log.info("drill passed dataset={} snapshot={} files_verified={} bytes_verified={} seconds={:.1f}",
+             d.destination.str(), o.snapshot, o.files_verified, o.bytes_verified, o.seconds);
+  } else {
+    log.error("drill failed dataset={} reason={} error={}", d.destination.str(), outcome, o.message);
+  }
+}
+
+std::optional<exporter::CheckMetrics::DrillState> RestoreDrillState(const config::DatasetConfig& d, Hosts& hosts) {
+  auto& dst = hosts.Destination();
+  auto get = [&](const char* prop) -> std::optional<std::string> {
+    auto v = dst.GetUserProperty(d.destination, "", prop);
+    return v ? *v : std::nullopt;
+  };
+  auto to_int = [](const std::optional<std::string>& s) { return s ? core::ParseInt64(*s) : std::nullopt; };
+  exporter::CheckMetrics::DrillState st;
+  st.last_run = to_int(get(kDrillLastRunProperty));
+  if (!st.last_run) return std::nullopt;
+  st.last_success = to_int(get(kDrillLastSuccessProperty));
+  st.last_outcome = get(kDrillLastOutcomeProperty).value_or("");
+  return st;
+}
+
+void SweepDrills(const config::Config& config, Hosts& hosts, spdlog::logger& log) {
+  std::set<std::pair<std::string, std::string>> seen;  // (source or "", pool)
+  for (const auto& d : config.datasets) {
+    for (auto [host, pool] : {std::pair{std::string(), d.destination.Pool()}, {d.source, d.source_dataset.Pool()}}) {
+      if (!seen.insert({host, pool}).second) continue;
+      core::Zfs& zfs = host.empty() ? hosts.Destination() : hosts.Source(host);
+      auto n = checks::SweepDrillLeftovers(zfs, pool, DrillPrefix(config));
+      if (!n) {
+        log.warn("drill sweep failed host={} pool={} error={}", zfs.Host(), pool, n.error().message);
+      } else if (*n > 0) {
+        log.warn("drill sweep destroyed {} leftover scratch clone(s) host={} pool={}", *n, zfs.Host(), pool);
+      }
+    }
+  }
+}
+
+}  // namespace zpull::daemon

@@ -1,0 +1,38 @@
+#pragma once
+// Restore drills of configured datasets: run one, record it in metrics and
+// as user properties on the destination dataset (zpull:drill_last_run,
+// zpull:drill_last_success, zpull:drill_last_outcome — no private state
+// file), read that state back after a restart, and sweep leftovers.
+
+#include <spdlog/logger.h>
+
+#include "checks/restore_drill.h"
+#include "exporter/check_metrics.h"
+#include "config/config.h"
+#include "daemon/hosts.h"
+
+namespace zpull::daemon {
+
+inline constexpr const char* kDrillLastRunProperty = "zpull:drill_last_run";
+inline constexpr const char* kDrillLastSuccessProperty = "zpull:drill_last_success";
+inline constexpr const char* kDrillLastOutcomeProperty = "zpull:drill_last_outcome";
+
+// The scratch clone prefix: the snapshot prefix names this backup host.
+std::string DrillPrefix(const config::Config& config);
+
+checks::DrillOutcome RunDatasetDrill(const config::Config& config, const config::DatasetConfig& d, Hosts& hosts,
+                                     const std::function<std::int64_t()>& now,
+                                     const std::atomic<bool>* cancel = nullptr);
+
+// Stores the outcome on the destination dataset and in `metrics`.
+void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::DrillOutcome& o, exporter::CheckMetrics& metrics,
+                 spdlog::logger& log);
+
+// The state kept on the destination, for metrics after a restart.
+std::optional<exporter::CheckMetrics::DrillState> RestoreDrillState(const config::DatasetConfig& d, Hosts& hosts);
+
+// Destroys drill scratch clones left on the destination pools (and the
+// sources' pools) by a run that died.
+void SweepDrills(const config::Config& config, Hosts& hosts, spdlog::logger& log);
+
+}  // namespace zpull::daemon

@@ -1,0 +1,50 @@
+#pragma once
+// Owns the command runners and ZFS adapters for every configured source and
+// for this (the destination) host, and caches each host's probed features.
+// Thread-safe: the feature cache is guarded by mu_; runners and adapters are
+// themselves thread-safe.
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "core/runner.h"
+#include "core/zfs.h"
+#include "config/config.h"
+#include "config/expand.h"
+
+namespace zpull::daemon {
+
+class Hosts {
+ public:
+  explicit Hosts(const config::Config& config);
+  // For tests: adapters supplied from outside (e.g. FakeZfs), by source name.
+  Hosts(std::map<std::string, core::Zfs*> sources, core::Zfs* destination);
+
+  core::Zfs& Source(const std::string& name);
+  // Source() as a function, for config::ExpandDatasets; valid while this lives.
+  config::SourceZfs SourceLookup() {
+    return [this](const std::string& name) -> core::Zfs& { return Source(name); };
+  }
+  // The command runner of a source (SSH, or local), and of this host.
+  core::CommandRunner& SourceRunner(const std::string& name);
+  core::CommandRunner& LocalRunner();
+  core::Zfs& Destination() { return *destination_; }
+  // Features of the destination, probed on first use against `pool`.
+  core::Result<core::ZfsFeatures> DestinationFeatures(const core::DatasetName& pool);
+  // Features of a source, probed on first use against `pool` (a failed
+  // probe is not cached: the next call tries again).
+  core::Result<core::ZfsFeatures> SourceFeatures(const std::string& source, const core::DatasetName& pool);
+
+ private:
+  std::vector<std::unique_ptr<core::CommandRunner>> runners_;
+  std::vector<std::unique_ptr<core::Zfs>> owned_;
+  std::map<std::string, core::Zfs*> sources_;
+  std::map<std::string, core::CommandRunner*> source_runners_;
+  core::Zfs* destination_ = nullptr;
+  std::mutex mu_;
+  core::Result<core::ZfsFeatures> Cached(const std::string& key, core::Zfs& zfs, const core::DatasetName& pool);
+  std::map<std::string, core::ZfsFeatures> features_;  // by host and pool; guarded by mu_
+};
+
+}  // namespace zpull::daemon

@@ -1,0 +1,136 @@
+#include "daemon/scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace zpull::daemon {
+
+std::vector<std::size_t> PickDue(std::int64_t now, const std::vector<std::int64_t>& next_due,
+                                 const std::vector<bool>& running, std::size_t free_slots) {
+  std::vector<std::size_t> due;
+  for (std::size_t i = 0; i < next_due.size(); ++i) {
+    if (!running[i] && next_due[i] <= now) due.push_back(i);
+  }
+  std::stable_sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) { return next_due[a] < next_due[b]; });
+  if (due.size() > free_slots) due.resize(free_slots);
+  return due;
+}
+
+std::vector<bool> WaitingForParent(std::int64_t now, const std::vector<std::optional<std::size_t>>& parents,
+                                   const std::vector<std::int64_t>& next_due, const std::vector<bool>& running,
+                                   const std::vector<bool>& paused) {
+  std::vector<bool> out(next_due.size(), false);
+  for (std::size_t i = 0; i < parents.size() && i < out.size(); ++i) {
+    if (!parents[i] || *parents[i] >= next_due.size()) continue;
+    const std::size_t p = *parents[i];
+    out[i] = running[p] || (next_due[p] <= now && !paused[p]);
+  }
+  return out;
+}
+
+std::int64_t NextDue(std::int64_t started, std::int64_t finished, std::int64_t interval) {
+  return std::max(started + interval, finished);
+}
+
+Scheduler::Scheduler(std::vector<std::int64_t> intervals, int parallelism, Job job,
+                     std::function<std::int64_t()> now)
+    : intervals_(std::move(intervals)),
+      parallelism_(static_cast<std::size_t>(std::max(1, parallelism))),
+      job_(std::move(job)),
+      now_(std::move(now)),
+      next_due_(intervals_.size(), 0),
+      running_(intervals_.size(), false),
+      run_again_(intervals_.size(), false),
+      paused_(intervals_.size(), false),
+      forced_(intervals_.size(), false) {}
+
+void Scheduler::SetParents(std::vector<std::optional<std::size_t>> parents) {
+  std::lock_guard lock(mu_);
+  parents_ = std::move(parents);
+}
+
+void Scheduler::SetPaused(std::size_t index, bool paused) {
+  std::lock_guard lock(mu_);
+  paused_.at(index) = paused;
+  cv_.notify_all();
+}
+
+bool Scheduler::Paused(std::size_t index) {
+  std::lock_guard lock(mu_);
+  return paused_.at(index);
+}
+
+bool Scheduler::Running(std::size_t index) {
+  std::lock_guard lock(mu_);
+  return running_.at(index);
+}
+
+void Scheduler::Stop() {
+  std::lock_guard lock(mu_);
+  stop_ = true;
+  cv_.notify_all();
+}
+
+void Scheduler::RunNow(std::size_t index) {
+  std::lock_guard lock(mu_);
+  if (running_.at(index)) {
+    run_again_[index] = true;
+  } else {
+    next_due_[index] = 0;
+  }
+  forced_[index] = true;
+  cv_.notify_all();
+}
+
+void Scheduler::WorkerLoop() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    if (queue_.empty()) return;
+    auto [index, started] = queue_.front();
+    queue_.pop_front();
+    lock.unlock();
+    job_(index);
+    lock.lock();
+    running_[index] = false;
+    --active_;
+    next_due_[index] = run_again_[index] ? 0 : NextDue(started, now_(), intervals_[index]);
+    run_again_[index] = false;
+    cv_.notify_all();
+  }
+}
+
+void Scheduler::Run() {
+  std::vector<std::thread> workers;
+  for (std::size_t i = 0; i < parallelism_; ++i) workers.emplace_back([this] { WorkerLoop(); });
+  {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      const std::int64_t now = now_();
+      std::vector<bool> paused(paused_.size());
+      for (std::size_t i = 0; i < paused.size(); ++i) paused[i] = paused_[i] && !forced_[i];
+      const std::vector<bool> waiting = WaitingForParent(now, parents_, next_due_, running_, paused);
+      std::vector<bool> blocked = running_;
+      for (std::size_t i = 0; i < blocked.size(); ++i) blocked[i] = blocked[i] || paused[i] || waiting[i];
+      for (std::size_t i : PickDue(now, next_due_, blocked, parallelism_ - active_)) {
+        running_[i] = true;
+        if (!run_again_[i]) forced_[i] = false;
+        ++active_;
+        queue_.emplace_back(i, now);
+      }
+      cv_.notify_all();
+      // Due times are whole seconds; job ends, RunNow and Stop wake us early.
+      cv_.wait_for(lock, std::chrono::seconds(1));
+    }
+    for (const auto& [index, started] : queue_) {
+      running_[index] = false;
+      --active_;
+    }
+    queue_.clear();
+    cv_.notify_all();
+  }
+  for (auto& t : workers) t.join();
+}
+
+}  // namespace zpull::daemon

@@ -1,0 +1,73 @@
+#pragma once
+// Runs every dataset's cycle once per its interval, at most `parallelism`
+// at a time, until stopped. A dataset never runs twice at once; a cycle that
+// overruns its interval is followed by the next one as soon as it ends.
+//
+// Thread-safe: Stop() may be called from any thread; Run() blocks in one.
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace zpull::daemon {
+
+// Which datasets to start now: those due (next_due <= now) and not running,
+// most overdue first, at most `free_slots`. Pure.
+std::vector<std::size_t> PickDue(std::int64_t now, const std::vector<std::int64_t>& next_due,
+                                 const std::vector<bool>& running, std::size_t free_slots);
+
+// Which datasets wait for their parent (parents[i]: the dataset whose
+// destination contains i's, if any): those whose parent is running, or due
+// and not paused, so that a parent's cycle goes first. Pure.
+std::vector<bool> WaitingForParent(std::int64_t now, const std::vector<std::optional<std::size_t>>& parents,
+                                   const std::vector<std::int64_t>& next_due, const std::vector<bool>& running,
+                                   const std::vector<bool>& paused);
+
+// When a dataset that started at `started` and ended at `finished` runs next.
+std::int64_t NextDue(std::int64_t started, std::int64_t finished, std::int64_t interval);
+
+class Scheduler {
+ public:
+  using Job = std::function<void(std::size_t index)>;
+  Scheduler(std::vector<std::int64_t> intervals, int parallelism, Job job, std::function<std::int64_t()> now);
+
+  // Blocks: hands due jobs to `parallelism` worker threads until Stop(),
+  // then waits for the running ones to finish (queued ones are dropped).
+  void Run();
+  void Stop();
+  // Asks for dataset `index` to run as soon as a slot is free (once more
+  // after the current run, if it is running).
+  void RunNow(std::size_t index);
+  // A paused dataset is not scheduled (a running cycle finishes); RunNow
+  // still runs it once.
+  void SetPaused(std::size_t index, bool paused);
+  bool Paused(std::size_t index);
+  bool Running(std::size_t index);
+  // Before Run(): parents[i] runs before i (WaitingForParent).
+  void SetParents(std::vector<std::optional<std::size_t>> parents);
+
+ private:
+  const std::vector<std::int64_t> intervals_;
+  const std::size_t parallelism_;
+  const Job job_;
+  void WorkerLoop();
+
+  const std::function<std::int64_t()> now_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;                  // guarded by mu_
+  std::vector<std::int64_t> next_due_;  // guarded by mu_
+  std::vector<bool> running_;           // guarded by mu_
+  std::vector<bool> run_again_;         // RunNow while running; guarded by mu_
+  std::vector<bool> paused_;            // guarded by mu_
+  std::vector<std::optional<std::size_t>> parents_;  // guarded by mu_
+  std::vector<bool> forced_;            // RunNow: run once even if paused; guarded by mu_
+  std::size_t active_ = 0;              // queued or running; guarded by mu_
+  std::deque<std::pair<std::size_t, std::int64_t>> queue_;  // (index, start time); guarded by mu_
+};
+
+}  // namespace zpull::daemon

@@ -1,0 +1,44 @@
+#pragma once
+// Parity findings as severities (Nagios convention) for `zpull verify`,
+// documented in docs/verify.md. The mapping is a pure function.
+
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "checks/parity_check.h"
+#include "config/config.h"
+#include "daemon/hosts.h"
+
+namespace zpull::daemon {
+
+enum class Severity { kOk = 0, kWarning = 1, kCritical = 2, kUnknown = 3 };
+
+struct Finding {
+  Severity severity;
+  std::string text;
+};
+
+// `interval` is the dataset's replication interval: data older than two of
+// them is late.
+std::vector<Finding> ParityFindings(const checks::ParityReport& r, std::int64_t now, std::int64_t interval);
+
+// Pool findings: not ONLINE or permanent errors or errors found by the last
+// scrub -> critical; vdev error counters, no completed scrub, or the last one
+// older than `every` (when configured) -> warning.
+std::vector<Finding> PoolFindings(const core::PoolStatus& st, std::int64_t now, std::optional<std::int64_t> every);
+
+// Runs one parity pass for `only` (all datasets when empty), prints a report
+// to `out`, and returns the process exit status (the worst severity).
+int RunVerify(const config::Config& config, Hosts& hosts, const std::vector<std::string>& only, std::int64_t now,
+              std::ostream& out);
+
+// Groups the configured datasets (indices into config.datasets) by source.
+std::map<std::string, std::vector<std::size_t>> DatasetsBySource(const config::Config& config,
+                                                                 const std::vector<std::string>& only);
+checks::ParityTarget ParityTargetFor(const config::Config& config, const config::DatasetConfig& d);
+// Whether the destination's ZFS has `written` (probed once per pool).
+bool WrittenSupported(const config::Config& config, Hosts& hosts, const std::vector<std::size_t>& indices);
+
+}  // namespace zpull::daemon

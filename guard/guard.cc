@@ -1,0 +1,306 @@
+#include "guard/guard.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+namespace zpull::guard {
+namespace {
+
+bool PlainChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_-.,:/@%+=^").find(c) != std::string_view::npos;
+}
+
+// A ZFS dataset, snapshot or bookmark name: no option look-alike, only the
+// characters ZFS allows (a space included).
+bool ZfsName(const std::string& s) {
+  if (s.empty() || s[0] == '-' || s[0] == '/' || s.size() > 1024) return false;
+  for (char c : s) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_-.:/@# %").find(c) != std::string_view::npos)) {
+      return false;
+    }
+  }
+  return s.find("..") == std::string::npos;
+}
+bool Snapshot(const std::string& s) { return ZfsName(s) && s.find('@') != std::string::npos && s.find('#') == std::string::npos; }
+bool Bookmark(const std::string& s) { return ZfsName(s) && s.find('#') != std::string::npos && s.find('@') == std::string::npos; }
+bool Filesystem(const std::string& s) { return ZfsName(s) && s.find_first_of("@#") == std::string::npos; }
+bool PoolName(const std::string& s) { return Filesystem(s) && s.find('/') == std::string::npos; }
+bool Word(const std::string& s, const char* extra) {  // property lists, types, tags
+  if (s.empty() || s[0] == '-') return false;
+  return std::all_of(s.begin(), s.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view(extra).find(c) != std::string_view::npos;
+  });
+}
+bool Digits(const std::string& s) { return !s.empty() && std::all_of(s.begin(), s.end(), ::isdigit); }
+bool AbsolutePath(const std::string& s) {
+  if (s.empty() || s[0] != '/' || s.find("/../") != std::string::npos || s.ends_with("/..")) return false;
+  return std::none_of(s.begin(), s.end(), [](char c) { return c == '\n' || c == '\0'; });
+}
+
+using Check = std::optional<std::string>;
+Check No(const std::string& why) { return why; }
+
+// zfs get / zfs list: options with their values, then names.
+Check GetOrList(const Argv& a, bool list) {
+  std::size_t i = 2;
+  bool names = false;
+  bool need_props = !list;
+  while (i < a.size()) {
+    const std::string& w = a[i];
+    if (!names && (w == "-H" || w == "-p" || w == "-Hp" || w == "-r" || (list && w == "-j"))) {
+      ++i;
+    } else if (!names && w == "-d" && i + 1 < a.size() && Digits(a[i + 1])) {
+      i += 2;
+    } else if (!names && w == "-t" && i + 1 < a.size() && Word(a[i + 1], ",")) {
+      i += 2;
+    } else if (!names && list && w == "-o" && i + 1 < a.size() && Word(a[i + 1], ",:_.")) {
+      i += 2;
+    } else if (need_props) {
+      if (!Word(w, ",:_.")) return No("zfs get: '" + w + "' is not a property list");
+      need_props = false;
+      ++i;
+    } else if (ZfsName(w)) {
+      names = true;
+      ++i;
+    } else {
+      return No(std::string("zfs ") + (list ? "list" : "get") + ": unexpected argument '" + w + "'");
+    }
+  }
+  if (need_props) return No("zfs get: no property");
+  return std::nullopt;
+}
+
+Check Send(const Argv& a) {
+  if (a.size() == 4 && a[2] == "-t") {
+    return Word(a[3], "-_") ? std::nullopt : No("zfs send -t: not a resume token");
+  }
+  static const std::set<std::string> flags = {"-w", "-c", "-L", "-e", "-p", "-nvP", "-n", "-v", "-P"};
+  std::size_t i = 2;
+  while (i + 1 < a.size()) {
+    if (flags.count(a[i])) {
+      ++i;
+    } else if ((a[i] == "-I" || a[i] == "-i") && i + 2 < a.size() && (Snapshot(a[i + 1]) || Bookmark(a[i + 1]))) {
+      i += 2;
+    } else {
+      return No("zfs send: option '" + a[i] + "' is not one zpull uses");
+    }
+  }
+  if (i != a.size() - 1 || !Snapshot(a[i])) return No("zfs send: the last argument must be one snapshot");
+  return std::nullopt;
+}
+
+// A drill's scratch clone: <pool>/<prefix>…_drill_… directly below a pool.
+bool ScratchClone(const std::string& name, const Options& o) {
+  const std::size_t slash = name.find('/');
+  if (!Filesystem(name) || slash == std::string::npos || name.find('/', slash + 1) != std::string::npos) return false;
+  const std::string leaf = name.substr(slash + 1);
+  return leaf.starts_with(o.drill_prefix) && leaf.find("_drill_") != std::string::npos;
+}
+
+Check Zfs(const Argv& a, const Options& o) {
+  if (a.size() < 2) return No("zfs without a subcommand");
+  const std::string& sub = a[1];
+  const std::size_t n = a.size();
+  if (sub == "version" && n == 2) return std::nullopt;
+  if (sub == "get") return GetOrList(a, false);
+  if (sub == "list") return GetOrList(a, true);
+  if (sub == "snapshot") return n == 3 && Snapshot(a[2]) ? std::nullopt : No("zfs snapshot: one snapshot name");
+  if (sub == "hold" || sub == "release") {
+    if (n < 4 || !Word(a[2], "_-.:")) return No("zfs " + sub + ": TAG SNAPSHOT...");
+    for (std::size_t i = 3; i < n; ++i) {
+      if (!Snapshot(a[i])) return No("zfs " + sub + ": '" + a[i] + "' is not a snapshot");
+    }
+    return std::nullopt;
+  }
+  if (sub == "holds") {
+    std::size_t i = 2;
+    while (i < n && (a[i] == "-H" || a[i] == "-Hp" || a[i] == "-p" || a[i] == "-r")) ++i;
+    for (; i < n; ++i) {
+      if (!Snapshot(a[i])) return No("zfs holds: '" + a[i] + "' is not a snapshot");
+    }
+    return std::nullopt;
+  }
+  if (sub == "send") return Send(a);
+  if (sub == "receive" || sub == "recv") {
+    // Only the feature probes: -n reads no stream into anything.
+    if (n < 4 || a[2] != "-n") return No("zfs receive: only the probe (receive -n) is allowed on a source");
+    std::size_t i = 3;
+    if (a[i] == "-u" || a[i] == "-s") ++i;
+    else if (a[i] == "-x" && i + 1 < n && a[i + 1] == "mountpoint") i += 2;
+    return i == n - 1 && Filesystem(a[i]) ? std::nullopt : No("zfs receive -n: unexpected arguments");
+  }
+  if (sub == "bookmark") {
+    if (n == 2) return std::nullopt;  // the feature probe
+    return n == 4 && Snapshot(a[2]) && Bookmark(a[3]) ? std::nullopt : No("zfs bookmark: SNAPSHOT BOOKMARK");
+  }
+  if (sub == "destroy") {
+    if (n != 3) return No("zfs destroy: exactly one name, no options");
+    if (Bookmark(a[2])) return std::nullopt;  // zpull's bookmark moves on
+    if (Snapshot(a[2])) return o.destroy ? std::nullopt : No("zfs destroy of a snapshot needs the guard's --destroy");
+    if (o.drills && ScratchClone(a[2], o)) return std::nullopt;
+    return No("zfs destroy: '" + a[2] + "' is not something zpull destroys here");
+  }
+  if (sub == "unmount" && n == 3 && o.drills && ScratchClone(a[2], o)) {
+    return std::nullopt;
+  }
+  if (sub == "clone") {
+    if (!o.drills) return No("zfs clone needs the guard's --drills");
+    // clone -o readonly=on -o mountpoint=DIR SNAPSHOT <pool>/<prefix>…_drill_…
+    if (n == 8 && a[2] == "-o" && a[3] == "readonly=on" && a[4] == "-o" && a[5].starts_with("mountpoint=") &&
+        AbsolutePath(a[5].substr(11)) && Snapshot(a[6]) && ScratchClone(a[7], o)) {
+      return std::nullopt;
+    }
+    return No("zfs clone: not the drill's clone");
+  }
+  return No("zfs " + sub + " is not a command zpull sends");
+}
+
+Check Zpool(const Argv& a, const Options& o) {
+  const std::size_t n = a.size();
+  if (n >= 3 && a[1] == "status" && PoolName(a[n - 1])) {
+    const Argv opts(a.begin() + 2, a.end() - 1);
+    if (opts == Argv{"-v"} || opts == Argv{"-j", "--json-int"}) return std::nullopt;
+  }
+  if (n == 6 && a[1] == "list" && (a[2] == "-Hp" || a[2] == "-H") && a[3] == "-o" && a[4] == "size,allocated,free" &&
+      PoolName(a[5])) {
+    return std::nullopt;
+  }
+  if (n == 3 && a[1] == "scrub" && PoolName(a[2])) return o.scrub ? std::nullopt : No("zpool scrub needs the guard's --scrub");
+  return No("zpool " + (n > 1 ? a[1] : std::string()) + ": not a command zpull sends");
+}
+
+// What a drill reads: a snapshot through .zfs/snapshot, or a scratch clone
+// mounted under the drill directory; nothing else on the source.
+bool DrillPath(const std::string& p, const Options& o) {
+  if (!AbsolutePath(p)) return false;
+  if (p.find("/.zfs/snapshot/") != std::string::npos) return true;
+  const std::string dir = o.drill_dir.ends_with("/") ? o.drill_dir : o.drill_dir + "/";
+  return p.starts_with(dir) && p.find("_drill_", dir.size()) != std::string::npos;
+}
+
+Check DrillRead(const Argv& a, const Options& o) {
+  const std::size_t n = a.size();
+  if (a[0] == "test") {
+    return n == 3 && a[1] == "-d" && DrillPath(a[2] + "/", o) ? std::nullopt : No("test: only test -d of a snapshot directory");
+  }
+  if (a[0] == "find") {
+    return n == 7 && DrillPath(a[1], o) && a[1].ends_with("/.") && a[2] == "-xdev" && a[3] == "-type" && a[4] == "f" &&
+                   a[5] == "-printf" && a[6] == "%s %P\\0"
+               ? std::nullopt
+               : No("find: not the drill's listing of a snapshot");
+  }
+  if (n < 4 || a[1] != "-z" || a[2] != "--") return No("sha256sum: only sha256sum -z -- FILES");
+  for (std::size_t i = 3; i < n; ++i) {
+    if (!DrillPath(a[i], o)) return No("sha256sum: '" + a[i] + "' is not in a snapshot or a drill clone");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<std::string>& ZstdScripts() {
+  static const std::vector<std::string> scripts = [] {
+    const std::string body =
+        "command -v zstd >/dev/null 2>&1 || { echo 'zpull: compress: zstd, but zstd is not installed here' >&2; "
+        "exit 127; }; exec 4>&1; rc=$( { { \"$@\"; echo $? >&3; } | zstd -q -c >&4; } 3>&1 ); exit ${rc:-1}";
+    return std::vector<std::string>{body, "trap '' PIPE; " + body};
+  }();
+  return scripts;
+}
+
+std::optional<Options> ParseOptions(const std::vector<std::string>& args, std::string& error) {
+  Options o;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--drills") o.drills = true;
+    else if (a == "--destroy") o.destroy = true;
+    else if (a == "--zstd") o.zstd = true;
+    else if (a == "--scrub") o.scrub = true;
+    else if ((a == "--hook" || a == "--drill-prefix" || a == "--drill-dir") && i + 1 < args.size()) {
+      const std::string& v = args[++i];
+      if (a != "--drill-prefix" && !AbsolutePath(v)) {
+        error = a + " needs an absolute path, got '" + v + "'";
+        return std::nullopt;
+      }
+      if (a == "--hook") o.hooks.push_back(v);
+      else if (a == "--drill-dir") o.drill_dir = v;
+      else o.drill_prefix = v;
+    } else {
+      error = "unknown option '" + a + "' (--drills, --destroy, --zstd, --scrub, --hook PATH, --drill-prefix P, --drill-dir DIR)";
+      return std::nullopt;
+    }
+  }
+  return o;
+}
+
+std::optional<Argv> ParseCommandLine(const std::string& line, std::string& error) {
+  Argv out;
+  std::string word;
+  bool in_word = false;
+  for (std::size_t i = 0; i < line.size();) {
+    const char c = line[i];
+    if (c == ' ') {
+      if (!in_word) {
+        error = "empty word at column " + std::to_string(i + 1);
+        return std::nullopt;
+      }
+      out.push_back(word);
+      word.clear();
+      in_word = false;
+      ++i;
+    } else if (c == '\'') {
+      const std::size_t end = line.find('\'', i + 1);
+      if (end == std::string::npos) {
+        error = "unterminated quote at column " + std::to_string(i + 1);
+        return std::nullopt;
+      }
+      word += line.substr(i + 1, end - i - 1);
+      in_word = true;
+      i = end + 1;
+    } else if (c == '\\' && i + 1 < line.size() && line[i + 1] == '\'') {
+      word += '\'';
+      in_word = true;
+      i += 2;
+    } else if (PlainChar(c)) {
+      word += c;
+      in_word = true;
+      ++i;
+    } else {
+      error = std::string("shell syntax '") + (c == '\n' ? std::string("\\n") : std::string(1, c)) + "' at column " +
+              std::to_string(i + 1) + " (zpull quotes every word)";
+      return std::nullopt;
+    }
+  }
+  if (!in_word) {
+    error = line.empty() ? "no command (an interactive login)" : "trailing space";
+    return std::nullopt;
+  }
+  out.push_back(word);
+  return out;
+}
+
+std::optional<std::string> Refusal(const Argv& in, const Options& o) {
+  if (in.empty()) return No("no command");
+  Argv a = in;
+  // Wrappers zpull puts around zfs send: env (zfs-fuse) and the zstd pipeline.
+  if (a.size() > 2 && a[0] == "env" && a[1] == "--ignore-signal=PIPE") {
+    a.erase(a.begin(), a.begin() + 2);
+    if (a.size() < 2 || a[0] != "zfs" || a[1] != "send") return No("env: only around zfs send");
+  } else if (a.size() > 4 && a[0] == "sh" && a[1] == "-c" && a[3] == "sh") {
+    if (!o.zstd) return No("the compress: zstd pipeline needs the guard's --zstd");
+    const auto& scripts = ZstdScripts();
+    if (std::find(scripts.begin(), scripts.end(), a[2]) == scripts.end()) return No("sh -c: not zpull's zstd pipeline");
+    a.erase(a.begin(), a.begin() + 4);
+    if (a.size() < 2 || a[0] != "zfs" || a[1] != "send") return No("the zstd pipeline: only around zfs send");
+  }
+  if (a[0] == "zfs") return Zfs(a, o);
+  if (a[0] == "zpool") return Zpool(a, o);
+  if (a[0] == "find" || a[0] == "sha256sum" || a[0] == "test") {
+    return o.drills ? DrillRead(a, o) : No(a[0] + " is for restore drills: the guard's --drills");
+  }
+  if (std::find(o.hooks.begin(), o.hooks.end(), a[0]) != o.hooks.end()) return std::nullopt;
+  return No("'" + a[0] + "' is not a program zpull runs");
+}
+
+}  // namespace zpull::guard

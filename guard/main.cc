@@ -1,0 +1,39 @@
+// zpull-guard: a forced command for zpull's key on a source, e.g. in
+// ~zpull/.ssh/authorized_keys:
+//   command="/usr/local/bin/zpull-guard --drills",restrict ssh-ed25519 AAAA… zpull@backup
+// It runs what zpull asks for, without a shell, if it is one of the shapes
+// zpull sends (guard/guard.h); refusals go to stderr (zpull shows
+// them) and syslog, exit status 126.
+
+#include <syslog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+#include "guard/guard.h"
+
+int main(int argc, char** argv) {
+  using namespace zpull::guard;
+  openlog("zpull-guard", LOG_PID, LOG_AUTH);
+  auto refuse = [](const std::string& why) {
+    std::cerr << "zpull-guard: refused: " << why << "\n";
+    syslog(LOG_WARNING, "refused: %s", why.c_str());
+    return 126;
+  };
+  std::string error;
+  auto options = ParseOptions(std::vector<std::string>(argv + 1, argv + argc), error);
+  if (!options) return refuse("bad guard options in authorized_keys: " + error);
+  const char* original = std::getenv("SSH_ORIGINAL_COMMAND");
+  auto command = ParseCommandLine(original ? original : "", error);
+  if (!command) return refuse(error);
+  if (auto why = Refusal(*command, *options)) return refuse(*why);
+  std::vector<char*> args;
+  for (auto& a : *command) args.push_back(a.data());
+  args.push_back(nullptr);
+  execvp(args[0], args.data());
+  std::cerr << "zpull-guard: cannot run " << (*command)[0] << ": " << std::strerror(errno) << "\n";
+  return 127;
+}

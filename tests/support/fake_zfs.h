@@ -1,0 +1,125 @@
+#pragma once
+// An in-memory ZFS for tests and dry experiments. It implements the Zfs
+// interface with the semantics the contract tests (tests/contract) check
+// against real zfs-fuse: guids survive send/receive, -I brings every
+// intermediate snapshot, an incremental needs its base on the destination
+// (newer destination snapshots without changes are kept), a modified destination refuses incrementals without
+// -F, holds block destroy. Streams are a small text format, so a stream cut
+// short fails like a real one.
+//
+// Thread-safe: one mutex guards all state.
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+
+#include "core/zfs.h"
+
+namespace zpull::test {
+
+class FakeZfs : public core::Zfs {
+ public:
+  using Clock = std::function<std::int64_t()>;
+  FakeZfs(std::string host, Clock clock);
+
+  // Test set-up.
+  void CreateFilesystem(const std::string& fs);
+  void DestroyFilesystem(const std::string& fs);
+  void MarkModified(const std::string& fs);  // as if a file was written (`written` 4096)
+  void SetFeatures(core::ZfsFeatures f);
+  std::uint64_t Holds(const std::string& fs, const std::string& snap);
+  void SetPool(const std::string& pool, core::PoolStatus status, core::PoolSpace space);
+  int ScrubsStarted(const std::string& pool);
+  // The next send delivers all but the end of its stream and then fails as
+  // a broken connection would (reason network).
+  void CutNextSend();
+  // The last send and receive started, and the properties `zfs inherit`ed
+  // on a filesystem (in order), as a test wants to see them.
+  std::optional<core::SendSpec> LastSend();
+  std::optional<core::RecvSpec> LastRecv();
+  std::vector<std::string> Inherited(const std::string& fs);
+  // How often `fs`'s snapshots were listed (ListSnapshots, StreamSnapshotsOf).
+  int Listings(const std::string& fs);
+
+  const std::string& Host() const override { return host_; }
+  core::Result<core::ZfsFeatures> Probe(const core::DatasetName& pool) override;
+  core::Result<std::optional<core::SnapshotList>> ListSnapshots(const core::DatasetName& fs) override;
+  core::Result<std::unique_ptr<core::SnapshotStream>> StreamSnapshotsOf(const std::vector<core::DatasetName>& filesystems) override;
+  core::Result<bool> Exists(const core::DatasetName& fs) override;
+  core::Status CreateSnapshot(const core::DatasetName& fs, const std::string& snap) override;
+  core::Status DestroySnapshot(const core::DatasetName& fs, const std::string& snap) override;
+  core::Status Hold(const core::DatasetName& fs, const std::string& snap, const std::string& tag) override;
+  core::Result<bool> Release(const core::DatasetName& fs, const std::string& snap, const std::string& tag) override;
+  core::Result<std::optional<std::string>> GetUserProperty(const core::DatasetName& fs, const std::string& snap,
+                                                     const std::string& property) override;
+  core::Result<std::string> GetProperty(const core::DatasetName& fs, const std::string& property) override;
+  core::Result<std::map<std::string, std::string>> GetPropertyOf(const std::vector<core::DatasetName>& filesystems,
+                                                           const std::string& property) override;
+  core::Status SetUserProperty(const core::DatasetName& fs, const std::string& snap, const std::string& property,
+                         const std::string& value) override;
+  core::Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(
+      const core::DatasetName& fs, const std::string& property) override;
+  core::Status Clone(const core::DatasetName& fs, const std::string& snap, const core::DatasetName& target,
+               const std::string& mountpoint) override;
+  core::Status DestroyFilesystem(const core::DatasetName& fs) override;
+  core::Result<std::vector<std::string>> ListChildren(const core::DatasetName& parent) override;
+  core::Result<std::vector<core::TreeEntry>> ListTree(const core::DatasetName& root, const std::string& property) override;
+  core::Result<std::optional<std::string>> MountedAt(const core::DatasetName& fs) override;
+  core::Result<core::PoolStatus> GetPoolStatus(const std::string& pool) override;
+  core::Result<core::PoolSpace> GetPoolSpace(const std::string& pool) override;
+  core::Status StartScrub(const std::string& pool) override;
+  core::Result<std::uint64_t> EstimateSend(const core::SendSpec& spec) override;
+  core::Result<std::unique_ptr<core::Process>> StartSend(const core::SendSpec& spec) override;
+  core::Result<std::unique_ptr<core::Process>> StartRecv(const core::RecvSpec& spec) override;
+  core::Result<std::optional<std::string>> ResumeToken(const core::DatasetName& fs) override;
+  core::Status AbortPartialReceive(const core::DatasetName& fs) override;
+  core::Status CreateContainer(const core::DatasetName& fs) override;
+  core::Status Rollback(const core::DatasetName& fs, const std::string& snap) override;
+  core::Status SetProperty(const core::DatasetName& fs, const std::string& property, const std::string& value) override;
+  core::Status InheritProperty(const core::DatasetName& fs, const std::string& property) override;
+  core::Status CreateBookmark(const core::DatasetName& fs, const std::string& snap, const std::string& bookmark) override;
+  core::Status DestroyBookmark(const core::DatasetName& fs, const std::string& bookmark) override;
+  core::Result<core::SnapshotList> ListBookmarks(const core::DatasetName& fs) override;
+  core::Result<std::map<std::string, core::SnapshotList>> ListBookmarksOf(const std::vector<core::DatasetName>& filesystems) override;
+  core::Result<std::map<std::string, std::vector<core::HoldInfo>>> ListHoldsOf(const std::vector<std::string>& snapshots) override;
+
+  // Applies a received stream; returns the exit status and stderr a real
+  // `zfs receive` would. Used by the fake receive process.
+  // `interrupted`: the receive was stopped, so only what arrived counts.
+  core::ExitInfo Receive(const core::RecvSpec& spec, const std::string& stream, bool interrupted);
+
+ private:
+  std::map<std::string, int> listings_;  // by filesystem
+  struct Snap {
+    core::SnapshotInfo info;
+    std::map<std::string, std::int64_t> holds;  // tag -> since
+    std::map<std::string, std::string> props;
+  };
+  struct Fs {
+    std::vector<Snap> snaps;  // oldest first
+    std::map<std::string, std::string> props;
+    bool modified = false;
+    // Saved by an interrupted `recv -s`: the token names the send to resume.
+    std::optional<std::string> resume_token;
+    bool partial_only = false;  // created by an interrupted full receive
+    core::SnapshotList bookmarks;     // oldest first
+  };
+  Snap* FindSnap(Fs& fs, const std::string& name);
+
+  const std::string host_;
+  const Clock clock_;
+  std::mutex mu_;
+  std::map<std::string, Fs> fs_;  // guarded by mu_
+  core::ZfsFeatures features_;          // guarded by mu_
+  std::map<std::string, std::pair<core::PoolStatus, core::PoolSpace>> pools_;  // guarded by mu_
+  std::map<std::string, int> scrubs_;                              // guarded by mu_
+  bool cut_next_send_ = false;                 // guarded by mu_
+  std::optional<core::SendSpec> last_send_;         // guarded by mu_
+  std::optional<core::RecvSpec> last_recv_;         // guarded by mu_
+  std::map<std::string, std::vector<std::string>> inherited_;  // guarded by mu_
+  std::uint64_t next_txg_ = 100;  // guarded by mu_
+  std::uint64_t next_guid_;       // guarded by mu_
+};
+
+}  // namespace zpull::test

@@ -1,0 +1,301 @@
+#include "config/config.h"
+
+#include <gtest/gtest.h>
+
+namespace zpull::config {
+namespace {
+
+const char* kGood = R"(
+snapshot_prefix: zpull_backup1
+interval: 15m
+parity: {interval: 2m}
+scrub: {interval: 10m, every: 30d, pools: [backup, other], source_pools: true}
+parallelism: 3
+listen: 127.0.0.1:9999
+retention:
+  keep_last: 5
+  max_age: 30d
+  grid: {hourly: 24, daily: 14, weekly: 8, monthly: 12}
+sources:
+  - name: web1
+    host: 192.0.2.10
+    port: 2222
+    user: backup
+    identity_file: /etc/zpull/id
+    known_hosts: /etc/zpull/known_hosts
+    zfs_command: [sudo, -n, zfs]
+  - name: here
+    host: local
+datasets:
+  - source: web1
+    dataset: tank/home
+    destination: backup/web1/home
+  - source: here
+    dataset: tank/with space
+    destination: backup/local
+    interval: 1h
+    initial: all
+    force: true
+    retention: {keep_last: 2}
+    source_retention: {max_age: 2d}
+    drill: {every: 7d, sample_files: 5, max_bytes: 1G, source_clone: false, directory: /srv/drills}
+)";
+
+Config MustParse(const std::string& text) {
+  auto c = ParseConfig(text, "zpull.yml", "bk");
+  EXPECT_TRUE(c) << (c ? "" : c.error().message);
+  return c ? *c : Config{};
+}
+
+std::string ErrorOf(const std::string& text) {
+  auto c = ParseConfig(text, "zpull.yml", "bk");
+  EXPECT_FALSE(c) << "accepted:\n" << text;
+  return c ? "" : c.error().message;
+}
+
+TEST(Config, ParsesEverything) {
+  Config c = MustParse(kGood);
+  EXPECT_EQ(c.snapshot_prefix, "zpull_backup1");
+  EXPECT_EQ(c.interval_seconds, 900);
+  EXPECT_EQ(c.parity_interval_seconds, 120);
+  EXPECT_EQ(c.scrub_interval_seconds, 600);
+  EXPECT_EQ(c.scrub_every_seconds, 30 * 86400);
+  EXPECT_EQ(c.scrub_pools, (std::vector<std::string>{"backup", "other"}));
+  EXPECT_TRUE(c.scrub_source_pools);
+  EXPECT_EQ(c.parallelism, 3);
+  EXPECT_EQ(c.listen, "127.0.0.1:9999");
+  ASSERT_EQ(c.sources.size(), 2u);
+  EXPECT_EQ(c.sources[0].port, 2222);
+  EXPECT_EQ(c.sources[0].zfs_command, (core::Argv{"sudo", "-n", "zfs"}));
+  EXPECT_TRUE(c.sources[1].IsLocal());
+  ASSERT_EQ(c.datasets.size(), 2u);
+  const auto& d0 = c.datasets[0];
+  EXPECT_EQ(d0.interval_seconds, 900);
+  EXPECT_EQ(d0.retention.keep_last, 5);
+  EXPECT_EQ(d0.retention.max_age_seconds, 30 * 86400);
+  EXPECT_EQ(d0.retention.grid.size(), 4u);
+  EXPECT_FALSE(d0.source_retention);
+  EXPECT_FALSE(d0.force);
+  const auto& d1 = c.datasets[1];
+  EXPECT_EQ(d1.source_dataset.str(), "tank/with space");
+  EXPECT_EQ(d1.interval_seconds, 3600);
+  EXPECT_EQ(d1.initial, replicate::InitialMode::kAll);
+  EXPECT_TRUE(d1.force);
+  EXPECT_EQ(d1.retention.keep_last, 2);
+  EXPECT_FALSE(d1.retention.max_age_seconds);
+  ASSERT_TRUE(d1.source_retention);
+  EXPECT_EQ(d1.source_retention->max_age_seconds, 2 * 86400);
+  EXPECT_EQ(d1.drill.every, 7 * 86400);
+  EXPECT_EQ(d1.drill.sample_files, 5u);
+  EXPECT_EQ(d1.drill.max_bytes, 1ull << 30);
+  EXPECT_FALSE(d1.drill.source_clone);
+  EXPECT_EQ(d1.drill.directory, "/srv/drills");
+  EXPECT_FALSE(d0.drill.every);  // no global drill: on demand only
+  EXPECT_EQ(d0.drill.sample_files, 20u);
+}
+
+TEST(Config, ReplicationOptionsDefaultAtTopAndOverridePerDataset) {
+  auto c = ParseConfig(
+      "sources: [{name: s, host: local}]\n"
+      "stall_timeout: 5m\nretries: 1\nbandwidth_limit: 20M/s\ntotal_bandwidth_limit: 1G\n"
+      "send: {compressed: false, properties: true}\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: backup/a}\n"
+      "  - {source: s, dataset: tank/b, destination: backup/b, retries: 5, readonly: false,\n"
+      "     rollback_destination: true, force_on_divergence: true, bookmarks: false, transfer_timeout: 2h,\n"
+      "     send: {decrypted: true}}\n",
+      "f.yml", "h");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->total_bandwidth_limit, 1ull << 30);
+  const auto& a = c->datasets[0].options;
+  EXPECT_EQ(a.transfer.stall_timeout, std::chrono::minutes(5));
+  EXPECT_EQ(a.transfer.retries, 1);
+  EXPECT_EQ(a.transfer.total_timeout.count(), 0);
+  EXPECT_EQ(a.bandwidth_limit, 20ull << 20);
+  EXPECT_FALSE(a.send.compressed);
+  EXPECT_TRUE(a.send.properties);
+  EXPECT_TRUE(a.readonly);
+  EXPECT_FALSE(a.rollback_destination);
+  EXPECT_FALSE(a.force_on_divergence);
+  EXPECT_TRUE(a.bookmarks);
+  const auto& b = c->datasets[1].options;
+  EXPECT_EQ(b.transfer.retries, 5);
+  EXPECT_EQ(b.transfer.total_timeout, std::chrono::hours(2));
+  EXPECT_FALSE(b.readonly);
+  EXPECT_TRUE(b.rollback_destination);
+  EXPECT_TRUE(b.force_on_divergence);
+  EXPECT_FALSE(b.bookmarks);
+  // A per-dataset send: block replaces the keys it names only.
+  EXPECT_TRUE(b.send.send_decrypted);
+  EXPECT_FALSE(b.send.compressed);
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nbandwidth_limit: fast\n"),
+            "zpull.yml:3:18: 'bandwidth_limit': expected bytes per second such as 20M or 1.5G (optionally with /s)");
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nsend: {raw: true}\n"),
+            "zpull.yml:3:8: 'raw': unknown key (expected one of: compressed, large_blocks, embedded, properties, "
+            "decrypted)");
+}
+
+TEST(Config, HooksDefaultAtTopAndAreReplacedPerDataset) {
+  auto c = ParseConfig(
+      "sources: [{name: s, host: local}]\n"
+      "hooks: {pre_snapshot: {command: [/bin/flush, -q], timeout: 10s, on: source}}\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: backup/a}\n"
+      "  - {source: s, dataset: tank/b, destination: backup/b, hooks: {post_replication: {command: [notify]}}}\n",
+      "f.yml", "h");
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_TRUE(c->datasets[0].hooks.pre_snapshot);
+  EXPECT_EQ(*c->datasets[0].hooks.pre_snapshot, (HookConfig{{"/bin/flush", "-q"}, 10, true}));
+  EXPECT_FALSE(c->datasets[1].hooks.pre_snapshot);
+  EXPECT_EQ(*c->datasets[1].hooks.post_replication, (HookConfig{{"notify"}, 60, false}));
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nhooks: {pre_snapshot: {timeout: 5s}}\n"),
+            "zpull.yml:3:23: 'command': missing (the hook's argv, e.g. [/usr/local/bin/flush-db, --quiet])");
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nhooks: {pre_snapshot: {command: [x], on: moon}}\n"),
+            "zpull.yml:3:42: 'on': expected 'local' or 'source', got 'moon'");
+}
+
+TEST(Config, RecursiveEntriesSelectChildren) {
+  auto c = ParseConfig(
+      "sources: [{name: s, host: local}]\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: backup/a}\n"
+      "  - {source: s, dataset: tank/vm, destination: backup/vm, recursive: true}\n"
+      "  - source: s\n"
+      "    dataset: tank/home\n"
+      "    destination: backup/home\n"
+      "    recursive: true\n"
+      "    children: {include: ['user-*'], exclude: ['*/cache'], property: site:backup}\n",
+      "f.yml", "h");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_FALSE(c->datasets[0].recursive);
+  EXPECT_TRUE(c->datasets[1].recursive);
+  EXPECT_EQ(c->datasets[1].children, replicate::ChildSelection{});  // zpull:backup, all children
+  EXPECT_EQ(c->datasets[1].children.property, "zpull:backup");
+  EXPECT_EQ(c->datasets[2].children, (replicate::ChildSelection{{"user-*"}, {"*/cache"}, "site:backup"}));
+  EXPECT_EQ(ErrorOf("sources: [{name: s, host: local}]\n"
+                    "datasets: [{source: s, dataset: t/a, destination: b/a, children: {include: [x]}}]\n"),
+            "zpull.yml:2:66: 'children': only with 'recursive: true'");
+  EXPECT_EQ(ErrorOf("sources: [{name: s, host: local}]\n"
+                    "datasets: [{source: s, dataset: t/a, destination: b/a, recursive: true, children: {property: backup}}]\n"),
+            "zpull.yml:2:94: 'property': 'backup' is not a user property (module:name, e.g. zpull:backup)");
+  EXPECT_EQ(ErrorOf("sources: [{name: s, host: local}]\n"
+                    "datasets: [{source: s, dataset: t/a, destination: b/a, recursive: true, children: {exclude: ['@x']}}]\n"),
+            "zpull.yml:2:94: 'exclude': '@x' is not a dataset path pattern (relative to the root, no '@')");
+  auto none = ParseConfig(
+      "sources: [{name: s, host: local}]\n"
+      "datasets: [{source: s, dataset: t/a, destination: b/a, recursive: true, children: {property: ''}}]\n",
+      "f.yml", "h");
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_EQ(none->datasets[0].children.property, "");
+}
+
+TEST(Config, DefaultPrefixNamesTheBackupHost) {
+  auto c = ParseConfig("sources: []\ndatasets: []\n", "f.yml", "backup host!");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->snapshot_prefix, "zpull_backup_host_");
+}
+
+TEST(Config, ErrorsNameFileLineColumnAndKey) {
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
+            "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, "
+            "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, lock_directory, "
+            "control_socket, total_bandwidth_limit, hooks, sources, datasets, stall_timeout, transfer_timeout, retries, retry_backoff, "
+            "bandwidth_limit, readonly, rollback_destination, force_on_divergence, bookmarks, send, compress, "
+            "receive, snapshots)");
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nretries: 0\nretries: 1\n"), "zpull.yml:4:1: 'retries': duplicate key");
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nparallelism: many\n"),
+            "zpull.yml:3:14: 'parallelism': expected an integer, got 'many'");
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\ninterval: 5 minutes\n"),
+            "zpull.yml:3:11: 'interval': invalid duration '5 minutes' (use e.g. 90s, 15m, 1h30m, 30d, 2w)");
+}
+
+TEST(Config, RejectsBadDatasetNames) {
+  std::string text =
+      "sources: [{name: s, host: local}]\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/../etc, destination: b/x}\n";
+  EXPECT_EQ(ErrorOf(text), "zpull.yml:3:26: 'dataset': dataset name 'tank/../etc': component '..' is not allowed");
+  std::string text2 =
+      "sources: [{name: s, host: local}]\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: \"b/x;rm\"}\n";
+  EXPECT_NE(ErrorOf(text2).find("invalid character ';'"), std::string::npos);
+}
+
+TEST(Config, RejectsDuplicateAndNestedDestinations) {
+  std::string dup =
+      "sources: [{name: s, host: local}]\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: b/x}\n"
+      "  - {source: s, dataset: tank/b, destination: b/x}\n";
+  EXPECT_EQ(ErrorOf(dup), "zpull.yml:4:47: 'destination': duplicate destination 'b/x'");
+  std::string nested =
+      "sources: [{name: s, host: local}]\n"
+      "datasets:\n"
+      "  - {source: s, dataset: tank/a, destination: b/x}\n"
+      "  - {source: s, dataset: tank/b, destination: b/x/y}\n";
+  EXPECT_NE(ErrorOf(nested).find("nested"), std::string::npos);
+}
+
+TEST(Config, RejectsUnknownSourceAndMissingKeys) {
+  EXPECT_NE(ErrorOf("sources: []\ndatasets:\n  - {source: nope, dataset: a/b, destination: c/d}\n")
+                .find("no source named 'nope'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: []\ndatasets:\n  - {source: nope, dataset: a/b}\n").find("'destination': missing"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: [{name: s, host: h.example, identity_file: /k}]\ndatasets: []\n")
+                .find("'known_hosts': missing for SSH source 's' (host keys are always verified)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: [{name: s, host: local}, {name: s, host: local}]\ndatasets: []\n")
+                .find("duplicate source name"),
+            std::string::npos);
+}
+
+TEST(Config, RejectsWrongTypesInside) {
+  EXPECT_NE(ErrorOf("sources: [{name: s, host: local, port: 70000}]\ndatasets: []\n").find("between 1 and 65535"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: [{name: s, host: local, zfs_command: zfs}]\ndatasets: []\n")
+                .find("expected a non-empty list"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: []\ndatasets: []\nretention: {grid: {minutely: 5}}\n").find("'minutely': unknown key"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: {}\ndatasets: []\n").find("'sources': expected a list"), std::string::npos);
+  EXPECT_NE(ErrorOf("sources: [\n").find("zpull.yml:"), std::string::npos);
+  EXPECT_NE(ErrorOf("").find("empty"), std::string::npos);
+}
+
+TEST(Config, MissingFile) {
+  auto c = LoadConfig("/nonexistent/zpull.yml", "h");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().message, "/nonexistent/zpull.yml: cannot read the configuration file");
+}
+
+TEST(ParseDuration, Forms) {
+  EXPECT_EQ(ParseDuration("90"), 90);
+  EXPECT_EQ(ParseDuration("90s"), 90);
+  EXPECT_EQ(ParseDuration("15m"), 900);
+  EXPECT_EQ(ParseDuration("1h30m"), 5400);
+  EXPECT_EQ(ParseDuration("30d"), 30 * 86400);
+  EXPECT_EQ(ParseDuration("2w"), 14 * 86400);
+  EXPECT_FALSE(ParseDuration(""));
+  EXPECT_FALSE(ParseDuration("1h30"));
+  EXPECT_FALSE(ParseDuration("m"));
+  EXPECT_FALSE(ParseDuration("5 m"));
+  EXPECT_FALSE(ParseDuration("-5m"));
+}
+
+}  // namespace
+}  // namespace zpull::config
+
+namespace zpull::config {
+namespace {
+
+TEST(Config, ShippedExampleIsValid) {
+  auto c = LoadConfig(std::string(ZPULL_SOURCE_DIR) + "/deploy/zpull.example.yml", "bk");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->datasets.size(), 2u);
+  EXPECT_EQ(c->datasets[0].retention.grid.size(), 4u);
+}
+
+}  // namespace
+}  // namespace zpull::config
