@@ -5,6 +5,8 @@
 #include <regex>
 #include <sstream>
 
+#include "core/text.h"
+
 namespace zpull::core {
 namespace {
 
@@ -12,19 +14,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
-}
-
-std::vector<std::string_view> Lines(std::string_view text) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    out.push_back(text.substr(start, end - start));
-    if (end == text.size()) break;
-    start = end + 1;
-  }
-  return out;
 }
 
 std::vector<std::string> Words(std::string_view s) {
@@ -170,7 +159,7 @@ std::optional<std::uint64_t> PoolStatus::ScrubRepairedBytes() const {
 
 Result<PoolStatus> ParsePoolStatus(std::string_view text) {
   PoolStatus st;
-  auto lines = Lines(text);
+  auto lines = SplitLines(text);
   bool in_config = false, in_errors_list = false, saw_header = false;
   std::size_t base_indent = 0;
   for (std::size_t i = 0; i < lines.size(); ++i) {

@@ -1,6 +1,7 @@
 #include "core/runner.h"
 
 #include "core/shell_quote.h"
+#include "core/text.h"
 
 namespace zpull::core {
 
@@ -55,15 +56,8 @@ std::vector<std::vector<std::string>> ArgBatches(const Argv& head, const std::ve
 }
 
 std::string FirstLine(std::string_view text) {
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
-    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
-      return std::string(line);
-    }
-    start = end + 1;
+  for (std::string_view line : SplitLines(text)) {
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) return std::string(line);
   }
   return {};
 }

@@ -118,6 +118,9 @@ class CommandRunner {
 // First non-empty line of a stderr text, for one-line messages.
 std::string FirstLine(std::string_view text);
 
+// "host NAME": how every error about a command names where it ran.
+inline std::string HostContext(std::string_view host) { return "host " + std::string(host); }
+
 // "zfs send tank/a@s: exit 1: cannot open 'tank/a': dataset does not exist"
 std::string DescribeFailure(const Argv& argv, const CommandResult& r);
 

@@ -9,6 +9,7 @@
 #include "core/text.h"
 #include "core/zfs_errors.h"
 #include "core/zfs_parse.h"
+#include "core/zstd_pipeline.h"
 
 namespace zpull::core {
 namespace {
@@ -16,6 +17,17 @@ namespace {
 bool Contains(std::string_view s, std::string_view needle) { return s.find(needle) != std::string_view::npos; }
 
 bool NotFound(const CommandResult& r) { return r.exit_code != 0 && Contains(r.err, "does not exist"); }
+
+// A failure whose stderr says `text` is an answer, not an error.
+ZfsCli::Accept Says(std::string text) {
+  return [text = std::move(text)](const CommandResult& r) { return Contains(r.err, text); };
+}
+
+// A listing of several filesystems that printed something, or only missed
+// some of them, is a result.
+bool ListedOrMissing(const CommandResult& r) {
+  return !r.out.empty() || Contains(r.err, "dataset does not exist");
+}
 
 Argv Joined(const Argv& head, const std::vector<std::string>& tail) {
   Argv argv = head;
@@ -52,26 +64,30 @@ Argv ZfsCli::Cmd(std::initializer_list<std::string> args) const {
 
 Result<CommandResult> ZfsCli::Run(const Argv& argv, std::string_view input) {
   auto r = runner_.Run(argv, input);
-  if (!r) return tl::unexpected(WithContext(r.error(), "host " + runner_.Host()));
+  if (!r) return InContext(r.error());
   return r;
 }
 
-Result<CommandResult> ZfsCli::RunOk(const Argv& argv, std::optional<Reason> not_found) {
-  auto r = Run(argv);
-  if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0) {
-    const Reason reason = not_found && NotFound(*r) ? *not_found : ClassifyZfsError(r->err, Reason::kOther);
-    return Fail(reason, "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
-  return r;
+std::string ZfsCli::Where() const { return HostContext(runner_.Host()); }
+
+tl::unexpected<Error> ZfsCli::InContext(const Error& e) const { return tl::unexpected(WithContext(e, Where())); }
+
+tl::unexpected<Error> ZfsCli::Failed(const Argv& argv, const CommandResult& r, Reason fallback) const {
+  return Fail(ClassifyZfsError(r.err, fallback), Where() + ": " + DescribeFailure(argv, r));
 }
 
-Status ZfsCli::RunChecked(const Argv& argv, Reason fallback) {
+Result<CommandResult> ZfsCli::RunOk(const Argv& argv, std::optional<Reason> not_found, const Accept& accept) {
   auto r = Run(argv);
   if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0) {
-    return Fail(ClassifyZfsError(r->err, fallback), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
+  if (r->exit_code == 0 || (accept && accept(*r))) return r;
+  if (not_found && NotFound(*r)) return Fail(*not_found, Where() + ": " + DescribeFailure(argv, *r));
+  return Failed(argv, *r);
+}
+
+Status ZfsCli::RunChecked(const Argv& argv, Reason fallback, const Accept& accept) {
+  auto r = Run(argv);
+  if (!r) return tl::unexpected(r.error());
+  if (r->exit_code != 0 && !(accept && accept(*r))) return Failed(argv, *r, fallback);
   return {};
 }
 
@@ -99,7 +115,7 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   probes[kListJ] = Cmd({"list", "-j", "-d", "0", pool.str()});
   probes[kWritten] = Cmd({"get", "-Hp", "written", pool.str()});
   auto results = runner_.RunAll(probes);
-  if (!results) return tl::unexpected(WithContext(results.error(), "host " + runner_.Host()));
+  if (!results) return InContext(results.error());
   const std::vector<CommandResult>& r = *results;
 
   ZfsFeatures f;
@@ -110,7 +126,7 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
     f.version = "legacy";
     legacy_ = true;
   } else if (Contains(version.err, "zfs-fuse daemon")) {
-    return Fail(Reason::kOther, "host " + runner_.Host() + ": zfs does not answer: " + FirstLine(version.err));
+    return Fail(Reason::kOther, Where() + ": zfs does not answer: " + FirstLine(version.err));
   } else {
     f.version = "unknown";
   }
@@ -143,10 +159,10 @@ Result<std::optional<SnapshotList>> ZfsCli::ListSnapshots(const DatasetName& fs)
   if (NotFound(*r)) return std::optional<SnapshotList>();
   if (r->exit_code != 0) {
     return Fail(ClassifyZfsError(r->err, Reason::kOther),
-                "host " + runner_.Host() + ": listing " + fs.str() + ": " + DescribeFailure(argv, *r));
+                Where() + ": listing " + fs.str() + ": " + DescribeFailure(argv, *r));
   }
   auto list = ParseSnapshotGet(r->out, fs.str());
-  if (!list) return tl::unexpected(WithContext(list.error(), "host " + runner_.Host()));
+  if (!list) return InContext(list.error());
   return std::optional<SnapshotList>(std::move(*list));
 }
 
@@ -186,7 +202,7 @@ class CliSnapshotStream : public SnapshotStream {
   tl::unexpected<Error> Failed(const Error& e) {
     finished_ = true;
     process_->Abort();
-    return tl::unexpected(WithContext(e, "host " + host_));
+    return tl::unexpected(WithContext(e, HostContext(host_)));
   }
 
   std::unique_ptr<Process> process_;
@@ -235,7 +251,7 @@ Result<std::unique_ptr<SnapshotStream>> ZfsCli::StreamSnapshotsOf(const std::vec
   const Argv head = Cmd({"get", "-Hp", "-r", "-d", "1", "guid,createtxg,creation,userrefs"});
   auto start = [this, head](const std::vector<std::string>& wanted) -> Result<std::unique_ptr<SnapshotStream>> {
     auto p = runner_.Start(Joined(head, wanted));
-    if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));
+    if (!p) return InContext(p.error());
     (*p)->CloseStdin();
     return std::make_unique<CliSnapshotStream>(std::move(*p), wanted, runner_.Host());
   };
@@ -245,14 +261,9 @@ Result<std::unique_ptr<SnapshotStream>> ZfsCli::StreamSnapshotsOf(const std::vec
 }
 
 Result<bool> ZfsCli::Exists(const DatasetName& fs) {
-  Argv argv = Cmd({"get", "-Hp", "type", fs.str()});
-  auto r = Run(argv);
+  auto r = RunOk(Cmd({"get", "-Hp", "type", fs.str()}), std::nullopt, NotFound);
   if (!r) return tl::unexpected(r.error());
-  if (NotFound(*r)) return false;
-  if (r->exit_code != 0) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
-  return true;
+  return !NotFound(*r);
 }
 
 Status ZfsCli::CreateSnapshot(const DatasetName& fs, const std::string& snap) {
@@ -264,22 +275,13 @@ Status ZfsCli::DestroySnapshot(const DatasetName& fs, const std::string& snap) {
 }
 
 Status ZfsCli::Hold(const DatasetName& fs, const std::string& snap, const std::string& tag) {
-  Argv argv = Cmd({"hold", tag, fs.Snapshot(snap)});
-  auto r = Run(argv);
-  if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0 && !Contains(r->err, "tag already exists")) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
-  return {};
+  return RunChecked(Cmd({"hold", tag, fs.Snapshot(snap)}), Reason::kOther, Says("tag already exists"));
 }
 
 Result<bool> ZfsCli::Release(const DatasetName& fs, const std::string& snap, const std::string& tag) {
-  Argv argv = Cmd({"release", tag, fs.Snapshot(snap)});
-  auto r = Run(argv);
+  auto r = RunOk(Cmd({"release", tag, fs.Snapshot(snap)}), std::nullopt, Says("no such tag"));
   if (!r) return tl::unexpected(r.error());
-  if (r->exit_code == 0) return true;
-  if (Contains(r->err, "no such tag")) return false;
-  return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+  return r->exit_code == 0;
 }
 
 Result<std::optional<std::string>> ZfsCli::GetUserProperty(const DatasetName& fs, const std::string& snap,
@@ -288,9 +290,9 @@ Result<std::optional<std::string>> ZfsCli::GetUserProperty(const DatasetName& fs
   auto r = RunOk(argv, Reason::kDestinationMissing);
   if (!r) return tl::unexpected(r.error());
   auto lines = ParseGetLines(r->out);
-  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
+  if (!lines) return InContext(lines.error());
   if (lines->size() != 1) {
-    return Fail(Reason::kOther, "host " + runner_.Host() + ": expected one line from " + DescribeFailure(argv, *r));
+    return Fail(Reason::kOther, Where() + ": expected one line from " + DescribeFailure(argv, *r));
   }
   // Unset user properties read value "-", source "-".
   if ((*lines)[0].source == "-") return std::optional<std::string>();
@@ -302,9 +304,9 @@ Result<std::string> ZfsCli::GetProperty(const DatasetName& fs, const std::string
   auto r = RunOk(argv);
   if (!r) return tl::unexpected(r.error());
   auto lines = ParseGetLines(r->out);
-  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
+  if (!lines) return InContext(lines.error());
   if (lines->size() != 1) {
-    return Fail(Reason::kOther, "host " + runner_.Host() + ": expected one line from " + DescribeFailure(argv, *r));
+    return Fail(Reason::kOther, Where() + ": expected one line from " + DescribeFailure(argv, *r));
   }
   return std::string((*lines)[0].value);
 }
@@ -314,14 +316,11 @@ Result<std::map<std::string, std::string>> ZfsCli::GetPropertyOf(const std::vect
   std::map<std::string, std::string> out;
   const Argv head = Cmd({"get", "-Hp", property});
   for (const auto& batch : ArgBatches(head, Names(filesystems), runner_.MaxCommandBytes())) {
-    const Argv argv = Joined(head, batch);
-    auto r = Run(argv);
+    // Some filesystems missing is a result; a failure listing nothing is not.
+    auto r = RunOk(Joined(head, batch), std::nullopt, ListedOrMissing);
     if (!r) return tl::unexpected(r.error());
     auto lines = ParseGetLines(r->out);
-    if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
-    if (r->exit_code != 0 && lines->empty() && !Contains(r->err, "dataset does not exist")) {
-      return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-    }
+    if (!lines) return InContext(lines.error());
     for (const auto& l : *lines) out[std::string(l.name)] = std::string(l.value);
   }
   return out;
@@ -334,15 +333,11 @@ Status ZfsCli::SetUserProperty(const DatasetName& fs, const std::string& snap, c
 
 Result<std::optional<std::map<std::string, std::string>>> ZfsCli::SnapshotUserProperty(
     const DatasetName& fs, const std::string& property) {
-  Argv argv = Cmd({"get", "-Hp", "-r", "-d", "1", property, fs.str()});
-  auto r = Run(argv);
+  auto r = RunOk(Cmd({"get", "-Hp", "-r", "-d", "1", property, fs.str()}), std::nullopt, NotFound);
   if (!r) return tl::unexpected(r.error());
   if (NotFound(*r)) return std::optional<std::map<std::string, std::string>>();
-  if (r->exit_code != 0) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
   auto values = ParseSnapshotProperty(r->out, fs.str(), property);
-  if (!values) return tl::unexpected(WithContext(values.error(), "host " + runner_.Host()));
+  if (!values) return InContext(values.error());
   return std::optional<std::map<std::string, std::string>>(std::move(*values));
 }
 
@@ -354,7 +349,7 @@ Status ZfsCli::Clone(const DatasetName& fs, const std::string& snap, const Datas
 
 Status ZfsCli::DestroyFilesystem(const DatasetName& fs) {
   // zfs-fuse: destroying a mounted fs fails once with "dataset is busy";
-  // unmount first, and retry while busy (zfs-dialects.md §0, §4).
+  // unmount first, and retry while busy (docs/zfs-dialects.md §0, §4).
   Argv unmount = Cmd({"unmount", fs.str()});
   Argv destroy = Cmd({"destroy", fs.str()});
   CommandResult last;
@@ -367,7 +362,7 @@ Status ZfsCli::DestroyFilesystem(const DatasetName& fs) {
     last = *r;
     if (!Contains(r->err, "busy")) break;
   }
-  return Fail(ClassifyZfsError(last.err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(destroy, last));
+  return Failed(destroy, last);
 }
 
 Result<std::vector<std::string>> ZfsCli::ListChildren(const DatasetName& parent) {
@@ -375,13 +370,8 @@ Result<std::vector<std::string>> ZfsCli::ListChildren(const DatasetName& parent)
   auto r = RunOk(argv);
   if (!r) return tl::unexpected(r.error());
   std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < r->out.size()) {
-    std::size_t end = r->out.find('\n', start);
-    if (end == std::string::npos) end = r->out.size();
-    std::string name = r->out.substr(start, end - start);
-    if (!name.empty() && name != parent.str()) out.push_back(name);
-    start = end + 1;
+  for (std::string_view name : SplitLines(r->out)) {
+    if (!name.empty() && name != parent.str()) out.emplace_back(name);
   }
   return out;
 }
@@ -391,7 +381,7 @@ Result<std::vector<TreeEntry>> ZfsCli::ListTree(const DatasetName& root, const s
   auto r = RunOk(argv, Reason::kSourceMissing);
   if (!r) return tl::unexpected(r.error());
   auto entries = ParseTreeListing(r->out);
-  if (!entries) return tl::unexpected(WithContext(entries.error(), "host " + runner_.Host()));
+  if (!entries) return InContext(entries.error());
   return entries;
 }
 
@@ -400,7 +390,7 @@ Result<std::optional<std::string>> ZfsCli::MountedAt(const DatasetName& fs) {
   auto r = RunOk(argv);
   if (!r) return tl::unexpected(r.error());
   auto lines = ParseGetLines(r->out);
-  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
+  if (!lines) return InContext(lines.error());
   std::string mounted, mountpoint;
   for (const auto& l : *lines) {
     if (l.property == "mounted") mounted = std::string(l.value);
@@ -419,20 +409,20 @@ Result<PoolStatus> ZfsCli::GetPoolStatus(const std::string& pool) {
     if (r->exit_code == 0) {
       pool_json_ = 1;
       auto st = ParsePoolStatusJson(r->out, pool);
-      if (!st) return tl::unexpected(WithContext(st.error(), "host " + runner_.Host() + ": zpool status " + pool));
+      if (!st) return tl::unexpected(WithContext(st.error(), Where() + ": zpool status " + pool));
       return st;
     }
     if (Contains(r->err, "invalid option") || Contains(r->err, "unrecognized")) {
       pool_json_ = 0;
     } else {
-      return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(json, *r));
+      return Failed(json, *r);
     }
   }
   Argv argv = PoolCmd({"status", "-v", pool});
   auto r = RunOk(argv);
   if (!r) return tl::unexpected(r.error());
   auto st = ParsePoolStatus(r->out);
-  if (!st) return tl::unexpected(WithContext(st.error(), "host " + runner_.Host() + ": zpool status " + pool));
+  if (!st) return tl::unexpected(WithContext(st.error(), Where() + ": zpool status " + pool));
   return st;
 }
 
@@ -446,7 +436,7 @@ Result<PoolSpace> ZfsCli::GetPoolSpace(const std::string& pool) {
     if (!r) return tl::unexpected(r.error());
     if (r->exit_code != 0) {
       if (parsable && Contains(r->err, "invalid option")) continue;
-      return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
+      return Failed(argv, *r);
     }
     std::string line = FirstLine(r->out);
     std::vector<std::string> f;
@@ -460,21 +450,15 @@ Result<PoolSpace> ZfsCli::GetPoolSpace(const std::string& pool) {
     std::optional<std::uint64_t> v[3];
     for (std::size_t i = 0; i < 3 && i < f.size(); ++i) v[i] = ParseNiceBytes(f[i]);
     if (f.size() < 3 || !v[0] || !v[1] || !v[2]) {
-      return Fail(Reason::kOther, "host " + runner_.Host() + ": unexpected zpool list output: '" + line + "'");
+      return Fail(Reason::kOther, Where() + ": unexpected zpool list output: '" + line + "'");
     }
     return PoolSpace{*v[0], *v[1], *v[2]};
   }
-  return Fail(Reason::kOther, "host " + runner_.Host() + ": zpool list failed");
+  return Fail(Reason::kOther, Where() + ": zpool list failed");
 }
 
 Status ZfsCli::StartScrub(const std::string& pool) {
-  Argv argv = PoolCmd({"scrub", pool});
-  auto r = Run(argv);
-  if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0 && !Contains(r->err, "currently scrubbing")) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
-  return {};
+  return RunChecked(PoolCmd({"scrub", pool}), Reason::kOther, Says("currently scrubbing"));
 }
 
 Argv ZfsCli::SendArgv(const SendSpec& spec) const {
@@ -523,7 +507,7 @@ Result<std::uint64_t> ZfsCli::EstimateSend(const SendSpec& spec) {
   auto r = RunOk(argv);
   if (!r) return tl::unexpected(r.error());
   auto size = ParseSendEstimate(r->out);
-  if (!size) return tl::unexpected(WithContext(size.error(), "host " + runner_.Host()));
+  if (!size) return InContext(size.error());
   return size;
 }
 
@@ -532,15 +516,8 @@ Result<std::unique_ptr<Process>> ZfsCli::StartSend(const SendSpec& spec) {
   // legacy: a dropped connection must not kill zfs-fuse's client before it
   // releases its .send-* holds; with SIGPIPE ignored it sees EPIPE instead.
   if (spec.wire_zstd) {
-    // The stream goes through `zstd -c` on the source: a pipeline, so a
-    // fixed sh script with the send's argv as "$@" (never interpolated);
-    // the exit status is the send's (fd 3 carries it out of the pipeline).
-    Argv wrapped = {"sh", "-c",
-                    std::string(legacy_ ? "trap '' PIPE; " : "") +
-                        "command -v zstd >/dev/null 2>&1 || { echo 'zpull: compress: zstd, but zstd is not installed "
-                        "here' >&2; exit 127; }; exec 4>&1; rc=$( { { \"$@\"; echo $? >&3; } | zstd -q -c >&4; } "
-                        "3>&1 ); exit ${rc:-1}",
-                    "sh"};
+    // The stream goes through `zstd -c` on the source (core/zstd_pipeline.h).
+    Argv wrapped = {"sh", "-c", ZstdSendScript(legacy_), "sh"};
     wrapped.insert(wrapped.end(), argv.begin(), argv.end());
     argv = std::move(wrapped);
   } else if (legacy_) {
@@ -550,22 +527,19 @@ Result<std::unique_ptr<Process>> ZfsCli::StartSend(const SendSpec& spec) {
     argv = std::move(wrapped);
   }
   auto p = runner_.Start(argv);
-  if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));
+  if (!p) return InContext(p.error());
   return p;
 }
 
 Result<std::optional<std::string>> ZfsCli::ResumeToken(const DatasetName& fs) {
   Argv argv = Cmd({"get", "-Hp", "receive_resume_token", fs.str()});
-  auto r = Run(argv);
+  auto r = RunOk(argv, std::nullopt, NotFound);
   if (!r) return tl::unexpected(r.error());
   if (NotFound(*r)) return std::optional<std::string>();
-  if (r->exit_code != 0) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
   auto lines = ParseGetLines(r->out);
-  if (!lines) return tl::unexpected(WithContext(lines.error(), "host " + runner_.Host()));
+  if (!lines) return InContext(lines.error());
   if (lines->size() != 1) {
-    return Fail(Reason::kOther, "host " + runner_.Host() + ": expected one line from " + DescribeFailure(argv, *r));
+    return Fail(Reason::kOther, Where() + ": expected one line from " + DescribeFailure(argv, *r));
   }
   std::string value((*lines)[0].value);
   if (value.empty() || value == "-") return std::optional<std::string>();
@@ -573,14 +547,9 @@ Result<std::optional<std::string>> ZfsCli::ResumeToken(const DatasetName& fs) {
 }
 
 Status ZfsCli::AbortPartialReceive(const DatasetName& fs) {
-  Argv argv = Cmd({"receive", "-A", fs.str()});
-  auto r = Run(argv);
-  if (!r) return tl::unexpected(r.error());
   // Nothing to abort is what we want anyway.
-  if (r->exit_code != 0 && !Contains(r->err, "does not have any resumable receive state")) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
-  return {};
+  return RunChecked(Cmd({"receive", "-A", fs.str()}), Reason::kOther,
+                    Says("does not have any resumable receive state"));
 }
 
 Status ZfsCli::CreateContainer(const DatasetName& fs) {
@@ -600,23 +569,12 @@ Status ZfsCli::InheritProperty(const DatasetName& fs, const std::string& propert
 }
 
 Status ZfsCli::CreateBookmark(const DatasetName& fs, const std::string& snap, const std::string& bookmark) {
-  Argv argv = Cmd({"bookmark", fs.Snapshot(snap), fs.str() + "#" + bookmark});
-  auto r = Run(argv);
-  if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0 && !Contains(r->err, "bookmark exists")) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
-  return {};
+  return RunChecked(Cmd({"bookmark", fs.Snapshot(snap), fs.str() + "#" + bookmark}), Reason::kOther,
+                    Says("bookmark exists"));
 }
 
 Status ZfsCli::DestroyBookmark(const DatasetName& fs, const std::string& bookmark) {
-  Argv argv = Cmd({"destroy", fs.str() + "#" + bookmark});
-  auto r = Run(argv);
-  if (!r) return tl::unexpected(r.error());
-  if (r->exit_code != 0 && !NotFound(*r)) {
-    return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-  }
-  return {};
+  return RunChecked(Cmd({"destroy", fs.str() + "#" + bookmark}), Reason::kOther, NotFound);
 }
 
 Result<SnapshotList> ZfsCli::ListBookmarks(const DatasetName& fs) {
@@ -625,7 +583,7 @@ Result<SnapshotList> ZfsCli::ListBookmarks(const DatasetName& fs) {
   auto it = all->find(fs.str());
   if (it == all->end()) {
     const std::string why = "cannot open '" + fs.str() + "': dataset does not exist";
-    return Fail(ClassifyZfsError(why, Reason::kOther), "host " + runner_.Host() + ": listing bookmarks: " + why);
+    return Fail(ClassifyZfsError(why, Reason::kOther), Where() + ": listing bookmarks: " + why);
   }
   return std::move(it->second);
 }
@@ -634,17 +592,13 @@ Result<std::map<std::string, SnapshotList>> ZfsCli::ListBookmarksOf(const std::v
   std::map<std::string, SnapshotList> out;
   const Argv head = Cmd({"get", "-Hp", "-r", "-d", "1", "-t", "bookmark", "guid,createtxg,creation"});
   for (const auto& wanted : ArgBatches(head, Names(filesystems), runner_.MaxCommandBytes())) {
-    const Argv argv = Joined(head, wanted);
-    auto r = Run(argv);
-    if (!r) return tl::unexpected(r.error());
     // Some filesystems missing is a result; a failure listing nothing is not.
-    if (r->exit_code != 0 && r->out.empty() && !Contains(r->err, "dataset does not exist")) {
-      return Fail(ClassifyZfsError(r->err, Reason::kOther), "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-    }
+    auto r = RunOk(Joined(head, wanted), std::nullopt, ListedOrMissing);
+    if (!r) return tl::unexpected(r.error());
     SnapshotGetParser parser(wanted, '#');
     auto parsed = parser.Feed(r->out);
     if (parsed) parsed = parser.End();
-    if (!parsed) return tl::unexpected(WithContext(parsed.error(), "host " + runner_.Host()));
+    if (!parsed) return InContext(parsed.error());
     while (auto block = parser.Pop()) {
       if (block->snapshots) out[block->fs] = std::move(*block->snapshots);
     }
@@ -660,21 +614,17 @@ Result<std::map<std::string, std::vector<HoldInfo>>> ZfsCli::ListHoldsOf(const s
   std::map<std::string, std::vector<HoldInfo>> out;
   const Argv head = Cmd({"holds", "-Hp"});
   for (const auto& batch : ArgBatches(head, snapshots, runner_.MaxCommandBytes())) {
-    const Argv argv = Joined(head, batch);
-    auto r = Run(argv);
-    if (!r) return tl::unexpected(r.error());
     // A snapshot destroyed since it was listed holds nothing: zfs says so on
     // stderr and lists the others.
-    if (r->exit_code != 0) {
-      for (std::string_view line : SplitLines(r->err)) {
-        if (!line.empty() && !Contains(line, "dataset does not exist")) {
-          return Fail(ClassifyZfsError(r->err, Reason::kOther),
-                      "host " + runner_.Host() + ": " + DescribeFailure(argv, *r));
-        }
+    auto r = RunOk(Joined(head, batch), std::nullopt, [](const CommandResult& res) {
+      for (std::string_view line : SplitLines(res.err)) {
+        if (!line.empty() && !Contains(line, "dataset does not exist")) return false;
       }
-    }
+      return true;
+    });
+    if (!r) return tl::unexpected(r.error());
     auto holds = ParseHolds(r->out);
-    if (!holds) return tl::unexpected(WithContext(holds.error(), "host " + runner_.Host()));
+    if (!holds) return InContext(holds.error());
     for (auto& [fs, list] : *holds) {
       auto& into = out[fs];
       into.insert(into.end(), list.begin(), list.end());
@@ -685,7 +635,7 @@ Result<std::map<std::string, std::vector<HoldInfo>>> ZfsCli::ListHoldsOf(const s
 
 Result<std::unique_ptr<Process>> ZfsCli::StartRecv(const RecvSpec& spec) {
   auto p = runner_.Start(RecvArgv(spec));
-  if (!p) return tl::unexpected(WithContext(p.error(), "host " + runner_.Host()));
+  if (!p) return InContext(p.error());
   return p;
 }
 

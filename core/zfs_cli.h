@@ -2,10 +2,11 @@
 // The real ZFS adapter: runs `zfs` and `zpool` through a CommandRunner
 // (local or SSH).
 // It is the only code that knows zfs command syntax. Uses only forms that
-// both dialects accept (zfs-dialects.md §10), e.g. `zfs get -Hp -r -d 1` for
+// both dialects accept (docs/zfs-dialects.md §1, §10), e.g. `zfs get -Hp -r -d 1` for
 // snapshot listings since zfs-fuse has no `zfs list -p`.
 
 #include <atomic>
+#include <functional>
 
 #include "core/zfs.h"
 
@@ -61,6 +62,9 @@ class ZfsCli : public Zfs {
   Result<std::map<std::string, SnapshotList>> ListBookmarksOf(const std::vector<DatasetName>& filesystems) override;
   Result<std::map<std::string, std::vector<HoldInfo>>> ListHoldsOf(const std::vector<std::string>& snapshots) override;
 
+  // Whether a failed command's result is an answer after all.
+  using Accept = std::function<bool(const CommandResult&)>;
+
   // The argv of a send or receive, for logs and dry runs.
   Argv SendArgv(const SendSpec& spec) const;
   Argv RecvArgv(const RecvSpec& spec) const;
@@ -69,12 +73,18 @@ class ZfsCli : public Zfs {
   Argv Cmd(std::initializer_list<std::string> args) const;
   Argv PoolCmd(std::initializer_list<std::string> args) const;
   Result<CommandResult> Run(const Argv& argv, std::string_view input = {});
-  // Runs argv; a non-zero exit becomes an error (classified, or `other`).
-  // Runs `argv`; a non-zero exit is an error, classified from stderr, or
-  // `not_found` where zfs says the dataset does not exist.
-  Result<CommandResult> RunOk(const Argv& argv, std::optional<Reason> not_found = std::nullopt);
-  // Runs argv; a non-zero exit becomes an error classified with `fallback`.
-  Status RunChecked(const Argv& argv, Reason fallback);
+  // Runs `argv`; a non-zero exit is an error classified from stderr (or
+  // `not_found` where zfs says the dataset does not exist), unless `accept`
+  // takes the result as an answer.
+  Result<CommandResult> RunOk(const Argv& argv, std::optional<Reason> not_found = std::nullopt,
+                              const Accept& accept = nullptr);
+  // The same without output; `fallback` classifies what stderr does not.
+  Status RunChecked(const Argv& argv, Reason fallback, const Accept& accept = nullptr);
+  // "host NAME": the context of every error this adapter returns.
+  std::string Where() const;
+  tl::unexpected<Error> InContext(const Error& e) const;
+  // argv's failure, classified from its stderr, in context.
+  tl::unexpected<Error> Failed(const Argv& argv, const CommandResult& r, Reason fallback = Reason::kOther) const;
 
   CommandRunner& runner_;
   const Argv zfs_;
@@ -83,7 +93,7 @@ class ZfsCli : public Zfs {
   // (learnt by trying it once).
   std::atomic<int> pool_json_{-1};
   // The probe found the zfs-fuse dialect, whose `zfs send` client leaks its
-  // temporary holds when SIGPIPE kills it (zfs-dialects.md, leaked holds):
+  // temporary holds when SIGPIPE kills it (docs/zfs-dialects.md §3, leaked holds):
   // sends then run with SIGPIPE ignored.
   std::atomic<bool> legacy_{false};
 };

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <set>
 
+#include "core/zstd_pipeline.h"
+
 namespace zpull::guard {
 namespace {
 
@@ -200,12 +202,7 @@ Check DrillRead(const Argv& a, const Options& o) {
 }  // namespace
 
 const std::vector<std::string>& ZstdScripts() {
-  static const std::vector<std::string> scripts = [] {
-    const std::string body =
-        "command -v zstd >/dev/null 2>&1 || { echo 'zpull: compress: zstd, but zstd is not installed here' >&2; "
-        "exit 127; }; exec 4>&1; rc=$( { { \"$@\"; echo $? >&3; } | zstd -q -c >&4; } 3>&1 ); exit ${rc:-1}";
-    return std::vector<std::string>{body, "trap '' PIPE; " + body};
-  }();
+  static const std::vector<std::string> scripts = {core::ZstdSendScript(false), core::ZstdSendScript(true)};
   return scripts;
 }
 
