@@ -47,7 +47,7 @@ core::Result<std::vector<FileEntry>> ListTree(core::CommandRunner& runner, const
   if (!r) return tl::unexpected(r.error());
   if (r->exit_code != 0) {
     failure = IoError(r->err) ? DrillFailure::kIoError : DrillFailure::kOther;
-    return core::Fail(core::Reason::kOther, "host " + runner.Host() + ": " + core::DescribeFailure(argv, *r));
+    return core::Fail(core::Reason::kOther, core::HostContext(runner.Host()) + ": " + core::DescribeFailure(argv, *r));
   }
   return ParseFindOutput(r->out);
 }
@@ -63,13 +63,272 @@ core::Result<std::map<std::string, std::string>> HashFiles(core::CommandRunner& 
     if (!r) return tl::unexpected(r.error());
     if (r->exit_code != 0) {
       failure = IoError(r->err) ? DrillFailure::kIoError : DrillFailure::kOther;
-      return core::Fail(core::Reason::kOther, "host " + runner.Host() + ": reading " + root + ": " + core::FirstLine(r->err));
+      return core::Fail(core::Reason::kOther, core::HostContext(runner.Host()) + ": reading " + root + ": " + core::FirstLine(r->err));
     }
     auto hashes = ParseSha256Output(r->out, root);
     if (!hashes) return tl::unexpected(hashes.error());
     all.merge(*hashes);
   }
   return all;
+}
+
+// The files of `sample` that the source tree has, as the source lists them.
+std::vector<FileEntry> OnSource(const std::vector<FileEntry>& sample, const std::vector<FileEntry>& source_tree) {
+  std::vector<FileEntry> on_source;
+  for (const auto& f : sample) {
+    for (const auto& s : source_tree) {
+      if (s.path == f.path) on_source.push_back(s);
+    }
+  }
+  return on_source;
+}
+
+// The first five mismatches, "; "-separated.
+std::string MismatchSummary(const std::vector<std::string>& mismatches) {
+  std::string msg;
+  for (std::size_t i = 0; i < mismatches.size() && i < 5; ++i) msg += (i ? "; " : "") + mismatches[i];
+  return msg;
+}
+
+// Destroys a restore test's scratch dataset, and the snapshot its receive
+// made, when it goes out of scope.
+struct RestoreGuard {
+  core::Zfs& zfs;
+  core::DatasetName fs;
+  std::string snap;
+  ~RestoreGuard() {
+    (void)zfs.DestroySnapshot(fs, snap);
+    (void)zfs.DestroyFilesystem(fs);
+  }
+};
+
+// The sampled files' hashes on each side, by path.
+struct SampleHashes {
+  std::map<std::string, std::string> destination, source;
+};
+
+// A step's value, or the drill's finished outcome where the step ended it.
+template <class T>
+using Step = tl::expected<T, DrillOutcome>;
+
+// One run of RunDrill: its clock, its outcome so far, and the scratch clones
+// it made. The clones are destroyed (the source's first) with the object,
+// after the outcome was taken.
+class Drill {
+ public:
+  Drill(const DrillSide& source, const DrillSide& destination, const DrillOptions& options,
+        const std::function<std::int64_t()>& now);
+  Drill(const Drill&) = delete;
+  Drill& operator=(const Drill&) = delete;
+
+  // Runs the drill once (RunDrill's contract).
+  DrillOutcome Run();
+
+ private:
+  // The outcome so far, completed with `failure`, `message` and the times.
+  DrillOutcome Finish(std::optional<DrillFailure> failure, std::string message);
+  bool Cancelled() const;
+  // Cancelled, or past the drill's timeout.
+  bool Expired() const;
+  // The outcome of a drill found Expired() after the step `after`.
+  DrillOutcome TimedOut(const char* after);
+  // The outcome of a drill ended by an error on the source: `known` where
+  // the command's output told the failure, else unreachable or other by the
+  // error's reason.
+  DrillOutcome SourceFailed(const core::Error& e, std::optional<DrillFailure> known = std::nullopt);
+
+  // The newest destination snapshot that is also on the source (by guid).
+  Step<DrillSnapshot> PickSnapshot();
+  // Clones `snapshot` of `side` below its scratch directory, arms `guard` to
+  // destroy the clone, and returns where it is mounted.
+  Step<std::string> CloneScratch(const DrillSide& side, const std::string& snapshot,
+                                 std::optional<ScratchClone>& guard);
+  // Where the source snapshot's files are read: its .zfs/snapshot directory
+  // if visible, else a temporary clone where options allow.
+  Step<std::string> SourceRoot(const DrillSnapshot& pick);
+  // The source snapshot's .zfs/snapshot directory, or "" where not visible.
+  Step<std::string> SnapshotDirectory(const DrillSnapshot& pick);
+  // Hashes `sample` on the destination and the same files, where they
+  // exist, on the source.
+  Step<SampleHashes> HashSample(const std::vector<FileEntry>& sample, const std::vector<FileEntry>& source_tree,
+                                const std::string& dst_root, const std::string& src_root);
+  // Times a full send of `snapshot` into a scratch dataset on the same pool
+  // (destroyed before it returns) and records the throughput.
+  Step<void> RestoreTest(const std::string& snapshot);
+  // Sets the restore throughput and, from the dataset's referenced bytes,
+  // the estimated restore time.
+  void RecordRestoreRate(std::uint64_t bytes, double seconds);
+
+  const DrillSide& source_;
+  const DrillSide& destination_;
+  const DrillOptions& options_;
+  const std::function<std::int64_t()>& now_;
+  DrillOutcome out_;
+  std::chrono::steady_clock::time_point t0_;
+  // In this order, so that the source clone is destroyed first.
+  std::optional<ScratchClone> dst_clone_;
+  std::optional<ScratchClone> src_clone_;
+};
+
+Drill::Drill(const DrillSide& source, const DrillSide& destination, const DrillOptions& options,
+             const std::function<std::int64_t()>& now)
+    : source_(source), destination_(destination), options_(options), now_(now) {
+  out_.started = now_();
+  t0_ = std::chrono::steady_clock::now();
+}
+
+DrillOutcome Drill::Run() {
+  auto pick = PickSnapshot();
+  if (!pick) return std::move(pick).error();
+  out_.snapshot = pick->destination_name;
+  auto dst_root = CloneScratch(destination_, pick->destination_name, dst_clone_);
+  if (!dst_root) return std::move(dst_root).error();
+  if (Expired()) return TimedOut("cloning");
+  auto src_root = SourceRoot(*pick);
+  if (!src_root) return std::move(src_root).error();
+
+  std::optional<DrillFailure> failure;
+  auto dst_tree = ListTree(destination_.runner, *dst_root, failure);
+  if (!dst_tree) return Finish(failure.value_or(DrillFailure::kOther), dst_tree.error().message);
+  auto src_tree = ListTree(source_.runner, *src_root, failure);
+  if (!src_tree) return SourceFailed(src_tree.error(), failure);
+  out_.files_total = dst_tree->size();
+  if (Expired()) return TimedOut("listing the trees");
+
+  auto sample = SampleFiles(*dst_tree, pick->guid, options_.sample_files, options_.max_bytes);
+  auto hashes = HashSample(sample, *src_tree, *dst_root, *src_root);
+  if (!hashes) return std::move(hashes).error();
+  if (Expired()) return TimedOut("hashing");
+  auto cmp = CompareSample(sample, *dst_tree, *src_tree, hashes->destination, hashes->source);
+  out_.files_verified = cmp.files_verified;
+  out_.bytes_verified = cmp.bytes_verified;
+  out_.mismatches = cmp.mismatches.size();
+  if (!cmp.mismatches.empty()) return Finish(DrillFailure::kMismatch, MismatchSummary(cmp.mismatches));
+  if (options_.restore_test) {
+    if (auto restored = RestoreTest(pick->destination_name); !restored) return std::move(restored).error();
+  }
+  return Finish(std::nullopt, "verified " + std::to_string(cmp.files_verified) + " of " +
+                                  std::to_string(out_.files_total) + " files of @" + pick->destination_name);
+}
+
+DrillOutcome Drill::Finish(std::optional<DrillFailure> failure, std::string message) {
+  out_.failure = failure;
+  out_.message = std::move(message);
+  out_.finished = now_();
+  out_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  return out_;
+}
+
+bool Drill::Cancelled() const { return options_.cancel && options_.cancel->load(); }
+
+bool Drill::Expired() const {
+  return Cancelled() || std::chrono::steady_clock::now() - t0_ >= std::chrono::seconds(options_.timeout_seconds);
+}
+
+DrillOutcome Drill::TimedOut(const char* after) {
+  if (Cancelled()) {
+    return Finish(DrillFailure::kStopped, std::string("drill stopped: zpull is stopping (after ") + after + ")");
+  }
+  return Finish(DrillFailure::kTimeout, "drill ran past its timeout of " + std::to_string(options_.timeout_seconds) +
+                                            " s (after " + after + ")");
+}
+
+DrillOutcome Drill::SourceFailed(const core::Error& e, std::optional<DrillFailure> known) {
+  if (known) return Finish(*known, e.message);
+  const bool unreachable = e.reason == core::Reason::kNetwork || e.reason == core::Reason::kHostkey ||
+                           e.reason == core::Reason::kAuth || e.reason == core::Reason::kTimeout;
+  return Finish(unreachable ? DrillFailure::kSourceUnreachable : DrillFailure::kOther, e.message);
+}
+
+Step<DrillSnapshot> Drill::PickSnapshot() {
+  auto dst = destination_.zfs.ListSnapshots(destination_.dataset);
+  if (!dst) return tl::unexpected(Finish(DrillFailure::kOther, dst.error().message));
+  if (!*dst || (*dst)->empty()) {
+    return tl::unexpected(
+        Finish(DrillFailure::kNoSnapshot, "destination " + destination_.dataset.str() + " has no snapshot"));
+  }
+  auto src = source_.zfs.ListSnapshots(source_.dataset);
+  if (!src) return tl::unexpected(SourceFailed(src.error()));
+  auto pick = *src ? PickDrillSnapshot(**src, **dst) : std::nullopt;
+  if (!pick) {
+    return tl::unexpected(Finish(
+        DrillFailure::kMissingOnSource,
+        "none of the " + std::to_string((*dst)->size()) + " destination snapshots exists on the source (by guid)"));
+  }
+  return *pick;
+}
+
+Step<std::string> Drill::CloneScratch(const DrillSide& side, const std::string& snapshot,
+                                      std::optional<ScratchClone>& guard) {
+  const std::string name = ScratchName(options_.prefix);
+  auto clone = core::DatasetName::Parse(side.dataset.Pool() + "/" + name).value();
+  std::string root = side.scratch_directory + "/" + name;
+  if (auto c = side.zfs.Clone(side.dataset, snapshot, clone, root); !c) {
+    (void)side.zfs.DestroyFilesystem(clone);
+    return tl::unexpected(Finish(DrillFailure::kCloneFailed, c.error().message));
+  }
+  guard.emplace(side.zfs, clone);
+  return root;
+}
+
+Step<std::string> Drill::SourceRoot(const DrillSnapshot& pick) {
+  auto visible = SnapshotDirectory(pick);
+  if (!visible || !visible->empty()) return visible;
+  if (!options_.source_clone) {
+    return tl::unexpected(
+        Finish(DrillFailure::kOther, "the source has no .zfs/snapshot directory and drill source clones are off"));
+  }
+  return CloneScratch(source_, pick.source_name, src_clone_);
+}
+
+Step<std::string> Drill::SnapshotDirectory(const DrillSnapshot& pick) {
+  auto mounted = source_.zfs.MountedAt(source_.dataset);
+  if (!mounted) return tl::unexpected(SourceFailed(mounted.error()));
+  if (!*mounted) return std::string();
+  std::string candidate = **mounted + "/.zfs/snapshot/" + pick.source_name;
+  auto test = source_.runner.Run({"test", "-d", candidate});
+  if (!test) return tl::unexpected(SourceFailed(test.error()));
+  if (test->exit_code != 0) return std::string();
+  return candidate;
+}
+
+Step<SampleHashes> Drill::HashSample(const std::vector<FileEntry>& sample, const std::vector<FileEntry>& source_tree,
+                                     const std::string& dst_root, const std::string& src_root) {
+  std::optional<DrillFailure> failure;
+  auto dst_hashes = HashFiles(destination_.runner, dst_root, sample, failure);
+  if (!dst_hashes) return tl::unexpected(Finish(failure.value_or(DrillFailure::kOther), dst_hashes.error().message));
+  auto src_hashes = HashFiles(source_.runner, src_root, OnSource(sample, source_tree), failure);
+  if (!src_hashes) return tl::unexpected(SourceFailed(src_hashes.error(), failure));
+  return SampleHashes{std::move(*dst_hashes), std::move(*src_hashes)};
+}
+
+Step<void> Drill::RestoreTest(const std::string& snapshot) {
+  const std::string restore_name = ScratchName(options_.prefix);
+  auto target = core::DatasetName::Parse(destination_.dataset.Pool() + "/" + restore_name).value();
+  RestoreGuard guard{destination_.zfs, target, snapshot};
+  const auto r0 = std::chrono::steady_clock::now();
+  auto bytes = replicate::RunTransfer(destination_.zfs, {destination_.dataset, snapshot, std::nullopt, true},
+                                      destination_.zfs, {target, true, false, false}, {},
+                                      replicate::TransferLimits{std::chrono::minutes(10), {}, {}, options_.cancel});
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
+  if (!bytes && bytes.error().reason == core::Reason::kShutdown) return tl::unexpected(TimedOut("the restore test"));
+  if (!bytes) {
+    return tl::unexpected(Finish(IoError(bytes.error().message) ? DrillFailure::kIoError : DrillFailure::kOther,
+                                 "restore test: " + bytes.error().message));
+  }
+  RecordRestoreRate(*bytes, secs);
+  return {};
+}
+
+void Drill::RecordRestoreRate(std::uint64_t bytes, double seconds) {
+  if (seconds > 0) out_.restore_bytes_per_second = double(bytes) / seconds;
+  auto referenced = destination_.zfs.GetProperty(destination_.dataset, "referenced");
+  if (referenced && out_.restore_bytes_per_second && *out_.restore_bytes_per_second > 0) {
+    try {
+      out_.estimated_restore_seconds = double(std::stoull(*referenced)) / *out_.restore_bytes_per_second;
+    } catch (const std::exception&) {
+    }
+  }
 }
 
 }  // namespace
@@ -104,145 +363,8 @@ bool DrillReachedVerdict(std::optional<DrillFailure> f) {
 
 DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, const DrillOptions& options,
                       const std::function<std::int64_t()>& now) {
-  DrillOutcome out;
-  out.started = now();
-  const auto t0 = std::chrono::steady_clock::now();
-  auto finish = [&](std::optional<DrillFailure> failure, std::string message) {
-    out.failure = failure;
-    out.message = std::move(message);
-    out.finished = now();
-    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    return out;
-  };
-  auto cancelled = [&] { return options.cancel && options.cancel->load(); };
-  auto expired = [&] {
-    return cancelled() || std::chrono::steady_clock::now() - t0 >= std::chrono::seconds(options.timeout_seconds);
-  };
-  auto timed_out = [&](const char* after) {
-    if (cancelled()) return finish(DrillFailure::kStopped, std::string("drill stopped: zpull is stopping (after ") + after + ")");
-    return finish(DrillFailure::kTimeout, "drill ran past its timeout of " + std::to_string(options.timeout_seconds) +
-                                              " s (after " + after + ")");
-  };
-  auto source_failure = [&](const core::Error& e) {
-    const bool unreachable = e.reason == core::Reason::kNetwork || e.reason == core::Reason::kHostkey ||
-                             e.reason == core::Reason::kAuth || e.reason == core::Reason::kTimeout;
-    return finish(unreachable ? DrillFailure::kSourceUnreachable : DrillFailure::kOther, e.message);
-  };
-
-  auto dst = destination.zfs.ListSnapshots(destination.dataset);
-  if (!dst) return finish(DrillFailure::kOther, dst.error().message);
-  if (!*dst || (*dst)->empty()) {
-    return finish(DrillFailure::kNoSnapshot, "destination " + destination.dataset.str() + " has no snapshot");
-  }
-  auto src = source.zfs.ListSnapshots(source.dataset);
-  if (!src) return source_failure(src.error());
-  auto pick = *src ? PickDrillSnapshot(**src, **dst) : std::nullopt;
-  if (!pick) {
-    return finish(DrillFailure::kMissingOnSource, "none of the " + std::to_string((*dst)->size()) +
-                                                      " destination snapshots exists on the source (by guid)");
-  }
-  out.snapshot = pick->destination_name;
-
-  // The destination clone.
-  const std::string dst_name = ScratchName(options.prefix);
-  auto dst_clone = core::DatasetName::Parse(destination.dataset.Pool() + "/" + dst_name).value();
-  const std::string dst_root = destination.scratch_directory + "/" + dst_name;
-  if (auto c = destination.zfs.Clone(destination.dataset, pick->destination_name, dst_clone, dst_root); !c) {
-    (void)destination.zfs.DestroyFilesystem(dst_clone);
-    return finish(DrillFailure::kCloneFailed, c.error().message);
-  }
-  ScratchClone dst_guard(destination.zfs, dst_clone);
-  if (expired()) return timed_out("cloning");
-
-  // The source side: .zfs/snapshot if visible, else a temporary clone.
-  std::string src_root;
-  std::optional<ScratchClone> src_guard;
-  auto mounted = source.zfs.MountedAt(source.dataset);
-  if (!mounted) return source_failure(mounted.error());
-  if (*mounted) {
-    std::string candidate = **mounted + "/.zfs/snapshot/" + pick->source_name;
-    auto test = source.runner.Run({"test", "-d", candidate});
-    if (!test) return source_failure(test.error());
-    if (test->exit_code == 0) src_root = candidate;
-  }
-  if (src_root.empty()) {
-    if (!options.source_clone) {
-      return finish(DrillFailure::kOther, "the source has no .zfs/snapshot directory and drill source clones are off");
-    }
-    const std::string src_name = ScratchName(options.prefix);
-    auto src_clone = core::DatasetName::Parse(source.dataset.Pool() + "/" + src_name).value();
-    src_root = source.scratch_directory + "/" + src_name;
-    if (auto c = source.zfs.Clone(source.dataset, pick->source_name, src_clone, src_root); !c) {
-      (void)source.zfs.DestroyFilesystem(src_clone);
-      return finish(DrillFailure::kCloneFailed, c.error().message);
-    }
-    src_guard.emplace(source.zfs, src_clone);
-  }
-
-  std::optional<DrillFailure> failure;
-  auto dst_tree = ListTree(destination.runner, dst_root, failure);
-  if (!dst_tree) return finish(failure.value_or(DrillFailure::kOther), dst_tree.error().message);
-  auto src_tree = ListTree(source.runner, src_root, failure);
-  if (!src_tree) return failure ? finish(*failure, src_tree.error().message) : source_failure(src_tree.error());
-  out.files_total = dst_tree->size();
-  if (expired()) return timed_out("listing the trees");
-
-  auto sample = SampleFiles(*dst_tree, pick->guid, options.sample_files, options.max_bytes);
-  auto dst_hashes = HashFiles(destination.runner, dst_root, sample, failure);
-  if (!dst_hashes) return finish(failure.value_or(DrillFailure::kOther), dst_hashes.error().message);
-  std::vector<FileEntry> on_source;
-  for (const auto& f : sample) {
-    for (const auto& s : *src_tree) {
-      if (s.path == f.path) on_source.push_back(s);
-    }
-  }
-  auto src_hashes = HashFiles(source.runner, src_root, on_source, failure);
-  if (!src_hashes) return failure ? finish(*failure, src_hashes.error().message) : source_failure(src_hashes.error());
-
-  if (expired()) return timed_out("hashing");
-  auto cmp = CompareSample(sample, *dst_tree, *src_tree, *dst_hashes, *src_hashes);
-  out.files_verified = cmp.files_verified;
-  out.bytes_verified = cmp.bytes_verified;
-  out.mismatches = cmp.mismatches.size();
-  if (!cmp.mismatches.empty()) {
-    std::string msg;
-    for (std::size_t i = 0; i < cmp.mismatches.size() && i < 5; ++i) msg += (i ? "; " : "") + cmp.mismatches[i];
-    return finish(DrillFailure::kMismatch, msg);
-  }
-  if (options.restore_test) {
-    // Time a full send of the snapshot into a scratch dataset on the same pool.
-    const std::string restore_name = ScratchName(options.prefix);
-    auto target = core::DatasetName::Parse(destination.dataset.Pool() + "/" + restore_name).value();
-    struct RestoreGuard {
-      core::Zfs& zfs;
-      core::DatasetName fs;
-      std::string snap;
-      ~RestoreGuard() {
-        (void)zfs.DestroySnapshot(fs, snap);
-        (void)zfs.DestroyFilesystem(fs);
-      }
-    } guard{destination.zfs, target, pick->destination_name};
-    const auto r0 = std::chrono::steady_clock::now();
-    auto bytes = replicate::RunTransfer(destination.zfs, {destination.dataset, pick->destination_name, std::nullopt, true},
-                                        destination.zfs, {target, true, false, false}, {},
-                                        replicate::TransferLimits{std::chrono::minutes(10), {}, {}, options.cancel});
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count();
-    if (!bytes && bytes.error().reason == core::Reason::kShutdown) return timed_out("the restore test");
-    if (!bytes) {
-      return finish(IoError(bytes.error().message) ? DrillFailure::kIoError : DrillFailure::kOther,
-                    "restore test: " + bytes.error().message);
-    }
-    if (secs > 0) out.restore_bytes_per_second = double(*bytes) / secs;
-    auto referenced = destination.zfs.GetProperty(destination.dataset, "referenced");
-    if (referenced && out.restore_bytes_per_second && *out.restore_bytes_per_second > 0) {
-      try {
-        out.estimated_restore_seconds = double(std::stoull(*referenced)) / *out.restore_bytes_per_second;
-      } catch (const std::exception&) {
-      }
-    }
-  }
-  return finish(std::nullopt, "verified " + std::to_string(cmp.files_verified) + " of " +
-                                  std::to_string(out.files_total) + " files of @" + pick->destination_name);
+  Drill drill(source, destination, options, now);
+  return drill.Run();
 }
 
 core::Result<std::size_t> SweepDrillLeftovers(core::Zfs& zfs, const std::string& pool, const std::string& prefix) {

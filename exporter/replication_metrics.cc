@@ -9,6 +9,118 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
+// The families of ReplicationMetrics::Collect, declared in /metrics order;
+// every dataset adds its samples to them.
+struct ReplicationFamilies {
+  MetricFamily last_success =
+      NewFamily("zpull_replication_last_success_timestamp_seconds",
+                "Unix time of the last successful replication cycle (read back from the destination's "
+                "zpull:last_success property after a restart).",
+                MetricType::Gauge);
+  MetricFamily last_attempt = NewFamily("zpull_replication_last_attempt_timestamp_seconds",
+                                        "Unix time the last replication cycle started.", MetricType::Gauge);
+  MetricFamily common =
+      NewFamily("zpull_replication_newest_common_snapshot_timestamp_seconds",
+                "Creation time of the newest snapshot present on source and destination (by guid), as of "
+                "the last cycle's listing.",
+                MetricType::Gauge);
+  MetricFamily lag = NewFamily(
+      "zpull_replication_lag_seconds",
+      "Data age on the destination: scrape time minus the newest common snapshot's creation time.", MetricType::Gauge);
+  MetricFamily bytes =
+      NewFamily("zpull_replication_bytes_total", "Bytes of zfs send streams received, counted while transfers run.",
+                MetricType::Counter);
+  MetricFamily wire =
+      NewFamily("zpull_replication_wire_bytes_total",
+                "Bytes received over the wire for those streams: fewer than zpull_replication_bytes_total "
+                "with compress: zstd, the same otherwise.",
+                MetricType::Counter);
+  MetricFamily runs =
+      NewFamily("zpull_replication_runs_total", "Replication cycles finished, successful or not.", MetricType::Counter);
+  MetricFamily failures =
+      NewFamily("zpull_replication_failures_total",
+                "Replication cycles that failed, by reason (docs/failure-reasons.md).", MetricType::Counter);
+  MetricFamily last_duration =
+      NewFamily("zpull_replication_last_duration_seconds", "Duration of the last finished cycle.", MetricType::Gauge);
+  MetricFamily duration = NewFamily("zpull_replication_duration_seconds", "Durations of finished replication cycles.",
+                                    MetricType::Histogram);
+  MetricFamily in_progress =
+      NewFamily("zpull_replication_in_progress", "1 while a replication cycle runs.", MetricType::Gauge);
+  MetricFamily expected =
+      NewFamily("zpull_replication_expected_bytes",
+                "Stream size zfs send -nvP predicted for the running cycle's transfers so far, or the last "
+                "cycle's (absent where the source cannot estimate: zfs-fuse).",
+                MetricType::Gauge);
+  MetricFamily snapshots =
+      NewFamily("zpull_snapshots", "Snapshots of the dataset on each side, as of the last cycle.", MetricType::Gauge);
+  MetricFamily pruned =
+      NewFamily("zpull_pruned_snapshots_total", "Snapshots destroyed by retention, by side.", MetricType::Counter);
+  MetricFamily retries = NewFamily(
+      "zpull_replication_retries_total",
+      "Failed transfer attempts retried within a cycle, by the reason of the failed attempt.", MetricType::Counter);
+  MetricFamily resumes =
+      NewFamily("zpull_replication_resumes_total",
+                "Interrupted receives finished from their receive_resume_token (zfs send -t).", MetricType::Counter);
+  MetricFamily aborted =
+      NewFamily("zpull_replication_resume_tokens_aborted_total",
+                "Resume tokens the source could not serve, discarded with zfs receive -A.", MetricType::Counter);
+  MetricFamily divergence = NewFamily("zpull_replication_divergence_destroyed_snapshots_total",
+                                      "Destination snapshots destroyed by force_on_divergence.", MetricType::Counter);
+  MetricFamily paused =
+      NewFamily("zpull_replication_paused",
+                "1 while the dataset is paused (zpull pause); its cycles are not scheduled.", MetricType::Gauge);
+  MetricFamily interval =
+      NewFamily("zpull_replication_interval_seconds",
+                "The dataset's configured replication interval (alert rules measure ages in it).", MetricType::Gauge);
+  MetricFamily cycle_bytes = NewFamily("zpull_replication_cycle_bytes",
+                                       "Bytes received by the running cycle, or by the last one (with "
+                                       "zpull_replication_expected_bytes: the progress of a transfer).",
+                                       MetricType::Gauge);
+
+  // Moves the families out, in /metrics order.
+  std::vector<MetricFamily> Take() {
+    return Families(last_success, last_attempt, common, lag, bytes, wire, runs, failures, last_duration, duration,
+                    in_progress, expected, snapshots, pruned, retries, resumes, aborted, divergence, paused, interval,
+                    cycle_bytes);
+  }
+};
+
+// One sample per entry of `counts`, labelled with the dataset and the reason.
+void AddByReason(MetricFamily& f, const std::string& dataset, const std::map<core::Reason, std::uint64_t>& counts) {
+  for (const auto& [reason, n] : counts) {
+    AddSample(f, {{"dataset", dataset}, {"reason", std::string(core::ReasonName(reason))}}, double(n));
+  }
+}
+
+// The retries by reason, with a 0 first for each usual retry reason
+// (network, stalled, timeout) that has none yet.
+void AddRetries(MetricFamily& f, const std::string& dataset, const std::map<core::Reason, std::uint64_t>& retries) {
+  for (core::Reason reason : {core::Reason::kNetwork, core::Reason::kStalled, core::Reason::kTimeout}) {
+    if (!retries.count(reason)) {
+      AddSample(f, {{"dataset", dataset}, {"reason", std::string(core::ReasonName(reason))}}, 0);
+    }
+  }
+  AddByReason(f, dataset, retries);
+}
+
+// A histogram sample over ReplicationMetrics::kDurationBuckets from
+// per-bucket (not cumulative) counts.
+ClientMetric DurationHistogram(const std::vector<ClientMetric::Label>& labels,
+                               const std::vector<std::uint64_t>& per_bucket, std::uint64_t count, double sum) {
+  const std::vector<double>& bounds = ReplicationMetrics::kDurationBuckets;
+  ClientMetric h;
+  h.label = labels;
+  h.histogram.sample_count = count;
+  h.histogram.sample_sum = sum;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    cumulative += per_bucket[i];
+    h.histogram.bucket.push_back({cumulative, bounds[i]});
+  }
+  h.histogram.bucket.push_back({count, std::numeric_limits<double>::infinity()});
+  return h;
+}
+
 }  // namespace
 
 const std::vector<double> ReplicationMetrics::kDurationBuckets = {1,   5,    15,   60,    300,   900,
@@ -125,121 +237,42 @@ ReplicationMetrics::View ReplicationMetrics::ViewOf(const std::string& dataset) 
 
 std::vector<MetricFamily> ReplicationMetrics::Collect() const {
   const std::int64_t now = now_();
-  auto last_success = NewFamily("zpull_replication_last_success_timestamp_seconds",
-                             "Unix time of the last successful replication cycle (read back from the destination's "
-                             "zpull:last_success property after a restart).",
-                             MetricType::Gauge);
-  auto last_attempt = NewFamily("zpull_replication_last_attempt_timestamp_seconds",
-                             "Unix time the last replication cycle started.", MetricType::Gauge);
-  auto common = NewFamily("zpull_replication_newest_common_snapshot_timestamp_seconds",
-                       "Creation time of the newest snapshot present on source and destination (by guid), as of "
-                       "the last cycle's listing.",
-                       MetricType::Gauge);
-  auto lag = NewFamily("zpull_replication_lag_seconds",
-                    "Data age on the destination: scrape time minus the newest common snapshot's creation time.",
-                    MetricType::Gauge);
-  auto bytes = NewFamily("zpull_replication_bytes_total",
-                      "Bytes of zfs send streams received, counted while transfers run.", MetricType::Counter);
-  auto wire = NewFamily("zpull_replication_wire_bytes_total",
-                        "Bytes received over the wire for those streams: fewer than zpull_replication_bytes_total "
-                        "with compress: zstd, the same otherwise.",
-                        MetricType::Counter);
-  auto runs = NewFamily("zpull_replication_runs_total", "Replication cycles finished, successful or not.",
-                     MetricType::Counter);
-  auto failures = NewFamily("zpull_replication_failures_total",
-                         "Replication cycles that failed, by reason (docs/failure-reasons.md).", MetricType::Counter);
-  auto last_duration = NewFamily("zpull_replication_last_duration_seconds", "Duration of the last finished cycle.",
-                              MetricType::Gauge);
-  auto duration = NewFamily("zpull_replication_duration_seconds", "Durations of finished replication cycles.",
-                         MetricType::Histogram);
-  auto in_progress = NewFamily("zpull_replication_in_progress", "1 while a replication cycle runs.", MetricType::Gauge);
-  auto expected = NewFamily("zpull_replication_expected_bytes",
-                         "Stream size zfs send -nvP predicted for the running cycle's transfers so far, or the last "
-                         "cycle's (absent where the source cannot estimate: zfs-fuse).",
-                         MetricType::Gauge);
-  auto snapshots = NewFamily("zpull_snapshots", "Snapshots of the dataset on each side, as of the last cycle.",
-                          MetricType::Gauge);
-  auto pruned = NewFamily("zpull_pruned_snapshots_total", "Snapshots destroyed by retention, by side.",
-                       MetricType::Counter);
-
-  auto retries = NewFamily("zpull_replication_retries_total",
-                           "Failed transfer attempts retried within a cycle, by the reason of the failed attempt.",
-                           MetricType::Counter);
-  auto resumes = NewFamily("zpull_replication_resumes_total",
-                           "Interrupted receives finished from their receive_resume_token (zfs send -t).",
-                           MetricType::Counter);
-  auto aborted = NewFamily("zpull_replication_resume_tokens_aborted_total",
-                           "Resume tokens the source could not serve, discarded with zfs receive -A.",
-                           MetricType::Counter);
-  auto paused = NewFamily("zpull_replication_paused",
-                          "1 while the dataset is paused (zpull pause); its cycles are not scheduled.",
-                          MetricType::Gauge);
-  auto cycle_bytes = NewFamily("zpull_replication_cycle_bytes",
-                               "Bytes received by the running cycle, or by the last one (with "
-                               "zpull_replication_expected_bytes: the progress of a transfer).",
-                               MetricType::Gauge);
-  auto interval = NewFamily("zpull_replication_interval_seconds",
-                            "The dataset's configured replication interval (alert rules measure ages in it).",
-                            MetricType::Gauge);
-  auto divergence = NewFamily("zpull_replication_divergence_destroyed_snapshots_total",
-                              "Destination snapshots destroyed by force_on_divergence.", MetricType::Counter);
-
+  ReplicationFamilies f;
   std::lock_guard lock(mu_);
   for (const auto& [name, dp] : datasets_) {
     const Dataset& d = *dp;
     const std::vector<ClientMetric::Label> l = {{"dataset", name}};
-    if (d.last_success) AddSample(last_success, l, double(*d.last_success));
-    if (d.last_attempt) AddSample(last_attempt, l, double(*d.last_attempt));
+    if (d.last_success) AddSample(f.last_success, l, double(*d.last_success));
+    if (d.last_attempt) AddSample(f.last_attempt, l, double(*d.last_attempt));
     if (d.newest_common_creation) {
-      AddSample(common, l, double(*d.newest_common_creation));
-      AddSample(lag, l, double(now - *d.newest_common_creation));
+      AddSample(f.common, l, double(*d.newest_common_creation));
+      AddSample(f.lag, l, double(now - *d.newest_common_creation));
     }
-    AddSample(bytes, l, double(d.bytes.load(std::memory_order_relaxed)));
-    AddSample(wire, l, double(d.wire_bytes.load(std::memory_order_relaxed)));
-    AddSample(runs, l, double(d.runs));
-    for (const auto& [reason, n] : d.failures) {
-      AddSample(failures, {{"dataset", name}, {"reason", std::string(core::ReasonName(reason))}}, double(n));
-    }
-    if (d.last_duration) AddSample(last_duration, l, *d.last_duration);
-    ClientMetric h;
-    h.label = l;
-    h.histogram.sample_count = d.duration_count;
-    h.histogram.sample_sum = d.duration_sum;
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < kDurationBuckets.size(); ++i) {
-      cumulative += d.duration_buckets[i];
-      h.histogram.bucket.push_back({cumulative, kDurationBuckets[i]});
-    }
-    h.histogram.bucket.push_back({d.duration_count, std::numeric_limits<double>::infinity()});
-    duration.metric.push_back(std::move(h));
-    AddSample(in_progress, l, d.in_progress ? 1 : 0);
-    if (d.expected_bytes) AddSample(expected, l, double(*d.expected_bytes));
+    AddSample(f.bytes, l, double(d.bytes.load(std::memory_order_relaxed)));
+    AddSample(f.wire, l, double(d.wire_bytes.load(std::memory_order_relaxed)));
+    AddSample(f.runs, l, double(d.runs));
+    AddByReason(f.failures, name, d.failures);
+    if (d.last_duration) AddSample(f.last_duration, l, *d.last_duration);
+    f.duration.metric.push_back(DurationHistogram(l, d.duration_buckets, d.duration_count, d.duration_sum));
+    AddSample(f.in_progress, l, d.in_progress ? 1 : 0);
+    if (d.expected_bytes) AddSample(f.expected, l, double(*d.expected_bytes));
     if (d.source_snapshots) {
-      AddSample(snapshots, {{"dataset", name}, {"side", "source"}}, double(*d.source_snapshots));
+      AddSample(f.snapshots, {{"dataset", name}, {"side", "source"}}, double(*d.source_snapshots));
     }
     if (d.destination_snapshots) {
-      AddSample(snapshots, {{"dataset", name}, {"side", "destination"}}, double(*d.destination_snapshots));
+      AddSample(f.snapshots, {{"dataset", name}, {"side", "destination"}}, double(*d.destination_snapshots));
     }
-    AddSample(pruned, {{"dataset", name}, {"side", "source"}}, double(d.pruned_source));
-    AddSample(pruned, {{"dataset", name}, {"side", "destination"}}, double(d.pruned_destination));
-    for (core::Reason reason : {core::Reason::kNetwork, core::Reason::kStalled, core::Reason::kTimeout}) {
-      if (!d.retries.count(reason)) {
-        AddSample(retries, {{"dataset", name}, {"reason", std::string(core::ReasonName(reason))}}, 0);
-      }
-    }
-    for (const auto& [reason, n] : d.retries) {
-      AddSample(retries, {{"dataset", name}, {"reason", std::string(core::ReasonName(reason))}}, double(n));
-    }
-    AddSample(resumes, l, double(d.resumes));
-    AddSample(aborted, l, double(d.tokens_aborted));
-    AddSample(divergence, l, double(d.destroyed_on_divergence));
-    AddSample(paused, l, d.paused ? 1 : 0);
-    if (d.interval) AddSample(interval, l, double(*d.interval));
-    AddSample(cycle_bytes, l, double(d.cycle_bytes.load(std::memory_order_relaxed)));
+    AddSample(f.pruned, {{"dataset", name}, {"side", "source"}}, double(d.pruned_source));
+    AddSample(f.pruned, {{"dataset", name}, {"side", "destination"}}, double(d.pruned_destination));
+    AddRetries(f.retries, name, d.retries);
+    AddSample(f.resumes, l, double(d.resumes));
+    AddSample(f.aborted, l, double(d.tokens_aborted));
+    AddSample(f.divergence, l, double(d.destroyed_on_divergence));
+    AddSample(f.paused, l, d.paused ? 1 : 0);
+    if (d.interval) AddSample(f.interval, l, double(*d.interval));
+    AddSample(f.cycle_bytes, l, double(d.cycle_bytes.load(std::memory_order_relaxed)));
   }
-  return Families(last_success, last_attempt, common, lag, bytes, wire, runs, failures, last_duration, duration,
-                  in_progress, expected, snapshots, pruned, retries, resumes, aborted, divergence, paused, interval,
-                  cycle_bytes);
+  return f.Take();
 }
 
 BuildInfo::BuildInfo(std::string version, std::string revision)

@@ -18,7 +18,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // Reads land in a buffer with room for a 4 MiB read (libssh's window
-// top-up, libssh.md) and are written on once 1 MiB has gathered.
+// top-up, docs/libssh.md §3) and are written on once 1 MiB has gathered.
 constexpr std::size_t kFlushAt = 1u << 20;
 constexpr std::size_t kBufferSize = kFlushAt + (4u << 20);
 // How often the relay looks at the clock and the cancel flag.
@@ -61,6 +61,238 @@ std::string Seconds(Clock::duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
 }
 
+// The relay of one transfer: moves the sender's stream into the receiver,
+// counting the bytes and keeping to the limits. Use once: Pump, then Stop.
+// Not thread-safe.
+class Relay {
+ public:
+  Relay(core::Process& in, core::Process& out, bool wire_zstd, const TransferLimits& limits, const ByteSink& on_bytes,
+        const ByteSink& on_wire_bytes);
+
+  // Returns once the stream has ended and is all written, the relay failed
+  // (failure()), or the receiver stopped taking input.
+  void Pump();
+  // After Pump: hands the receiver what is buffered (unless the relay
+  // stalled or the receiver stopped), stops the sender unless the stream went
+  // through, and ends the receiver's input (stopping the receiver where a
+  // stall left bytes unwritten). The caller then waits for both.
+  void Stop();
+
+  // The relay's own verdict, before exit codes; none if the stream went through.
+  const std::optional<core::Error>& failure() const { return failure_; }
+  // Stream bytes received from the sender.
+  std::uint64_t total() const { return total_; }
+
+ private:
+  // Why the relay must end now (cancelled, total timeout, stalled), if it must.
+  std::optional<core::Error> Interrupted() const;
+  // Whether enough is buffered (or the stream ended) to write to the receiver.
+  bool FlushDue() const;
+  // Each step returns false once Pump is done (failure or receiver stopped).
+  bool Flush();
+  bool SpliceOnce();
+  bool ReadOnce();
+  // Sleeps (at most a tick) while a bandwidth limit pauses the relay;
+  // returns whether it slept.
+  bool WaitOutPause();
+  void ReserveBandwidth(std::uint64_t wire_bytes);
+  void CompactBuffer();
+  void Drain();
+
+  core::Process& in_;
+  core::Process& out_;
+  StreamReader reader_;
+  // Both ends local and the stream as zfs wrote it: the bytes move from
+  // pipe to pipe inside the kernel (zpull only counts them), as they would
+  // in `zfs send | zfs recv`.
+  const int from_fd_;
+  const int to_fd_;
+  const bool in_kernel_;
+  const TransferLimits& limits_;
+  const ByteSink& on_bytes_;
+  const ByteSink& on_wire_bytes_;
+  std::unique_ptr<char[]> buffer_;   // the relay's buffer; the in-kernel path needs none
+  std::size_t have_ = 0, sent_ = 0;  // buffer_[sent_, have_) is still to be written
+  std::uint64_t total_ = 0;
+  bool end_ = false;
+  std::optional<core::Error> failure_;
+  bool receiver_stopped_ = false;
+  const Clock::time_point started_;
+  Clock::time_point last_progress_;
+  Clock::time_point paused_until_;  // bandwidth limit
+};
+
+Relay::Relay(core::Process& in, core::Process& out, bool wire_zstd, const TransferLimits& limits,
+             const ByteSink& on_bytes, const ByteSink& on_wire_bytes)
+    : in_(in),
+      out_(out),
+      reader_(in, wire_zstd),
+      from_fd_(wire_zstd ? -1 : in.StdoutPipe()),
+      to_fd_(out.StdinPipe()),
+      in_kernel_(from_fd_ >= 0 && to_fd_ >= 0),
+      limits_(limits),
+      on_bytes_(on_bytes),
+      on_wire_bytes_(on_wire_bytes),
+      buffer_(in_kernel_ ? nullptr : std::make_unique_for_overwrite<char[]>(kBufferSize)),
+      started_(Clock::now()),
+      last_progress_(started_),
+      paused_until_(started_) {}
+
+void Relay::Pump() {
+  while (true) {
+    if (auto why = Interrupted()) {
+      failure_ = std::move(why);
+      return;
+    }
+    if (FlushDue()) {
+      if (!Flush()) return;
+      continue;
+    }
+    if (end_) return;
+    if (WaitOutPause()) continue;
+    if (!(in_kernel_ ? SpliceOnce() : ReadOnce())) return;
+  }
+}
+
+std::optional<core::Error> Relay::Interrupted() const {
+  const Clock::time_point now = Clock::now();
+  if (limits_.cancel && limits_.cancel->load()) {
+    return core::Error{core::Reason::kShutdown, "transfer cancelled (zpull is stopping)"};
+  }
+  if (limits_.total_timeout.count() > 0 && now - started_ > limits_.total_timeout) {
+    return core::Error{core::Reason::kTimeout,
+                       "transfer exceeded its total timeout of " + Seconds(limits_.total_timeout)};
+  }
+  if (now >= paused_until_ && now - std::max(last_progress_, paused_until_) > limits_.stall_timeout) {
+    return core::Error{core::Reason::kStalled, "no data moved for " +
+                                                   Seconds(now - std::max(last_progress_, paused_until_)) +
+                                                   " (stall_timeout " + Seconds(limits_.stall_timeout) + ")"};
+  }
+  return std::nullopt;
+}
+
+bool Relay::FlushDue() const {
+  const std::size_t pending = have_ - sent_;
+  return pending > 0 && (pending >= kFlushAt || end_);
+}
+
+bool Relay::Flush() {
+  auto n = out_.WriteFor(std::span<const char>(buffer_.get() + sent_, have_ - sent_), kTick);
+  if (!n) {
+    receiver_stopped_ = true;
+    return false;
+  }
+  if (*n > 0) last_progress_ = Clock::now();
+  sent_ += *n;
+  if (sent_ == have_) sent_ = have_ = 0;
+  return true;
+}
+
+bool Relay::WaitOutPause() {
+  const Clock::time_point now = Clock::now();
+  if (now >= paused_until_) return false;
+  std::this_thread::sleep_for(std::min<Clock::duration>(paused_until_ - now, kTick));
+  return true;
+}
+
+bool Relay::SpliceOnce() {
+  auto step = SpliceFor(from_fd_, to_fd_, kTick);
+  if (!step) {
+    failure_ = step.error();
+    return false;
+  }
+  if (step->receiver_gone) {
+    receiver_stopped_ = true;
+    return false;
+  }
+  if (step->end) {
+    end_ = true;
+    return true;
+  }
+  if (step->bytes == 0) return true;
+  total_ += step->bytes;
+  last_progress_ = Clock::now();
+  if (on_bytes_) on_bytes_(step->bytes);
+  if (on_wire_bytes_) on_wire_bytes_(step->bytes);
+  ReserveBandwidth(step->bytes);
+  return true;
+}
+
+bool Relay::ReadOnce() {
+  CompactBuffer();
+  auto chunk = reader_.ReadFor(std::span<char>(buffer_.get() + have_, kBufferSize - have_), kTick);
+  if (!chunk) {
+    failure_ = chunk.error();
+    return false;
+  }
+  if (const std::uint64_t wire = reader_.last_wire_bytes(); wire > 0) {
+    last_progress_ = Clock::now();
+    if (on_wire_bytes_) on_wire_bytes_(wire);
+    ReserveBandwidth(wire);
+  }
+  if (chunk->end) {
+    end_ = true;
+    return true;
+  }
+  if (chunk->bytes == 0) return true;
+  have_ += chunk->bytes;
+  total_ += chunk->bytes;
+  last_progress_ = Clock::now();
+  if (on_bytes_) on_bytes_(chunk->bytes);
+  return true;
+}
+
+// Reserves `wire_bytes` (just moved, at last_progress_) with every rate
+// limit; the relay pauses until the latest of their deadlines.
+void Relay::ReserveBandwidth(std::uint64_t wire_bytes) {
+  for (RateLimit* limit : limits_.rate_limits) {
+    paused_until_ = std::max(paused_until_, limit->Reserve(wire_bytes, last_progress_));
+  }
+}
+
+// Moves the bytes still to be written to the front of the buffer.
+void Relay::CompactBuffer() {
+  if (sent_ == 0) return;
+  const std::size_t pending = have_ - sent_;
+  std::memmove(buffer_.get(), buffer_.get() + sent_, pending);
+  have_ = pending;
+  sent_ = 0;
+}
+
+void Relay::Stop() {
+  if (failure_ && failure_->reason != core::Reason::kStalled && !receiver_stopped_) Drain();
+  if (failure_ || receiver_stopped_) in_.Abort();
+  // A cut-short stream ends the receive as a truncated one (resume token
+  // with -s). A receiver that itself stopped taking input is stopped.
+  out_.CloseStdin();
+  if (failure_ && failure_->reason == core::Reason::kStalled && have_ > sent_) out_.Abort();
+}
+
+// What arrived before the sender failed still goes in: a resumable
+// receive saves it. Bounded: a receiver that takes nothing ends it.
+void Relay::Drain() {
+  while (have_ > sent_) {
+    auto n = out_.WriteFor(std::span<const char>(buffer_.get() + sent_, have_ - sent_), kTick);
+    if (!n || *n == 0) break;
+    sent_ += *n;
+  }
+}
+
+// The transfer's result: the relay's failure first, then either side
+// failing to report its exit, then both exit codes classified.
+core::Result<std::uint64_t> Verdict(const std::optional<core::Error>& failure, std::uint64_t total,
+                                    const core::Result<core::ExitInfo>& send_exit,
+                                    const core::Result<core::ExitInfo>& recv_exit) {
+  const std::string after = " (after " + std::to_string(total) + " bytes)";
+  if (failure) return core::Fail(failure->reason, failure->message + after);
+  if (!send_exit) return tl::unexpected(send_exit.error());
+  if (!recv_exit) return tl::unexpected(recv_exit.error());
+  if (send_exit->exit_code == 0 && recv_exit->exit_code == 0) return total;
+  core::Reason reason =
+      core::ClassifyTransfer(send_exit->exit_code, send_exit->err, recv_exit->exit_code, recv_exit->err);
+  return core::Fail(reason, Side("send", *send_exit) + "; " + Side("receive", *recv_exit) + after);
+}
+
 }  // namespace
 
 core::Result<std::uint64_t> RunTransfer(core::Zfs& source, const core::SendSpec& send, core::Zfs& destination,
@@ -79,143 +311,12 @@ core::Result<std::uint64_t> RunTransfer(core::Zfs& source, const core::SendSpec&
     (void)(*receiver)->Wait();
     return tl::unexpected(sender.error());
   }
-  core::Process& in = **sender;
-  core::Process& out = **receiver;
-  StreamReader reader(in, send.wire_zstd);
-  // Both ends local and the stream as zfs wrote it: the bytes move from
-  // pipe to pipe inside the kernel (zpull only counts them), as they would
-  // in `zfs send | zfs recv`.
-  const int from_fd = send.wire_zstd ? -1 : in.StdoutPipe();
-  const int to_fd = out.StdinPipe();
-  const bool in_kernel = from_fd >= 0 && to_fd >= 0;
-
-  // The relay's buffer; the in-kernel path needs none.
-  std::unique_ptr<char[]> buffer;
-  if (!in_kernel) buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);
-  std::size_t have = 0, sent = 0;  // buffer[sent, have) is still to be written
-  std::uint64_t total = 0;
-  bool end = false;
-  std::optional<core::Error> failure;  // the relay's own verdict, before exit codes
-  bool receiver_stopped = false;
-  const Clock::time_point started = Clock::now();
-  Clock::time_point last_progress = started;
-  Clock::time_point paused_until = started;  // bandwidth limit
-
-  auto interrupted = [&]() -> std::optional<core::Error> {
-    const Clock::time_point now = Clock::now();
-    if (limits.cancel && limits.cancel->load()) {
-      return core::Error{core::Reason::kShutdown, "transfer cancelled (zpull is stopping)"};
-    }
-    if (limits.total_timeout.count() > 0 && now - started > limits.total_timeout) {
-      return core::Error{core::Reason::kTimeout, "transfer exceeded its total timeout of " +
-                                                     Seconds(limits.total_timeout)};
-    }
-    if (now >= paused_until && now - std::max(last_progress, paused_until) > limits.stall_timeout) {
-      return core::Error{core::Reason::kStalled,
-                         "no data moved for " + Seconds(now - std::max(last_progress, paused_until)) +
-                             " (stall_timeout " + Seconds(limits.stall_timeout) + ")"};
-    }
-    return std::nullopt;
-  };
-
-  while (true) {
-    if (auto why = interrupted()) {
-      failure = std::move(why);
-      break;
-    }
-    const std::size_t pending = have - sent;
-    if (pending > 0 && (pending >= kFlushAt || end)) {
-      auto n = out.WriteFor(std::span<const char>(buffer.get() + sent, pending), kTick);
-      if (!n) {
-        receiver_stopped = true;
-        break;
-      }
-      if (*n > 0) last_progress = Clock::now();
-      sent += *n;
-      if (sent == have) sent = have = 0;
-      continue;
-    }
-    if (end) break;
-    const Clock::time_point now = Clock::now();
-    if (now < paused_until) {
-      std::this_thread::sleep_for(std::min<Clock::duration>(paused_until - now, kTick));
-      continue;
-    }
-    if (in_kernel) {
-      auto step = SpliceFor(from_fd, to_fd, kTick);
-      if (!step) {
-        failure = step.error();
-        break;
-      }
-      if (step->receiver_gone) {
-        receiver_stopped = true;
-        break;
-      }
-      if (step->end) {
-        end = true;
-        continue;
-      }
-      if (step->bytes == 0) continue;
-      total += step->bytes;
-      last_progress = Clock::now();
-      if (on_bytes) on_bytes(step->bytes);
-      if (on_wire_bytes) on_wire_bytes(step->bytes);
-      for (RateLimit* limit : limits.rate_limits) {
-        paused_until = std::max(paused_until, limit->Reserve(step->bytes, last_progress));
-      }
-      continue;
-    }
-    if (sent > 0) {
-      std::memmove(buffer.get(), buffer.get() + sent, pending);
-      have = pending;
-      sent = 0;
-    }
-    auto chunk = reader.ReadFor(std::span<char>(buffer.get() + have, kBufferSize - have), kTick);
-    if (!chunk) {
-      failure = chunk.error();
-      break;
-    }
-    if (const std::uint64_t wire = reader.last_wire_bytes(); wire > 0) {
-      last_progress = Clock::now();
-      if (on_wire_bytes) on_wire_bytes(wire);
-      for (RateLimit* limit : limits.rate_limits) {
-        paused_until = std::max(paused_until, limit->Reserve(wire, last_progress));
-      }
-    }
-    if (chunk->end) {
-      end = true;
-      continue;
-    }
-    if (chunk->bytes == 0) continue;
-    have += chunk->bytes;
-    total += chunk->bytes;
-    last_progress = Clock::now();
-    if (on_bytes) on_bytes(chunk->bytes);
-  }
-  if (failure && failure->reason != core::Reason::kStalled && !receiver_stopped) {
-    // What arrived before the sender failed still goes in: a resumable
-    // receive saves it. Bounded: a receiver that takes nothing ends it.
-    while (have > sent) {
-      auto n = out.WriteFor(std::span<const char>(buffer.get() + sent, have - sent), kTick);
-      if (!n || *n == 0) break;
-      sent += *n;
-    }
-  }
-  if (failure || receiver_stopped) in.Abort();
-  // A cut-short stream ends the receive as a truncated one (resume token
-  // with -s). A receiver that itself stopped taking input is stopped.
-  out.CloseStdin();
-  if (failure && failure->reason == core::Reason::kStalled && have > sent) out.Abort();
-  auto send_exit = in.Wait();
-  auto recv_exit = out.Wait();
-  const std::string after = " (after " + std::to_string(total) + " bytes)";
-  if (failure) return core::Fail(failure->reason, failure->message + after);
-  if (!send_exit) return tl::unexpected(send_exit.error());
-  if (!recv_exit) return tl::unexpected(recv_exit.error());
-  if (send_exit->exit_code == 0 && recv_exit->exit_code == 0) return total;
-  core::Reason reason = core::ClassifyTransfer(send_exit->exit_code, send_exit->err, recv_exit->exit_code,
-                                               recv_exit->err);
-  return core::Fail(reason, Side("send", *send_exit) + "; " + Side("receive", *recv_exit) + after);
+  Relay relay(**sender, **receiver, send.wire_zstd, limits, on_bytes, on_wire_bytes);
+  relay.Pump();
+  relay.Stop();
+  auto send_exit = (*sender)->Wait();
+  auto recv_exit = (*receiver)->Wait();
+  return Verdict(relay.failure(), relay.total(), send_exit, recv_exit);
 }
 
 }  // namespace zpull::replicate
