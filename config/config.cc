@@ -4,6 +4,7 @@
 
 #include "core/pool_status.h"
 #include "config/yaml_reader.h"
+#include "replicate/snapshot_name.h"
 
 #include <cctype>
 #include <fstream>
@@ -292,11 +293,7 @@ class Parser : public YamlReader {
               kOptionKeys);
     Config c;
     c.path = path_;
-    c.snapshot_prefix = "zpull_";
-    for (char ch : hostname) {
-      bool ok = std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '.';
-      c.snapshot_prefix += ok ? ch : '_';
-    }
+    c.snapshot_prefix = replicate::DefaultPrefix(hostname);
     if (root["snapshot_prefix"]) {
       c.snapshot_prefix = String(root["snapshot_prefix"], "snapshot_prefix");
       auto valid = core::ValidateSnapshotName(c.snapshot_prefix + "_2026-01-01T00:00:00Z");

@@ -45,18 +45,10 @@ struct DrillConfig {
   friend bool operator==(const DrillConfig&, const DrillConfig&) = default;
 };
 
-// How a dataset is replicated beyond what and when; every key may be set at
-// the top level (the default) and per dataset.
-struct ReplicationOptions {
-  replicate::SendPolicy send;          // send: {compressed, large_blocks, embedded, properties, decrypted}
-  replicate::ReceivePolicy receive;    // receive: {exclude: [..], set: {property: value}}
-  replicate::SnapshotFilter snapshots;  // snapshots: {include: [glob], exclude: [glob]}
-  replicate::TransferPolicy transfer;  // stall_timeout, transfer_timeout, retries, retry_backoff
-  std::uint64_t bandwidth_limit = 0;   // bytes per second for this dataset; 0: none
-  bool readonly = true;
-  bool rollback_destination = false;
-  bool force_on_divergence = false;
-  bool bookmarks = true;
+// replicate::ReplicationOptions and the per-dataset bandwidth limit; every
+// key may be set at the top level (the default) and per dataset.
+struct ReplicationOptions : replicate::ReplicationOptions {
+  std::uint64_t bandwidth_limit = 0;  // bytes per second for this dataset; 0: none
 };
 
 // One hook: an argv run on this host or on the source (daemon/hooks.h runs it).

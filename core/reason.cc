@@ -28,28 +28,4 @@ std::string_view ReasonName(Reason reason) {
   return "other";
 }
 
-std::optional<Reason> ReasonFromName(std::string_view name) {
-  for (Reason r : kAllReasons) {
-    if (ReasonName(r) == name) return r;
-  }
-  return std::nullopt;
-}
-
-bool IsRetryable(Reason reason) {
-  switch (reason) {
-    case Reason::kNetwork:
-    case Reason::kTimeout:
-    case Reason::kStalled:
-    case Reason::kSendFailed:
-    case Reason::kRecvFailed:
-    case Reason::kStreamCorrupt:
-    case Reason::kLockBusy:
-    case Reason::kStaleResumeToken:
-    case Reason::kOther:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace zpull::core

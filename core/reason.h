@@ -4,7 +4,6 @@
 // these; later features may extend the list only together with that document.
 
 #include <array>
-#include <optional>
 #include <string_view>
 
 namespace zpull::core {
@@ -47,10 +46,5 @@ inline constexpr std::array<Reason, 20> kAllReasons = {
 
 // The label value used in metrics and logs, e.g. "no_common_snapshot".
 std::string_view ReasonName(Reason reason);
-std::optional<Reason> ReasonFromName(std::string_view name);
-
-// Whether trying the same operation again later, unchanged, can succeed.
-// Conflicts (diverged, no common snapshot) and configuration errors cannot.
-bool IsRetryable(Reason reason);
 
 }  // namespace zpull::core

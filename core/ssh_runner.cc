@@ -36,7 +36,7 @@ std::string Where(const SshTarget& t) {
 }
 
 // Streams larger than this per read make libssh grow its receive window
-// (libssh 0.10 behaviour; see libssh.md "window top-up").
+// (libssh 0.10 behaviour; see docs/libssh.md §3, window top-up).
 constexpr std::size_t kWindowTopUp = 4u << 20;
 constexpr std::size_t kReadChunk = 1u << 20;
 constexpr int kReadTimeoutMs = 1000;

@@ -8,7 +8,7 @@
 //
 // Control commands share one session (reconnected when it breaks); each
 // streamed command gets its own session and is read with blocking reads in
-// the caller's thread (see ../shared/reference/libssh.md for why).
+// the caller's thread (see docs/libssh.md §2 for why).
 
 #include <functional>
 #include <memory>

@@ -1,6 +1,6 @@
 #pragma once
 // Failure classification from `zfs` exit codes and stderr texts (both
-// dialects; zfs-dialects.md §3, §8, §10). Pure functions.
+// dialects; docs/zfs-dialects.md §3, §8, §10). Pure functions.
 
 #include <string_view>
 

@@ -48,18 +48,16 @@ core::Result<std::optional<ReplicationState>> ReadReplicationState(core::Zfs& ds
 }
 
 replicate::DatasetJob JobFor(const config::Config& config, const config::DatasetConfig& d) {
-  replicate::DatasetJob job{d.source_dataset, d.destination,  config.snapshot_prefix, d.snapshot,
-                            d.initial,        d.force,        d.retention,            d.source_retention};
-  job.send = d.options.send;
-  job.receive = d.options.receive;
-  job.snapshots = d.options.snapshots;
-  job.transfer = d.options.transfer;
-  job.readonly = d.options.readonly;
-  job.rollback_destination = d.options.rollback_destination;
-  job.force_on_divergence = d.options.force_on_divergence;
-  job.bookmarks = d.options.bookmarks;
-  job.replicated_parent = d.replicated_parent;
-  return job;
+  return {.source = d.source_dataset,
+          .destination = d.destination,
+          .prefix = config.snapshot_prefix,
+          .take_snapshot = d.snapshot,
+          .initial = d.initial,
+          .force = d.force,
+          .destination_retention = d.retention,
+          .source_retention = d.source_retention,
+          .options = d.options,  // all but the bandwidth limit (BandwidthLimits)
+          .replicated_parent = d.replicated_parent};
 }
 
 replicate::CyclePreview PreviewDatasetCycle(const config::Config& config, std::size_t index, Hosts& hosts,

@@ -101,7 +101,7 @@ class Attempt {
     if (auto s = List(listing); !s) return tl::unexpected(s.error());
     if (auto s = ResumeInterrupted(listing); !s) return tl::unexpected(s.error());
     out_.plan = MakePlan(listing);
-    if (out_.plan.kind == PlanKind::kDiverged && job_.force_on_divergence) {
+    if (out_.plan.kind == PlanKind::kDiverged && job_.options.force_on_divergence) {
       if (auto s = DiscardDivergence(listing); !s) return tl::unexpected(s.error());
       out_.plan = MakePlan(listing);
     }
@@ -122,7 +122,7 @@ class Attempt {
         }
         break;
     }
-    if (job_.rollback_destination && out_.plan.steps.front().from && out_.plan.newest_common &&
+    if (job_.options.rollback_destination && out_.plan.steps.front().from && out_.plan.newest_common &&
         listing.destination && listing.destination->back().guid == out_.plan.newest_common->guid) {
       if (auto s = env_.destination.Rollback(job_.destination, out_.plan.newest_common->name); !s) {
         return tl::unexpected(core::WithContext(s.error(), "rollback_destination"));
@@ -173,11 +173,11 @@ class Attempt {
 
   Plan MakePlan(const Listing& listing) {
     core::SnapshotList bookmarks;
-    if (env_.source_features.bookmarks && job_.bookmarks) {
+    if (env_.source_features.bookmarks && job_.options.bookmarks) {
       // Without its bookmarks the plan can still use the snapshots.
       if (auto b = env_.source.ListBookmarks(job_.source); b) bookmarks = std::move(*b);
     }
-    return PlanReplication(listing.source, listing.destination, job_.initial, bookmarks, job_.snapshots, job_.prefix);
+    return PlanReplication(listing.source, listing.destination, job_.initial, bookmarks, job_.options.snapshots, job_.prefix);
   }
 
   // An interrupted `recv -s` left a token: finish that receive first. A
@@ -189,7 +189,7 @@ class Attempt {
     if (!*token) return {};
     core::SendSpec send{job_.source, "(resumed)"};
     send.resume_token = **token;
-    send.wire_zstd = job_.send.wire_zstd;
+    send.wire_zstd = job_.options.send.wire_zstd;
     auto bytes = Transfer(send);
     if (bytes) {
       ++out_.resumed;
@@ -255,7 +255,7 @@ class Attempt {
   core::Status Flags(core::SendSpec& send, bool encrypted) {
     const core::ZfsFeatures& src = env_.source_features;
     const core::ZfsFeatures& dst = env_.destination_features;
-    if (encrypted && !job_.send.send_decrypted) {
+    if (encrypted && !job_.options.send.send_decrypted) {
       if (!dst.send_raw) {
         return core::Fail(core::Reason::kConfig, "source " + job_.source.str() +
                                                      " is encrypted and this host's zfs cannot receive raw streams; "
@@ -263,12 +263,12 @@ class Attempt {
       }
       send.raw = true;  // -w carries blocks as they are: compressed, large, embedded
     } else {
-      send.compressed = job_.send.compressed && src.send_compressed && dst.send_compressed;
-      send.large_blocks = job_.send.large_blocks && src.send_large_blocks && dst.send_large_blocks;
-      send.embedded = job_.send.embedded && src.send_embedded && dst.send_embedded;
+      send.compressed = job_.options.send.compressed && src.send_compressed && dst.send_compressed;
+      send.large_blocks = job_.options.send.large_blocks && src.send_large_blocks && dst.send_large_blocks;
+      send.embedded = job_.options.send.embedded && src.send_embedded && dst.send_embedded;
     }
-    send.properties = job_.send.properties;
-    send.wire_zstd = job_.send.wire_zstd;
+    send.properties = job_.options.send.properties;
+    send.wire_zstd = job_.options.send.wire_zstd;
     return {};
   }
 
@@ -277,9 +277,9 @@ class Attempt {
                         env_.destination_features.recv_resumable, job_.force};
     if (env_.destination_features.recv_property_override) {
       if (send.properties) recv.exclude = Excluded();
-      for (const auto& [k, v] : job_.receive.set) recv.set.push_back(k + "=" + v);
+      for (const auto& [k, v] : job_.options.receive.set) recv.set.push_back(k + "=" + v);
     }
-    TransferLimits limits{job_.transfer.stall_timeout, job_.transfer.total_timeout, env_.rate_limits, env_.cancel};
+    TransferLimits limits{job_.options.transfer.stall_timeout, job_.options.transfer.total_timeout, env_.rate_limits, env_.cancel};
     return RunTransfer(env_.source, send, env_.destination, recv, env_.on_bytes, limits, env_.on_wire_bytes);
   }
 
@@ -288,18 +288,18 @@ class Attempt {
   // canmount=noauto (and readonly=on where configured).
   core::Status AfterReceive(bool full) {
     if (!env_.destination_features.recv_property_override) {
-      if (job_.send.properties) {
+      if (job_.options.send.properties) {
         for (const auto& p : Excluded()) {
           if (auto s = env_.destination.InheritProperty(job_.destination, p); !s) return s;
         }
       }
-      for (const auto& [k, v] : job_.receive.set) {
+      for (const auto& [k, v] : job_.options.receive.set) {
         if (auto s = env_.destination.SetProperty(job_.destination, k, v); !s) return s;
       }
     }
     if (!full) return {};
     if (auto s = env_.destination.SetProperty(job_.destination, "canmount", "noauto"); !s) return s;
-    if (job_.readonly) {
+    if (job_.options.readonly) {
       if (auto s = env_.destination.SetProperty(job_.destination, "readonly", "on"); !s) return s;
     }
     return {};
@@ -307,7 +307,7 @@ class Attempt {
 
   std::vector<std::string> Excluded() const {
     std::vector<std::string> out = kAlwaysExcluded;
-    for (const auto& p : job_.receive.exclude) {
+    for (const auto& p : job_.options.receive.exclude) {
       if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
     }
     return out;
@@ -377,11 +377,11 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     }
     if (progress) break;
     const core::Error& e = progress.error();
-    if (!RetryInCycle(e.reason) || attempt >= job.transfer.retries || Cancelled(env)) return fail(e);
+    if (!RetryInCycle(e.reason) || attempt >= job.options.transfer.retries || Cancelled(env)) return fail(e);
     out.retried.push_back(e);
     ++out.retries;
     const std::int64_t delay =
-        std::min<std::int64_t>(job.transfer.retry_backoff_seconds << std::min(attempt, 20), 600);
+        std::min<std::int64_t>(job.options.transfer.retry_backoff_seconds << std::min(attempt, 20), 600);
     if (env.pause && !env.pause(delay)) return fail(e);
   }
 
@@ -395,7 +395,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     return fail({core::Reason::kDestinationMissing, "destination " + job.destination.str() + " vanished after receive"});
   }
   // The newest source snapshot the filter selects is now the newest common one.
-  const core::SnapshotList selected = Selected(listing.source, job.snapshots, job.prefix);
+  const core::SnapshotList selected = Selected(listing.source, job.options.snapshots, job.prefix);
   if (selected.empty()) {
     out.finished = env.now();
     return out;
@@ -417,7 +417,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   if (auto s = MoveHold(env.destination, job.destination, **dst_after, common.name, job.prefix); !s) {
     return fail(s.error());
   }
-  if (env.source_features.bookmarks && job.bookmarks) {
+  if (env.source_features.bookmarks && job.options.bookmarks) {
     if (auto s = MoveBookmark(env, job, newest_src); !s) return fail(core::WithContext(s.error(), "bookmark"));
   }
   const std::string now_text = std::to_string(env.now());

@@ -66,6 +66,19 @@ struct TransferPolicy {
   std::int64_t retry_backoff_seconds = 30;     // doubled per attempt, at most 10 min
 };
 
+// How a dataset is replicated beyond what and when (the configuration's
+// keys of the same names, at the top level and per dataset).
+struct ReplicationOptions {
+  SnapshotFilter snapshots;  // which source snapshots travel (own ones always)
+  SendPolicy send;
+  ReceivePolicy receive;
+  TransferPolicy transfer;
+  bool readonly = true;                // readonly=on (and canmount=noauto) after a full receive
+  bool rollback_destination = false;   // roll back to the newest common snapshot before an incremental
+  bool force_on_divergence = false;    // destroy destination snapshots newer than the newest common one
+  bool bookmarks = true;               // keep a source bookmark of the newest replicated snapshot
+};
+
 struct DatasetJob {
   core::DatasetName source;
   core::DatasetName destination;
@@ -75,14 +88,7 @@ struct DatasetJob {
   bool force = false;    // allow `zfs receive -F`
   RetentionPolicy destination_retention;
   std::optional<RetentionPolicy> source_retention;  // none: never prune the source
-  SnapshotFilter snapshots;  // which source snapshots travel (own ones always)
-  SendPolicy send;
-  ReceivePolicy receive;
-  TransferPolicy transfer;
-  bool readonly = true;                // readonly=on (and canmount=noauto) after a full receive
-  bool rollback_destination = false;   // roll back to the newest common snapshot before an incremental
-  bool force_on_divergence = false;    // destroy destination snapshots newer than the newest common one
-  bool bookmarks = true;               // keep a source bookmark of the newest replicated snapshot
+  ReplicationOptions options;
   // The destination of a replicated ancestor (a recursive entry's child):
   // received by its own cycle, so it is never created as a container; while
   // it is missing this cycle fails (destination_missing) and retries later.

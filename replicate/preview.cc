@@ -48,13 +48,13 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
     p.would_resume = token->has_value();
   }
   core::SnapshotList bookmarks;
-  if (env.source_features.bookmarks && job.bookmarks) {
+  if (env.source_features.bookmarks && job.options.bookmarks) {
     if (auto b = env.source.ListBookmarks(job.source); b) bookmarks = std::move(*b);
   }
-  p.plan = PlanReplication(source, *dst, job.initial, bookmarks, job.snapshots, job.prefix);
+  p.plan = PlanReplication(source, *dst, job.initial, bookmarks, job.options.snapshots, job.prefix);
   switch (p.plan.kind) {
     case PlanKind::kDiverged:
-      if (job.force_on_divergence) {
+      if (job.options.force_on_divergence) {
         p.would_destroy_on_divergence = p.plan.conflicts;
       } else {
         p.refusal = core::Error{core::Reason::kDiverged, DescribePlan(p.plan)};
@@ -68,7 +68,7 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
         p.refusal = core::Error{core::Reason::kNoCommonSnapshot,
                                 "destination exists but has no snapshots (force: true would overwrite it)"};
       }
-      p.would_roll_back = job.rollback_destination && p.plan.steps.front().from;
+      p.would_roll_back = job.options.rollback_destination && p.plan.steps.front().from;
       break;
     case PlanKind::kNothing:
       break;

@@ -149,7 +149,7 @@ TEST_P(ZfsContract, ProbeFindsWhatTheBackendCanDo) {
   ASSERT_TRUE(f) << f.error().message;
   EXPECT_TRUE(f->recv_unmounted);
   EXPECT_FALSE(f->version.empty());
-  if (f->version == "legacy") {  // zfs-fuse: the dialect documented in zfs-dialects.md
+  if (f->version == "legacy") {  // zfs-fuse: docs/zfs-dialects.md §2, §10
     EXPECT_FALSE(f->recv_resumable);
     EXPECT_FALSE(f->list_holds);
     EXPECT_FALSE(f->send_raw || f->send_compressed || f->send_large_blocks || f->send_embedded);

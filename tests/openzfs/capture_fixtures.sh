@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Records OpenZFS outputs that zpull parses, as fixtures for the unit tests:
 #   OZ_STATE=<dir> vm_fixture.sh setup; OZ_STATE=<dir> capture_fixtures.sh OUTDIR; vm_fixture.sh cleanup
-# Format as in ../shared/reference/fixtures: a header, then per command
+# Format of tests/fixtures (docs/zfs-dialects.md, "Fixture format"): a header, then per command
 # '$ cmd', stdout, '[stderr] …' lines and '[exit N]'.
 OZ_NAME=capture
 source "$(dirname "$0")/lib.sh"

@@ -398,11 +398,6 @@ void FakeZfs::SetPool(const std::string& pool, core::PoolStatus status, core::Po
   pools_[pool] = {std::move(status), space};
 }
 
-int FakeZfs::ScrubsStarted(const std::string& pool) {
-  std::lock_guard lock(mu_);
-  return scrubs_[pool];
-}
-
 core::Result<core::PoolStatus> FakeZfs::GetPoolStatus(const std::string& pool) {
   std::lock_guard lock(mu_);
   auto it = pools_.find(pool);
@@ -421,7 +416,6 @@ core::Status FakeZfs::StartScrub(const std::string& pool) {
   std::lock_guard lock(mu_);
   auto it = pools_.find(pool);
   if (it == pools_.end()) return core::Fail(core::Reason::kOther, host_ + ": cannot open '" + pool + "': no such pool");
-  ++scrubs_[pool];
   auto& scrub = it->second.first.scrub;
   if (!scrub) scrub = core::ScanInfo{};
   scrub->state = core::ScanState::kInProgress;

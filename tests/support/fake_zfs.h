@@ -30,7 +30,6 @@ class FakeZfs : public core::Zfs {
   void SetFeatures(core::ZfsFeatures f);
   std::uint64_t Holds(const std::string& fs, const std::string& snap);
   void SetPool(const std::string& pool, core::PoolStatus status, core::PoolSpace space);
-  int ScrubsStarted(const std::string& pool);
   // The next send delivers all but the end of its stream and then fails as
   // a broken connection would (reason network).
   void CutNextSend();
@@ -113,7 +112,6 @@ class FakeZfs : public core::Zfs {
   std::map<std::string, Fs> fs_;  // guarded by mu_
   core::ZfsFeatures features_;          // guarded by mu_
   std::map<std::string, std::pair<core::PoolStatus, core::PoolSpace>> pools_;  // guarded by mu_
-  std::map<std::string, int> scrubs_;                              // guarded by mu_
   bool cut_next_send_ = false;                 // guarded by mu_
   std::optional<core::SendSpec> last_send_;         // guarded by mu_
   std::optional<core::RecvSpec> last_recv_;         // guarded by mu_

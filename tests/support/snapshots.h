@@ -8,7 +8,7 @@
 
 #include "core/snapshot.h"
 
-namespace zpull::testing {
+namespace zpull::test {
 
 inline core::SnapshotList Snaps(const std::string& spec) {
   core::SnapshotList out;
@@ -43,4 +43,4 @@ inline std::string Names(const core::SnapshotList& list) {
   return out;
 }
 
-}  // namespace zpull::testing
+}  // namespace zpull::test

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace zpull::testing {
+namespace zpull::test {
 
 struct Captured {
   std::string command, out, err;
@@ -48,4 +48,4 @@ inline std::string FixtureText(const std::string& name) {
   return out;
 }
 
-}  // namespace zpull::testing
+}  // namespace zpull::test

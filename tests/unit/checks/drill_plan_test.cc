@@ -10,13 +10,13 @@ namespace {
 using namespace std::string_literals;
 
 TEST(PickDrillSnapshot, NewestDestinationSnapshotOnTheSource) {
-  auto p = PickDrillSnapshot(testing::Snaps("a:1 b:2 c:3"), testing::Snaps("a:1 renamed:2 local:9"));
+  auto p = PickDrillSnapshot(test::Snaps("a:1 b:2 c:3"), test::Snaps("a:1 renamed:2 local:9"));
   ASSERT_TRUE(p);
   EXPECT_EQ(p->destination_name, "renamed");
   EXPECT_EQ(p->source_name, "b");
   EXPECT_EQ(p->guid, 2u);
-  EXPECT_FALSE(PickDrillSnapshot(testing::Snaps("x:5"), testing::Snaps("a:1")));
-  EXPECT_FALSE(PickDrillSnapshot(testing::Snaps("a:1"), testing::Snaps("")));
+  EXPECT_FALSE(PickDrillSnapshot(test::Snaps("x:5"), test::Snaps("a:1")));
+  EXPECT_FALSE(PickDrillSnapshot(test::Snaps("a:1"), test::Snaps("")));
 }
 
 TEST(ParseFindOutput, NulSeparatedWithOddNames) {

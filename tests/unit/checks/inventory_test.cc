@@ -21,7 +21,7 @@ TEST(Inventory, SummarizesOnlyZpullsTag) {
 }
 
 TEST(Inventory, ParsesZfsHoldsOfOpenZfs) {
-  auto holds = core::ParseHolds(testing::FixtureText("zfs-holds-Hp.openzfs-2.3.2.txt"));
+  auto holds = core::ParseHolds(test::FixtureText("zfs-holds-Hp.openzfs-2.3.2.txt"));
   ASSERT_TRUE(holds) << holds.error().message;
   ASSERT_EQ(holds->size(), 1u);
   const auto& data = holds->at("ozsrc/data");

@@ -55,7 +55,7 @@ TEST(RunParityPass, SnapshotsLeftOutOnPurposeAreNeitherMissingNorHoles) {
   replicate::CycleEnv env{src, dst, core::ZfsFeatures{"fake", true}, [&] { return now; }, {}, {}};
   replicate::DatasetJob job{a, ba, "zp"};
   job.take_snapshot = false;
-  job.snapshots.exclude = {"*_hourly"};
+  job.options.snapshots.exclude = {"*_hourly"};
   ASSERT_TRUE(src.CreateSnapshot(a, "d1_daily"));
   ASSERT_TRUE(replicate::RunCycle(env, job).ok());
   for (const char* s : {"h1_hourly", "d2_daily", "h2_hourly"}) {
@@ -63,7 +63,7 @@ TEST(RunParityPass, SnapshotsLeftOutOnPurposeAreNeitherMissingNorHoles) {
     ASSERT_TRUE(src.CreateSnapshot(a, s));
   }
   ASSERT_TRUE(replicate::RunCycle(env, job).ok());
-  ParityTarget filtered{"backup/a", a, ba, {}, "zp", job.snapshots};
+  ParityTarget filtered{"backup/a", a, ba, {}, "zp", job.options.snapshots};
   auto r = RunParityPass(src, dst, {filtered}, now);
   ASSERT_TRUE(r[0].report) << r[0].report.error().message;
   EXPECT_EQ(r[0].report->not_replicated, 0u);

@@ -7,7 +7,7 @@
 namespace zpull::checks {
 namespace {
 
-using testing::Snaps;
+using test::Snaps;
 using V = std::vector<std::string>;
 
 constexpr std::int64_t kNow = 100000;

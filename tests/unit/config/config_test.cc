@@ -195,6 +195,13 @@ TEST(Config, DefaultPrefixNamesTheBackupHost) {
   EXPECT_EQ(c->snapshot_prefix, "zpull_backup_host_");
 }
 
+TEST(Config, DefaultPrefixOfAnEmptyHostnameIsNotBareZpull) {
+  // "zpull_" alone would claim every backup host's snapshots as this one's.
+  auto c = ParseConfig("sources: []\ndatasets: []\n", "f.yml", "");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->snapshot_prefix, "zpull_host");
+}
+
 TEST(Config, ErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
             "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, "

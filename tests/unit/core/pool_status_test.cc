@@ -21,7 +21,7 @@ class PoolStatusTest : public ::testing::Test {
   // Whole files: zpool status output has no '#' lines, the headers are skipped
   // by the parser like any other unknown line.
   static std::string Fixture(const std::string& name) {
-    std::ifstream in(testing::Fixture(name));
+    std::ifstream in(test::Fixture(name));
     EXPECT_TRUE(in) << name;
     std::stringstream ss;
     ss << in.rdbuf();
@@ -170,7 +170,7 @@ namespace zpull::core {
 namespace {
 
 TEST(ParsePoolStatusJson, CapturedOpenZfs232) {
-  const std::string json = testing::FixtureText("zpool-status-json.openzfs-2.3.2.txt");
+  const std::string json = test::FixtureText("zpool-status-json.openzfs-2.3.2.txt");
   auto st = ParsePoolStatusJson(json, "srcpool");
   ASSERT_TRUE(st) << st.error().message;
   EXPECT_EQ(st->pool, "srcpool");

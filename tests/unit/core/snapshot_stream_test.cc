@@ -8,7 +8,7 @@
 namespace zpull::core {
 namespace {
 
-using testing::FixtureText;
+using test::FixtureText;
 
 std::string Snap(const std::string& fs, const std::string& name, std::uint64_t guid, std::uint64_t txg) {
   const std::string n = fs + "@" + name;
@@ -70,7 +70,7 @@ TEST(SnapshotGetParser, CompletesABlockAsSoonAsAnotherDatasetStarts) {
 TEST(SnapshotGetParser, AgreesWithTheWholeTextParserOnBothDialectFixtures) {
   const std::string fuse = FixtureText("zfs-get-Hp-r-d1-guid-createtxg-creation.zfs-fuse-0.7.0.txt");
   const std::string openzfs =
-      testing::ReadTranscript(testing::Fixture("zfs-get-Hp-r-d1-guid-createtxg-creation-userrefs.openzfs-2.3.2.txt"))
+      test::ReadTranscript(test::Fixture("zfs-get-Hp-r-d1-guid-createtxg-creation-userrefs.openzfs-2.3.2.txt"))
           .at(0)
           .out;
   for (const auto& [text, fs] : {std::pair{fuse, "t1src/rep"}, std::pair{openzfs, "POOL/rep"}}) {

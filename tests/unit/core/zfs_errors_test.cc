@@ -6,7 +6,7 @@ namespace zpull::core {
 namespace {
 
 // Texts are verbatim from tests/fixtures (zfs-fuse 0.7.0 observed; OpenZFS
-// public quotes and source strings, zfs-dialects.md §3 and §8).
+// public quotes and source strings, docs/zfs-dialects.md §3 and §8).
 struct Case {
   const char* text;
   Reason expect;
@@ -133,7 +133,7 @@ namespace zpull::core {
 namespace {
 
 std::vector<std::string> FixtureLines(const std::string& file) {
-  std::istringstream in(testing::FixtureText(file));
+  std::istringstream in(test::FixtureText(file));
   std::vector<std::string> lines;
   std::string line;
   while (std::getline(in, line)) lines.push_back(line);
@@ -142,7 +142,7 @@ std::vector<std::string> FixtureLines(const std::string& file) {
 
 // Real captures from OpenZFS 2.3.2 in the QEMU tier (capture_fixtures.sh).
 TEST(ClassifyRecvError, CapturedOpenZfs232) {
-  auto t = testing::ReadTranscript(testing::Fixture("zfs-recv-errors.openzfs-2.3.2.txt"));
+  auto t = test::ReadTranscript(test::Fixture("zfs-recv-errors.openzfs-2.3.2.txt"));
   ASSERT_EQ(t.size(), 6u);
   EXPECT_EQ(ClassifyRecvError(t[0].err), Reason::kDestinationModified) << t[0].err;
   EXPECT_EQ(ClassifyRecvError(t[1].err), Reason::kDiverged) << t[1].err;
@@ -153,7 +153,7 @@ TEST(ClassifyRecvError, CapturedOpenZfs232) {
 }
 
 TEST(ClassifyZfsError, CapturedOpenZfs232HeldSnapshot) {
-  auto t = testing::ReadTranscript(testing::Fixture("zfs-destroy-held.openzfs-2.3.2.txt"));
+  auto t = test::ReadTranscript(test::Fixture("zfs-destroy-held.openzfs-2.3.2.txt"));
   ASSERT_EQ(t.size(), 3u);
   EXPECT_EQ(ClassifyZfsError(t[0].err, Reason::kOther), Reason::kLockBusy) << t[0].err;
   // The texts ZfsCli treats as "nothing to do" for release and hold.

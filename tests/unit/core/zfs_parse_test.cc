@@ -10,7 +10,7 @@
 namespace zpull::core {
 namespace {
 
-using testing::FixtureText;
+using test::FixtureText;
 
 TEST(ParseSnapshotGet, ZfsFuseFixture) {
   auto list = ParseSnapshotGet(FixtureText("zfs-get-Hp-r-d1-guid-createtxg-creation.zfs-fuse-0.7.0.txt"),
@@ -86,7 +86,7 @@ namespace zpull::core {
 namespace {
 
 TEST(ParseSnapshotGet, CapturedOpenZfs232) {
-  auto t = testing::ReadTranscript(testing::Fixture("zfs-get-Hp-r-d1-guid-createtxg-creation-userrefs.openzfs-2.3.2.txt"));
+  auto t = test::ReadTranscript(test::Fixture("zfs-get-Hp-r-d1-guid-createtxg-creation-userrefs.openzfs-2.3.2.txt"));
   ASSERT_EQ(t.size(), 1u);
   auto list = ParseSnapshotGet(t[0].out, "POOL/rep");
   ASSERT_TRUE(list) << list.error().message;
@@ -99,7 +99,7 @@ TEST(ParseSnapshotGet, CapturedOpenZfs232) {
 }
 
 TEST(ParseSnapshotProperty, CapturedOpenZfs232) {
-  auto t = testing::ReadTranscript(testing::Fixture("zfs-get-Hp-r-d1-user-property.openzfs-2.3.2.txt"));
+  auto t = test::ReadTranscript(test::Fixture("zfs-get-Hp-r-d1-user-property.openzfs-2.3.2.txt"));
   ASSERT_EQ(t.size(), 1u);
   auto m = ParseSnapshotProperty(t[0].out, "POOL/rep", "zpull:common");
   ASSERT_TRUE(m) << m.error().message;
@@ -122,11 +122,11 @@ TEST(ParseInt64, WholeNumbersOnly) {
 
 TEST(ParseSendEstimate, CapturedOpenZfs232AndResumeForm) {
   // The capture holds two commands' outputs: the last size line is the -I one.
-  auto v = ParseSendEstimate(testing::FixtureText("zfs-send-nvP.openzfs-2.3.2.txt"));
+  auto v = ParseSendEstimate(test::FixtureText("zfs-send-nvP.openzfs-2.3.2.txt"));
   ASSERT_TRUE(v) << v.error().message;
   EXPECT_EQ(*v, 4271584u);
   EXPECT_EQ(ParseSendEstimate("full\tp/d@s1\t8448112\nsize\t8448112\n").value(), 8448112u);
-  EXPECT_EQ(ParseSendEstimate(testing::FixtureText("zfs-send-nvPt-resume-token.openzfs-2.x.txt")).value(),
+  EXPECT_EQ(ParseSendEstimate(test::FixtureText("zfs-send-nvPt-resume-token.openzfs-2.x.txt")).value(),
             1599981784u);  // spaces instead of TABs in that quote
   EXPECT_FALSE(ParseSendEstimate("invalid option 'n'\n"));
 }

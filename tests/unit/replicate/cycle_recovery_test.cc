@@ -13,7 +13,7 @@ namespace zpull::replicate {
 namespace {
 
 using core::DatasetName;
-using testing::Names;
+using test::Names;
 
 core::ZfsFeatures OpenZfsLike() {
   core::ZfsFeatures f;
@@ -38,7 +38,7 @@ class CycleRecoveryTest : public ::testing::Test {
     src_.CreateFilesystem("tank/data");
     dst_.CreateFilesystem("backup");
     job_.prefix = "zp";
-    job_.transfer.retry_backoff_seconds = 5;
+    job_.options.transfer.retry_backoff_seconds = 5;
     Use(OpenZfsLike());
   }
 
@@ -74,7 +74,7 @@ class CycleRecoveryTest : public ::testing::Test {
 
 TEST_F(CycleRecoveryTest, InterruptedIncrementalResumesFromItsTokenNextCycle) {
   ASSERT_TRUE(Run().ok());
-  job_.transfer.retries = 0;
+  job_.options.transfer.retries = 0;
   src_.CutNextSend();
   auto cut = Run();
   ASSERT_FALSE(cut.ok());
@@ -105,7 +105,7 @@ TEST_F(CycleRecoveryTest, InterruptedFirstReceiveResumesWithinTheCycle) {
 
 TEST_F(CycleRecoveryTest, TokenForADestroyedSnapshotIsAbortedAndThePlanRedone) {
   ASSERT_TRUE(Run().ok());
-  job_.transfer.retries = 0;
+  job_.options.transfer.retries = 0;
   src_.CutNextSend();
   ASSERT_FALSE(Run().ok());
   ASSERT_TRUE(Token());
@@ -133,7 +133,7 @@ TEST_F(CycleRecoveryTest, WithoutTokensAFailedTransferStartsOverFromTheCommonSna
 TEST_F(CycleRecoveryTest, RetriesBackOffExponentiallyAndGiveUp) {
   Use(ZfsFuseLike());
   ASSERT_TRUE(Run().ok());
-  job_.transfer.retries = 2;
+  job_.options.transfer.retries = 2;
   // Every attempt's send is cut: the pause hook re-arms the fake's one-shot cut.
   CycleEnv env{src_, dst_, features_, [this] { return now_; }, {}, features_};
   src_.CutNextSend();
@@ -175,7 +175,7 @@ TEST_F(CycleRecoveryTest, ForceOnDivergenceDestroysExactlyTheNewerDestinationSna
   ASSERT_TRUE(Run().ok());
   ASSERT_TRUE(dst_.CreateSnapshot(job_.destination, "manual1"));
   ASSERT_TRUE(dst_.CreateSnapshot(job_.destination, "manual2"));
-  job_.force_on_divergence = true;
+  job_.options.force_on_divergence = true;
   auto out = Run();
   ASSERT_TRUE(out.ok()) << out.error->message;
   EXPECT_EQ(out.destroyed_on_divergence, (std::vector<std::string>{"manual1", "manual2"}));
@@ -185,7 +185,7 @@ TEST_F(CycleRecoveryTest, ForceOnDivergenceDestroysExactlyTheNewerDestinationSna
 TEST_F(CycleRecoveryTest, NoCommonSnapshotIsRefusedEvenWithForceOnDivergence) {
   dst_.CreateFilesystem("backup/data");
   ASSERT_TRUE(dst_.CreateSnapshot(job_.destination, "unrelated"));
-  job_.force_on_divergence = true;
+  job_.options.force_on_divergence = true;
   auto out = Run();
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error->reason, core::Reason::kNoCommonSnapshot);
@@ -195,7 +195,7 @@ TEST_F(CycleRecoveryTest, NoCommonSnapshotIsRefusedEvenWithForceOnDivergence) {
 TEST_F(CycleRecoveryTest, RollbackDestinationDiscardsLocalChangesBeforeAnIncremental) {
   ASSERT_TRUE(Run().ok());
   dst_.MarkModified("backup/data");
-  job_.rollback_destination = true;
+  job_.options.rollback_destination = true;
   auto out = Run();
   ASSERT_TRUE(out.ok()) << out.error->message;
   EXPECT_TRUE(out.rolled_back);
@@ -206,7 +206,7 @@ TEST_F(CycleRecoveryTest, NewReplicaIsReadonlyAndNotAutomounted) {
   ASSERT_TRUE(Run().ok());
   EXPECT_EQ(dst_.GetProperty(job_.destination, "readonly").value(), "on");
   EXPECT_EQ(dst_.GetProperty(job_.destination, "canmount").value(), "noauto");
-  job_.readonly = false;
+  job_.options.readonly = false;
   job_.destination = DatasetName::Parse("backup/writable").value();
   ASSERT_TRUE(Run().ok());
   EXPECT_EQ(dst_.GetProperty(job_.destination, "readonly").value(), "off");
@@ -251,7 +251,7 @@ TEST_F(CycleRecoveryTest, EncryptedSourceIsSentRawUnlessDecryptedIsAllowed) {
   auto raw = src_.LastSend().value();
   EXPECT_TRUE(raw.raw);
   EXPECT_FALSE(raw.compressed);  // -w carries the blocks as stored
-  job_.send.send_decrypted = true;
+  job_.options.send.send_decrypted = true;
   ASSERT_TRUE(Run().ok());
   auto plain = src_.LastSend().value();
   EXPECT_FALSE(plain.raw);
@@ -276,7 +276,7 @@ TEST_F(CycleRecoveryTest, SendFlagsNeedBothSidesAndThePolicy) {
   EXPECT_TRUE(all.compressed && all.large_blocks && all.embedded);
   EXPECT_FALSE(all.raw || all.properties);
 
-  job_.send.large_blocks = false;
+  job_.options.send.large_blocks = false;
   ASSERT_TRUE(Run().ok());
   EXPECT_FALSE(src_.LastSend()->large_blocks);
 
@@ -290,9 +290,9 @@ TEST_F(CycleRecoveryTest, SendFlagsNeedBothSidesAndThePolicy) {
 }
 
 TEST_F(CycleRecoveryTest, SentPropertiesNeverBringTheSourceMountpointOrShares) {
-  job_.send.properties = true;
-  job_.receive.exclude = {"quota"};
-  job_.receive.set = {{"compression", "zstd"}};
+  job_.options.send.properties = true;
+  job_.options.receive.exclude = {"quota"};
+  job_.options.receive.set = {{"compression", "zstd"}};
   ASSERT_TRUE(Run().ok());
   EXPECT_TRUE(src_.LastSend()->properties);
   EXPECT_EQ(dst_.LastRecv()->exclude, (std::vector<std::string>{"mountpoint", "sharenfs", "sharesmb", "quota"}));

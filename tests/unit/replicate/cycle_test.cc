@@ -9,7 +9,7 @@ namespace zpull::replicate {
 namespace {
 
 using core::DatasetName;
-using testing::Names;
+using test::Names;
 
 class CycleTest : public ::testing::Test {
  protected:
@@ -183,7 +183,7 @@ TEST_F(CycleTest, WithoutSnapshottingReplicatesExistingOnly) {
 
 TEST_F(CycleTest, FilteredSnapshotsTravelAsAChainOfIncrementals) {
   job_.take_snapshot = false;
-  job_.snapshots.exclude = {"*_hourly"};
+  job_.options.snapshots.exclude = {"*_hourly"};
   ASSERT_TRUE(src_.CreateSnapshot(job_.source, "autosnap_1_daily"));
   ASSERT_TRUE(Run().ok());
   for (const char* s : {"autosnap_2_hourly", "autosnap_3_daily", "autosnap_4_hourly", "autosnap_5_daily",

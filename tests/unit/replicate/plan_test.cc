@@ -7,7 +7,7 @@
 namespace zpull::replicate {
 namespace {
 
-using testing::Snaps;
+using test::Snaps;
 
 struct Case {
   const char* title;
@@ -97,8 +97,8 @@ namespace {
 
 TEST(PlanWithBookmarks, BookmarkStandsInForADestroyedCommonSnapshot) {
   // The source lost @b (guid 2) but keeps a bookmark of it.
-  auto plan = PlanReplication(testing::Snaps("a:1 c:3 d:4"), testing::Snaps("a:1 b:2"), InitialMode::kNewest,
-                              testing::Snaps("mark_b:2"));
+  auto plan = PlanReplication(test::Snaps("a:1 c:3 d:4"), test::Snaps("a:1 b:2"), InitialMode::kNewest,
+                              test::Snaps("mark_b:2"));
   ASSERT_EQ(plan.kind, PlanKind::kSend);
   // -i from the bookmark to the first newer snapshot, then -I on from there.
   EXPECT_EQ(plan.steps, (std::vector<SendStep>{{"mark_b", "c", false, true}, {"c", "d", true}}));
@@ -107,17 +107,17 @@ TEST(PlanWithBookmarks, BookmarkStandsInForADestroyedCommonSnapshot) {
 }
 
 TEST(PlanWithBookmarks, SnapshotsArePreferredAndBookmarksCannotHideDivergence) {
-  auto same = PlanReplication(testing::Snaps("a:1 b:2 c:3"), testing::Snaps("a:1 b:2"), InitialMode::kNewest,
-                              testing::Snaps("mark_b:2"));
+  auto same = PlanReplication(test::Snaps("a:1 b:2 c:3"), test::Snaps("a:1 b:2"), InitialMode::kNewest,
+                              test::Snaps("mark_b:2"));
   EXPECT_EQ(same.steps, (std::vector<SendStep>{{"b", "c", true, false}}));
   // A bookmark of an older snapshot does not excuse newer destination ones.
-  auto diverged = PlanReplication(testing::Snaps("c:3"), testing::Snaps("a:1 x:9"), InitialMode::kNewest,
-                                  testing::Snaps("mark_a:1"));
+  auto diverged = PlanReplication(test::Snaps("c:3"), test::Snaps("a:1 x:9"), InitialMode::kNewest,
+                                  test::Snaps("mark_a:1"));
   EXPECT_EQ(diverged.kind, PlanKind::kDiverged);
   EXPECT_EQ(diverged.conflicts, std::vector<std::string>{"x"});
   // Nothing newer than the bookmark on the source: nothing to send.
-  auto nothing = PlanReplication(testing::Snaps("z:0"), testing::Snaps("a:1"), InitialMode::kNewest,
-                                 testing::Snaps("mark_a:1"));
+  auto nothing = PlanReplication(test::Snaps("z:0"), test::Snaps("a:1"), InitialMode::kNewest,
+                                 test::Snaps("mark_a:1"));
   EXPECT_EQ(nothing.kind, PlanKind::kNothing);
 }
 
@@ -130,27 +130,27 @@ namespace {
 TEST(PlanWithFilter, SkippedSnapshotsMakeAChainOfIncrementals) {
   SnapshotFilter hourly_out{{}, {"*_hourly"}};
   // common b; then c (hourly, left out), d, e (hourly), zp_f (own: always).
-  auto plan = PlanReplication(testing::Snaps("a:1 b:2 c_hourly:3 d:4 e_hourly:5 zp_f:6"),
-                              testing::Snaps("a:1 b:2"), InitialMode::kNewest, {}, hourly_out, "zp");
+  auto plan = PlanReplication(test::Snaps("a:1 b:2 c_hourly:3 d:4 e_hourly:5 zp_f:6"),
+                              test::Snaps("a:1 b:2"), InitialMode::kNewest, {}, hourly_out, "zp");
   ASSERT_EQ(plan.kind, PlanKind::kSend);
   EXPECT_EQ(plan.steps, (std::vector<SendStep>{{"b", "d", false}, {"d", "zp_f", false}}));
   // Nothing left out between the common and the last selected: one -I
   // (an unselected one after the last selected stays behind).
-  auto tail = PlanReplication(testing::Snaps("a:1 b:2 d:4 e_hourly:5"), testing::Snaps("a:1 b:2"),
+  auto tail = PlanReplication(test::Snaps("a:1 b:2 d:4 e_hourly:5"), test::Snaps("a:1 b:2"),
                               InitialMode::kNewest, {}, hourly_out, "zp");
   EXPECT_EQ(tail.steps, (std::vector<SendStep>{{"b", "d", true}}));
   // Only unselected snapshots are new: nothing to do.
-  auto none = PlanReplication(testing::Snaps("a:1 b:2 e_hourly:5"), testing::Snaps("a:1 b:2"), InitialMode::kNewest,
+  auto none = PlanReplication(test::Snaps("a:1 b:2 e_hourly:5"), test::Snaps("a:1 b:2"), InitialMode::kNewest,
                               {}, hourly_out, "zp");
   EXPECT_EQ(none.kind, PlanKind::kNothing);
 }
 
 TEST(PlanWithFilter, FirstReceiveStartsFromTheSelectedSnapshots) {
   SnapshotFilter daily_only{{"*_daily"}, {}};
-  auto newest = PlanReplication(testing::Snaps("x_daily:1 y_hourly:2 z_daily:3 w_hourly:4"), std::nullopt,
+  auto newest = PlanReplication(test::Snaps("x_daily:1 y_hourly:2 z_daily:3 w_hourly:4"), std::nullopt,
                                 InitialMode::kNewest, {}, daily_only, "zp");
   EXPECT_EQ(newest.steps, (std::vector<SendStep>{{std::nullopt, "z_daily", true}}));
-  auto all = PlanReplication(testing::Snaps("x_daily:1 y_hourly:2 z_daily:3 w_hourly:4"), std::nullopt,
+  auto all = PlanReplication(test::Snaps("x_daily:1 y_hourly:2 z_daily:3 w_hourly:4"), std::nullopt,
                              InitialMode::kAll, {}, daily_only, "zp");
   EXPECT_EQ(all.steps, (std::vector<SendStep>{{std::nullopt, "x_daily", true}, {"x_daily", "z_daily", false}}));
   EXPECT_TRUE(daily_only.Selects("zp_2026-11-27T00:00:00Z", "zp"));  // own snapshots always

@@ -9,7 +9,7 @@ namespace zpull::replicate {
 namespace {
 
 using core::DatasetName;
-using testing::Names;
+using test::Names;
 
 class PreviewTest : public ::testing::Test {
  protected:
@@ -77,7 +77,7 @@ TEST_F(PreviewTest, RefusalsAndDestructiveOptionsAreNamed) {
   auto refused = PreviewCycle(env, job_);
   ASSERT_TRUE(refused.refusal);
   EXPECT_EQ(refused.refusal->reason, core::Reason::kDiverged);
-  job_.force_on_divergence = true;
+  job_.options.force_on_divergence = true;
   auto forced = PreviewCycle(env, job_);
   EXPECT_FALSE(forced.refusal);
   EXPECT_EQ(forced.would_destroy_on_divergence, std::vector<std::string>{"manual"});
@@ -93,7 +93,7 @@ TEST_F(PreviewTest, ATokenWouldBeResumedFirst) {
   ASSERT_TRUE(RunCycle(env, job_).ok());
   now_ += 3600;
   src_.CutNextSend();
-  job_.transfer.retries = 0;
+  job_.options.transfer.retries = 0;
   ASSERT_FALSE(RunCycle(env, job_).ok());
   auto p = PreviewCycle(env, job_);
   EXPECT_TRUE(p.would_resume);

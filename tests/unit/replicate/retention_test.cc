@@ -7,8 +7,8 @@
 namespace zpull::replicate {
 namespace {
 
-using testing::Names;
-using testing::Snaps;
+using test::Names;
+using test::Snaps;
 
 constexpr std::int64_t kHour = 3600, kDay = 86400;
 // 2026-11-27T12:00:00Z, a Friday.
