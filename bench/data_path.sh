@@ -45,7 +45,7 @@ lock_directory: $ZP_TMP/locks
 sources:
 $2
 datasets:
-  - {source: $3, dataset: $src/data, destination: $dst/b/t, snapshot: ${4:-false}, initial: all}
+  - {source: $3, source_dataset: $src/data, destination: $dst/b/t, snapshot: ${4:-false}, initial: all}
 YAML
 }
 config "$ZP_TMP/ssh.yml" "$(zp_ssh_source_yaml s)" s

@@ -28,7 +28,7 @@ yaml() {  # snapshot: true|false
   echo "listen: 127.0.0.1:0"
   echo "sources: [{name: here, host: local}]"
   echo "datasets:"
-  for i in $(seq 1 "$datasets"); do echo "  - {source: here, dataset: $src/d$i, destination: $dst/b/d$i, snapshot: $1}"; done
+  for i in $(seq 1 "$datasets"); do echo "  - {source: here, source_dataset: $src/d$i, destination: $dst/b/d$i, snapshot: $1}"; done
 }
 yaml true >"$ZP_TMP/seed.yml"
 yaml false >"$ZP_TMP/idle.yml"

@@ -45,7 +45,7 @@ lock_directory: $ZP_TMP/locks
 sources:
 $(zp_ssh_source_yaml s)
 datasets:
-  - {source: s, dataset: $src/data, destination: $dst/b/t, snapshot: false, initial: all}
+  - {source: s, source_dataset: $src/data, destination: $dst/b/t, snapshot: false, initial: all}
 YAML
   ZP_SSH_PORT=$sshd_port
 done

@@ -40,7 +40,7 @@ parallelism: 2
 sources:
   - {name: here, host: local, zfs_command: [$ZP_TMP/src-zfs], zpool_command: [$ZP_TMP/src-zpool]}
 datasets:
-  - {source: here, dataset: $src/p, destination: $dst/b/p, recursive: true, snapshot: false, initial: all}
+  - {source: here, source_dataset: $src/p, destination: $dst/b/p, recursive: true, snapshot: false, initial: all}
 YAML
 t0=$(date +%s)
 "$ZPULL_BIN" once --config "$ZP_TMP/zpull.yml" >"$ZP_TMP/seed.log" 2>&1 || { tail -5 "$ZP_TMP/seed.log" >&2; exit 1; }

@@ -74,6 +74,7 @@ std::optional<config::Config> LoadConfigOrSay(const std::string& path) {
     std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
     return std::nullopt;
   }
+  for (const auto& w : config->warnings) std::cerr << "zpull: warning: " << w << "\n";
   return std::move(*config);
 }
 
@@ -300,6 +301,7 @@ int Run(const Args& args) {
     std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
     return 2;
   }
+  for (const auto& w : config->warnings) spdlog::warn("{}", w);
   sigset_t signals_set;
   sigemptyset(&signals_set);
   sigaddset(&signals_set, SIGINT);
@@ -357,6 +359,7 @@ int Run(const Args& args) {
             log->error("reload refused, keeping the running configuration: {}", reloaded.error().message);
             continue;
           }
+          for (const auto& w : reloaded->warnings) log->warn("{}", w);
           log->info("reloading config={} (running cycles finish first)", args.config);
           {
             std::lock_guard lock(mu);
@@ -389,6 +392,61 @@ int Run(const Args& args) {
   }
   log->info("stopped");
   return 0;
+}
+
+// zpull restore DATASET[@SNAPSHOT] --to HOST:DATASET [--yes] [--force]
+int Restore(const Args& args) {
+  auto config = LoadConfigOrSay(args.config);
+  if (!config) return 2;
+  if (args.operands.size() != 1) return Usage(std::cerr, 2);
+  auto request = cli::ParseRestore(*config, args.operands[0], args.restore_to, args.yes, args.force);
+  if (!request) {
+    std::cerr << "zpull: " << request.error().message << "\n";
+    return 2;
+  }
+  daemon::Hosts hosts(*config);
+  return cli::RunRestore(hosts, *request, std::cout);
+}
+
+// zpull drill DATASET: one restore drill now, its outcome on one line.
+int Drill(const Args& args) {
+  auto config = LoadConfigOrSay(args.config);
+  if (!config) return 2;
+  if (args.operands.size() != 1) return Usage(std::cerr, 2);
+  daemon::Hosts hosts(*config);
+  config = Expanded(*config, hosts, *spdlog::default_logger());
+  const config::DatasetConfig* dataset = nullptr;
+  for (const auto& d : config->datasets) {
+    if (d.destination.str() == args.operands[0] || d.source_dataset.str() == args.operands[0]) dataset = &d;
+  }
+  if (!dataset) {
+    std::cerr << "zpull: no configured dataset " << args.operands[0] << "\n";
+    return 2;
+  }
+  daemon::SweepDrills(*config, hosts, *spdlog::default_logger());
+  auto outcome = daemon::RunDatasetDrill(*config, *dataset, hosts, UnixNow);
+  exporter::CheckMetrics metrics;
+  daemon::RecordDrill(*dataset, hosts, outcome, metrics, *spdlog::default_logger());
+  std::cout << (outcome.ok() ? "ok " : "FAILED ") << dataset->destination.str() << " reason="
+            << (outcome.ok() ? "ok" : std::string(checks::DrillFailureName(*outcome.failure)))
+            << " snapshot=" << (outcome.snapshot.empty() ? "-" : outcome.snapshot)
+            << " files_verified=" << outcome.files_verified << "/" << outcome.files_total
+            << " bytes_verified=" << outcome.bytes_verified;
+  if (outcome.restore_bytes_per_second) {
+    std::cout << " restore_bytes_per_second=" << static_cast<std::uint64_t>(*outcome.restore_bytes_per_second)
+              << " estimated_restore_seconds=" << static_cast<std::uint64_t>(outcome.estimated_restore_seconds.value_or(0));
+  }
+  std::cout << ": " << outcome.message << "\n";
+  return outcome.ok() ? 0 : 1;
+}
+
+// zpull verify [DATASET...]: parity and pools now, Nagios exit codes.
+int Verify(const Args& args) {
+  auto config = LoadConfigOrSay(args.config);
+  if (!config) return 3;
+  daemon::Hosts hosts(*config);
+  config = Expanded(*config, hosts, *spdlog::default_logger());
+  return daemon::RunVerify(*config, hosts, args.operands, UnixNow(), std::cout);
 }
 
 }  // namespace
@@ -432,55 +490,9 @@ int main(int argc, char** argv) {
     return Control(*args);
   }
   if (args->command == "run") return Run(*args);
-  if (args->command == "restore") {
-    auto config = LoadConfigOrSay(args->config);
-    if (!config) return 2;
-    if (args->operands.size() != 1) return Usage(std::cerr, 2);
-    auto request = cli::ParseRestore(*config, args->operands[0], args->restore_to, args->yes, args->force);
-    if (!request) {
-      std::cerr << "zpull: " << request.error().message << "\n";
-      return 2;
-    }
-    daemon::Hosts hosts(*config);
-    return cli::RunRestore(hosts, *request, std::cout);
-  }
-  if (args->command == "drill") {
-    auto config = LoadConfigOrSay(args->config);
-    if (!config) return 2;
-    if (args->operands.size() != 1) return Usage(std::cerr, 2);
-    daemon::Hosts hosts(*config);
-    config = Expanded(*config, hosts, *spdlog::default_logger());
-    const config::DatasetConfig* dataset = nullptr;
-    for (const auto& d : config->datasets) {
-      if (d.destination.str() == args->operands[0] || d.source_dataset.str() == args->operands[0]) dataset = &d;
-    }
-    if (!dataset) {
-      std::cerr << "zpull: no configured dataset " << args->operands[0] << "\n";
-      return 2;
-    }
-    daemon::SweepDrills(*config, hosts, *spdlog::default_logger());
-    auto outcome = daemon::RunDatasetDrill(*config, *dataset, hosts, UnixNow);
-    exporter::CheckMetrics metrics;
-    daemon::RecordDrill(*dataset, hosts, outcome, metrics, *spdlog::default_logger());
-    std::cout << (outcome.ok() ? "ok " : "FAILED ") << dataset->destination.str() << " reason="
-              << (outcome.ok() ? "ok" : std::string(checks::DrillFailureName(*outcome.failure)))
-              << " snapshot=" << (outcome.snapshot.empty() ? "-" : outcome.snapshot)
-              << " files_verified=" << outcome.files_verified << "/" << outcome.files_total
-              << " bytes_verified=" << outcome.bytes_verified;
-    if (outcome.restore_bytes_per_second) {
-      std::cout << " restore_bytes_per_second=" << static_cast<std::uint64_t>(*outcome.restore_bytes_per_second)
-                << " estimated_restore_seconds=" << static_cast<std::uint64_t>(outcome.estimated_restore_seconds.value_or(0));
-    }
-    std::cout << ": " << outcome.message << "\n";
-    return outcome.ok() ? 0 : 1;
-  }
-  if (args->command == "verify") {
-    auto config = LoadConfigOrSay(args->config);
-    if (!config) return 3;
-    daemon::Hosts hosts(*config);
-    config = Expanded(*config, hosts, *spdlog::default_logger());
-    return daemon::RunVerify(*config, hosts, args->operands, UnixNow(), std::cout);
-  }
+  if (args->command == "restore") return Restore(*args);
+  if (args->command == "drill") return Drill(*args);
+  if (args->command == "verify") return Verify(*args);
   std::cerr << "zpull: unknown command '" << args->command << "'\n";
   return Usage(std::cerr, 2);
 }

@@ -216,19 +216,31 @@ class Parser : public YamlReader {
     return s;
   }
 
+  // The key naming a dataset's source dataset: `source_dataset`, or its old
+  // name `dataset` (read with a warning naming the line; metric labels and
+  // logs call the destination `dataset`).
+  std::string SourceDatasetKey(const YAML::Node& n, std::vector<std::string>& warnings) const {
+    if (!n["dataset"]) return "source_dataset";
+    if (n["source_dataset"]) Error(n["dataset"], "dataset", "the old name of 'source_dataset': give one of them");
+    warnings.push_back(Where(path_, n["dataset"]) +
+                       ": 'dataset': deprecated, rename it to 'source_dataset' (the dataset on the source)");
+    return "dataset";
+  }
+
   DatasetConfig Dataset(const YAML::Node& n, const Config& c, const replicate::RetentionPolicy& default_retention,
                         const std::optional<replicate::RetentionPolicy>& default_source_retention,
                         const DrillConfig& default_drill, const ReplicationOptions& default_options,
-                        const HooksConfig& default_hooks) const {
+                        const HooksConfig& default_hooks, std::vector<std::string>& warnings) const {
     ExpectMap(n, "datasets[]",
-              {"source", "dataset", "destination", "interval", "snapshot", "initial", "force", "retention",
+              {"source", "source_dataset", "destination", "interval", "snapshot", "initial", "force", "retention",
                "source_retention", "drill", "hooks", "recursive", "children"},
-              kOptionKeys);
-    for (const char* required : {"source", "dataset", "destination"}) {
+              kOptionKeys, {"dataset"});
+    const std::string source_key = SourceDatasetKey(n, warnings);
+    for (const std::string& required : {std::string("source"), source_key, std::string("destination")}) {
       if (!n[required]) Error(n, required, "missing");
     }
     DatasetConfig d{.source = String(n["source"], "source"),
-                    .source_dataset = Dataset(n["dataset"], "dataset"),
+                    .source_dataset = Dataset(n[source_key], source_key),
                     .destination = Dataset(n["destination"], "destination")};
     bool known = false;
     for (const auto& s : c.sources) known = known || s.name == d.source;
@@ -368,7 +380,7 @@ class Parser : public YamlReader {
     if (!datasets.IsSequence()) Error(datasets, "datasets", "expected a list");
     std::set<std::string> destinations;
     for (const auto& d : datasets) {
-      c.datasets.push_back(Dataset(d, c, retention, source_retention, drill, options, hooks));
+      c.datasets.push_back(Dataset(d, c, retention, source_retention, drill, options, hooks, c.warnings));
       const std::string& dst = c.datasets.back().destination.str();
       for (const auto& other : destinations) {
         if (other == dst) Error(d["destination"], "destination", "duplicate destination '" + dst + "'");

@@ -109,6 +109,9 @@ struct Config {
   core::Argv zpool_command{"zpool"};  // on this host
   std::vector<SourceConfig> sources;
   std::vector<DatasetConfig> datasets;
+  // What loaded but should change (a deprecated key), each naming
+  // file:line:column; the commands print them on stderr or log them.
+  std::vector<std::string> warnings;
 
   const SourceConfig& SourceOf(const DatasetConfig& d) const;
 };

@@ -31,16 +31,18 @@ class YamlReader {
     throw YamlError{Where(path_, node) + ": " + (key.empty() ? "" : "'" + key + "': ") + msg};
   }
 
-  // Checks that `map` is a mapping whose keys are all in `allowed`.
+  // Checks that `map` is a mapping whose keys are all in `allowed`, `more`
+  // or `deprecated` (old names still read, not offered in the error).
   void ExpectMap(const YAML::Node& map, const std::string& key, std::initializer_list<const char*> allowed,
-                 std::initializer_list<const char*> more = {}) const {
+                 std::initializer_list<const char*> more = {},
+                 std::initializer_list<const char*> deprecated = {}) const {
     if (!map.IsMap()) Error(map, key, "expected a mapping");
     std::set<std::string> seen;
     for (const auto& kv : map) {
       std::string k = kv.first.Scalar();
       if (!seen.insert(k).second) Error(kv.first, k, "duplicate key");
       bool known = false;
-      for (auto list : {allowed, more}) {
+      for (auto list : {allowed, more, deprecated}) {
         for (const char* a : list) known = known || k == a;
       }
       if (!known) {

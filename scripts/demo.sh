@@ -111,13 +111,13 @@ $(zp_ssh_source_yaml demo-source)
     host: local
 datasets:
   - source: demo-source
-    dataset: $src_pool/home
+    source_dataset: $src_pool/home
     destination: $bak_pool/demo/home
   - source: demo-source
-    dataset: $src_pool/projects
+    source_dataset: $src_pool/projects
     destination: $bak_pool/demo/projects
   - source: this-host
-    dataset: $src_pool/vm images
+    source_dataset: $src_pool/vm images
     destination: $bak_pool/demo/vm images
 YAML
 say "configuration: $cfg"

@@ -19,7 +19,7 @@ lock_directory: $ZP_TMP/locks
 sources:
   - {name: here, host: local}
 datasets:
-  - {source: here, dataset: $src/data, destination: $dst/b/data}
+  - {source: here, source_dataset: $src/data, destination: $dst/b/data}
 YAML
 "$ZPULL_BIN" run --config "$cfg" >"$ZP_TMP/run.log" 2>&1 &
 pid=$!

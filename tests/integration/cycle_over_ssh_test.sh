@@ -24,13 +24,13 @@ sources:
 $(zp_ssh_source_yaml web1)
 datasets:
   - source: web1
-    dataset: $src/data
+    source_dataset: $src/data
     destination: $dst/backup/data
   - source: web1
-    dataset: $src/with space
+    source_dataset: $src/with space
     destination: $dst/backup/with space
   - source: web1
-    dataset: $src/missing
+    source_dataset: $src/missing
     destination: $dst/backup/missing
 YAML
 "$ZPULL_BIN" check-config "$cfg" >/dev/null || zp_fail "check-config rejected a valid config"

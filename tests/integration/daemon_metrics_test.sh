@@ -29,9 +29,9 @@ sources:
 $(zp_ssh_source_yaml web1)
 $(zp_ssh_source_yaml slowhost "    zfs_command: [$here/throttled-zfs.sh]")
 datasets:
-  - {source: web1, dataset: $src/fast, destination: $dst/b/fast}
-  - {source: slowhost, dataset: $src/slow, destination: $dst/b/slow}
-  - {source: web1, dataset: $src/missing, destination: $dst/b/missing}
+  - {source: web1, source_dataset: $src/fast, destination: $dst/b/fast}
+  - {source: slowhost, source_dataset: $src/slow, destination: $dst/b/slow}
+  - {source: web1, source_dataset: $src/missing, destination: $dst/b/missing}
 YAML
 }
 

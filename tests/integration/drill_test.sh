@@ -29,7 +29,7 @@ drill: {every: $1, sample_files: 1000, max_bytes: 1G, restore_test: true, direct
 sources:
 $(zp_ssh_source_yaml web1)
 datasets:
-  - {source: web1, dataset: $src/data, destination: $dst/b/data}
+  - {source: web1, source_dataset: $src/data, destination: $dst/b/data}
 YAML
 }
 write_cfg 1h

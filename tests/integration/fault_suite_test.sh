@@ -61,7 +61,7 @@ sources:
     known_hosts: $ZP_KNOWN_HOSTS
     zfs_command: [$here/faulty-zfs.sh, $fault_file]
 datasets:
-  - {source: $1, dataset: $2, destination: $3}
+  - {source: $1, source_dataset: $2, destination: $3}
 YAML
 }
 once() {  # source dataset destination [extra]: runs zpull once, output in $out
@@ -260,7 +260,7 @@ for _ in $(seq 1 50); do grep -q "reload refused" "$ZP_TMP/hup.log" && break; sl
 zp_assert_contains "$(cat "$ZP_TMP/hup.log")" "reload refused, keeping the running configuration: $cfg:" "invalid reload named"
 kill -0 "$pid" || zp_fail "zpull died on an invalid reload"
 has_dataset "$dst/r/data" || zp_fail "metrics gone after an invalid reload"
-sed "s|^datasets:|datasets:\n  - {source: direct, dataset: $src/lost, destination: $dst/r/lost2}|" "$cfg.good" >"$cfg"
+sed "s|^datasets:|datasets:\n  - {source: direct, source_dataset: $src/lost, destination: $dst/r/lost2}|" "$cfg.good" >"$cfg"
 kill -HUP "$pid"
 for _ in $(seq 1 100); do has_dataset "$dst/r/lost2" && break; sleep 0.1; done
 has_dataset "$dst/r/lost2" || zp_fail "the reloaded dataset is not served: $(tail -5 "$ZP_TMP/hup.log")"

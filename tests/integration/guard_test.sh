@@ -29,10 +29,10 @@ sources:
 $(zp_ssh_source_yaml web1)
 datasets:
   - source: web1
-    dataset: $src/data
+    source_dataset: $src/data
     destination: $dst/b/data
     drill: {directory: $ZP_TMP/drills, source_directory: $ZP_TMP/drills-src}
-  - {source: web1, dataset: $src/zdata, destination: $dst/b/zdata, compress: zstd}
+  - {source: web1, source_dataset: $src/zdata, destination: $dst/b/zdata, compress: zstd}
 YAML
 for round in 1 2 3; do
   out=$("$ZPULL_BIN" once --config "$cfg" 2>&1) || zp_fail "round $round through the guard: $out"

@@ -20,7 +20,7 @@ sources:
     host: local
 datasets:
   - source: here
-    dataset: $src/data
+    source_dataset: $src/data
     destination: $dst/hosts/here/data
     initial: all
 YAML

@@ -22,7 +22,7 @@ lock_directory: $ZP_TMP/locks
 sources:
 $(zp_ssh_source_yaml web1)
 datasets:
-  - {source: web1, dataset: $src/data, destination: $dst/b/data}
+  - {source: web1, source_dataset: $src/data, destination: $dst/b/data}
 YAML
 for i in 1 2; do
   zp_fill "$src/data" 50

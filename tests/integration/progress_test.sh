@@ -21,7 +21,7 @@ lock_directory: $ZP_TMP/locks
 sources:
   - {name: slow, host: local, zfs_command: [$here/throttled-zfs.sh]}
 datasets:
-  - {source: slow, dataset: $src/a, destination: $dst/$1/a}
+  - {source: slow, source_dataset: $src/a, destination: $dst/$1/a}
 YAML
 }
 cfg t >"$ZP_TMP/tty.yml"

@@ -27,7 +27,7 @@ sources:
   - {name: here, host: local}
 datasets:
   - source: here
-    dataset: $src/data
+    source_dataset: $src/data
     destination: $dst/b/data
     recursive: true
     children: {exclude: [tmp]}

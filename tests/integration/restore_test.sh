@@ -20,7 +20,7 @@ lock_directory: $ZP_TMP/locks
 sources:
 $(zp_ssh_source_yaml web1)
 datasets:
-  - {source: web1, dataset: $src/data, destination: $dst/b/data}
+  - {source: web1, source_dataset: $src/data, destination: $dst/b/data}
 YAML
 "$ZPULL_BIN" once --config "$cfg" >/dev/null || zp_fail "first replication"
 first=$(zp_snapshots "$dst/b/data" | awk '{print $NF}')

@@ -25,7 +25,7 @@ receive: {exclude: [atime], set: {"zpull-test:site": backup}}
 sources:
 $(zp_ssh_source_yaml web1)
 datasets:
-  - {source: web1, dataset: $src/data, destination: $dst/b/data}
+  - {source: web1, source_dataset: $src/data, destination: $dst/b/data}
 YAML
 out=$("$ZPULL_BIN" once --config "$cfg") || zp_fail "once failed: $out"
 zp_assert_contains "$out" "ok $dst/b/data full" "full send with -p"

@@ -20,7 +20,7 @@ sources:
   - {name: here, host: local}
 datasets:
   - source: here
-    dataset: $src/data
+    source_dataset: $src/data
     destination: $dst/b/data
     snapshot: false
     snapshots: {exclude: ["*_hourly"]}

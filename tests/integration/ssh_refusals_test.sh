@@ -22,7 +22,7 @@ sources:
     known_hosts: $1
 datasets:
   - source: web1
-    dataset: $src/data
+    source_dataset: $src/data
     destination: $dst/data
 YAML
 }

@@ -27,10 +27,10 @@ sources:
   - {name: slowhost, host: local, zfs_command: [$here/throttled-zfs.sh]}
 datasets:
   - source: here
-    dataset: $src/fast
+    source_dataset: $src/fast
     destination: $dst/b/fast
     drill: {every: 1h, directory: $ZP_TMP/drills, source_directory: $ZP_TMP/drills-src}
-  - {source: slowhost, dataset: $src/slow, destination: $dst/b/slow}
+  - {source: slowhost, source_dataset: $src/slow, destination: $dst/b/slow}
 YAML
 # fast has a snapshot for the daemon's first drill; slow starts with a long full transfer.
 head -n -1 "$cfg" >"$ZP_TMP/fast-only.yml"

@@ -25,7 +25,7 @@ compress: zstd
 sources:
 $(zp_ssh_source_yaml web1)
 datasets:
-  - {source: web1, dataset: $src/text, destination: $dst/b/text}
+  - {source: web1, source_dataset: $src/text, destination: $dst/b/text}
 YAML
 "$ZPULL_BIN" run --config "$cfg" >"$ZP_TMP/run.log" 2>&1 &
 pid=$!

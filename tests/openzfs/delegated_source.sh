@@ -29,7 +29,7 @@ sources:
     identity_file: /root/.ssh/zpull_id
     known_hosts: /root/.ssh/zpull_known_hosts
 datasets:
-  - {source: guest, dataset: $src/data, destination: $dst/b/data}
+  - {source: guest, source_dataset: $src/data, destination: $dst/b/data}
 YAML
 for round in 1 2 3; do
   out=$(g /opt/zpull/zpull once --config /root/delegated.yml 2>&1) || oz_fail "round $round as $user: $out"

@@ -15,7 +15,7 @@ drill: {sample_files: 100, source_clone: false, restore_test: true, directory: /
 sources:
 $(oz_ssh_source_yaml guest)
 datasets:
-  - {source: guest, dataset: $src/data, destination: $dst/b/data}
+  - {source: guest, source_dataset: $src/data, destination: $dst/b/data}
 YAML
 g /opt/zpull/zpull once --config /root/drill.yml >/dev/null || oz_fail "replication failed"
 out=$(g /opt/zpull/zpull drill --config /root/drill.yml "$dst/b/data") || oz_fail "drill failed: $out"

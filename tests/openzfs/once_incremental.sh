@@ -13,7 +13,7 @@ snapshot_prefix: zpt
 sources:
 $(oz_ssh_source_yaml guest)
 datasets:
-  - {source: guest, dataset: $src/data, destination: $dst/b/data}
+  - {source: guest, source_dataset: $src/data, destination: $dst/b/data}
 YAML
 out=$(g /opt/zpull/zpull once --config /root/once.yml) || oz_fail "first zpull once failed: $out"
 oz_assert_contains "$out" "ok $dst/b/data full @zpt_" "full send"

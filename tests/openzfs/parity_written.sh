@@ -14,7 +14,7 @@ snapshot_prefix: zpt
 sources:
 $(oz_ssh_source_yaml guest)
 datasets:
-  - {source: guest, dataset: $src/data, destination: $dst/b/data}
+  - {source: guest, source_dataset: $src/data, destination: $dst/b/data}
 YAML
 g /opt/zpull/zpull once --config /root/written.yml >/dev/null || oz_fail "replication failed"
 g zpool scrub -w "$dst"

@@ -17,7 +17,7 @@ receive: {exclude: [atime], set: {"zpull-test:site": backup}}
 sources:
 $(oz_ssh_source_yaml guest)
 datasets:
-  - {source: guest, dataset: $src/data, destination: $dst/b/data}
+  - {source: guest, source_dataset: $src/data, destination: $dst/b/data}
 YAML
 out=$(g /opt/zpull/zpull once --config /root/props.yml) || oz_fail "once failed: $out"
 oz_assert_contains "$out" "ok $dst/b/data full" "full send with -p"

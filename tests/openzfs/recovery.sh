@@ -22,8 +22,8 @@ $1
 sources:
 $(oz_ssh_source_yaml guest)
 datasets:
-  - {source: guest, dataset: $src/data, destination: $dst/b/data}
-  - {source: guest, dataset: $src/enc, destination: $dst/b/enc}
+  - {source: guest, source_dataset: $src/data, destination: $dst/b/data}
+  - {source: guest, source_dataset: $src/enc, destination: $dst/b/enc}
 YAML
 }
 once() {  # runs zpull once; the line for $dst/b/data in $out, the enc line in $enc_out

@@ -16,8 +16,8 @@ scrub: {interval: 2s, source_pools: true}
 sources:
 $(oz_ssh_source_yaml guest)
 datasets:
-  - {source: guest, dataset: $src/data, destination: $dst/b/data}
-  - {source: guest, dataset: $src/missing, destination: $dst/b/missing}
+  - {source: guest, source_dataset: $src/data, destination: $dst/b/data}
+  - {source: guest, source_dataset: $src/missing, destination: $dst/b/missing}
 YAML
 pid=$(gsh 'setsid /opt/zpull/zpull run --config /root/run.yml >/root/run.log 2>&1 < /dev/null & echo $!')
 # Keeps the scenario's exit status for oz_on_exit (it reads $?).

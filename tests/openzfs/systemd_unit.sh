@@ -26,7 +26,7 @@ sources:
     known_hosts: /etc/zpull/known_hosts
 datasets:
   - source: guest
-    dataset: $src/data
+    source_dataset: $src/data
     destination: $dst/b/data
     drill: {every: 1h}
 YAML

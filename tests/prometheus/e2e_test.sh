@@ -39,7 +39,7 @@ sources:
 $(zp_ssh_source_yaml web1 "    connect_timeout: 2s")
 datasets:
   - source: web1
-    dataset: $src/data
+    source_dataset: $src/data
     destination: $dst/b/data
     drill: {every: 1h, restore_test: true, directory: $ZP_TMP/drills, source_directory: $ZP_TMP/drills-src}
 YAML

@@ -28,10 +28,10 @@ sources:
     host: local
 datasets:
   - source: web1
-    dataset: tank/home
+    source_dataset: tank/home
     destination: backup/web1/home
   - source: here
-    dataset: tank/with space
+    source_dataset: tank/with space
     destination: backup/local
     interval: 1h
     initial: all
@@ -100,8 +100,8 @@ TEST(Config, ReplicationOptionsDefaultAtTopAndOverridePerDataset) {
       "stall_timeout: 5m\nretries: 1\nbandwidth_limit: 20M/s\ntotal_bandwidth_limit: 1G\n"
       "send: {compressed: false, properties: true}\n"
       "datasets:\n"
-      "  - {source: s, dataset: tank/a, destination: backup/a}\n"
-      "  - {source: s, dataset: tank/b, destination: backup/b, retries: 5, readonly: false,\n"
+      "  - {source: s, source_dataset: tank/a, destination: backup/a}\n"
+      "  - {source: s, source_dataset: tank/b, destination: backup/b, retries: 5, readonly: false,\n"
       "     rollback_destination: true, force_on_divergence: true, bookmarks: false, transfer_timeout: 2h,\n"
       "     send: {decrypted: true}}\n",
       "f.yml", "h");
@@ -140,8 +140,8 @@ TEST(Config, HooksDefaultAtTopAndAreReplacedPerDataset) {
       "sources: [{name: s, host: local}]\n"
       "hooks: {pre_snapshot: {command: [/bin/flush, -q], timeout: 10s, on: source}}\n"
       "datasets:\n"
-      "  - {source: s, dataset: tank/a, destination: backup/a}\n"
-      "  - {source: s, dataset: tank/b, destination: backup/b, hooks: {post_replication: {command: [notify]}}}\n",
+      "  - {source: s, source_dataset: tank/a, destination: backup/a}\n"
+      "  - {source: s, source_dataset: tank/b, destination: backup/b, hooks: {post_replication: {command: [notify]}}}\n",
       "f.yml", "h");
   ASSERT_TRUE(c) << c.error().message;
   ASSERT_TRUE(c->datasets[0].hooks.pre_snapshot);
@@ -158,10 +158,10 @@ TEST(Config, RecursiveEntriesSelectChildren) {
   auto c = ParseConfig(
       "sources: [{name: s, host: local}]\n"
       "datasets:\n"
-      "  - {source: s, dataset: tank/a, destination: backup/a}\n"
-      "  - {source: s, dataset: tank/vm, destination: backup/vm, recursive: true}\n"
+      "  - {source: s, source_dataset: tank/a, destination: backup/a}\n"
+      "  - {source: s, source_dataset: tank/vm, destination: backup/vm, recursive: true}\n"
       "  - source: s\n"
-      "    dataset: tank/home\n"
+      "    source_dataset: tank/home\n"
       "    destination: backup/home\n"
       "    recursive: true\n"
       "    children: {include: ['user-*'], exclude: ['*/cache'], property: site:backup}\n",
@@ -173,17 +173,17 @@ TEST(Config, RecursiveEntriesSelectChildren) {
   EXPECT_EQ(c->datasets[1].children.property, "zpull:backup");
   EXPECT_EQ(c->datasets[2].children, (replicate::ChildSelection{{"user-*"}, {"*/cache"}, "site:backup"}));
   EXPECT_EQ(ErrorOf("sources: [{name: s, host: local}]\n"
-                    "datasets: [{source: s, dataset: t/a, destination: b/a, children: {include: [x]}}]\n"),
-            "zpull.yml:2:66: 'children': only with 'recursive: true'");
+                    "datasets: [{source: s, source_dataset: t/a, destination: b/a, children: {include: [x]}}]\n"),
+            "zpull.yml:2:73: 'children': only with 'recursive: true'");
   EXPECT_EQ(ErrorOf("sources: [{name: s, host: local}]\n"
-                    "datasets: [{source: s, dataset: t/a, destination: b/a, recursive: true, children: {property: backup}}]\n"),
-            "zpull.yml:2:94: 'property': 'backup' is not a user property (module:name, e.g. zpull:backup)");
+                    "datasets: [{source: s, source_dataset: t/a, destination: b/a, recursive: true, children: {property: backup}}]\n"),
+            "zpull.yml:2:101: 'property': 'backup' is not a user property (module:name, e.g. zpull:backup)");
   EXPECT_EQ(ErrorOf("sources: [{name: s, host: local}]\n"
-                    "datasets: [{source: s, dataset: t/a, destination: b/a, recursive: true, children: {exclude: ['@x']}}]\n"),
-            "zpull.yml:2:94: 'exclude': '@x' is not a dataset path pattern (relative to the root, no '@')");
+                    "datasets: [{source: s, source_dataset: t/a, destination: b/a, recursive: true, children: {exclude: ['@x']}}]\n"),
+            "zpull.yml:2:101: 'exclude': '@x' is not a dataset path pattern (relative to the root, no '@')");
   auto none = ParseConfig(
       "sources: [{name: s, host: local}]\n"
-      "datasets: [{source: s, dataset: t/a, destination: b/a, recursive: true, children: {property: ''}}]\n",
+      "datasets: [{source: s, source_dataset: t/a, destination: b/a, recursive: true, children: {property: ''}}]\n",
       "f.yml", "h");
   ASSERT_TRUE(none) << none.error().message;
   EXPECT_EQ(none->datasets[0].children.property, "");
@@ -193,6 +193,25 @@ TEST(Config, DefaultPrefixNamesTheBackupHost) {
   auto c = ParseConfig("sources: []\ndatasets: []\n", "f.yml", "backup host!");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->snapshot_prefix, "zpull_backup_host_");
+}
+
+TEST(Config, OldDatasetKeyLoadsWithAWarningNamingTheLine) {
+  auto c = ParseConfig(
+      "sources: [{name: s, host: local}]\n"
+      "datasets:\n"
+      "  - {source: s, source_dataset: tank/a, destination: backup/a}\n"
+      "  - {source: s, dataset: tank/b, destination: backup/b}\n",
+      "f.yml", "h");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->datasets[1].source_dataset.str(), "tank/b");
+  EXPECT_EQ(c->warnings,
+            (std::vector<std::string>{
+                "f.yml:4:26: 'dataset': deprecated, rename it to 'source_dataset' (the dataset on the source)"}));
+  EXPECT_EQ(ErrorOf("sources: [{name: s, host: local}]\n"
+                    "datasets: [{source: s, dataset: t/a, source_dataset: t/b, destination: b/a}]\n"),
+            "zpull.yml:2:33: 'dataset': the old name of 'source_dataset': give one of them");
+  EXPECT_EQ(ErrorOf("sources: [{name: s, host: local}]\ndatasets: [{source: s, destination: b/a}]\n"),
+            "zpull.yml:2:12: 'source_dataset': missing");
 }
 
 TEST(Config, DefaultPrefixOfAnEmptyHostnameIsNotBareZpull) {
@@ -220,12 +239,12 @@ TEST(Config, RejectsBadDatasetNames) {
   std::string text =
       "sources: [{name: s, host: local}]\n"
       "datasets:\n"
-      "  - {source: s, dataset: tank/../etc, destination: b/x}\n";
-  EXPECT_EQ(ErrorOf(text), "zpull.yml:3:26: 'dataset': dataset name 'tank/../etc': component '..' is not allowed");
+      "  - {source: s, source_dataset: tank/../etc, destination: b/x}\n";
+  EXPECT_EQ(ErrorOf(text), "zpull.yml:3:33: 'source_dataset': dataset name 'tank/../etc': component '..' is not allowed");
   std::string text2 =
       "sources: [{name: s, host: local}]\n"
       "datasets:\n"
-      "  - {source: s, dataset: tank/a, destination: \"b/x;rm\"}\n";
+      "  - {source: s, source_dataset: tank/a, destination: \"b/x;rm\"}\n";
   EXPECT_NE(ErrorOf(text2).find("invalid character ';'"), std::string::npos);
 }
 
@@ -233,22 +252,22 @@ TEST(Config, RejectsDuplicateAndNestedDestinations) {
   std::string dup =
       "sources: [{name: s, host: local}]\n"
       "datasets:\n"
-      "  - {source: s, dataset: tank/a, destination: b/x}\n"
-      "  - {source: s, dataset: tank/b, destination: b/x}\n";
-  EXPECT_EQ(ErrorOf(dup), "zpull.yml:4:47: 'destination': duplicate destination 'b/x'");
+      "  - {source: s, source_dataset: tank/a, destination: b/x}\n"
+      "  - {source: s, source_dataset: tank/b, destination: b/x}\n";
+  EXPECT_EQ(ErrorOf(dup), "zpull.yml:4:54: 'destination': duplicate destination 'b/x'");
   std::string nested =
       "sources: [{name: s, host: local}]\n"
       "datasets:\n"
-      "  - {source: s, dataset: tank/a, destination: b/x}\n"
-      "  - {source: s, dataset: tank/b, destination: b/x/y}\n";
+      "  - {source: s, source_dataset: tank/a, destination: b/x}\n"
+      "  - {source: s, source_dataset: tank/b, destination: b/x/y}\n";
   EXPECT_NE(ErrorOf(nested).find("nested"), std::string::npos);
 }
 
 TEST(Config, RejectsUnknownSourceAndMissingKeys) {
-  EXPECT_NE(ErrorOf("sources: []\ndatasets:\n  - {source: nope, dataset: a/b, destination: c/d}\n")
+  EXPECT_NE(ErrorOf("sources: []\ndatasets:\n  - {source: nope, source_dataset: a/b, destination: c/d}\n")
                 .find("no source named 'nope'"),
             std::string::npos);
-  EXPECT_NE(ErrorOf("sources: []\ndatasets:\n  - {source: nope, dataset: a/b}\n").find("'destination': missing"),
+  EXPECT_NE(ErrorOf("sources: []\ndatasets:\n  - {source: nope, source_dataset: a/b}\n").find("'destination': missing"),
             std::string::npos);
   EXPECT_NE(ErrorOf("sources: [{name: s, host: h.example, identity_file: /k}]\ndatasets: []\n")
                 .find("'known_hosts': missing for SSH source 's' (host keys are always verified)"),
