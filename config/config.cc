@@ -365,6 +365,19 @@ class Parser : public YamlReader {
       c.total_bandwidth_limit = Rate(root["total_bandwidth_limit"], "total_bandwidth_limit");
     }
 
+    Sources(root, c);
+    const YAML::Node& datasets = root["datasets"];
+    if (!datasets) Error(root, "datasets", "missing (a list of datasets to replicate)");
+    if (!datasets.IsSequence()) Error(datasets, "datasets", "expected a list");
+    for (const auto& d : datasets) {
+      c.datasets.push_back(Dataset(d, c, retention, source_retention, drill, options, hooks, c.warnings));
+      CheckDestination(d["destination"], c);
+    }
+    return c;
+  }
+
+  // sources: [...], names unique.
+  void Sources(const YAML::Node& root, Config& c) const {
     const YAML::Node& sources = root["sources"];
     if (!sources) Error(root, "sources", "missing (a list of source hosts)");
     if (!sources.IsSequence()) Error(sources, "sources", "expected a list");
@@ -375,22 +388,19 @@ class Parser : public YamlReader {
         Error(s["name"], "name", "duplicate source name '" + c.sources.back().name + "'");
       }
     }
-    const YAML::Node& datasets = root["datasets"];
-    if (!datasets) Error(root, "datasets", "missing (a list of datasets to replicate)");
-    if (!datasets.IsSequence()) Error(datasets, "datasets", "expected a list");
-    std::set<std::string> destinations;
-    for (const auto& d : datasets) {
-      c.datasets.push_back(Dataset(d, c, retention, source_retention, drill, options, hooks, c.warnings));
-      const std::string& dst = c.datasets.back().destination.str();
-      for (const auto& other : destinations) {
-        if (other == dst) Error(d["destination"], "destination", "duplicate destination '" + dst + "'");
-        if (dst.starts_with(other + "/") || other.starts_with(dst + "/")) {
-          Error(d["destination"], "destination", "'" + dst + "' is nested in or contains destination '" + other + "'");
-        }
+  }
+
+  // The newest dataset's destination is neither another's nor nested in or
+  // around one (each destination is received and locked on its own).
+  void CheckDestination(const YAML::Node& node, const Config& c) const {
+    const std::string& dst = c.datasets.back().destination.str();
+    for (std::size_t i = 0; i + 1 < c.datasets.size(); ++i) {
+      const std::string& other = c.datasets[i].destination.str();
+      if (other == dst) Error(node, "destination", "duplicate destination '" + dst + "'");
+      if (dst.starts_with(other + "/") || other.starts_with(dst + "/")) {
+        Error(node, "destination", "'" + dst + "' is nested in or contains destination '" + other + "'");
       }
-      destinations.insert(dst);
     }
-    return c;
   }
 };
 

@@ -62,6 +62,7 @@ class ListingRunner : public CommandRunner {
         << argv[i] << "@s\tcreation\t1795780800\t-\n"
         << argv[i] << "@s\tuserrefs\t0\t-\n";
     }
+    f.close();  // all of it on disk before cat reads it
     files.push_back(file);
     return local_.Start({"cat", file});
   }
