@@ -52,8 +52,7 @@ namespace {
 using namespace zpull;
 
 constexpr std::int64_t kNow = 1795790000;  // 2026-11-27
-constexpr char kListProps[] = "guid,createtxg,creation,userrefs";
-static_assert(std::string_view(kListProps) == test::FileRunner::kListProps);
+constexpr std::string_view kListProps = test::FileRunner::kListProps;
 
 std::string SourceName(std::size_t i) {
   char b[64];
@@ -162,7 +161,7 @@ int Pass(const std::string& mode, const std::string& dir) {
   if (mode == "read") {
     // The reference: both listings read to the end and dropped.
     for (auto* runner : {&src_runner, &dst_runner}) {
-      auto p = runner->Start({"zfs", "get", kListProps});
+      auto p = runner->Start({"zfs", "get", std::string(kListProps)});
       if (!p) return 2;
       (*p)->CloseStdin();
       std::vector<char> buf(256 * 1024);

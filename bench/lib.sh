@@ -5,7 +5,7 @@
 # registration (register with zp_cleanup).
 #   bench_setup POOL_SIZE
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ZPULL_BIN=${ZPULL_BIN:-$root/build/exporter/zpull}
+ZPULL_BIN=${ZPULL_BIN:-$root/build/cli/zpull}
 ZP_TMP="$(mktemp -d /tmp/zpull-bench.XXXXXX)"
 source "$root/scripts/lib/substrate.sh"
 bench_finish() { zp_run_cleanups; zp_stop_zfs_fuse_if_started; rm -rf "$ZP_TMP"; }

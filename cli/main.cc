@@ -32,6 +32,7 @@
 #include "cli/log_format.h"
 #include "exporter/metric_text.h"
 #include "daemon/once.h"
+#include "daemon/run_loop.h"
 #include "exporter/progress.h"
 #include "cli/restore.h"
 #include "exporter/textfile.h"
@@ -53,18 +54,6 @@ std::string Hostname() {
   if (gethostname(buf, sizeof buf - 1) != 0) return "host";
   std::string h(buf);
   return h.substr(0, h.find('.'));
-}
-
-// `config` with its recursive entries expanded against the sources now
-// (config/expand.h); what could not be listed is reported on `log`.
-config::Config Expanded(const config::Config& config, daemon::Hosts& hosts, spdlog::logger& log) {
-  auto expansion = config::ExpandDatasets(config, hosts.SourceLookup());
-  for (const auto& w : expansion.warnings) log.warn("{}", w);
-  for (const auto& e : expansion.errors) {
-    log.error("{} (reason {}); replicating the entry's root only until its children can be listed", e.message,
-              core::ReasonName(e.reason));
-  }
-  return std::move(expansion.config);
 }
 
 // The configuration at `path`; nullopt after saying on stderr why not.
@@ -209,7 +198,7 @@ int Once(const Args& args) {
   auto config = LoadConfigOrSay(args.config);
   if (!config) return 2;
   daemon::Hosts hosts(*config);
-  config = Expanded(*config, hosts, *spdlog::default_logger());
+  config = daemon::Expanded(*config, hosts, *spdlog::default_logger());
   if (args.dry_run) {
     int unclear = 0;
     for (std::size_t i = 0; i < config->datasets.size(); ++i) {
@@ -273,28 +262,7 @@ core::Result<config::Config> LoadRunConfig(const Args& args) {
   return config;
 }
 
-// Leaves `http` listening as `listener` says: the running server if it was
-// started so (`fingerprint`), a new one otherwise (the old one stopped first:
-// the new one may want its port).
-core::Status Listen(std::unique_ptr<exporter::HttpServer>& http, std::string& fingerprint,
-                    const exporter::Listener& listener, std::function<bool()> healthy, spdlog::logger& log) {
-  if (http && listener.fingerprint == fingerprint) return {};
-  if (http) log.info("new HTTP listener: its address, web configuration or certificates changed");
-  http.reset();
-  auto started = exporter::HttpServer::Start(listener.listen, std::move(healthy), listener.web);
-  if (!started) return tl::unexpected(started.error());
-  http = std::move(*started);
-  fingerprint = listener.fingerprint;
-  return {};
-}
-
-// SIGINT/SIGTERM/SIGHUP are blocked in every thread and taken by sigwait in
-// one. SIGINT/SIGTERM stop the daemon (running transfers are aborted, so it
-// exits within seconds). SIGHUP reloads the configuration: an invalid one is
-// reported and the running one kept; a valid one replaces the daemon once
-// its running cycles have finished. The HTTP server outlives the daemons:
-// across a reload it goes on answering with the metrics as they were, and it
-// is started anew only when its listener changed (web_config.h, Listener).
+// `zpull run`: the daemon until SIGTERM, reloading on SIGHUP (daemon/run_loop.h).
 int Run(const Args& args) {
   auto config = LoadRunConfig(args);
   if (!config) {
@@ -302,96 +270,8 @@ int Run(const Args& args) {
     return 2;
   }
   for (const auto& w : config->warnings) spdlog::warn("{}", w);
-  sigset_t signals_set;
-  sigemptyset(&signals_set);
-  sigaddset(&signals_set, SIGINT);
-  sigaddset(&signals_set, SIGTERM);
-  sigaddset(&signals_set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals_set, nullptr);
-
-  auto log = spdlog::default_logger();
-  config::Config current = std::move(*config);  // as configured, recursive entries unexpanded
-  std::atomic<bool> stopping{false};              // for good: /healthz answers 503
-  std::unique_ptr<exporter::HttpServer> http;
-  std::string http_fingerprint;  // of the listener `http` was started with
-  while (true) {
-    daemon::Hosts hosts(current);
-    const config::Config expanded = Expanded(current, hosts, *log);
-    daemon::Daemon daemon(expanded, hosts, log, UnixNow);
-    if (auto s = daemon.Start(); !s) {
-      log->critical("cannot start: {}", s.error().message);
-      return 1;
-    }
-    auto listener = exporter::LoadListener(current.listen, current.web_config_file);
-    if (!listener) {
-      log->critical("cannot start: {}", listener.error().message);
-      return 1;
-    }
-    if (auto s = Listen(http, http_fingerprint, *listener, [&stopping] { return !stopping.load(); }, *log); !s) {
-      log->critical("cannot start: {}", s.error().message);
-      return 1;
-    }
-    http->Serve(daemon.Served());
-    log->info("serving metrics url={}://{}/metrics auth={} datasets={} parallelism={}",
-              listener->web.tls ? "https" : "http", current.listen,
-              listener->web.basic_auth_users.empty() ? "none" : "basic", expanded.datasets.size(),
-              expanded.parallelism);
-    std::mutex mu;
-    std::optional<config::Config> next;  // guarded by mu
-    bool stop = false, rediscover = false;  // guarded by mu
-    daemon.OnDatasetsChanged([&](const std::string&) {
-      {
-        std::lock_guard lock(mu);
-        rediscover = true;
-      }
-      log->info("reloading for the changed datasets (running cycles finish first)");
-      daemon.Stop(/*cancel_transfers=*/false);
-    });
-    std::atomic<bool> done{false};
-    std::thread signals([&] {
-      while (true) {
-        int sig = 0;
-        sigwait(&signals_set, &sig);
-        if (done) return;
-        if (sig == SIGHUP) {
-          auto reloaded = LoadRunConfig(args);
-          if (!reloaded) {
-            log->error("reload refused, keeping the running configuration: {}", reloaded.error().message);
-            continue;
-          }
-          for (const auto& w : reloaded->warnings) log->warn("{}", w);
-          log->info("reloading config={} (running cycles finish first)", args.config);
-          {
-            std::lock_guard lock(mu);
-            next = std::move(*reloaded);
-          }
-          daemon.Stop(/*cancel_transfers=*/false);
-          continue;  // a stop signal may still come while cycles finish
-        }
-        log->info("stopping signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
-        stopping = true;
-        {
-          std::lock_guard lock(mu);
-          stop = true;
-        }
-        daemon.Stop();
-        return;
-      }
-    });
-    daemon.Run();
-    // The daemon goes at the end of this iteration; its metrics stay served.
-    http->Serve({daemon.Collectables(), {}});
-    // Wake the signal thread if the daemon stopped for another reason.
-    done = true;
-    pthread_kill(signals.native_handle(), SIGTERM);
-    signals.join();
-    std::lock_guard lock(mu);
-    if (stop || (!next && !rediscover)) break;
-    if (next) current = std::move(*next);
-    log->info("reloaded datasets={}", current.datasets.size());
-  }
-  log->info("stopped");
-  return 0;
+  return daemon::RunUntilStopped(std::move(*config), [&args] { return LoadRunConfig(args); },
+                                 spdlog::default_logger(), UnixNow);
 }
 
 // zpull restore DATASET[@SNAPSHOT] --to HOST:DATASET [--yes] [--force]
@@ -414,7 +294,7 @@ int Drill(const Args& args) {
   if (!config) return 2;
   if (args.operands.size() != 1) return Usage(std::cerr, 2);
   daemon::Hosts hosts(*config);
-  config = Expanded(*config, hosts, *spdlog::default_logger());
+  config = daemon::Expanded(*config, hosts, *spdlog::default_logger());
   const config::DatasetConfig* dataset = nullptr;
   for (const auto& d : config->datasets) {
     if (d.destination.str() == args.operands[0] || d.source_dataset.str() == args.operands[0]) dataset = &d;
@@ -445,7 +325,7 @@ int Verify(const Args& args) {
   auto config = LoadConfigOrSay(args.config);
   if (!config) return 3;
   daemon::Hosts hosts(*config);
-  config = Expanded(*config, hosts, *spdlog::default_logger());
+  config = daemon::Expanded(*config, hosts, *spdlog::default_logger());
   return daemon::RunVerify(*config, hosts, args.operands, UnixNow(), std::cout);
 }
 

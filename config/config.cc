@@ -394,8 +394,9 @@ class Parser : public YamlReader {
   // around one (each destination is received and locked on its own).
   void CheckDestination(const YAML::Node& node, const Config& c) const {
     const std::string& dst = c.datasets.back().destination.str();
-    for (std::size_t i = 0; i + 1 < c.datasets.size(); ++i) {
-      const std::string& other = c.datasets[i].destination.str();
+    std::set<std::string> earlier;  // sorted: the error names the first in name order
+    for (std::size_t i = 0; i + 1 < c.datasets.size(); ++i) earlier.insert(c.datasets[i].destination.str());
+    for (const std::string& other : earlier) {
       if (other == dst) Error(node, "destination", "duplicate destination '" + dst + "'");
       if (dst.starts_with(other + "/") || other.starts_with(dst + "/")) {
         Error(node, "destination", "'" + dst + "' is nested in or contains destination '" + other + "'");

@@ -1,7 +1,7 @@
 #pragma once
 // The typed ZFS adapter: the only interface through which zpull touches ZFS.
 // ZfsCli (zfs_cli.h) implements it over a CommandRunner and is the only code
-// that knows `zfs` syntax and output dialects; FakeZfs (fake_zfs.h) implements
+// that knows `zfs` syntax and output dialects; FakeZfs (tests/support/fake_zfs.h) implements
 // it in memory. One contract test suite runs against both.
 //
 // Implementations are thread-safe. Errors name the dataset and carry a Reason

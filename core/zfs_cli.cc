@@ -317,7 +317,10 @@ Result<std::map<std::string, std::string>> ZfsCli::GetPropertyOf(const std::vect
   const Argv head = Cmd({"get", "-Hp", property});
   for (const auto& batch : ArgBatches(head, Names(filesystems), runner_.MaxCommandBytes())) {
     // Some filesystems missing is a result; a failure listing nothing is not.
-    auto r = RunOk(Joined(head, batch), std::nullopt, ListedOrMissing);
+    auto r = RunOk(Joined(head, batch), std::nullopt, [](const CommandResult& res) {
+      auto lines = ParseGetLines(res.out);
+      return !lines || !lines->empty() || Contains(res.err, "dataset does not exist");
+    });
     if (!r) return tl::unexpected(r.error());
     auto lines = ParseGetLines(r->out);
     if (!lines) return InContext(lines.error());

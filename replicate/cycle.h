@@ -69,10 +69,10 @@ struct TransferPolicy {
 // How a dataset is replicated beyond what and when (the configuration's
 // keys of the same names, at the top level and per dataset).
 struct ReplicationOptions {
-  SnapshotFilter snapshots;  // which source snapshots travel (own ones always)
-  SendPolicy send;
-  ReceivePolicy receive;
-  TransferPolicy transfer;
+  SnapshotFilter snapshots;  // snapshots: {include, exclude}: which source snapshots travel (own ones always)
+  SendPolicy send;           // send: {compressed, large_blocks, embedded, properties, decrypted}
+  ReceivePolicy receive;     // receive: {exclude: [..], set: {property: value}}
+  TransferPolicy transfer;   // stall_timeout, transfer_timeout, retries, retry_backoff
   bool readonly = true;                // readonly=on (and canmount=noauto) after a full receive
   bool rollback_destination = false;   // roll back to the newest common snapshot before an incremental
   bool force_on_divergence = false;    // destroy destination snapshots newer than the newest common one

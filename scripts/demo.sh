@@ -42,7 +42,7 @@ if [ -z "${ZPULL_BIN:-}" ]; then
   say "building zpull"
   cmake -S "$repo" -B "$repo/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   cmake --build "$repo/build" -j"$(nproc)" --target zpull >/dev/null
-  ZPULL_BIN="$repo/build/exporter/zpull"
+  ZPULL_BIN="$repo/build/cli/zpull"
 fi
 
 ZP_TMP="$(mktemp -d /var/tmp/zpull-demo.XXXXXX)"

@@ -1,0 +1,32 @@
+#pragma once
+// `zpull run`: the daemon for good. SIGINT/SIGTERM/SIGHUP are blocked in
+// every thread and taken by sigwait in one. SIGINT/SIGTERM stop the daemon
+// (running transfers are aborted, so it exits within seconds). SIGHUP
+// reloads the configuration: an invalid one is reported and the running one
+// kept; a valid one replaces the daemon once its running cycles have
+// finished. The HTTP server outlives the daemons: across a reload it goes on
+// answering with the metrics as they were, and it is started anew only when
+// its listener changed (exporter/web_config.h, Listener).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "config/config.h"
+#include "core/result.h"
+#include "daemon/hosts.h"
+
+namespace zpull::daemon {
+
+// `config` with its recursive entries expanded against the sources now
+// (config/expand.h); what could not be listed is reported on `log`.
+config::Config Expanded(const config::Config& config, Hosts& hosts, spdlog::logger& log);
+
+// Runs until SIGINT/SIGTERM; `reload` reads the configuration anew on
+// SIGHUP. Returns the process's exit status (0 stopped, 1 could not start).
+int RunUntilStopped(config::Config initial, const std::function<core::Result<config::Config>()>& reload,
+                    std::shared_ptr<spdlog::logger> log, const std::function<std::int64_t()>& now);
+
+}  // namespace zpull::daemon
