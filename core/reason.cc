@@ -23,6 +23,7 @@ std::string_view ReasonName(Reason reason) {
     case Reason::kShutdown: return "shutdown";
     case Reason::kConfig: return "config";
     case Reason::kHookFailed: return "hook_failed";
+    case Reason::kUnexpectedStream: return "unexpected_stream";
     case Reason::kOther: return "other";
   }
   return "other";

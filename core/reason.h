@@ -28,10 +28,11 @@ enum class Reason {
   kShutdown,
   kConfig,
   kHookFailed,
+  kUnexpectedStream,
   kOther,
 };
 
-inline constexpr std::array<Reason, 20> kAllReasons = {
+inline constexpr std::array<Reason, 21> kAllReasons = {
     Reason::kHostkey,          Reason::kAuth,
     Reason::kNetwork,          Reason::kTimeout,
     Reason::kStalled,          Reason::kSourceMissing,
@@ -41,7 +42,8 @@ inline constexpr std::array<Reason, 20> kAllReasons = {
     Reason::kRecvFailed,       Reason::kStreamCorrupt,
     Reason::kOutOfSpace,       Reason::kLockBusy,
     Reason::kShutdown,         Reason::kConfig,
-    Reason::kHookFailed,       Reason::kOther,
+    Reason::kHookFailed,       Reason::kUnexpectedStream,
+    Reason::kOther,
 };
 
 // The label value used in metrics and logs, e.g. "no_common_snapshot".

@@ -38,9 +38,11 @@ Reason ClassifyRecvError(std::string_view err) {
     return Reason::kDestinationModified;
   }
   if (Has(e, "contains partially-complete state")) return Reason::kStaleResumeToken;
+  // zpull planned the send from the destination as it found it: a stream
+  // that does not fit is not the one zpull asked for (never a reason for -F).
   if (Has(e, "does not match incremental source") || Has(e, "destination already exists") ||
       Has(e, "destination has snapshots") || Has(e, "must specify -F to overwrite")) {
-    return Reason::kDiverged;
+    return Reason::kUnexpectedStream;
   }
   if (Has(e, "invalid stream") || Has(e, "checksum mismatch") || Has(e, "invalid backup stream") ||
       Has(e, "incomplete stream") || Has(e, "bad magic") || Has(e, "failed to read from stream")) {

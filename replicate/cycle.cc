@@ -1,6 +1,7 @@
 #include "replicate/cycle.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "replicate/snapshot_name.h"
 
@@ -84,6 +85,8 @@ bool RetryInCycle(core::Reason r) {
 
 bool Cancelled(const CycleEnv& env) { return env.cancel && env.cancel->load(); }
 
+using GuidSet = std::unordered_set<std::uint64_t>;
+
 // Both sides' snapshots as one attempt sees them.
 struct Listing {
   core::SnapshotList source;
@@ -134,17 +137,28 @@ class Attempt {
     }
     auto encrypted = SourceEncrypted();
     if (!encrypted) return tl::unexpected(encrypted.error());
+    // Guids the destination may hold after each receive: what it had, and
+    // what the plan asked for so far.
+    GuidSet allowed;
+    if (listing.destination) {
+      for (const auto& snap : *listing.destination) allowed.insert(snap.guid);
+    }
     for (const auto& step : out_.plan.steps) {
       core::SendSpec send{job_.source, step.to, step.from, step.intermediates};
       send.from_bookmark = step.from_bookmark;
       if (auto s = Flags(send, *encrypted); !s) return tl::unexpected(s.error());
+      auto expect = Expected(send, listing.source, allowed);
+      if (!expect) return tl::unexpected(expect.error());
       if (env_.source_features.send_estimate && env_.on_estimate) {
         // Best effort: a failed estimate only leaves the progress metric out.
         if (auto size = env_.source.EstimateSend(send); size) env_.on_estimate(*size);
       }
-      auto bytes = Transfer(send);
+      auto bytes = Transfer(send, &*expect);
       if (!bytes) return tl::unexpected(bytes.error());
       out_.bytes += *bytes;
+      if (expect->intermediates) {
+        if (auto s = DropUnplanned(allowed); !s) return tl::unexpected(s.error());
+      }
       if (auto s = AfterReceive(!step.from); !s) return tl::unexpected(s.error());
     }
     return Progress::kReplicated;
@@ -190,7 +204,8 @@ class Attempt {
     core::SendSpec send{job_.source, "(resumed)"};
     send.resume_token = **token;
     send.wire_zstd = job_.options.send.wire_zstd;
-    auto bytes = Transfer(send);
+    const StreamExpectation expect{.source_dataset = job_.source.str(), .resumed = true};
+    auto bytes = Transfer(send, &expect);
     if (bytes) {
       ++out_.resumed;
       out_.bytes += *bytes;
@@ -272,14 +287,71 @@ class Attempt {
     return {};
   }
 
-  core::Result<std::uint64_t> Transfer(const core::SendSpec& send) {
+  // What `send` must bring (stream_check.h), from the source listing the
+  // plan used; adds the snapshots it may bring to `allowed`.
+  core::Result<StreamExpectation> Expected(const core::SendSpec& send, const core::SnapshotList& source,
+                                           GuidSet& allowed) const {
+    StreamExpectation e{.source_dataset = send.fs.str(), .to_snapshot = send.to, .from_snapshot = send.from,
+                        .intermediates = send.intermediates && send.from.has_value(),
+                        .properties = send.properties, .raw = send.raw};
+    auto at = [&](const std::string& name) {
+      return std::find_if(source.begin(), source.end(), [&](const auto& s) { return s.name == name; });
+    };
+    auto to = at(send.to);
+    if (to == source.end()) {
+      return core::Fail(core::Reason::kOther, "planned snapshot @" + send.to + " is not in the source listing");
+    }
+    e.to_guid = to->guid;
+    auto first = source.begin();
+    if (send.from && send.from_bookmark) {
+      e.from_guid = out_.plan.newest_common ? out_.plan.newest_common->guid : 0;
+      first = to;
+    } else if (send.from) {
+      auto from = at(*send.from);
+      if (from == source.end() || from > to) {
+        return core::Fail(core::Reason::kOther, "planned base @" + *send.from + " is not in the source listing");
+      }
+      e.from_guid = from->guid;
+      first = e.intermediates ? from + 1 : to;
+    } else {
+      first = to;
+    }
+    for (auto it = first; it <= to; ++it) allowed.insert(it->guid);
+    e.first_snapshot = first->name;
+    e.first_guid = first->guid;
+    return e;
+  }
+
+  // After an -I receive: a snapshot the destination now holds that is
+  // neither what it had nor what the plan asked for came from a stream
+  // zpull did not ask for; it is destroyed again and the cycle fails.
+  core::Status DropUnplanned(const GuidSet& allowed) {
+    auto dst = env_.destination.ListSnapshots(job_.destination);
+    if (!dst) return tl::unexpected(dst.error());
+    if (!*dst) return {};
+    std::string unplanned;
+    for (const auto& snap : **dst) {
+      if (allowed.contains(snap.guid)) continue;
+      if (auto s = env_.destination.DestroySnapshot(job_.destination, snap.name); !s) {
+        return tl::unexpected(core::WithContext(s.error(), "destroying @" + snap.name + ", which the source sent unasked"));
+      }
+      unplanned += (unplanned.empty() ? "@" : ", @") + snap.name + " (guid " + std::to_string(snap.guid) + ")";
+    }
+    if (unplanned.empty()) return {};
+    return core::Fail(core::Reason::kUnexpectedStream,
+                      "the source's -I stream brought snapshots outside the planned chain: " + unplanned +
+                          "; destroyed them again");
+  }
+
+  core::Result<std::uint64_t> Transfer(const core::SendSpec& send, const StreamExpectation* expect) {
     core::RecvSpec recv{job_.destination, env_.destination_features.recv_unmounted,
                         env_.destination_features.recv_resumable, job_.force};
     if (env_.destination_features.recv_property_override) {
       if (send.properties) recv.exclude = Excluded();
       for (const auto& [k, v] : job_.options.receive.set) recv.set.push_back(k + "=" + v);
     }
-    TransferLimits limits{job_.options.transfer.stall_timeout, job_.options.transfer.total_timeout, env_.rate_limits, env_.cancel};
+    TransferLimits limits{job_.options.transfer.stall_timeout, job_.options.transfer.total_timeout, env_.rate_limits,
+                          env_.cancel, expect};
     return RunTransfer(env_.source, send, env_.destination, recv, env_.on_bytes, limits, env_.on_wire_bytes);
   }
 
@@ -403,9 +475,10 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   const core::SnapshotInfo newest_src = selected.back();
   const core::SnapshotInfo* common_ptr = FindGuid(**dst_after, newest_src.guid);
   if (!common_ptr) {
-    return fail({core::Reason::kRecvFailed, "receive reported success but @" + newest_src.name +
-                                                " (guid " + std::to_string(newest_src.guid) +
-                                                ") is not on the destination"});
+    return fail({core::Reason::kUnexpectedStream, "receive reported success but @" + newest_src.name +
+                                                      " (guid " + std::to_string(newest_src.guid) +
+                                                      ") is not on the destination: the source's stream did not "
+                                                      "bring it"});
   }
   const core::SnapshotInfo common = *common_ptr;
   out.newest_common = common;

@@ -82,6 +82,8 @@ class Relay {
   const std::optional<core::Error>& failure() const { return failure_; }
   // Stream bytes received from the sender.
   std::uint64_t total() const { return total_; }
+  // The stream ended before its header could be checked (limits.expect).
+  bool header_incomplete() const { return end_ && !accepted_; }
 
  private:
   // Why the relay must end now (cancelled, total timeout, stalled), if it must.
@@ -92,6 +94,9 @@ class Relay {
   bool Flush();
   bool SpliceOnce();
   bool ReadOnce();
+  // Checks the buffered start of the stream against limits.expect; once it
+  // is accepted the relay may write it on (and move to the in-kernel path).
+  bool CheckHeader();
   // Sleeps (at most a tick) while a bandwidth limit pauses the relay;
   // returns whether it slept.
   bool WaitOutPause();
@@ -107,7 +112,8 @@ class Relay {
   // in `zfs send | zfs recv`.
   const int from_fd_;
   const int to_fd_;
-  const bool in_kernel_;
+  bool in_kernel_;   // from the moment the header is accepted
+  bool accepted_;    // the header was checked (or needs no check): bytes may go on
   const TransferLimits& limits_;
   const ByteSink& on_bytes_;
   const ByteSink& on_wire_bytes_;
@@ -129,7 +135,8 @@ Relay::Relay(core::Process& in, core::Process& out, bool wire_zstd, const Transf
       reader_(in, wire_zstd),
       from_fd_(wire_zstd ? -1 : in.StdoutPipe()),
       to_fd_(out.StdinPipe()),
-      in_kernel_(from_fd_ >= 0 && to_fd_ >= 0),
+      in_kernel_(from_fd_ >= 0 && to_fd_ >= 0 && !limits.expect),
+      accepted_(!limits.expect),
       limits_(limits),
       on_bytes_(on_bytes),
       on_wire_bytes_(on_wire_bytes),
@@ -173,7 +180,8 @@ std::optional<core::Error> Relay::Interrupted() const {
 
 bool Relay::FlushDue() const {
   const std::size_t pending = have_ - sent_;
-  return pending > 0 && (pending >= kFlushAt || end_);
+  // The in-kernel path starts once the checked header is written.
+  return accepted_ && pending > 0 && (pending >= kFlushAt || end_ || in_kernel_);
 }
 
 bool Relay::Flush() {
@@ -239,6 +247,18 @@ bool Relay::ReadOnce() {
   total_ += chunk->bytes;
   last_progress_ = Clock::now();
   if (on_bytes_) on_bytes_(chunk->bytes);
+  return accepted_ || CheckHeader();
+}
+
+bool Relay::CheckHeader() {
+  auto checked = CheckStreamHeader(std::string_view(buffer_.get(), have_), *limits_.expect);
+  if (!checked) {
+    failure_ = checked.error();
+    return false;
+  }
+  if (!checked->done) return true;
+  accepted_ = true;
+  in_kernel_ = from_fd_ >= 0 && to_fd_ >= 0;
   return true;
 }
 
@@ -260,6 +280,12 @@ void Relay::CompactBuffer() {
 }
 
 void Relay::Stop() {
+  if (!accepted_) {
+    // Not one byte of a stream that was refused, or not checked, goes in.
+    in_.Abort();
+    out_.Abort();
+    return;
+  }
   if (failure_ && failure_->reason != core::Reason::kStalled && !receiver_stopped_) Drain();
   if (failure_ || receiver_stopped_) in_.Abort();
   // A cut-short stream ends the receive as a truncated one (resume token
@@ -280,12 +306,21 @@ void Relay::Drain() {
 
 // The transfer's result: the relay's failure first, then either side
 // failing to report its exit, then both exit codes classified.
-core::Result<std::uint64_t> Verdict(const std::optional<core::Error>& failure, std::uint64_t total,
-                                    const core::Result<core::ExitInfo>& send_exit,
+core::Result<std::uint64_t> Verdict(const Relay& relay, const core::Result<core::ExitInfo>& send_exit,
                                     const core::Result<core::ExitInfo>& recv_exit) {
+  const std::uint64_t total = relay.total();
   const std::string after = " (after " + std::to_string(total) + " bytes)";
-  if (failure) return core::Fail(failure->reason, failure->message + after);
+  if (const auto& failure = relay.failure()) return core::Fail(failure->reason, failure->message + after);
   if (!send_exit) return tl::unexpected(send_exit.error());
+  if (relay.header_incomplete()) {
+    // The receiver got nothing: its exit says nothing. A failed sender
+    // says why; one that succeeded sent less than a stream's header.
+    if (send_exit->exit_code != 0) {
+      return core::Fail(core::ClassifySendError(send_exit->err), Side("send", *send_exit) + after);
+    }
+    return core::Fail(core::Reason::kUnexpectedStream,
+                      "the source's stream ended within its header" + after + "; nothing was received");
+  }
   if (!recv_exit) return tl::unexpected(recv_exit.error());
   if (send_exit->exit_code == 0 && recv_exit->exit_code == 0) return total;
   core::Reason reason =
@@ -316,7 +351,7 @@ core::Result<std::uint64_t> RunTransfer(core::Zfs& source, const core::SendSpec&
   relay.Stop();
   auto send_exit = (*sender)->Wait();
   auto recv_exit = (*receiver)->Wait();
-  return Verdict(relay.failure(), relay.total(), send_exit, recv_exit);
+  return Verdict(relay, send_exit, recv_exit);
 }
 
 }  // namespace zpull::replicate

@@ -20,6 +20,7 @@
 
 #include "core/zfs.h"
 #include "replicate/rate_limit.h"
+#include "replicate/stream_check.h"
 
 namespace zpull::replicate {
 
@@ -30,6 +31,11 @@ struct TransferLimits {
   std::chrono::milliseconds total_timeout{0};  // 0: none
   std::vector<RateLimit*> rate_limits;         // each applies (e.g. per dataset and global)
   const std::atomic<bool>* cancel = nullptr;   // true: abort with reason `shutdown`
+  // The stream zpull asked for (stream_check.h): its first records are
+  // checked before the receiver gets a byte; a stream that is not it fails
+  // with `unexpected_stream` and the receiver gets nothing. Null: unchecked
+  // (the stream comes from this host, as in a restore).
+  const StreamExpectation* expect = nullptr;
 };
 
 // `on_bytes` gets stream bytes as they arrive, `on_wire_bytes` the bytes as

@@ -305,7 +305,7 @@ TEST_P(ZfsContract, IncrementalWithoutItsBaseOnTheDestinationIsRefused) {
   ASSERT_TRUE(zfs().CreateSnapshot(src, "c"));
   auto inc = Transfer(src, "c", "b", dst);
   ASSERT_FALSE(inc);
-  EXPECT_EQ(inc.error().reason, core::Reason::kDiverged) << inc.error().message;
+  EXPECT_EQ(inc.error().reason, core::Reason::kUnexpectedStream) << inc.error().message;
   EXPECT_EQ(List(dst).size(), 1u);
 }
 
@@ -336,7 +336,7 @@ TEST_P(ZfsContract, FullIntoExistingDestinationNeedsForce) {
   ASSERT_TRUE(zfs().CreateSnapshot(src, "a"));
   auto r = Transfer(src, "a", std::nullopt, dst);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().reason, core::Reason::kDiverged) << r.error().message;
+  EXPECT_EQ(r.error().reason, core::Reason::kUnexpectedStream) << r.error().message;
   EXPECT_NE(r.error().message.find("exists"), std::string::npos) << r.error().message;
   auto forced = Transfer(src, "a", std::nullopt, dst, /*force=*/true);
   ASSERT_TRUE(forced) << forced.error().message;

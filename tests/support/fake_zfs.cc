@@ -4,6 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include "tests/support/send_stream.h"
+
 namespace zpull::test {
 namespace {
 
@@ -474,8 +476,11 @@ core::Result<std::unique_ptr<core::Process>> FakeZfs::StartSend(const core::Send
   auto to = find(what.to);
   if (to == snaps.end()) return fail(resume ? gone : NoDataset(what.fs.Snapshot(what.to)));
   std::ostringstream out;
-  out << kMagic << "token " << EncodeToken(what) << "\n";
-  if (resume) out << "resume\n";
+  StreamHeaderSpec header{.dataset = what.fs.str(), .to = what.to, .to_guid = to->info.guid, .from = what.from,
+                          .properties = what.properties && !resume, .raw = what.raw, .resumed = resume};
+  std::ostringstream text;
+  text << kMagic << "token " << EncodeToken(what) << "\n";
+  if (resume) text << "resume\n";
   auto first = to;
   if (what.from && what.from_bookmark) {
     if (!features_.bookmarks) return fail("invalid option: bookmarks are not supported\n");
@@ -485,7 +490,8 @@ core::Result<std::unique_ptr<core::Process>> FakeZfs::StartSend(const core::Send
     if (bm->createtxg >= to->info.createtxg) {
       return fail("warning: cannot send '" + what.fs.Snapshot(what.to) + "': not an earlier snapshot from the same fs\n");
     }
-    out << "from " << bm->guid << "\n";
+    text << "from " << bm->guid << "\n";
+    header.from_guid = bm->guid;
   } else if (what.from) {
     auto from = find(*what.from);
     if (from == snaps.end()) {
@@ -496,14 +502,21 @@ core::Result<std::unique_ptr<core::Process>> FakeZfs::StartSend(const core::Send
     if (from >= to) {
       return fail("warning: cannot send '" + what.fs.Snapshot(what.to) + "': not an earlier snapshot from the same fs\n");
     }
-    out << "from " << from->info.guid << "\n";
+    text << "from " << from->info.guid << "\n";
+    header.from_guid = from->info.guid;
     first = what.intermediates ? from + 1 : to;
+    header.compound = what.intermediates && !resume;
   } else {
-    out << "from 0\n";
+    text << "from 0\n";
   }
   for (auto x = first; x <= to; ++x) {
-    out << "snap " << x->info.guid << " " << x->info.creation << " " << x->info.name << "\n";
+    text << "snap " << x->info.guid << " " << x->info.creation << " " << x->info.name << "\n";
   }
+  // The stream starts as a real one does (send_stream.h), then the fake's text.
+  header.compound = header.compound || header.properties;
+  header.first_to = first->info.name;
+  header.first_to_guid = first->info.guid;
+  out << StreamHeader(header) << text.str();
   const std::size_t before_end = out.tellp();
   out << "end\n";
   std::optional<std::size_t> cut;
@@ -663,8 +676,9 @@ core::Status FakeZfs::AbortPartialReceive(const core::DatasetName& fs) {
 core::ExitInfo FakeZfs::Receive(const core::RecvSpec& spec, const std::string& stream, bool interrupted) {
   std::lock_guard lock(mu_);
   if (stream.empty()) return Exit(1, "cannot receive: failed to read from stream\n");
-  if (!stream.starts_with(kMagic)) return Exit(1, "cannot receive: invalid stream (bad magic number)\n");
-  std::istringstream in(stream.substr(kMagic.size()));
+  const std::string_view body = std::string_view(stream).substr(StreamHeaderLength(stream));
+  if (!body.starts_with(kMagic)) return Exit(1, "cannot receive: invalid stream (bad magic number)\n");
+  std::istringstream in(std::string(body.substr(kMagic.size())));
   std::string word, token;
   bool resume = false;
   std::uint64_t from = 0;
