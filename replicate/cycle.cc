@@ -156,10 +156,10 @@ class Attempt {
       auto bytes = Transfer(send, &*expect);
       if (!bytes) return tl::unexpected(bytes.error());
       out_.bytes += *bytes;
+      if (auto s = AfterReceive(!step.from); !s) return tl::unexpected(s.error());
       if (expect->intermediates) {
         if (auto s = DropUnplanned(allowed); !s) return tl::unexpected(s.error());
       }
-      if (auto s = AfterReceive(!step.from); !s) return tl::unexpected(s.error());
     }
     return Progress::kReplicated;
   }
@@ -292,8 +292,9 @@ class Attempt {
   core::Result<StreamExpectation> Expected(const core::SendSpec& send, const core::SnapshotList& source,
                                            GuidSet& allowed) const {
     StreamExpectation e{.source_dataset = send.fs.str(), .to_snapshot = send.to, .from_snapshot = send.from,
-                        .intermediates = send.intermediates && send.from.has_value(),
-                        .properties = send.properties, .raw = send.raw};
+                        .intermediates = send.intermediates && send.from.has_value() && !send.from_bookmark,
+                        .properties = send.properties,
+                        .legacy_receiver = env_.destination_features.version == "legacy", .raw = send.raw};
     auto at = [&](const std::string& name) {
       return std::find_if(source.begin(), source.end(), [&](const auto& s) { return s.name == name; });
     };
@@ -304,11 +305,14 @@ class Attempt {
     e.to_guid = to->guid;
     auto first = source.begin();
     if (send.from && send.from_bookmark) {
-      e.from_guid = out_.plan.newest_common ? out_.plan.newest_common->guid : 0;
+      if (!out_.plan.newest_common) {
+        return core::Fail(core::Reason::kOther, "planned base #" + *send.from + " has no common snapshot");
+      }
+      e.from_guid = out_.plan.newest_common->guid;
       first = to;
     } else if (send.from) {
       auto from = at(*send.from);
-      if (from == source.end() || from > to) {
+      if (from == source.end() || from >= to) {
         return core::Fail(core::Reason::kOther, "planned base @" + *send.from + " is not in the source listing");
       }
       e.from_guid = from->guid;
@@ -316,7 +320,10 @@ class Attempt {
     } else {
       first = to;
     }
-    for (auto it = first; it <= to; ++it) allowed.insert(it->guid);
+    for (auto it = first; it <= to; ++it) {
+      allowed.insert(it->guid);
+      e.chain.emplace_back(it->name, it->guid);
+    }
     e.first_snapshot = first->name;
     e.first_guid = first->guid;
     return e;

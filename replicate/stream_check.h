@@ -39,6 +39,13 @@ struct StreamExpectation {
   std::uint64_t first_guid = 0;
   bool intermediates = false;  // -I
   bool properties = false;     // -p
+  // Every substream a compound stream brings, in order (name, guid): with
+  // -I the chain from first_snapshot to to_snapshot, else the target alone.
+  // Empty: derived from first_*/to_* (one substream).
+  std::vector<std::pair<std::string, std::uint64_t>> chain;
+  // The receiving side is zfs-fuse (pool v23): its record layouts decide
+  // how long each record's payload is.
+  bool legacy_receiver = false;
   bool raw = false;            // -w (not checked when resumed: the token carries the flags)
   bool resumed = false;        // send -t: one substream, checked by name only (the token's
                                // guids are checked by the receiving kernel against its partial state)
@@ -60,6 +67,42 @@ inline constexpr std::size_t kRecordSize = 312;
 // Fails with reason unexpected_stream, naming what was wrong, as soon as
 // the bytes contradict `expect`.
 core::Result<StreamCheckProgress> CheckStreamHeader(std::string_view prefix, const StreamExpectation& expect);
+
+// Walks a whole stream as it passes, record by record, so that every
+// substream of a compound stream is checked before its BEGIN is written on
+// (libzfs names each substream's destination from its drr_toname: an
+// unchecked later substream could create a child or a sibling dataset).
+// Payload lengths follow the receiving kernel's rules (OpenZFS
+// module/zfs/dmu_recv.c receive_read_record; zfs-fuse's v23 layouts).
+// One owner; not thread-safe.
+class StreamWalker {
+ public:
+  explicit StreamWalker(StreamExpectation expect) : e_(std::move(expect)) {}
+  // `available`: the stream's bytes from offset walked() on, as far as they
+  // have arrived. Walks every whole record in them; afterwards the bytes
+  // before safe() may be written on. Fails with unexpected_stream.
+  core::Status Walk(std::string_view available);
+  std::uint64_t walked() const { return walked_; }
+  std::uint64_t safe() const { return safe_; }
+  // A single-substream stream whose BEGIN was accepted: what follows is one
+  // substream's records, which the receiving kernel checks; it may flow unwalked.
+  bool free_flowing() const { return free_; }
+  // Every planned substream and the closing END arrived.
+  bool complete() const { return complete_; }
+  // The first records were checked and accepted.
+  bool started() const { return started_; }
+
+ private:
+  core::Status OnRecord(std::string_view rec);
+  core::Status NextBegin(std::string_view rec);
+
+  StreamExpectation e_;
+  std::uint64_t walked_ = 0, safe_ = 0;
+  std::uint64_t skip_ = 0;           // payload bytes of the last record still to pass
+  bool started_ = false, free_ = false, swap_ = false, complete_ = false;
+  bool in_substream_ = false;
+  std::size_t next_ = 1;             // index in the chain of the next substream's BEGIN
+};
 
 // The few XDR nvlist values the check reads (libnvpair packs with
 // NV_ENCODE_XDR). Exposed for tests.

@@ -83,7 +83,7 @@ class Relay {
   // Stream bytes received from the sender.
   std::uint64_t total() const { return total_; }
   // The stream ended before its header could be checked (limits.expect).
-  bool header_incomplete() const { return end_ && !accepted_; }
+  bool header_incomplete() const { return end_ && walker_ && !walker_->started(); }
 
  private:
   // Why the relay must end now (cancelled, total timeout, stalled), if it must.
@@ -94,9 +94,12 @@ class Relay {
   bool Flush();
   bool SpliceOnce();
   bool ReadOnce();
-  // Checks the buffered start of the stream against limits.expect; once it
-  // is accepted the relay may write it on (and move to the in-kernel path).
-  bool CheckHeader();
+  // Walks what arrived against limits.expect (StreamWalker): only walked
+  // and accepted bytes are written on. A single substream whose header was
+  // accepted flows on unwalked (through the kernel where both ends are local).
+  bool Walk();
+  // buffer_[sent_, Writable()) may be written on now.
+  std::size_t Writable() const;
   // Sleeps (at most a tick) while a bandwidth limit pauses the relay;
   // returns whether it slept.
   bool WaitOutPause();
@@ -112,8 +115,8 @@ class Relay {
   // in `zfs send | zfs recv`.
   const int from_fd_;
   const int to_fd_;
-  bool in_kernel_;   // from the moment the header is accepted
-  bool accepted_;    // the header was checked (or needs no check): bytes may go on
+  bool in_kernel_;   // both ends local and nothing (more) to walk
+  std::optional<StreamWalker> walker_;  // with limits.expect
   const TransferLimits& limits_;
   const ByteSink& on_bytes_;
   const ByteSink& on_wire_bytes_;
@@ -136,14 +139,15 @@ Relay::Relay(core::Process& in, core::Process& out, bool wire_zstd, const Transf
       from_fd_(wire_zstd ? -1 : in.StdoutPipe()),
       to_fd_(out.StdinPipe()),
       in_kernel_(from_fd_ >= 0 && to_fd_ >= 0 && !limits.expect),
-      accepted_(!limits.expect),
       limits_(limits),
       on_bytes_(on_bytes),
       on_wire_bytes_(on_wire_bytes),
       buffer_(in_kernel_ ? nullptr : std::make_unique_for_overwrite<char[]>(kBufferSize)),
       started_(Clock::now()),
       last_progress_(started_),
-      paused_until_(started_) {}
+      paused_until_(started_) {
+  if (limits.expect) walker_.emplace(*limits.expect);
+}
 
 void Relay::Pump() {
   while (true) {
@@ -178,14 +182,23 @@ std::optional<core::Error> Relay::Interrupted() const {
   return std::nullopt;
 }
 
+std::size_t Relay::Writable() const {
+  if (!walker_) return have_;
+  const std::uint64_t buffer_start = total_ - have_;  // stream offset of buffer_[0]
+  const std::uint64_t safe = walker_->safe();
+  return safe <= buffer_start ? 0 : static_cast<std::size_t>(std::min<std::uint64_t>(have_, safe - buffer_start));
+}
+
 bool Relay::FlushDue() const {
-  const std::size_t pending = have_ - sent_;
-  // The in-kernel path starts once the checked header is written.
-  return accepted_ && pending > 0 && (pending >= kFlushAt || end_ || in_kernel_);
+  const std::size_t writable = Writable();
+  const std::size_t pending = writable > sent_ ? writable - sent_ : 0;
+  // The in-kernel path starts once what was read through the buffer is
+  // written; bytes held back for the walker must leave room for a read.
+  return pending > 0 && (pending >= kFlushAt || end_ || in_kernel_ || kBufferSize - have_ < (4u << 20));
 }
 
 bool Relay::Flush() {
-  auto n = out_.WriteFor(std::span<const char>(buffer_.get() + sent_, have_ - sent_), kTick);
+  auto n = out_.WriteFor(std::span<const char>(buffer_.get() + sent_, Writable() - sent_), kTick);
   if (!n) {
     receiver_stopped_ = true;
     return false;
@@ -247,18 +260,17 @@ bool Relay::ReadOnce() {
   total_ += chunk->bytes;
   last_progress_ = Clock::now();
   if (on_bytes_) on_bytes_(chunk->bytes);
-  return accepted_ || CheckHeader();
+  return !walker_ || Walk();
 }
 
-bool Relay::CheckHeader() {
-  auto checked = CheckStreamHeader(std::string_view(buffer_.get(), have_), *limits_.expect);
-  if (!checked) {
-    failure_ = checked.error();
+bool Relay::Walk() {
+  const std::uint64_t buffer_start = total_ - have_;
+  const std::size_t from = static_cast<std::size_t>(walker_->walked() - buffer_start);
+  if (auto s = walker_->Walk(std::string_view(buffer_.get() + from, have_ - from)); !s) {
+    failure_ = s.error();
     return false;
   }
-  if (!checked->done) return true;
-  accepted_ = true;
-  in_kernel_ = from_fd_ >= 0 && to_fd_ >= 0;
+  if (walker_->free_flowing() && from_fd_ >= 0 && to_fd_ >= 0) in_kernel_ = true;
   return true;
 }
 
@@ -280,10 +292,18 @@ void Relay::CompactBuffer() {
 }
 
 void Relay::Stop() {
-  if (!accepted_) {
+  if (walker_ && !walker_->started()) {
     // Not one byte of a stream that was refused, or not checked, goes in.
     in_.Abort();
     out_.Abort();
+    return;
+  }
+  if (failure_ && failure_->reason == core::Reason::kUnexpectedStream) {
+    // Refused mid-stream: the receiver keeps what it completed of the
+    // checked substreams and sees the stream end where the refused one began.
+    Drain();
+    in_.Abort();
+    out_.CloseStdin();
     return;
   }
   if (failure_ && failure_->reason != core::Reason::kStalled && !receiver_stopped_) Drain();
@@ -297,8 +317,8 @@ void Relay::Stop() {
 // What arrived before the sender failed still goes in: a resumable
 // receive saves it. Bounded: a receiver that takes nothing ends it.
 void Relay::Drain() {
-  while (have_ > sent_) {
-    auto n = out_.WriteFor(std::span<const char>(buffer_.get() + sent_, have_ - sent_), kTick);
+  while (Writable() > sent_) {
+    auto n = out_.WriteFor(std::span<const char>(buffer_.get() + sent_, Writable() - sent_), kTick);
     if (!n || *n == 0) break;
     sent_ += *n;
   }

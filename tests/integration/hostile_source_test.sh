@@ -23,11 +23,12 @@ zp_start_sshd
 
 mode_file="$ZP_TMP/mode"
 cfg="$ZP_TMP/zpull.yml"
-once() {  # source-dataset destination: zpull once with the hostile source; output in $out, status in $rc
+once() {  # source-dataset destination [extra top-level YAML]: zpull once with the hostile source; output in $out, status in $rc
   cat >"$cfg" <<YAML
 snapshot_prefix: zpt
 lock_directory: $ZP_TMP/locks
 retries: 0
+${3:-}
 sources:
 $(zp_ssh_source_yaml evil "    zfs_command: [$here/hostile-zfs.sh, $mode_file]")
 datasets:
@@ -62,6 +63,17 @@ once "$src/data" "$dst/b/r2"
 refused "$dst/b/r2" "compound" "property stream of another dataset"
 zfs list "$dst/b/r2" >/dev/null 2>&1 && zp_fail "the -p stream created $dst/b/r2"
 
+zp_log "the same two where zpull itself asks for -p"
+attack replicate
+once "$src/data" "$dst/b/r1p" "send: {properties: true}"
+refused "$dst/b/r1p" "-R" "replication stream for a -p send"
+zfs list "$dst/b/r1p" >/dev/null 2>&1 && zp_fail "the -R stream created $dst/b/r1p"
+attack other-props "$src/other"
+once "$src/data" "$dst/b/r2p" "send: {properties: true}"
+refused "$dst/b/r2p" "not of $src/data" "-p stream of another dataset for a -p send"
+zfs list "$dst/b/r2p" >/dev/null 2>&1 && zp_fail "the -p stream created $dst/b/r2p"
+zfs list -H -o name -r "$dst" | grep -q '/kid$' && zp_fail "a child of the attacker's made it to the destination"
+
 zp_log "an imposter: the planned name, another guid"
 attack imposter
 once "$src/imp" "$dst/b/r3"
@@ -88,7 +100,7 @@ zfs snapshot "$src/ext@s2"
 attack extra
 once "$src/ext" "$dst/b/r5"
 refused "$dst/b/r5" "@extra" "extra snapshot"
-zp_assert_eq "s1 s2" "$(zp_snapshots "$dst/b/r5")" "extra snapshot: destroyed again, the planned ones kept"
+zp_assert_eq "s1 s2" "$(zp_snapshots "$dst/b/r5")" "extra snapshot: refused before it reached zfs receive, the planned one kept"
 
 zp_log "the honest source replicates again"
 honest

@@ -512,15 +512,21 @@ core::Result<std::unique_ptr<core::Process>> FakeZfs::StartSend(const core::Send
   for (auto x = first; x <= to; ++x) {
     text << "snap " << x->info.guid << " " << x->info.creation << " " << x->info.name << "\n";
   }
-  // The stream starts as a real one does (send_stream.h), then the fake's text.
+  // A stream in the real record format (send_stream.h) whose first
+  // substream carries the fake's text.
   header.compound = header.compound || header.properties;
   header.first_to = first->info.name;
   header.first_to_guid = first->info.guid;
-  out << StreamHeader(header) << text.str();
-  const std::size_t before_end = out.tellp();
-  out << "end\n";
+  std::vector<std::pair<std::string, std::uint64_t>> later;
+  if (header.compound) {
+    for (auto x = first + 1; x <= to; ++x) later.emplace_back(x->info.name, x->info.guid);
+  }
+  const std::size_t text_before_end = text.str().size();
+  text << "end\n";
+  const std::string whole = WholeStream(header, text.str(), later);
+  out << whole;
   std::optional<std::size_t> cut;
-  if (cut_next_send_) cut = before_end;
+  if (cut_next_send_) cut = whole.find(kMagic) + text_before_end;
   cut_next_send_ = false;
   return std::unique_ptr<core::Process>(new FakeSendProcess(out.str(), Exit(0), cut));
 }
@@ -676,8 +682,9 @@ core::Status FakeZfs::AbortPartialReceive(const core::DatasetName& fs) {
 core::ExitInfo FakeZfs::Receive(const core::RecvSpec& spec, const std::string& stream, bool interrupted) {
   std::lock_guard lock(mu_);
   if (stream.empty()) return Exit(1, "cannot receive: failed to read from stream\n");
-  const std::string_view body = std::string_view(stream).substr(StreamHeaderLength(stream));
-  if (!body.starts_with(kMagic)) return Exit(1, "cannot receive: invalid stream (bad magic number)\n");
+  const std::size_t text_at = stream.find(kMagic);
+  if (text_at == std::string::npos) return Exit(1, "cannot receive: invalid stream (bad magic number)\n");
+  const std::string_view body = std::string_view(stream).substr(text_at);
   std::istringstream in(std::string(body.substr(kMagic.size())));
   std::string word, token;
   bool resume = false;
@@ -693,7 +700,8 @@ core::ExitInfo FakeZfs::Receive(const core::RecvSpec& spec, const std::string& s
   bool ended = false;
   while (in >> word) {
     if (word == "end") {
-      ended = !interrupted;
+      // As a real stream, it is whole only up to its closing END record.
+      ended = !interrupted && stream.size() >= 312 && stream.compare(stream.size() - 312, 4, std::string("\x05\0\0\0", 4)) == 0;
       break;
     }
     core::SnapshotInfo x;

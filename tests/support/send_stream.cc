@@ -46,12 +46,6 @@ void PackList(std::string& out, const std::vector<Nv>& pairs) {
   Xdr32(out, 0);
 }
 
-std::uint32_t Get32(const std::string& s, std::size_t at) {
-  std::uint32_t v = 0;
-  std::memcpy(&v, s.data() + at, 4);
-  return v;
-}
-
 }  // namespace
 
 std::string PackXdr(const std::vector<Nv>& pairs) {
@@ -110,16 +104,25 @@ std::string StreamHeader(const StreamHeaderSpec& s) {
   return out;
 }
 
-std::size_t StreamHeaderLength(const std::string& stream) {
-  if (stream.size() < kRecord) return 0;
-  std::uint64_t magic = 0;
-  std::memcpy(&magic, stream.data() + 8, 8);
-  if (magic != 0x2F5BACBACull) return 0;  // written little-endian here
-  const std::uint32_t payload = Get32(stream, 4);
-  std::uint64_t version = 0;
-  std::memcpy(&version, stream.data() + 16, 8);
-  if ((version & 3) == 1) return kRecord + payload;
-  return kRecord + payload + 2 * kRecord;
+std::string WriteRecord(std::uint64_t length, bool big_endian) {
+  std::string rec(kRecord, '\0');
+  Put(rec, 0, 3, 4, big_endian);           // DRR_WRITE
+  Put(rec, 8 + 24, length, 8, big_endian);  // drr_logical_size
+  return rec;
+}
+
+std::string WholeStream(const StreamHeaderSpec& spec, const std::string& data,
+                        const std::vector<std::pair<std::string, std::uint64_t>>& later) {
+  std::string out = StreamHeader(spec) + WriteRecord(data.size(), spec.big_endian) + data + EndRecord(spec.big_endian);
+  if (!spec.compound) return out;
+  const std::uint64_t features = (spec.raw ? 1u << 24 : 0);
+  std::uint64_t from = spec.first_to_guid ? spec.first_to_guid : spec.to_guid;
+  for (const auto& [name, guid] : later) {
+    out += BeginRecord(1, features, 0, guid, from, spec.dataset + "@" + name, 0, spec.big_endian);
+    out += EndRecord(spec.big_endian);
+    from = guid;
+  }
+  return out + EndRecord(spec.big_endian);
 }
 
 }  // namespace zpull::test

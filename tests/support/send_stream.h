@@ -48,8 +48,12 @@ std::string EndRecord(bool big_endian = false);
 std::vector<Nv> PropertiesNvlist(const StreamHeaderSpec& spec);
 // BEGIN (+ payload, END and the first substream's BEGIN for a compound stream).
 std::string StreamHeader(const StreamHeaderSpec& spec);
-// How many bytes StreamHeader wrote at the start of `stream` (0 if it
-// does not start with one).
-std::size_t StreamHeaderLength(const std::string& stream);
+// A DRR_WRITE record whose payload is `length` bytes (uncompressed).
+std::string WriteRecord(std::uint64_t length, bool big_endian = false);
+// A whole stream: StreamHeader(spec), `data` as one WRITE record's
+// payload, END; then for a compound stream one empty substream per entry
+// of `later` (name, guid; each from the one before) and the closing END.
+std::string WholeStream(const StreamHeaderSpec& spec, const std::string& data,
+                        const std::vector<std::pair<std::string, std::uint64_t>>& later = {});
 
 }  // namespace zpull::test

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -226,6 +227,234 @@ TEST(StreamCheck, MutatedHeadersAreNeverAcceptedWithAnotherGuidOrType) {
   }
   EXPECT_GT(refused, 0);
   EXPECT_GT(accepted, 0);  // padding and unchecked fields may change
+}
+
+}  // namespace
+}  // namespace zpull::replicate
+
+namespace zpull::replicate {
+namespace {
+
+// Real OpenZFS 2.3 streams from the QEMU tier (tests/openzfs/capture_streams.sh).
+class OpenZfsStreams : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/streams/streams.openzfs-2.3.2.guids");
+    ASSERT_TRUE(in) << "missing streams.openzfs-2.3.2.guids";
+    std::string name, value;
+    while (in >> name >> value) {
+      if (name == "pool") pool_ = value;
+      else guid_[name] = std::stoull(value);
+    }
+    ASSERT_FALSE(pool_.empty());
+  }
+  std::string Read(const std::string& kind) {
+    std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/streams/zfs-send-" + kind + ".openzfs-2.3.2.zstream",
+                     std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    EXPECT_FALSE(s.str().empty()) << kind;
+    return s.str();
+  }
+  StreamExpectation Expect(const std::string& fs, const std::string& to, std::optional<std::string> from = {}) {
+    StreamExpectation e{.source_dataset = pool_ + "/" + fs, .to_snapshot = to, .to_guid = guid_[fs + "@" + to]};
+    if (from) {
+      e.from_snapshot = from;
+      e.from_guid = guid_[fs + "@" + *from];
+    }
+    return e;
+  }
+  std::string pool_;
+  std::map<std::string, std::uint64_t> guid_;
+};
+
+TEST_F(OpenZfsStreams, PassAsAskedAndRefuseOtherwise) {
+  auto check = [&](const std::string& kind, const StreamExpectation& e) {
+    auto r = CheckStreamHeader(Read(kind), e);
+    return r ? (r->done ? std::string("accepted") : std::string("incomplete")) : r.error().message;
+  };
+  EXPECT_EQ(check("full", Expect("data", "a")), "accepted");
+  EXPECT_EQ(check("inc-i", Expect("data", "b", "a")), "accepted");
+  auto inc = Expect("data", "c", "a");
+  inc.intermediates = true;
+  inc.first_snapshot = "b";
+  inc.first_guid = guid_["data@b"];
+  EXPECT_EQ(check("inc-I", inc), "accepted");
+  auto props = Expect("data", "a");
+  props.properties = true;
+  EXPECT_EQ(check("full-p", props), "accepted");
+  auto inc_props = inc;
+  inc_props.properties = true;
+  EXPECT_EQ(check("inc-p-I", inc_props), "accepted");
+  auto raw = Expect("enc", "a");
+  raw.raw = true;
+  EXPECT_EQ(check("raw", raw), "accepted");
+  EXPECT_NE(check("raw", Expect("enc", "a")).find("raw (-w), though"), std::string::npos);
+  StreamExpectation resumed{.source_dataset = pool_ + "/data", .resumed = true};
+  EXPECT_EQ(check("resumed", resumed), "accepted");
+  EXPECT_NE(check("resumed", Expect("data", "big")).find("resumed stream, though"), std::string::npos);
+  // -R: refused whatever was asked.
+  EXPECT_NE(check("rep-R", Expect("data", "a")).find("compound"), std::string::npos);
+  EXPECT_NE(check("rep-R", props).find("-R"), std::string::npos);
+  auto inc_props_i = Expect("data", "c", "b");
+  inc_props_i.properties = true;
+  EXPECT_EQ(check("inc-p-i", inc_props_i), "accepted");
+
+  // Whole streams, record by record, as the relay walks them.
+  auto walk = [&](const std::string& kind, StreamExpectation e) {
+    const std::string stream = Read(kind);
+    StreamWalker w(std::move(e));
+    for (std::size_t have = 0; have < stream.size();) {
+      have = std::min(stream.size(), have + 65536);
+      if (auto s = w.Walk(std::string_view(stream).substr(w.walked(), have - w.walked())); !s) return s.error().message;
+    }
+    return std::string(w.free_flowing() ? "free" : w.complete() ? "complete" : "incomplete");
+  };
+  inc.chain = {{"b", guid_["data@b"]}, {"c", guid_["data@c"]}};
+  inc_props.chain = inc.chain;
+  inc_props_i.chain = {{"c", guid_["data@c"]}};
+  props.chain = {{"a", guid_["data@a"]}};
+  EXPECT_EQ(walk("full", Expect("data", "a")), "free");
+  EXPECT_EQ(walk("inc-I", inc), "complete");
+  EXPECT_EQ(walk("inc-p-I", inc_props), "complete");
+  EXPECT_EQ(walk("inc-p-i", inc_props_i), "complete");
+  EXPECT_EQ(walk("full-p", props), "complete");
+  EXPECT_EQ(walk("raw", raw), "free");
+}
+
+}  // namespace
+}  // namespace zpull::replicate
+
+namespace zpull::replicate {
+namespace {
+
+std::string Fixture(const std::string& file) {
+  std::ifstream in(std::string(ZPULL_TEST_FIXTURES_DIR) + "/streams/" + file, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  EXPECT_FALSE(s.str().empty()) << file;
+  return s.str();
+}
+
+// Walks `stream` in chunks of `chunk` bytes, as the relay would; returns
+// the walker's error, "complete", "free" or "incomplete".
+std::string WalkAll(const std::string& stream, StreamExpectation e, std::size_t chunk = 4096) {
+  StreamWalker w(std::move(e));
+  std::size_t have = 0;
+  while (have < stream.size()) {
+    have = std::min(stream.size(), have + chunk);
+    auto s = w.Walk(std::string_view(stream).substr(w.walked(), have - w.walked()));
+    if (!s) return s.error().message;
+    EXPECT_LE(w.safe(), w.walked());
+  }
+  if (w.free_flowing()) return "free";
+  return w.complete() ? "complete" : "incomplete";
+}
+
+StreamExpectation Chain(StreamExpectation e, std::vector<std::pair<std::string, std::uint64_t>> chain) {
+  e.chain = std::move(chain);
+  return e;
+}
+
+TEST(StreamWalker, RealStreamsWalkToTheirEnd) {
+  const std::string ff = ".zfs-fuse-0.7.0.zstream";
+  auto inc = IncI();
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{311}, std::size_t{4096}, std::size_t{1} << 20}) {
+    EXPECT_EQ(WalkAll(Fixture("zfs-send-full" + ff), Full(), chunk), "free");
+    EXPECT_EQ(WalkAll(Fixture("zfs-send-inc-I" + ff), Chain(inc, {{"b", kB}, {"c", kC}}), chunk), "complete");
+    EXPECT_EQ(WalkAll(Fixture("zfs-send-inc-p-I" + ff), Chain(IncI(true), {{"b", kB}, {"c", kC}}), chunk), "complete");
+    EXPECT_EQ(WalkAll(Fixture("zfs-send-inc-p-i" + ff), Chain(WithProps(Inc("b", kB, "c", kC)), {{"c", kC}}), chunk),
+              "complete");
+    EXPECT_EQ(WalkAll(Fixture("zfs-send-full-p" + ff), Chain(WithProps(Full()), {{"a", kA}}), chunk), "complete");
+  }
+  // The plan asked for less than the -I stream brings: refused at the extra substream.
+  EXPECT_NE(WalkAll(Fixture("zfs-send-inc-I" + ff), Chain(inc, {{"b", kB}})).find("did not ask for"), std::string::npos);
+  // A chain the stream does not follow.
+  EXPECT_NE(WalkAll(Fixture("zfs-send-inc-I" + ff), Chain(inc, {{"b", kB}, {"c", 77}})).find("imposter"),
+            std::string::npos);
+}
+
+TEST(StreamWalker, LaterSubstreamsAreCheckedBeforeTheyGoOn) {
+  test::StreamHeaderSpec spec{.dataset = "tank/data", .to = "c", .to_guid = 30, .from = "a", .from_guid = 10,
+                              .compound = true, .first_to = "b", .first_to_guid = 20};
+  StreamExpectation e{.source_dataset = "tank/data", .to_snapshot = "c", .to_guid = 30, .from_snapshot = "a",
+                      .from_guid = 10, .first_snapshot = "b", .first_guid = 20, .intermediates = true,
+                      .chain = {{"b", 20}, {"c", 30}}};
+  EXPECT_EQ(WalkAll(test::WholeStream(spec, "data", {{"c", 30}}), e), "complete");
+  // A child's substream (libzfs would create tank/data's replica's child).
+  std::string child = test::StreamHeader(spec) + test::WriteRecord(4) + "data" + test::EndRecord() +
+                      test::BeginRecord(1, 0, 0, 30, 20, "tank/data/evil@c", 0) + test::EndRecord() + test::EndRecord();
+  EXPECT_NE(WalkAll(child, e).find("not of tank/data"), std::string::npos);
+  // A sibling ("tank/dataX": a prefix of the planned name).
+  std::string sibling = test::StreamHeader(spec) + test::WriteRecord(4) + "data" + test::EndRecord() +
+                        test::BeginRecord(1, 0, 0, 30, 20, "tank/dataX@c", 0) + test::EndRecord() + test::EndRecord();
+  EXPECT_NE(WalkAll(sibling, e).find("'tank/dataX'"), std::string::npos);
+  // One substream more than planned.
+  EXPECT_NE(WalkAll(test::WholeStream(spec, "data", {{"c", 30}, {"d", 40}}), e).find("did not ask for"),
+            std::string::npos);
+  // The planned name with another guid, or from another base.
+  EXPECT_NE(WalkAll(test::WholeStream(spec, "data", {{"c", 31}}), e).find("imposter"), std::string::npos);
+  // A BEGIN hidden inside a substream, a record of an unknown type, a
+  // payload no block has, bytes after the closing END, a short stream.
+  std::string nested = test::StreamHeader(spec) + test::BeginRecord(1, 0, 0, 30, 20, "tank/data@c", 0);
+  EXPECT_NE(WalkAll(nested, e).find("inside a substream"), std::string::npos);
+  std::string unknown = test::StreamHeader(spec) + std::string(4, '\x33') + std::string(308, '\0');
+  EXPECT_NE(WalkAll(unknown, e).find("unknown record type"), std::string::npos);
+  EXPECT_NE(WalkAll(test::StreamHeader(spec) + test::WriteRecord(1ull << 40), e).find("claims a payload"),
+            std::string::npos);
+  EXPECT_NE(WalkAll(test::WholeStream(spec, "data", {{"c", 30}}) + "junk", e).find("closing END"), std::string::npos);
+  std::string short_stream = test::StreamHeader(spec) + test::WriteRecord(4) + "data" + test::EndRecord() +
+                             test::EndRecord();
+  EXPECT_NE(WalkAll(short_stream, e).find("after 1 of 2 planned"), std::string::npos);
+}
+
+TEST(StreamWalker, NothingUncheckedIsSafe) {
+  test::StreamHeaderSpec spec{.dataset = "tank/data", .to = "c", .to_guid = 30, .from = "a", .from_guid = 10,
+                              .compound = true, .first_to = "b", .first_to_guid = 20};
+  StreamExpectation e{.source_dataset = "tank/data", .to_snapshot = "c", .to_guid = 30, .from_snapshot = "a",
+                      .from_guid = 10, .first_snapshot = "b", .first_guid = 20, .intermediates = true,
+                      .chain = {{"b", 20}, {"c", 30}}};
+  const std::string whole = test::WholeStream(spec, "data", {{"c", 30}});
+  StreamWalker w(e);
+  // The header and first BEGIN minus one byte: nothing may go on.
+  const std::size_t header = test::StreamHeader(spec).size();
+  ASSERT_TRUE(w.Walk(std::string_view(whole).substr(0, header - 1)));
+  EXPECT_EQ(w.safe(), 0u);
+  // The second substream's BEGIN minus one byte: only what comes before it.
+  const std::size_t second = whole.size() - 3 * kRecordSize;
+  ASSERT_TRUE(w.Walk(std::string_view(whole).substr(w.walked(), second + kRecordSize - 1 - w.walked())));
+  EXPECT_EQ(w.safe(), second);
+}
+
+TEST(XdrNvlist, ReadsAsLibnvpairDoesAndRefusesTheRest) {
+  std::vector<test::Nv> nv = {{.name = "tosnap", .str = "a"}, {.name = "not_recursive", .type = 1}};
+  ASSERT_TRUE(ParseXdrNvlist(test::PackXdr(nv)));
+  // Duplicate names.
+  auto dup = nv;
+  dup.push_back({.name = "tosnap", .str = "b"});
+  EXPECT_FALSE(ParseXdrNvlist(test::PackXdr(dup)));
+  // Bytes after the list that are not padding (pairs only this reader would see).
+  EXPECT_FALSE(ParseXdrNvlist(test::PackXdr(nv) + std::string(8, 'x')));
+  // A pair whose encoded size is not what it occupies.
+  std::string packed = test::PackXdr(nv);
+  packed[4 + 8 + 3] ^= 4;
+  EXPECT_FALSE(ParseXdrNvlist(packed));
+  // A type a send header never carries (a byte array).
+  std::string odd = test::PackXdr({{.name = "x", .type = 10}});
+  EXPECT_FALSE(ParseXdrNvlist(odd));
+  // not_recursive of another type does not count as one.
+  test::StreamHeaderSpec spec{.dataset = "tank/data", .to = "s2", .to_guid = 7, .compound = true, .properties = true};
+  auto props = test::PropertiesNvlist(spec);
+  for (auto& p : props) {
+    if (p.name == "not_recursive") p = {.name = "not_recursive", .type = 8, .u64 = 1};
+  }
+  std::string payload = test::PackXdr(props);
+  std::string s = test::BeginRecord(2, 0, 0, 0, 0, "tank/data@s2", static_cast<std::uint32_t>(payload.size()));
+  s += payload + test::EndRecord() + test::BeginRecord(1, 0, 0, 7, 0, "tank/data@s2", 0);
+  StreamExpectation e{.source_dataset = "tank/data", .to_snapshot = "s2", .to_guid = 7, .properties = true};
+  auto r = CheckStreamHeader(s, e);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("-R"), std::string::npos);
 }
 
 }  // namespace

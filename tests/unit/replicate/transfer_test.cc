@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/support/fake_zfs.h"
+#include "tests/support/send_stream.h"
 #include "core/local_runner.h"
 
 namespace zpull::replicate {
@@ -378,6 +379,84 @@ TEST_F(LocalTransferTest, RateLimitHoldsForTheInKernelPathToo) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(*r, 4194304u);
   EXPECT_GE(std::chrono::steady_clock::now() - t0, 300ms);
+}
+
+}  // namespace
+}  // namespace zpull::replicate
+
+namespace zpull::replicate {
+namespace {
+
+// The relay with a stream expectation, on real local processes: a stream
+// that is what was asked for arrives byte for byte (walked, or after its
+// header through the kernel); one that is not reaches the receiver not at
+// all, or only up to the substream that was refused.
+class CheckedTransferTest : public LocalTransferTest {
+ protected:
+  void Stream(const std::string& bytes) {
+    std::ofstream(dir_ + "/stream", std::ios::binary) << bytes;
+    zfs_.send_argv = {"cat", dir_ + "/stream"};
+    zfs_.recv_argv = {"sh", "-c", "cat > " + dir_ + "/received"};
+  }
+  core::Result<std::uint64_t> RunExpecting(const StreamExpectation& e) {
+    TransferLimits limits;
+    limits.expect = &e;
+    return Run(limits);
+  }
+  test::StreamHeaderSpec spec_{.dataset = "tank/a", .to = "s3", .to_guid = 30, .from = "s1", .from_guid = 10,
+                               .compound = true, .first_to = "s2", .first_to_guid = 20};
+  StreamExpectation expect_{.source_dataset = "tank/a", .to_snapshot = "s3", .to_guid = 30, .from_snapshot = "s1",
+                            .from_guid = 10, .first_snapshot = "s2", .first_guid = 20, .intermediates = true,
+                            .chain = {{"s2", 20}, {"s3", 30}}};
+};
+
+TEST_F(CheckedTransferTest, AskedForStreamsArriveWhole) {
+  const std::string data(3u << 20, 'd');
+  const std::string compound = test::WholeStream(spec_, data, {{"s3", 30}});
+  Stream(compound);
+  auto r = RunExpecting(expect_);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(*r, compound.size());
+  EXPECT_TRUE(Slurp(dir_ + "/received") == compound);
+
+  test::StreamHeaderSpec full{.dataset = "tank/a", .to = "s3", .to_guid = 30};
+  const std::string single = test::WholeStream(full, data);
+  Stream(single);
+  StreamExpectation e{.source_dataset = "tank/a", .to_snapshot = "s3", .to_guid = 30};
+  auto s = RunExpecting(e);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_TRUE(Slurp(dir_ + "/received") == single);
+}
+
+TEST_F(CheckedTransferTest, RefusedStreamsDoNotReachTheReceiver) {
+  // Another dataset from the first byte: the receiver gets nothing.
+  test::StreamHeaderSpec other = spec_;
+  other.dataset = "tank/b";
+  Stream(test::WholeStream(other, std::string(1u << 20, 'x'), {{"s3", 30}}));
+  auto r = RunExpecting(expect_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().reason, core::Reason::kUnexpectedStream) << r.error().message;
+  EXPECT_EQ(Slurp(dir_ + "/received"), "");
+
+  // A substream more than planned: the receiver gets what came before it.
+  const std::string planned = test::WholeStream(spec_, "data", {{"s3", 30}});
+  const std::string extra = test::WholeStream(spec_, "data", {{"s3", 30}, {"s4", 40}});
+  Stream(extra);
+  auto e = RunExpecting(expect_);
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().reason, core::Reason::kUnexpectedStream) << e.error().message;
+  EXPECT_NE(e.error().message.find("tank/a@s4"), std::string::npos) << e.error().message;
+  const std::string received = Slurp(dir_ + "/received");
+  EXPECT_EQ(received, planned.substr(0, planned.size() - test::EndRecord().size()));
+}
+
+TEST_F(CheckedTransferTest, AStreamEndingInItsHeaderIsNotReceived) {
+  Stream(test::StreamHeader(spec_).substr(0, 400));
+  auto r = RunExpecting(expect_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().reason, core::Reason::kUnexpectedStream) << r.error().message;
+  EXPECT_NE(r.error().message.find("ended within its header"), std::string::npos) << r.error().message;
+  EXPECT_EQ(Slurp(dir_ + "/received"), "");
 }
 
 }  // namespace
