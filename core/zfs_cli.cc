@@ -556,7 +556,9 @@ Status ZfsCli::AbortPartialReceive(const DatasetName& fs) {
 }
 
 Status ZfsCli::CreateContainer(const DatasetName& fs) {
-  return RunChecked(Cmd({"create", "-o", "canmount=off", fs.str()}), Reason::kDestinationMissing);
+  return RunChecked(Cmd({"create", "-o", "canmount=off", "-o", "setuid=off", "-o", "devices=off", "-o", "exec=off",
+                         fs.str()}),
+                    Reason::kDestinationMissing);
 }
 
 Status ZfsCli::Rollback(const DatasetName& fs, const std::string& snap) {

@@ -137,6 +137,9 @@ class Attempt {
     }
     auto encrypted = SourceEncrypted();
     if (!encrypted) return tl::unexpected(encrypted.error());
+    auto type = env_.source.GetProperty(job_.source, "type");
+    if (!type) return tl::unexpected(type.error());
+    volume_ = *type == "volume";
     // Guids the destination may hold after each receive: what it had, and
     // what the plan asked for so far.
     GuidSet allowed;
@@ -149,6 +152,7 @@ class Attempt {
       if (auto s = Flags(send, *encrypted); !s) return tl::unexpected(s.error());
       auto expect = Expected(send, listing.source, allowed);
       if (!expect) return tl::unexpected(expect.error());
+      expect->volume = volume_;
       if (env_.source_features.send_estimate && env_.on_estimate) {
         // Best effort: a failed estimate only leaves the progress metric out.
         if (auto size = env_.source.EstimateSend(send); size) env_.on_estimate(*size);
@@ -156,7 +160,7 @@ class Attempt {
       auto bytes = Transfer(send, &*expect);
       if (!bytes) return tl::unexpected(bytes.error());
       out_.bytes += *bytes;
-      if (auto s = AfterReceive(!step.from); !s) return tl::unexpected(s.error());
+      if (auto s = AfterReceive(); !s) return tl::unexpected(s.error());
       if (expect->intermediates) {
         if (auto s = DropUnplanned(allowed); !s) return tl::unexpected(s.error());
       }
@@ -201,6 +205,9 @@ class Attempt {
     auto token = env_.destination.ResumeToken(job_.destination);
     if (!token) return tl::unexpected(token.error());
     if (!*token) return {};
+    auto type = env_.source.GetProperty(job_.source, "type");
+    if (!type) return tl::unexpected(type.error());
+    volume_ = *type == "volume";
     core::SendSpec send{job_.source, "(resumed)"};
     send.resume_token = **token;
     send.wire_zstd = job_.options.send.wire_zstd;
@@ -209,6 +216,8 @@ class Attempt {
     if (bytes) {
       ++out_.resumed;
       out_.bytes += *bytes;
+      // The first part's recv -o may not have outlived the interruption.
+      if (auto s = ApplyForced(); !s) return s;
     } else if (bytes.error().reason == core::Reason::kStaleResumeToken ||
                bytes.error().reason == core::Reason::kSourceMissing) {
       if (auto s = env_.destination.AbortPartialReceive(job_.destination); !s) return s;
@@ -355,6 +364,10 @@ class Attempt {
                         env_.destination_features.recv_resumable, job_.force};
     if (env_.destination_features.recv_property_override) {
       if (send.properties) recv.exclude = Excluded();
+      // A resumed receive keeps the properties its first part was given.
+      if (send.resume_token.empty()) {
+        for (const auto& [k, v] : ForcedProperties(job_, volume_)) recv.set.push_back(k + "=" + v);
+      }
       for (const auto& [k, v] : job_.options.receive.set) recv.set.push_back(k + "=" + v);
     }
     TransferLimits limits{job_.options.transfer.stall_timeout, job_.options.transfer.total_timeout, env_.rate_limits,
@@ -362,24 +375,28 @@ class Attempt {
     return RunTransfer(env_.source, send, env_.destination, recv, env_.on_bytes, limits, env_.on_wire_bytes);
   }
 
-  // A received replica never mounts over a host path: with -p and no
-  // recv -x the received mountpoint is reset; a new replica is made
-  // canmount=noauto (and readonly=on where configured).
-  core::Status AfterReceive(bool full) {
-    if (!env_.destination_features.recv_property_override) {
-      if (job_.options.send.properties) {
-        for (const auto& p : Excluded()) {
-          if (auto s = env_.destination.InheritProperty(job_.destination, p); !s) return s;
-        }
-      }
-      for (const auto& [k, v] : job_.options.receive.set) {
-        if (auto s = env_.destination.SetProperty(job_.destination, k, v); !s) return s;
+  // A received replica never mounts over a host path or carries live
+  // setuid files and device nodes: where recv -o/-x are missing, the
+  // forced properties are set right after each receive (-u: nothing has
+  // mounted it), full or incremental (a -p stream resets them), then a
+  // received mountpoint is reset and receive.set applied.
+  core::Status AfterReceive() {
+    if (env_.destination_features.recv_property_override) return {};
+    if (auto s = ApplyForced(); !s) return s;
+    if (job_.options.send.properties) {
+      for (const auto& p : Excluded()) {
+        if (auto s = env_.destination.InheritProperty(job_.destination, p); !s) return s;
       }
     }
-    if (!full) return {};
-    if (auto s = env_.destination.SetProperty(job_.destination, "canmount", "noauto"); !s) return s;
-    if (job_.options.readonly) {
-      if (auto s = env_.destination.SetProperty(job_.destination, "readonly", "on"); !s) return s;
+    for (const auto& [k, v] : job_.options.receive.set) {
+      if (auto s = env_.destination.SetProperty(job_.destination, k, v); !s) return s;
+    }
+    return {};
+  }
+
+  core::Status ApplyForced() {
+    for (const auto& [k, v] : ForcedProperties(job_, volume_)) {
+      if (auto s = env_.destination.SetProperty(job_.destination, k, v); !s) return s;
     }
     return {};
   }
@@ -395,6 +412,7 @@ class Attempt {
   const CycleEnv& env_;
   const DatasetJob& job_;
   CycleOutcome& out_;
+  bool volume_ = false;  // the source dataset is a volume (read before the first send)
 };
 
 std::string Hex(std::uint64_t v) {
@@ -421,6 +439,21 @@ core::Status MoveBookmark(const CycleEnv& env, const DatasetJob& job, const core
 }
 
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> ForcedProperties(const DatasetJob& job, bool volume) {
+  std::vector<std::pair<std::string, std::string>> all;
+  if (volume) {
+    all = {{"volmode", "none"}};
+  } else {
+    all = {{"canmount", "noauto"}, {"setuid", "off"}, {"devices", "off"}, {"exec", "off"}};
+  }
+  if (job.options.readonly) all.emplace_back("readonly", "on");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& kv : all) {
+    if (!job.options.receive.set.contains(kv.first)) out.push_back(std::move(kv));
+  }
+  return out;
+}
 
 std::string BookmarkStem(const std::string& prefix, const core::DatasetName& destination) {
   std::string d = destination.str();

@@ -95,6 +95,13 @@ struct DatasetJob {
   std::optional<core::DatasetName> replicated_parent;
 };
 
+// What every replica is given after each receive (docs/security.md): it
+// never mounts by itself and carries no live setuid files or device nodes
+// (a filesystem: canmount=noauto, setuid, devices and exec off; a volume:
+// volmode=none), readonly=on where configured. A key that receive.set
+// names is left to receive.set. In the order to apply them.
+std::vector<std::pair<std::string, std::string>> ForcedProperties(const DatasetJob& job, bool volume);
+
 // The source bookmark that marks what `destination` last received:
 // "<prefix>_<destination with / as :>_<guid hex>"; BookmarkStem is all but the guid.
 std::string BookmarkStem(const std::string& prefix, const core::DatasetName& destination);

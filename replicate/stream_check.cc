@@ -93,6 +93,10 @@ core::Result<StreamCheckProgress> CheckSubstream(const Record& r, const StreamEx
   if (r.objset_type() != kObjsetZfs && r.objset_type() != kObjsetZvol) {
     return Refuse("objset type " + std::to_string(r.objset_type()) + " is neither a filesystem nor a volume");
   }
+  if (e.volume && *e.volume != (r.objset_type() == kObjsetZvol)) {
+    return Refuse(*e.volume ? "a filesystem's stream where the source dataset is a volume"
+                            : "a volume's stream where the source dataset is a filesystem");
+  }
   if (r.flags() & kFlagClone) return Refuse("a clone stream (zpull never asks for one)");
   const std::uint64_t features = r.features();
   if (features & kFeatureRedacted) return Refuse("a redacted stream (zpull never asks for one)");

@@ -46,6 +46,8 @@ struct StreamExpectation {
   // The receiving side is zfs-fuse (pool v23): its record layouts decide
   // how long each record's payload is.
   bool legacy_receiver = false;
+  // The source dataset is a volume (objset type zvol); nullopt: either.
+  std::optional<bool> volume;
   bool raw = false;            // -w (not checked when resumed: the token carries the flags)
   bool resumed = false;        // send -t: one substream, checked by name only (the token's
                                // guids are checked by the receiving kernel against its partial state)

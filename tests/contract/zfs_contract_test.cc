@@ -720,6 +720,7 @@ TEST_P(ZfsContract, ContainersAreNotMountable) {
   auto parent = Fs("hosts");
   ASSERT_TRUE(zfs().CreateContainer(parent));
   EXPECT_EQ(zfs().GetProperty(parent, "canmount").value(), "off");
+  for (const char* p : {"setuid", "devices", "exec"}) EXPECT_EQ(zfs().GetProperty(parent, p).value(), "off") << p;
   EXPECT_FALSE(zfs().CreateContainer(parent));  // exists
   auto orphan = zfs().CreateContainer(Fs("missing/child"));
   ASSERT_FALSE(orphan);

@@ -109,3 +109,6 @@ zfs snapshot "$src/ext@s3"
 once "$src/ext" "$dst/b/r5"
 [ "$rc" -eq 0 ] || zp_fail "honest run after the attacks: $out"
 zp_assert_eq "s1 s2 s3" "$(zp_snapshots "$dst/b/r5")" "honest run"
+# Issue 20: after every receive (no recv -o on zfs-fuse: zfs set right after).
+zp_assert_eq "noauto off off off on" "$(zfs get -H -o value canmount,setuid,devices,exec,readonly "$dst/b/r5" | paste -sd' ' -)" \
+  "forced properties on the replica"

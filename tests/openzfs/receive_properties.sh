@@ -31,3 +31,26 @@ oz_fill "$src/data" 64
 out=$(g /opt/zpull/zpull once --config /root/props.yml) || oz_fail "incremental failed: $out"
 oz_assert_contains "$out" "ok $dst/b/data incremental" "incremental with -p, -x and -o"
 oz_assert_eq "none inherited from $dst/b" "$(get mountpoint)" "mountpoint after the incremental"
+# Issue 20: forced through recv -o on every receive (full and incremental):
+# the replica never mounts by itself, runs no setuid file or device node.
+for p in setuid devices exec; do oz_assert_eq "off local" "$(get $p)" "$p forced off (recv -o)"; done
+oz_assert_eq "noauto local" "$(get canmount)" "canmount after the incremental"
+oz_assert_eq "on local" "$(get readonly)" "readonly after the incremental"
+
+# A volume replicates, full then incremental, with volmode=none and no
+# filesystem-only property (which a volume would refuse).
+g zfs create -V 16M "$src/vol"
+gsh "cat > /root/vol.yml" <<YAML
+snapshot_prefix: zpt
+sources:
+$(oz_ssh_source_yaml guest)
+datasets:
+  - {source: guest, source_dataset: $src/vol, destination: $dst/b/vol}
+YAML
+out=$(g /opt/zpull/zpull once --config /root/vol.yml) || oz_fail "volume, full: $out"
+oz_assert_contains "$out" "ok $dst/b/vol full" "volume full"
+sleep 1
+out=$(g /opt/zpull/zpull once --config /root/vol.yml) || oz_fail "volume, incremental: $out"
+oz_assert_contains "$out" "ok $dst/b/vol incremental" "volume incremental"
+oz_assert_eq "none local" "$(g zfs get -H -o value,source volmode "$dst/b/vol" | tr '\t' ' ')" "volmode=none on the replica"
+oz_assert_eq "volume" "$(g zfs get -H -o value type "$dst/b/vol")" "the replica is a volume"

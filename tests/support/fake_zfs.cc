@@ -548,7 +548,7 @@ core::Status FakeZfs::CreateContainer(const core::DatasetName& fs) {
   if (!parent.empty() && !fs_.count(parent)) {
     return core::Fail(core::Reason::kDestinationMissing, host_ + ": cannot create '" + fs.str() + "': parent does not exist");
   }
-  fs_[fs.str()].props["canmount"] = "off";
+  for (const char* p : {"canmount", "setuid", "devices", "exec"}) fs_[fs.str()].props[p] = "off";
   return {};
 }
 
@@ -776,6 +776,11 @@ core::ExitInfo FakeZfs::Receive(const core::RecvSpec& spec, const std::string& s
     it->second.snaps.push_back(std::move(snap));
   }
   it->second.modified = false;
+  // recv -o property=value: set locally on the received dataset.
+  for (const auto& kv : spec.set) {
+    const std::size_t eq = kv.find('=');
+    if (eq != std::string::npos) it->second.props[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
   return Exit(0);
 }
 

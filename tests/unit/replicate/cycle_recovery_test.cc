@@ -296,7 +296,9 @@ TEST_F(CycleRecoveryTest, SentPropertiesNeverBringTheSourceMountpointOrShares) {
   ASSERT_TRUE(Run().ok());
   EXPECT_TRUE(src_.LastSend()->properties);
   EXPECT_EQ(dst_.LastRecv()->exclude, (std::vector<std::string>{"mountpoint", "sharenfs", "sharesmb", "quota"}));
-  EXPECT_EQ(dst_.LastRecv()->set, std::vector<std::string>{"compression=zstd"});
+  EXPECT_EQ(dst_.LastRecv()->set,
+            (std::vector<std::string>{"canmount=noauto", "setuid=off", "devices=off", "exec=off", "readonly=on",
+                                      "compression=zstd"}));
   // Where recv -o/-x are missing (zfs-fuse) they are reset and set after the receive.
   Use(ZfsFuseLike());
   job_.destination = DatasetName::Parse("backup/old").value();
@@ -340,6 +342,65 @@ TEST_F(CycleRecoveryTest, AReplicatedParentIsWaitedForNotCreated) {
   auto later = Run();
   ASSERT_TRUE(later.ok()) << later.error->message;
   EXPECT_EQ(later.created_parents, std::vector<std::string>{"backup/data/logs"});
+}
+
+}  // namespace
+}  // namespace zpull::replicate
+
+namespace zpull::replicate {
+namespace {
+
+// Issue 20: every receive, full or incremental, leaves the replica unable
+// to mount by itself or to run setuid files and device nodes, through
+// recv -o where the destination has it and zfs set right after otherwise;
+// receive.set may override; containers get the same; a volume gets volmode=none.
+class ForcedPropertiesTest : public CycleRecoveryTest {
+ protected:
+  std::string Props(const std::string& fs) {
+    std::string out;
+    for (const char* p : {"canmount", "setuid", "devices", "exec", "readonly", "volmode"}) {
+      auto v = dst_.GetUserProperty(DatasetName::Parse(fs).value(), "", p);
+      out += std::string(p) + "=" + (v && *v ? **v : "-") + " ";
+    }
+    return out;
+  }
+};
+
+TEST_F(ForcedPropertiesTest, EveryReceiveForcesThemOnBothDialects) {
+  for (bool override_supported : {true, false}) {
+    if (!override_supported) {
+      Use(ZfsFuseLike());
+      job_.destination = DatasetName::Parse("backup/fuse").value();
+    }
+    ASSERT_TRUE(Run().ok());
+    EXPECT_EQ(Props(job_.destination.str()), "canmount=noauto setuid=off devices=off exec=off readonly=on volmode=- ");
+    // Someone (or a -p stream) switches them on; the next receive switches them off.
+    for (const char* p : {"setuid", "devices", "exec"}) ASSERT_TRUE(dst_.SetProperty(job_.destination, p, "on"));
+    ASSERT_TRUE(dst_.SetProperty(job_.destination, "canmount", "on"));
+    ASSERT_TRUE(src_.CreateSnapshot(job_.source, override_supported ? "later1" : "later2"));
+    auto out = Run();
+    ASSERT_TRUE(out.ok()) << out.error->message;
+    ASSERT_FALSE(out.plan.steps.empty());
+    EXPECT_TRUE(out.plan.steps[0].from);
+    EXPECT_EQ(Props(job_.destination.str()), "canmount=noauto setuid=off devices=off exec=off readonly=on volmode=- ")
+        << (override_supported ? "recv -o" : "zfs set after the receive");
+  }
+}
+
+TEST_F(ForcedPropertiesTest, ReceiveSetOverridesAndContainersAreHardenedToo) {
+  job_.options.receive.set = {{"exec", "on"}};
+  job_.destination = DatasetName::Parse("backup/hosts/web1/data").value();
+  ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(Props("backup/hosts/web1/data"), "canmount=noauto setuid=off devices=off exec=on readonly=on volmode=- ");
+  EXPECT_EQ(Props("backup/hosts"), "canmount=off setuid=off devices=off exec=off readonly=- volmode=- ");
+}
+
+TEST(ForcedProperties, AVolumeGetsVolmodeNoneAndNoFilesystemProperty) {
+  DatasetJob job{DatasetName::Parse("tank/vol").value(), DatasetName::Parse("backup/vol").value()};
+  using P = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(ForcedProperties(job, true), (P{{"volmode", "none"}, {"readonly", "on"}}));
+  job.options.readonly = false;
+  EXPECT_EQ(ForcedProperties(job, false), (P{{"canmount", "noauto"}, {"setuid", "off"}, {"devices", "off"}, {"exec", "off"}}));
 }
 
 }  // namespace
