@@ -110,8 +110,10 @@ class Zfs {
   // tag was there (and is now gone); a missing tag is not an error.
   virtual Status Hold(const DatasetName& fs, const std::string& snap, const std::string& tag) = 0;
   virtual Result<bool> Release(const DatasetName& fs, const std::string& snap, const std::string& tag) = 0;
-  // A user property ("module:name") of a dataset or of `fs@snap` when `snap`
-  // is non-empty (a snapshot inherits its dataset's value); nullopt when unset.
+  // A user property ("module:name") set locally on a dataset, or on `fs@snap`
+  // when `snap` is non-empty; nullopt when unset there, inherited, or
+  // received in a stream (zpull's state is what zpull set, never what a
+  // source sent: docs/security.md).
   virtual Result<std::optional<std::string>> GetUserProperty(const DatasetName& fs, const std::string& snap,
                                                              const std::string& property) = 0;
   // A native property's raw value (zfs get -Hp), e.g. "referenced".
@@ -122,7 +124,8 @@ class Zfs {
   virtual Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                                  const std::string& value) = 0;
   // Snapshot short name -> value, for the snapshots of `fs` on which the user
-  // property is set on the snapshot itself, not inherited (one command);
+  // property is set locally on the snapshot itself, not inherited or
+  // received (one command);
   // nullopt when `fs` does not exist.
   virtual Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(
       const DatasetName& fs, const std::string& property) = 0;

@@ -294,8 +294,9 @@ Result<std::optional<std::string>> ZfsCli::GetUserProperty(const DatasetName& fs
   if (lines->size() != 1) {
     return Fail(Reason::kOther, Where() + ": expected one line from " + DescribeFailure(argv, *r));
   }
-  // Unset user properties read value "-", source "-".
-  if ((*lines)[0].source == "-") return std::optional<std::string>();
+  // Unset: value "-", source "-"; set here: source "local" (not "received",
+  // not "inherited from …").
+  if ((*lines)[0].source != "local") return std::optional<std::string>();
   return std::optional<std::string>(std::string((*lines)[0].value));
 }
 

@@ -54,8 +54,9 @@ Result<std::map<std::string, std::string>> ParseSnapshotProperty(std::string_vie
       return Fail(Reason::kOther, "zfs get output: expected property " + std::string(property) + ", got '" +
                                       std::string(l.property) + "'");
     }
-    // Only values set on the snapshot itself; "inherited from <fs>" is not.
-    const bool own = l.source == "local" || l.source == "received";
+    // Only values set on the snapshot itself, by this host: not "inherited
+    // from <fs>", not "received" in a stream.
+    const bool own = l.source == "local";
     if (l.name.starts_with(prefix) && own) out[std::string(l.name.substr(prefix.size()))] = std::string(l.value);
   }
   return out;

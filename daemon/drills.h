@@ -13,9 +13,9 @@
 
 namespace zpull::daemon {
 
-inline constexpr const char* kDrillLastRunProperty = "zpull:drill_last_run";
-inline constexpr const char* kDrillLastSuccessProperty = "zpull:drill_last_success";
-inline constexpr const char* kDrillLastOutcomeProperty = "zpull:drill_last_outcome";
+using replicate::kDrillLastOutcomeProperty;
+using replicate::kDrillLastRunProperty;
+using replicate::kDrillLastSuccessProperty;
 
 // The scratch clone prefix: the snapshot prefix names this backup host.
 std::string DrillPrefix(const config::Config& config);

@@ -363,7 +363,10 @@ class Attempt {
     core::RecvSpec recv{job_.destination, env_.destination_features.recv_unmounted,
                         env_.destination_features.recv_resumable, job_.force};
     if (env_.destination_features.recv_property_override) {
-      if (send.properties) recv.exclude = Excluded();
+      if (send.properties) {
+        recv.exclude = Excluded();
+        recv.exclude.insert(recv.exclude.end(), kStateProperties.begin(), kStateProperties.end());
+      }
       // A resumed receive keeps the properties its first part was given.
       if (send.resume_token.empty()) {
         for (const auto& [k, v] : ForcedProperties(job_, volume_)) recv.set.push_back(k + "=" + v);

@@ -58,6 +58,15 @@ struct ReceivePolicy {
 
 // Never taken from a stream: a replica must not mount over or share a host path.
 inline const std::vector<std::string> kAlwaysExcluded = {"mountpoint", "sharenfs", "sharesmb"};
+// zpull's own state on the destination: excluded from a received stream
+// where recv -x exists; everywhere, only the value zpull set (source local)
+// is read (Zfs::GetUserProperty), so a received one is never taken for it.
+// (The drill's, daemon/drills.h, are named here with the others.)
+inline constexpr const char* kDrillLastRunProperty = "zpull:drill_last_run";
+inline constexpr const char* kDrillLastSuccessProperty = "zpull:drill_last_success";
+inline constexpr const char* kDrillLastOutcomeProperty = "zpull:drill_last_outcome";
+inline const std::vector<std::string> kStateProperties = {"zpull:common", "zpull:last_success", kDrillLastRunProperty,
+                                                          kDrillLastSuccessProperty, kDrillLastOutcomeProperty};
 
 struct TransferPolicy {
   std::chrono::milliseconds stall_timeout = std::chrono::minutes(10);

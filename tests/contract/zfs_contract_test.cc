@@ -389,7 +389,7 @@ TEST_P(ZfsContract, UserPropertiesOnDatasetsAndSnapshots) {
   EXPECT_EQ(zfs().GetUserProperty(fs, "", "zpull:test")->value(), "123");
   EXPECT_EQ(zfs().GetUserProperty(fs, "a", "zpull:test")->value(), "456");
   ASSERT_TRUE(zfs().CreateSnapshot(fs, "b"));
-  EXPECT_EQ(zfs().GetUserProperty(fs, "b", "zpull:test")->value(), "123");  // inherited
+  EXPECT_FALSE(zfs().GetUserProperty(fs, "b", "zpull:test").value());  // inherited: not the snapshot's own
   auto all = zfs().SnapshotUserProperty(fs, "zpull:test");  // set on the snapshot only
   ASSERT_TRUE(all) << all.error().message;
   ASSERT_TRUE(*all);
@@ -397,6 +397,28 @@ TEST_P(ZfsContract, UserPropertiesOnDatasetsAndSnapshots) {
   auto none = zfs().SnapshotUserProperty(Fs("nope"), "zpull:test");
   ASSERT_TRUE(none);
   EXPECT_FALSE(*none);
+}
+
+// zpull's state is what zpull set: a user property that came in a -p
+// stream (source "received") is not read as the destination's own.
+TEST_P(ZfsContract, ReceivedUserPropertiesAreNotReadAsOwn) {
+  auto src = MakeFs("sent");
+  ASSERT_TRUE(zfs().SetUserProperty(src, "", "zpull:last_success", "1"));
+  ASSERT_TRUE(zfs().CreateSnapshot(src, "a"));
+  ASSERT_TRUE(zfs().SetUserProperty(src, "a", "zpull:common", "2"));
+  core::SendSpec send{src, "a"};
+  send.properties = true;
+  auto dst = Fs("got");
+  auto r = replicate::RunTransfer(zfs(), send, zfs(), {dst, true, false, false}, {});
+  ASSERT_TRUE(r) << r.error().message;
+  auto own = zfs().GetUserProperty(dst, "", "zpull:last_success");
+  ASSERT_TRUE(own) << own.error().message;
+  EXPECT_FALSE(*own) << "received value read as local: " << **own;
+  auto marked = zfs().SnapshotUserProperty(dst, "zpull:common");
+  ASSERT_TRUE(marked && *marked);
+  EXPECT_TRUE((*marked)->empty());
+  ASSERT_TRUE(zfs().SetUserProperty(dst, "", "zpull:last_success", "3"));
+  EXPECT_EQ(zfs().GetUserProperty(dst, "", "zpull:last_success")->value(), "3");
 }
 
 TEST_P(ZfsContract, TreeListingCarriesInheritedUserProperty) {

@@ -260,8 +260,9 @@ core::Result<std::optional<std::string>> FakeZfs::GetUserProperty(const core::Da
     if (!s) return core::Fail(core::Reason::kDestinationMissing, host_ + ": " + NoDataset(fs.Snapshot(snap)));
     auto own = s->props.find(property);
     if (own != s->props.end()) return std::optional<std::string>(own->second);
+    return std::optional<std::string>();  // inherited values are not the snapshot's own
   }
-  auto p = it->second.props.find(property);  // snapshots inherit from their dataset
+  auto p = it->second.props.find(property);
   if (p == it->second.props.end()) return std::optional<std::string>();
   return std::optional<std::string>(p->second);
 }
