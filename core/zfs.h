@@ -38,6 +38,8 @@ struct ZfsFeatures {
   bool send_embedded = false;   // send -e
   bool recv_property_override = false;  // recv -o / -x
   bool list_holds = false;      // `zfs holds` works (zfs-fuse's is broken)
+  bool get_types = false;       // zfs get -t filesystem,volume
+  bool volmode = false;         // the volmode property (volumes)
 
   friend bool operator==(const ZfsFeatures&, const ZfsFeatures&) = default;
 };
@@ -58,6 +60,32 @@ struct TreeEntry {
   std::optional<std::string> value;
 
   friend bool operator==(const TreeEntry&, const TreeEntry&) = default;
+};
+
+// A property of one dataset as `zfs get` reports it. `source` is "local",
+// "default", "received", "inherited from NAME", "temporary" or "-" (value
+// "-": the property does not apply to the dataset's type).
+struct PropertyValue {
+  std::string value, source;
+
+  friend bool operator==(const PropertyValue&, const PropertyValue&) = default;
+};
+
+// The listed properties of one filesystem or volume of a tree.
+struct DatasetProperties {
+  std::string name;
+  std::map<std::string, PropertyValue> values;  // by property name
+
+  friend bool operator==(const DatasetProperties&, const DatasetProperties&) = default;
+};
+
+// One property to set on a dataset, or (value nullopt) to `zfs inherit`.
+struct PropertyChange {
+  DatasetName fs;
+  std::string property;
+  std::optional<std::string> value;
+
+  friend bool operator==(const PropertyChange&, const PropertyChange&) = default;
 };
 
 struct PoolSpace {
@@ -141,6 +169,11 @@ class Zfs {
   // children, each with `property` (a user property such as zpull:backup).
   // Reason source_missing if `root` does not exist.
   virtual Result<std::vector<TreeEntry>> ListTree(const DatasetName& root, const std::string& property) = 0;
+  // `properties` (plus `type`) of `root` and every filesystem and volume
+  // below it, parents before their children, in one command. Reason
+  // destination_missing if `root` does not exist.
+  virtual Result<std::vector<DatasetProperties>> GetTreeProperties(const DatasetName& root,
+                                                                   const std::vector<std::string>& properties) = 0;
   // Where `fs` is mounted; nullopt when not mounted (or mountpoint none/legacy).
   virtual Result<std::optional<std::string>> MountedAt(const DatasetName& fs) = 0;
   // `zpool status -v`, parsed (every dialect of core/pool_status.h).

@@ -98,7 +98,7 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   const std::string probe_fs = pool.str() + "/zpull-feature-probe-nonexistent";
   const std::string probe_snap = probe_fs + "@probe";
   enum Probe { kVersion, kRecvU, kRecvS, kSendNvP, kBookmark, kSendW, kSendC, kSendL, kSendE, kRecvX, kHolds,
-               kListP, kListJ, kWritten, kCount };
+               kListP, kListJ, kWritten, kGetT, kVolmode, kCount };
   std::vector<Argv> probes(kCount);
   probes[kVersion] = Cmd({"version"});
   probes[kRecvU] = Cmd({"receive", "-n", "-u", probe_fs});
@@ -114,6 +114,8 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   probes[kListP] = Cmd({"list", "-H", "-p", "-o", "name", "-d", "0", pool.str()});
   probes[kListJ] = Cmd({"list", "-j", "-d", "0", pool.str()});
   probes[kWritten] = Cmd({"get", "-Hp", "written", pool.str()});
+  probes[kGetT] = Cmd({"get", "-H", "-t", "filesystem", "type", pool.str()});
+  probes[kVolmode] = Cmd({"get", "-H", "volmode", pool.str()});
   auto results = runner_.RunAll(probes);
   if (!results) return InContext(results.error());
   const std::vector<CommandResult>& r = *results;
@@ -149,6 +151,9 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   f.list_parsable = r[kListP].exit_code == 0;
   f.json = r[kListJ].exit_code == 0;
   f.written = r[kWritten].exit_code == 0;
+  f.get_types = r[kGetT].exit_code == 0;
+  f.volmode = r[kVolmode].exit_code == 0;
+  get_types_ = f.get_types;
   return f;
 }
 
@@ -387,6 +392,27 @@ Result<std::vector<TreeEntry>> ZfsCli::ListTree(const DatasetName& root, const s
   auto entries = ParseTreeListing(r->out);
   if (!entries) return InContext(entries.error());
   return entries;
+}
+
+Result<std::vector<DatasetProperties>> ZfsCli::GetTreeProperties(const DatasetName& root,
+                                                               const std::vector<std::string>& properties) {
+  std::string list = "type";
+  for (const auto& p : properties) list += "," + p;
+  // Without -t (zfs-fuse) the snapshots come too: they are left out below.
+  Argv argv = get_types_ ? Cmd({"get", "-H", "-r", "-t", "filesystem,volume", "-o", "name,property,value,source", list,
+                                root.str()})
+                         : Cmd({"get", "-H", "-r", "-o", "name,property,value,source", list, root.str()});
+  auto r = RunOk(argv, Reason::kDestinationMissing);
+  if (!r) return tl::unexpected(r.error());
+  auto lines = ParseGetLines(r->out);
+  if (!lines) return InContext(lines.error());
+  std::vector<DatasetProperties> out;
+  for (const auto& l : *lines) {
+    if (l.name.find('@') != std::string_view::npos) continue;
+    if (out.empty() || out.back().name != l.name) out.push_back({std::string(l.name), {}});
+    out.back().values[std::string(l.property)] = {std::string(l.value), std::string(l.source)};
+  }
+  return out;
 }
 
 Result<std::optional<std::string>> ZfsCli::MountedAt(const DatasetName& fs) {

@@ -43,6 +43,8 @@ class ZfsCli : public Zfs {
   Status DestroyFilesystem(const DatasetName& fs) override;
   Result<std::vector<std::string>> ListChildren(const DatasetName& parent) override;
   Result<std::vector<TreeEntry>> ListTree(const DatasetName& root, const std::string& property) override;
+  Result<std::vector<DatasetProperties>> GetTreeProperties(const DatasetName& root,
+                                                           const std::vector<std::string>& properties) override;
   Result<std::optional<std::string>> MountedAt(const DatasetName& fs) override;
   Result<PoolStatus> GetPoolStatus(const std::string& pool) override;
   Result<PoolSpace> GetPoolSpace(const std::string& pool) override;
@@ -96,6 +98,7 @@ class ZfsCli : public Zfs {
   // temporary holds when SIGPIPE kills it (docs/zfs-dialects.md §3, leaked holds):
   // sends then run with SIGPIPE ignored.
   std::atomic<bool> legacy_{false};
+  std::atomic<bool> get_types_{false};  // zfs get -t (probed)
 };
 
 }  // namespace zpull::core

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <thread>
+#include <utility>
 
 #include "checks/inventory.h"
 #include "checks/scrub.h"
@@ -113,7 +114,10 @@ exporter::Site Daemon::Served() const { return {Collectables(), [this] { return 
 
 void Daemon::Run() {
   std::thread parity([this] {
-    Periodic(config_.parity_interval_seconds, [this] { ParityPass(); });
+    Periodic(config_.parity_interval_seconds, [this] {
+      ParityPass();
+      if (!stopping_) SafetyPass();
+    });
   });
   std::thread scrub([this] { Periodic(config_.scrub_interval_seconds, [this] { ScrubPass(); }); });
   std::thread drills([this] { Periodic(DrillCheckSeconds(config_), [this] { DrillPass(); }); });
@@ -263,6 +267,28 @@ void Daemon::ParityPass() {
   }
 }
 
+void Daemon::SafetyPass() {
+  std::vector<std::size_t> all(config_.datasets.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const auto started = std::chrono::steady_clock::now();
+  auto reports = CheckSafety(config_, hosts_, all);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::lock_guard lock(repairs_mu_);
+  for (std::size_t i = 0; i < reports.size(); ++i) {
+    const std::string& name = config_.datasets[i].destination.str();
+    checks_->RecordRun("replica_safety", "local", name, reports[i].has_value(), seconds, now_());
+    if (!reports[i]) {
+      log_->warn("replica safety check failed dataset={} error={}", name, reports[i].error().message);
+      continue;
+    }
+    checks_->SetUnsafeProperties(name, reports[i]->Unasked());
+    for (const auto& f : SafetyFindings(*reports[i])) {
+      if (f.severity == Severity::kCritical) log_->warn("replica safety dataset={} finding=\"{}\"", name, f.text);
+    }
+    repairs_[i] = reports[i]->Repairs();
+  }
+}
+
 exporter::StatusReport Daemon::StatusNow() const {
   exporter::StatusReport r;
   r.now = now_();
@@ -374,6 +400,10 @@ void Daemon::RunDataset(std::size_t index) {
   hooks.on_estimate = [this, &name](std::uint64_t n) { metrics_->SetExpectedBytes(name, n); };
   hooks.on_features = [this](const std::string& host, const core::ZfsFeatures& f) { features_->Set(host, f); };
   hooks.cancel = &cancel_;
+  {
+    std::lock_guard lock(repairs_mu_);
+    if (auto r = repairs_.find(index); r != repairs_.end()) hooks.bring_into_line = std::exchange(r->second, {});
+  }
   hooks.pause = [this, &name](std::int64_t seconds) {
     log_->info("retrying dataset={} in={}s", name, seconds);
     std::unique_lock lock(stop_mu_);
@@ -383,6 +413,7 @@ void Daemon::RunDataset(std::size_t index) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_->CycleFinished(name, outcome, seconds);
   for (const auto& e : outcome.warnings) log_->warn("dataset={} warning={}", name, e.message);
+  for (const auto& c : outcome.brought_into_line) log_->warn("brought into line dataset={} change=\"{}\"", name, c);
   for (const auto& e : outcome.retried) {
     log_->warn("attempt failed, retried dataset={} reason={} error={}", name, core::ReasonName(e.reason), e.message);
   }

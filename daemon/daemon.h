@@ -72,6 +72,9 @@ class Daemon {
   // commands per host whatever the number of datasets.
   void InventoryPass(const std::string& source, const std::vector<std::size_t>& indices,
                      const std::vector<checks::ParityResult>& parity);
+  // Replica safety for every dataset (one listing per destination root):
+  // the metric, and what each dataset's next cycle brings into line.
+  void SafetyPass();
   // Status, space and (with scrub.every) scrub start for every watched pool.
   void ScrubPass();
   // Each recursive entry's selection now, against the expanded datasets.
@@ -92,6 +95,8 @@ class Daemon {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<ControlServer> control_;
   std::optional<core::LockFile> daemon_lock_;  // held from Start() on
+  std::mutex repairs_mu_;
+  std::map<std::size_t, std::vector<core::PropertyChange>> repairs_;  // by dataset index; with repairs_mu_
   std::function<void(const std::string&)> on_datasets_changed_;
   bool datasets_changed_ = false;  // discovery thread only
   std::atomic<bool> stopping_{false};

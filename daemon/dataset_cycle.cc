@@ -117,6 +117,7 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   env.cancel = hooks.cancel;
   env.pause = hooks.pause;
   env.on_wire_bytes = hooks.on_wire_bytes;
+  env.bring_into_line = hooks.bring_into_line;
   outcome = replicate::RunCycle(env, JobFor(config, d));
   if (d.hooks.post_replication) {
     HookEnv post = env_vars;

@@ -36,6 +36,7 @@ struct CycleHooks {
   std::function<void(const std::string& host, const core::ZfsFeatures&)> on_features;
   const std::atomic<bool>* cancel = nullptr;
   std::function<bool(std::int64_t seconds)> pause;
+  std::vector<core::PropertyChange> bring_into_line;  // replicate::CycleEnv::bring_into_line
 };
 
 // What must survive a restart, read back from the destination:

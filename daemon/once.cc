@@ -2,6 +2,7 @@
 
 #include "daemon/dataset_cycle.h"
 #include "config/expand.h"
+#include "daemon/verify.h"
 
 #include <atomic>
 #include <chrono>
@@ -23,6 +24,11 @@ std::vector<replicate::CycleOutcome> RunAllOnce(const config::Config& config, Ho
   std::mutex mu;
   std::condition_variable cv;
   std::vector<bool> done(config.datasets.size(), false);
+  // What each cycle brings into line: one safety listing per destination
+  // root first (a failed one only leaves the replicas as they are).
+  std::vector<std::size_t> all(config.datasets.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const auto safety = CheckSafety(config, hosts, all);
   auto worker = [&] {
     for (std::size_t i = next++; i < config.datasets.size(); i = next++) {
       if (parents[i]) {
@@ -31,6 +37,7 @@ std::vector<replicate::CycleOutcome> RunAllOnce(const config::Config& config, Ho
       }
       const std::string& name = config.datasets[i].destination.str();
       CycleHooks hooks;
+      if (safety[i]) hooks.bring_into_line = safety[i]->Repairs();
       if (metrics) {
         hooks.on_bytes = [metrics, &name](std::uint64_t n) { metrics->AddBytes(name, n); };
         hooks.on_wire_bytes = [metrics, &name](std::uint64_t n) { metrics->AddWireBytes(name, n); };
@@ -74,6 +81,7 @@ std::string FormatOutcome(const config::DatasetConfig& d, const replicate::Cycle
   if (o.resumed) line += " resumed=" + std::to_string(o.resumed);
   if (o.tokens_aborted) line += " resume_tokens_aborted=" + std::to_string(o.tokens_aborted);
   if (o.rolled_back) line += " rolled_back=yes";
+  for (const auto& c : o.brought_into_line) line += " brought_into_line=\"" + c + "\"";
   if (!o.created_parents.empty()) {
     line += " created_parents=";
     for (std::size_t i = 0; i < o.created_parents.size(); ++i) line += (i ? "," : "") + o.created_parents[i];

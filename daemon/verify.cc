@@ -4,6 +4,7 @@
 #include <set>
 
 #include "checks/parity_check.h"
+#include "checks/replica_safety_check.h"
 
 namespace zpull::daemon {
 namespace {
@@ -89,6 +90,35 @@ std::vector<Finding> PoolFindings(const core::PoolStatus& st, std::int64_t now, 
   return f;
 }
 
+std::vector<Finding> SafetyFindings(const checks::SafetyReport& r) {
+  std::vector<Finding> f;
+  for (const auto& u : r.unsafe) {
+    const std::string what = u.property + "=" + u.now.value + " on " + u.dataset + " (" + u.now.source + ")";
+    if (u.asked) {
+      f.push_back({Severity::kWarning, what + ": unsafe, as receive.set asks"});
+    } else {
+      f.push_back({Severity::kCritical, what + ": unsafe; zpull sets " +
+                                            (u.safe ? u.property + "=" + *u.safe : "it inherited") +
+                                            " in the next cycle of zpull run"});
+    }
+  }
+  return f;
+}
+
+std::vector<core::Result<checks::SafetyReport>> CheckSafety(const config::Config& config, Hosts& hosts,
+                                                            const std::vector<std::size_t>& indices) {
+  std::vector<checks::SafetyTarget> targets;
+  for (std::size_t i : indices) {
+    const auto& d = config.datasets[i];
+    targets.push_back({d.destination.str(), d.options.readonly, d.options.receive.set});
+  }
+  return checks::RunReplicaSafety(hosts.Destination(), targets, [&](const std::string& root) {
+    auto pool = core::DatasetName::Parse(root.substr(0, root.find('/')));
+    auto f = pool ? hosts.DestinationFeatures(*pool) : core::Result<core::ZfsFeatures>(tl::unexpected(pool.error()));
+    return f && f->volmode;
+  });
+}
+
 bool WrittenSupported(const config::Config& config, Hosts& hosts, const std::vector<std::size_t>& indices) {
   if (indices.empty()) return false;
   auto pool = core::DatasetName::Parse(config.datasets[indices[0]].destination.Pool());
@@ -125,6 +155,12 @@ int RunVerify(const config::Config& config, Hosts& hosts, const std::vector<std:
     out << "UNKNOWN: no configured dataset matches\n";
     return static_cast<int>(Severity::kUnknown);
   }
+  // Replica safety: one listing per destination root for all of them.
+  std::vector<std::size_t> all;
+  for (const auto& [source, indices] : groups) all.insert(all.end(), indices.begin(), indices.end());
+  std::map<std::size_t, core::Result<checks::SafetyReport>> safety;
+  auto safety_results = CheckSafety(config, hosts, all);
+  for (std::size_t k = 0; k < all.size(); ++k) safety.emplace(all[k], std::move(safety_results[k]));
   for (const auto& [source, indices] : groups) {
     std::vector<checks::ParityTarget> targets;
     for (std::size_t i : indices) targets.push_back(ParityTargetFor(config, config.datasets[i]));
@@ -132,14 +168,27 @@ int RunVerify(const config::Config& config, Hosts& hosts, const std::vector<std:
                                          WrittenSupported(config, hosts, indices));
     for (std::size_t k = 0; k < results.size(); ++k) {
       const config::DatasetConfig& d = config.datasets[indices[k]];
+      const auto& safe = safety.at(indices[k]);
+      if (!safe) {
+        raise(Severity::kUnknown);
+        out << "UNKNOWN " << d.destination.str() << ": replica safety check failed: " << safe.error().message
+            << "\n";
+      }
       if (!results[k].report) {
         raise(Severity::kUnknown);
         out << "UNKNOWN " << d.destination.str() << ": parity check failed ("
             << core::ReasonName(results[k].report.error().reason) << "): " << results[k].report.error().message
             << "\n";
+        for (const auto& f : safe ? SafetyFindings(*safe) : std::vector<Finding>{}) {
+          raise(f.severity);
+          out << "    " << Word(f.severity) << ": " << f.text << "\n";
+        }
         continue;
       }
       auto findings = ParityFindings(*results[k].report, now, d.interval_seconds);
+      if (safe) {
+        for (auto& f : SafetyFindings(*safe)) findings.push_back(std::move(f));
+      }
       Severity s = Severity::kOk;
       for (const auto& f : findings) s = std::max(s, f.severity);
       raise(s);

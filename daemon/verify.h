@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "checks/parity_check.h"
+#include "checks/replica_safety.h"
 #include "config/config.h"
 #include "daemon/hosts.h"
 
@@ -28,6 +29,15 @@ std::vector<Finding> ParityFindings(const checks::ParityReport& r, std::int64_t 
 // scrub -> critical; vdev error counters, no completed scrub, or the last one
 // older than `every` (when configured) -> warning.
 std::vector<Finding> PoolFindings(const core::PoolStatus& st, std::int64_t now, std::optional<std::int64_t> every);
+
+// Replica safety findings: a property receive.set did not ask for ->
+// critical; one it asked for -> warning.
+std::vector<Finding> SafetyFindings(const checks::SafetyReport& r);
+
+// The replica safety pass for the datasets `indices` (one listing per
+// destination root): reports in the order of `indices`.
+std::vector<core::Result<checks::SafetyReport>> CheckSafety(const config::Config& config, Hosts& hosts,
+                                                            const std::vector<std::size_t>& indices);
 
 // Runs one parity pass for `only` (all datasets when empty), prints a report
 // to `out`, and returns the process exit status (the worst severity).

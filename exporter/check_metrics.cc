@@ -284,6 +284,11 @@ void CheckMetrics::SetDrill(const std::string& dataset, const DrillState& state)
   for (auto r : checks::kAllDrillFailures) f.try_emplace(r, 0);
 }
 
+void CheckMetrics::SetUnsafeProperties(const std::string& dataset, std::size_t count) {
+  std::lock_guard lock(mu_);
+  unsafe_[dataset] = count;
+}
+
 void CheckMetrics::CountDrillFailure(const std::string& dataset, checks::DrillFailure failure) {
   std::lock_guard lock(mu_);
   ++drill_failures_[dataset][failure];
@@ -300,6 +305,11 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
     runs.Add(check, host, target, run.success, run.seconds, run.when);
   }
   for (const auto& [dataset, r] : parity_) parity.Add(dataset, r);
+  MetricFamily unsafe = Gauge("zpull_replica_unsafe_properties",
+                              "Properties of the replica or datasets below it that could harm the backup host "
+                              "(mounting, setuid, devices, exec, a received mountpoint) and receive.set did not "
+                              "ask for; 0 when safe.");
+  for (const auto& [dataset, n] : unsafe_) AddSample(unsafe, {{"dataset", dataset}}, double(n));
   for (const auto& [key, p] : pools_) pools.Add(key.first, key.second, p.status, p.space, p.scrubs_started);
   for (const auto& [dataset, d] : drills_) drills.AddDrill(dataset, d);
   for (const auto& [dataset, by_reason] : drill_failures_) drills.AddFailures(dataset, by_reason);
@@ -308,6 +318,7 @@ std::vector<MetricFamily> CheckMetrics::Collect() const {
   std::vector<MetricFamily> out;
   runs.MoveTo(out);
   parity.MoveTo(out);
+  out.push_back(std::move(unsafe));
   pools.MoveTo(out);
   drills.MoveTo(out);
   return out;

@@ -26,6 +26,8 @@ class CheckMetrics : public prometheus::Collectable {
   void RecordRun(const std::string& check, const std::string& host, const std::string& target, bool success,
                  double seconds, std::int64_t when);
   void SetParity(const std::string& dataset, const checks::ParityReport& report);
+  // The replica safety check's count for a dataset (checks/replica_safety.h).
+  void SetUnsafeProperties(const std::string& dataset, std::size_t count);
   void SetPool(const std::string& host, const std::string& pool, const core::PoolStatus& status,
                const std::optional<core::PoolSpace>& space);
   void CountScrubStarted(const std::string& host, const std::string& pool);
@@ -59,6 +61,7 @@ class CheckMetrics : public prometheus::Collectable {
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, std::string>, Run> runs_;  // (check, host, target)
   std::map<std::string, checks::ParityReport> parity_;                      // by dataset
+  std::map<std::string, std::size_t> unsafe_;                               // by dataset
   struct Pool {
     core::PoolStatus status;
     std::optional<core::PoolSpace> space;

@@ -157,7 +157,7 @@ class Attempt {
         // Best effort: a failed estimate only leaves the progress metric out.
         if (auto size = env_.source.EstimateSend(send); size) env_.on_estimate(*size);
       }
-      auto bytes = Transfer(send, &*expect);
+      auto bytes = Transfer(send, env_.check_streams ? &*expect : nullptr);
       if (!bytes) return tl::unexpected(bytes.error());
       out_.bytes += *bytes;
       if (auto s = AfterReceive(); !s) return tl::unexpected(s.error());
@@ -212,7 +212,7 @@ class Attempt {
     send.resume_token = **token;
     send.wire_zstd = job_.options.send.wire_zstd;
     const StreamExpectation expect{.source_dataset = job_.source.str(), .resumed = true};
-    auto bytes = Transfer(send, &expect);
+    auto bytes = Transfer(send, env_.check_streams ? &expect : nullptr);
     if (bytes) {
       ++out_.resumed;
       out_.bytes += *bytes;
@@ -441,6 +441,23 @@ core::Status MoveBookmark(const CycleEnv& env, const DatasetJob& job, const core
   return {};
 }
 
+// Failures are warnings: the replica stays as unsafe as it was, and the
+// next safety check says so again.
+void BringIntoLine(const CycleEnv& env, const DatasetJob& job, CycleOutcome& out) {
+  const std::string root = job.destination.str();
+  for (const auto& c : env.bring_into_line) {
+    const std::string& fs = c.fs.str();
+    if (fs != root && !fs.starts_with(root + "/")) continue;
+    auto s = c.value ? env.destination.SetProperty(c.fs, c.property, *c.value)
+                     : env.destination.InheritProperty(c.fs, c.property);
+    if (!s) {
+      out.warnings.push_back(core::WithContext(s.error(), "bringing " + fs + " " + c.property + " into line"));
+      continue;
+    }
+    out.brought_into_line.push_back(fs + " " + c.property + (c.value ? "=" + *c.value : " inherited"));
+  }
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> ForcedProperties(const DatasetJob& job, bool volume) {
@@ -477,6 +494,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   };
 
   if (Cancelled(env)) return fail({core::Reason::kShutdown, "cycle not started (zpull is stopping)"});
+  BringIntoLine(env, job, out);
   if (job.take_snapshot) {
     auto snap = TakeSnapshot(env, job);
     if (!snap) return fail(snap.error());

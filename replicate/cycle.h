@@ -137,6 +137,7 @@ struct CycleOutcome {
   bool rolled_back = false;                   // rollback_destination rolled back
   std::vector<std::string> created_parents;   // missing destination ancestors created (canmount=off)
   std::vector<core::Error> warnings;          // did not fail the cycle (e.g. a post-replication hook)
+  std::vector<std::string> brought_into_line;  // "fs property=value" (or "fs property inherited") changed
   bool ok() const { return !error; }
 };
 
@@ -156,6 +157,13 @@ struct CycleEnv {
   // daemon is stopping). Empty: retry at once.
   std::function<bool(std::int64_t seconds)> pause;
   ByteSink on_wire_bytes;  // bytes as they crossed the wire; may be empty
+  // Found unsafe on the replica or below it by the last safety check
+  // (checks/replica_safety.h): set before anything else; changes outside
+  // the job's destination are ignored.
+  std::vector<core::PropertyChange> bring_into_line;
+  // false only in tests that prove the layers behind the stream check
+  // (replicate/stream_check.h) on their own.
+  bool check_streams = true;
 };
 
 CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job);

@@ -159,6 +159,8 @@ TEST_P(ZfsContract, ProbeFindsWhatTheBackendCanDo) {
     EXPECT_FALSE(f->bookmarks);
     EXPECT_FALSE(f->json);
     EXPECT_FALSE(f->written);
+    EXPECT_FALSE(f->get_types);
+    EXPECT_FALSE(f->volmode);
   }
   if (f->version.starts_with("zfs-2.3")) {  // OpenZFS 2.3 has every probed feature
     EXPECT_TRUE(f->written);
@@ -170,6 +172,8 @@ TEST_P(ZfsContract, ProbeFindsWhatTheBackendCanDo) {
     EXPECT_TRUE(f->list_holds);
     EXPECT_TRUE(f->send_raw && f->send_compressed && f->send_large_blocks && f->send_embedded);
     EXPECT_TRUE(f->recv_property_override);
+    EXPECT_TRUE(f->get_types);
+    EXPECT_TRUE(f->volmode);
   }
 }
 
@@ -448,6 +452,40 @@ TEST_P(ZfsContract, TreeListingCarriesInheritedUserProperty) {
   auto missing = zfs().ListTree(Fs("tree/nope"), "zpull:test");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().reason, core::Reason::kSourceMissing);
+}
+
+TEST_P(ZfsContract, TreePropertiesCarryValueAndSourceWithoutSnapshots) {
+  auto root = MakeFs("props", /*mounted=*/false);
+  auto a = MakeFs("props/a", false);
+  auto deep = MakeFs("props/a/deep", false);
+  ASSERT_TRUE(zfs().SetProperty(a, "exec", "off"));
+  ASSERT_TRUE(zfs().SetProperty(deep, "canmount", "noauto"));
+  ASSERT_TRUE(zfs().CreateSnapshot(deep, "s1"));
+  const std::vector<std::string> props = {"canmount", "exec", "setuid"};
+  auto check = [&](const std::string& when) {
+    auto tree = zfs().GetTreeProperties(root, props);
+    ASSERT_TRUE(tree) << when << ": " << tree.error().message;
+    ASSERT_EQ(tree->size(), 3u) << when << ": the snapshot is not listed";
+    EXPECT_EQ((*tree)[0].name, root.str());
+    EXPECT_EQ((*tree)[1].name, a.str());
+    EXPECT_EQ((*tree)[2].name, deep.str());
+    for (const auto& d : *tree) {
+      EXPECT_EQ(d.values.at("type"), (core::PropertyValue{"filesystem", "-"})) << d.name;
+      EXPECT_EQ(d.values.size(), 4u) << d.name;
+    }
+    EXPECT_EQ((*tree)[0].values.at("exec"), (core::PropertyValue{"on", "default"})) << when;
+    EXPECT_EQ((*tree)[1].values.at("exec"), (core::PropertyValue{"off", "local"})) << when;
+    EXPECT_EQ((*tree)[2].values.at("exec"), (core::PropertyValue{"off", "inherited from " + a.str()})) << when;
+    EXPECT_EQ((*tree)[2].values.at("canmount"), (core::PropertyValue{"noauto", "local"})) << when;
+    EXPECT_EQ((*tree)[2].values.at("setuid"), (core::PropertyValue{"on", "default"})) << when;
+  };
+  check("before the probe");  // zfs get without -t
+  auto f = zfs().Probe(DatasetName::Parse(backend_->Root()).value());
+  ASSERT_TRUE(f);
+  check(f->get_types ? "with -t" : "without -t");
+  auto missing = zfs().GetTreeProperties(Fs("props/nope"), props);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().reason, core::Reason::kDestinationMissing);
 }
 
 TEST_P(ZfsContract, PropertiesAndHoldsDoNotBreakTheNextIncremental) {

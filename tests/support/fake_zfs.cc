@@ -390,6 +390,44 @@ core::Result<std::vector<core::TreeEntry>> FakeZfs::ListTree(const core::Dataset
   return out;
 }
 
+core::Result<std::vector<core::DatasetProperties>> FakeZfs::GetTreeProperties(
+    const core::DatasetName& root, const std::vector<std::string>& properties) {
+  std::lock_guard lock(mu_);
+  if (!fs_.count(root.str())) return core::Fail(core::Reason::kDestinationMissing, host_ + ": " + NoDataset(root.str()));
+  static const std::map<std::string, std::string> kDefaults = {
+      {"canmount", "on"}, {"setuid", "on"}, {"devices", "on"}, {"exec", "on"}, {"readonly", "off"}};
+  static const std::set<std::string> kInherited = {"setuid", "devices", "exec", "readonly", "mountpoint"};
+  std::vector<core::DatasetProperties> out;
+  const std::string prefix = root.str() + "/";
+  for (const auto& [name, fs] : fs_) {
+    if (name != root.str() && !name.starts_with(prefix)) continue;
+    core::DatasetProperties d{name, {{"type", {"filesystem", "-"}}}};
+    for (const auto& property : properties) {
+      core::PropertyValue v{"-", "-"};
+      if (auto p = fs.props.find(property); p != fs.props.end()) {
+        v = {p->second, "local"};
+      } else if (kInherited.count(property) || property.find(':') != std::string::npos) {
+        // From the nearest ancestor that sets it (a mountpoint gets the rest of the path).
+        for (std::string at = name; at.find('/') != std::string::npos;) {
+          at = at.substr(0, at.rfind('/'));
+          auto f = fs_.find(at);
+          if (f == fs_.end()) continue;
+          if (auto up = f->second.props.find(property); up != f->second.props.end()) {
+            const bool path = property == "mountpoint" && up->second.starts_with("/");
+            v = {up->second + (path ? name.substr(at.size()) : ""), "inherited from " + at};
+            break;
+          }
+        }
+      }
+      if (v.source == "-" && property == "mountpoint") v = {"/" + name, "default"};
+      if (v.source == "-" && kDefaults.count(property)) v = {kDefaults.at(property), "default"};
+      d.values[property] = v;
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 core::Result<std::optional<std::string>> FakeZfs::MountedAt(const core::DatasetName& fs) {
   std::lock_guard lock(mu_);
   if (!fs_.count(fs.str())) return core::Fail(core::Reason::kOther, host_ + ": " + NoDataset(fs.str()));

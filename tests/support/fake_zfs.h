@@ -64,6 +64,8 @@ class FakeZfs : public core::Zfs {
   core::Status DestroyFilesystem(const core::DatasetName& fs) override;
   core::Result<std::vector<std::string>> ListChildren(const core::DatasetName& parent) override;
   core::Result<std::vector<core::TreeEntry>> ListTree(const core::DatasetName& root, const std::string& property) override;
+  core::Result<std::vector<core::DatasetProperties>> GetTreeProperties(
+      const core::DatasetName& root, const std::vector<std::string>& properties) override;
   core::Result<std::optional<std::string>> MountedAt(const core::DatasetName& fs) override;
   core::Result<core::PoolStatus> GetPoolStatus(const std::string& pool) override;
   core::Result<core::PoolSpace> GetPoolSpace(const std::string& pool) override;

@@ -72,3 +72,23 @@ TEST(PoolFindings, SeverityMapping) {
 
 }  // namespace
 }  // namespace zpull::daemon
+
+namespace zpull::daemon {
+namespace {
+
+TEST(SafetyFindings, UnaskedIsCriticalAskedIsWarning) {
+  checks::SafetyReport r{"b/r", {}};
+  EXPECT_EQ(Worst(SafetyFindings(r)), Severity::kOk);
+  r.unsafe.push_back({"b/r", "exec", {"on", "local"}, std::string("off"), /*asked=*/true});
+  EXPECT_EQ(Worst(SafetyFindings(r)), Severity::kWarning);
+  EXPECT_NE(SafetyFindings(r)[0].text.find("exec=on on b/r (local): unsafe, as receive.set asks"), std::string::npos)
+      << SafetyFindings(r)[0].text;
+  r.unsafe.push_back({"b/r/kid", "mountpoint", {"/etc", "received"}, std::nullopt, false});
+  auto f = SafetyFindings(r);
+  EXPECT_EQ(Worst(f), Severity::kCritical);
+  EXPECT_NE(f[1].text.find("mountpoint=/etc on b/r/kid (received)"), std::string::npos) << f[1].text;
+  EXPECT_NE(f[1].text.find("inherited"), std::string::npos) << f[1].text;
+}
+
+}  // namespace
+}  // namespace zpull::daemon

@@ -55,6 +55,7 @@ class CycleRecoveryTest : public ::testing::Test {
       pauses_.push_back(s);
       return allow_pause_;
     };
+    env.bring_into_line = bring_into_line_;
     auto out = RunCycle(env, job_);
     now_ += 3600;
     return out;
@@ -70,6 +71,7 @@ class CycleRecoveryTest : public ::testing::Test {
   DatasetJob job_{DatasetName::Parse("tank/data").value(), DatasetName::Parse("backup/data").value()};
   std::vector<std::int64_t> pauses_;
   bool allow_pause_ = true;
+  std::vector<core::PropertyChange> bring_into_line_;
 };
 
 TEST_F(CycleRecoveryTest, InterruptedIncrementalResumesFromItsTokenNextCycle) {
@@ -395,6 +397,29 @@ TEST_F(ForcedPropertiesTest, ReceiveSetOverridesAndContainersAreHardenedToo) {
   ASSERT_TRUE(Run().ok());
   EXPECT_EQ(Props("backup/hosts/web1/data"), "canmount=noauto setuid=off devices=off exec=on readonly=on volmode=- ");
   EXPECT_EQ(Props("backup/hosts"), "canmount=off setuid=off devices=off exec=off readonly=- volmode=- ");
+}
+
+TEST_F(ForcedPropertiesTest, TheNextCycleBringsWhatTheSafetyCheckFoundIntoLineEvenWithNothingToSend) {
+  ASSERT_TRUE(Run().ok());
+  dst_.CreateFilesystem("backup/data/kid");  // say, a hostile grandchild
+  dst_.CreateFilesystem("backup/other");
+  ASSERT_TRUE(dst_.SetProperty(job_.destination, "exec", "on"));
+  ASSERT_TRUE(dst_.SetProperty(DatasetName::Parse("backup/data/kid").value(), "mountpoint", "/etc"));
+  ASSERT_TRUE(dst_.SetProperty(DatasetName::Parse("backup/other").value(), "exec", "on"));
+  job_.take_snapshot = false;
+  bring_into_line_ = {{job_.destination, "exec", "off"},
+                      {DatasetName::Parse("backup/data/kid").value(), "mountpoint", std::nullopt},
+                      {DatasetName::Parse("backup/other").value(), "exec", "off"},  // not this job's: ignored
+                      {DatasetName::Parse("backup/data/gone").value(), "exec", "off"}};  // fails: a warning
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_EQ(out.plan.kind, PlanKind::kNothing);
+  EXPECT_EQ(out.brought_into_line, (std::vector<std::string>{"backup/data exec=off", "backup/data/kid mountpoint inherited"}));
+  ASSERT_EQ(out.warnings.size(), 1u);
+  EXPECT_NE(out.warnings[0].message.find("backup/data/gone"), std::string::npos) << out.warnings[0].message;
+  EXPECT_EQ(Props("backup/data"), "canmount=noauto setuid=off devices=off exec=off readonly=on volmode=- ");
+  EXPECT_EQ(dst_.Inherited("backup/data/kid"), (std::vector<std::string>{"mountpoint"}));
+  EXPECT_EQ(dst_.GetUserProperty(DatasetName::Parse("backup/other").value(), "", "exec").value(), "on");
 }
 
 TEST(ForcedProperties, AVolumeGetsVolmodeNoneAndNoFilesystemProperty) {

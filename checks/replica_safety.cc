@@ -1,0 +1,97 @@
+#include "checks/replica_safety.h"
+
+#include <algorithm>
+
+namespace zpull::checks {
+namespace {
+
+bool Below(const std::string& name, const std::string& ancestor) {
+  return name == ancestor || (name.size() > ancestor.size() && name.starts_with(ancestor) && name[ancestor.size()] == '/');
+}
+
+// The target `name` counts for: the deepest one that is it or an ancestor.
+const SafetyTarget* Owner(const std::vector<SafetyTarget>& targets, const std::string& name) {
+  const SafetyTarget* best = nullptr;
+  for (const auto& t : targets) {
+    if (Below(name, t.dataset) && (!best || t.dataset.size() > best->dataset.size())) best = &t;
+  }
+  return best;
+}
+
+// Where `now` is not safe, what makes it safe (a value, or nullopt for
+// `zfs inherit`); nullopt where it is safe or does not apply.
+std::optional<std::optional<std::string>> Fix(const std::string& property, const core::PropertyValue& now,
+                                              bool volume, bool readonly) {
+  if (now.value == "-") return std::nullopt;
+  if (volume) {
+    if (property == "volmode" && now.value != "none") return std::optional<std::string>("none");
+    if (property == "readonly" && readonly && now.value != "on") return std::optional<std::string>("on");
+    return std::nullopt;
+  }
+  if (property == "canmount" && now.value == "on") return std::optional<std::string>("noauto");
+  if ((property == "setuid" || property == "devices" || property == "exec") && now.value != "off") {
+    return std::optional<std::string>("off");
+  }
+  if (property == "readonly" && readonly && now.value != "on") return std::optional<std::string>("on");
+  if (property == "mountpoint" && now.source == "received") return std::optional<std::string>();
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::size_t SafetyReport::Unasked() const {
+  return static_cast<std::size_t>(std::count_if(unsafe.begin(), unsafe.end(), [](const auto& u) { return !u.asked; }));
+}
+
+std::vector<core::PropertyChange> SafetyReport::Repairs() const {
+  std::vector<core::PropertyChange> out;
+  for (const auto& u : unsafe) {
+    if (u.asked) continue;
+    auto fs = core::DatasetName::Parse(u.dataset);
+    if (fs) out.push_back({*fs, u.property, u.safe});
+  }
+  return out;
+}
+
+std::vector<std::string> SafetyProperties(bool volmode) {
+  std::vector<std::string> out = {"canmount", "setuid", "devices", "exec", "mountpoint", "readonly"};
+  if (volmode) out.push_back("volmode");
+  return out;
+}
+
+std::vector<std::string> SafetyRoots(const std::vector<SafetyTarget>& targets) {
+  std::vector<std::string> out;
+  for (const auto& t : targets) {
+    const bool covered = std::any_of(targets.begin(), targets.end(), [&](const SafetyTarget& o) {
+      return o.dataset != t.dataset && Below(t.dataset, o.dataset);
+    });
+    if (!covered && std::find(out.begin(), out.end(), t.dataset) == out.end()) out.push_back(t.dataset);
+  }
+  return out;
+}
+
+std::vector<SafetyReport> CheckReplicaSafety(const std::vector<SafetyTarget>& targets,
+                                             const std::vector<core::DatasetProperties>& listing) {
+  std::vector<SafetyReport> out;
+  std::map<std::string, std::size_t> index;
+  for (const auto& t : targets) {
+    index.emplace(t.dataset, out.size());
+    out.push_back({t.dataset, {}});
+  }
+  for (const auto& d : listing) {
+    const SafetyTarget* owner = Owner(targets, d.name);
+    if (!owner) continue;
+    auto type = d.values.find("type");
+    const bool volume = type != d.values.end() && type->second.value == "volume";
+    for (const auto& [property, now] : d.values) {
+      auto fix = Fix(property, now, volume, owner->readonly);
+      if (!fix) continue;
+      auto asked = owner->set.find(property);
+      out[index.at(owner->dataset)].unsafe.push_back(
+          {d.name, property, now, *fix, asked != owner->set.end() && asked->second == now.value});
+    }
+  }
+  return out;
+}
+
+}  // namespace zpull::checks
