@@ -86,6 +86,9 @@ std::vector<SafetyReport> CheckReplicaSafety(const std::vector<SafetyTarget>& ta
     for (const auto& [property, now] : d.values) {
       auto fix = Fix(property, now, volume, owner->readonly);
       if (!fix) continue;
+      // zfs-fuse's `zfs inherit` does not hide the value a -R stream gave a
+      // child (docs/zfs-dialects.md §1): below a replica, none instead.
+      if (property == "mountpoint" && d.name != owner->dataset) *fix = std::string("none");
       auto asked = owner->set.find(property);
       out[index.at(owner->dataset)].unsafe.push_back(
           {d.name, property, now, *fix, asked != owner->set.end() && asked->second == now.value});

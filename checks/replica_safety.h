@@ -28,7 +28,9 @@ struct UnsafeProperty {
   std::string dataset;  // the replica or a dataset below it
   std::string property;
   core::PropertyValue now;
-  std::optional<std::string> safe;  // what zpull sets; nullopt: `zfs inherit` (a received mountpoint)
+  // What zpull sets; nullopt: `zfs inherit` (the replica's received
+  // mountpoint; below it, mountpoint=none).
+  std::optional<std::string> safe;
   bool asked = false;               // receive.set asked for this value
 
   friend bool operator==(const UnsafeProperty&, const UnsafeProperty&) = default;

@@ -169,6 +169,9 @@ class Zfs {
   // children, each with `property` (a user property such as zpull:backup).
   // Reason source_missing if `root` does not exist.
   virtual Result<std::vector<TreeEntry>> ListTree(const DatasetName& root, const std::string& property) = 0;
+  // `properties` (plus `type`) of `fs` alone. Reason destination_missing
+  // if it does not exist.
+  virtual Result<DatasetProperties> GetProperties(const DatasetName& fs, const std::vector<std::string>& properties) = 0;
   // `properties` (plus `type`) of `root` and every filesystem and volume
   // below it, parents before their children, in one command. Reason
   // destination_missing if `root` does not exist.

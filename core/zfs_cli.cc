@@ -394,18 +394,12 @@ Result<std::vector<TreeEntry>> ZfsCli::ListTree(const DatasetName& root, const s
   return entries;
 }
 
-Result<std::vector<DatasetProperties>> ZfsCli::GetTreeProperties(const DatasetName& root,
-                                                               const std::vector<std::string>& properties) {
-  std::string list = "type";
-  for (const auto& p : properties) list += "," + p;
-  // Without -t (zfs-fuse) the snapshots come too: they are left out below.
-  Argv argv = get_types_ ? Cmd({"get", "-H", "-r", "-t", "filesystem,volume", "-o", "name,property,value,source", list,
-                                root.str()})
-                         : Cmd({"get", "-H", "-r", "-o", "name,property,value,source", list, root.str()});
-  auto r = RunOk(argv, Reason::kDestinationMissing);
-  if (!r) return tl::unexpected(r.error());
-  auto lines = ParseGetLines(r->out);
-  if (!lines) return InContext(lines.error());
+namespace {
+
+// `zfs get -H -o name,property,value,source` output, snapshots left out.
+Result<std::vector<DatasetProperties>> ByDataset(std::string_view output) {
+  auto lines = ParseGetLines(output);
+  if (!lines) return tl::unexpected(lines.error());
   std::vector<DatasetProperties> out;
   for (const auto& l : *lines) {
     if (l.name.find('@') != std::string_view::npos) continue;
@@ -413,6 +407,40 @@ Result<std::vector<DatasetProperties>> ZfsCli::GetTreeProperties(const DatasetNa
     out.back().values[std::string(l.property)] = {std::string(l.value), std::string(l.source)};
   }
   return out;
+}
+
+std::string PropertyList(const std::vector<std::string>& properties) {
+  std::string list = "type";
+  for (const auto& p : properties) list += "," + p;
+  return list;
+}
+
+}  // namespace
+
+Result<DatasetProperties> ZfsCli::GetProperties(const DatasetName& fs, const std::vector<std::string>& properties) {
+  Argv argv = Cmd({"get", "-H", "-o", "name,property,value,source", PropertyList(properties), fs.str()});
+  auto r = RunOk(argv, Reason::kDestinationMissing);
+  if (!r) return tl::unexpected(r.error());
+  auto got = ByDataset(r->out);
+  if (!got) return InContext(got.error());
+  if (got->size() != 1 || (*got)[0].name != fs.str()) {
+    return Fail(Reason::kOther, Where() + ": expected the properties of " + fs.str() + " from " + DescribeFailure(argv, *r));
+  }
+  return std::move((*got)[0]);
+}
+
+Result<std::vector<DatasetProperties>> ZfsCli::GetTreeProperties(const DatasetName& root,
+                                                               const std::vector<std::string>& properties) {
+  // Without -t (zfs-fuse) the snapshots come too: ByDataset leaves them out.
+  Argv argv = get_types_ ? Cmd({"get", "-H", "-r", "-t", "filesystem,volume", "-o", "name,property,value,source",
+                                PropertyList(properties), root.str()})
+                         : Cmd({"get", "-H", "-r", "-o", "name,property,value,source", PropertyList(properties),
+                                root.str()});
+  auto r = RunOk(argv, Reason::kDestinationMissing);
+  if (!r) return tl::unexpected(r.error());
+  auto got = ByDataset(r->out);
+  if (!got) return InContext(got.error());
+  return got;
 }
 
 Result<std::optional<std::string>> ZfsCli::MountedAt(const DatasetName& fs) {

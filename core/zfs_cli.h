@@ -43,6 +43,7 @@ class ZfsCli : public Zfs {
   Status DestroyFilesystem(const DatasetName& fs) override;
   Result<std::vector<std::string>> ListChildren(const DatasetName& parent) override;
   Result<std::vector<TreeEntry>> ListTree(const DatasetName& root, const std::string& property) override;
+  Result<DatasetProperties> GetProperties(const DatasetName& fs, const std::vector<std::string>& properties) override;
   Result<std::vector<DatasetProperties>> GetTreeProperties(const DatasetName& root,
                                                            const std::vector<std::string>& properties) override;
   Result<std::optional<std::string>> MountedAt(const DatasetName& fs) override;

@@ -216,8 +216,9 @@ class Attempt {
     if (bytes) {
       ++out_.resumed;
       out_.bytes += *bytes;
-      // The first part's recv -o may not have outlived the interruption.
+      // The first part's recv -o/-x may not have outlived the interruption.
       if (auto s = ApplyForced(); !s) return s;
+      if (auto s = DropReceived(); !s) return s;
     } else if (bytes.error().reason == core::Reason::kStaleResumeToken ||
                bytes.error().reason == core::Reason::kSourceMissing) {
       if (auto s = env_.destination.AbortPartialReceive(job_.destination); !s) return s;
@@ -362,15 +363,13 @@ class Attempt {
   core::Result<std::uint64_t> Transfer(const core::SendSpec& send, const StreamExpectation* expect) {
     core::RecvSpec recv{job_.destination, env_.destination_features.recv_unmounted,
                         env_.destination_features.recv_resumable, job_.force};
-    if (env_.destination_features.recv_property_override) {
-      if (send.properties) {
-        recv.exclude = Excluded();
-        recv.exclude.insert(recv.exclude.end(), kStateProperties.begin(), kStateProperties.end());
-      }
-      // A resumed receive keeps the properties its first part was given.
-      if (send.resume_token.empty()) {
-        for (const auto& [k, v] : ForcedProperties(job_, volume_)) recv.set.push_back(k + "=" + v);
-      }
+    // A resumed receive keeps what its first part was given (and is
+    // brought into line after it, ResumeInterrupted).
+    if (env_.destination_features.recv_property_override && send.resume_token.empty()) {
+      // Whether or not zpull asked for -p: a source may send properties anyway.
+      recv.exclude = Excluded();
+      recv.exclude.insert(recv.exclude.end(), kStateProperties.begin(), kStateProperties.end());
+      for (const auto& [k, v] : ForcedProperties(job_, volume_)) recv.set.push_back(k + "=" + v);
       for (const auto& [k, v] : job_.options.receive.set) recv.set.push_back(k + "=" + v);
     }
     TransferLimits limits{job_.options.transfer.stall_timeout, job_.options.transfer.total_timeout, env_.rate_limits,
@@ -386,13 +385,22 @@ class Attempt {
   core::Status AfterReceive() {
     if (env_.destination_features.recv_property_override) return {};
     if (auto s = ApplyForced(); !s) return s;
-    if (job_.options.send.properties) {
-      for (const auto& p : Excluded()) {
-        if (auto s = env_.destination.InheritProperty(job_.destination, p); !s) return s;
-      }
-    }
+    if (auto s = DropReceived(); !s) return s;
     for (const auto& [k, v] : job_.options.receive.set) {
       if (auto s = env_.destination.SetProperty(job_.destination, k, v); !s) return s;
+    }
+    return {};
+  }
+
+  // The excluded properties (a mountpoint, shares) a stream set: inherited
+  // away, whether or not zpull asked for -p; the operator's local values stay.
+  core::Status DropReceived() {
+    if (volume_) return {};
+    auto now = env_.destination.GetProperties(job_.destination, Excluded());
+    if (!now) return tl::unexpected(now.error());
+    for (const auto& [p, v] : now->values) {
+      if (v.source != "received" || p == "type") continue;
+      if (auto s = env_.destination.InheritProperty(job_.destination, p); !s) return s;
     }
     return {};
   }

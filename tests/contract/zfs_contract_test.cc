@@ -486,6 +486,14 @@ TEST_P(ZfsContract, TreePropertiesCarryValueAndSourceWithoutSnapshots) {
   auto missing = zfs().GetTreeProperties(Fs("props/nope"), props);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().reason, core::Reason::kDestinationMissing);
+  auto one = zfs().GetProperties(deep, props);
+  ASSERT_TRUE(one) << one.error().message;
+  EXPECT_EQ(one->name, deep.str());
+  EXPECT_EQ(one->values.size(), 4u);
+  EXPECT_EQ(one->values.at("exec"), (core::PropertyValue{"off", "inherited from " + a.str()}));
+  auto none = zfs().GetProperties(Fs("props/nope"), props);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.error().reason, core::Reason::kDestinationMissing);
 }
 
 TEST_P(ZfsContract, PropertiesAndHoldsDoNotBreakTheNextIncremental) {

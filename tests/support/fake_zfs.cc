@@ -390,6 +390,13 @@ core::Result<std::vector<core::TreeEntry>> FakeZfs::ListTree(const core::Dataset
   return out;
 }
 
+core::Result<core::DatasetProperties> FakeZfs::GetProperties(const core::DatasetName& fs,
+                                                            const std::vector<std::string>& properties) {
+  auto tree = GetTreeProperties(fs, properties);
+  if (!tree) return tl::unexpected(tree.error());
+  return tree->front();  // fs itself comes first
+}
+
 core::Result<std::vector<core::DatasetProperties>> FakeZfs::GetTreeProperties(
     const core::DatasetName& root, const std::vector<std::string>& properties) {
   std::lock_guard lock(mu_);
@@ -406,6 +413,8 @@ core::Result<std::vector<core::DatasetProperties>> FakeZfs::GetTreeProperties(
       core::PropertyValue v{"-", "-"};
       if (auto p = fs.props.find(property); p != fs.props.end()) {
         v = {p->second, "local"};
+      } else if (auto r = fs.received.find(property); r != fs.received.end()) {
+        v = {r->second, "received"};
       } else if (kInherited.count(property) || property.find(':') != std::string::npos) {
         // From the nearest ancestor that sets it (a mountpoint gets the rest of the path).
         for (std::string at = name; at.find('/') != std::string::npos;) {
@@ -548,6 +557,11 @@ core::Result<std::unique_ptr<core::Process>> FakeZfs::StartSend(const core::Send
   } else {
     text << "from 0\n";
   }
+  if (header.properties) {
+    for (const auto& [k, v] : it->second.props) {
+      if (k != "origin") text << "prop " << k << " " << v << "\n";
+    }
+  }
   for (auto x = first; x <= to; ++x) {
     text << "snap " << x->info.guid << " " << x->info.creation << " " << x->info.name << "\n";
   }
@@ -613,6 +627,7 @@ core::Status FakeZfs::InheritProperty(const core::DatasetName& fs, const std::st
   auto it = fs_.find(fs.str());
   if (it == fs_.end()) return core::Fail(core::Reason::kOther, host_ + ": " + NoDataset(fs.str()));
   it->second.props.erase(property);
+  it->second.received.erase(property);
   inherited_[fs.str()].push_back(property);
   return {};
 }
@@ -736,8 +751,17 @@ core::ExitInfo FakeZfs::Receive(const core::RecvSpec& spec, const std::string& s
   }
   if (word != "from" || !(in >> from)) return Exit(1, "cannot receive: invalid backup stream\n");
   std::vector<core::SnapshotInfo> incoming;
+  std::vector<std::pair<std::string, std::string>> props;  // a -p stream's
   bool ended = false;
   while (in >> word) {
+    if (word == "prop") {
+      std::string k, v;
+      in >> k;
+      in.get();
+      std::getline(in, v);
+      props.emplace_back(k, v);
+      continue;
+    }
     if (word == "end") {
       // As a real stream, it is whole only up to its closing END record.
       ended = !interrupted && stream.size() >= 312 && stream.compare(stream.size() - 312, 4, std::string("\x05\0\0\0", 4)) == 0;
@@ -815,6 +839,10 @@ core::ExitInfo FakeZfs::Receive(const core::RecvSpec& spec, const std::string& s
     it->second.snaps.push_back(std::move(snap));
   }
   it->second.modified = false;
+  // A -p stream's properties arrive as received values (recv -x: not).
+  for (const auto& [k, v] : props) {
+    if (std::find(spec.exclude.begin(), spec.exclude.end(), k) == spec.exclude.end()) it->second.received[k] = v;
+  }
   // recv -o property=value: set locally on the received dataset.
   for (const auto& kv : spec.set) {
     const std::size_t eq = kv.find('=');

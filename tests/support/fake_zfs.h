@@ -64,6 +64,8 @@ class FakeZfs : public core::Zfs {
   core::Status DestroyFilesystem(const core::DatasetName& fs) override;
   core::Result<std::vector<std::string>> ListChildren(const core::DatasetName& parent) override;
   core::Result<std::vector<core::TreeEntry>> ListTree(const core::DatasetName& root, const std::string& property) override;
+  core::Result<core::DatasetProperties> GetProperties(const core::DatasetName& fs,
+                                                     const std::vector<std::string>& properties) override;
   core::Result<std::vector<core::DatasetProperties>> GetTreeProperties(
       const core::DatasetName& root, const std::vector<std::string>& properties) override;
   core::Result<std::optional<std::string>> MountedAt(const core::DatasetName& fs) override;
@@ -99,7 +101,8 @@ class FakeZfs : public core::Zfs {
   };
   struct Fs {
     std::vector<Snap> snaps;  // oldest first
-    std::map<std::string, std::string> props;
+    std::map<std::string, std::string> props;     // set locally
+    std::map<std::string, std::string> received;  // by a -p stream; hidden again by `zfs inherit`
     bool modified = false;
     // Saved by an interrupted `recv -s`: the token names the send to resume.
     std::optional<std::string> resume_token;

@@ -82,6 +82,9 @@ TEST(ReplicaSafety, AGrandchildCountsForItsReplica) {
   auto r = CheckReplicaSafety({{"b/r"}, {"b/other"}}, {Safe("b/r"), Safe("b/r/x"), kid, Safe("b/other")});
   EXPECT_EQ(2u, r[0].Unasked());
   EXPECT_EQ("b/r/x/kid", r[0].unsafe[0].dataset);
+  auto mp = std::find_if(r[0].unsafe.begin(), r[0].unsafe.end(), [](const auto& u) { return u.property == "mountpoint"; });
+  ASSERT_NE(r[0].unsafe.end(), mp);
+  EXPECT_EQ(std::optional<std::string>("none"), mp->safe) << "zfs-fuse's inherit leaves a -R child's received value";
   EXPECT_EQ(0u, r[1].Unasked());
   // A configured child is its own target; b/rx is not below b/r.
   r = CheckReplicaSafety({{"b/r"}, {"b/r/x"}}, {Safe("b/r"), Safe("b/r/x"), kid, With(Safe("b/rx"), "exec", {"on", "local"})});

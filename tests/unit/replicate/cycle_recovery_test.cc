@@ -293,6 +293,9 @@ TEST_F(CycleRecoveryTest, SendFlagsNeedBothSidesAndThePolicy) {
 
 TEST_F(CycleRecoveryTest, SentPropertiesNeverBringTheSourceMountpointOrShares) {
   job_.options.send.properties = true;
+  ASSERT_TRUE(src_.SetProperty(job_.source, "mountpoint", "/srv/data"));
+  ASSERT_TRUE(src_.SetProperty(job_.source, "sharenfs", "on"));
+  ASSERT_TRUE(src_.SetProperty(job_.source, "quota", "1G"));
   job_.options.receive.exclude = {"quota"};
   job_.options.receive.set = {{"compression", "zstd"}};
   ASSERT_TRUE(Run().ok());
@@ -309,9 +312,27 @@ TEST_F(CycleRecoveryTest, SentPropertiesNeverBringTheSourceMountpointOrShares) {
   ASSERT_TRUE(Run().ok());
   EXPECT_TRUE(dst_.LastRecv()->exclude.empty());
   EXPECT_TRUE(dst_.LastRecv()->set.empty());
-  EXPECT_EQ(dst_.Inherited(job_.destination.str()),
-            (std::vector<std::string>{"mountpoint", "sharenfs", "sharesmb", "quota"}));
+  // Only what the stream set (received), not the operator's local values.
+  EXPECT_EQ(dst_.Inherited(job_.destination.str()), (std::vector<std::string>{"mountpoint", "quota", "sharenfs"}));
   EXPECT_EQ(dst_.GetProperty(job_.destination, "compression").value(), "zstd");
+  auto now = dst_.GetProperties(job_.destination, {"mountpoint", "sharenfs"});
+  ASSERT_TRUE(now);
+  EXPECT_EQ(now->values.at("mountpoint").source, "default");
+  EXPECT_EQ(now->values.at("sharenfs").source, "-");
+}
+
+TEST_F(CycleRecoveryTest, AStreamsPropertiesAreDroppedEvenWhereZpullDidNotAskForThem) {
+  // A source that sends -p although zpull did not ask (the stream check is
+  // off here, as if it had missed it): -x where the receiver has it ...
+  job_.options.send.properties = false;
+  EXPECT_TRUE(dst_.GetProperties(job_.destination, {"exec"}).error().reason == core::Reason::kDestinationMissing);
+  ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(dst_.LastRecv()->exclude.front(), "mountpoint");
+  // ... and on zfs-fuse, where it has not, inherited away after the receive.
+  Use(ZfsFuseLike());
+  job_.destination = DatasetName::Parse("backup/old").value();
+  ASSERT_TRUE(Run().ok());
+  EXPECT_TRUE(dst_.Inherited(job_.destination.str()).empty()) << "nothing was received: nothing inherited";
 }
 
 TEST_F(CycleRecoveryTest, MissingDestinationParentsAreCreatedAsContainers) {
