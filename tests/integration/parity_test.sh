@@ -66,6 +66,30 @@ wait_value zpull_parity_guid_mismatches "$d" 0 "no mismatch"
 wait_value zpull_parity_diverged_snapshots "$d" 0 "no divergence"
 [ -n "$(value zpull_source_newest_snapshot_timestamp_seconds "$d")" ] || zp_fail "newest source snapshot time missing"
 
+zp_log "exec switched on by hand: CRITICAL, counted, brought into line by the next cycle"
+wait_value zpull_replica_unsafe_properties "$d" 0 "a replica as zpull leaves it is safe"
+# (after the cycle zpull run starts with, whose receive would force exec off)
+for _ in $(seq 1 100); do grep -q "replicated dataset=" "$ZP_TMP/run.log" && break; sleep 0.2; done
+zfs set exec=on "$dst/b/data"
+wait_value zpull_replica_unsafe_properties "$d" 1 "exec=on counted"
+verify
+zp_assert_eq 2 "$vrc" "verify exit code with exec=on: $vout"
+zp_assert_contains "$vout" "CRITICAL: exec=on on $dst/b/data (local): unsafe; zpull sets exec=off" "exec=on named"
+sed 's/^snapshot_prefix: zpt$/snapshot_prefix: zpt\nreceive: {set: {exec: "on"}}/' "$cfg" >"$ZP_TMP/asked.yml"
+set +e
+aout=$("$ZPULL_BIN" verify --config "$ZP_TMP/asked.yml" 2>&1)
+arc=$?
+set -e
+zp_assert_eq 1 "$arc" "verify where receive.set asks for exec=on: $aout"
+zp_assert_contains "$aout" "WARNING: exec=on on $dst/b/data (local): unsafe, as receive.set asks" "asked for: a warning"
+"$ZPULL_BIN" replicate --config "$cfg" "$dst/b/data" >/dev/null || zp_fail "replicate now"
+wait_value zpull_replica_unsafe_properties "$d" 0 "brought into line"
+zp_assert_eq "off" "$(zfs get -H -o value exec "$dst/b/data")" "exec after the next cycle"
+line="brought into line dataset=$dst/b/data change=\"$dst/b/data exec=off\""
+for _ in $(seq 1 100); do grep -qF "$line" "$ZP_TMP/run.log" && break; sleep 0.2; done
+zp_assert_contains "$(cat "$ZP_TMP/run.log")" "$line" "logged"
+snaps=$(zp_snapshots "$dst/b/data")
+
 zp_log "destroy a destination snapshot in the middle: one hole"
 zp_assert_contains "$snaps" " foreign_2 " "foreign_2 sits between two zpull snapshots"
 zfs destroy "$dst/b/data@foreign_2"
