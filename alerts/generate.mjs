@@ -127,6 +127,11 @@ const groups = [
         'The replica {{ $labels.dataset }} was written to',
         'The destination of {{ $labels.dataset }} changed since its newest snapshot ({{ $value | humanize1024 }}B); ' +
         'the next incremental fails with destination_modified. Keep replicas unmounted or read-only.'],
+      ['ZpullReplicaUnsafe', 'critical', '30m', 'zpull_replica_unsafe_properties > 0',
+        'The replica {{ $labels.dataset }} could harm the backup host',
+        '{{ $value }} properties of {{ $labels.dataset }} or datasets below it would mount it by themselves, ' +
+        'run setuid files or device nodes, or keep a mountpoint a stream brought (`zpull verify` names them). ' +
+        'zpull sets them back in the next cycle; if they stay, that is failing.'],
     ],
   },
   {

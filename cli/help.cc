@@ -87,11 +87,12 @@ Example:
   zpull resume backup/web1/db
 )"}},
       {"verify",
-       {"snapshot parity and pool health now (Nagios exit codes)",
+       {"snapshot parity, replica safety and pool health now (Nagios exit codes)",
         R"(usage: zpull verify [--config FILE] [DATASET...]
 
-Compares source and destination snapshots by guid and reads pool status;
-prints findings; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+Compares source and destination snapshots by guid, checks that no replica
+could mount itself or run setuid files, and reads pool status; prints
+findings; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 
 Example:
   zpull verify backup/web1/home

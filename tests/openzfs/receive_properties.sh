@@ -54,3 +54,41 @@ out=$(g /opt/zpull/zpull once --config /root/vol.yml) || oz_fail "volume, increm
 oz_assert_contains "$out" "ok $dst/b/vol incremental" "volume incremental"
 oz_assert_eq "none local" "$(g zfs get -H -o value,source volmode "$dst/b/vol" | tr '\t' ' ')" "volmode=none on the replica"
 oz_assert_eq "volume" "$(g zfs get -H -o value type "$dst/b/vol")" "the replica is a volume"
+# The replica safety check lists volumes too (zfs get -t, volmode).
+out=$(g /opt/zpull/zpull verify --config /root/vol.yml) || true
+case "$out" in *volmode*) oz_fail "a replica with volmode=none reported unsafe: $out" ;; esac
+g zfs set volmode=dev "$dst/b/vol"
+set +e
+out=$(g /opt/zpull/zpull verify --config /root/vol.yml)
+rc=$?
+set -e
+oz_assert_eq 2 "$rc" "verify with volmode=dev: $out"
+oz_assert_contains "$out" "CRITICAL: volmode=dev on $dst/b/vol (local): unsafe; zpull sets volmode=none" "volmode named"
+
+# A setuid-root program in the source is replicated as it is, but does not
+# run as root from the replica: setuid=off (and by default exec=off).
+mnt=/var/tmp/mnt
+g zfs create -o mountpoint=$mnt/$src-suid "$src/suid"
+gsh "cp /usr/bin/id $mnt/$src-suid/id && chown root:root $mnt/$src-suid/id && chmod 4755 $mnt/$src-suid/id"
+as_nobody() { g setpriv --reuid=65534 --regid=65534 --clear-groups "$1" -u; }
+oz_assert_eq 0 "$(as_nobody $mnt/$src-suid/id)" "control: setuid root is effective on the source"
+gsh "cat > /root/suid.yml" <<YAML
+snapshot_prefix: zpt
+sources:
+$(oz_ssh_source_yaml guest)
+datasets:
+  - {source: guest, source_dataset: $src/suid, destination: $dst/b/suid}
+  - {source: guest, source_dataset: $src/suid, destination: $dst/b/suidx, receive: {set: {exec: "on"}}}
+YAML
+out=$(g /opt/zpull/zpull once --config /root/suid.yml) || oz_fail "setuid source: $out"
+for r in suid suidx; do
+  g zfs set mountpoint=$mnt/$dst-$r "$dst/b/$r"  # the operator's choice, to look inside
+  g zfs mount "$dst/b/$r"
+  oz_assert_contains "$(g stat -c %A $mnt/$dst-$r/id)" "rws" "$r: the mode is kept"
+done
+set +e
+denied=$(as_nobody $mnt/$dst-suid/id 2>&1)
+set -e
+oz_assert_contains "$denied" "Permission denied" "exec=off: the program does not run from the replica"
+oz_assert_eq 65534 "$(as_nobody $mnt/$dst-suidx/id)" "setuid=off: with exec on (receive.set), it runs, but not as root"
+for r in suid suidx; do g zfs unmount "$dst/b/$r"; done
