@@ -60,12 +60,16 @@ std::vector<std::string> SafetyProperties(bool volmode) {
 }
 
 std::vector<std::string> SafetyRoots(const std::vector<SafetyTarget>& targets) {
-  std::vector<std::string> out;
+  std::vector<std::string> out;  // one per pool, in the order pools first appear
   for (const auto& t : targets) {
-    const bool covered = std::any_of(targets.begin(), targets.end(), [&](const SafetyTarget& o) {
-      return o.dataset != t.dataset && Below(t.dataset, o.dataset);
-    });
-    if (!covered && std::find(out.begin(), out.end(), t.dataset) == out.end()) out.push_back(t.dataset);
+    const std::string pool = t.dataset.substr(0, t.dataset.find('/'));
+    auto root = std::find_if(out.begin(), out.end(), [&](const std::string& r) { return Below(r, pool); });
+    if (root == out.end()) {
+      out.push_back(t.dataset);
+      continue;
+    }
+    // The common ancestor of `*root` and this target, component by component.
+    while (!Below(t.dataset, *root)) root->erase(root->rfind('/'));
   }
   return out;
 }

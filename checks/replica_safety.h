@@ -49,7 +49,8 @@ struct SafetyReport {
 // What to list (besides `type`): volmode only where the destination has it.
 std::vector<std::string> SafetyProperties(bool volmode);
 
-// The targets whose datasets are not below another target's: one listing each.
+// Where to list: per pool, the deepest dataset that is or contains every
+// target there (one listing per pool, whatever the number of targets).
 std::vector<std::string> SafetyRoots(const std::vector<SafetyTarget>& targets);
 
 // One report per target, in the targets' order. Every listed dataset counts

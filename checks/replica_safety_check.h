@@ -11,12 +11,12 @@
 
 namespace zpull::checks {
 
-// Reports in the order of `targets`. A target whose root does not exist
-// (never replicated) has nothing to harm: no unsafe properties. A failed
-// listing fails the targets below its root. `volmode(root)`: whether the
-// root's pool has the property.
-std::vector<core::Result<SafetyReport>> RunReplicaSafety(core::Zfs& destination,
-                                                         const std::vector<SafetyTarget>& targets,
-                                                         const std::function<bool(const std::string& root)>& volmode);
+// Reports in the order of `targets`. Where the listing's root does not
+// exist (checked: nothing replicated there yet) nothing can harm: no unsafe
+// properties. A failed listing, or a failed `volmode(root)` (whether the
+// root's pool has the property), fails the targets below that root.
+std::vector<core::Result<SafetyReport>> RunReplicaSafety(
+    core::Zfs& destination, const std::vector<SafetyTarget>& targets,
+    const std::function<core::Result<bool>(const std::string& root)>& volmode);
 
 }  // namespace zpull::checks

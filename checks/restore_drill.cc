@@ -38,12 +38,14 @@ struct Tree {
 };
 
 // Lists regular files under `root` on a host.
+// A drill step is bounded by what is left of drill.timeout (`limit`), not by
+// the host's command_timeout.
 core::Result<std::vector<FileEntry>> ListTree(core::CommandRunner& runner, const std::string& root,
-                                             std::optional<DrillFailure>& failure) {
+                                             std::chrono::milliseconds limit, std::optional<DrillFailure>& failure) {
   // "root/." makes the path resolve into an automounted .zfs/snapshot/<name>
   // before find records the starting point's device for -xdev.
   core::Argv argv = {"find", root + "/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"};
-  auto r = runner.Run(argv);
+  auto r = runner.RunWithin(argv, {}, limit);
   if (!r) return tl::unexpected(r.error());
   if (r->exit_code != 0) {
     failure = IoError(r->err) ? DrillFailure::kIoError : DrillFailure::kOther;
@@ -54,12 +56,15 @@ core::Result<std::vector<FileEntry>> ListTree(core::CommandRunner& runner, const
 
 core::Result<std::map<std::string, std::string>> HashFiles(core::CommandRunner& runner, const std::string& root,
                                                            const std::vector<FileEntry>& files,
+                                                           std::chrono::milliseconds limit,
                                                            std::optional<DrillFailure>& failure) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
   std::map<std::string, std::string> all;
   for (std::size_t i = 0; i < files.size(); i += kHashBatch) {
     core::Argv argv = {"sha256sum", "-z", "--"};
     for (std::size_t k = i; k < files.size() && k < i + kHashBatch; ++k) argv.push_back(root + "/" + files[k].path);
-    auto r = runner.Run(argv);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto r = runner.RunWithin(argv, {}, std::max(left, std::chrono::milliseconds(1)));
     if (!r) return tl::unexpected(r.error());
     if (r->exit_code != 0) {
       failure = IoError(r->err) ? DrillFailure::kIoError : DrillFailure::kOther;
@@ -130,6 +135,8 @@ class Drill {
   bool Cancelled() const;
   // Cancelled, or past the drill's timeout.
   bool Expired() const;
+  // What is left of drill.timeout (at least 1 ms).
+  std::chrono::milliseconds Left() const;
   // The outcome of a drill found Expired() after the step `after`.
   DrillOutcome TimedOut(const char* after);
   // The outcome of a drill ended by an error on the source: `known` where
@@ -188,9 +195,9 @@ DrillOutcome Drill::Run() {
   if (!src_root) return std::move(src_root).error();
 
   std::optional<DrillFailure> failure;
-  auto dst_tree = ListTree(destination_.runner, *dst_root, failure);
+  auto dst_tree = ListTree(destination_.runner, *dst_root, Left(), failure);
   if (!dst_tree) return Finish(failure.value_or(DrillFailure::kOther), dst_tree.error().message);
-  auto src_tree = ListTree(source_.runner, *src_root, failure);
+  auto src_tree = ListTree(source_.runner, *src_root, Left(), failure);
   if (!src_tree) return SourceFailed(src_tree.error(), failure);
   out_.files_total = dst_tree->size();
   if (Expired()) return TimedOut("listing the trees");
@@ -223,6 +230,12 @@ bool Drill::Cancelled() const { return options_.cancel && options_.cancel->load(
 
 bool Drill::Expired() const {
   return Cancelled() || std::chrono::steady_clock::now() - t0_ >= std::chrono::seconds(options_.timeout_seconds);
+}
+
+std::chrono::milliseconds Drill::Left() const {
+  const auto end = t0_ + std::chrono::seconds(options_.timeout_seconds);
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(1));
 }
 
 DrillOutcome Drill::TimedOut(const char* after) {
@@ -295,9 +308,9 @@ Step<std::string> Drill::SnapshotDirectory(const DrillSnapshot& pick) {
 Step<SampleHashes> Drill::HashSample(const std::vector<FileEntry>& sample, const std::vector<FileEntry>& source_tree,
                                      const std::string& dst_root, const std::string& src_root) {
   std::optional<DrillFailure> failure;
-  auto dst_hashes = HashFiles(destination_.runner, dst_root, sample, failure);
+  auto dst_hashes = HashFiles(destination_.runner, dst_root, sample, Left(), failure);
   if (!dst_hashes) return tl::unexpected(Finish(failure.value_or(DrillFailure::kOther), dst_hashes.error().message));
-  auto src_hashes = HashFiles(source_.runner, src_root, OnSource(sample, source_tree), failure);
+  auto src_hashes = HashFiles(source_.runner, src_root, OnSource(sample, source_tree), Left(), failure);
   if (!src_hashes) return tl::unexpected(SourceFailed(src_hashes.error(), failure));
   return SampleHashes{std::move(*dst_hashes), std::move(*src_hashes)};
 }

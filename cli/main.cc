@@ -227,7 +227,8 @@ int Once(const Args& args) {
   {
     std::optional<exporter::ProgressDisplay> progress;
     if (terminal) progress.emplace(metrics, names, stdout, UnixNow);
-    outcomes = daemon::RunAllOnce(*config, hosts, UnixNow, args.textfile.empty() && !terminal ? nullptr : &metrics);
+    outcomes = daemon::RunEachOnce(*config, hosts, UnixNow, *spdlog::default_logger(),
+                                   args.textfile.empty() && !terminal ? nullptr : &metrics);
   }
   int failed = 0;
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
@@ -303,7 +304,8 @@ int Drill(const Args& args) {
     std::cerr << "zpull: no configured dataset " << args.operands[0] << "\n";
     return 2;
   }
-  daemon::SweepDrills(*config, hosts, *spdlog::default_logger());
+  daemon::SweepDrills(*config, hosts, *spdlog::default_logger(), "");
+  daemon::SweepDrills(*config, hosts, *spdlog::default_logger(), dataset->source);
   auto outcome = daemon::RunDatasetDrill(*config, *dataset, hosts, UnixNow);
   exporter::CheckMetrics metrics;
   daemon::RecordDrill(*dataset, hosts, outcome, metrics, *spdlog::default_logger());

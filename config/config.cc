@@ -6,6 +6,7 @@
 #include "config/yaml_reader.h"
 #include "replicate/snapshot_name.h"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <set>
@@ -189,7 +190,7 @@ class Parser : public YamlReader {
 
   SourceConfig Source(const YAML::Node& n) const {
     ExpectMap(n, "sources[]", {"name", "host", "port", "user", "identity_file", "known_hosts", "zfs_command",
-                               "zpool_command", "connect_timeout"});
+                               "zpool_command", "connect_timeout", "command_timeout", "parallelism"});
     SourceConfig s;
     if (!n["name"]) Error(n, "name", "missing (every source needs a name)");
     s.name = String(n["name"], "name");
@@ -207,6 +208,8 @@ class Parser : public YamlReader {
     if (n["connect_timeout"]) {
       s.connect_timeout_seconds = static_cast<int>(Duration(n["connect_timeout"], "connect_timeout"));
     }
+    if (n["command_timeout"]) s.command_timeout_seconds = Duration(n["command_timeout"], "command_timeout");
+    if (n["parallelism"]) s.parallelism = static_cast<int>(Int(n["parallelism"], "parallelism", 1, 64));
     if (!s.IsLocal()) {
       if (s.identity_file.empty()) Error(n, "identity_file", "missing for SSH source '" + s.name + "'");
       if (s.known_hosts_file.empty()) {
@@ -299,7 +302,7 @@ class Parser : public YamlReader {
   Config Parse(const YAML::Node& root, const std::string& hostname) const {
     if (root.IsNull()) Error(root, "", "the file is empty");
     ExpectMap(root, "",
-              {"snapshot_prefix", "interval", "parallelism", "listen", "zfs_command", "retention", "source_retention",
+              {"snapshot_prefix", "interval", "parallelism", "command_timeout", "listen", "zfs_command", "retention", "source_retention",
                "parity", "scrub", "drill", "zpool_command", "lock_directory", "control_socket", "total_bandwidth_limit", "hooks",
                "sources", "datasets"},
               kOptionKeys);
@@ -336,6 +339,7 @@ class Parser : public YamlReader {
       }
     }
     if (root["parallelism"]) c.parallelism = static_cast<int>(Int(root["parallelism"], "parallelism", 1, 64));
+    if (root["command_timeout"]) c.command_timeout_seconds = Duration(root["command_timeout"], "command_timeout");
     if (root["listen"]) c.listen = String(root["listen"], "listen");
     if (root["lock_directory"]) {
       c.lock_directory = String(root["lock_directory"], "lock_directory");
@@ -465,6 +469,12 @@ core::Result<Config> LoadConfig(const std::string& path, const std::string& host
   std::stringstream ss;
   ss << in.rdbuf();
   return ParseConfig(ss.str(), path, hostname);
+}
+
+int SourceSlots(const Config& config, const SourceConfig& source) {
+  if (source.parallelism) return *source.parallelism;
+  if (config.sources.size() <= 1) return config.parallelism;
+  return std::max(1, config.parallelism / 2);
 }
 
 }  // namespace zpull::config

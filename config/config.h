@@ -29,6 +29,11 @@ struct SourceConfig {
   core::Argv zfs_command{"zfs"};
   core::Argv zpool_command{"zpool"};
   int connect_timeout_seconds = 30;
+  // Bounds every command on this host that is not a transfer, a drill
+  // step or a hook (those have their own limits).
+  std::int64_t command_timeout_seconds = 600;
+  // Replication slots this host may hold; none: SourceSlots' default.
+  std::optional<int> parallelism;
   bool IsLocal() const { return host == "local"; }
 };
 
@@ -100,6 +105,9 @@ struct Config {
   std::vector<std::string> scrub_pools;             // local pools; default: the destinations' pools
   bool scrub_source_pools = false;                  // also the sources' pools, over SSH
   int parallelism = 2;
+  // command_timeout for this host's own zfs and zpool (a hung zfs-fuse
+  // daemon blocks them as a hung source does).
+  std::int64_t command_timeout_seconds = 600;
   std::uint64_t total_bandwidth_limit = 0;  // bytes per second over all transfers; 0: none
   std::string listen = "127.0.0.1:9720";
   std::string lock_directory = "/run/zpull";  // daemon.lock and one lock per destination
@@ -115,6 +123,11 @@ struct Config {
 
   const SourceConfig& SourceOf(const DatasetConfig& d) const;
 };
+
+// How many replication slots `source` may hold at once: its own
+// `parallelism`, else the global one where it is the only source, else
+// max(1, parallelism / 2), so that one host never holds them all.
+int SourceSlots(const Config& config, const SourceConfig& source);
 
 // Parses `text` as if read from `path`. `hostname` sets the default
 // snapshot prefix ("zpull_<hostname>").

@@ -68,6 +68,22 @@ Expansion ExpandDatasets(const Config& config, const SourceZfs& source_zfs) {
   return out;
 }
 
+Config ExpandKnown(const Config& config, const std::map<std::string, std::vector<std::string>>& selections) {
+  Config out = config;
+  out.datasets.clear();
+  for (const auto& d : config.datasets) {
+    if (!d.recursive) {
+      out.datasets.push_back(d);
+      continue;
+    }
+    auto known = selections.find(d.destination.str());
+    const std::vector<std::string> names =
+        known != selections.end() ? known->second : std::vector<std::string>{d.source_dataset.str()};
+    for (auto& e : EntriesFor(d, names)) out.datasets.push_back(std::move(e));
+  }
+  return out;
+}
+
 std::vector<std::string> ExpandedSources(const Config& config, const std::string& root_destination) {
   std::vector<std::string> out;
   for (const auto& d : config.datasets) {

@@ -7,6 +7,7 @@
 // entry and reloads when it changes, so children created later are picked up.
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ struct Expansion {
   std::vector<core::Error> errors;    // roots whose source could not be listed (they run alone)
 };
 Expansion ExpandDatasets(const Config& config, const SourceZfs& source_zfs);
+
+// `config` with each recursive entry expanded by the selection known for it
+// (by the entry's destination, as the daemon's discovery found it); an entry
+// not yet listed runs as its root alone. Contacts no source. Pure.
+Config ExpandKnown(const Config& config, const std::map<std::string, std::vector<std::string>>& selections);
 
 // Source names of the datasets that `config` (expanded) holds for the
 // recursive entry with destination `root_destination`, in order.

@@ -101,6 +101,18 @@ int WaitPid(pid_t pid) {
   return DecodeStatus(status);
 }
 
+// Whether `pid` ended (and was reaped) within `wait`.
+bool ReapWithin(pid_t pid, std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    int status = 0;
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid || (r < 0 && errno != EINTR)) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 // Whether `fd` became ready for `events` within `wait` (hang-up and errors
 // count as ready: the next read or write reports them).
 Result<bool> WaitFor(int fd, short events, std::chrono::milliseconds wait) {
@@ -225,12 +237,13 @@ class LocalProcess : public Process {
 
 }  // namespace
 
-LocalRunner::LocalRunner() {
+LocalRunner::LocalRunner(std::chrono::milliseconds command_timeout) : command_timeout_(command_timeout) {
   static std::once_flag once;
   std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
 }
 
-Result<CommandResult> LocalRunner::Run(const Argv& argv, std::string_view input) {
+Result<CommandResult> LocalRunner::RunWithin(const Argv& argv, std::string_view input, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
   auto in = MakePipe();
   auto out = MakePipe();
   auto err = MakePipe();
@@ -252,10 +265,25 @@ Result<CommandResult> LocalRunner::Run(const Argv& argv, std::string_view input)
     if (out->read) { out_i = n; fds[n++] = {out->read.get(), POLLIN, 0}; }
     if (err->read) { err_i = n; fds[n++] = {err->read.get(), POLLIN, 0}; }
     if (in->write) { in_i = n; fds[n++] = {in->write.get(), POLLOUT, 0}; }
-    if (::poll(fds, n, -1) < 0) {
+    int wait_ms = -1;
+    if (limit.count() > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        ::kill(*pid, SIGTERM);
+        if (!ReapWithin(*pid, std::chrono::seconds(1))) {
+          ::kill(*pid, SIGKILL);
+          (void)WaitPid(*pid);
+        }
+        return tl::unexpected(CommandTimedOut(argv, limit, limit == command_timeout_ ? "command_timeout" : "time limit"));
+      }
+      wait_ms = static_cast<int>(std::min<std::int64_t>(left.count(), 60'000));
+    }
+    const int ready = ::poll(fds, n, wait_ms);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (ready == 0) continue;
     if (in_i >= 0 && fds[in_i].revents) {
       ssize_t w = ::write(in->write.get(), input.data() + written, input.size() - written);
       if (w > 0) written += static_cast<std::size_t>(w);

@@ -10,11 +10,16 @@ namespace zpull::core {
 // Thread-safe (it has no mutable state).
 class LocalRunner : public CommandRunner {
  public:
-  LocalRunner();
+  // `command_timeout` bounds each Run and RunAll command (0: no limit); a
+  // command past it is killed (SIGTERM, then SIGKILL). Start is not bounded.
+  explicit LocalRunner(std::chrono::milliseconds command_timeout = {});
   // execve takes 2 MiB of arguments and environment together (Linux
   // ARG_MAX); each of zpull's words is short.
   std::size_t MaxCommandBytes() const override { return 1024 * 1024; }
-  Result<CommandResult> Run(const Argv& argv, std::string_view input = {}) override;
+  Result<CommandResult> Run(const Argv& argv, std::string_view input = {}) override {
+    return RunWithin(argv, input, command_timeout_);
+  }
+  Result<CommandResult> RunWithin(const Argv& argv, std::string_view input, std::chrono::milliseconds limit) override;
   // Up to kMaxParallel commands at a time, each from its own thread.
   Result<std::vector<CommandResult>> RunAll(const std::vector<Argv>& commands) override;
   Result<std::unique_ptr<Process>> Start(const Argv& argv) override;
@@ -23,6 +28,7 @@ class LocalRunner : public CommandRunner {
 
  private:
   std::string host_ = "local";
+  const std::chrono::milliseconds command_timeout_;
 };
 
 }  // namespace zpull::core

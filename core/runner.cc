@@ -26,6 +26,30 @@ Status Process::Write(std::span<const char> data) {
   return {};
 }
 
+namespace {
+std::string ShortCommand(const Argv& argv);
+}  // namespace
+
+Result<CommandResult> CommandRunner::RunWithin(const Argv& argv, std::string_view input, std::chrono::milliseconds) {
+  return Run(argv, input);
+}
+
+std::string DurationText(std::chrono::milliseconds d) {
+  auto ms = d.count();
+  if (ms % 1000 != 0) return std::to_string(ms) + "ms";
+  auto s = ms / 1000;
+  std::string out;
+  if (s >= 3600) out += std::to_string(s / 3600) + "h";
+  if (s % 3600 >= 60) out += std::to_string(s % 3600 / 60) + "m";
+  if (s % 60 || out.empty()) out += std::to_string(s % 60) + "s";
+  return out;
+}
+
+Error CommandTimedOut(const Argv& argv, std::chrono::milliseconds limit, std::string_view what) {
+  return {Reason::kTimeout, ShortCommand(argv) + ": no answer within " + DurationText(limit) + " (" +
+                               std::string(what) + "); stopped waiting"};
+}
+
 Result<std::vector<CommandResult>> CommandRunner::RunAll(const std::vector<Argv>& commands) {
   std::vector<CommandResult> out;
   out.reserve(commands.size());
@@ -67,14 +91,23 @@ std::string OutputTooLarge(const Argv& argv) {
          "' exceeds " + std::to_string(kMaxCapturedStdout >> 20) + " MiB; stopped it (broken or hostile peer?)";
 }
 
-std::string DescribeFailure(const Argv& argv, const CommandResult& r) {
+namespace {
+
+// The first words of a command, for messages.
+std::string ShortCommand(const Argv& argv) {
   std::string cmd;
   for (std::size_t i = 0; i < argv.size() && i < 4; ++i) {
     if (i) cmd += ' ';
     cmd += argv[i];
   }
   if (argv.size() > 4) cmd += " ...";
-  std::string msg = cmd + ": exit " + std::to_string(r.exit_code);
+  return cmd;
+}
+
+}  // namespace
+
+std::string DescribeFailure(const Argv& argv, const CommandResult& r) {
+  std::string msg = ShortCommand(argv) + ": exit " + std::to_string(r.exit_code);
   std::string line = FirstLine(r.err);
   if (!line.empty()) msg += ": " + line;
   return msg;

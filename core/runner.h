@@ -102,6 +102,11 @@ class CommandRunner {
   // could not be run at all (missing program, SSH failure) or printed more
   // than kMaxCapturedStdout (then it is stopped).
   virtual Result<CommandResult> Run(const Argv& argv, std::string_view input = {}) = 0;
+  // Run, waiting at most `limit` (0: no limit) instead of the runner's own
+  // command timeout: for commands bounded otherwise (a drill step by what
+  // is left of drill.timeout). On expiry the command is stopped and the
+  // result is reason `timeout`. The default ignores `limit` (test runners).
+  virtual Result<CommandResult> RunWithin(const Argv& argv, std::string_view input, std::chrono::milliseconds limit);
   // Runs independent commands (none needs another's effect first), possibly
   // concurrently; results in the order of `commands`. An error fails the
   // whole batch. The default runs them one after the other.
@@ -114,6 +119,13 @@ class CommandRunner {
   // runner can run; longer argument lists are cut with ArgBatches.
   virtual std::size_t MaxCommandBytes() const { return kMaxCommandBytes; }
 };
+
+// How a command that ran past its limit fails: reason timeout, naming the
+// command and the limit (`what`: the setting that set it, e.g. "command_timeout").
+Error CommandTimedOut(const Argv& argv, std::chrono::milliseconds limit, std::string_view what);
+
+// "10m", "1m30s", "2s", "250ms": a duration as the configuration writes it.
+std::string DurationText(std::chrono::milliseconds d);
 
 // First non-empty line of a stderr text, for one-line messages.
 std::string FirstLine(std::string_view text);

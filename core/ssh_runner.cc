@@ -3,6 +3,7 @@
 #include <libssh/libssh.h>
 
 #include <algorithm>
+#include <chrono>
 #include <vector>
 
 namespace zpull::core {
@@ -75,8 +76,8 @@ Result<ChannelPtr> OpenExec(ssh_session session, const Argv& argv, const std::st
 // A remote command on its own session. Reads block in the caller's thread.
 class SshProcess : public Process {
  public:
-  SshProcess(SshSessionPtr session, ChannelPtr channel, std::string where)
-      : session_(std::move(session)), channel_(std::move(channel)), where_(std::move(where)) {}
+  SshProcess(SshSessionPtr session, ChannelPtr channel, std::string where, std::chrono::milliseconds wait_limit)
+      : session_(std::move(session)), channel_(std::move(channel)), where_(std::move(where)), wait_limit_(wait_limit) {}
   ~SshProcess() override {
     channel_.reset();
     session_.reset();
@@ -124,9 +125,21 @@ class SshProcess : public Process {
       if (!channel_) {
         exit_code_ = aborted_ ? 128 + 15 : 255;
       } else {
-        // Read to the end so the exit status has arrived.
+        // Read to the end so the exit status has arrived, but no longer
+        // than the command timeout: a source may keep the channel open.
+        const auto deadline = std::chrono::steady_clock::now() + wait_limit_;
         std::vector<char> sink(65536);
         while (true) {
+          if (wait_limit_.count() > 0 && std::chrono::steady_clock::now() >= deadline) {
+            if (err_.size() < kMaxCapturedStderr) {
+              err_ += "zpull: the command did not end within " + DurationText(wait_limit_) +
+                      " (command_timeout) after its output; stopped waiting\n";
+            }
+            channel_.reset();
+            session_.reset();
+            exit_code_ = 255;
+            return ExitInfo{exit_code_, err_};
+          }
           int n = ssh_channel_read_timeout(channel_.get(), sink.data(), static_cast<uint32_t>(sink.size()), 0,
                                            kReadTimeoutMs);
           DrainStderr(channel_.get(), err_);
@@ -145,6 +158,7 @@ class SshProcess : public Process {
   SshSessionPtr session_;
   ChannelPtr channel_;
   std::string where_;
+  const std::chrono::milliseconds wait_limit_;
   std::string err_;
   std::uint64_t reads_ = 0;
   bool aborted_ = false;
@@ -220,11 +234,19 @@ SshRunner::~SshRunner() = default;
 
 namespace {
 
-// Reads a command's output to its end and its exit status.
-Result<CommandResult> Collect(ssh_session session, ssh_channel ch, const Argv& argv, const std::string& where) {
+using Clock = std::chrono::steady_clock;
+
+// Reads a command's output to its end and its exit status, until `deadline`
+// (where `limit` is not 0).
+Result<CommandResult> Collect(ssh_session session, ssh_channel ch, const Argv& argv, const std::string& where,
+                              Clock::time_point deadline, std::chrono::milliseconds limit) {
   CommandResult r;
   std::vector<char> buf(65536);
   while (true) {
+    if (limit.count() > 0 && Clock::now() >= deadline) {
+      auto e = CommandTimedOut(argv, limit, "command_timeout");
+      return Fail(e.reason, where + ": " + e.message);
+    }
     int n = ssh_channel_read_timeout(ch, buf.data(), static_cast<uint32_t>(buf.size()), 0, kReadTimeoutMs);
     DrainStderr(ch, r.err);
     if (n == SSH_ERROR) return Fail(Reason::kNetwork, where + ": read failed: " + ssh_get_error(session));
@@ -244,8 +266,10 @@ Result<CommandResult> Collect(ssh_session session, ssh_channel ch, const Argv& a
 
 }  // namespace
 
-Result<CommandResult> SshRunner::RunOnce(ssh_session session, const Argv& argv, std::string_view input) {
+Result<CommandResult> SshRunner::RunOnce(ssh_session session, const Argv& argv, std::string_view input,
+                                         std::chrono::milliseconds limit) {
   const std::string where = Where(target_);
+  const auto deadline = Clock::now() + limit;
   auto ch = OpenExec(session, argv, where);
   if (!ch) return tl::unexpected(ch.error());
   if (!input.empty()) {
@@ -254,7 +278,7 @@ Result<CommandResult> SshRunner::RunOnce(ssh_session session, const Argv& argv, 
     }
   }
   ssh_channel_send_eof(ch->get());
-  return Collect(session, ch->get(), argv, where);
+  return Collect(session, ch->get(), argv, where, deadline, limit);
 }
 
 Result<std::vector<CommandResult>> SshRunner::RunBatch(ssh_session session, const std::vector<Argv>& commands) {
@@ -262,7 +286,9 @@ Result<std::vector<CommandResult>> SshRunner::RunBatch(ssh_session session, cons
   std::vector<CommandResult> out;
   for (std::size_t first = 0; first < commands.size(); first += kMaxChannels) {
     const std::size_t last = std::min(commands.size(), first + kMaxChannels);
-    // All of a batch's commands start before any output is read.
+    // All of a batch's commands start before any output is read; each is
+    // bounded by the command timeout from the batch's start.
+    const auto deadline = Clock::now() + target_.command_timeout;
     std::vector<ChannelPtr> channels;
     for (std::size_t i = first; i < last; ++i) {
       auto ch = OpenExec(session, commands[i], where);
@@ -271,7 +297,7 @@ Result<std::vector<CommandResult>> SshRunner::RunBatch(ssh_session session, cons
       channels.push_back(std::move(*ch));
     }
     for (std::size_t i = first; i < last; ++i) {
-      auto r = Collect(session, channels[i - first].get(), commands[i], where);
+      auto r = Collect(session, channels[i - first].get(), commands[i], where, deadline, target_.command_timeout);
       if (!r) return tl::unexpected(r.error());
       out.push_back(std::move(*r));
     }
@@ -280,8 +306,16 @@ Result<std::vector<CommandResult>> SshRunner::RunBatch(ssh_session session, cons
 }
 
 template <class T>
-Result<T> SshRunner::OnControl(const std::function<Result<T>(ssh_session)>& attempt) {
-  std::lock_guard lock(mu_);
+Result<T> SshRunner::OnControl(const std::function<Result<T>(ssh_session)>& attempt, std::chrono::milliseconds limit) {
+  std::unique_lock lock(mu_, std::defer_lock);
+  if (limit.count() > 0) {
+    if (!lock.try_lock_for(limit)) {
+      return Fail(Reason::kTimeout, Where(target_) + ": another command held the connection for longer than " +
+                                        DurationText(limit) + " (command_timeout); stopped waiting");
+    }
+  } else {
+    lock.lock();
+  }
   for (int tries = 0; tries < 2; ++tries) {
     if (!control_) {
       auto s = ConnectSsh(target_);
@@ -298,12 +332,13 @@ Result<T> SshRunner::OnControl(const std::function<Result<T>(ssh_session)>& atte
   return Fail(Reason::kNetwork, Where(target_) + ": unreachable");
 }
 
-Result<CommandResult> SshRunner::Run(const Argv& argv, std::string_view input) {
-  return OnControl<CommandResult>([&](ssh_session s) { return RunOnce(s, argv, input); });
+Result<CommandResult> SshRunner::RunWithin(const Argv& argv, std::string_view input, std::chrono::milliseconds limit) {
+  return OnControl<CommandResult>([&](ssh_session s) { return RunOnce(s, argv, input, limit); }, limit);
 }
 
 Result<std::vector<CommandResult>> SshRunner::RunAll(const std::vector<Argv>& commands) {
-  return OnControl<std::vector<CommandResult>>([&](ssh_session s) { return RunBatch(s, commands); });
+  return OnControl<std::vector<CommandResult>>([&](ssh_session s) { return RunBatch(s, commands); },
+                                               target_.command_timeout);
 }
 
 Result<std::unique_ptr<Process>> SshRunner::Start(const Argv& argv) {
@@ -311,7 +346,8 @@ Result<std::unique_ptr<Process>> SshRunner::Start(const Argv& argv) {
   if (!s) return tl::unexpected(s.error());
   auto ch = OpenExec(s->get(), argv, Where(target_));
   if (!ch) return tl::unexpected(ch.error());
-  return std::unique_ptr<Process>(new SshProcess(std::move(*s), std::move(*ch), Where(target_)));
+  return std::unique_ptr<Process>(
+      new SshProcess(std::move(*s), std::move(*ch), Where(target_), target_.command_timeout));
 }
 
 }  // namespace zpull::core

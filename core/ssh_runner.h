@@ -10,6 +10,7 @@
 // streamed command gets its own session and is read with blocking reads in
 // the caller's thread (see docs/libssh.md §2 for why).
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -29,6 +30,10 @@ struct SshTarget {
   std::string identity_file;
   std::string known_hosts_file;
   int connect_timeout_seconds = 30;
+  // Bounds each Run/RunAll command and a streamed command's Wait (0: no
+  // limit). On expiry zpull stops waiting and drops the session: the
+  // remote command cannot be relied on to end.
+  std::chrono::milliseconds command_timeout{0};
 };
 
 // Owns one connected, authenticated libssh session.
@@ -46,7 +51,10 @@ class SshRunner : public CommandRunner {
  public:
   explicit SshRunner(SshTarget target);
   ~SshRunner() override;
-  Result<CommandResult> Run(const Argv& argv, std::string_view input = {}) override;
+  Result<CommandResult> Run(const Argv& argv, std::string_view input = {}) override {
+    return RunWithin(argv, input, target_.command_timeout);
+  }
+  Result<CommandResult> RunWithin(const Argv& argv, std::string_view input, std::chrono::milliseconds limit) override;
   // Up to kMaxChannels commands at a time on the shared session, each on its
   // own channel, so a batch costs about one round trip instead of one each
   // (sshd's MaxSessions is 10 by default).
@@ -56,15 +64,18 @@ class SshRunner : public CommandRunner {
   const std::string& Host() const override { return target_.name; }
 
  private:
-  Result<CommandResult> RunOnce(ssh_session_struct* session, const Argv& argv, std::string_view input);
+  Result<CommandResult> RunOnce(ssh_session_struct* session, const Argv& argv, std::string_view input,
+                                std::chrono::milliseconds limit);
   Result<std::vector<CommandResult>> RunBatch(ssh_session_struct* session, const std::vector<Argv>& commands);
   // Runs `attempt` on the shared session, connecting first where needed and
   // once more on a fresh session when the shared one turns out broken.
+  // A caller waits for the session at most `limit` (0: no limit): one
+  // command that hangs does not hold the others past their own deadline.
   template <class T>
-  Result<T> OnControl(const std::function<Result<T>(ssh_session_struct*)>& attempt);
+  Result<T> OnControl(const std::function<Result<T>(ssh_session_struct*)>& attempt, std::chrono::milliseconds limit);
 
   const SshTarget target_;
-  std::mutex mu_;
+  std::timed_mutex mu_;
   SshSessionPtr control_;  // guarded by mu_
 };
 

@@ -33,15 +33,21 @@ std::vector<std::string> DatasetNames(const config::Config& c) {
   return out;
 }
 
-// How often recursive entries are listed again: their shortest interval;
-// nullopt without recursive entries.
-std::optional<std::int64_t> DiscoverySeconds(const config::Config& c) {
+// How often the recursive entries of `source` are listed: their shortest
+// interval; nullopt without recursive entries there.
+std::optional<std::int64_t> DiscoverySeconds(const config::Config& c, const std::string& source) {
   std::optional<std::int64_t> s;
   for (const auto& d : c.datasets) {
-    if (d.recursive) s = std::min(s.value_or(d.interval_seconds), d.interval_seconds);
+    if (d.recursive && d.source == source) s = std::min(s.value_or(d.interval_seconds), d.interval_seconds);
   }
   if (s) s = std::max<std::int64_t>(*s, 1);
   return s;
+}
+
+std::vector<std::string> Unique(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
 }
 
 std::string Joined(const std::vector<std::string>& v) {
@@ -69,37 +75,42 @@ Daemon::Daemon(const config::Config& config, Hosts& hosts, std::shared_ptr<spdlo
       scheduler_(std::make_unique<Scheduler>(Intervals(config), config.parallelism,
                                              [this](std::size_t i) { RunDataset(i); }, now_)) {
   scheduler_->SetParents(config::ParentIndices(config));
+  auto slots = SlotsOf(config);
+  scheduler_->SetHosts(std::move(slots.host_of), std::move(slots.slots));
 }
 
 // The lag must not read zero after a restart: the newest destination
 // snapshot that carries zpull:common is the newest common one as of the last
 // success, and zpull:last_success on the dataset is that success's time.
-void Daemon::Restore(const config::DatasetConfig& d) {
+std::optional<std::int64_t> Daemon::Restore(const config::DatasetConfig& d) {
   auto state = ReadReplicationState(hosts_.Destination(), d.destination);
   if (!state) {
     log_->warn("cannot read state dataset={} error={}", d.destination.str(), state.error().message);
-    return;
+    return std::nullopt;
   }
-  if (!*state) return;
+  if (!*state) return std::nullopt;
   metrics_->RestoreFromDestination(d.destination.str(), (*state)->last_success, (*state)->newest_common_creation);
   log_->info("restored dataset={} last_success={} newest_common_creation={}", d.destination.str(),
              (*state)->last_success.value_or(0), (*state)->newest_common_creation.value_or(0));
+  return (*state)->last_success;
 }
 
 core::Status Daemon::Start() {
   auto lock = core::LockFile::TryAcquire(config_.lock_directory + "/daemon.lock");
   if (!lock) return tl::unexpected(core::WithContext(lock.error(), "another zpull run is active"));
   daemon_lock_.emplace(std::move(*lock));
+  std::vector<std::optional<std::int64_t>> last_success;
   for (const auto& d : config_.datasets) {
     metrics_->SetInterval(d.destination.str(), d.interval_seconds);
     if (d.drill.every) checks_->SetDrillInterval(d.destination.str(), *d.drill.every);
-    Restore(d);
+    last_success.push_back(Restore(d));
     if (auto drill = RestoreDrillState(d, hosts_)) {
       checks_->SetDrill(d.destination.str(), *drill);
+      std::lock_guard drill_lock(drill_mu_);
       last_drill_[d.destination.str()] = *drill->last_run;
     }
   }
-  SweepDrills(config_, hosts_, *log_);
+  scheduler_->SetFirstDue(FirstDue(now_(), last_success, Intervals(config_)));
   auto control = ControlServer::Start(config_.control_socket, [this](const std::string& r) { return Control(r); });
   if (!control) return tl::unexpected(control.error());
   control_ = std::move(*control);
@@ -113,30 +124,41 @@ std::vector<std::shared_ptr<prometheus::Collectable>> Daemon::Collectables() con
 exporter::Site Daemon::Served() const { return {Collectables(), [this] { return StatusNow(); }}; }
 
 void Daemon::Run() {
-  std::thread parity([this] {
-    Periodic(config_.parity_interval_seconds, [this] {
-      ParityPass();
-      if (!stopping_) SafetyPass();
-    });
+  std::vector<std::thread> passes;
+  // This host's own: replica safety, the drill sweep of its pools, scrubs.
+  passes.emplace_back([this] {
+    SweepDrills(config_, hosts_, *log_, "");
+    Periodic(config_.parity_interval_seconds, [this] { SafetyPass(); });
   });
-  std::thread scrub([this] { Periodic(config_.scrub_interval_seconds, [this] { ScrubPass(); }); });
-  std::thread drills([this] { Periodic(DrillCheckSeconds(config_), [this] { DrillPass(); }); });
-  std::thread discovery;
-  if (auto every = DiscoverySeconds(config_)) {
-    // The first pass would repeat the expansion this daemon was built from.
-    discovery = std::thread([this, every] {
-      bool first = true;
-      Periodic(*every, [this, &first] {
-        if (!first) DiscoveryPass();
-        first = false;
-      });
+  std::vector<std::string> local_pools = config_.scrub_pools;
+  if (local_pools.empty()) {
+    for (const auto& d : config_.datasets) local_pools.push_back(d.destination.Pool());
+  }
+  passes.emplace_back([this, pools = Unique(local_pools)] {
+    Periodic(config_.scrub_interval_seconds, [this, &pools] { ScrubPass(hosts_.Destination(), pools); });
+  });
+  // Each source host's, so that a hung host delays only its own.
+  for (const auto& [source, indices] : DatasetsBySource(config_, {})) {
+    std::vector<std::string> pools;
+    for (std::size_t i : indices) pools.push_back(config_.datasets[i].source_dataset.Pool());
+    passes.emplace_back([this, source, indices] {
+      Periodic(config_.parity_interval_seconds, [this, &source, &indices] { ParityPass(source, indices); });
     });
+    passes.emplace_back([this, source] {
+      SweepDrills(config_, hosts_, *log_, source);
+      Periodic(DrillCheckSeconds(config_), [this, &source] { DrillPass(source); });
+    });
+    if (config_.scrub_source_pools) {
+      passes.emplace_back([this, source, pools = Unique(pools)] {
+        Periodic(config_.scrub_interval_seconds, [this, &source, &pools] { ScrubPass(hosts_.Source(source), pools); });
+      });
+    }
+    if (auto every = DiscoverySeconds(config_, source)) {
+      passes.emplace_back([this, source, every] { Periodic(*every, [this, &source] { DiscoveryPass(source); }); });
+    }
   }
   scheduler_->Run();
-  if (discovery.joinable()) discovery.join();
-  parity.join();
-  scrub.join();
-  drills.join();
+  for (auto& t : passes) t.join();
 }
 
 void Daemon::Stop(bool cancel_transfers) {
@@ -159,10 +181,9 @@ void Daemon::Periodic(std::int64_t interval, const std::function<void()>& pass) 
   }
 }
 
-void Daemon::DiscoveryPass() {
-  if (datasets_changed_) return;
+void Daemon::DiscoveryPass(const std::string& source) {
   for (const auto& d : config_.datasets) {
-    if (!d.recursive || stopping_) continue;
+    if (!d.recursive || d.source != source || stopping_) continue;
     auto selection = config::SelectNow(d, hosts_.SourceLookup());
     if (!selection) {
       log_->warn("cannot list children dataset={} error={}", d.destination.str(), selection.error().message);
@@ -170,6 +191,7 @@ void Daemon::DiscoveryPass() {
     }
     const auto current = config::ExpandedSources(config_, d.destination.str());
     if (selection->datasets == current) continue;
+    for (const auto& w : selection->warnings) log_->warn("{}", w);
     std::vector<std::string> added, removed;
     for (const auto& n : selection->datasets) {
       if (std::find(current.begin(), current.end(), n) == current.end()) added.push_back(n);
@@ -182,89 +204,78 @@ void Daemon::DiscoveryPass() {
     const std::string why = "datasets under " + d.source_dataset.str() + " changed: added=" + Joined(added) +
                             " removed=" + Joined(removed);
     log_->info("{}", why);
-    datasets_changed_ = true;
-    if (on_datasets_changed_) on_datasets_changed_(why);
-    return;
+    if (on_selection_changed_) on_selection_changed_(d.destination.str(), selection->datasets, why);
   }
 }
 
-void Daemon::DrillPass() {
+void Daemon::DrillPass(const std::string& source) {
   for (const auto& d : config_.datasets) {
-    if (!d.drill.every || stopping_) continue;
-    auto last = last_drill_.find(d.destination.str());
-    if (last != last_drill_.end() && now_() - last->second < *d.drill.every) continue;
+    if (!d.drill.every || d.source != source || stopping_) continue;
+    {
+      std::lock_guard lock(drill_mu_);
+      auto last = last_drill_.find(d.destination.str());
+      if (last != last_drill_.end() && now_() - last->second < *d.drill.every) continue;
+    }
     auto outcome = RunDatasetDrill(config_, d, hosts_, now_, &cancel_);
     // A drill stopped by SIGTERM found nothing about the backup: not recorded.
     if (outcome.failure == checks::DrillFailure::kStopped) return;
-    last_drill_[d.destination.str()] = outcome.finished;
+    {
+      std::lock_guard lock(drill_mu_);
+      last_drill_[d.destination.str()] = outcome.finished;
+    }
     RecordDrill(d, hosts_, outcome, *checks_, *log_);
   }
 }
 
-void Daemon::ScrubPass() {
-  std::vector<std::pair<core::Zfs*, std::string>> pools;
-  auto add = [&](core::Zfs* zfs, const std::string& pool) {
-    for (const auto& p : pools) {
-      if (p.first == zfs && p.second == pool) return;
-    }
-    pools.emplace_back(zfs, pool);
-  };
-  for (const auto& p : config_.scrub_pools) add(&hosts_.Destination(), p);
-  if (config_.scrub_pools.empty()) {
-    for (const auto& d : config_.datasets) add(&hosts_.Destination(), d.destination.Pool());
-  }
-  if (config_.scrub_source_pools) {
-    for (const auto& d : config_.datasets) add(&hosts_.Source(d.source), d.source_dataset.Pool());
-  }
-  for (const auto& [zfs, pool] : pools) {
+void Daemon::ScrubPass(core::Zfs& zfs, const std::vector<std::string>& pools) {
+  for (const auto& pool : pools) {
+    if (stopping_) return;
     const auto started = std::chrono::steady_clock::now();
-    auto status = zfs->GetPoolStatus(pool);
-    auto space = status ? zfs->GetPoolSpace(pool) : core::Result<core::PoolSpace>();
+    auto status = zfs.GetPoolStatus(pool);
+    auto space = status ? zfs.GetPoolSpace(pool) : core::Result<core::PoolSpace>();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const bool ok = status && space;
-    checks_->RecordRun("scrub", zfs->Host(), pool, ok, seconds, now_());
+    checks_->RecordRun("scrub", zfs.Host(), pool, ok, seconds, now_());
     if (!status) {
-      log_->warn("pool check failed host={} pool={} error={}", zfs->Host(), pool, status.error().message);
+      log_->warn("pool check failed host={} pool={} error={}", zfs.Host(), pool, status.error().message);
       continue;
     }
-    if (!space) log_->warn("pool space failed host={} pool={} error={}", zfs->Host(), pool, space.error().message);
-    checks_->SetPool(zfs->Host(), pool, *status, space ? std::optional(*space) : std::nullopt);
+    if (!space) log_->warn("pool space failed host={} pool={} error={}", zfs.Host(), pool, space.error().message);
+    checks_->SetPool(zfs.Host(), pool, *status, space ? std::optional(*space) : std::nullopt);
     if (checks::ScrubDue(*status, now_(), config_.scrub_every_seconds)) {
-      if (auto s = zfs->StartScrub(pool); s) {
-        checks_->CountScrubStarted(zfs->Host(), pool);
-        log_->info("scrub started host={} pool={}", zfs->Host(), pool);
+      if (auto s = zfs.StartScrub(pool); s) {
+        checks_->CountScrubStarted(zfs.Host(), pool);
+        log_->info("scrub started host={} pool={}", zfs.Host(), pool);
       } else {
-        log_->warn("scrub start failed host={} pool={} error={}", zfs->Host(), pool, s.error().message);
+        log_->warn("scrub start failed host={} pool={} error={}", zfs.Host(), pool, s.error().message);
       }
     }
   }
 }
 
-void Daemon::ParityPass() {
-  for (const auto& [source, indices] : DatasetsBySource(config_, {})) {
-    std::vector<checks::ParityTarget> targets;
-    for (std::size_t i : indices) targets.push_back(ParityTargetFor(config_, config_.datasets[i]));
-    core::Zfs& src = hosts_.Source(source);
-    const auto started = std::chrono::steady_clock::now();
-    auto results =
-        checks::RunParityPass(src, hosts_.Destination(), targets, now_(), WrittenSupported(config_, hosts_, indices));
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    for (std::size_t k = 0; k < results.size(); ++k) {
-      const config::DatasetConfig& d = config_.datasets[indices[k]];
-      const auto& r = results[k];
-      checks_->RecordRun("parity", src.Host(), r.dataset, r.report.has_value(), seconds, now_());
-      if (!r.report) {
-        log_->warn("parity check failed dataset={} reason={} error={}", r.dataset,
-                   core::ReasonName(r.report.error().reason), r.report.error().message);
-        continue;
-      }
-      checks_->SetParity(r.dataset, *r.report);
-      for (const auto& f : ParityFindings(*r.report, now_(), d.interval_seconds)) {
-        if (f.severity == Severity::kCritical) log_->warn("parity dataset={} finding=\"{}\"", r.dataset, f.text);
-      }
+void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t>& indices) {
+  std::vector<checks::ParityTarget> targets;
+  for (std::size_t i : indices) targets.push_back(ParityTargetFor(config_, config_.datasets[i]));
+  core::Zfs& src = hosts_.Source(source);
+  const auto started = std::chrono::steady_clock::now();
+  auto results =
+      checks::RunParityPass(src, hosts_.Destination(), targets, now_(), WrittenSupported(config_, hosts_, indices));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    const config::DatasetConfig& d = config_.datasets[indices[k]];
+    const auto& r = results[k];
+    checks_->RecordRun("parity", src.Host(), r.dataset, r.report.has_value(), seconds, now_());
+    if (!r.report) {
+      log_->warn("parity check failed dataset={} reason={} error={}", r.dataset,
+                 core::ReasonName(r.report.error().reason), r.report.error().message);
+      continue;
     }
-    if (!stopping_) InventoryPass(source, indices, results);
+    checks_->SetParity(r.dataset, *r.report);
+    for (const auto& f : ParityFindings(*r.report, now_(), d.interval_seconds)) {
+      if (f.severity == Severity::kCritical) log_->warn("parity dataset={} finding=\"{}\"", r.dataset, f.text);
+    }
   }
+  if (!stopping_) InventoryPass(source, indices, results);
 }
 
 void Daemon::SafetyPass() {
@@ -400,6 +411,7 @@ void Daemon::RunDataset(std::size_t index) {
   hooks.on_estimate = [this, &name](std::uint64_t n) { metrics_->SetExpectedBytes(name, n); };
   hooks.on_features = [this](const std::string& host, const core::ZfsFeatures& f) { features_->Set(host, f); };
   hooks.cancel = &cancel_;
+  hooks.on_retry = LogRetries(*log_, name);
   {
     std::lock_guard lock(repairs_mu_);
     if (auto r = repairs_.find(index); r != repairs_.end()) hooks.bring_into_line = std::exchange(r->second, {});
@@ -414,9 +426,6 @@ void Daemon::RunDataset(std::size_t index) {
   metrics_->CycleFinished(name, outcome, seconds);
   for (const auto& e : outcome.warnings) log_->warn("dataset={} warning={}", name, e.message);
   for (const auto& c : outcome.brought_into_line) log_->warn("brought into line dataset={} change=\"{}\"", name, c);
-  for (const auto& e : outcome.retried) {
-    log_->warn("attempt failed, retried dataset={} reason={} error={}", name, core::ReasonName(e.reason), e.message);
-  }
   if (!outcome.destroyed_on_divergence.empty()) {
     std::string list;
     for (const auto& snap : outcome.destroyed_on_divergence) list += (list.empty() ? "@" : " @") + snap;

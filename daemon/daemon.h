@@ -1,8 +1,10 @@
 #pragma once
-// `zpull run`: restores what must survive a restart from ZFS, runs every
-// dataset's cycle on its interval and the checks on theirs until stopped,
-// and offers its metrics and status as a Site for the process's HTTP
-// server (exporter/http_server.h), which outlives it across reloads.
+// `zpull run`: restores what must survive a restart from this host's ZFS
+// (never a source's), runs every dataset's cycle on its interval and the
+// checks on theirs until stopped, and offers its metrics and status as a
+// Site for the process's HTTP server (exporter/http_server.h), which
+// outlives it across reloads. Everything that contacts a source runs in the
+// background, per source host, so a hung host delays only its own work.
 // Running cycles end before Run() returns.
 
 #include <atomic>
@@ -33,8 +35,10 @@ class Daemon {
   Daemon(const config::Config& config, Hosts& hosts, std::shared_ptr<spdlog::logger> log,
          std::function<std::int64_t()> now);
 
-  // Takes the daemon lock, restores state and starts the control socket;
-  // fails if another zpull run holds the lock or the socket cannot be made.
+  // Takes the daemon lock, restores state from this host's ZFS (the first
+  // cycle of each dataset is then due at its last success plus its
+  // interval) and starts the control socket; fails if another zpull run
+  // holds the lock or the socket cannot be made. Contacts no source.
   core::Status Start();
   // What the HTTP server serves for this daemon. Its status source refers
   // to this daemon: it must be served no longer than the daemon lives.
@@ -48,15 +52,18 @@ class Daemon {
   // the receiver keeps its resume token where it has one); without, they
   // finish (a reload).
   void Stop(bool cancel_transfers = true);
-  // Called once, from a pass thread, when a recursive entry's selection on
-  // the source no longer matches the datasets this daemon was built with
-  // (config/expand.h); the caller reloads (typically Stop(false), then a
-  // new Daemon on a fresh expansion). Set before Run().
-  void OnDatasetsChanged(std::function<void(const std::string& why)> f) { on_datasets_changed_ = std::move(f); }
+  // Called from a pass thread when a recursive entry's selection on its
+  // source (with destination `root`) differs from the datasets this daemon
+  // was built with (config/expand.h); the caller reloads (typically
+  // Stop(false), then a new Daemon on config::ExpandKnown). Set before Run().
+  using SelectionChanged =
+      std::function<void(const std::string& root, const std::vector<std::string>& selected, const std::string& why)>;
+  void OnSelectionChanged(SelectionChanged f) { on_selection_changed_ = std::move(f); }
   const exporter::ReplicationMetrics& Metrics() const { return *metrics_; }
 
  private:
-  void Restore(const config::DatasetConfig& d);
+  // The dataset's last success, as restored (nullopt: none on record).
+  std::optional<std::int64_t> Restore(const config::DatasetConfig& d);
   void RunDataset(std::size_t index);
   // Every dataset and watched pool now (exporter/status.h).
   exporter::StatusReport StatusNow() const;
@@ -64,9 +71,9 @@ class Daemon {
   std::string Control(const std::string& request);
   // Runs `pass` now and then every `interval` seconds until Stop().
   void Periodic(std::int64_t interval, const std::function<void()>& pass);
-  // Parity for every dataset, one listing per host, then each source
-  // host's inventory.
-  void ParityPass();
+  // Parity for the datasets `indices` of source host `source` (one listing
+  // per side), then their inventory.
+  void ParityPass(const std::string& source, const std::vector<std::size_t>& indices);
   // zpull's holds, bookmarks and resume tokens for the datasets `indices`
   // of source host `source`, from their parity results (same order): a few
   // commands per host whatever the number of datasets.
@@ -75,12 +82,15 @@ class Daemon {
   // Replica safety for every dataset (one listing per destination root):
   // the metric, and what each dataset's next cycle brings into line.
   void SafetyPass();
-  // Status, space and (with scrub.every) scrub start for every watched pool.
-  void ScrubPass();
-  // Each recursive entry's selection now, against the expanded datasets.
-  void DiscoveryPass();
-  // The restore drills that are due (drill.every), one after the other.
-  void DrillPass();
+  // Status, space and (with scrub.every) scrub start for the watched pools
+  // of one host (`zfs`).
+  void ScrubPass(core::Zfs& zfs, const std::vector<std::string>& pools);
+  // The selection of each recursive entry of source host `source`, against
+  // the expanded datasets.
+  void DiscoveryPass(const std::string& source);
+  // The restore drills of source host `source` that are due (drill.every),
+  // one after the other.
+  void DrillPass(const std::string& source);
 
   const config::Config& config_;
   Hosts& hosts_;
@@ -90,15 +100,15 @@ class Daemon {
   std::shared_ptr<exporter::CheckMetrics> checks_ = std::make_shared<exporter::CheckMetrics>();
   std::shared_ptr<exporter::FeatureMetrics> features_ = std::make_shared<exporter::FeatureMetrics>();
   std::shared_ptr<exporter::InventoryMetrics> inventory_ = std::make_shared<exporter::InventoryMetrics>();
-  std::map<std::string, std::int64_t> last_drill_;  // by dataset; drill thread only (and Start)
+  std::mutex drill_mu_;
+  std::map<std::string, std::int64_t> last_drill_;  // by dataset; with drill_mu_
   std::unique_ptr<BandwidthLimits> limits_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<ControlServer> control_;
   std::optional<core::LockFile> daemon_lock_;  // held from Start() on
   std::mutex repairs_mu_;
   std::map<std::size_t, std::vector<core::PropertyChange>> repairs_;  // by dataset index; with repairs_mu_
-  std::function<void(const std::string&)> on_datasets_changed_;
-  bool datasets_changed_ = false;  // discovery thread only
+  SelectionChanged on_selection_changed_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> cancel_{false};  // aborts running transfers
   std::mutex stop_mu_;

@@ -92,11 +92,14 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   auto features = hosts.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
   if (!features) return failed(features.error());
   if (hooks.on_features) hooks.on_features(hosts.Destination().Host(), *features);
+  auto lock = LockDestination(config, d.destination);
+  if (!lock) return failed(lock.error());
+  // Before anything asks the source, which may be down or hostile.
+  const replicate::DatasetJob job = JobFor(config, d);
+  replicate::BringIntoLine(hosts.Destination(), job, hooks.bring_into_line, outcome);
   auto source_features = hosts.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
   if (!source_features) return failed(source_features.error());
   if (hooks.on_features) hooks.on_features(hosts.Source(d.source).Host(), *source_features);
-  auto lock = LockDestination(config, d.destination);
-  if (!lock) return failed(lock.error());
   auto runner_for = [&](const config::HookConfig& h) -> core::CommandRunner& {
     return h.on_source ? hosts.SourceRunner(d.source) : hosts.LocalRunner();
   };
@@ -117,8 +120,14 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   env.cancel = hooks.cancel;
   env.pause = hooks.pause;
   env.on_wire_bytes = hooks.on_wire_bytes;
-  env.bring_into_line = hooks.bring_into_line;
-  outcome = replicate::RunCycle(env, JobFor(config, d));
+  env.on_retry = hooks.on_retry;
+  {
+    replicate::CycleOutcome cycle = replicate::RunCycle(env, job);
+    cycle.brought_into_line.insert(cycle.brought_into_line.begin(), outcome.brought_into_line.begin(),
+                                   outcome.brought_into_line.end());
+    cycle.warnings.insert(cycle.warnings.begin(), outcome.warnings.begin(), outcome.warnings.end());
+    outcome = std::move(cycle);
+  }
   if (d.hooks.post_replication) {
     HookEnv post = env_vars;
     post.emplace_back("ZPULL_HOOK", "post_replication");

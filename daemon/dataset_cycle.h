@@ -37,6 +37,7 @@ struct CycleHooks {
   const std::atomic<bool>* cancel = nullptr;
   std::function<bool(std::int64_t seconds)> pause;
   std::vector<core::PropertyChange> bring_into_line;  // replicate::CycleEnv::bring_into_line
+  std::function<void(const core::Error&, std::int64_t wait_seconds)> on_retry;  // replicate::CycleEnv::on_retry
 };
 
 // What must survive a restart, read back from the destination:

@@ -70,11 +70,12 @@ std::optional<exporter::CheckMetrics::DrillState> RestoreDrillState(const config
   return st;
 }
 
-void SweepDrills(const config::Config& config, Hosts& hosts, spdlog::logger& log) {
+void SweepDrills(const config::Config& config, Hosts& hosts, spdlog::logger& log, const std::string& source) {
   std::set<std::pair<std::string, std::string>> seen;  // (source or "", pool)
   for (const auto& d : config.datasets) {
+    if (!source.empty() && d.source != source) continue;
     for (auto [host, pool] : {std::pair{std::string(), d.destination.Pool()}, {d.source, d.source_dataset.Pool()}}) {
-      if (!seen.insert({host, pool}).second) continue;
+      if (host != source || !seen.insert({host, pool}).second) continue;
       core::Zfs& zfs = host.empty() ? hosts.Destination() : hosts.Source(host);
       auto n = checks::SweepDrillLeftovers(zfs, pool, DrillPrefix(config));
       if (!n) {

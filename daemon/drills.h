@@ -31,8 +31,8 @@ void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::Dri
 // The state kept on the destination, for metrics after a restart.
 std::optional<exporter::CheckMetrics::DrillState> RestoreDrillState(const config::DatasetConfig& d, Hosts& hosts);
 
-// Destroys drill scratch clones left on the destination pools (and the
-// sources' pools) by a run that died.
-void SweepDrills(const config::Config& config, Hosts& hosts, spdlog::logger& log);
+// Destroys drill scratch clones left by a run that died: on the
+// destination pools where `source` is empty, else on that source's pools.
+void SweepDrills(const config::Config& config, Hosts& hosts, spdlog::logger& log, const std::string& source);
 
 }  // namespace zpull::daemon

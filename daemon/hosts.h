@@ -47,4 +47,11 @@ class Hosts {
   std::map<std::string, core::ZfsFeatures> features_;  // by host and pool; guarded by mu_
 };
 
+// Each dataset's source host (an index into config.sources) and each
+// host's replication slots (config::SourceSlots): Scheduler::SetHosts.
+struct ReplicationSlots {
+  std::vector<std::size_t> host_of, slots;
+};
+ReplicationSlots SlotsOf(const config::Config& config);
+
 }  // namespace zpull::daemon

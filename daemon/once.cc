@@ -2,6 +2,7 @@
 
 #include "daemon/dataset_cycle.h"
 #include "config/expand.h"
+#include "daemon/scheduler.h"
 #include "daemon/verify.h"
 
 #include <atomic>
@@ -12,54 +13,51 @@
 
 namespace zpull::daemon {
 
-std::vector<replicate::CycleOutcome> RunAllOnce(const config::Config& config, Hosts& hosts,
-                                                const std::function<std::int64_t()>& now,
-                                                exporter::ReplicationMetrics* metrics) {
+std::function<void(const core::Error&, std::int64_t)> LogRetries(spdlog::logger& log, const std::string& dataset) {
+  return [&log, dataset](const core::Error& e, std::int64_t wait) {
+    log.warn("attempt failed dataset={} reason={} retry_in={}s error={}", dataset, core::ReasonName(e.reason), wait,
+             e.message);
+  };
+}
+
+std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, Hosts& hosts,
+                                                 const std::function<std::int64_t()>& now, spdlog::logger& log,
+                                                 exporter::ReplicationMetrics* metrics) {
   std::vector<replicate::CycleOutcome> outcomes(config.datasets.size());
-  std::atomic<std::size_t> next{0};
   const BandwidthLimits limits(config);
-  // Indices are taken in order and a parent precedes its children, so a
-  // child waiting for its parent waits for a cycle that is already running.
-  const auto parents = config::ParentIndices(config);
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<bool> done(config.datasets.size(), false);
   // What each cycle brings into line: one safety listing per destination
   // root first (a failed one only leaves the replicas as they are).
   std::vector<std::size_t> all(config.datasets.size());
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
   const auto safety = CheckSafety(config, hosts, all);
-  auto worker = [&] {
-    for (std::size_t i = next++; i < config.datasets.size(); i = next++) {
-      if (parents[i]) {
-        std::unique_lock lock(mu);
-        cv.wait(lock, [&] { return done[*parents[i]]; });
-      }
-      const std::string& name = config.datasets[i].destination.str();
-      CycleHooks hooks;
-      if (safety[i]) hooks.bring_into_line = safety[i]->Repairs();
-      if (metrics) {
-        hooks.on_bytes = [metrics, &name](std::uint64_t n) { metrics->AddBytes(name, n); };
-        hooks.on_wire_bytes = [metrics, &name](std::uint64_t n) { metrics->AddWireBytes(name, n); };
-        metrics->CycleStarted(name, now());
-      }
-      const auto started = std::chrono::steady_clock::now();
-      outcomes[i] = RunDatasetCycle(config, i, hosts, limits, now, hooks);
-      if (metrics) {
-        metrics->CycleFinished(name, outcomes[i],
-                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-      }
-      {
-        std::lock_guard lock(mu);
-        done[i] = true;
-      }
-      cv.notify_all();
+  std::vector<std::int64_t> intervals;
+  for (const auto& d : config.datasets) intervals.push_back(d.interval_seconds);
+  Scheduler scheduler(intervals, config.parallelism, [&](std::size_t i) {
+    const std::string& name = config.datasets[i].destination.str();
+    CycleHooks hooks;
+    if (safety[i]) hooks.bring_into_line = safety[i]->Repairs();
+    hooks.on_retry = LogRetries(log, name);
+    hooks.pause = [](std::int64_t seconds) {
+      std::this_thread::sleep_for(std::chrono::seconds(seconds));
+      return true;
+    };
+    if (metrics) {
+      hooks.on_bytes = [metrics, &name](std::uint64_t n) { metrics->AddBytes(name, n); };
+      hooks.on_wire_bytes = [metrics, &name](std::uint64_t n) { metrics->AddWireBytes(name, n); };
+      metrics->CycleStarted(name, now());
     }
-  };
-  std::vector<std::thread> threads;
-  std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(config.parallelism), config.datasets.size());
-  for (std::size_t t = 0; t < n; ++t) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
+    const auto started = std::chrono::steady_clock::now();
+    outcomes[i] = RunDatasetCycle(config, i, hosts, limits, now, hooks);
+    if (metrics) {
+      metrics->CycleFinished(name, outcomes[i],
+                             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
+  }, now);
+  scheduler.SetParents(config::ParentIndices(config));
+  auto slots = SlotsOf(config);
+  scheduler.SetHosts(std::move(slots.host_of), std::move(slots.slots));
+  scheduler.RunEachOnce();
+  scheduler.Run();
   return outcomes;
 }
 

@@ -1,8 +1,12 @@
 #pragma once
-// `zpull once`: one replication cycle for every configured dataset, at most
-// `parallelism` at a time; a failing dataset does not stop the others.
+// `zpull once`: one replication cycle for every configured dataset through
+// the daemon's scheduler (daemon/scheduler.h: `parallelism`, per-host
+// slots, parents first) with the same retries, waits and logs; a failing
+// dataset does not stop the others.
 
 #include <vector>
+
+#include <spdlog/logger.h>
 
 #include "config/config.h"
 #include "daemon/hosts.h"
@@ -13,9 +17,13 @@ namespace zpull::daemon {
 
 // Outcomes in the order of config.datasets. With `metrics`, the cycles
 // report into it as the daemon's do.
-std::vector<replicate::CycleOutcome> RunAllOnce(const config::Config& config, Hosts& hosts,
-                                                const std::function<std::int64_t()>& now,
-                                                exporter::ReplicationMetrics* metrics = nullptr);
+std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, Hosts& hosts,
+                                                 const std::function<std::int64_t()>& now, spdlog::logger& log,
+                                                 exporter::ReplicationMetrics* metrics = nullptr);
+
+// Logs each failed attempt of `dataset` when it fails, with its reason and
+// the wait before the next (CycleHooks::on_retry), in `zpull run` and once.
+std::function<void(const core::Error&, std::int64_t)> LogRetries(spdlog::logger& log, const std::string& dataset);
 
 // One line per dataset: "ok <dataset> <what> <bytes> ..." or "FAILED <dataset> <reason>: <message>".
 std::string FormatOutcome(const config::DatasetConfig& dataset, const replicate::CycleOutcome& outcome);

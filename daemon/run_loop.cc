@@ -3,17 +3,24 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
 #include "daemon/daemon.h"
+#include "config/expand.h"
 #include "exporter/http_server.h"
 #include "exporter/web_config.h"
 
 namespace zpull::daemon {
 namespace {
+
+// How long SIGINT/SIGTERM waits for running work before exiting at once.
+constexpr std::chrono::seconds kStopGrace{8};
 
 // Leaves `http` listening as `listener` says: the running server if it was
 // started so (`fingerprint`), a new one otherwise (the old one stopped first:
@@ -53,88 +60,127 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
   sigaddset(&signals_set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals_set, nullptr);
 
+  // What the signal thread and this loop share; guarded by mu.
+  std::mutex mu;
+  Daemon* running = nullptr;             // the daemon of this iteration, once it exists
+  bool stop = false;                     // SIGINT/SIGTERM
+  std::optional<config::Config> next;    // SIGHUP: the configuration to run next
+  bool reexpand = false;                 // a recursive entry's selection changed
+  std::atomic<bool> stopping{false};     // for good: /healthz answers 503
+  std::atomic<bool> finished{false};     // the loop is done
+  // Signals are handled from the start, before any host is contacted.
+  std::thread signals([&] {
+    while (true) {
+      int sig = 0;
+      sigwait(&signals_set, &sig);
+      if (finished) return;
+      if (sig == SIGHUP) {
+        auto reloaded = reload();
+        if (!reloaded) {
+          log->error("reload refused, keeping the running configuration: {}", reloaded.error().message);
+          continue;
+        }
+        for (const auto& w : reloaded->warnings) log->warn("{}", w);
+        log->info("reloading config={} (running cycles finish first)", reloaded->path);
+        std::lock_guard lock(mu);
+        next = std::move(*reloaded);
+        if (running) running->Stop(/*cancel_transfers=*/false);
+        continue;  // a stop signal may still come while cycles finish
+      }
+      log->info("stopping signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      stopping = true;
+      {
+        std::lock_guard lock(mu);
+        stop = true;
+        if (running) running->Stop();
+      }
+      // Whatever a host does, zpull ends within kStopGrace: a command stuck
+      // in the kernel (a hung zfs-fuse) or a libssh call cannot be
+      // interrupted, so past the grace the process exits at once. The
+      // kernel releases its flock()s (daemon.lock, destination locks), and
+      // a receive in progress keeps its resume token where it has one.
+      std::thread([&finished, log] {
+        std::this_thread::sleep_for(kStopGrace);
+        if (finished) return;
+        log->critical("stopping: not stopped within {} s (a host does not answer); exiting now",
+                      std::chrono::duration_cast<std::chrono::seconds>(kStopGrace).count());
+        log->flush();
+        std::_Exit(0);
+      }).detach();
+      return;
+    }
+  });
+  auto stop_signals = [&] {
+    finished = true;
+    pthread_kill(signals.native_handle(), SIGTERM);  // wakes sigwait
+    signals.join();
+  };
+
   config::Config current = std::move(initial);  // as configured, recursive entries unexpanded
-  std::atomic<bool> stopping{false};              // for good: /healthz answers 503
+  std::map<std::string, std::vector<std::string>> selections;  // by recursive entry's destination, as discovered
   std::unique_ptr<exporter::HttpServer> http;
   std::string http_fingerprint;  // of the listener `http` was started with
+  int status = 0;
   while (true) {
     Hosts hosts(current);
-    const config::Config expanded = Expanded(current, hosts, *log);
+    // No source is asked here: recursive entries run with what discovery
+    // found so far (their roots alone at first); discovery runs per source
+    // host in the background and reloads when a selection differs.
+    const config::Config expanded = config::ExpandKnown(current, selections);
     Daemon daemon(expanded, hosts, log, now);
+    {
+      std::lock_guard lock(mu);
+      running = &daemon;
+      if (stop) daemon.Stop();
+    }
+    // Reads this host's own ZFS only, before /metrics answers.
     if (auto s = daemon.Start(); !s) {
       log->critical("cannot start: {}", s.error().message);
-      return 1;
+      status = 1;
+      break;
     }
     auto listener = exporter::LoadListener(current.listen, current.web_config_file);
     if (!listener) {
       log->critical("cannot start: {}", listener.error().message);
-      return 1;
+      status = 1;
+      break;
     }
     if (auto s = Listen(http, http_fingerprint, *listener, [&stopping] { return !stopping.load(); }, *log); !s) {
       log->critical("cannot start: {}", s.error().message);
-      return 1;
+      status = 1;
+      break;
     }
     http->Serve(daemon.Served());
     log->info("serving metrics url={}://{}/metrics auth={} datasets={} parallelism={}",
               listener->web.tls ? "https" : "http", current.listen,
               listener->web.basic_auth_users.empty() ? "none" : "basic", expanded.datasets.size(),
               expanded.parallelism);
-    std::mutex mu;
-    std::optional<config::Config> next;  // guarded by mu
-    bool stop = false, rediscover = false;  // guarded by mu
-    daemon.OnDatasetsChanged([&](const std::string&) {
-      {
-        std::lock_guard lock(mu);
-        rediscover = true;
-      }
-      log->info("reloading for the changed datasets (running cycles finish first)");
+    daemon.OnSelectionChanged([&](const std::string& root, const std::vector<std::string>& selected,
+                                  const std::string&) {
+      std::lock_guard lock(mu);
+      selections[root] = selected;
+      if (!reexpand) log->info("reloading for the changed datasets (running cycles finish first)");
+      reexpand = true;
       daemon.Stop(/*cancel_transfers=*/false);
-    });
-    std::atomic<bool> done{false};
-    std::thread signals([&] {
-      while (true) {
-        int sig = 0;
-        sigwait(&signals_set, &sig);
-        if (done) return;
-        if (sig == SIGHUP) {
-          auto reloaded = reload();
-          if (!reloaded) {
-            log->error("reload refused, keeping the running configuration: {}", reloaded.error().message);
-            continue;
-          }
-          for (const auto& w : reloaded->warnings) log->warn("{}", w);
-          log->info("reloading config={} (running cycles finish first)", reloaded->path);
-          {
-            std::lock_guard lock(mu);
-            next = std::move(*reloaded);
-          }
-          daemon.Stop(/*cancel_transfers=*/false);
-          continue;  // a stop signal may still come while cycles finish
-        }
-        log->info("stopping signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
-        stopping = true;
-        {
-          std::lock_guard lock(mu);
-          stop = true;
-        }
-        daemon.Stop();
-        return;
-      }
     });
     daemon.Run();
     // The daemon goes at the end of this iteration; its metrics stay served.
     http->Serve({daemon.Collectables(), {}});
-    // Wake the signal thread if the daemon stopped for another reason.
-    done = true;
-    pthread_kill(signals.native_handle(), SIGTERM);
-    signals.join();
     std::lock_guard lock(mu);
-    if (stop || (!next && !rediscover)) break;
+    running = nullptr;
+    if (stop || (!next && !reexpand)) break;
     if (next) current = std::move(*next);
+    next.reset();
+    reexpand = false;
     log->info("reloaded datasets={}", current.datasets.size());
   }
-  log->info("stopped");
-  return 0;
+  {
+    std::lock_guard lock(mu);
+    running = nullptr;
+  }
+  stop_signals();
+  if (status == 0) log->info("stopped");
+  return status;
 }
 
 }  // namespace zpull::daemon

@@ -1,7 +1,11 @@
 #pragma once
 // `zpull run`: the daemon for good. SIGINT/SIGTERM/SIGHUP are blocked in
-// every thread and taken by sigwait in one. SIGINT/SIGTERM stop the daemon
-// (running transfers are aborted, so it exits within seconds). SIGHUP
+// every thread and taken by sigwait in one, which runs before any host is
+// contacted. SIGINT/SIGTERM stop the daemon (running transfers are aborted);
+// whatever a host does, the process ends within 10 s (past a grace period
+// it exits at once: the kernel releases its locks). No source is contacted
+// before HTTP is served: recursive entries start with their roots and
+// grow as the background discovery lists their sources. SIGHUP
 // reloads the configuration: an invalid one is reported and the running one
 // kept; a valid one replaces the daemon once its running cycles have
 // finished. The HTTP server outlives the daemons: across a reload it goes on

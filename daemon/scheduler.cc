@@ -2,19 +2,47 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <thread>
 
 namespace zpull::daemon {
 
 std::vector<std::size_t> PickDue(std::int64_t now, const std::vector<std::int64_t>& next_due,
-                                 const std::vector<bool>& running, std::size_t free_slots) {
+                                 const std::vector<bool>& running, std::size_t free_slots,
+                                 const std::vector<std::size_t>& host_of, std::vector<std::size_t> host_free) {
   std::vector<std::size_t> due;
   for (std::size_t i = 0; i < next_due.size(); ++i) {
     if (!running[i] && next_due[i] <= now) due.push_back(i);
   }
   std::stable_sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) { return next_due[a] < next_due[b]; });
-  if (due.size() > free_slots) due.resize(free_slots);
-  return due;
+  std::vector<std::size_t> out;
+  for (std::size_t i : due) {
+    if (out.size() == free_slots) break;
+    if (i < host_of.size() && host_of[i] < host_free.size()) {
+      if (host_free[host_of[i]] == 0) continue;
+      --host_free[host_of[i]];
+    }
+    out.push_back(i);
+  }
+  return out;
+}
+
+std::vector<std::int64_t> FirstDue(std::int64_t now, const std::vector<std::optional<std::int64_t>>& last_success,
+                                   const std::vector<std::int64_t>& intervals) {
+  std::vector<std::int64_t> out(intervals.size(), now);
+  std::vector<std::size_t> overdue;
+  for (std::size_t i = 0; i < intervals.size(); ++i) {
+    const auto& last = i < last_success.size() ? last_success[i] : std::nullopt;
+    if (last && *last + intervals[i] > now) {
+      out[i] = *last + intervals[i];
+    } else {
+      overdue.push_back(i);
+    }
+  }
+  for (std::size_t k = 0; k < overdue.size(); ++k) {
+    out[overdue[k]] = now + kStartSpreadSeconds * static_cast<std::int64_t>(k) / static_cast<std::int64_t>(overdue.size());
+  }
+  return out;
 }
 
 std::vector<bool> WaitingForParent(std::int64_t now, const std::vector<std::optional<std::size_t>>& parents,
@@ -48,6 +76,23 @@ Scheduler::Scheduler(std::vector<std::int64_t> intervals, int parallelism, Job j
 void Scheduler::SetParents(std::vector<std::optional<std::size_t>> parents) {
   std::lock_guard lock(mu_);
   parents_ = std::move(parents);
+}
+
+void Scheduler::SetHosts(std::vector<std::size_t> host_of, std::vector<std::size_t> host_slots) {
+  std::lock_guard lock(mu_);
+  host_of_ = std::move(host_of);
+  host_slots_ = std::move(host_slots);
+}
+
+void Scheduler::SetFirstDue(std::vector<std::int64_t> next_due) {
+  std::lock_guard lock(mu_);
+  if (next_due.size() == next_due_.size()) next_due_ = std::move(next_due);
+}
+
+void Scheduler::RunEachOnce() {
+  std::lock_guard lock(mu_);
+  once_ = true;
+  if (next_due_.empty()) stop_ = true;
 }
 
 void Scheduler::SetPaused(std::size_t index, bool paused) {
@@ -97,6 +142,10 @@ void Scheduler::WorkerLoop() {
     --active_;
     next_due_[index] = run_again_[index] ? 0 : NextDue(started, now_(), intervals_[index]);
     run_again_[index] = false;
+    if (once_) {
+      next_due_[index] = std::numeric_limits<std::int64_t>::max();
+      if (++finished_ == next_due_.size()) stop_ = true;
+    }
     cv_.notify_all();
   }
 }
@@ -113,7 +162,11 @@ void Scheduler::Run() {
       const std::vector<bool> waiting = WaitingForParent(now, parents_, next_due_, running_, paused);
       std::vector<bool> blocked = running_;
       for (std::size_t i = 0; i < blocked.size(); ++i) blocked[i] = blocked[i] || paused[i] || waiting[i];
-      for (std::size_t i : PickDue(now, next_due_, blocked, parallelism_ - active_)) {
+      std::vector<std::size_t> host_free(host_slots_);
+      for (std::size_t i = 0; i < host_of_.size() && i < running_.size(); ++i) {
+        if (running_[i] && host_of_[i] < host_free.size() && host_free[host_of_[i]] > 0) --host_free[host_of_[i]];
+      }
+      for (std::size_t i : PickDue(now, next_due_, blocked, parallelism_ - active_, host_of_, host_free)) {
         running_[i] = true;
         if (!run_again_[i]) forced_[i] = false;
         ++active_;

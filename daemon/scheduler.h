@@ -1,7 +1,9 @@
 #pragma once
 // Runs every dataset's cycle once per its interval, at most `parallelism`
-// at a time, until stopped. A dataset never runs twice at once; a cycle that
-// overruns its interval is followed by the next one as soon as it ends.
+// at a time and at most its host's slots of them for any one host, until
+// stopped; or (RunEachOnce, `zpull once`) each dataset once. A dataset never
+// runs twice at once; a cycle that overruns its interval is followed by the
+// next one as soon as it ends.
 //
 // Thread-safe: Stop() may be called from any thread; Run() blocks in one.
 
@@ -16,9 +18,22 @@
 namespace zpull::daemon {
 
 // Which datasets to start now: those due (next_due <= now) and not running,
-// most overdue first, at most `free_slots`. Pure.
+// most overdue first, at most `free_slots`, and where `host_of` is given
+// (the host of each dataset) at most `host_free[h]` of host h's. Pure.
 std::vector<std::size_t> PickDue(std::int64_t now, const std::vector<std::int64_t>& next_due,
-                                 const std::vector<bool>& running, std::size_t free_slots);
+                                 const std::vector<bool>& running, std::size_t free_slots,
+                                 const std::vector<std::size_t>& host_of = {},
+                                 std::vector<std::size_t> host_free = {});
+
+// Starts after a restart are spread over at most this many seconds.
+inline constexpr std::int64_t kStartSpreadSeconds = 10;
+
+// When each dataset first runs after a start: at its last success plus its
+// interval where that is still ahead; otherwise (overdue, or no success on
+// record) now, the k-th of m such datasets kStartSpreadSeconds * k / m
+// seconds later. Pure.
+std::vector<std::int64_t> FirstDue(std::int64_t now, const std::vector<std::optional<std::int64_t>>& last_success,
+                                   const std::vector<std::int64_t>& intervals);
 
 // Which datasets wait for their parent (parents[i]: the dataset whose
 // destination contains i's, if any): those whose parent is running, or due
@@ -49,6 +64,14 @@ class Scheduler {
   bool Running(std::size_t index);
   // Before Run(): parents[i] runs before i (WaitingForParent).
   void SetParents(std::vector<std::optional<std::size_t>> parents);
+  // Before Run(): dataset i belongs to host host_of[i], which runs at most
+  // host_slots[host_of[i]] cycles at once (default: one host, no limit
+  // beyond `parallelism`).
+  void SetHosts(std::vector<std::size_t> host_of, std::vector<std::size_t> host_slots);
+  // Before Run(): when each dataset first runs (FirstDue; default: at once).
+  void SetFirstDue(std::vector<std::int64_t> next_due);
+  // Before Run(): each dataset runs once, then Run() returns.
+  void RunEachOnce();
 
  private:
   const std::vector<std::int64_t> intervals_;
@@ -67,6 +90,10 @@ class Scheduler {
   std::vector<std::optional<std::size_t>> parents_;  // guarded by mu_
   std::vector<bool> forced_;            // RunNow: run once even if paused; guarded by mu_
   std::size_t active_ = 0;              // queued or running; guarded by mu_
+  std::vector<std::size_t> host_of_;    // by dataset; empty: one host; guarded by mu_
+  std::vector<std::size_t> host_slots_;  // by host; guarded by mu_
+  bool once_ = false;                   // guarded by mu_
+  std::size_t finished_ = 0;            // runs ended (once mode); guarded by mu_
   std::deque<std::pair<std::size_t, std::int64_t>> queue_;  // (index, start time); guarded by mu_
 };
 

@@ -112,10 +112,12 @@ std::vector<core::Result<checks::SafetyReport>> CheckSafety(const config::Config
     const auto& d = config.datasets[i];
     targets.push_back({d.destination.str(), d.options.readonly, d.options.receive.set});
   }
-  return checks::RunReplicaSafety(hosts.Destination(), targets, [&](const std::string& root) {
+  return checks::RunReplicaSafety(hosts.Destination(), targets, [&](const std::string& root) -> core::Result<bool> {
     auto pool = core::DatasetName::Parse(root.substr(0, root.find('/')));
-    auto f = pool ? hosts.DestinationFeatures(*pool) : core::Result<core::ZfsFeatures>(tl::unexpected(pool.error()));
-    return f && f->volmode;
+    if (!pool) return tl::unexpected(pool.error());
+    auto f = hosts.DestinationFeatures(*pool);
+    if (!f) return tl::unexpected(f.error());
+    return f->volmode;
   });
 }
 

@@ -1,6 +1,7 @@
 #include "replicate/cycle.h"
 
 #include <algorithm>
+#include <set>
 #include <unordered_set>
 
 #include "replicate/snapshot_name.h"
@@ -366,11 +367,22 @@ class Attempt {
     // A resumed receive keeps what its first part was given (and is
     // brought into line after it, ResumeInterrupted).
     if (env_.destination_features.recv_property_override && send.resume_token.empty()) {
-      // Whether or not zpull asked for -p: a source may send properties anyway.
-      recv.exclude = Excluded();
-      recv.exclude.insert(recv.exclude.end(), kStateProperties.begin(), kStateProperties.end());
-      for (const auto& [k, v] : ForcedProperties(job_, volume_)) recv.set.push_back(k + "=" + v);
-      for (const auto& [k, v] : job_.options.receive.set) recv.set.push_back(k + "=" + v);
+      std::set<std::string> set;  // OpenZFS refuses a property named twice in -o/-x
+      for (const auto& [k, v] : ForcedProperties(job_, volume_)) {
+        recv.set.push_back(k + "=" + v);
+        set.insert(k);
+      }
+      for (const auto& [k, v] : job_.options.receive.set) {
+        recv.set.push_back(k + "=" + v);
+        set.insert(k);
+      }
+      // Whether or not zpull asked for -p: a source may send properties
+      // anyway. A single volume's receive refuses filesystem properties.
+      std::vector<std::string> exclude = volume_ ? job_.options.receive.exclude : Excluded();
+      exclude.insert(exclude.end(), kStateProperties.begin(), kStateProperties.end());
+      for (auto& p : exclude) {
+        if (!set.contains(p)) recv.exclude.push_back(std::move(p));
+      }
     }
     TransferLimits limits{job_.options.transfer.stall_timeout, job_.options.transfer.total_timeout, env_.rate_limits,
                           env_.cancel, expect};
@@ -449,15 +461,15 @@ core::Status MoveBookmark(const CycleEnv& env, const DatasetJob& job, const core
   return {};
 }
 
-// Failures are warnings: the replica stays as unsafe as it was, and the
-// next safety check says so again.
-void BringIntoLine(const CycleEnv& env, const DatasetJob& job, CycleOutcome& out) {
+}  // namespace
+
+void BringIntoLine(core::Zfs& destination, const DatasetJob& job, const std::vector<core::PropertyChange>& changes,
+                   CycleOutcome& out) {
   const std::string root = job.destination.str();
-  for (const auto& c : env.bring_into_line) {
+  for (const auto& c : changes) {
     const std::string& fs = c.fs.str();
     if (fs != root && !fs.starts_with(root + "/")) continue;
-    auto s = c.value ? env.destination.SetProperty(c.fs, c.property, *c.value)
-                     : env.destination.InheritProperty(c.fs, c.property);
+    auto s = c.value ? destination.SetProperty(c.fs, c.property, *c.value) : destination.InheritProperty(c.fs, c.property);
     if (!s) {
       out.warnings.push_back(core::WithContext(s.error(), "bringing " + fs + " " + c.property + " into line"));
       continue;
@@ -465,8 +477,6 @@ void BringIntoLine(const CycleEnv& env, const DatasetJob& job, CycleOutcome& out
     out.brought_into_line.push_back(fs + " " + c.property + (c.value ? "=" + *c.value : " inherited"));
   }
 }
-
-}  // namespace
 
 std::vector<std::pair<std::string, std::string>> ForcedProperties(const DatasetJob& job, bool volume) {
   std::vector<std::pair<std::string, std::string>> all;
@@ -502,7 +512,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   };
 
   if (Cancelled(env)) return fail({core::Reason::kShutdown, "cycle not started (zpull is stopping)"});
-  BringIntoLine(env, job, out);
+  BringIntoLine(env.destination, job, env.bring_into_line, out);
   if (job.take_snapshot) {
     auto snap = TakeSnapshot(env, job);
     if (!snap) return fail(snap.error());
@@ -523,6 +533,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     ++out.retries;
     const std::int64_t delay =
         std::min<std::int64_t>(job.options.transfer.retry_backoff_seconds << std::min(attempt, 20), 600);
+    if (env.on_retry) env.on_retry(e, delay);
     if (env.pause && !env.pause(delay)) return fail(e);
   }
 

@@ -82,7 +82,7 @@ struct ReplicationOptions {
   SendPolicy send;           // send: {compressed, large_blocks, embedded, properties, decrypted}
   ReceivePolicy receive;     // receive: {exclude: [..], set: {property: value}}
   TransferPolicy transfer;   // stall_timeout, transfer_timeout, retries, retry_backoff
-  bool readonly = true;                // readonly=on (and canmount=noauto) after a full receive
+  bool readonly = true;                // readonly=on after every receive (replicate::ForcedProperties)
   bool rollback_destination = false;   // roll back to the newest common snapshot before an incremental
   bool force_on_divergence = false;    // destroy destination snapshots newer than the newest common one
   bool bookmarks = true;               // keep a source bookmark of the newest replicated snapshot
@@ -156,6 +156,9 @@ struct CycleEnv {
   // Waits `seconds` before a retry; false: stop waiting and give up (the
   // daemon is stopping). Empty: retry at once.
   std::function<bool(std::int64_t seconds)> pause;
+  // Told of each failed attempt that is retried, when it fails, with the
+  // wait before the next. May be empty.
+  std::function<void(const core::Error& error, std::int64_t wait_seconds)> on_retry;
   ByteSink on_wire_bytes;  // bytes as they crossed the wire; may be empty
   // Found unsafe on the replica or below it by the last safety check
   // (checks/replica_safety.h): set before anything else; changes outside
@@ -167,5 +170,12 @@ struct CycleEnv {
 };
 
 CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job);
+
+// Applies `changes` to the job's destination and the datasets below it
+// (others are ignored), recording each in out.brought_into_line; a failure
+// is a warning: the replica stays as it was, and the next safety check
+// says so again.
+void BringIntoLine(core::Zfs& destination, const DatasetJob& job, const std::vector<core::PropertyChange>& changes,
+                   CycleOutcome& out);
 
 }  // namespace zpull::replicate

@@ -90,7 +90,8 @@ class BehindStreamCheck : public ::testing::Test {
   // A source dataset that carries what an attacker would like on the backup host.
   std::string HostileSource(const std::string& name) {
     const std::string src = base_ + "/" + name;
-    Zfs({"create", "-o", "mountpoint=" + Tmp(name), "-o", "canmount=on", "-o", "zpull:last_success=99", src});
+    Zfs({"create", "-o", "mountpoint=" + Tmp(name), "-o", "canmount=on", "-o", "setuid=on", "-o", "exec=on", "-o",
+         "devices=on", "-o", "zpull:last_success=99", src});
     Zfs({"snapshot", src + "@s0"});
     Zfs({"set", "zpull:common=1", src + "@s0"});
     Zfs({"snapshot", src + "@s1"});
@@ -141,7 +142,7 @@ TEST_F(BehindStreamCheck, AReplicationStreamWithAChild) {
   const std::string kid = job.destination.str() + "/kid";
   ASSERT_EQ(Get("canmount", kid), "on received") << "the -R stream made a child (the stream check would refuse it)";
   checks::SafetyTarget target{job.destination.str(), true, {}};
-  auto before = checks::RunReplicaSafety(plain_, {target}, [](const std::string&) { return false; });
+  auto before = checks::RunReplicaSafety(plain_, {target}, [](const std::string&) { return core::Result<bool>(false); });
   ASSERT_TRUE(before[0]) << before[0].error().message;
   EXPECT_GE(before[0]->Unasked(), 2u) << "canmount=on and the received mountpoint of the child";
   for (const auto& u : before[0]->unsafe) EXPECT_EQ(u.dataset, kid) << u.property;
@@ -149,7 +150,7 @@ TEST_F(BehindStreamCheck, AReplicationStreamWithAChild) {
   auto next = Cycle(*hostile_, job, before[0]->Repairs());
   ASSERT_TRUE(next.ok()) << next.error->message;
   EXPECT_FALSE(next.brought_into_line.empty());
-  auto after = checks::RunReplicaSafety(plain_, {target}, [](const std::string&) { return false; });
+  auto after = checks::RunReplicaSafety(plain_, {target}, [](const std::string&) { return core::Result<bool>(false); });
   ASSERT_TRUE(after[0]);
   EXPECT_EQ(after[0]->Unasked(), 0u);
   EXPECT_EQ(Get("canmount", kid), "noauto local");

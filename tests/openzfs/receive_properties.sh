@@ -8,6 +8,8 @@ oz_pool src
 oz_pool dst
 g zfs create -o mountpoint=/var/tmp/mnt/$src-custom -o atime=off "$src/data"
 g zfs set zpull-test:label=kept "$src/data"
+# What a hostile source would like the replica to have (all sent with -p).
+g zfs set canmount=on setuid=on exec=on devices=on zpull:last_success=99 "$src/data"
 g zfs create -o mountpoint=none "$dst/b"
 oz_fill "$src/data" 256
 gsh "cat > /root/props.yml" <<YAML
@@ -27,6 +29,9 @@ oz_assert_eq "none inherited from $dst/b" "$(get mountpoint)" "mountpoint exclud
 oz_assert_eq "on default" "$(get atime)" "a configured exclude"
 oz_assert_eq "backup local" "$(get zpull-test:site)" "a configured override (recv -o)"
 oz_assert_eq "noauto local" "$(get canmount)" "replica not automounted"
+for p in setuid devices exec; do oz_assert_eq "off local" "$(get $p)" "$p forced off over the received on (recv -o)"; done
+last=$(get zpull:last_success)
+case "$last" in "99 "*|*received*) oz_fail "zpull:last_success came from the stream: $last" ;; esac
 oz_fill "$src/data" 64
 out=$(g /opt/zpull/zpull once --config /root/props.yml) || oz_fail "incremental failed: $out"
 oz_assert_contains "$out" "ok $dst/b/data incremental" "incremental with -p, -x and -o"

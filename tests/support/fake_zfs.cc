@@ -735,6 +735,18 @@ core::Status FakeZfs::AbortPartialReceive(const core::DatasetName& fs) {
 
 core::ExitInfo FakeZfs::Receive(const core::RecvSpec& spec, const std::string& stream, bool interrupted) {
   std::lock_guard lock(mu_);
+  {
+    // As OpenZFS: each property at most once among -o and -x.
+    std::set<std::string> named;
+    for (const auto& kv : spec.set) {
+      if (!named.insert(kv.substr(0, kv.find('='))).second) {
+        return Exit(1, "cannot receive: property '" + kv.substr(0, kv.find('=')) + "' specified multiple times\n");
+      }
+    }
+    for (const auto& p : spec.exclude) {
+      if (!named.insert(p).second) return Exit(1, "cannot receive: property '" + p + "' specified multiple times\n");
+    }
+  }
   if (stream.empty()) return Exit(1, "cannot receive: failed to read from stream\n");
   const std::size_t text_at = stream.find(kMagic);
   if (text_at == std::string::npos) return Exit(1, "cannot receive: invalid stream (bad magic number)\n");

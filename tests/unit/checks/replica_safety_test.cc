@@ -110,9 +110,12 @@ TEST(ReplicaSafety, Volumes) {
 }
 
 TEST(ReplicaSafety, OneListingPerRoot) {
-  EXPECT_EQ((std::vector<std::string>{"b/a", "b/c"}),
-            SafetyRoots({{"b/a"}, {"b/a/x"}, {"b/c"}, {"b/a/x/y"}, {"b/c"}}));
-  EXPECT_EQ((std::vector<std::string>{"b/a", "b/ab"}), SafetyRoots({{"b/a"}, {"b/ab"}}));
+  // One per pool: the deepest dataset containing all of that pool's targets.
+  EXPECT_EQ((std::vector<std::string>{"b"}), SafetyRoots({{"b/a"}, {"b/a/x"}, {"b/c"}, {"b/a/x/y"}, {"b/c"}}));
+  EXPECT_EQ((std::vector<std::string>{"b"}), SafetyRoots({{"b/a"}, {"b/ab"}}));
+  EXPECT_EQ((std::vector<std::string>{"b/h/a"}), SafetyRoots({{"b/h/a/x"}, {"b/h/a/y/z"}, {"b/h/a"}}));
+  EXPECT_EQ((std::vector<std::string>{"p1/x", "p2/y/z"}), SafetyRoots({{"p1/x"}, {"p2/y/z"}}));
+  EXPECT_EQ((std::vector<std::string>{"b/h"}), SafetyRoots({{"b/h/web1"}, {"b/h/web2"}, {"b/h/web3"}}));
   EXPECT_EQ(6u, SafetyProperties(false).size());
   EXPECT_EQ("volmode", SafetyProperties(true).back());
 }

@@ -223,7 +223,7 @@ TEST(Config, DefaultPrefixOfAnEmptyHostnameIsNotBareZpull) {
 
 TEST(Config, ErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
-            "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, "
+            "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, command_timeout, "
             "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, lock_directory, "
             "control_socket, total_bandwidth_limit, hooks, sources, datasets, stall_timeout, transfer_timeout, retries, retry_backoff, "
             "bandwidth_limit, readonly, rollback_destination, force_on_divergence, bookmarks, send, compress, "
@@ -321,6 +321,41 @@ TEST(Config, ShippedExampleIsValid) {
   ASSERT_TRUE(c) << c.error().message;
   EXPECT_EQ(c->datasets.size(), 2u);
   EXPECT_EQ(c->datasets[0].retention.grid.size(), 4u);
+}
+
+}  // namespace
+}  // namespace zpull::config
+
+namespace zpull::config {
+namespace {
+
+TEST(Config, CommandTimeoutAndPerHostSlots) {
+  const std::string two = R"(
+parallelism: 4
+command_timeout: 2s
+sources:
+  - {name: a, host: local, command_timeout: 90s, parallelism: 3}
+  - {name: b, host: local}
+datasets:
+  - {source: a, source_dataset: tank/x, destination: backup/x}
+)";
+  Config c = MustParse(two);
+  EXPECT_EQ(c.command_timeout_seconds, 2);
+  EXPECT_EQ(c.sources[0].command_timeout_seconds, 90);
+  EXPECT_EQ(c.sources[1].command_timeout_seconds, 600) << "default 10m";
+  EXPECT_EQ(SourceSlots(c, c.sources[0]), 3) << "its own";
+  EXPECT_EQ(SourceSlots(c, c.sources[1]), 2) << "half the global with more than one host";
+  c.parallelism = 1;
+  EXPECT_EQ(SourceSlots(c, c.sources[1]), 1) << "at least one";
+  c.sources.pop_back();
+  c.sources[0].parallelism.reset();
+  c.parallelism = 4;
+  EXPECT_EQ(SourceSlots(c, c.sources[0]), 4) << "the only host may use them all";
+  EXPECT_EQ(MustParse("sources: []\ndatasets: []\n").command_timeout_seconds, 600);
+  EXPECT_NE(ErrorOf("command_timeout: 0s\nsources: []\ndatasets: []\n").find("'command_timeout': invalid duration '0s'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("sources: [{name: a, host: local, parallelism: 0}]\ndatasets: []\n").find("parallelism"),
+            std::string::npos);
 }
 
 }  // namespace

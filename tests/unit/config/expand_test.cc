@@ -72,3 +72,26 @@ TEST(ExpandDatasets, ListsTheSourceAndKeepsPlainEntries) {
 
 }  // namespace
 }  // namespace zpull::config
+
+namespace zpull::config {
+namespace {
+
+TEST(ExpandKnown, RecursiveEntriesRunAsTheirRootsUntilListed) {
+  auto c = ParseConfig(R"(
+sources: [{name: s, host: local}]
+datasets:
+  - {source: s, source_dataset: tank/a, destination: backup/a}
+  - {source: s, source_dataset: tank/r, destination: backup/r, recursive: true}
+)", "zpull.yml", "bk");
+  ASSERT_TRUE(c) << c.error().message;
+  auto unknown = ExpandKnown(*c, {});
+  ASSERT_EQ(unknown.datasets.size(), 2u);
+  EXPECT_EQ(unknown.datasets[1].destination.str(), "backup/r");
+  auto known = ExpandKnown(*c, {{"backup/r", {"tank/r", "tank/r/x", "tank/r/x/y"}}});
+  ASSERT_EQ(known.datasets.size(), 4u);
+  EXPECT_EQ(known.datasets[3].destination.str(), "backup/r/x/y");
+  EXPECT_EQ(ExpandedSources(known, "backup/r"), (std::vector<std::string>{"tank/r", "tank/r/x", "tank/r/x/y"}));
+}
+
+}  // namespace
+}  // namespace zpull::config

@@ -135,3 +135,41 @@ TEST(LocalRunner, BoundedWriteReturnsWhenTheReaderIsFull) {
 
 }  // namespace
 }  // namespace zpull::core
+
+namespace zpull::core {
+namespace {
+
+TEST(LocalRunner, ACommandPastItsTimeoutIsKilledAndNamed) {
+  LocalRunner r(std::chrono::milliseconds(300));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto out = r.Run({"sleep", "30"});
+  const auto took = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(out);
+  EXPECT_EQ(out.error().reason, Reason::kTimeout);
+  EXPECT_NE(out.error().message.find("sleep 30: no answer within 300ms (command_timeout); stopped waiting"), std::string::npos)
+      << out.error().message;
+  EXPECT_LT(took, std::chrono::seconds(3));
+  // A command that ignores SIGTERM is killed too; RunAll is bounded the same way.
+  auto all = r.RunAll({{"true"}, {"sh", "-c", "trap '' TERM; sleep 30"}});
+  ASSERT_FALSE(all);
+  EXPECT_EQ(all.error().reason, Reason::kTimeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(8));
+  // RunWithin: another limit for this command only.
+  auto longer = r.RunWithin({"sh", "-c", "sleep 0.5; echo done"}, {}, std::chrono::seconds(5));
+  ASSERT_TRUE(longer) << longer.error().message;
+  EXPECT_EQ(longer->out, "done\n");
+  EXPECT_TRUE(LocalRunner().Run({"sh", "-c", "sleep 0.4"})) << "no limit by default";
+}
+
+TEST(DurationText, AsTheConfigurationWritesIt) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(DurationText(milliseconds(600'000)), "10m");
+  EXPECT_EQ(DurationText(milliseconds(90'000)), "1m30s");
+  EXPECT_EQ(DurationText(milliseconds(3'600'000)), "1h");
+  EXPECT_EQ(DurationText(milliseconds(2'000)), "2s");
+  EXPECT_EQ(DurationText(milliseconds(250)), "250ms");
+  EXPECT_EQ(DurationText(milliseconds(0)), "0s");
+}
+
+}  // namespace
+}  // namespace zpull::core

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -125,6 +126,93 @@ TEST(Scheduler, RunNowRunsAgainBeforeTheInterval) {
   self = &s;
   s.Run();
   EXPECT_EQ(runs.load(), 2);
+}
+
+}  // namespace
+}  // namespace zpull::daemon
+
+namespace zpull::daemon {
+namespace {
+
+TEST(PickDue, NoHostBeyondItsSlots) {
+  const std::vector<std::int64_t> due = {10, 20, 30, 40, 50};
+  const std::vector<bool> idle(5, false);
+  // Datasets 0, 1, 2 on host 0 (one slot free), 3, 4 on host 1 (two free).
+  EXPECT_EQ(PickDue(100, due, idle, 4, {0, 0, 0, 1, 1}, {1, 2}), (std::vector<std::size_t>{0, 3, 4}));
+  EXPECT_EQ(PickDue(100, due, idle, 2, {0, 0, 0, 1, 1}, {1, 2}), (std::vector<std::size_t>{0, 3}));
+  EXPECT_EQ(PickDue(100, due, idle, 4, {0, 0, 0, 1, 1}, {0, 2}), (std::vector<std::size_t>{3, 4}));
+}
+
+TEST(FirstDue, AfterARestartTheScheduleHolds) {
+  const std::int64_t now = 10'000;
+  // Succeeded 30 s ago with an interval of 1 h: due in 59.5 min. Down longer
+  // than the interval, or never succeeded: at once, spread over < 10 s.
+  auto due = FirstDue(now, {now - 30, now - 7200, std::nullopt, now - 3600}, {3600, 3600, 3600, 3600});
+  EXPECT_EQ(due[0], now - 30 + 3600);
+  std::vector<std::int64_t> soon = {due[1], due[2], due[3]};
+  EXPECT_EQ(soon, (std::vector<std::int64_t>{now, now + 3, now + 6}));
+  std::vector<std::optional<std::int64_t>> none(100);
+  auto many = FirstDue(now, none, std::vector<std::int64_t>(100, 60));
+  EXPECT_EQ(many.front(), now);
+  EXPECT_LT(many.back(), now + kStartSpreadSeconds);
+  EXPECT_TRUE(std::is_sorted(many.begin(), many.end()));
+}
+
+// A host whose cycles hang holds only its own slots: the other host's
+// datasets still run, and with `zpull once` semantics Run() returns once
+// every dataset ran.
+TEST(Scheduler, AHungHostHoldsOnlyItsOwnSlots) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::vector<std::size_t> healthy_done;
+  Scheduler s({60, 60, 60, 60}, 2,
+              [&](std::size_t i) {
+                std::unique_lock lock(mu);
+                if (i < 2) {
+                  // Host 0 hangs (until host 1 is done; 20 s: the test fails rather than hangs).
+                  cv.wait_for(lock, std::chrono::seconds(20), [&] { return release; });
+                } else {
+                  healthy_done.push_back(i);
+                  if (healthy_done.size() == 2) {
+                    release = true;
+                    cv.notify_all();
+                  }
+                }
+              },
+              [] { return std::int64_t{1000}; });
+  s.SetHosts({0, 0, 1, 1}, {1, 1});
+  s.RunEachOnce();
+  s.Run();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(healthy_done, (std::vector<std::size_t>{2, 3})) << "host 1 ran while host 0 hung";
+}
+
+TEST(Scheduler, FirstDueTimesAreKept) {
+  std::atomic<std::int64_t> now{1000};
+  std::mutex mu;
+  std::vector<std::size_t> ran;
+  Scheduler* self = nullptr;
+  Scheduler s({3600, 3600}, 2,
+              [&](std::size_t i) {
+                std::lock_guard lock(mu);
+                ran.push_back(i);
+                if (ran.size() == 2) self->Stop();
+              },
+              [&] { return now.load(); });
+  self = &s;
+  s.SetFirstDue({1000, 1000 + 3570});
+  std::thread clock([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    {
+      std::lock_guard lock(mu);
+      EXPECT_EQ(ran, (std::vector<std::size_t>{0})) << "dataset 1 is not due for 3570 s";
+    }
+    now = 1000 + 3570;
+  });
+  s.Run();
+  clock.join();
+  EXPECT_EQ(ran, (std::vector<std::size_t>{0, 1}));
 }
 
 }  // namespace

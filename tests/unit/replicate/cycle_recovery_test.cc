@@ -139,6 +139,11 @@ TEST_F(CycleRecoveryTest, RetriesBackOffExponentiallyAndGiveUp) {
   // Every attempt's send is cut: the pause hook re-arms the fake's one-shot cut.
   CycleEnv env{src_, dst_, features_, [this] { return now_; }, {}, features_};
   src_.CutNextSend();
+  std::vector<std::string> told;  // each failed attempt, when it fails, before its wait
+  env.on_retry = [&](const core::Error& e, std::int64_t wait) {
+    told.push_back(std::string(core::ReasonName(e.reason)) + " " + std::to_string(wait) + " after " +
+                   std::to_string(pauses_.size()) + " waits");
+  };
   env.pause = [this](std::int64_t s) {
     pauses_.push_back(s);
     src_.CutNextSend();
@@ -149,6 +154,7 @@ TEST_F(CycleRecoveryTest, RetriesBackOffExponentiallyAndGiveUp) {
   EXPECT_EQ(out.error->reason, core::Reason::kNetwork);
   EXPECT_EQ(out.retries, 2);
   EXPECT_EQ(pauses_, (std::vector<std::int64_t>{5, 10}));
+  EXPECT_EQ(told, (std::vector<std::string>{"network 5 after 0 waits", "network 10 after 1 waits"}));
   EXPECT_EQ(Dst(), "zp_2026-11-27T12:00:00Z");
 }
 
@@ -333,6 +339,42 @@ TEST_F(CycleRecoveryTest, AStreamsPropertiesAreDroppedEvenWhereZpullDidNotAskFor
   job_.destination = DatasetName::Parse("backup/old").value();
   ASSERT_TRUE(Run().ok());
   EXPECT_TRUE(dst_.Inherited(job_.destination.str()).empty()) << "nothing was received: nothing inherited";
+}
+
+TEST_F(CycleRecoveryTest, NoPropertyIsNamedTwiceInOAndX) {
+  // OpenZFS (and the fake) refuse a receive that names a property twice.
+  job_.options.receive.exclude = {"exec", "quota"};
+  job_.options.receive.set = {{"mountpoint", "/mnt/browse"}};
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  const std::vector<std::string> x = dst_.LastRecv()->exclude;
+  EXPECT_EQ(std::count(x.begin(), x.end(), "exec"), 0) << "exec=off is set, not also excluded";
+  EXPECT_EQ(std::count(x.begin(), x.end(), "mountpoint"), 0) << "receive.set names it";
+  EXPECT_EQ(std::count(x.begin(), x.end(), "quota"), 1);
+  EXPECT_EQ(std::count(x.begin(), x.end(), "sharenfs"), 1);
+}
+
+TEST_F(CycleRecoveryTest, AResumedReceiveEndsWithTheForcedValuesToo) {
+  for (bool override_supported : {true, false}) {
+    if (!override_supported) {
+      Use(OpenZfsLike());
+      features_.recv_property_override = false;
+      src_.SetFeatures(features_);
+      dst_.SetFeatures(features_);
+      job_.destination = DatasetName::Parse("backup/noox").value();
+    }
+    job_.options.transfer.retries = 0;
+    src_.CutNextSend();
+    EXPECT_FALSE(Run().ok());
+    ASSERT_TRUE(Token()) << "the first receive left a token";
+    for (const char* p : {"setuid", "exec"}) ASSERT_TRUE(dst_.SetProperty(job_.destination, p, "on"));
+    auto out = Run();
+    ASSERT_TRUE(out.ok()) << out.error->message;
+    EXPECT_EQ(out.resumed, 1);
+    for (const char* p : {"setuid", "exec"}) {
+      EXPECT_EQ(dst_.GetUserProperty(job_.destination, "", p).value(), "off") << p;
+    }
+  }
 }
 
 TEST_F(CycleRecoveryTest, MissingDestinationParentsAreCreatedAsContainers) {
