@@ -191,6 +191,15 @@ int CheckConfig(const Args& args) {
   if (!config) return 2;
   std::cout << args.config << ": ok (" << config->sources.size() << " sources, " << config->datasets.size()
             << " datasets, snapshot prefix " << config->snapshot_prefix << ")\n";
+  // What bounds each host: its replication slots and command timeout.
+  std::cout << "  this host: command_timeout "
+            << core::DurationText(std::chrono::seconds(config->command_timeout_seconds)) << ", parallelism "
+            << config->parallelism << " in all\n";
+  for (const auto& s : config->sources) {
+    std::cout << "  source " << s.name << ": parallelism " << config::SourceSlots(*config, s)
+              << (s.parallelism ? "" : " (default)") << ", command_timeout "
+              << core::DurationText(std::chrono::seconds(s.command_timeout_seconds)) << "\n";
+  }
   return 0;
 }
 

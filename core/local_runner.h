@@ -25,6 +25,7 @@ class LocalRunner : public CommandRunner {
   Result<std::unique_ptr<Process>> Start(const Argv& argv) override;
   static constexpr std::size_t kMaxParallel = 8;
   const std::string& Host() const override { return host_; }
+  std::chrono::milliseconds CommandTimeout() const override { return command_timeout_; }
 
  private:
   std::string host_ = "local";

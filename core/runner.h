@@ -115,6 +115,9 @@ class CommandRunner {
   virtual Result<std::unique_ptr<Process>> Start(const Argv& argv) = 0;
   // The `host` label: a configured source name, or "local".
   virtual const std::string& Host() const = 0;
+  // How long Run waits for a command (0: no limit); streamed listings
+  // give up after this long without output.
+  virtual std::chrono::milliseconds CommandTimeout() const { return {}; }
   // The longest command line (shell-quoted, as ArgBatches counts) this
   // runner can run; longer argument lists are cut with ArgBatches.
   virtual std::size_t MaxCommandBytes() const { return kMaxCommandBytes; }

@@ -62,6 +62,7 @@ class SshRunner : public CommandRunner {
   Result<std::unique_ptr<Process>> Start(const Argv& argv) override;
   static constexpr std::size_t kMaxChannels = 8;
   const std::string& Host() const override { return target_.name; }
+  std::chrono::milliseconds CommandTimeout() const override { return target_.command_timeout; }
 
  private:
   Result<CommandResult> RunOnce(ssh_session_struct* session, const Argv& argv, std::string_view input,

@@ -176,14 +176,17 @@ namespace {
 // Parses a listing command's stdout as it arrives.
 class CliSnapshotStream : public SnapshotStream {
  public:
-  CliSnapshotStream(std::unique_ptr<Process> process, const std::vector<std::string>& wanted, std::string host)
-      : process_(std::move(process)), parser_(wanted), host_(std::move(host)), buf_(256 * 1024) {}
+  // `limit`: give up after this long without output (0: never).
+  CliSnapshotStream(std::unique_ptr<Process> process, const std::vector<std::string>& wanted, std::string host,
+                    Argv argv, std::chrono::milliseconds limit)
+      : process_(std::move(process)), parser_(wanted), host_(std::move(host)), argv_(std::move(argv)),
+        limit_(limit), buf_(256 * 1024) {}
 
   Result<std::optional<SnapshotBlock>> Next() override {
     for (;;) {
       if (auto b = parser_.Pop()) return std::optional<SnapshotBlock>(std::move(*b));
       if (finished_) return std::optional<SnapshotBlock>();
-      auto n = process_->Read(buf_);
+      auto n = ReadSome();
       if (!n) return Failed(n.error());
       if (*n > 0) {
         auto s = parser_.Feed(std::string_view(buf_.data(), *n));
@@ -204,6 +207,19 @@ class CliSnapshotStream : public SnapshotStream {
   }
 
  private:
+  // Some output, or 0 at its end.
+  Result<std::size_t> ReadSome() {
+    const auto since = std::chrono::steady_clock::now();
+    while (true) {
+      auto chunk = process_->ReadFor(buf_, std::chrono::milliseconds(1000));
+      if (!chunk) return tl::unexpected(chunk.error());
+      if (chunk->bytes > 0 || chunk->end) return chunk->bytes;
+      if (limit_.count() > 0 && std::chrono::steady_clock::now() - since >= limit_) {
+        return tl::unexpected(CommandTimedOut(argv_, limit_, "command_timeout"));
+      }
+    }
+  }
+
   tl::unexpected<Error> Failed(const Error& e) {
     finished_ = true;
     process_->Abort();
@@ -213,6 +229,8 @@ class CliSnapshotStream : public SnapshotStream {
   std::unique_ptr<Process> process_;
   SnapshotGetParser parser_;
   std::string host_;
+  const Argv argv_;
+  const std::chrono::milliseconds limit_;
   std::vector<char> buf_;
   bool finished_ = false;
 };
@@ -255,10 +273,11 @@ Result<std::unique_ptr<SnapshotStream>> ZfsCli::StreamSnapshotsOf(const std::vec
   if (filesystems.empty()) return std::make_unique<VectorSnapshotStream>(std::vector<SnapshotBlock>{});
   const Argv head = Cmd({"get", "-Hp", "-r", "-d", "1", "guid,createtxg,creation,userrefs"});
   auto start = [this, head](const std::vector<std::string>& wanted) -> Result<std::unique_ptr<SnapshotStream>> {
-    auto p = runner_.Start(Joined(head, wanted));
+    const Argv argv = Joined(head, wanted);
+    auto p = runner_.Start(argv);
     if (!p) return InContext(p.error());
     (*p)->CloseStdin();
-    return std::make_unique<CliSnapshotStream>(std::move(*p), wanted, runner_.Host());
+    return std::make_unique<CliSnapshotStream>(std::move(*p), wanted, runner_.Host(), argv, runner_.CommandTimeout());
   };
   auto batches = ArgBatches(head, Names(filesystems), runner_.MaxCommandBytes());
   if (batches.size() == 1) return start(batches.front());
