@@ -196,8 +196,11 @@ DrillOutcome Drill::Run() {
 
   std::optional<DrillFailure> failure;
   auto dst_tree = ListTree(destination_.runner, *dst_root, Left(), failure);
+  // A step stopped at the drill's deadline is the drill's timeout.
+  if (!dst_tree && Expired()) return TimedOut("listing the trees");
   if (!dst_tree) return Finish(failure.value_or(DrillFailure::kOther), dst_tree.error().message);
   auto src_tree = ListTree(source_.runner, *src_root, Left(), failure);
+  if (!src_tree && Expired()) return TimedOut("listing the trees");
   if (!src_tree) return SourceFailed(src_tree.error(), failure);
   out_.files_total = dst_tree->size();
   if (Expired()) return TimedOut("listing the trees");
@@ -309,8 +312,10 @@ Step<SampleHashes> Drill::HashSample(const std::vector<FileEntry>& sample, const
                                      const std::string& dst_root, const std::string& src_root) {
   std::optional<DrillFailure> failure;
   auto dst_hashes = HashFiles(destination_.runner, dst_root, sample, Left(), failure);
+  if (!dst_hashes && Expired()) return tl::unexpected(TimedOut("hashing"));
   if (!dst_hashes) return tl::unexpected(Finish(failure.value_or(DrillFailure::kOther), dst_hashes.error().message));
   auto src_hashes = HashFiles(source_.runner, src_root, OnSource(sample, source_tree), Left(), failure);
+  if (!src_hashes && Expired()) return tl::unexpected(TimedOut("hashing"));
   if (!src_hashes) return tl::unexpected(SourceFailed(src_hashes.error(), failure));
   return SampleHashes{std::move(*dst_hashes), std::move(*src_hashes)};
 }

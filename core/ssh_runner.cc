@@ -239,12 +239,13 @@ using Clock = std::chrono::steady_clock;
 // Reads a command's output to its end and its exit status, until `deadline`
 // (where `limit` is not 0).
 Result<CommandResult> Collect(ssh_session session, ssh_channel ch, const Argv& argv, const std::string& where,
-                              Clock::time_point deadline, std::chrono::milliseconds limit) {
+                              Clock::time_point deadline, std::chrono::milliseconds limit,
+                              const char* what = "command_timeout") {
   CommandResult r;
   std::vector<char> buf(65536);
   while (true) {
     if (limit.count() > 0 && Clock::now() >= deadline) {
-      auto e = CommandTimedOut(argv, limit, "command_timeout");
+      auto e = CommandTimedOut(argv, limit, what);
       return Fail(e.reason, where + ": " + e.message);
     }
     int n = ssh_channel_read_timeout(ch, buf.data(), static_cast<uint32_t>(buf.size()), 0, kReadTimeoutMs);
@@ -278,7 +279,8 @@ Result<CommandResult> SshRunner::RunOnce(ssh_session session, const Argv& argv, 
     }
   }
   ssh_channel_send_eof(ch->get());
-  return Collect(session, ch->get(), argv, where, deadline, limit);
+  return Collect(session, ch->get(), argv, where, deadline, limit,
+                 limit == target_.command_timeout ? "command_timeout" : "time limit");
 }
 
 Result<std::vector<CommandResult>> SshRunner::RunBatch(ssh_session session, const std::vector<Argv>& commands) {

@@ -99,16 +99,40 @@ core::Status Daemon::Start() {
   auto lock = core::LockFile::TryAcquire(config_.lock_directory + "/daemon.lock");
   if (!lock) return tl::unexpected(core::WithContext(lock.error(), "another zpull run is active"));
   daemon_lock_.emplace(std::move(*lock));
-  std::vector<std::optional<std::int64_t>> last_success;
   for (const auto& d : config_.datasets) {
     metrics_->SetInterval(d.destination.str(), d.interval_seconds);
     if (d.drill.every) checks_->SetDrillInterval(d.destination.str(), *d.drill.every);
-    last_success.push_back(Restore(d));
-    if (auto drill = RestoreDrillState(d, hosts_)) {
-      checks_->SetDrill(d.destination.str(), *drill);
-      std::lock_guard drill_lock(drill_mu_);
-      last_drill_[d.destination.str()] = *drill->last_run;
+  }
+  // State from this host's ZFS, before /metrics answers, but no longer than
+  // the top-level command_timeout in all (a hung zfs-fuse daemon): what is
+  // not back by then follows while the daemon runs.
+  auto restored = std::make_shared<RestoredState>(config_.datasets.size());
+  restore_ = std::thread([this, restored] {
+    for (std::size_t i = 0; i < config_.datasets.size() && !stopping_; ++i) {
+      const auto& d = config_.datasets[i];
+      auto last = Restore(d);
+      if (auto drill = RestoreDrillState(d, hosts_)) {
+        checks_->SetDrill(d.destination.str(), *drill);
+        std::lock_guard drill_lock(drill_mu_);
+        last_drill_[d.destination.str()] = *drill->last_run;
+      }
+      std::lock_guard state_lock(restored->mu);
+      restored->last_success[i] = last;
+      ++restored->done;
+      restored->cv.notify_all();
     }
+  });
+  std::vector<std::optional<std::int64_t>> last_success;
+  {
+    std::unique_lock state_lock(restored->mu);
+    const std::size_t n = config_.datasets.size();
+    if (!restored->cv.wait_for(state_lock, std::chrono::seconds(config_.command_timeout_seconds),
+                               [&] { return restored->done == n; })) {
+      log_->warn("restoring state from this host's ZFS: {} of {} datasets after {} s (command_timeout); the rest "
+                 "follows while zpull runs",
+                 restored->done, n, config_.command_timeout_seconds);
+    }
+    last_success = restored->last_success;
   }
   scheduler_->SetFirstDue(FirstDue(now_(), last_success, Intervals(config_)));
   auto control = ControlServer::Start(config_.control_socket, [this](const std::string& r) { return Control(r); });
@@ -159,6 +183,14 @@ void Daemon::Run() {
   }
   scheduler_->Run();
   for (auto& t : passes) t.join();
+  if (restore_.joinable()) restore_.join();
+}
+
+Daemon::~Daemon() {
+  if (restore_.joinable()) {
+    stopping_ = true;
+    restore_.join();
+  }
 }
 
 void Daemon::Stop(bool cancel_transfers) {

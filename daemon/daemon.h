@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <memory>
 
 #include <spdlog/logger.h>
@@ -34,6 +35,7 @@ class Daemon {
  public:
   Daemon(const config::Config& config, Hosts& hosts, std::shared_ptr<spdlog::logger> log,
          std::function<std::int64_t()> now);
+  ~Daemon();
 
   // Takes the daemon lock, restores state from this host's ZFS (the first
   // cycle of each dataset is then due at its last success plus its
@@ -106,6 +108,15 @@ class Daemon {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<ControlServer> control_;
   std::optional<core::LockFile> daemon_lock_;  // held from Start() on
+  // What Start() reads back, by dataset, as far as it got.
+  struct RestoredState {
+    explicit RestoredState(std::size_t n) : last_success(n) {}
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<std::optional<std::int64_t>> last_success;  // guarded by mu
+    std::size_t done = 0;                                    // guarded by mu
+  };
+  std::thread restore_;  // reads the state back (Start); joined by Run or the destructor
   std::mutex repairs_mu_;
   std::map<std::size_t, std::vector<core::PropertyChange>> repairs_;  // by dataset index; with repairs_mu_
   SelectionChanged on_selection_changed_;
