@@ -55,6 +55,31 @@ core::Result<std::vector<FileEntry>> ParseFindOutput(std::string_view out) {
   return files;
 }
 
+core::Result<FindListing> ParseTypedFindOutput(std::string_view out) {
+  FindListing listing;
+  std::string regular;  // the regular files' records, as ParseFindOutput reads them
+  std::size_t start = 0;
+  while (start < out.size()) {
+    const std::size_t end = out.find('\0', start);
+    if (end == std::string_view::npos) return core::Fail(core::Reason::kOther, "find output does not end with NUL");
+    const std::string_view rec = out.substr(start, end - start);
+    start = end + 1;
+    if (rec.size() < 3 || rec[1] != ' ') {
+      return core::Fail(core::Reason::kOther, "malformed find record: '" + std::string(rec) + "'");
+    }
+    if (rec[0] == 'f') {
+      regular.append(rec.substr(2));
+      regular.push_back('\0');
+    } else if (rec[0] != 'd') {
+      ++listing.skipped;
+    }
+  }
+  auto files = ParseFindOutput(regular);
+  if (!files) return tl::unexpected(files.error());
+  listing.files = std::move(*files);
+  return listing;
+}
+
 core::Result<std::map<std::string, std::string>> ParseSha256Output(std::string_view out, std::string_view root) {
   std::map<std::string, std::string> hashes;
   const std::string prefix = std::string(root) + "/";

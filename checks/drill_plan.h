@@ -33,6 +33,16 @@ struct FileEntry {
 // Parses `find ROOT -xdev -type f -printf '%s %P\0'`, sorted by path.
 core::Result<std::vector<FileEntry>> ParseFindOutput(std::string_view out);
 
+// A tree as a drill sees it: its regular files, sorted by path, and how
+// many entries it skipped (symlinks, FIFOs, devices, sockets: a drill
+// reads regular files only; a FIFO would block a naive read for ever).
+struct FindListing {
+  std::vector<FileEntry> files;
+  std::size_t skipped = 0;
+};
+// Parses `find ROOT -xdev ! -type d -printf '%y %s %P\0'`.
+core::Result<FindListing> ParseTypedFindOutput(std::string_view out);
+
 // Parses `sha256sum -z -- ROOT/path...` into path (relative to `root`) -> hash.
 core::Result<std::map<std::string, std::string>> ParseSha256Output(std::string_view out, std::string_view root);
 

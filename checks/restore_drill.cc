@@ -1,10 +1,15 @@
 #include "checks/restore_drill.h"
 
-#include <atomic>
-
-#include "replicate/transfer.h"
-#include <chrono>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+
+#include "core/beneath.h"
+#include "replicate/transfer.h"
 
 namespace zpull::checks {
 namespace {
@@ -26,11 +31,20 @@ class ScratchClone {
   core::DatasetName name_;
 };
 
+// "<prefix>_<64 random bits, hex>": a name nobody can guess and plant
+// something under (a mountpoint, a dataset) before the drill makes it.
 std::string ScratchName(const std::string& prefix) {
-  static std::atomic<unsigned> counter{0};
-  auto t = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
-  return prefix + "_" + std::to_string(t.count()) + "_" + std::to_string(::getpid()) + "_" +
-         std::to_string(counter++);
+  static std::mutex mu;
+  static std::random_device entropy;
+  std::uint64_t v;
+  {
+    std::lock_guard lock(mu);
+    v = (std::uint64_t{entropy()} << 32) ^ entropy();
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string hex(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) hex[static_cast<std::size_t>(i)] = kHex[v & 15];
+  return prefix + "_" + hex;
 }
 
 struct Tree {
@@ -40,18 +54,41 @@ struct Tree {
 // Lists regular files under `root` on a host.
 // A drill step is bounded by what is left of drill.timeout (`limit`), not by
 // the host's command_timeout.
-core::Result<std::vector<FileEntry>> ListTree(core::CommandRunner& runner, const std::string& root,
-                                             std::chrono::milliseconds limit, std::optional<DrillFailure>& failure) {
+core::Result<FindListing> ListTree(core::CommandRunner& runner, const std::string& root, bool typed,
+                                  std::chrono::milliseconds limit, std::optional<DrillFailure>& failure) {
   // "root/." makes the path resolve into an automounted .zfs/snapshot/<name>
   // before find records the starting point's device for -xdev.
-  core::Argv argv = {"find", root + "/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"};
+  core::Argv argv = typed ? core::Argv{"find", root + "/.", "-xdev", "!", "-type", "d", "-printf", "%y %s %P\\0"}
+                          : core::Argv{"find", root + "/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"};
   auto r = runner.RunWithin(argv, {}, limit);
   if (!r) return tl::unexpected(r.error());
   if (r->exit_code != 0) {
     failure = IoError(r->err) ? DrillFailure::kIoError : DrillFailure::kOther;
     return core::Fail(core::Reason::kOther, core::HostContext(runner.Host()) + ": " + core::DescribeFailure(argv, *r));
   }
-  return ParseFindOutput(r->out);
+  if (typed) return ParseTypedFindOutput(r->out);
+  auto files = ParseFindOutput(r->out);
+  if (!files) return tl::unexpected(files.error());
+  return FindListing{std::move(*files), 0};
+}
+
+// The entries of `sample` that are regular files beneath `root`, reached
+// through no symlink (core/beneath.h); `skipped` counts the others. The
+// root is a read-only clone: what is checked stays so until it is read.
+std::vector<FileEntry> RegularBeneath(const std::string& root, const std::vector<FileEntry>& sample,
+                                      std::size_t& skipped) {
+  std::vector<FileEntry> out;
+  const int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return out;
+  for (const auto& f : sample) {
+    if (core::KindBeneath(fd, f.path) == core::FileKind::kRegular) {
+      out.push_back(f);
+    } else {
+      ++skipped;
+    }
+  }
+  ::close(fd);
+  return out;
 }
 
 core::Result<std::map<std::string, std::string>> HashFiles(core::CommandRunner& runner, const std::string& root,
@@ -195,21 +232,23 @@ DrillOutcome Drill::Run() {
   if (!src_root) return std::move(src_root).error();
 
   std::optional<DrillFailure> failure;
-  auto dst_tree = ListTree(destination_.runner, *dst_root, Left(), failure);
+  auto dst_tree = ListTree(destination_.runner, *dst_root, destination_.typed_listing, Left(), failure);
   // A step stopped at the drill's deadline is the drill's timeout.
   if (!dst_tree && Expired()) return TimedOut("listing the trees");
   if (!dst_tree) return Finish(failure.value_or(DrillFailure::kOther), dst_tree.error().message);
-  auto src_tree = ListTree(source_.runner, *src_root, Left(), failure);
+  auto src_tree = ListTree(source_.runner, *src_root, source_.typed_listing, Left(), failure);
   if (!src_tree && Expired()) return TimedOut("listing the trees");
   if (!src_tree) return SourceFailed(src_tree.error(), failure);
-  out_.files_total = dst_tree->size();
+  out_.files_total = dst_tree->files.size();
+  out_.files_skipped = dst_tree->skipped;
   if (Expired()) return TimedOut("listing the trees");
 
-  auto sample = SampleFiles(*dst_tree, pick->guid, options_.sample_files, options_.max_bytes);
-  auto hashes = HashSample(sample, *src_tree, *dst_root, *src_root);
+  auto sample = SampleFiles(dst_tree->files, pick->guid, options_.sample_files, options_.max_bytes);
+  if (destination_.local) sample = RegularBeneath(*dst_root, sample, out_.files_skipped);
+  auto hashes = HashSample(sample, src_tree->files, *dst_root, *src_root);
   if (!hashes) return std::move(hashes).error();
   if (Expired()) return TimedOut("hashing");
-  auto cmp = CompareSample(sample, *dst_tree, *src_tree, hashes->destination, hashes->source);
+  auto cmp = CompareSample(sample, dst_tree->files, src_tree->files, hashes->destination, hashes->source);
   out_.files_verified = cmp.files_verified;
   out_.bytes_verified = cmp.bytes_verified;
   out_.mismatches = cmp.mismatches.size();
@@ -385,7 +424,8 @@ DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, con
   return drill.Run();
 }
 
-core::Result<std::size_t> SweepDrillLeftovers(core::Zfs& zfs, const std::string& pool, const std::string& prefix) {
+core::Result<std::size_t> SweepDrillLeftovers(core::Zfs& zfs, const std::string& pool, const std::string& prefix,
+                                              bool clones_only) {
   auto root = core::DatasetName::Parse(pool);
   if (!root) return tl::unexpected(root.error());
   auto children = zfs.ListChildren(*root);
@@ -395,6 +435,12 @@ core::Result<std::size_t> SweepDrillLeftovers(core::Zfs& zfs, const std::string&
     if (!name.starts_with(pool + "/" + prefix + "_")) continue;
     auto fs = core::DatasetName::Parse(name);
     if (!fs) continue;
+    if (clones_only) {
+      // A filesystem merely named like a scratch clone is not zpull's.
+      auto origin = zfs.GetProperty(*fs, "origin");
+      if (!origin) return tl::unexpected(origin.error());
+      if (origin->find('@') == std::string::npos) continue;
+    }
     if (auto s = zfs.DestroyFilesystem(*fs); !s) return tl::unexpected(s.error());
     ++destroyed;
   }

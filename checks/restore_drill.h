@@ -52,6 +52,13 @@ struct DrillSide {
   core::CommandRunner& runner;
   core::DatasetName dataset;
   std::string scratch_directory;  // clones are mounted below it
+  // The listing names every entry's type (symlinks, FIFOs and devices are
+  // counted as skipped); false where a source's guard 1 admits only the
+  // listing of regular files.
+  bool typed_listing = true;
+  // Paths are checked beneath the root before they are read (a local
+  // tree: core/beneath.h; a source's guard 2 checks its own).
+  bool local = false;
 };
 
 struct DrillOptions {
@@ -75,6 +82,7 @@ struct DrillOutcome {
   std::string message;
   std::string snapshot;  // destination short name
   std::size_t files_total = 0;
+  std::size_t files_skipped = 0;  // not regular files (symlinks, FIFOs, devices), on the destination
   std::size_t files_verified = 0;
   std::uint64_t bytes_verified = 0;
   std::size_t mismatches = 0;
@@ -90,7 +98,9 @@ struct DrillOutcome {
 DrillOutcome RunDrill(const DrillSide& source, const DrillSide& destination, const DrillOptions& options,
                       const std::function<std::int64_t()>& now);
 
-// Destroys "<pool>/<prefix>_*" filesystems left by an earlier run.
-core::Result<std::size_t> SweepDrillLeftovers(core::Zfs& zfs, const std::string& pool, const std::string& prefix);
+// Destroys "<pool>/<prefix>_*" filesystems left by an earlier run; with
+// `clones_only` (a source), only those that are clones of a snapshot.
+core::Result<std::size_t> SweepDrillLeftovers(core::Zfs& zfs, const std::string& pool, const std::string& prefix,
+                                              bool clones_only);
 
 }  // namespace zpull::checks

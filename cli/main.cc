@@ -322,6 +322,7 @@ int Drill(const Args& args) {
             << (outcome.ok() ? "ok" : std::string(checks::DrillFailureName(*outcome.failure)))
             << " snapshot=" << (outcome.snapshot.empty() ? "-" : outcome.snapshot)
             << " files_verified=" << outcome.files_verified << "/" << outcome.files_total
+            << " files_skipped=" << outcome.files_skipped
             << " bytes_verified=" << outcome.bytes_verified;
   if (outcome.restore_bytes_per_second) {
     std::cout << " restore_bytes_per_second=" << static_cast<std::uint64_t>(*outcome.restore_bytes_per_second)

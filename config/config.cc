@@ -377,6 +377,14 @@ class Parser : public YamlReader {
       c.datasets.push_back(Dataset(d, c, retention, source_retention, drill, options, hooks, c.warnings));
       CheckDestination(d["destination"], c);
     }
+    // One host holding every slot is what per-host slots are there to prevent.
+    for (const auto& s : c.sources) {
+      if (c.sources.size() > 1 && s.parallelism && *s.parallelism >= c.parallelism) {
+        c.warnings.push_back(path_ + ": source '" + s.name + "': parallelism " + std::to_string(*s.parallelism) +
+                             " lets it hold every replication slot (parallelism " + std::to_string(c.parallelism) +
+                             "): a hung host would stall the others");
+      }
+    }
     return c;
   }
 

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -101,6 +102,11 @@ int WaitPid(pid_t pid) {
   return DecodeStatus(status);
 }
 
+// Reaps `pid` (already sent SIGKILL) if it ends within a moment; else a
+// thread reaps it whenever it ends (a process stuck in the kernel, say on a
+// hung pool, cannot be waited for). Returns its status, or 128 + SIGKILL.
+int ReapKilled(pid_t pid);
+
 // Whether `pid` ended (and was reaped) within `wait`.
 bool ReapWithin(pid_t pid, std::chrono::milliseconds wait) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
@@ -111,6 +117,20 @@ bool ReapWithin(pid_t pid, std::chrono::milliseconds wait) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+int ReapKilled(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (true) {
+    int status = 0;
+    pid_t r = ::waitpid(pid, &status, WNOHANG);
+    if (r == pid) return DecodeStatus(status);
+    if (r < 0 && errno != EINTR) return 128 + SIGKILL;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::thread([pid] { (void)WaitPid(pid); }).detach();
+  return 128 + SIGKILL;
 }
 
 // Whether `fd` became ready for `events` within `wait` (hang-up and errors
@@ -136,13 +156,20 @@ class LocalProcess : public Process {
   LocalProcess(pid_t pid, Fd in, Fd out, Fd err) : pid_(pid), in_(std::move(in)), out_(std::move(out)) {
     stderr_thread_ = std::thread([this, fd = std::move(err)]() mutable {
       char buf[4096];
-      while (true) {
+      while (!stop_reading_) {
+        // A child the command left behind may hold stderr open for ever:
+        // Wait() stops this reader after a grace (stop_reading_).
+        pollfd p{fd.get(), POLLIN, 0};
+        const int ready = ::poll(&p, 1, 100);
+        if (ready < 0 && errno != EINTR) break;
+        if (ready <= 0) continue;
         ssize_t n = ::read(fd.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) break;
         std::lock_guard lock(err_mu_);
         AppendCapped(err_, buf, static_cast<std::size_t>(n));
       }
+      stderr_done_ = true;
     });
   }
   ~LocalProcess() override {
@@ -201,6 +228,11 @@ class LocalProcess : public Process {
       if (aborted_) exit_code_ = EndAborted();
       else exit_code_ = WaitPid(pid_);
       waited_ = true;
+      const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      while (!stderr_done_ && std::chrono::steady_clock::now() < grace) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      stop_reading_ = true;
       if (stderr_thread_.joinable()) stderr_thread_.join();
     }
     std::lock_guard lock(err_mu_);
@@ -213,6 +245,7 @@ class LocalProcess : public Process {
   std::thread stderr_thread_;
   std::mutex err_mu_;
   std::string err_;  // guarded by err_mu_
+  std::atomic<bool> stop_reading_{false}, stderr_done_{false};
   bool waited_ = false;
   bool aborted_ = false;
   int exit_code_ = 0;
@@ -220,7 +253,7 @@ class LocalProcess : public Process {
   static constexpr auto kAbortGrace = std::chrono::seconds(2);
 
   int EndAborted() {
-    for (int sig : {0, SIGTERM, SIGKILL}) {
+    for (int sig : {0, SIGTERM}) {
       if (sig != 0) ::kill(pid_, sig);
       const auto deadline = std::chrono::steady_clock::now() + kAbortGrace;
       while (std::chrono::steady_clock::now() < deadline) {
@@ -231,7 +264,8 @@ class LocalProcess : public Process {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     }
-    return WaitPid(pid_);
+    ::kill(pid_, SIGKILL);
+    return ReapKilled(pid_);
   }
 };
 
@@ -272,7 +306,7 @@ Result<CommandResult> LocalRunner::RunWithin(const Argv& argv, std::string_view 
         ::kill(*pid, SIGTERM);
         if (!ReapWithin(*pid, std::chrono::seconds(1))) {
           ::kill(*pid, SIGKILL);
-          (void)WaitPid(*pid);
+          (void)ReapKilled(*pid);
         }
         return tl::unexpected(CommandTimedOut(argv, limit, limit == command_timeout_ ? "command_timeout" : "time limit"));
       }
@@ -298,7 +332,7 @@ Result<CommandResult> LocalRunner::RunWithin(const Argv& argv, std::string_view 
           AppendCapped(*sink, buf, static_cast<std::size_t>(k));
         } else if (sink->size() + static_cast<std::size_t>(k) > kMaxCapturedStdout) {
           ::kill(*pid, SIGKILL);
-          (void)WaitPid(*pid);
+          (void)ReapKilled(*pid);
           return Fail(Reason::kOther, OutputTooLarge(argv));
         } else {
           sink->append(buf, static_cast<std::size_t>(k));

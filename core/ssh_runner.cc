@@ -313,7 +313,9 @@ Result<T> SshRunner::OnControl(const std::function<Result<T>(ssh_session)>& atte
   if (limit.count() > 0) {
     if (!lock.try_lock_for(limit)) {
       return Fail(Reason::kTimeout, Where(target_) + ": another command held the connection for longer than " +
-                                        DurationText(limit) + " (command_timeout); stopped waiting");
+                                        DurationText(limit) + " (" +
+                                        (limit == target_.command_timeout ? "command_timeout" : "time limit") +
+                                        "); stopped waiting");
     }
   } else {
     lock.lock();

@@ -38,6 +38,9 @@ struct ZfsFeatures {
   bool send_embedded = false;   // send -e
   bool recv_property_override = false;  // recv -o / -x
   bool list_holds = false;      // `zfs holds` works (zfs-fuse's is broken)
+  // The source's zpull-guard (`zpull-guard version`): 0 none, 1 one that
+  // predates the version command (guard/guard.h), else its version.
+  int guard = 0;
   bool get_types = false;       // zfs get -t filesystem,volume
   bool volmode = false;         // the volmode property (volumes)
 

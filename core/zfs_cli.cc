@@ -132,9 +132,10 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   } else {
     f.version = "unknown";
   }
+  // What the source's guard refuses is as unusable as what zfs lacks.
   auto supported = [&](Probe p) {
     return !Contains(r[p].err, "invalid option") && !Contains(r[p].err, "unrecognized command") &&
-           !Contains(r[p].out, "unrecognized command");
+           !Contains(r[p].out, "unrecognized command") && !Contains(r[p].err, "zpull-guard: refused");
   };
   f.recv_unmounted = supported(kRecvU);
   f.recv_resumable = supported(kRecvS);
@@ -154,6 +155,21 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   f.get_types = r[kGetT].exit_code == 0;
   f.volmode = r[kVolmode].exit_code == 0;
   get_types_ = f.get_types;
+  // "zpull-guard N"; a guard refuses what it does not know (version 1); no
+  // guard: the command does not exist (on this host: it cannot be run).
+  // Apart from the batch, whose every command must be runnable.
+  if (auto guard = runner_.Run({"zpull-guard", "version"}); guard) {
+    if (guard->exit_code == 0 && guard->out.starts_with("zpull-guard ")) {
+      try {
+        f.guard = std::max(1, std::stoi(guard->out.substr(12)));
+      } catch (const std::exception&) {
+        f.guard = 1;
+      }
+    } else if (Contains(guard->err, "zpull-guard: refused")) {
+      f.guard = 1;
+    }
+  }
+  guard_ = f.guard;
   return f;
 }
 
@@ -176,7 +192,7 @@ namespace {
 // Parses a listing command's stdout as it arrives.
 class CliSnapshotStream : public SnapshotStream {
  public:
-  // `limit`: give up after this long without output (0: never).
+  // `limit`: give up when the listing has not ended after this long (0: never).
   CliSnapshotStream(std::unique_ptr<Process> process, const std::vector<std::string>& wanted, std::string host,
                     Argv argv, std::chrono::milliseconds limit)
       : process_(std::move(process)), parser_(wanted), host_(std::move(host)), argv_(std::move(argv)),
@@ -207,14 +223,19 @@ class CliSnapshotStream : public SnapshotStream {
   }
 
  private:
-  // Some output, or 0 at its end.
+  // Some output, or 0 at its end; the whole listing within limit_ (a source
+  // that trickles bytes is bounded too).
   Result<std::size_t> ReadSome() {
-    const auto since = std::chrono::steady_clock::now();
     while (true) {
       auto chunk = process_->ReadFor(buf_, std::chrono::milliseconds(1000));
       if (!chunk) return tl::unexpected(chunk.error());
-      if (chunk->bytes > 0 || chunk->end) return chunk->bytes;
-      if (limit_.count() > 0 && std::chrono::steady_clock::now() - since >= limit_) {
+      if (chunk->bytes > 0 || chunk->end) {
+        if (limit_.count() > 0 && std::chrono::steady_clock::now() - started_ >= limit_ && !chunk->end) {
+          return tl::unexpected(CommandTimedOut(argv_, limit_, "command_timeout"));
+        }
+        return chunk->bytes;
+      }
+      if (limit_.count() > 0 && std::chrono::steady_clock::now() - started_ >= limit_) {
         return tl::unexpected(CommandTimedOut(argv_, limit_, "command_timeout"));
       }
     }
@@ -231,6 +252,7 @@ class CliSnapshotStream : public SnapshotStream {
   std::string host_;
   const Argv argv_;
   const std::chrono::milliseconds limit_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::vector<char> buf_;
   bool finished_ = false;
 };
@@ -371,7 +393,15 @@ Result<std::optional<std::map<std::string, std::string>>> ZfsCli::SnapshotUserPr
 
 Status ZfsCli::Clone(const DatasetName& fs, const std::string& snap, const DatasetName& target,
                      const std::string& mountpoint) {
-  return RunChecked(Cmd({"clone", "-o", "readonly=on", "-o", "mountpoint=" + mountpoint, fs.Snapshot(snap), target.str()}),
+  // A clone mounts a source's content: nothing in it runs, as on a replica.
+  // Guard 1 admits only the older shape (without setuid/devices/exec).
+  if (guard_ == 1) {
+    return RunChecked(Cmd({"clone", "-o", "readonly=on", "-o", "mountpoint=" + mountpoint, fs.Snapshot(snap),
+                           target.str()}),
+                      Reason::kOther);
+  }
+  return RunChecked(Cmd({"clone", "-o", "readonly=on", "-o", "setuid=off", "-o", "devices=off", "-o", "exec=off", "-o",
+                         "mountpoint=" + mountpoint, fs.Snapshot(snap), target.str()}),
                     Reason::kOther);
 }
 

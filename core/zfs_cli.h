@@ -100,6 +100,7 @@ class ZfsCli : public Zfs {
   // sends then run with SIGPIPE ignored.
   std::atomic<bool> legacy_{false};
   std::atomic<bool> get_types_{false};  // zfs get -t (probed)
+  std::atomic<int> guard_{0};           // ZfsFeatures::guard (probed)
 };
 
 }  // namespace zpull::core

@@ -17,6 +17,10 @@
 namespace zpull::daemon {
 namespace {
 
+// How long a stopping daemon waits for its check threads before letting
+// those still blocked on a host go.
+constexpr std::chrono::seconds kPassGrace{3};
+
 // How often due drills are looked for: every 30 s, or as often as the
 // shortest drill.every (but at least every second).
 std::int64_t DrillCheckSeconds(const config::Config& c) {
@@ -64,18 +68,20 @@ std::vector<std::int64_t> Intervals(const config::Config& c) {
 
 }  // namespace
 
-Daemon::Daemon(const config::Config& config, Hosts& hosts, std::shared_ptr<spdlog::logger> log,
-               std::function<std::int64_t()> now)
-    : config_(config),
-      hosts_(hosts),
+Daemon::Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<Hosts> hosts,
+               std::shared_ptr<spdlog::logger> log, std::function<std::int64_t()> now)
+    : config_owner_(std::move(config)),
+      hosts_owner_(std::move(hosts)),
+      config_(*config_owner_),
+      hosts_(*hosts_owner_),
       log_(std::move(log)),
       now_(std::move(now)),
-      metrics_(std::make_shared<exporter::ReplicationMetrics>(DatasetNames(config), now_)),
-      limits_(std::make_unique<BandwidthLimits>(config)),
-      scheduler_(std::make_unique<Scheduler>(Intervals(config), config.parallelism,
+      metrics_(std::make_shared<exporter::ReplicationMetrics>(DatasetNames(config_), now_)),
+      limits_(std::make_unique<BandwidthLimits>(config_)),
+      scheduler_(std::make_unique<Scheduler>(Intervals(config_), config_.parallelism,
                                              [this](std::size_t i) { RunDataset(i); }, now_)) {
-  scheduler_->SetParents(config::ParentIndices(config));
-  auto slots = SlotsOf(config);
+  scheduler_->SetParents(config::ParentIndices(config_));
+  auto slots = SlotsOf(config_);
   scheduler_->SetHosts(std::move(slots.host_of), std::move(slots.slots));
 }
 
@@ -127,7 +133,7 @@ core::Status Daemon::Start() {
     std::unique_lock state_lock(restored->mu);
     const std::size_t n = config_.datasets.size();
     if (!restored->cv.wait_for(state_lock, std::chrono::seconds(config_.command_timeout_seconds),
-                               [&] { return restored->done == n; })) {
+                               [&] { return restored->done == n || stopping_.load(); })) {
       log_->warn("restoring state from this host's ZFS: {} of {} datasets after {} s (command_timeout); the rest "
                  "follows while zpull runs",
                  restored->done, n, config_.command_timeout_seconds);
@@ -149,44 +155,83 @@ exporter::Site Daemon::Served() const { return {Collectables(), [this] { return 
 
 void Daemon::Run() {
   std::vector<std::thread> passes;
-  // This host's own: replica safety, the drill sweep of its pools, scrubs.
-  passes.emplace_back([this] {
+  // Each pass thread holds the daemon (and so its configuration and hosts)
+  // until it ends, which may be after Run() returns (a hung host).
+  auto spawn = [this, &passes](std::function<void()> body) {
+    {
+      std::lock_guard lock(stop_mu_);
+      ++passes_running_;
+    }
+    passes.emplace_back([self = shared_from_this(), body = std::move(body)] {
+      body();
+      std::lock_guard lock(self->stop_mu_);
+      --self->passes_running_;
+      self->stop_cv_.notify_all();
+    });
+  };
+  // This host's own: the drill sweep of its pools, replica safety, scrubs.
+  spawn([this] {
     SweepDrills(config_, hosts_, *log_, "");
+    {
+      std::lock_guard lock(stop_mu_);
+      local_swept_ = true;
+    }
+    stop_cv_.notify_all();
     Periodic(config_.parity_interval_seconds, [this] { SafetyPass(); });
   });
   std::vector<std::string> local_pools = config_.scrub_pools;
   if (local_pools.empty()) {
     for (const auto& d : config_.datasets) local_pools.push_back(d.destination.Pool());
   }
-  passes.emplace_back([this, pools = Unique(local_pools)] {
+  spawn([this, pools = Unique(local_pools)] {
     Periodic(config_.scrub_interval_seconds, [this, &pools] { ScrubPass(hosts_.Destination(), pools); });
   });
   // Each source host's, so that a hung host delays only its own.
   for (const auto& [source, indices] : DatasetsBySource(config_, {})) {
     std::vector<std::string> pools;
     for (std::size_t i : indices) pools.push_back(config_.datasets[i].source_dataset.Pool());
-    passes.emplace_back([this, source, indices] {
+    spawn([this, source, indices] {
       Periodic(config_.parity_interval_seconds, [this, &source, &indices] { ParityPass(source, indices); });
     });
-    passes.emplace_back([this, source] {
+    spawn([this, source] {
       SweepDrills(config_, hosts_, *log_, source);
+      {
+        // Not while the sweep of this host's pools could destroy a drill's clone.
+        std::unique_lock lock(stop_mu_);
+        stop_cv_.wait(lock, [this] { return local_swept_ || stopping_.load(); });
+      }
       Periodic(DrillCheckSeconds(config_), [this, &source] { DrillPass(source); });
     });
     if (config_.scrub_source_pools) {
-      passes.emplace_back([this, source, pools = Unique(pools)] {
+      spawn([this, source, pools = Unique(pools)] {
         Periodic(config_.scrub_interval_seconds, [this, &source, &pools] { ScrubPass(hosts_.Source(source), pools); });
       });
     }
     if (auto every = DiscoverySeconds(config_, source)) {
-      passes.emplace_back([this, source, every] { Periodic(*every, [this, &source] { DiscoveryPass(source); }); });
+      spawn([this, source, every] { Periodic(*every, [this, &source] { DiscoveryPass(source); }); });
     }
   }
   scheduler_->Run();
-  for (auto& t : passes) t.join();
-  if (restore_.joinable()) restore_.join();
+  // Cycles have ended. A check thread blocked on a hung host (until its
+  // command's deadline) does not hold up a reload: it is let go and ends
+  // on its own, keeping what it uses alive.
+  {
+    std::unique_lock lock(stop_mu_);
+    if (!stop_cv_.wait_for(lock, kPassGrace, [this] { return passes_running_ == 0; })) {
+      log_->warn("{} check thread(s) still wait on a host; they end at their command's deadline", passes_running_);
+    }
+  }
+  for (auto& t : passes) t.detach();
+  {
+    std::lock_guard lock(callback_mu_);
+    on_selection_changed_ = nullptr;
+  }
+  control_.reset();
+  daemon_lock_.reset();  // the next daemon (a reload) takes it
 }
 
 Daemon::~Daemon() {
+  // The restore thread reads this host's ZFS only (bounded by command_timeout).
   if (restore_.joinable()) {
     stopping_ = true;
     restore_.join();
@@ -197,6 +242,7 @@ void Daemon::Stop(bool cancel_transfers) {
   {
     std::lock_guard lock(stop_mu_);
     stopping_ = true;
+    stop_drills_ = true;  // a drill may run for drill.timeout: never wait for one
     if (cancel_transfers) cancel_ = true;
   }
   stop_cv_.notify_all();
@@ -236,7 +282,9 @@ void Daemon::DiscoveryPass(const std::string& source) {
     const std::string why = "datasets under " + d.source_dataset.str() + " changed: added=" + Joined(added) +
                             " removed=" + Joined(removed);
     log_->info("{}", why);
-    if (on_selection_changed_) on_selection_changed_(d.destination.str(), selection->datasets, why);
+    // Not after Run() returned: the callback's owner may be gone.
+    std::lock_guard lock(callback_mu_);
+    if (on_selection_changed_ && !stopping_) on_selection_changed_(d.destination.str(), selection->datasets, why);
   }
 }
 
@@ -248,7 +296,7 @@ void Daemon::DrillPass(const std::string& source) {
       auto last = last_drill_.find(d.destination.str());
       if (last != last_drill_.end() && now_() - last->second < *d.drill.every) continue;
     }
-    auto outcome = RunDatasetDrill(config_, d, hosts_, now_, &cancel_);
+    auto outcome = RunDatasetDrill(config_, d, hosts_, now_, &stop_drills_);
     // A drill stopped by SIGTERM found nothing about the backup: not recorded.
     if (outcome.failure == checks::DrillFailure::kStopped) return;
     {
@@ -413,6 +461,10 @@ void Daemon::InventoryPass(const std::string& source, const std::vector<std::siz
     }
     auto src_features = hosts_.SourceFeatures(source, core::DatasetName::Parse(pools.first).value());
     auto dst_features = hosts_.DestinationFeatures(core::DatasetName::Parse(pools.second).value());
+    // zpull_zfs_feature without waiting for a cycle (after a restart, the
+    // first may be an interval away).
+    if (src_features) features_->Set(src.Host(), *src_features);
+    if (dst_features) features_->Set(hosts_.Destination().Host(), *dst_features);
     std::vector<core::Result<checks::Inventory>> inv;
     if (!src_features || !dst_features) {
       inv.assign(inputs.size(), tl::unexpected(!src_features ? src_features.error() : dst_features.error()));
@@ -456,21 +508,7 @@ void Daemon::RunDataset(std::size_t index) {
   replicate::CycleOutcome outcome = RunDatasetCycle(config_, index, hosts_, *limits_, now_, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_->CycleFinished(name, outcome, seconds);
-  for (const auto& e : outcome.warnings) log_->warn("dataset={} warning={}", name, e.message);
-  for (const auto& c : outcome.brought_into_line) log_->warn("brought into line dataset={} change=\"{}\"", name, c);
-  if (!outcome.destroyed_on_divergence.empty()) {
-    std::string list;
-    for (const auto& snap : outcome.destroyed_on_divergence) list += (list.empty() ? "@" : " @") + snap;
-    log_->warn("force_on_divergence destroyed dataset={} snapshots=\"{}\"", name, list);
-  }
-  if (outcome.error) {
-    log_->error("replication failed dataset={} reason={} seconds={:.1f} error={}", name,
-                core::ReasonName(outcome.error->reason), seconds, outcome.error->message);
-  } else {
-    log_->info("replicated dataset={} plan=\"{}\" bytes={} seconds={:.1f} pruned_destination={} pruned_source={}",
-               name, replicate::DescribePlan(outcome.plan), outcome.bytes, seconds, outcome.pruned_destination,
-               outcome.pruned_source);
-  }
+  LogCycle(*log_, name, outcome, seconds);
 }
 
 }  // namespace zpull::daemon

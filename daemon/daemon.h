@@ -31,10 +31,13 @@
 namespace zpull::daemon {
 
 // Thread-safe: Stop() may be called from any thread (e.g. a signal thread).
-class Daemon {
+// Owned by a shared_ptr: a check thread still waiting on a hung host when
+// Run() returns keeps what it uses (the daemon, its configuration and
+// hosts) alive until its command's deadline, without holding up a reload.
+class Daemon : public std::enable_shared_from_this<Daemon> {
  public:
-  Daemon(const config::Config& config, Hosts& hosts, std::shared_ptr<spdlog::logger> log,
-         std::function<std::int64_t()> now);
+  Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<Hosts> hosts,
+         std::shared_ptr<spdlog::logger> log, std::function<std::int64_t()> now);
   ~Daemon();
 
   // Takes the daemon lock, restores state from this host's ZFS (the first
@@ -94,6 +97,8 @@ class Daemon {
   // one after the other.
   void DrillPass(const std::string& source);
 
+  const std::shared_ptr<const config::Config> config_owner_;
+  const std::shared_ptr<Hosts> hosts_owner_;
   const config::Config& config_;
   Hosts& hosts_;
   std::shared_ptr<spdlog::logger> log_;
@@ -119,9 +124,15 @@ class Daemon {
   std::thread restore_;  // reads the state back (Start); joined by Run or the destructor
   std::mutex repairs_mu_;
   std::map<std::size_t, std::vector<core::PropertyChange>> repairs_;  // by dataset index; with repairs_mu_
-  SelectionChanged on_selection_changed_;
+  std::mutex callback_mu_;
+  SelectionChanged on_selection_changed_;  // with callback_mu_; cleared when Run() returns
   std::atomic<bool> stopping_{false};
   std::atomic<bool> cancel_{false};  // aborts running transfers
+  std::atomic<bool> stop_drills_{false};  // ends running drills at their next step (any stop)
+  // The check threads (per host) still running; with stop_mu_.
+  std::size_t passes_running_ = 0;
+  // This host's drill sweep is done (drills on its pools may start); with stop_mu_.
+  bool local_swept_ = false;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;  // wakes the parity loop on Stop(); with stop_mu_
 };

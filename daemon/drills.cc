@@ -1,5 +1,10 @@
 #include "daemon/drills.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <set>
 
@@ -9,13 +14,41 @@ namespace zpull::daemon {
 
 std::string DrillPrefix(const config::Config& config) { return config.snapshot_prefix + "_drill"; }
 
+std::optional<std::string> UnsafeDrillDirectory(const std::string& dir) {
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) return "drill directory " + dir + ": " + std::strerror(errno);
+  if (!S_ISDIR(st.st_mode)) return "drill directory " + dir + " is not a directory (a symlink?)";
+  if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return "drill directory " + dir + " must be owned by root and writable by nobody else (it is owned by uid " +
+           std::to_string(st.st_uid) + ", mode " + mode + "); refusing to mount a source's content there";
+  }
+  return std::nullopt;
+}
+
 checks::DrillOutcome RunDatasetDrill(const config::Config& config, const config::DatasetConfig& d, Hosts& hosts,
                                      const std::function<std::int64_t()>& now, const std::atomic<bool>* cancel) {
   std::error_code ec;
-  std::filesystem::create_directories(d.drill.directory, ec);
+  if (!std::filesystem::exists(d.drill.directory, ec)) {
+    std::filesystem::create_directories(d.drill.directory, ec);
+    (void)::chmod(d.drill.directory.c_str(), 0755);
+  }
+  if (auto why = UnsafeDrillDirectory(d.drill.directory)) {
+    checks::DrillOutcome refused;
+    refused.failure = checks::DrillFailure::kOther;
+    refused.message = *why;
+    refused.started = refused.finished = now();
+    return refused;
+  }
   checks::DrillSide source{hosts.Source(d.source), hosts.SourceRunner(d.source), d.source_dataset,
                            d.drill.source_directory};
+  // A source guard of version 1 admits only the listing of regular files.
+  if (auto f = hosts.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value()); f) {
+    source.typed_listing = f->guard != 1;
+  }
   checks::DrillSide destination{hosts.Destination(), hosts.LocalRunner(), d.destination, d.drill.directory};
+  destination.local = true;
   checks::DrillOptions options{DrillPrefix(config),  d.drill.sample_files, d.drill.max_bytes,
                                d.drill.source_clone, d.drill.restore_test, d.drill.timeout_seconds, cancel};
   return checks::RunDrill(source, destination, options, now);
@@ -30,6 +63,7 @@ void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::Dri
   state.last_outcome = outcome;
   state.seconds = o.seconds;
   state.files_verified = o.files_verified;
+  state.files_skipped = o.files_skipped;
   state.bytes_verified = o.bytes_verified;
   state.mismatches = o.mismatches;
   state.restore_bytes_per_second = o.restore_bytes_per_second;
@@ -73,11 +107,12 @@ std::optional<exporter::CheckMetrics::DrillState> RestoreDrillState(const config
 void SweepDrills(const config::Config& config, Hosts& hosts, spdlog::logger& log, const std::string& source) {
   std::set<std::pair<std::string, std::string>> seen;  // (source or "", pool)
   for (const auto& d : config.datasets) {
-    if (!source.empty() && d.source != source) continue;
+    // Only where drills are on: nothing else is zpull's to destroy.
+    if (!d.drill.every || (!source.empty() && d.source != source)) continue;
     for (auto [host, pool] : {std::pair{std::string(), d.destination.Pool()}, {d.source, d.source_dataset.Pool()}}) {
       if (host != source || !seen.insert({host, pool}).second) continue;
       core::Zfs& zfs = host.empty() ? hosts.Destination() : hosts.Source(host);
-      auto n = checks::SweepDrillLeftovers(zfs, pool, DrillPrefix(config));
+      auto n = checks::SweepDrillLeftovers(zfs, pool, DrillPrefix(config), /*clones_only=*/!host.empty());
       if (!n) {
         log.warn("drill sweep failed host={} pool={} error={}", zfs.Host(), pool, n.error().message);
       } else if (*n > 0) {

@@ -20,6 +20,11 @@ using replicate::kDrillLastSuccessProperty;
 // The scratch clone prefix: the snapshot prefix names this backup host.
 std::string DrillPrefix(const config::Config& config);
 
+// Why `dir` (drill.directory, where clones of a source's content are
+// mounted on this host) is not safe: not a directory, or not owned by root,
+// or writable by group or others; nullopt when it is.
+std::optional<std::string> UnsafeDrillDirectory(const std::string& dir);
+
 checks::DrillOutcome RunDatasetDrill(const config::Config& config, const config::DatasetConfig& d, Hosts& hosts,
                                      const std::function<std::int64_t()>& now,
                                      const std::atomic<bool>* cancel = nullptr);
@@ -32,7 +37,8 @@ void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::Dri
 std::optional<exporter::CheckMetrics::DrillState> RestoreDrillState(const config::DatasetConfig& d, Hosts& hosts);
 
 // Destroys drill scratch clones left by a run that died: on the
-// destination pools where `source` is empty, else on that source's pools.
+// destination pools where `source` is empty, else on that source's pools;
+// only the pools of datasets with scheduled drills (drill.every).
 void SweepDrills(const config::Config& config, Hosts& hosts, spdlog::logger& log, const std::string& source);
 
 }  // namespace zpull::daemon

@@ -20,6 +20,24 @@ std::function<void(const core::Error&, std::int64_t)> LogRetries(spdlog::logger&
   };
 }
 
+void LogCycle(spdlog::logger& log, const std::string& name, const replicate::CycleOutcome& outcome, double seconds) {
+  for (const auto& e : outcome.warnings) log.warn("dataset={} warning={}", name, e.message);
+  for (const auto& c : outcome.brought_into_line) log.warn("brought into line dataset={} change=\"{}\"", name, c);
+  if (!outcome.destroyed_on_divergence.empty()) {
+    std::string list;
+    for (const auto& snap : outcome.destroyed_on_divergence) list += (list.empty() ? "@" : " @") + snap;
+    log.warn("force_on_divergence destroyed dataset={} snapshots=\"{}\"", name, list);
+  }
+  if (outcome.error) {
+    log.error("replication failed dataset={} reason={} seconds={:.1f} error={}", name,
+              core::ReasonName(outcome.error->reason), seconds, outcome.error->message);
+  } else {
+    log.info("replicated dataset={} plan=\"{}\" bytes={} seconds={:.1f} pruned_destination={} pruned_source={}", name,
+             replicate::DescribePlan(outcome.plan), outcome.bytes, seconds, outcome.pruned_destination,
+             outcome.pruned_source);
+  }
+}
+
 std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, Hosts& hosts,
                                                  const std::function<std::int64_t()>& now, spdlog::logger& log,
                                                  exporter::ReplicationMetrics* metrics) {
@@ -44,14 +62,14 @@ std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, H
     if (metrics) {
       hooks.on_bytes = [metrics, &name](std::uint64_t n) { metrics->AddBytes(name, n); };
       hooks.on_wire_bytes = [metrics, &name](std::uint64_t n) { metrics->AddWireBytes(name, n); };
+      hooks.on_estimate = [metrics, &name](std::uint64_t n) { metrics->SetExpectedBytes(name, n); };
       metrics->CycleStarted(name, now());
     }
     const auto started = std::chrono::steady_clock::now();
     outcomes[i] = RunDatasetCycle(config, i, hosts, limits, now, hooks);
-    if (metrics) {
-      metrics->CycleFinished(name, outcomes[i],
-                             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (metrics) metrics->CycleFinished(name, outcomes[i], seconds);
+    LogCycle(log, name, outcomes[i], seconds);
   }, now);
   scheduler.SetParents(config::ParentIndices(config));
   auto slots = SlotsOf(config);

@@ -25,6 +25,11 @@ std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, H
 // the wait before the next (CycleHooks::on_retry), in `zpull run` and once.
 std::function<void(const core::Error&, std::int64_t)> LogRetries(spdlog::logger& log, const std::string& dataset);
 
+// Logs how a cycle of `dataset` ended, in `zpull run` and once: its
+// warnings, what it brought into line or destroyed on divergence, and the
+// result.
+void LogCycle(spdlog::logger& log, const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds);
+
 // One line per dataset: "ok <dataset> <what> <bytes> ..." or "FAILED <dataset> <reason>: <message>".
 std::string FormatOutcome(const config::DatasetConfig& dataset, const replicate::CycleOutcome& outcome);
 

@@ -67,13 +67,14 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
   std::optional<config::Config> next;    // SIGHUP: the configuration to run next
   bool reexpand = false;                 // a recursive entry's selection changed
   std::atomic<bool> stopping{false};     // for good: /healthz answers 503
-  std::atomic<bool> finished{false};     // the loop is done
+  // The loop is done; shared with the stop timer, which may outlive this.
+  auto finished = std::make_shared<std::atomic<bool>>(false);
   // Signals are handled from the start, before any host is contacted.
   std::thread signals([&] {
     while (true) {
       int sig = 0;
       sigwait(&signals_set, &sig);
-      if (finished) return;
+      if (*finished) return;
       if (sig == SIGHUP) {
         auto reloaded = reload();
         if (!reloaded) {
@@ -99,19 +100,19 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
       // interrupted, so past the grace the process exits at once. The
       // kernel releases its flock()s (daemon.lock, destination locks), and
       // a receive in progress keeps its resume token where it has one.
-      std::thread([&finished, log] {
+      std::thread([finished, log] {
         std::this_thread::sleep_for(kStopGrace);
-        if (finished) return;
+        if (*finished) return;
         log->critical("stopping: not stopped within {} s (a host does not answer); exiting now",
                       std::chrono::duration_cast<std::chrono::seconds>(kStopGrace).count());
         log->flush();
-        std::_Exit(0);
+        std::_Exit(1);  // forced: the service manager sees the stop was not clean
       }).detach();
       return;
     }
   });
   auto stop_signals = [&] {
-    finished = true;
+    *finished = true;
     pthread_kill(signals.native_handle(), SIGTERM);  // wakes sigwait
     signals.join();
   };
@@ -122,39 +123,43 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
   std::string http_fingerprint;  // of the listener `http` was started with
   int status = 0;
   while (true) {
-    Hosts hosts(current);
+    auto hosts = std::make_shared<Hosts>(current);
     // No source is asked here: recursive entries run with what discovery
     // found so far (their roots alone at first); discovery runs per source
     // host in the background and reloads when a selection differs.
-    const config::Config expanded = config::ExpandKnown(current, selections);
-    Daemon daemon(expanded, hosts, log, now);
+    auto expanded = std::make_shared<const config::Config>(config::ExpandKnown(current, selections));
+    auto owned = std::make_shared<Daemon>(expanded, hosts, log, now);
+    Daemon& daemon = *owned;
     {
       std::lock_guard lock(mu);
       running = &daemon;
       if (stop) daemon.Stop();
     }
+    auto cannot_start = [&](const std::string& why) {
+      log->critical("cannot start: {}", why);
+      status = 1;
+      std::lock_guard lock(mu);
+      running = nullptr;
+    };
     // Reads this host's own ZFS only, before /metrics answers.
     if (auto s = daemon.Start(); !s) {
-      log->critical("cannot start: {}", s.error().message);
-      status = 1;
+      cannot_start(s.error().message);
       break;
     }
     auto listener = exporter::LoadListener(current.listen, current.web_config_file);
     if (!listener) {
-      log->critical("cannot start: {}", listener.error().message);
-      status = 1;
+      cannot_start(listener.error().message);
       break;
     }
     if (auto s = Listen(http, http_fingerprint, *listener, [&stopping] { return !stopping.load(); }, *log); !s) {
-      log->critical("cannot start: {}", s.error().message);
-      status = 1;
+      cannot_start(s.error().message);
       break;
     }
     http->Serve(daemon.Served());
     log->info("serving metrics url={}://{}/metrics auth={} datasets={} parallelism={}",
               listener->web.tls ? "https" : "http", current.listen,
-              listener->web.basic_auth_users.empty() ? "none" : "basic", expanded.datasets.size(),
-              expanded.parallelism);
+              listener->web.basic_auth_users.empty() ? "none" : "basic", expanded->datasets.size(),
+              expanded->parallelism);
     daemon.OnSelectionChanged([&](const std::string& root, const std::vector<std::string>& selected,
                                   const std::string&) {
       std::lock_guard lock(mu);

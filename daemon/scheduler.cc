@@ -32,7 +32,8 @@ std::vector<std::int64_t> FirstDue(std::int64_t now, const std::vector<std::opti
   std::vector<std::int64_t> out(intervals.size(), now);
   std::vector<std::size_t> overdue;
   for (std::size_t i = 0; i < intervals.size(); ++i) {
-    const auto& last = i < last_success.size() ? last_success[i] : std::nullopt;
+    auto last = i < last_success.size() ? last_success[i] : std::nullopt;
+    if (last) last = std::min(*last, now);  // a clock stepped back does not postpone a cycle
     if (last && *last + intervals[i] > now) {
       out[i] = *last + intervals[i];
     } else {

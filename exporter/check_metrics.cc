@@ -163,6 +163,7 @@ class DrillFamilies {
     if (d.seconds) {
       AddSample(seconds_, l, *d.seconds);
       AddSample(files_, l, double(d.files_verified));
+      AddSample(skipped_, l, double(d.files_skipped));
       AddSample(bytes_, l, double(d.bytes_verified));
       AddSample(mismatch_, l, double(d.mismatches));
     }
@@ -180,8 +181,8 @@ class DrillFamilies {
   }
   // Moves the families onto the end of `out`, in /metrics order.
   void MoveTo(std::vector<MetricFamily>& out) {
-    Append(out, run_, success_, outcome_, seconds_, files_, bytes_, mismatch_, restore_rate_, restore_eta_, failures_,
-           interval_);
+    Append(out, run_, success_, outcome_, seconds_, files_, skipped_, bytes_, mismatch_, restore_rate_, restore_eta_,
+           failures_, interval_);
   }
 
  private:
@@ -199,6 +200,8 @@ class DrillFamilies {
                                 "1 for the outcome of the last restore drill (ok or a failure reason), 0 otherwise.");
   MetricFamily seconds_ = Gauge("zpull_drill_duration_seconds", "Duration of the last restore drill.");
   MetricFamily files_ = Gauge("zpull_drill_files_verified", "Files the last restore drill read back and matched.");
+  MetricFamily skipped_ = Gauge("zpull_drill_files_skipped",
+                                "Entries the last restore drill did not read: symlinks, FIFOs, devices, sockets.");
   MetricFamily bytes_ = Gauge("zpull_drill_bytes_verified", "Bytes the last restore drill read back and matched.");
   MetricFamily mismatch_ = Gauge("zpull_drill_mismatches", "Differences the last restore drill found.");
   MetricFamily restore_rate_ =
@@ -276,6 +279,7 @@ void CheckMetrics::SetDrill(const std::string& dataset, const DrillState& state)
   d.last_outcome = state.last_outcome;
   d.seconds = state.seconds;
   d.files_verified = state.files_verified;
+  d.files_skipped = state.files_skipped;
   d.bytes_verified = state.bytes_verified;
   d.mismatches = state.mismatches;
   if (state.restore_bytes_per_second) d.restore_bytes_per_second = state.restore_bytes_per_second;

@@ -37,7 +37,7 @@ class CheckMetrics : public prometheus::Collectable {
     std::optional<std::int64_t> last_run, last_success;
     std::string last_outcome;  // "ok" or a failure name
     std::optional<double> seconds;
-    std::size_t files_verified = 0, mismatches = 0;
+    std::size_t files_verified = 0, files_skipped = 0, mismatches = 0;
     std::uint64_t bytes_verified = 0;
     std::optional<double> restore_bytes_per_second, estimated_restore_seconds;
   };

@@ -16,8 +16,13 @@ std::vector<prometheus::MetricFamily> FeatureMetrics::Collect() const {
   auto version = NewFamily("zpull_zfs_version_info",
                            "The host's ZFS version (`zfs version`, or legacy for zfs-fuse); always 1.",
                            prometheus::MetricType::Gauge);
+  auto guard = NewFamily("zpull_guard_version",
+                         "The version of the host's zpull-guard (`zpull-guard version`): 0 none, 1 one that predates "
+                         "the version command.",
+                         prometheus::MetricType::Gauge);
   std::lock_guard lock(mu_);
   for (const auto& [host, f] : hosts_) {
+    AddSample(guard, {{"host", host}}, f.guard);
     const std::pair<const char*, bool> features[] = {
         {"recv_unmounted", f.recv_unmounted}, {"recv_resumable", f.recv_resumable},
         {"list_parsable", f.list_parsable},   {"json", f.json},
@@ -25,13 +30,14 @@ std::vector<prometheus::MetricFamily> FeatureMetrics::Collect() const {
         {"written", f.written},               {"send_raw", f.send_raw},
         {"send_compressed", f.send_compressed}, {"send_large_blocks", f.send_large_blocks},
         {"send_embedded", f.send_embedded},   {"recv_property_override", f.recv_property_override},
-        {"list_holds", f.list_holds}};
+        {"list_holds", f.list_holds},         {"get_types", f.get_types},
+        {"volmode", f.volmode}};
     for (const auto& [name, on] : features) {
       AddSample(feature, {{"host", host}, {"feature", name}}, on ? 1 : 0);
     }
     AddSample(version, {{"host", host}, {"version", f.version}}, 1);
   }
-  return Families(feature, version);
+  return Families(feature, version, guard);
 }
 
 }  // namespace zpull::exporter

@@ -1,5 +1,7 @@
 #include "guard/guard.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <cctype>
 #include <set>
@@ -73,8 +75,25 @@ Check GetOrList(const Argv& a, bool list) {
   return std::nullopt;
 }
 
-Check Send(const Argv& a) {
+// The dataset part of a snapshot or bookmark name.
+std::string DatasetOf(const std::string& name) { return name.substr(0, name.find_first_of("@#")); }
+
+// Whether --datasets lets zpull send, snapshot or clone `dataset`.
+bool Allowed(const std::string& dataset, const Options& o) {
+  // zpull's feature probes name a dataset that does not exist.
+  if (o.datasets.empty() || dataset.ends_with("/zpull-feature-probe-nonexistent")) return true;
+  return std::any_of(o.datasets.begin(), o.datasets.end(),
+                     [&](const std::string& p) { return ::fnmatch(p.c_str(), dataset.c_str(), 0) == 0; });
+}
+
+Check NotAllowed(const std::string& what, const std::string& dataset) {
+  return No(what + ": '" + dataset + "' is not among the guard's --datasets");
+}
+
+Check Send(const Argv& a, const Options& o) {
   if (a.size() == 4 && a[2] == "-t") {
+    // A token names its dataset only inside zlib-compressed bytes.
+    if (!o.datasets.empty()) return No("zfs send -t: a resume token cannot be checked against --datasets");
     return Word(a[3], "-_") ? std::nullopt : No("zfs send -t: not a resume token");
   }
   static const std::set<std::string> flags = {"-w", "-c", "-L", "-e", "-p", "-nvP", "-n", "-v", "-P"};
@@ -89,25 +108,46 @@ Check Send(const Argv& a) {
     }
   }
   if (i != a.size() - 1 || !Snapshot(a[i])) return No("zfs send: the last argument must be one snapshot");
+  if (!Allowed(DatasetOf(a[i]), o)) return NotAllowed("zfs send", DatasetOf(a[i]));
   return std::nullopt;
 }
 
 // A drill's scratch clone: <pool>/<prefix>…_drill_… directly below a pool.
+// A scratch leaf: the drill prefix, then (after a '_' where the prefix has
+// none) "drill_" and something.
+bool ScratchLeaf(const std::string& leaf, const Options& o) {
+  if (!leaf.starts_with(o.drill_prefix)) return false;
+  std::string rest = leaf.substr(o.drill_prefix.size());
+  if (!o.drill_prefix.ends_with("_")) {
+    if (!rest.starts_with("_")) return false;
+    rest = rest.substr(1);
+  }
+  return rest.starts_with("drill_") && rest.size() > 6;
+}
+
 bool ScratchClone(const std::string& name, const Options& o) {
   const std::size_t slash = name.find('/');
   if (!Filesystem(name) || slash == std::string::npos || name.find('/', slash + 1) != std::string::npos) return false;
-  const std::string leaf = name.substr(slash + 1);
-  return leaf.starts_with(o.drill_prefix) && leaf.find("_drill_") != std::string::npos;
+  return ScratchLeaf(name.substr(slash + 1), o);
 }
 
-Check Zfs(const Argv& a, const Options& o) {
+// `leaf` below the drill directory, where a clone's mountpoint must be.
+std::string DrillMount(const Options& o, const std::string& clone) {
+  const std::string dir = o.drill_dir.ends_with("/") ? o.drill_dir : o.drill_dir + "/";
+  return dir + clone.substr(clone.find('/') + 1);
+}
+
+Check Zfs(const Argv& a, const Options& o, const HostFacts& facts) {
   if (a.size() < 2) return No("zfs without a subcommand");
   const std::string& sub = a[1];
   const std::size_t n = a.size();
   if (sub == "version" && n == 2) return std::nullopt;
   if (sub == "get") return GetOrList(a, false);
   if (sub == "list") return GetOrList(a, true);
-  if (sub == "snapshot") return n == 3 && Snapshot(a[2]) ? std::nullopt : No("zfs snapshot: one snapshot name");
+  if (sub == "snapshot") {
+    if (n != 3 || !Snapshot(a[2])) return No("zfs snapshot: one snapshot name");
+    return Allowed(DatasetOf(a[2]), o) ? std::nullopt : NotAllowed("zfs snapshot", DatasetOf(a[2]));
+  }
   if (sub == "hold" || sub == "release") {
     if (n < 4 || !Word(a[2], "_-.:")) return No("zfs " + sub + ": TAG SNAPSHOT...");
     for (std::size_t i = 3; i < n; ++i) {
@@ -123,7 +163,7 @@ Check Zfs(const Argv& a, const Options& o) {
     }
     return std::nullopt;
   }
-  if (sub == "send") return Send(a);
+  if (sub == "send") return Send(a, o);
   if (sub == "receive" || sub == "recv") {
     // Only the feature probes: -n reads no stream into anything.
     if (n < 4 || a[2] != "-n") return No("zfs receive: only the probe (receive -n) is allowed on a source");
@@ -138,9 +178,24 @@ Check Zfs(const Argv& a, const Options& o) {
   }
   if (sub == "destroy") {
     if (n != 3) return No("zfs destroy: exactly one name, no options");
+    // fs@a%b destroys every snapshot from @a to @b.
+    if (a[2].find('%') != std::string::npos) return No("zfs destroy: '" + a[2] + "' is a range");
     if (Bookmark(a[2])) return std::nullopt;  // zpull's bookmark moves on
-    if (Snapshot(a[2])) return o.destroy ? std::nullopt : No("zfs destroy of a snapshot needs the guard's --destroy");
-    if (o.drills && ScratchClone(a[2], o)) return std::nullopt;
+    if (Snapshot(a[2])) {
+      if (!o.destroy) return No("zfs destroy of a snapshot needs the guard's --destroy");
+      if (o.snapshot_prefix.empty()) return No("zfs destroy of a snapshot needs the guard's --snapshot-prefix");
+      const std::string snap = a[2].substr(a[2].find('@') + 1);
+      if (!snap.starts_with(o.snapshot_prefix + "_")) {
+        return No("zfs destroy: '" + a[2] + "' is not one of zpull's snapshots (" + o.snapshot_prefix + "_…)");
+      }
+      return Allowed(DatasetOf(a[2]), o) ? std::nullopt : NotAllowed("zfs destroy", DatasetOf(a[2]));
+    }
+    if (o.drills && ScratchClone(a[2], o)) {
+      // Only a clone: a filesystem merely named like one stays.
+      const auto origin = facts.origin ? facts.origin(a[2]) : std::nullopt;
+      if (origin && Snapshot(*origin)) return std::nullopt;
+      return No("zfs destroy: '" + a[2] + "' is not a clone of a snapshot (origin " + origin.value_or("unknown") + ")");
+    }
     return No("zfs destroy: '" + a[2] + "' is not something zpull destroys here");
   }
   if (sub == "unmount" && n == 3 && o.drills && ScratchClone(a[2], o)) {
@@ -148,12 +203,18 @@ Check Zfs(const Argv& a, const Options& o) {
   }
   if (sub == "clone") {
     if (!o.drills) return No("zfs clone needs the guard's --drills");
-    // clone -o readonly=on -o mountpoint=DIR SNAPSHOT <pool>/<prefix>…_drill_…
-    if (n == 8 && a[2] == "-o" && a[3] == "readonly=on" && a[4] == "-o" && a[5].starts_with("mountpoint=") &&
-        AbsolutePath(a[5].substr(11)) && Snapshot(a[6]) && ScratchClone(a[7], o)) {
-      return std::nullopt;
+    // clone -o readonly=on -o setuid=off -o devices=off -o exec=off
+    //   -o mountpoint=<drill dir>/<clone leaf> SNAPSHOT <pool>/<prefix>…_drill_…
+    static const Argv forced = {"-o", "readonly=on", "-o", "setuid=off", "-o", "devices=off", "-o", "exec=off", "-o"};
+    if (n != 14 || !std::equal(forced.begin(), forced.end(), a.begin() + 2) || !Snapshot(a[12]) ||
+        !ScratchClone(a[13], o)) {
+      return No("zfs clone: not the drill's clone (readonly, setuid, devices and exec off, mounted in the drill "
+                "directory)");
     }
-    return No("zfs clone: not the drill's clone");
+    if (a[11] != "mountpoint=" + DrillMount(o, a[13])) {
+      return No("zfs clone: the mountpoint must be " + DrillMount(o, a[13]));
+    }
+    return Allowed(DatasetOf(a[12]), o) ? std::nullopt : NotAllowed("zfs clone", DatasetOf(a[12]));
   }
   return No("zfs " + sub + " is not a command zpull sends");
 }
@@ -172,29 +233,76 @@ Check Zpool(const Argv& a, const Options& o) {
   return No("zpool " + (n > 1 ? a[1] : std::string()) + ": not a command zpull sends");
 }
 
-// What a drill reads: a snapshot through .zfs/snapshot, or a scratch clone
-// mounted under the drill directory; nothing else on the source.
-bool DrillPath(const std::string& p, const Options& o) {
-  if (!AbsolutePath(p)) return false;
-  if (p.find("/.zfs/snapshot/") != std::string::npos) return true;
+// Where a drill reads: a snapshot through .zfs/snapshot, or a scratch
+// clone mounted in the drill directory. `root` is that directory, `rel`
+// what follows it ("" for the root itself).
+struct DrillPlace {
+  std::string root, rel;
+  bool snapshot = false;
+};
+
+std::optional<DrillPlace> PlaceOf(const std::string& p, const Options& o) {
+  if (!AbsolutePath(p)) return std::nullopt;
+  auto split = [](const std::string& path, std::size_t leaf_at, bool snapshot) -> std::optional<DrillPlace> {
+    const std::size_t end = path.find('/', leaf_at);
+    if (end == leaf_at) return std::nullopt;
+    DrillPlace place{path.substr(0, end), end == std::string::npos ? "" : path.substr(end + 1), snapshot};
+    return place;
+  };
+  if (const std::size_t at = p.find("/.zfs/snapshot/"); at != std::string::npos) {
+    return split(p, at + std::string("/.zfs/snapshot/").size(), true);
+  }
   const std::string dir = o.drill_dir.ends_with("/") ? o.drill_dir : o.drill_dir + "/";
-  return p.starts_with(dir) && p.find("_drill_", dir.size()) != std::string::npos;
+  if (!p.starts_with(dir)) return std::nullopt;
+  auto place = split(p, dir.size(), false);
+  if (!place) return std::nullopt;
+  const std::string leaf = place->root.substr(dir.size());
+  if (!ScratchLeaf(leaf, o)) return std::nullopt;
+  return place;
 }
 
-Check DrillRead(const Argv& a, const Options& o) {
+// The root of a drill read, checked with the kernel: a mounted ZFS
+// snapshot or clone, not a directory that merely looks like one.
+Check DrillRoot(const DrillPlace& place, const HostFacts& facts, const std::string& what) {
+  if (!facts.zfs_root || !facts.zfs_root(place.root, place.snapshot)) {
+    return No(what + ": " + place.root + " is not a mounted ZFS " + (place.snapshot ? "snapshot" : "drill clone"));
+  }
+  return std::nullopt;
+}
+
+Check DrillRead(const Argv& a, const Options& o, const HostFacts& facts) {
   const std::size_t n = a.size();
   if (a[0] == "test") {
-    return n == 3 && a[1] == "-d" && DrillPath(a[2] + "/", o) ? std::nullopt : No("test: only test -d of a snapshot directory");
+    auto place = n == 3 && a[1] == "-d" ? PlaceOf(a[2], o) : std::nullopt;
+    if (!place || !place->rel.empty()) return No("test: only test -d of a snapshot directory");
+    return DrillRoot(*place, facts, "test");
   }
   if (a[0] == "find") {
-    return n == 7 && DrillPath(a[1], o) && a[1].ends_with("/.") && a[2] == "-xdev" && a[3] == "-type" && a[4] == "f" &&
-                   a[5] == "-printf" && a[6] == "%s %P\\0"
-               ? std::nullopt
-               : No("find: not the drill's listing of a snapshot");
+    // find ROOT/. -xdev -type f -printf '%s %P\0' (guard 1's shape), or every
+    // entry but directories with its type: ! -type d -printf '%y %s %P\0'.
+    const bool v1 = n == 7 && a[2] == "-xdev" && a[3] == "-type" && a[4] == "f" && a[5] == "-printf" &&
+                    a[6] == "%s %P\\0";
+    const bool v2 = n == 8 && a[2] == "-xdev" && a[3] == "!" && a[4] == "-type" && a[5] == "d" && a[6] == "-printf" &&
+                    a[7] == "%y %s %P\\0";
+    auto place = n >= 2 && a[1].ends_with("/.") ? PlaceOf(a[1].substr(0, a[1].size() - 2), o) : std::nullopt;
+    if (!(v1 || v2) || !place || !place->rel.empty()) return No("find: not the drill's listing of a snapshot");
+    return DrillRoot(*place, facts, "find");
   }
   if (n < 4 || a[1] != "-z" || a[2] != "--") return No("sha256sum: only sha256sum -z -- FILES");
+  std::set<std::string> checked;
   for (std::size_t i = 3; i < n; ++i) {
-    if (!DrillPath(a[i], o)) return No("sha256sum: '" + a[i] + "' is not in a snapshot or a drill clone");
+    auto place = PlaceOf(a[i], o);
+    if (!place || place->rel.empty()) return No("sha256sum: '" + a[i] + "' is not in a snapshot or a drill clone");
+    if (checked.insert(place->root).second) {
+      if (auto why = DrillRoot(*place, facts, "sha256sum")) return why;
+    }
+    // Beneath the root, through no link: a regular file, or nothing is read.
+    const core::FileKind kind = facts.kind ? facts.kind(place->root, place->rel) : core::FileKind::kOther;
+    if (kind != core::FileKind::kRegular) {
+      return No("sha256sum: '" + a[i] + "' is " +
+                (kind == core::FileKind::kSymlink ? std::string("reached through a symlink")
+                                                  : std::string("not a regular file (") + core::FileKindName(kind) + ")"));
+    }
   }
   return std::nullopt;
 }
@@ -212,6 +320,20 @@ std::optional<Options> ParseOptions(const std::vector<std::string>& args, std::s
     const std::string& a = args[i];
     if (a == "--drills") o.drills = true;
     else if (a == "--destroy") o.destroy = true;
+    else if (a == "--resolve-walk") o.resolve_walk = true;
+    else if (a == "--datasets") {
+      while (i + 1 < args.size() && !args[i + 1].starts_with("--")) o.datasets.push_back(args[++i]);
+      if (o.datasets.empty()) {
+        error = "--datasets needs at least one pattern";
+        return std::nullopt;
+      }
+    } else if (a == "--snapshot-prefix" && i + 1 < args.size()) {
+      o.snapshot_prefix = args[++i];
+      if (o.snapshot_prefix.empty() || !Word(o.snapshot_prefix, "_-.:")) {
+        error = "--snapshot-prefix: '" + o.snapshot_prefix + "' is not a snapshot prefix";
+        return std::nullopt;
+      }
+    }
     else if (a == "--zstd") o.zstd = true;
     else if (a == "--scrub") o.scrub = true;
     else if ((a == "--hook" || a == "--drill-prefix" || a == "--drill-dir") && i + 1 < args.size()) {
@@ -224,7 +346,9 @@ std::optional<Options> ParseOptions(const std::vector<std::string>& args, std::s
       else if (a == "--drill-dir") o.drill_dir = v;
       else o.drill_prefix = v;
     } else {
-      error = "unknown option '" + a + "' (--drills, --destroy, --zstd, --scrub, --hook PATH, --drill-prefix P, --drill-dir DIR)";
+      error = "unknown option '" + a +
+              "' (--drills, --destroy, --snapshot-prefix P, --datasets PATTERN..., --zstd, --scrub, --hook PATH, "
+              "--drill-prefix P, --drill-dir DIR, --resolve-walk)";
       return std::nullopt;
     }
   }
@@ -277,7 +401,9 @@ std::optional<Argv> ParseCommandLine(const std::string& line, std::string& error
   return out;
 }
 
-std::optional<std::string> Refusal(const Argv& in, const Options& o) {
+std::string VersionLine() { return "zpull-guard " + std::to_string(kVersion); }
+
+std::optional<std::string> Refusal(const Argv& in, const Options& o, const HostFacts& facts) {
   if (in.empty()) return No("no command");
   Argv a = in;
   // Wrappers zpull puts around zfs send: env (zfs-fuse) and the zstd pipeline.
@@ -291,10 +417,10 @@ std::optional<std::string> Refusal(const Argv& in, const Options& o) {
     a.erase(a.begin(), a.begin() + 4);
     if (a.size() < 2 || a[0] != "zfs" || a[1] != "send") return No("the zstd pipeline: only around zfs send");
   }
-  if (a[0] == "zfs") return Zfs(a, o);
+  if (a[0] == "zfs") return Zfs(a, o, facts);
   if (a[0] == "zpool") return Zpool(a, o);
   if (a[0] == "find" || a[0] == "sha256sum" || a[0] == "test") {
-    return o.drills ? DrillRead(a, o) : No(a[0] + " is for restore drills: the guard's --drills");
+    return o.drills ? DrillRead(a, o, facts) : No(a[0] + " is for restore drills: the guard's --drills");
   }
   if (std::find(o.hooks.begin(), o.hooks.end(), a[0]) != o.hooks.end()) return std::nullopt;
   return No("'" + a[0] + "' is not a program zpull runs");

@@ -11,23 +11,55 @@
 // parses the one quoting form zpull produces, rejects any other shell syntax
 // outright, and hands execvp() an argv, so no shell ever sees the string.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/beneath.h"
 
 namespace zpull::guard {
 
 using Argv = std::vector<std::string>;
 
+// What `zpull-guard version` answers: "zpull-guard <kVersion>". Version 1
+// (no answer: it refuses the command) admitted the shapes of
+// tests/fixtures/guard-v1/; 2 confines clones, reads, destroys and sends.
+inline constexpr int kVersion = 2;
+
 struct Options {
   bool drills = false;    // --drills: clones, find/sha256sum/test for restore drills
-  bool destroy = false;   // --destroy: zfs destroy of snapshots (source_retention)
+  bool destroy = false;   // --destroy: zfs destroy of zpull's snapshots (source_retention)
   bool zstd = false;      // --zstd: the compress: zstd pipeline (sh with zpull's fixed script)
   bool scrub = false;     // --scrub: zpool scrub (scrub.every with source_pools)
   std::string drill_prefix = "zpull_";  // --drill-prefix: scratch clones are <pool>/<prefix>…_drill_…
   std::string drill_dir = "/var/tmp/zpull-drills";  // --drill-dir: drill.source_directory (clone mounts)
   std::vector<std::string> hooks;       // --hook PATH: a pre-snapshot hook's program
+  // --snapshot-prefix P: --destroy admits only snapshots named P_…
+  std::string snapshot_prefix;
+  // --datasets PATTERN…: only datasets matching one (fnmatch, `*` spans
+  // `/`) may be sent, snapshotted or cloned; none given: any.
+  std::vector<std::string> datasets;
+  // --resolve-walk: drill reads are checked by the O_NOFOLLOW walk even
+  // where the kernel has openat2 (tests).
+  bool resolve_walk = false;
 };
+
+// What the guard learns from the host before it decides; main.cc asks the
+// host, tests fake it. An empty function knows nothing (the command that
+// needs it is refused).
+struct HostFacts {
+  // The `origin` of a filesystem ("-": not a clone); nullopt: unreadable.
+  std::function<std::optional<std::string>(const std::string& fs)> origin;
+  // Whether `dir` is the root of a mounted ZFS snapshot (`snapshot`) or
+  // filesystem, as the kernel says (statfs), not as the path looks.
+  std::function<bool(const std::string& dir, bool snapshot)> zfs_root;
+  // What `rel` beneath `root` is, never following a link (core/beneath.h).
+  std::function<core::FileKind(const std::string& root, const std::string& rel)> kind;
+};
+
+// The facts of this host (statfs, core::KindBeneath, `zfs get origin`).
+HostFacts RealHostFacts(const Options& options);
 
 // Options from the guard's own command line (in authorized_keys); an error
 // message names a bad one.
@@ -39,9 +71,12 @@ std::optional<Options> ParseOptions(const std::vector<std::string>& args, std::s
 // tabs, double spaces) is an error.
 std::optional<Argv> ParseCommandLine(const std::string& line, std::string& error);
 
-// Whether `argv` is a command zpull sends, given `options`: nullopt if
-// allowed, else why not.
-std::optional<std::string> Refusal(const Argv& argv, const Options& options);
+// Whether `argv` is a command zpull sends, given `options` and what `facts`
+// say of the host: nullopt if allowed, else why not.
+std::optional<std::string> Refusal(const Argv& argv, const Options& options, const HostFacts& facts = {});
+
+// The answer to `zpull-guard version` and `zpull-guard --version`.
+std::string VersionLine();
 
 // The sh -c scripts of ZfsCli::StartSend's zstd pipeline (exact matches).
 const std::vector<std::string>& ZstdScripts();

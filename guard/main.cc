@@ -23,13 +23,22 @@ int main(int argc, char** argv) {
     syslog(LOG_WARNING, "refused: %s", why.c_str());
     return 126;
   };
+  if (argc == 2 && std::string(argv[1]) == "--version") {
+    std::cout << VersionLine() << "\n";
+    return 0;
+  }
   std::string error;
   auto options = ParseOptions(std::vector<std::string>(argv + 1, argv + argc), error);
   if (!options) return refuse("bad guard options in authorized_keys: " + error);
   const char* original = std::getenv("SSH_ORIGINAL_COMMAND");
   auto command = ParseCommandLine(original ? original : "", error);
   if (!command) return refuse(error);
-  if (auto why = Refusal(*command, *options)) return refuse(*why);
+  // zpull asks once per connection what this guard admits (guard.h, kVersion).
+  if (*command == Argv{"zpull-guard", "version"}) {
+    std::cout << VersionLine() << "\n";
+    return 0;
+  }
+  if (auto why = Refusal(*command, *options, RealHostFacts(*options))) return refuse(*why);
   std::vector<char*> args;
   for (auto& a : *command) args.push_back(a.data());
   args.push_back(nullptr);

@@ -96,8 +96,12 @@ zp_assert_eq 1 "$second_rc" "a second zpull run exits 1"
 zp_assert_contains "$second_out" "another zpull run is active" "second daemon refused"
 
 zp_log "two intervals: runs, lag, failures"
-two_runs() { gt "$(value zpull_replication_runs_total "$fast")" 1 && gt "$(value zpull_replication_runs_total "$slow")" 0; }
-wait_for 60 "two runs of fast, one of slow" two_runs
+# (web1's two datasets share its one slot: parallelism 3 over two hosts)
+two_runs() {
+  gt "$(value zpull_replication_runs_total "$fast")" 1 && gt "$(value zpull_replication_runs_total "$slow")" 0 &&
+    gt "$(value zpull_replication_failures_total "$missing,reason=\"source_missing\"")" 0
+}
+wait_for 60 "two runs of fast, one of slow, one of missing" two_runs
 now=$(date +%s)
 gt "$(value zpull_replication_bytes_total "$fast")" 300000 || zp_fail "fast bytes too small"
 gt "$(value zpull_replication_bytes_total "$slow")" 2500000 || zp_fail "slow bytes too small"

@@ -15,9 +15,18 @@ zfs create "$src/zdata"
 zfs create -o mountpoint=none "$dst/b"
 zp_fill "$src/data" 200
 zp_fill "$src/zdata" 100
+zfs create "$src/secret"
+zfs snapshot "$src/secret@s1"
+# What a hostile or careless source holds, for the drill to skip (issue 22).
+mnt=$(zfs get -H -o value mountpoint "$src/data")
+ln -s /etc "$mnt/escape"
+ln -s ../../../../etc/hostname "$mnt/rel"
+mkfifo "$mnt/fifo"
+mknod "$mnt/null" c 1 3 2>/dev/null || zp_log "(no device node: the filesystem refuses mknod)"
 zp_start_sshd
 key=$(cat "$ZP_TMP/ssh/client_ed25519.pub")
-echo "command=\"$ZPULL_GUARD_BIN --drills --drill-prefix zpt_ --drill-dir $ZP_TMP/drills-src --zstd --destroy\",restrict $key" \
+mkdir -p "$ZP_TMP/drills" && chmod 0755 "$ZP_TMP/drills"
+echo "command=\"$ZPULL_GUARD_BIN --drills --drill-prefix zpt_ --drill-dir $ZP_TMP/drills-src --zstd --destroy --snapshot-prefix zpt --datasets $src/data $src/zdata\",restrict $key" \
   >"$ZP_TMP/ssh/authorized_keys"
 
 cfg="$ZP_TMP/zpull.yml"
@@ -49,6 +58,10 @@ set -e
 zp_assert_contains "$out" "OK $dst/b/data <- web1:$src/data" "parity through the guard"
 out=$("$ZPULL_BIN" drill --config "$cfg" "$dst/b/data" 2>&1) || zp_fail "drill through the guard: $out"
 zp_assert_contains "$out" "ok $dst/b/data" "drill passed"
+# Symlinks, the FIFO (and the device node where it could be made) are
+# skipped on both sides; no read blocked on the FIFO or left the snapshot.
+skipped=$(printf '%s\n' "$out" | grep -o 'files_skipped=[0-9]*' | cut -d= -f2)
+[ "${skipped:-0}" -ge 3 ] || zp_fail "drill skipped ${skipped:-?} entries, expected symlinks and the FIFO: $out"
 
 zp_log "what the guard refuses"
 ssh_raw() {  # the command line as zpull would send it, or anything else
@@ -63,6 +76,9 @@ refused() {  # command-line description
   [ "$rc" = 126 ] || zp_fail "$2: exit $rc, expected 126 ($out)"
   zp_assert_contains "$out" "zpull-guard: refused:" "$2"
 }
+out=$(ssh_raw "'zpull-guard' 'version'") || zp_fail "zpull-guard version: $out"
+zp_assert_eq "zpull-guard 2" "$out" "the guard answers its version"
+zp_assert_eq "zpull-guard 2" "$("$ZPULL_GUARD_BIN" --version)" "zpull-guard --version"
 first=$(zp_snapshots "$src/data" | awk '{print $1}')
 refused "'zfs' 'destroy' '-r' '$src/data'" "zfs destroy -r"
 refused "'zfs' 'destroy' '$src/data'" "destroying a filesystem"
@@ -78,6 +94,47 @@ refused "zfs list | sh" "a pipe"
 refused "zfs list \$(touch $ZP_TMP/owned)" "command substitution"
 refused "'sh' '-c' 'touch $ZP_TMP/owned' 'sh' 'zfs' 'send' '$src/data@$first'" "sh -c with another script"
 refused "" "an interactive login"
+# Issue 22: what guard 1 let a compromised backup host do.
+refused "'zfs' 'destroy' '$src/data@manual-before-upgrade'" "a snapshot that is not zpull's"
+refused "'zfs' 'destroy' '$src/data@zpt_a%zpt_z'" "a range of snapshots"
+zfs create -o mountpoint=none "$src/zpt_drill_data"
+refused "'zfs' 'destroy' '$src/zpt_drill_data'" "a drill-named filesystem that is no clone"
+zfs list "$src/zpt_drill_data" >/dev/null || zp_fail "the drill-named filesystem is gone"
+refused "'zfs' 'send' '$src/secret@s1'" "a send outside --datasets"
+refused "'zfs' 'clone' '-o' 'readonly=on' '-o' 'mountpoint=$ZP_TMP/drills-src/zpt_drill_x' '$src/data@$first' '$src/zpt_drill_x'" "guard 1's clone (setuid, devices, exec on)"
+refused "'zfs' 'clone' '-o' 'readonly=on' '-o' 'setuid=off' '-o' 'devices=off' '-o' 'exec=off' '-o' 'mountpoint=/etc/cron.d' '$src/data@$first' '$src/zpt_drill_x'" "a clone mounted outside the drill directory"
+clone_dir="$ZP_TMP/drills-src/zpt_drill_probe"
+out=$(ssh_raw "'zfs' 'clone' '-o' 'readonly=on' '-o' 'setuid=off' '-o' 'devices=off' '-o' 'exec=off' '-o' 'mountpoint=$clone_dir' '$src/data@$first' '$src/zpt_drill_probe'") ||
+  zp_fail "the drill's clone through the guard: $out"
+# (zfs-fuse mounts it read-write all the same: readonly reads "off temporary")
+zp_assert_eq "off off off" "$(zfs get -H -o value setuid,devices,exec "$src/zpt_drill_probe" | paste -sd' ' -)" "the clone's forced properties"
+refused "'sha256sum' '-z' '--' '$clone_dir/escape/hostname'" "a read through an absolute symlink"
+refused "'sha256sum' '-z' '--' '$clone_dir/rel'" "a read through a relative symlink"
+refused "'sha256sum' '-z' '--' '$clone_dir/fifo'" "a read of a FIFO"
+refused "'sha256sum' '-z' '--' '$clone_dir/../../../../etc/hostname'" "a read through .."
+mkdir -p "$ZP_TMP/fake/.zfs/snapshot/s"
+echo hi >"$ZP_TMP/fake/.zfs/snapshot/s/file"
+refused "'sha256sum' '-z' '--' '$ZP_TMP/fake/.zfs/snapshot/s/file'" "a directory merely named like a snapshot"
+out=$(ssh_raw "'sha256sum' '-z' '--' '$clone_dir/$(ls "$clone_dir" | grep -v -e escape -e rel -e fifo -e null | head -1)'") ||
+  zp_fail "a regular file of the clone: $out"
+destroy_probe() {  # as ZfsCli does on zfs-fuse: unmount first, retry while busy
+  local i
+  for i in 1 2 3 4 5 6; do
+    ssh_raw "'zfs' 'unmount' '$src/zpt_drill_probe'" >/dev/null || true
+    out=$(ssh_raw "'zfs' 'destroy' '$src/zpt_drill_probe'") && return 0
+    sleep 0.5
+  done
+  zp_fail "destroying the drill's clone through the guard: $out"
+}
+destroy_probe
+# The O_NOFOLLOW walk where the kernel lacks openat2, forced here.
+sed -i "s|--datasets|--resolve-walk --datasets|" "$ZP_TMP/ssh/authorized_keys"
+out=$(ssh_raw "'zfs' 'clone' '-o' 'readonly=on' '-o' 'setuid=off' '-o' 'devices=off' '-o' 'exec=off' '-o' 'mountpoint=$clone_dir' '$src/data@$first' '$src/zpt_drill_probe'") ||
+  zp_fail "the drill's clone through the guard: $out"
+refused "'sha256sum' '-z' '--' '$clone_dir/escape/hostname'" "a read through an absolute symlink (walk)"
+refused "'sha256sum' '-z' '--' '$clone_dir/rel'" "a read through a relative symlink (walk)"
+refused "'sha256sum' '-z' '--' '$clone_dir/fifo'" "a read of a FIFO (walk)"
+destroy_probe
 [ -e "$ZP_TMP/owned" ] && zp_fail "a refused command ran"
 zfs list -H -o name "$src/data" >/dev/null || zp_fail "the source dataset is gone"
 zp_assert_eq 2 "$(zp_snapshots "$src/data" | wc -w)" "no snapshot of the source was touched"

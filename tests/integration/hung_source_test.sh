@@ -13,6 +13,7 @@ zp_test_pool src s
 zp_test_pool dst d
 zfs create "$src/good"
 zfs create "$src/stuck"
+zfs create "$src/stuck2"
 zfs create -o mountpoint=none "$dst/b"
 zp_fill "$src/good" 20
 zp_start_sshd
@@ -37,6 +38,7 @@ $(zp_ssh_source_yaml hung "    command_timeout: $1
 datasets:
   - {source: good, source_dataset: $src/good, destination: $dst/b/good}
   - {source: hung, source_dataset: $src/stuck, destination: $dst/b/stuck, recursive: true}
+  - {source: hung, source_dataset: $src/stuck2, destination: $dst/b/stuck2}
 YAML
 }
 metric() { { curl -sf --max-time 2 "http://127.0.0.1:$port/metrics" 2>/dev/null || true; } | awk -v want="$1" '$1 == want { print $2 }'; }
@@ -80,8 +82,16 @@ for _ in $(seq 1 50); do metric "zpull_replication_interval_seconds{$good}" | gr
 metric "zpull_replication_interval_seconds{$good}" | grep -q . || zp_fail "no /metrics while a source hangs: $(tail -3 "$ZP_TMP/run2.log")"
 lag=$(metric "zpull_replication_last_success_timestamp_seconds{$good}")
 [ -n "$lag" ] && [ "${lag%.*}" -gt 0 ] || zp_fail "the first scrape after the restart lacks the restored last success"
+parity_good="zpull_check_last_run_timestamp_seconds{check=\"parity\",host=\"good\",target=\"$dst/b/good\"}"
+wait_metric "$parity_good" "> 0" 10 "the healthy host is checked while the hung one hangs"
+first_check=$(metric "$parity_good")
 sleep 60
 zp_assert_eq 0 "$(metric "zpull_replication_runs_total{$good}")" "cycles of the healthy dataset in the 60 s after the restart"
+# Two datasets of the hung host hang (command_timeout 1h), each wanting a
+# slot of two: the healthy host keeps its own slot and its checks run.
+wait_metric "$parity_good" "> $first_check" 5 "the healthy host's parity check goes on"
+"$ZPULL_BIN" replicate --config "$cfg" "$dst/b/good" >/dev/null || zp_fail "replicate now"
+wait_metric "zpull_replication_runs_total{$good}" ">= 1" 20 "the healthy dataset replicates while two hang"
 t0=$(date +%s.%N)
 kill -TERM "$pid"
 wait "$pid" || true

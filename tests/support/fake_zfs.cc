@@ -283,6 +283,7 @@ core::Result<std::string> FakeZfs::GetProperty(const core::DatasetName& fs, cons
   if (auto p = it->second.props.find(property); p != it->second.props.end()) return p->second;
   if (property == "readonly") return std::string("off");
   if (property == "canmount") return std::string("on");
+  if (property == "origin") return std::string("-");
   if (property == "encryption") return std::string("off");
   return core::Fail(core::Reason::kOther, host_ + ": the fake has no property " + property);
 }

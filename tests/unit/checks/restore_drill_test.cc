@@ -73,11 +73,23 @@ TEST_F(RestoreDrillTest, SweepDestroysOnlyOwnLeftovers) {
   auto a = DatasetName::Parse("backup/a").value();
   ASSERT_TRUE(dst_.Clone(a, "s1", DatasetName::Parse("backup/zp_drill_1_2_3").value(), "/x"));
   ASSERT_TRUE(dst_.Clone(a, "s1", DatasetName::Parse("backup/other_drill_1").value(), "/y"));
-  auto n = SweepDrillLeftovers(dst_, "backup", "zp_drill");
+  auto n = SweepDrillLeftovers(dst_, "backup", "zp_drill", false);
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, 1u);
   EXPECT_FALSE(*dst_.Exists(DatasetName::Parse("backup/zp_drill_1_2_3").value()));
   EXPECT_TRUE(*dst_.Exists(DatasetName::Parse("backup/other_drill_1").value()));
+}
+
+TEST_F(RestoreDrillTest, OnASourceTheSweepDestroysOnlyClones) {
+  Replicate();
+  auto a = DatasetName::Parse("backup/a").value();
+  ASSERT_TRUE(dst_.Clone(a, "s1", DatasetName::Parse("backup/zp_drill_00ff").value(), "/x"));
+  dst_.CreateFilesystem("backup/zp_drill_data");  // named like one, holding someone's data
+  auto n = SweepDrillLeftovers(dst_, "backup", "zp_drill", /*clones_only=*/true);
+  ASSERT_TRUE(n) << n.error().message;
+  EXPECT_EQ(*n, 1u);
+  EXPECT_FALSE(*dst_.Exists(DatasetName::Parse("backup/zp_drill_00ff").value()));
+  EXPECT_TRUE(*dst_.Exists(DatasetName::Parse("backup/zp_drill_data").value()));
 }
 
 TEST(DrillReachedVerdict, FindingsVersusFailuresToRun) {
