@@ -20,7 +20,8 @@ std::function<void(const core::Error&, std::int64_t)> LogRetries(spdlog::logger&
   };
 }
 
-void LogCycle(spdlog::logger& log, const std::string& name, const replicate::CycleOutcome& outcome, double seconds) {
+void LogCycle(spdlog::logger& log, const std::string& name, const replicate::CycleOutcome& outcome, double seconds,
+              bool log_success) {
   for (const auto& e : outcome.warnings) log.warn("dataset={} warning={}", name, e.message);
   for (const auto& c : outcome.brought_into_line) log.warn("brought into line dataset={} change=\"{}\"", name, c);
   if (!outcome.destroyed_on_divergence.empty()) {
@@ -31,7 +32,7 @@ void LogCycle(spdlog::logger& log, const std::string& name, const replicate::Cyc
   if (outcome.error) {
     log.error("replication failed dataset={} reason={} seconds={:.1f} error={}", name,
               core::ReasonName(outcome.error->reason), seconds, outcome.error->message);
-  } else {
+  } else if (log_success) {
     log.info("replicated dataset={} plan=\"{}\" bytes={} seconds={:.1f} pruned_destination={} pruned_source={}", name,
              replicate::DescribePlan(outcome.plan), outcome.bytes, seconds, outcome.pruned_destination,
              outcome.pruned_source);
@@ -69,7 +70,7 @@ std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, H
     outcomes[i] = RunDatasetCycle(config, i, hosts, limits, now, hooks);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (metrics) metrics->CycleFinished(name, outcomes[i], seconds);
-    LogCycle(log, name, outcomes[i], seconds);
+    LogCycle(log, name, outcomes[i], seconds, /*log_success=*/false);
   }, now);
   scheduler.SetParents(config::ParentIndices(config));
   auto slots = SlotsOf(config);

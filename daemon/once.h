@@ -26,9 +26,11 @@ std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, H
 std::function<void(const core::Error&, std::int64_t)> LogRetries(spdlog::logger& log, const std::string& dataset);
 
 // Logs how a cycle of `dataset` ended, in `zpull run` and once: its
-// warnings, what it brought into line or destroyed on divergence, and the
-// result.
-void LogCycle(spdlog::logger& log, const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds);
+// warnings, what it brought into line or destroyed on divergence, and a
+// failure; a success too with `log_success` (zpull once says that on
+// stdout instead).
+void LogCycle(spdlog::logger& log, const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds,
+              bool log_success = true);
 
 // One line per dataset: "ok <dataset> <what> <bytes> ..." or "FAILED <dataset> <reason>: <message>".
 std::string FormatOutcome(const config::DatasetConfig& dataset, const replicate::CycleOutcome& outcome);

@@ -38,6 +38,8 @@ head -n -1 "$cfg" >"$ZP_TMP/fast-only.yml"
 "$ZPULL_BIN" run --config "$cfg" >"$ZP_TMP/run.log" 2>&1 &
 pid=$!
 zp_cleanup "kill $pid 2>/dev/null; wait $pid 2>/dev/null; true"
+# fast replicated moments ago: not due for an interval (restarts keep the schedule), so ask.
+for _ in $(seq 1 50); do "$ZPULL_BIN" replicate --config "$cfg" "$dst/b/fast" >/dev/null 2>&1 && break; sleep 0.2; done
 
 json() { curl -sf "http://127.0.0.1:$port/status" 2>/dev/null || echo "{\"datasets\":[]}"; }
 field() {  # dataset key: one value of /status
