@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <mutex>
 #include <random>
 
@@ -75,11 +77,11 @@ core::Result<FindListing> ListTree(core::CommandRunner& runner, const std::strin
 // The entries of `sample` that are regular files beneath `root`, reached
 // through no symlink (core/beneath.h); `skipped` counts the others. The
 // root is a read-only clone: what is checked stays so until it is read.
-std::vector<FileEntry> RegularBeneath(const std::string& root, const std::vector<FileEntry>& sample,
-                                      std::size_t& skipped) {
+core::Result<std::vector<FileEntry>> RegularBeneath(const std::string& root, const std::vector<FileEntry>& sample,
+                                                    std::size_t& skipped) {
   std::vector<FileEntry> out;
-  const int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return out;
+  const int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return core::Fail(core::Reason::kOther, "cannot open the clone at " + root + ": " + std::strerror(errno));
   for (const auto& f : sample) {
     if (core::KindBeneath(fd, f.path) == core::FileKind::kRegular) {
       out.push_back(f);
@@ -244,7 +246,11 @@ DrillOutcome Drill::Run() {
   if (Expired()) return TimedOut("listing the trees");
 
   auto sample = SampleFiles(dst_tree->files, pick->guid, options_.sample_files, options_.max_bytes);
-  if (destination_.local) sample = RegularBeneath(*dst_root, sample, out_.files_skipped);
+  if (destination_.local) {
+    auto regular = RegularBeneath(*dst_root, sample, out_.files_skipped);
+    if (!regular) return Finish(DrillFailure::kOther, regular.error().message);
+    sample = std::move(*regular);
+  }
   auto hashes = HashSample(sample, src_tree->files, *dst_root, *src_root);
   if (!hashes) return std::move(hashes).error();
   if (Expired()) return TimedOut("hashing");

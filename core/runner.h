@@ -115,6 +115,9 @@ class CommandRunner {
   virtual Result<std::unique_ptr<Process>> Start(const Argv& argv) = 0;
   // The `host` label: a configured source name, or "local".
   virtual const std::string& Host() const = 0;
+  // Whether commands run on another host (over SSH), where a zpull-guard
+  // may stand between zpull and them.
+  virtual bool Remote() const { return false; }
   // How long Run waits for a command (0: no limit); streamed listings
   // give up after this long without output.
   virtual std::chrono::milliseconds CommandTimeout() const { return {}; }

@@ -63,6 +63,7 @@ class SshRunner : public CommandRunner {
   static constexpr std::size_t kMaxChannels = 8;
   const std::string& Host() const override { return target_.name; }
   std::chrono::milliseconds CommandTimeout() const override { return target_.command_timeout; }
+  bool Remote() const override { return true; }
 
  private:
   Result<CommandResult> RunOnce(ssh_session_struct* session, const Argv& argv, std::string_view input,

@@ -155,18 +155,21 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   f.get_types = r[kGetT].exit_code == 0;
   f.volmode = r[kVolmode].exit_code == 0;
   get_types_ = f.get_types;
-  // "zpull-guard N"; a guard refuses what it does not know (version 1); no
-  // guard: the command does not exist (on this host: it cannot be run).
-  // Apart from the batch, whose every command must be runnable.
-  if (auto guard = runner_.Run({"zpull-guard", "version"}); guard) {
-    if (guard->exit_code == 0 && guard->out.starts_with("zpull-guard ")) {
-      try {
-        f.guard = std::max(1, std::stoi(guard->out.substr(12)));
-      } catch (const std::exception&) {
+  // Over SSH only (a guard is a forced command): "zpull-guard N"; a forced
+  // guard 1 refuses the command as a program it does not run; no guard: the
+  // command does not exist, or (one on the PATH, not forced) it refuses its
+  // own options. Apart from the batch, whose every command must be runnable.
+  if (runner_.Remote()) {
+    if (auto guard = runner_.Run({"zpull-guard", "version"}); guard) {
+      if (guard->exit_code == 0 && guard->out.starts_with("zpull-guard ")) {
+        try {
+          f.guard = std::max(1, std::stoi(guard->out.substr(12)));
+        } catch (const std::exception&) {
+          f.guard = 1;
+        }
+      } else if (Contains(guard->err, "zpull-guard: refused") && !Contains(guard->err, "bad guard options")) {
         f.guard = 1;
       }
-    } else if (Contains(guard->err, "zpull-guard: refused")) {
-      f.guard = 1;
     }
   }
   guard_ = f.guard;

@@ -21,8 +21,8 @@ using replicate::kDrillLastSuccessProperty;
 std::string DrillPrefix(const config::Config& config);
 
 // Why `dir` (drill.directory, where clones of a source's content are
-// mounted on this host) is not safe: not a directory, or not owned by root,
-// or writable by group or others; nullopt when it is.
+// mounted on this host) is not safe (core::UnsafeDirectory, made where
+// missing); nullopt when it is.
 std::optional<std::string> UnsafeDrillDirectory(const std::string& dir);
 
 checks::DrillOutcome RunDatasetDrill(const config::Config& config, const config::DatasetConfig& d, Hosts& hosts,

@@ -80,8 +80,7 @@ std::string DatasetOf(const std::string& name) { return name.substr(0, name.find
 
 // Whether --datasets lets zpull send, snapshot or clone `dataset`.
 bool Allowed(const std::string& dataset, const Options& o) {
-  // zpull's feature probes name a dataset that does not exist.
-  if (o.datasets.empty() || dataset.ends_with("/zpull-feature-probe-nonexistent")) return true;
+  if (o.datasets.empty()) return true;
   return std::any_of(o.datasets.begin(), o.datasets.end(),
                      [&](const std::string& p) { return ::fnmatch(p.c_str(), dataset.c_str(), 0) == 0; });
 }
@@ -90,7 +89,14 @@ Check NotAllowed(const std::string& what, const std::string& dataset) {
   return No(what + ": '" + dataset + "' is not among the guard's --datasets");
 }
 
-Check Send(const Argv& a, const Options& o) {
+// zpull's feature probes: `zfs send -<flag> <pool>/zpull-feature-probe-nonexistent@probe`.
+bool Probe(const std::string& snapshot) {
+  const std::size_t slash = snapshot.find('/');
+  return slash != std::string::npos && snapshot.find('/', slash + 1) == std::string::npos &&
+         snapshot.substr(slash + 1) == "zpull-feature-probe-nonexistent@probe";
+}
+
+Check Send(const Argv& a, const Options& o, const HostFacts& facts) {
   if (a.size() == 4 && a[2] == "-t") {
     // A token names its dataset only inside zlib-compressed bytes.
     if (!o.datasets.empty()) return No("zfs send -t: a resume token cannot be checked against --datasets");
@@ -102,33 +108,46 @@ Check Send(const Argv& a, const Options& o) {
     if (flags.count(a[i])) {
       ++i;
     } else if ((a[i] == "-I" || a[i] == "-i") && i + 2 < a.size() && (Snapshot(a[i + 1]) || Bookmark(a[i + 1]))) {
+      if (!Allowed(DatasetOf(a[i + 1]), o)) return NotAllowed("zfs send", DatasetOf(a[i + 1]));
       i += 2;
     } else {
       return No("zfs send: option '" + a[i] + "' is not one zpull uses");
     }
   }
   if (i != a.size() - 1 || !Snapshot(a[i])) return No("zfs send: the last argument must be one snapshot");
-  if (!Allowed(DatasetOf(a[i]), o)) return NotAllowed("zfs send", DatasetOf(a[i]));
+  // A probe names a dataset that does not exist; a real one of that name
+  // is not exempt.
+  const bool probe = Probe(a[i]) && facts.origin && !facts.origin(DatasetOf(a[i]));  // (no such dataset)
+  if (!Allowed(DatasetOf(a[i]), o) && !probe) return NotAllowed("zfs send", DatasetOf(a[i]));
   return std::nullopt;
 }
 
 // A drill's scratch clone: <pool>/<prefix>…_drill_… directly below a pool.
-// A scratch leaf: the drill prefix, then (after a '_' where the prefix has
-// none) "drill_" and something.
+// A scratch leaf, as zpull names them: <snapshot prefix>_drill_<16 hex>,
+// where the guard's --drill-prefix begins the snapshot prefix (the default
+// "zpull_" matches zpull_<host>).
 bool ScratchLeaf(const std::string& leaf, const Options& o) {
-  if (!leaf.starts_with(o.drill_prefix)) return false;
-  std::string rest = leaf.substr(o.drill_prefix.size());
-  if (!o.drill_prefix.ends_with("_")) {
-    if (!rest.starts_with("_")) return false;
-    rest = rest.substr(1);
-  }
-  return rest.starts_with("drill_") && rest.size() > 6;
+  constexpr std::size_t kTail = 7 + 16;  // "_drill_" and 16 hex digits
+  if (!leaf.starts_with(o.drill_prefix) || leaf.size() <= kTail) return false;
+  const std::string tail = leaf.substr(leaf.size() - kTail);
+  return tail.starts_with("_drill_") &&
+         std::all_of(tail.begin() + 7, tail.end(), [](char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); });
 }
 
 bool ScratchClone(const std::string& name, const Options& o) {
   const std::size_t slash = name.find('/');
   if (!Filesystem(name) || slash == std::string::npos || name.find('/', slash + 1) != std::string::npos) return false;
   return ScratchLeaf(name.substr(slash + 1), o);
+}
+
+// Only a clone of a snapshot of a dataset --datasets admits: a filesystem
+// merely named like one stays.
+Check ScratchCloneOfAllowed(const std::string& what, const std::string& fs, const Options& o, const HostFacts& facts) {
+  const auto origin = facts.origin ? facts.origin(fs) : std::nullopt;
+  if (!origin || !Snapshot(*origin)) {
+    return No(what + ": '" + fs + "' is not a clone of a snapshot (origin " + origin.value_or("unknown") + ")");
+  }
+  return Allowed(DatasetOf(*origin), o) ? std::nullopt : NotAllowed(what, DatasetOf(*origin));
 }
 
 // `leaf` below the drill directory, where a clone's mountpoint must be.
@@ -163,7 +182,7 @@ Check Zfs(const Argv& a, const Options& o, const HostFacts& facts) {
     }
     return std::nullopt;
   }
-  if (sub == "send") return Send(a, o);
+  if (sub == "send") return Send(a, o, facts);
   if (sub == "receive" || sub == "recv") {
     // Only the feature probes: -n reads no stream into anything.
     if (n < 4 || a[2] != "-n") return No("zfs receive: only the probe (receive -n) is allowed on a source");
@@ -180,7 +199,13 @@ Check Zfs(const Argv& a, const Options& o, const HostFacts& facts) {
     if (n != 3) return No("zfs destroy: exactly one name, no options");
     // fs@a%b destroys every snapshot from @a to @b.
     if (a[2].find('%') != std::string::npos) return No("zfs destroy: '" + a[2] + "' is a range");
-    if (Bookmark(a[2])) return std::nullopt;  // zpull's bookmark moves on
+    if (Bookmark(a[2])) {  // zpull's bookmark moves on: <snapshot prefix>_…
+      const std::string mark = a[2].substr(a[2].find('#') + 1);
+      if (!o.snapshot_prefix.empty() && !mark.starts_with(o.snapshot_prefix + "_")) {
+        return No("zfs destroy: '" + a[2] + "' is not one of zpull's bookmarks (" + o.snapshot_prefix + "_…)");
+      }
+      return Allowed(DatasetOf(a[2]), o) ? std::nullopt : NotAllowed("zfs destroy", DatasetOf(a[2]));
+    }
     if (Snapshot(a[2])) {
       if (!o.destroy) return No("zfs destroy of a snapshot needs the guard's --destroy");
       if (o.snapshot_prefix.empty()) return No("zfs destroy of a snapshot needs the guard's --snapshot-prefix");
@@ -190,16 +215,11 @@ Check Zfs(const Argv& a, const Options& o, const HostFacts& facts) {
       }
       return Allowed(DatasetOf(a[2]), o) ? std::nullopt : NotAllowed("zfs destroy", DatasetOf(a[2]));
     }
-    if (o.drills && ScratchClone(a[2], o)) {
-      // Only a clone: a filesystem merely named like one stays.
-      const auto origin = facts.origin ? facts.origin(a[2]) : std::nullopt;
-      if (origin && Snapshot(*origin)) return std::nullopt;
-      return No("zfs destroy: '" + a[2] + "' is not a clone of a snapshot (origin " + origin.value_or("unknown") + ")");
-    }
+    if (o.drills && ScratchClone(a[2], o)) return ScratchCloneOfAllowed("zfs destroy", a[2], o, facts);
     return No("zfs destroy: '" + a[2] + "' is not something zpull destroys here");
   }
   if (sub == "unmount" && n == 3 && o.drills && ScratchClone(a[2], o)) {
-    return std::nullopt;
+    return ScratchCloneOfAllowed("zfs unmount", a[2], o, facts);
   }
   if (sub == "clone") {
     if (!o.drills) return No("zfs clone needs the guard's --drills");
@@ -214,6 +234,8 @@ Check Zfs(const Argv& a, const Options& o, const HostFacts& facts) {
     if (a[11] != "mountpoint=" + DrillMount(o, a[13])) {
       return No("zfs clone: the mountpoint must be " + DrillMount(o, a[13]));
     }
+    const auto unsafe = facts.unsafe_dir ? facts.unsafe_dir(o.drill_dir) : std::optional<std::string>("unchecked");
+    if (unsafe) return No("zfs clone: " + *unsafe);
     return Allowed(DatasetOf(a[12]), o) ? std::nullopt : NotAllowed("zfs clone", DatasetOf(a[12]));
   }
   return No("zfs " + sub + " is not a command zpull sends");
@@ -233,20 +255,14 @@ Check Zpool(const Argv& a, const Options& o) {
   return No("zpool " + (n > 1 ? a[1] : std::string()) + ": not a command zpull sends");
 }
 
-// Where a drill reads: a snapshot through .zfs/snapshot, or a scratch
-// clone mounted in the drill directory. `root` is that directory, `rel`
-// what follows it ("" for the root itself).
-struct DrillPlace {
-  std::string root, rel;
-  bool snapshot = false;
-};
+}  // namespace
 
-std::optional<DrillPlace> PlaceOf(const std::string& p, const Options& o) {
+std::optional<DrillPath> DrillPathOf(const std::string& p, const Options& o) {
   if (!AbsolutePath(p)) return std::nullopt;
-  auto split = [](const std::string& path, std::size_t leaf_at, bool snapshot) -> std::optional<DrillPlace> {
+  auto split = [](const std::string& path, std::size_t leaf_at, bool snapshot) -> std::optional<DrillPath> {
     const std::size_t end = path.find('/', leaf_at);
     if (end == leaf_at) return std::nullopt;
-    DrillPlace place{path.substr(0, end), end == std::string::npos ? "" : path.substr(end + 1), snapshot};
+    DrillPath place{path.substr(0, end), end == std::string::npos ? "" : path.substr(end + 1), snapshot};
     return place;
   };
   if (const std::size_t at = p.find("/.zfs/snapshot/"); at != std::string::npos) {
@@ -261,11 +277,21 @@ std::optional<DrillPlace> PlaceOf(const std::string& p, const Options& o) {
   return place;
 }
 
+namespace {
+
 // The root of a drill read, checked with the kernel: a mounted ZFS
 // snapshot or clone, not a directory that merely looks like one.
-Check DrillRoot(const DrillPlace& place, const HostFacts& facts, const std::string& what) {
-  if (!facts.zfs_root || !facts.zfs_root(place.root, place.snapshot)) {
+Check DrillRoot(const DrillPath& place, const Options& o, const HostFacts& facts, const std::string& what) {
+  const auto mounted = facts.zfs_root ? facts.zfs_root(place.root, place.snapshot) : std::nullopt;
+  if (!mounted) {
     return No(what + ": " + place.root + " is not a mounted ZFS " + (place.snapshot ? "snapshot" : "drill clone"));
+  }
+  // A snapshot of a dataset outside --datasets is not read either (a
+  // clone's origin was checked when it was made).
+  if (place.snapshot && !Allowed(DatasetOf(*mounted), o)) return NotAllowed(what, DatasetOf(*mounted));
+  if (!place.snapshot) {
+    const auto unsafe = facts.unsafe_dir ? facts.unsafe_dir(o.drill_dir) : std::optional<std::string>("unchecked");
+    if (unsafe) return No(what + ": " + *unsafe);
   }
   return std::nullopt;
 }
@@ -273,9 +299,9 @@ Check DrillRoot(const DrillPlace& place, const HostFacts& facts, const std::stri
 Check DrillRead(const Argv& a, const Options& o, const HostFacts& facts) {
   const std::size_t n = a.size();
   if (a[0] == "test") {
-    auto place = n == 3 && a[1] == "-d" ? PlaceOf(a[2], o) : std::nullopt;
+    auto place = n == 3 && a[1] == "-d" ? DrillPathOf(a[2], o) : std::nullopt;
     if (!place || !place->rel.empty()) return No("test: only test -d of a snapshot directory");
-    return DrillRoot(*place, facts, "test");
+    return DrillRoot(*place, o, facts, "test");
   }
   if (a[0] == "find") {
     // find ROOT/. -xdev -type f -printf '%s %P\0' (guard 1's shape), or every
@@ -284,17 +310,17 @@ Check DrillRead(const Argv& a, const Options& o, const HostFacts& facts) {
                     a[6] == "%s %P\\0";
     const bool v2 = n == 8 && a[2] == "-xdev" && a[3] == "!" && a[4] == "-type" && a[5] == "d" && a[6] == "-printf" &&
                     a[7] == "%y %s %P\\0";
-    auto place = n >= 2 && a[1].ends_with("/.") ? PlaceOf(a[1].substr(0, a[1].size() - 2), o) : std::nullopt;
+    auto place = n >= 2 && a[1].ends_with("/.") ? DrillPathOf(a[1].substr(0, a[1].size() - 2), o) : std::nullopt;
     if (!(v1 || v2) || !place || !place->rel.empty()) return No("find: not the drill's listing of a snapshot");
-    return DrillRoot(*place, facts, "find");
+    return DrillRoot(*place, o, facts, "find");
   }
   if (n < 4 || a[1] != "-z" || a[2] != "--") return No("sha256sum: only sha256sum -z -- FILES");
   std::set<std::string> checked;
   for (std::size_t i = 3; i < n; ++i) {
-    auto place = PlaceOf(a[i], o);
+    auto place = DrillPathOf(a[i], o);
     if (!place || place->rel.empty()) return No("sha256sum: '" + a[i] + "' is not in a snapshot or a drill clone");
     if (checked.insert(place->root).second) {
-      if (auto why = DrillRoot(*place, facts, "sha256sum")) return why;
+      if (auto why = DrillRoot(*place, o, facts, "sha256sum")) return why;
     }
     // Beneath the root, through no link: a regular file, or nothing is read.
     const core::FileKind kind = facts.kind ? facts.kind(place->root, place->rel) : core::FileKind::kOther;

@@ -51,15 +51,36 @@ struct Options {
 struct HostFacts {
   // The `origin` of a filesystem ("-": not a clone); nullopt: unreadable.
   std::function<std::optional<std::string>(const std::string& fs)> origin;
-  // Whether `dir` is the root of a mounted ZFS snapshot (`snapshot`) or
-  // filesystem, as the kernel says (statfs), not as the path looks.
-  std::function<bool(const std::string& dir, bool snapshot)> zfs_root;
+  // The dataset (or snapshot) mounted at exactly `dir` where that is a ZFS
+  // snapshot (`snapshot`) or filesystem, as the kernel says (statfs, the
+  // mount table), not as the path looks; nullopt otherwise.
+  std::function<std::optional<std::string>(const std::string& dir, bool snapshot)> zfs_root;
   // What `rel` beneath `root` is, never following a link (core/beneath.h).
   std::function<core::FileKind(const std::string& root, const std::string& rel)> kind;
+  // Why the drill directory is no safe place for clones (core::UnsafeDirectory,
+  // made where missing); nullopt: safe.
+  std::function<std::optional<std::string>(const std::string& dir)> unsafe_dir;
 };
 
-// The facts of this host (statfs, core::KindBeneath, `zfs get origin`).
+// The facts of this host (statfs, the mount table, core::KindBeneath,
+// `zfs get origin`).
 HostFacts RealHostFacts(const Options& options);
+
+// Where a drill read's path lies: the root of a snapshot (…/.zfs/snapshot/S)
+// or of a scratch clone (<drill dir>/<leaf>), and the rest; nullopt if it
+// is neither.
+struct DrillPath {
+  std::string root, rel;
+  bool snapshot = false;
+};
+std::optional<DrillPath> DrillPathOf(const std::string& path, const Options& options);
+
+// `sha256sum -z -- FILES`, admitted by Refusal, done by the guard itself:
+// each root opened once and checked through that descriptor (a mounted
+// ZFS snapshot or clone, by mount id), each file opened beneath it through
+// no symlink, `..` or other mount, read only if a regular file. Prints
+// sha256sum's output; returns its exit status.
+int HashDrillFiles(const Argv& argv, const Options& options);
 
 // Options from the guard's own command line (in authorized_keys); an error
 // message names a bad one.

@@ -1,6 +1,6 @@
-// The guard's facts of this host (guard.h, HostFacts): the kernel's mount
-// table and statfs, core/beneath, and `zfs get origin`. Effects only; the
-// decisions stay in guard.cc.
+// The guard's facts of this host (guard.h, HostFacts) and the drill reads it
+// does itself: the kernel's mount table and statfs, core/beneath, and
+// `zfs get origin`. Effects only; the decisions stay in guard.cc.
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -8,9 +8,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <iostream>
+#include <map>
 #include <sstream>
 
+#include "core/sha256.h"
 #include "guard/guard.h"
 
 namespace zpull::guard {
@@ -25,7 +30,7 @@ std::string Unescape(const std::string& s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto octal = [&](std::size_t k) { return k < s.size() && s[k] >= '0' && s[k] <= '7'; };
     if (s[i] == '\\' && octal(i + 1) && octal(i + 2) && octal(i + 3)) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8));
+      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
       i += 3;
     } else {
       out += s[i];
@@ -34,43 +39,79 @@ std::string Unescape(const std::string& s) {
   return out;
 }
 
-// The filesystem type and source of the mount at exactly `dir`.
-std::optional<std::pair<std::string, std::string>> MountAt(const std::string& dir) {
+struct Mount {
+  std::string root, point, type, source, options;
+};
+
+// The mount with id `id` (/proc/self/mountinfo).
+std::optional<Mount> MountWithId(const std::string& id) {
   std::ifstream in("/proc/self/mountinfo");
   std::string line;
-  std::optional<std::pair<std::string, std::string>> found;
   while (std::getline(in, line)) {
     std::istringstream f(line);
-    std::string id, parent, dev, root, point;
-    f >> id >> parent >> dev >> root >> point;
+    std::string mount_id, parent, dev;
+    Mount m;
+    f >> mount_id >> parent >> dev >> m.root >> m.point;
+    if (mount_id != id) continue;
     std::string w;
     while (f >> w && w != "-") {
     }
-    std::string type, source;
-    f >> type >> source;
-    if (Unescape(point) == dir) found = std::make_pair(type, Unescape(source));  // the last mount wins
+    f >> m.type >> m.source >> m.options;
+    m.root = Unescape(m.root);
+    m.point = Unescape(m.point);
+    m.source = Unescape(m.source);
+    return m;
   }
-  return found;
+  return std::nullopt;
 }
 
-bool ZfsRoot(const std::string& dir, bool snapshot) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;  // (triggers a snapshot automount)
+// The mount id of an open descriptor (/proc/self/fdinfo).
+std::string MountIdOf(int fd) {
+  std::ifstream in("/proc/self/fdinfo/" + std::to_string(fd));
+  std::string key, value;
+  while (in >> key >> value) {
+    if (key == "mnt_id:") return value;
+  }
+  return "";
+}
+
+// `fd` (a directory opened at `dir`) is the root of a mounted ZFS snapshot
+// (`snapshot`) or filesystem: checked through the descriptor, so a mount
+// swapped under the path afterwards does not change what is read through it.
+std::optional<std::string> ZfsRootOf(int fd, const std::string& dir, bool snapshot) {
   struct statfs fs {};
-  if (::statfs(dir.c_str(), &fs) != 0) return false;
-  if (fs.f_type != kZfsMagic && fs.f_type != kFuseMagic) return false;
-  auto mount = MountAt(dir);
-  if (!mount) return false;
-  const auto& [type, source] = *mount;
-  // OpenZFS: type zfs; zfs-fuse: fuse.zfs (FUSE's magic). The source is the dataset.
-  const bool zfs = (type == "zfs" && fs.f_type == kZfsMagic) ||
-                   (type == "fuse.zfs" && fs.f_type == kFuseMagic && !source.empty() && source[0] != '/');
-  if (!zfs) return false;
-  return snapshot == (source.find('@') != std::string::npos);
+  if (::fstatfs(fd, &fs) != 0) return std::nullopt;
+  if (fs.f_type != kZfsMagic && fs.f_type != kFuseMagic) return std::nullopt;
+  auto m = MountWithId(MountIdOf(fd));
+  // The whole mount at exactly this path, not a bind mount of a part of it.
+  if (!m || m->point != dir || m->root != "/") return std::nullopt;
+  // OpenZFS: type zfs. zfs-fuse: fuse.zfs, mounted by root (a user's FUSE
+  // mount can claim any subtype and name, not user_id=0).
+  const bool root_fuse = ("," + m->options + ",").find(",user_id=0,") != std::string::npos;
+  const bool zfs = (m->type == "zfs" && fs.f_type == kZfsMagic) ||
+                   (m->type == "fuse.zfs" && fs.f_type == kFuseMagic && root_fuse);
+  if (!zfs || m->source.empty() || m->source[0] == '/') return std::nullopt;
+  if (snapshot != (m->source.find('@') != std::string::npos)) return std::nullopt;
+  // A clone is mounted at <drill dir>/<leaf> as <pool>/<leaf>.
+  if (!snapshot && !m->source.ends_with("/" + dir.substr(dir.rfind('/') + 1))) return std::nullopt;
+  return m->source;
+}
+
+int OpenDir(const std::string& dir) {
+  // (A snapshot's automount happens on the path walk.)
+  return ::open(dir.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
+std::optional<std::string> ZfsRoot(const std::string& dir, bool snapshot) {
+  const int fd = OpenDir(dir);
+  if (fd < 0) return std::nullopt;
+  auto source = ZfsRootOf(fd, dir, snapshot);
+  ::close(fd);
+  return source;
 }
 
 core::FileKind Kind(const std::string& root, const std::string& rel, bool walk) {
-  const int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  const int fd = OpenDir(root);
   if (fd < 0) return core::FileKind::kMissing;
   const auto kind = core::KindBeneath(fd, rel, walk ? core::BeneathMode::kWalk : core::BeneathMode::kAuto);
   ::close(fd);
@@ -106,7 +147,63 @@ std::optional<std::string> Origin(const std::string& fs) {
 
 HostFacts RealHostFacts(const Options& options) {
   const bool walk = options.resolve_walk;
-  return {Origin, ZfsRoot, [walk](const std::string& root, const std::string& rel) { return Kind(root, rel, walk); }};
+  return {Origin, ZfsRoot, [walk](const std::string& root, const std::string& rel) { return Kind(root, rel, walk); },
+          [](const std::string& dir) { return core::UnsafeDirectory(dir, /*create=*/true); }};
+}
+
+int HashDrillFiles(const Argv& argv, const Options& options) {
+  const auto mode = options.resolve_walk ? core::BeneathMode::kWalk : core::BeneathMode::kAuto;
+  std::map<std::string, std::pair<int, dev_t>> roots;  // path -> (descriptor, device)
+  int status = 0;
+  auto fail = [&](const std::string& path, const std::string& why) {
+    std::cerr << "sha256sum: " << path << ": " << why << "\n";
+    status = 1;
+  };
+  std::vector<char> buf(1 << 20);
+  for (std::size_t i = 3; i < argv.size(); ++i) {
+    const std::string& path = argv[i];
+    auto where = DrillPathOf(path, options);
+    if (!where || where->rel.empty()) {
+      fail(path, "not in a snapshot or a drill clone");
+      continue;
+    }
+    auto root = roots.find(where->root);
+    if (root == roots.end()) {
+      const int fd = OpenDir(where->root);
+      struct stat st {};
+      if (fd < 0 || ::fstat(fd, &st) != 0 || !ZfsRootOf(fd, where->root, where->snapshot)) {
+        if (fd >= 0) ::close(fd);
+        fail(path, "not in a mounted ZFS snapshot or drill clone");
+        continue;
+      }
+      root = roots.emplace(where->root, std::make_pair(fd, st.st_dev)).first;
+    }
+    // O_NONBLOCK: a FIFO put in place after the check does not block the open.
+    const int fd = core::OpenBeneath(root->second.first, where->rel, O_RDONLY | O_NONBLOCK, mode);
+    if (fd < 0) {
+      fail(path, std::strerror(errno));
+      continue;
+    }
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_dev != root->second.second) {
+      ::close(fd);
+      fail(path, "not a regular file of the snapshot");
+      continue;
+    }
+    core::Sha256 hash;
+    ssize_t n;
+    while ((n = ::read(fd, buf.data(), buf.size())) > 0) hash.Update(buf.data(), static_cast<std::size_t>(n));
+    const int err = errno;
+    ::close(fd);
+    if (n < 0) {
+      fail(path, std::strerror(err));
+      continue;
+    }
+    std::cout << hash.HexDigest() << "  " << path << '\0';
+  }
+  std::cout.flush();
+  for (const auto& [path, fd] : roots) ::close(fd.first);
+  return status;
 }
 
 }  // namespace zpull::guard

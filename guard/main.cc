@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
     syslog(LOG_WARNING, "refused: %s", why.c_str());
     return 126;
   };
-  if (argc == 2 && std::string(argv[1]) == "--version") {
+  if (argc == 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {
     std::cout << VersionLine() << "\n";
     return 0;
   }
@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (auto why = Refusal(*command, *options, RealHostFacts(*options))) return refuse(*why);
+  // The read itself, through the descriptors checked: sha256sum would open
+  // the names anew, after a swap of what is mounted there.
+  if ((*command)[0] == "sha256sum") return HashDrillFiles(*command, *options);
   std::vector<char*> args;
   for (auto& a : *command) args.push_back(a.data());
   args.push_back(nullptr);

@@ -13,7 +13,7 @@ declare -A may=(
   [exporter]="exporter checks replicate core config/yaml_reader.h"
   [daemon]="daemon exporter config checks replicate core"
   [cli]="cli daemon exporter config checks replicate core"
-  [guard]="guard core/zstd_pipeline.h core/beneath.h"
+  [guard]="guard core/zstd_pipeline.h core/beneath.h core/sha256.h"
 )
 bad=0
 for folder in "${!may[@]}"; do

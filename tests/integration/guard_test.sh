@@ -97,17 +97,17 @@ refused "" "an interactive login"
 # Issue 22: what guard 1 let a compromised backup host do.
 refused "'zfs' 'destroy' '$src/data@manual-before-upgrade'" "a snapshot that is not zpull's"
 refused "'zfs' 'destroy' '$src/data@zpt_a%zpt_z'" "a range of snapshots"
-zfs create -o mountpoint=none "$src/zpt_drill_data"
-refused "'zfs' 'destroy' '$src/zpt_drill_data'" "a drill-named filesystem that is no clone"
-zfs list "$src/zpt_drill_data" >/dev/null || zp_fail "the drill-named filesystem is gone"
+zfs create -o mountpoint=none "$src/zpt_drill_00000000000000cc"
+refused "'zfs' 'destroy' '$src/zpt_drill_00000000000000cc'" "a drill-named filesystem that is no clone"
+zfs list "$src/zpt_drill_00000000000000cc" >/dev/null || zp_fail "the drill-named filesystem is gone"
 refused "'zfs' 'send' '$src/secret@s1'" "a send outside --datasets"
-refused "'zfs' 'clone' '-o' 'readonly=on' '-o' 'mountpoint=$ZP_TMP/drills-src/zpt_drill_x' '$src/data@$first' '$src/zpt_drill_x'" "guard 1's clone (setuid, devices, exec on)"
-refused "'zfs' 'clone' '-o' 'readonly=on' '-o' 'setuid=off' '-o' 'devices=off' '-o' 'exec=off' '-o' 'mountpoint=/etc/cron.d' '$src/data@$first' '$src/zpt_drill_x'" "a clone mounted outside the drill directory"
-clone_dir="$ZP_TMP/drills-src/zpt_drill_probe"
-out=$(ssh_raw "'zfs' 'clone' '-o' 'readonly=on' '-o' 'setuid=off' '-o' 'devices=off' '-o' 'exec=off' '-o' 'mountpoint=$clone_dir' '$src/data@$first' '$src/zpt_drill_probe'") ||
+refused "'zfs' 'clone' '-o' 'readonly=on' '-o' 'mountpoint=$ZP_TMP/drills-src/zpt_drill_00000000000000bb' '$src/data@$first' '$src/zpt_drill_00000000000000bb'" "guard 1's clone (setuid, devices, exec on)"
+refused "'zfs' 'clone' '-o' 'readonly=on' '-o' 'setuid=off' '-o' 'devices=off' '-o' 'exec=off' '-o' 'mountpoint=/etc/cron.d' '$src/data@$first' '$src/zpt_drill_00000000000000bb'" "a clone mounted outside the drill directory"
+clone_dir="$ZP_TMP/drills-src/zpt_drill_00000000000000aa"
+out=$(ssh_raw "'zfs' 'clone' '-o' 'readonly=on' '-o' 'setuid=off' '-o' 'devices=off' '-o' 'exec=off' '-o' 'mountpoint=$clone_dir' '$src/data@$first' '$src/zpt_drill_00000000000000aa'") ||
   zp_fail "the drill's clone through the guard: $out"
 # (zfs-fuse mounts it read-write all the same: readonly reads "off temporary")
-zp_assert_eq "off off off" "$(zfs get -H -o value setuid,devices,exec "$src/zpt_drill_probe" | paste -sd' ' -)" "the clone's forced properties"
+zp_assert_eq "off off off" "$(zfs get -H -o value setuid,devices,exec "$src/zpt_drill_00000000000000aa" | paste -sd' ' -)" "the clone's forced properties"
 refused "'sha256sum' '-z' '--' '$clone_dir/escape/hostname'" "a read through an absolute symlink"
 refused "'sha256sum' '-z' '--' '$clone_dir/rel'" "a read through a relative symlink"
 refused "'sha256sum' '-z' '--' '$clone_dir/fifo'" "a read of a FIFO"
@@ -120,8 +120,8 @@ out=$(ssh_raw "'sha256sum' '-z' '--' '$clone_dir/$(ls "$clone_dir" | grep -v -e 
 destroy_probe() {  # as ZfsCli does on zfs-fuse: unmount first, retry while busy
   local i
   for i in 1 2 3 4 5 6; do
-    ssh_raw "'zfs' 'unmount' '$src/zpt_drill_probe'" >/dev/null || true
-    out=$(ssh_raw "'zfs' 'destroy' '$src/zpt_drill_probe'") && return 0
+    ssh_raw "'zfs' 'unmount' '$src/zpt_drill_00000000000000aa'" >/dev/null || true
+    out=$(ssh_raw "'zfs' 'destroy' '$src/zpt_drill_00000000000000aa'") && return 0
     sleep 0.5
   done
   zp_fail "destroying the drill's clone through the guard: $out"
@@ -129,12 +129,19 @@ destroy_probe() {  # as ZfsCli does on zfs-fuse: unmount first, retry while busy
 destroy_probe
 # The O_NOFOLLOW walk where the kernel lacks openat2, forced here.
 sed -i "s|--datasets|--resolve-walk --datasets|" "$ZP_TMP/ssh/authorized_keys"
-out=$(ssh_raw "'zfs' 'clone' '-o' 'readonly=on' '-o' 'setuid=off' '-o' 'devices=off' '-o' 'exec=off' '-o' 'mountpoint=$clone_dir' '$src/data@$first' '$src/zpt_drill_probe'") ||
+out=$(ssh_raw "'zfs' 'clone' '-o' 'readonly=on' '-o' 'setuid=off' '-o' 'devices=off' '-o' 'exec=off' '-o' 'mountpoint=$clone_dir' '$src/data@$first' '$src/zpt_drill_00000000000000aa'") ||
   zp_fail "the drill's clone through the guard: $out"
 refused "'sha256sum' '-z' '--' '$clone_dir/escape/hostname'" "a read through an absolute symlink (walk)"
 refused "'sha256sum' '-z' '--' '$clone_dir/rel'" "a read through a relative symlink (walk)"
 refused "'sha256sum' '-z' '--' '$clone_dir/fifo'" "a read of a FIFO (walk)"
+refused "'sha256sum' '-z' '--' '$clone_dir/../../../../etc/hostname'" "a read through .. (walk)"
 destroy_probe
+refused "'zfs' 'unmount' '$src/zpt_drill_00000000000000cc'" "unmounting a drill-named filesystem that is no clone"
+refused "'zfs' 'destroy' '$src/data#release-2026'" "a bookmark that is not zpull's"
+# A drill directory on the source that someone else could write to.
+chown 65534 "$ZP_TMP/drills-src"
+refused "'zfs' 'clone' '-o' 'readonly=on' '-o' 'setuid=off' '-o' 'devices=off' '-o' 'exec=off' '-o' 'mountpoint=$clone_dir' '$src/data@$first' '$src/zpt_drill_00000000000000aa'" "a clone into a drill directory not owned by root"
+chown 0 "$ZP_TMP/drills-src"
 [ -e "$ZP_TMP/owned" ] && zp_fail "a refused command ran"
 zfs list -H -o name "$src/data" >/dev/null || zp_fail "the source dataset is gone"
 zp_assert_eq 2 "$(zp_snapshots "$src/data" | wc -w)" "no snapshot of the source was touched"

@@ -35,6 +35,7 @@ class Recorder : public core::CommandRunner {
     return core::Fail(core::Reason::kOther, "recorded");
   }
   const std::string& Host() const override { return host_; }
+  bool Remote() const override { return true; }  // a source over SSH, where a guard may stand
   std::vector<core::Argv> seen;
 
  private:
@@ -61,9 +62,9 @@ std::vector<core::Argv> SourceCommands(bool legacy, int guard = kVersion) {
   (void)zfs.ListHoldsOf({fs.Snapshot("s1"), DatasetName::Parse("tank/b").value().Snapshot("s2")});
   (void)zfs.GetProperty(fs, "written");
   (void)zfs.GetPropertyOf({fs}, "encryption");
-  (void)zfs.Clone(fs, "s1", DatasetName::Parse("tank/zpull_bk_drill_17_2_0").value(),
-                  "/var/tmp/zpull-drills/zpull_bk_drill_17_2_0");
-  (void)zfs.DestroyFilesystem(DatasetName::Parse("tank/zpull_bk_drill_17_2_0").value());
+  (void)zfs.Clone(fs, "s1", DatasetName::Parse("tank/zpull_bk_drill_0123456789abcdef").value(),
+                  "/var/tmp/zpull-drills/zpull_bk_drill_0123456789abcdef");
+  (void)zfs.DestroyFilesystem(DatasetName::Parse("tank/zpull_bk_drill_0123456789abcdef").value());
   (void)zfs.ListChildren(pool);
   (void)zfs.MountedAt(fs);
   (void)zfs.GetPoolStatus("tank");
@@ -104,8 +105,11 @@ Options All() {
 // path a regular file, every drill-named filesystem a clone.
 HostFacts Obliging() {
   return {[](const std::string&) { return std::optional<std::string>("tank/web@s1"); },
-          [](const std::string&, bool) { return true; },
-          [](const std::string&, const std::string&) { return core::FileKind::kRegular; }};
+          [](const std::string&, bool snapshot) {
+            return std::optional<std::string>(snapshot ? "tank/web@s1" : "tank/zpull_bk_drill_00000000000000ff");
+          },
+          [](const std::string&, const std::string&) { return core::FileKind::kRegular; },
+          [](const std::string&) { return std::optional<std::string>(); }};
 }
 
 TEST(Guard, AdmitsEveryCommandZpullSendsToASource) {
@@ -124,10 +128,10 @@ TEST(Guard, AdmitsEveryCommandZpullSendsToASource) {
 TEST(Guard, AdmitsTheDrillsReads) {
   for (const core::Argv& argv : std::vector<core::Argv>{
            {"test", "-d", "/tank/web/.zfs/snapshot/s1"},
-           {"find", "/var/tmp/zpull-drills/zpull_bk_drill_17_2_0/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"},
+           {"find", "/var/tmp/zpull-drills/zpull_bk_drill_0123456789abcdef/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"},
            {"find", "/tank/web/.zfs/snapshot/s1/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"},
            {"find", "/tank/web/.zfs/snapshot/s1/.", "-xdev", "!", "-type", "d", "-printf", "%y %s %P\\0"},
-           {"sha256sum", "-z", "--", "/var/tmp/zpull-drills/zpull_bk_drill_17_2_0/a b", "/tank/.zfs/snapshot/s/c'd"}}) {
+           {"sha256sum", "-z", "--", "/var/tmp/zpull-drills/zpull_bk_drill_0123456789abcdef/a b", "/tank/.zfs/snapshot/s/c'd"}}) {
     std::string error;
     auto parsed = ParseCommandLine(core::ShellJoin(argv), error);
     ASSERT_TRUE(parsed) << error;
@@ -197,7 +201,7 @@ TEST(Guard, RefusesOtherCommandsVerbsAndArguments) {
 TEST(Guard, ClonesAreConfinedToTheDrillDirectoryWithNothingLive) {
   const Options o = All();
   const HostFacts facts = Obliging();
-  const std::string clone = "tank/zpull_bk_drill_00ff";
+  const std::string clone = "tank/zpull_bk_drill_00000000000000ff";
   auto shape = [&](std::vector<std::string> props, const std::string& mountpoint) {
     core::Argv a = {"zfs", "clone"};
     for (auto& p : props) {
@@ -211,15 +215,15 @@ TEST(Guard, ClonesAreConfinedToTheDrillDirectoryWithNothingLive) {
     return a;
   };
   const std::vector<std::string> forced = {"readonly=on", "setuid=off", "devices=off", "exec=off"};
-  EXPECT_FALSE(Refusal(shape(forced, "/var/tmp/zpull-drills/zpull_bk_drill_00ff"), o, facts));
+  EXPECT_FALSE(Refusal(shape(forced, "/var/tmp/zpull-drills/zpull_bk_drill_00000000000000ff"), o, facts));
   for (const char* elsewhere : {"/etc/cron.d", "/var/tmp/zpull-drills", "/var/tmp/zpull-drills/other",
-                                       "/var/tmp/zpull-drills/zpull_bk_drill_00ff/deeper", "/root"}) {
+                                       "/var/tmp/zpull-drills/zpull_bk_drill_00000000000000ff/deeper", "/root"}) {
     EXPECT_TRUE(Refusal(shape(forced, elsewhere), o, facts)) << elsewhere;
   }
-  EXPECT_TRUE(Refusal(shape({"readonly=on"}, "/var/tmp/zpull-drills/zpull_bk_drill_00ff"), o, facts))
+  EXPECT_TRUE(Refusal(shape({"readonly=on"}, "/var/tmp/zpull-drills/zpull_bk_drill_00000000000000ff"), o, facts))
       << "guard 1's clone: setuid, devices and exec on";
   EXPECT_TRUE(Refusal(shape({"readonly=on", "setuid=on", "devices=off", "exec=off"},
-                            "/var/tmp/zpull-drills/zpull_bk_drill_00ff"), o, facts));
+                            "/var/tmp/zpull-drills/zpull_bk_drill_00000000000000ff"), o, facts));
 }
 
 TEST(Guard, DrillReadsStayBeneathAMountedSnapshotOrClone) {
@@ -228,7 +232,9 @@ TEST(Guard, DrillReadsStayBeneathAMountedSnapshotOrClone) {
   core::FileKind kind = core::FileKind::kRegular;
   bool is_zfs = true;
   HostFacts facts = Obliging();
-  facts.zfs_root = [&](const std::string& dir, bool snapshot) { return is_zfs && dir == snap && snapshot; };
+  facts.zfs_root = [&](const std::string& dir, bool snapshot) {
+    return is_zfs && dir == snap && snapshot ? std::optional<std::string>("tank/web@s1") : std::nullopt;
+  };
   facts.kind = [&](const std::string& root, const std::string& rel) {
     EXPECT_EQ(root, snap);
     EXPECT_EQ(rel, "etc/passwd");
@@ -258,7 +264,7 @@ TEST(Guard, DestroyOnlyZpullsSnapshotsAndItsClones) {
     EXPECT_TRUE(Refusal({"zfs", "destroy", name}, o, facts)) << name;
   }
   facts.origin = [](const std::string&) { return std::optional<std::string>("-"); };
-  auto why = Refusal({"zfs", "destroy", "tank/zpull_bk_drill_00ff"}, o, facts);
+  auto why = Refusal({"zfs", "destroy", "tank/zpull_bk_drill_00000000000000ff"}, o, facts);
   ASSERT_TRUE(why) << "a drill-named filesystem that is no clone";
   EXPECT_NE(why->find("not a clone"), std::string::npos) << *why;
   o.snapshot_prefix.clear();
@@ -281,11 +287,25 @@ TEST(Guard, DatasetsLimitWhatIsSentSnapshottedOrCloned) {
            {"zfs", "snapshot", "tank/secrets@zpull_bk_x"},
            {"zfs", "destroy", "tank/secrets@zpull_bk_x"},
            {"zfs", "clone", "-o", "readonly=on", "-o", "setuid=off", "-o", "devices=off", "-o", "exec=off", "-o",
-            "mountpoint=/var/tmp/zpull-drills/zpull_bk_drill_1", "tank/secrets@s1", "tank/zpull_bk_drill_1"}}) {
+            "mountpoint=/var/tmp/zpull-drills/zpull_bk_drill_0000000000000001", "tank/secrets@s1", "tank/zpull_bk_drill_0000000000000001"}}) {
     auto why = Refusal(argv, o, facts);
     ASSERT_TRUE(why) << "admitted: " << core::ShellJoin(argv);
   }
   EXPECT_NE(Refusal({"zfs", "send", "tank/secrets@s1"}, o, facts).value_or("").find("--datasets"), std::string::npos);
+  // Reads of another dataset's snapshot, zpull's bookmarks only, probes only at <pool>/.
+  HostFacts other = facts;
+  other.zfs_root = [](const std::string&, bool) { return std::optional<std::string>("tank/secrets@s1"); };
+  EXPECT_TRUE(Refusal({"sha256sum", "-z", "--", "/tank/secrets/.zfs/snapshot/s1/key"}, o, other));
+  EXPECT_TRUE(Refusal({"find", "/tank/secrets/.zfs/snapshot/s1/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"}, o, other));
+  EXPECT_FALSE(Refusal({"zfs", "destroy", "tank/web#zpull_bk_backup:web_00ff"}, o, facts));
+  EXPECT_TRUE(Refusal({"zfs", "destroy", "tank/web#release-2026"}, o, facts));
+  EXPECT_TRUE(Refusal({"zfs", "destroy", "tank/secrets#zpull_bk_x"}, o, facts));
+  HostFacts probing = facts;  // the probe's dataset does not exist
+  probing.origin = [](const std::string&) { return std::optional<std::string>(); };
+  EXPECT_FALSE(Refusal({"zfs", "send", "-w", "tank/zpull-feature-probe-nonexistent@probe"}, o, probing));
+  EXPECT_TRUE(Refusal({"zfs", "send", "-w", "tank/zpull-feature-probe-nonexistent@probe"}, o, facts))
+      << "a real dataset of that name is not exempt";
+  EXPECT_TRUE(Refusal({"zfs", "send", "tank/secrets/zpull-feature-probe-nonexistent@probe"}, o, probing));
 }
 
 TEST(Guard, AnOldGuardGetsTheShapesItAdmits) {
@@ -302,6 +322,15 @@ TEST(Guard, AnOldGuardGetsTheShapesItAdmits) {
     for (const auto& argv : SourceCommands(legacy, 1)) {
       EXPECT_TRUE(admitted.count(core::ShellJoin(argv))) << "not a guard 1 shape: " << core::ShellJoin(argv);
     }
+  }
+  // The drill's reads for a guard 1 (checks/restore_drill.cc, typed_listing
+  // off) are its shapes too.
+  for (const core::Argv& argv : std::vector<core::Argv>{
+           {"test", "-d", "/tank/web/.zfs/snapshot/s1"},
+           {"find", "/var/tmp/zpull-drills/zpull_bk_drill_0123456789abcdef/.", "-xdev", "-type", "f", "-printf",
+            "%s %P\\0"},
+           {"sha256sum", "-z", "--", "/var/tmp/zpull-drills/zpull_bk_drill_0123456789abcdef/a b"}}) {
+    EXPECT_TRUE(admitted.count(core::ShellJoin(argv))) << core::ShellJoin(argv);
   }
   // To guard 2 and to no guard, clones carry the forced properties.
   for (int guard : {0, kVersion}) {
