@@ -1,6 +1,7 @@
 #include "checks/restore_drill.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <random>
 
 #include "core/beneath.h"
+#include "core/sha256.h"
 #include "replicate/transfer.h"
 
 namespace zpull::checks {
@@ -72,6 +74,40 @@ core::Result<FindListing> ListTree(core::CommandRunner& runner, const std::strin
   auto files = ParseFindOutput(r->out);
   if (!files) return tl::unexpected(files.error());
   return FindListing{std::move(*files), 0};
+}
+
+// SHA-256 of each of `files` beneath `root` (regular files reached through
+// no symlink, `..` or other mount), as ParseSha256Output returns them.
+core::Result<std::map<std::string, std::string>> HashBeneath(const std::string& root,
+                                                             const std::vector<FileEntry>& files,
+                                                             std::optional<DrillFailure>& failure) {
+  const int dir = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dir < 0) return core::Fail(core::Reason::kOther, "cannot open the clone at " + root + ": " + std::strerror(errno));
+  std::map<std::string, std::string> out;
+  std::vector<char> buf(1 << 20);
+  for (const auto& f : files) {
+    const int fd = core::OpenBeneath(dir, f.path, O_RDONLY | O_NONBLOCK);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      if (fd >= 0) ::close(fd);
+      ::close(dir);
+      failure = DrillFailure::kOther;
+      return core::Fail(core::Reason::kOther, "reading " + root + "/" + f.path + ": not a regular file beneath the clone");
+    }
+    core::Sha256 hash;
+    ssize_t n;
+    while ((n = ::read(fd, buf.data(), buf.size())) > 0) hash.Update(buf.data(), static_cast<std::size_t>(n));
+    const int err = errno;
+    ::close(fd);
+    if (n < 0) {
+      ::close(dir);
+      failure = err == EIO ? DrillFailure::kIoError : DrillFailure::kOther;
+      return core::Fail(core::Reason::kOther, "reading " + root + "/" + f.path + ": " + std::strerror(err));
+    }
+    out[f.path] = hash.HexDigest();
+  }
+  ::close(dir);
+  return out;
 }
 
 // The entries of `sample` that are regular files beneath `root`, reached
@@ -356,7 +392,10 @@ Step<std::string> Drill::SnapshotDirectory(const DrillSnapshot& pick) {
 Step<SampleHashes> Drill::HashSample(const std::vector<FileEntry>& sample, const std::vector<FileEntry>& source_tree,
                                      const std::string& dst_root, const std::string& src_root) {
   std::optional<DrillFailure> failure;
-  auto dst_hashes = HashFiles(destination_.runner, dst_root, sample, Left(), failure);
+  // On this host the files are hashed here, through the descriptors checked
+  // beneath the clone (a zfs-fuse clone is writable: no name is opened twice).
+  auto dst_hashes = destination_.local ? HashBeneath(dst_root, sample, failure)
+                                       : HashFiles(destination_.runner, dst_root, sample, Left(), failure);
   if (!dst_hashes && Expired()) return tl::unexpected(TimedOut("hashing"));
   if (!dst_hashes) return tl::unexpected(Finish(failure.value_or(DrillFailure::kOther), dst_hashes.error().message));
   auto src_hashes = HashFiles(source_.runner, src_root, OnSource(sample, source_tree), Left(), failure);
