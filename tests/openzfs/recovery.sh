@@ -133,6 +133,9 @@ oz_assert_eq 1 "$(value "zpull_holds{$d,side=\"destination\"}")" "one zpull hold
 oz_assert_eq 1 "$(value "zpull_bookmarks{$d}")" "one bookmark"
 oz_assert_eq 1 "$(value "zpull_zfs_feature{host=\"guest\",feature=\"list_holds\"}")" "probed: zfs holds"
 promtool check metrics <"$m" || oz_fail "promtool check metrics"
+# It succeeded moments ago: not due for an interval (restarts keep the
+# schedule), so ask for the cycle that resumes the token.
+g /opt/zpull/zpull replicate --config /root/recovery.yml "$dst/b/data" >/dev/null || oz_fail "replicate now"
 for _ in $(seq 1 60); do
   curl -sf "$url" >"$m" 2>/dev/null
   [ "$(value "zpull_replication_in_progress{$d}")" = 1 ] && break
