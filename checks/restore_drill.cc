@@ -84,7 +84,6 @@ core::Result<std::map<std::string, std::string>> HashBeneath(const std::string& 
   const int dir = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir < 0) return core::Fail(core::Reason::kOther, "cannot open the clone at " + root + ": " + std::strerror(errno));
   std::map<std::string, std::string> out;
-  std::vector<char> buf(1 << 20);
   for (const auto& f : files) {
     const int fd = core::OpenBeneath(dir, f.path, O_RDONLY | O_NONBLOCK);
     struct stat st {};
@@ -94,17 +93,14 @@ core::Result<std::map<std::string, std::string>> HashBeneath(const std::string& 
       failure = DrillFailure::kOther;
       return core::Fail(core::Reason::kOther, "reading " + root + "/" + f.path + ": not a regular file beneath the clone");
     }
-    core::Sha256 hash;
-    ssize_t n;
-    while ((n = ::read(fd, buf.data(), buf.size())) > 0) hash.Update(buf.data(), static_cast<std::size_t>(n));
-    const int err = errno;
+    const core::FileHash hash = core::HashDescriptor(fd);
     ::close(fd);
-    if (n < 0) {
+    if (hash.error) {
       ::close(dir);
-      failure = err == EIO ? DrillFailure::kIoError : DrillFailure::kOther;
-      return core::Fail(core::Reason::kOther, "reading " + root + "/" + f.path + ": " + std::strerror(err));
+      failure = hash.error == EIO ? DrillFailure::kIoError : DrillFailure::kOther;
+      return core::Fail(core::Reason::kOther, "reading " + root + "/" + f.path + ": " + std::strerror(hash.error));
     }
-    out[f.path] = hash.HexDigest();
+    out[f.path] = hash.hex;
   }
   ::close(dir);
   return out;

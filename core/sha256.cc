@@ -1,7 +1,11 @@
 #include "core/sha256.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
+#include <vector>
+
+#include <unistd.h>
 
 namespace zpull::core {
 namespace {
@@ -88,6 +92,15 @@ std::string Sha256::HexDigest() {
     for (int s = 28; s >= 0; s -= 4) out += kHex[(v >> s) & 15];
   }
   return out;
+}
+
+FileHash HashDescriptor(int fd) {
+  static thread_local std::vector<char> buf(1 << 20);
+  Sha256 hash;
+  ssize_t n;
+  while ((n = ::read(fd, buf.data(), buf.size())) > 0) hash.Update(buf.data(), static_cast<std::size_t>(n));
+  if (n < 0) return {"", errno};
+  return {hash.HexDigest(), 0};
 }
 
 }  // namespace zpull::core

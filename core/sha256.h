@@ -25,4 +25,12 @@ class Sha256 {
   std::uint64_t bits_ = 0;
 };
 
+// The SHA-256 of what is left to read from `fd` (closed by the caller), or
+// the errno of a failed read.
+struct FileHash {
+  std::string hex;
+  int error = 0;
+};
+FileHash HashDescriptor(int fd);
+
 }  // namespace zpull::core

@@ -159,7 +159,6 @@ int HashDrillFiles(const Argv& argv, const Options& options) {
     std::cerr << "sha256sum: " << path << ": " << why << "\n";
     status = 1;
   };
-  std::vector<char> buf(1 << 20);
   for (std::size_t i = 3; i < argv.size(); ++i) {
     const std::string& path = argv[i];
     auto where = DrillPathOf(path, options);
@@ -190,16 +189,13 @@ int HashDrillFiles(const Argv& argv, const Options& options) {
       fail(path, "not a regular file of the snapshot");
       continue;
     }
-    core::Sha256 hash;
-    ssize_t n;
-    while ((n = ::read(fd, buf.data(), buf.size())) > 0) hash.Update(buf.data(), static_cast<std::size_t>(n));
-    const int err = errno;
+    const core::FileHash hash = core::HashDescriptor(fd);
     ::close(fd);
-    if (n < 0) {
-      fail(path, std::strerror(err));
+    if (hash.error) {
+      fail(path, std::strerror(hash.error));
       continue;
     }
-    std::cout << hash.HexDigest() << "  " << path << '\0';
+    std::cout << hash.hex << "  " << path << '\0';
   }
   std::cout.flush();
   for (const auto& [path, fd] : roots) ::close(fd.first);
