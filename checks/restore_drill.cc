@@ -76,10 +76,13 @@ core::Result<FindListing> ListTree(core::CommandRunner& runner, const std::strin
   return FindListing{std::move(*files), 0};
 }
 
-// SHA-256 of each of `files` beneath `root` (regular files reached through
-// no symlink, `..` or other mount), as ParseSha256Output returns them.
+// SHA-256 of each of `files` that is a regular file beneath `root`, reached
+// through no symlink, `..` or other mount, as ParseSha256Output returns
+// them; `skipped` counts the others. Each file is checked and read through
+// one descriptor (a zfs-fuse clone is writable: no name is opened twice).
 core::Result<std::map<std::string, std::string>> HashBeneath(const std::string& root,
                                                              const std::vector<FileEntry>& files,
+                                                             std::size_t& skipped,
                                                              std::optional<DrillFailure>& failure) {
   const int dir = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir < 0) return core::Fail(core::Reason::kOther, "cannot open the clone at " + root + ": " + std::strerror(errno));
@@ -89,9 +92,8 @@ core::Result<std::map<std::string, std::string>> HashBeneath(const std::string& 
     struct stat st {};
     if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       if (fd >= 0) ::close(fd);
-      ::close(dir);
-      failure = DrillFailure::kOther;
-      return core::Fail(core::Reason::kOther, "reading " + root + "/" + f.path + ": not a regular file beneath the clone");
+      ++skipped;
+      continue;
     }
     const core::FileHash hash = core::HashDescriptor(fd);
     ::close(fd);
@@ -103,25 +105,6 @@ core::Result<std::map<std::string, std::string>> HashBeneath(const std::string& 
     out[f.path] = hash.hex;
   }
   ::close(dir);
-  return out;
-}
-
-// The entries of `sample` that are regular files beneath `root`, reached
-// through no symlink (core/beneath.h); `skipped` counts the others. The
-// root is a read-only clone: what is checked stays so until it is read.
-core::Result<std::vector<FileEntry>> RegularBeneath(const std::string& root, const std::vector<FileEntry>& sample,
-                                                    std::size_t& skipped) {
-  std::vector<FileEntry> out;
-  const int fd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return core::Fail(core::Reason::kOther, "cannot open the clone at " + root + ": " + std::strerror(errno));
-  for (const auto& f : sample) {
-    if (core::KindBeneath(fd, f.path) == core::FileKind::kRegular) {
-      out.push_back(f);
-    } else {
-      ++skipped;
-    }
-  }
-  ::close(fd);
   return out;
 }
 
@@ -228,7 +211,7 @@ class Drill {
   Step<std::string> SnapshotDirectory(const DrillSnapshot& pick);
   // Hashes `sample` on the destination and the same files, where they
   // exist, on the source.
-  Step<SampleHashes> HashSample(const std::vector<FileEntry>& sample, const std::vector<FileEntry>& source_tree,
+  Step<SampleHashes> HashSample(std::vector<FileEntry>& sample, const std::vector<FileEntry>& source_tree,
                                 const std::string& dst_root, const std::string& src_root);
   // Times a full send of `snapshot` into a scratch dataset on the same pool
   // (destroyed before it returns) and records the throughput.
@@ -278,11 +261,6 @@ DrillOutcome Drill::Run() {
   if (Expired()) return TimedOut("listing the trees");
 
   auto sample = SampleFiles(dst_tree->files, pick->guid, options_.sample_files, options_.max_bytes);
-  if (destination_.local) {
-    auto regular = RegularBeneath(*dst_root, sample, out_.files_skipped);
-    if (!regular) return Finish(DrillFailure::kOther, regular.error().message);
-    sample = std::move(*regular);
-  }
   auto hashes = HashSample(sample, src_tree->files, *dst_root, *src_root);
   if (!hashes) return std::move(hashes).error();
   if (Expired()) return TimedOut("hashing");
@@ -385,15 +363,16 @@ Step<std::string> Drill::SnapshotDirectory(const DrillSnapshot& pick) {
   return candidate;
 }
 
-Step<SampleHashes> Drill::HashSample(const std::vector<FileEntry>& sample, const std::vector<FileEntry>& source_tree,
+Step<SampleHashes> Drill::HashSample(std::vector<FileEntry>& sample, const std::vector<FileEntry>& source_tree,
                                      const std::string& dst_root, const std::string& src_root) {
   std::optional<DrillFailure> failure;
-  // On this host the files are hashed here, through the descriptors checked
-  // beneath the clone (a zfs-fuse clone is writable: no name is opened twice).
-  auto dst_hashes = destination_.local ? HashBeneath(dst_root, sample, failure)
+  // On this host the files are hashed here (HashBeneath); what is not a
+  // regular file beneath the clone leaves the sample, counted as skipped.
+  auto dst_hashes = destination_.local ? HashBeneath(dst_root, sample, out_.files_skipped, failure)
                                        : HashFiles(destination_.runner, dst_root, sample, Left(), failure);
   if (!dst_hashes && Expired()) return tl::unexpected(TimedOut("hashing"));
   if (!dst_hashes) return tl::unexpected(Finish(failure.value_or(DrillFailure::kOther), dst_hashes.error().message));
+  if (destination_.local) std::erase_if(sample, [&](const FileEntry& f) { return !dst_hashes->contains(f.path); });
   auto src_hashes = HashFiles(source_.runner, src_root, OnSource(sample, source_tree), Left(), failure);
   if (!src_hashes && Expired()) return tl::unexpected(TimedOut("hashing"));
   if (!src_hashes) return tl::unexpected(SourceFailed(src_hashes.error(), failure));
