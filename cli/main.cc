@@ -20,7 +20,9 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/safe_output.h"
 #include "config/config.h"
+#include "core/log.h"
 #include "daemon/control.h"
 #include "daemon/daemon.h"
 #include "daemon/dataset_cycle.h"
@@ -29,7 +31,6 @@
 #include "cli/help.h"
 #include "daemon/hosts.h"
 #include "exporter/http_server.h"
-#include "cli/log_format.h"
 #include "exporter/metric_text.h"
 #include "daemon/once.h"
 #include "daemon/run_loop.h"
@@ -147,23 +148,20 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
 
 // --log.level and --log.format: the default logger on stderr; text is
 // colored on a terminal, logfmt and json never are (journald keeps them).
-core::Status ConfigureLogging(const Args& args) {
+core::Result<core::Log> ConfigureLogging(const Args& args) {
   const auto level = spdlog::level::from_str(args.log_level);
   if (level == spdlog::level::off && args.log_level != "off") {
     return core::Fail(core::Reason::kConfig, "--log.level: expected debug, info, warn or error, got '" + args.log_level + "'");
   }
-  cli::LogFormat format;
-  if (args.log_format == "text") format = cli::LogFormat::kText;
-  else if (args.log_format == "logfmt") format = cli::LogFormat::kLogfmt;
-  else if (args.log_format == "json") format = cli::LogFormat::kJson;
+  core::LogFormat format;
+  if (args.log_format == "text") format = core::LogFormat::kText;
+  else if (args.log_format == "logfmt") format = core::LogFormat::kLogfmt;
+  else if (args.log_format == "json") format = core::LogFormat::kJson;
   else return core::Fail(core::Reason::kConfig, "--log.format: expected text, logfmt or json, got '" + args.log_format + "'");
-  if (format != cli::LogFormat::kText) {
-    spdlog::drop("zpull");
-    spdlog::set_default_logger(spdlog::stderr_logger_mt("zpull"));
-  }
-  spdlog::default_logger()->set_formatter(cli::MakeLogFormatter(format));
-  spdlog::set_level(level);
-  return {};
+  auto logger = format == core::LogFormat::kText ? spdlog::stderr_color_mt("zpull") : spdlog::stderr_logger_mt("zpull");
+  logger->set_formatter(core::MakeLogFormatter(format));
+  logger->set_level(level);
+  return core::Log(std::move(logger), format);
 }
 
 // zpull replicate|pause|resume DATASET, zpull status: one request over the
@@ -203,11 +201,11 @@ int CheckConfig(const Args& args) {
   return 0;
 }
 
-int Once(const Args& args) {
+int Once(const Args& args, const core::Log& log) {
   auto config = LoadConfigOrSay(args.config);
   if (!config) return 2;
   daemon::Hosts hosts(*config);
-  config = daemon::Expanded(*config, hosts, *spdlog::default_logger());
+  config = daemon::Expanded(*config, hosts, log);
   if (args.dry_run) {
     int unclear = 0;
     for (std::size_t i = 0; i < config->datasets.size(); ++i) {
@@ -236,7 +234,7 @@ int Once(const Args& args) {
   {
     std::optional<exporter::ProgressDisplay> progress;
     if (terminal) progress.emplace(metrics, names, stdout, UnixNow);
-    outcomes = daemon::RunEachOnce(*config, hosts, UnixNow, *spdlog::default_logger(),
+    outcomes = daemon::RunEachOnce(*config, hosts, UnixNow, log,
                                    args.textfile.empty() && !terminal ? nullptr : &metrics);
   }
   int failed = 0;
@@ -273,15 +271,15 @@ core::Result<config::Config> LoadRunConfig(const Args& args) {
 }
 
 // `zpull run`: the daemon until SIGTERM, reloading on SIGHUP (daemon/run_loop.h).
-int Run(const Args& args) {
+int Run(const Args& args, const core::Log& log) {
   auto config = LoadRunConfig(args);
   if (!config) {
     std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
     return 2;
   }
-  for (const auto& w : config->warnings) spdlog::warn("{}", w);
+  for (const auto& w : config->warnings) log.Warn(w);
   return daemon::RunUntilStopped(std::move(*config), [&args] { return LoadRunConfig(args); },
-                                 spdlog::default_logger(), UnixNow);
+                                 log, UnixNow);
 }
 
 // zpull restore DATASET[@SNAPSHOT] --to HOST:DATASET [--yes] [--force]
@@ -299,12 +297,12 @@ int Restore(const Args& args) {
 }
 
 // zpull drill DATASET: one restore drill now, its outcome on one line.
-int Drill(const Args& args) {
+int Drill(const Args& args, const core::Log& log) {
   auto config = LoadConfigOrSay(args.config);
   if (!config) return 2;
   if (args.operands.size() != 1) return Usage(std::cerr, 2);
   daemon::Hosts hosts(*config);
-  config = daemon::Expanded(*config, hosts, *spdlog::default_logger());
+  config = daemon::Expanded(*config, hosts, log);
   const config::DatasetConfig* dataset = nullptr;
   for (const auto& d : config->datasets) {
     if (d.destination.str() == args.operands[0] || d.source_dataset.str() == args.operands[0]) dataset = &d;
@@ -313,11 +311,11 @@ int Drill(const Args& args) {
     std::cerr << "zpull: no configured dataset " << args.operands[0] << "\n";
     return 2;
   }
-  daemon::SweepDrills(*config, hosts, *spdlog::default_logger(), "");
-  daemon::SweepDrills(*config, hosts, *spdlog::default_logger(), dataset->source);
+  daemon::SweepDrills(*config, hosts, log, "");
+  daemon::SweepDrills(*config, hosts, log, dataset->source);
   auto outcome = daemon::RunDatasetDrill(*config, *dataset, hosts, UnixNow);
   exporter::CheckMetrics metrics;
-  daemon::RecordDrill(*dataset, hosts, outcome, metrics, *spdlog::default_logger());
+  daemon::RecordDrill(*dataset, hosts, outcome, metrics, log);
   std::cout << (outcome.ok() ? "ok " : "FAILED ") << dataset->destination.str() << " reason="
             << (outcome.ok() ? "ok" : std::string(checks::DrillFailureName(*outcome.failure)))
             << " snapshot=" << (outcome.snapshot.empty() ? "-" : outcome.snapshot)
@@ -333,18 +331,18 @@ int Drill(const Args& args) {
 }
 
 // zpull verify [DATASET...]: parity and pools now, Nagios exit codes.
-int Verify(const Args& args) {
+int Verify(const Args& args, const core::Log& log) {
   auto config = LoadConfigOrSay(args.config);
   if (!config) return 3;
   daemon::Hosts hosts(*config);
-  config = daemon::Expanded(*config, hosts, *spdlog::default_logger());
+  config = daemon::Expanded(*config, hosts, log);
   return daemon::RunVerify(*config, hosts, args.operands, UnixNow(), std::cout);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  spdlog::set_default_logger(spdlog::stderr_color_mt("zpull"));
+  const zpull::cli::SafeOutput safe_stdout(std::cout), safe_stderr(std::cerr);
   if (argc == 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {
     std::cout << "zpull " << zpull::exporter::kVersion << " (" << zpull::exporter::kRevision << ")\n";
     return 0;
@@ -371,20 +369,21 @@ int main(int argc, char** argv) {
   }
   auto args = ParseArgs(argc, argv);
   if (!args) return Usage(std::cerr, 2);
-  if (auto s = ConfigureLogging(*args); !s) {
-    std::cerr << "zpull: " << s.error().message << "\n";
+  auto log = ConfigureLogging(*args);
+  if (!log) {
+    std::cerr << "zpull: " << log.error().message << "\n";
     return 2;
   }
   if (args->command == "check-config") return CheckConfig(*args);
-  if (args->command == "once") return Once(*args);
+  if (args->command == "once") return Once(*args, *log);
   if (args->command == "replicate" || args->command == "pause" || args->command == "resume" ||
       args->command == "status") {
     return Control(*args);
   }
-  if (args->command == "run") return Run(*args);
+  if (args->command == "run") return Run(*args, *log);
   if (args->command == "restore") return Restore(*args);
-  if (args->command == "drill") return Drill(*args);
-  if (args->command == "verify") return Verify(*args);
+  if (args->command == "drill") return Drill(*args, *log);
+  if (args->command == "verify") return Verify(*args, *log);
   std::cerr << "zpull: unknown command '" << args->command << "'\n";
   return Usage(std::cerr, 2);
 }

@@ -69,7 +69,7 @@ std::vector<std::int64_t> Intervals(const config::Config& c) {
 }  // namespace
 
 Daemon::Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<Hosts> hosts,
-               std::shared_ptr<spdlog::logger> log, std::function<std::int64_t()> now)
+               core::Log log, std::function<std::int64_t()> now)
     : config_owner_(std::move(config)),
       hosts_owner_(std::move(hosts)),
       config_(*config_owner_),
@@ -91,13 +91,14 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<Hos
 std::optional<std::int64_t> Daemon::Restore(const config::DatasetConfig& d) {
   auto state = ReadReplicationState(hosts_.Destination(), d.destination);
   if (!state) {
-    log_->warn("cannot read state dataset={} error={}", d.destination.str(), state.error().message);
+    log_.Warn("cannot read state", {{"dataset", d.destination.str()}, {"error", state.error().message}});
     return std::nullopt;
   }
   if (!*state) return std::nullopt;
   metrics_->RestoreFromDestination(d.destination.str(), (*state)->last_success, (*state)->newest_common_creation);
-  log_->info("restored dataset={} last_success={} newest_common_creation={}", d.destination.str(),
-             (*state)->last_success.value_or(0), (*state)->newest_common_creation.value_or(0));
+  log_.Info("restored", {{"dataset", d.destination.str()},
+                         {"last_success", (*state)->last_success.value_or(0)},
+                         {"newest_common_creation", (*state)->newest_common_creation.value_or(0)}});
   return (*state)->last_success;
 }
 
@@ -134,9 +135,8 @@ core::Status Daemon::Start() {
     const std::size_t n = config_.datasets.size();
     if (!restored->cv.wait_for(state_lock, std::chrono::seconds(config_.command_timeout_seconds),
                                [&] { return restored->done == n || stopping_.load(); })) {
-      log_->warn("restoring state from this host's ZFS: {} of {} datasets after {} s (command_timeout); the rest "
-                 "follows while zpull runs",
-                 restored->done, n, config_.command_timeout_seconds);
+      log_.Warn("restoring state from this host's ZFS goes on while zpull runs (command_timeout)",
+                {{"restored", restored->done}, {"datasets", n}, {"after_seconds", config_.command_timeout_seconds}});
     }
     last_success = restored->last_success;
   }
@@ -171,7 +171,7 @@ void Daemon::Run() {
   };
   // This host's own: the drill sweep of its pools, replica safety, scrubs.
   spawn([this] {
-    SweepDrills(config_, hosts_, *log_, "");
+    SweepDrills(config_, hosts_, log_, "");
     {
       std::lock_guard lock(stop_mu_);
       local_swept_ = true;
@@ -194,7 +194,7 @@ void Daemon::Run() {
       Periodic(config_.parity_interval_seconds, [this, &source, &indices] { ParityPass(source, indices); });
     });
     spawn([this, source] {
-      SweepDrills(config_, hosts_, *log_, source);
+      SweepDrills(config_, hosts_, log_, source);
       {
         // Not while the sweep of this host's pools could destroy a drill's clone.
         std::unique_lock lock(stop_mu_);
@@ -218,7 +218,8 @@ void Daemon::Run() {
   {
     std::unique_lock lock(stop_mu_);
     if (!stop_cv_.wait_for(lock, kPassGrace, [this] { return passes_running_ == 0; })) {
-      log_->warn("{} check thread(s) still wait on a host; they end at their command's deadline", passes_running_);
+      log_.Warn("check threads still wait on a host; they end at their command's deadline",
+                {{"threads", passes_running_}});
     }
   }
   for (auto& t : passes) t.detach();
@@ -264,12 +265,12 @@ void Daemon::DiscoveryPass(const std::string& source) {
     if (!d.recursive || d.source != source || stopping_) continue;
     auto selection = config::SelectNow(d, hosts_.SourceLookup());
     if (!selection) {
-      log_->warn("cannot list children dataset={} error={}", d.destination.str(), selection.error().message);
+      log_.Warn("cannot list children", {{"dataset", d.destination.str()}, {"error", selection.error().message}});
       continue;
     }
     const auto current = config::ExpandedSources(config_, d.destination.str());
     if (selection->datasets == current) continue;
-    for (const auto& w : selection->warnings) log_->warn("{}", w);
+    for (const auto& w : selection->warnings) log_.Warn(w);
     std::vector<std::string> added, removed;
     for (const auto& n : selection->datasets) {
       if (std::find(current.begin(), current.end(), n) == current.end()) added.push_back(n);
@@ -281,7 +282,7 @@ void Daemon::DiscoveryPass(const std::string& source) {
     }
     const std::string why = "datasets under " + d.source_dataset.str() + " changed: added=" + Joined(added) +
                             " removed=" + Joined(removed);
-    log_->info("{}", why);
+    log_.Info("datasets changed", {{"under", d.source_dataset.str()}, {"added", Joined(added)}, {"removed", Joined(removed)}});
     // Not after Run() returned: the callback's owner may be gone.
     std::lock_guard lock(callback_mu_);
     if (on_selection_changed_ && !stopping_) on_selection_changed_(d.destination.str(), selection->datasets, why);
@@ -303,7 +304,7 @@ void Daemon::DrillPass(const std::string& source) {
       std::lock_guard lock(drill_mu_);
       last_drill_[d.destination.str()] = outcome.finished;
     }
-    RecordDrill(d, hosts_, outcome, *checks_, *log_);
+    RecordDrill(d, hosts_, outcome, *checks_, log_);
   }
 }
 
@@ -317,17 +318,17 @@ void Daemon::ScrubPass(core::Zfs& zfs, const std::vector<std::string>& pools) {
     const bool ok = status && space;
     checks_->RecordRun("scrub", zfs.Host(), pool, ok, seconds, now_());
     if (!status) {
-      log_->warn("pool check failed host={} pool={} error={}", zfs.Host(), pool, status.error().message);
+      log_.Warn("pool check failed", {{"host", zfs.Host()}, {"pool", pool}, {"error", status.error().message}});
       continue;
     }
-    if (!space) log_->warn("pool space failed host={} pool={} error={}", zfs.Host(), pool, space.error().message);
+    if (!space) log_.Warn("pool space failed", {{"host", zfs.Host()}, {"pool", pool}, {"error", space.error().message}});
     checks_->SetPool(zfs.Host(), pool, *status, space ? std::optional(*space) : std::nullopt);
     if (checks::ScrubDue(*status, now_(), config_.scrub_every_seconds)) {
       if (auto s = zfs.StartScrub(pool); s) {
         checks_->CountScrubStarted(zfs.Host(), pool);
-        log_->info("scrub started host={} pool={}", zfs.Host(), pool);
+        log_.Info("scrub started", {{"host", zfs.Host()}, {"pool", pool}});
       } else {
-        log_->warn("scrub start failed host={} pool={} error={}", zfs.Host(), pool, s.error().message);
+        log_.Warn("scrub start failed", {{"host", zfs.Host()}, {"pool", pool}, {"error", s.error().message}});
       }
     }
   }
@@ -346,13 +347,14 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
     const auto& r = results[k];
     checks_->RecordRun("parity", src.Host(), r.dataset, r.report.has_value(), seconds, now_());
     if (!r.report) {
-      log_->warn("parity check failed dataset={} reason={} error={}", r.dataset,
-                 core::ReasonName(r.report.error().reason), r.report.error().message);
+      log_.Warn("parity check failed", {{"dataset", r.dataset},
+                                        {"reason", core::ReasonName(r.report.error().reason)},
+                                        {"error", r.report.error().message}});
       continue;
     }
     checks_->SetParity(r.dataset, *r.report);
     for (const auto& f : ParityFindings(*r.report, now_(), d.interval_seconds)) {
-      if (f.severity == Severity::kCritical) log_->warn("parity dataset={} finding=\"{}\"", r.dataset, f.text);
+      if (f.severity == Severity::kCritical) log_.Warn("parity", {{"dataset", r.dataset}, {"finding", f.text}});
     }
   }
   if (!stopping_) InventoryPass(source, indices, results);
@@ -369,12 +371,12 @@ void Daemon::SafetyPass() {
     const std::string& name = config_.datasets[i].destination.str();
     checks_->RecordRun("replica_safety", "local", name, reports[i].has_value(), seconds, now_());
     if (!reports[i]) {
-      log_->warn("replica safety check failed dataset={} error={}", name, reports[i].error().message);
+      log_.Warn("replica safety check failed", {{"dataset", name}, {"error", reports[i].error().message}});
       continue;
     }
     checks_->SetUnsafeProperties(name, reports[i]->Unasked());
     for (const auto& f : SafetyFindings(*reports[i])) {
-      if (f.severity == Severity::kCritical) log_->warn("replica safety dataset={} finding=\"{}\"", name, f.text);
+      if (f.severity == Severity::kCritical) log_.Warn("replica safety", {{"dataset", name}, {"finding", f.text}});
     }
     repairs_[i] = reports[i]->Repairs();
   }
@@ -428,13 +430,13 @@ std::string Daemon::Control(const std::string& request) {
   if (index == config_.datasets.size()) return "error: no dataset '" + dataset + "' (zpull status lists them)";
   if (verb == "replicate") {
     scheduler_->RunNow(index);
-    log_->info("control: replicate now dataset={}", dataset);
+    log_.Info("control: replicate now", {{"dataset", dataset}});
     return "ok: " + dataset + " replicates now";
   }
   const bool pause = verb == "pause";
   scheduler_->SetPaused(index, pause);
   metrics_->SetPaused(dataset, pause);
-  log_->info("control: {} dataset={}", pause ? "paused" : "resumed", dataset);
+  log_.Info(pause ? "control: paused" : "control: resumed", {{"dataset", dataset}});
   return "ok: " + dataset + (pause ? " paused" : " resumed");
 }
 
@@ -476,7 +478,7 @@ void Daemon::InventoryPass(const std::string& source, const std::vector<std::siz
       const std::string& name = inputs[n].target.dataset;
       checks_->RecordRun("inventory", src.Host(), name, inv[n].has_value(), seconds, now_());
       if (!inv[n]) {
-        log_->warn("inventory failed dataset={} error={}", name, inv[n].error().message);
+        log_.Warn("inventory failed", {{"dataset", name}, {"error", inv[n].error().message}});
         continue;
       }
       inventory_->Set(name, *inv[n], now_());
@@ -495,20 +497,20 @@ void Daemon::RunDataset(std::size_t index) {
   hooks.on_estimate = [this, &name](std::uint64_t n) { metrics_->SetExpectedBytes(name, n); };
   hooks.on_features = [this](const std::string& host, const core::ZfsFeatures& f) { features_->Set(host, f); };
   hooks.cancel = &cancel_;
-  hooks.on_retry = LogRetries(*log_, name);
+  hooks.on_retry = LogRetries(log_, name);
   {
     std::lock_guard lock(repairs_mu_);
     if (auto r = repairs_.find(index); r != repairs_.end()) hooks.bring_into_line = std::exchange(r->second, {});
   }
   hooks.pause = [this, &name](std::int64_t seconds) {
-    log_->info("retrying dataset={} in={}s", name, seconds);
+    log_.Info("retrying", {{"dataset", name}, {"in", std::to_string(seconds) + "s"}});
     std::unique_lock lock(stop_mu_);
     return !stop_cv_.wait_for(lock, std::chrono::seconds(seconds), [this] { return stopping_.load(); });
   };
   replicate::CycleOutcome outcome = RunDatasetCycle(config_, index, hosts_, *limits_, now_, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_->CycleFinished(name, outcome, seconds);
-  LogCycle(*log_, name, outcome, seconds);
+  LogCycle(log_, name, outcome, seconds);
 }
 
 }  // namespace zpull::daemon

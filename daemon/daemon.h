@@ -13,11 +13,11 @@
 #include <thread>
 #include <memory>
 
-#include <spdlog/logger.h>
 
 #include "checks/parity_check.h"
 #include "exporter/check_metrics.h"
 #include "core/lock_file.h"
+#include "core/log.h"
 #include "config/config.h"
 #include "daemon/control.h"
 #include "daemon/dataset_cycle.h"
@@ -37,7 +37,7 @@ namespace zpull::daemon {
 class Daemon : public std::enable_shared_from_this<Daemon> {
  public:
   Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<Hosts> hosts,
-         std::shared_ptr<spdlog::logger> log, std::function<std::int64_t()> now);
+         core::Log log, std::function<std::int64_t()> now);
   ~Daemon();
 
   // Takes the daemon lock, restores state from this host's ZFS (the first
@@ -101,7 +101,7 @@ class Daemon : public std::enable_shared_from_this<Daemon> {
   const std::shared_ptr<Hosts> hosts_owner_;
   const config::Config& config_;
   Hosts& hosts_;
-  std::shared_ptr<spdlog::logger> log_;
+  const core::Log log_;
   const std::function<std::int64_t()> now_;
   std::shared_ptr<exporter::ReplicationMetrics> metrics_;
   std::shared_ptr<exporter::CheckMetrics> checks_ = std::make_shared<exporter::CheckMetrics>();

@@ -42,13 +42,13 @@ checks::DrillOutcome RunDatasetDrill(const config::Config& config, const config:
 }
 
 void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::DrillOutcome& o, exporter::CheckMetrics& metrics,
-                 spdlog::logger& log) {
+                 const core::Log& log) {
   // What needs a newer guard is said, not silently done without.
   if (auto f = hosts.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
       f && f->guard == 1) {
-    log.warn("source {} runs zpull-guard 1: its drill clones keep setuid, devices and exec and the drill cannot count "
-             "what it skips there; zpull-guard 2 confines them (docs/source-setup.md)",
-             d.source);
+    log.Warn("the source runs zpull-guard 1: its drill clones keep setuid, devices and exec and the drill cannot "
+             "count what it skips there; zpull-guard 2 confines them (docs/source-setup.md)",
+             {{"source", d.source}});
   }
   const std::string outcome = o.ok() ? "ok" : std::string(checks::DrillFailureName(*o.failure));
   exporter::CheckMetrics::DrillState state;
@@ -72,14 +72,17 @@ void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::Dri
   if (o.ok()) props.emplace_back(kDrillLastSuccessProperty, std::to_string(o.finished));
   for (const auto& [name, value] : props) {
     if (auto s = dst.SetUserProperty(d.destination, "", name, value); !s) {
-      log.warn("cannot record drill dataset={} property={} error={}", d.destination.str(), name, s.error().message);
+      log.Warn("cannot record drill", {{"dataset", d.destination.str()}, {"property", name}, {"error", s.error().message}});
     }
   }
   if (o.ok()) {
-    log.info("drill passed dataset={} snapshot={} files_verified={} bytes_verified={} seconds={:.1f}",
-             d.destination.str(), o.snapshot, o.files_verified, o.bytes_verified, o.seconds);
+    log.Info("drill passed", {{"dataset", d.destination.str()},
+                              {"snapshot", o.snapshot},
+                              {"files_verified", o.files_verified},
+                              {"bytes_verified", o.bytes_verified},
+                              {"seconds", core::OneDecimal(o.seconds)}});
   } else {
-    log.error("drill failed dataset={} reason={} error={}", d.destination.str(), outcome, o.message);
+    log.Error("drill failed", {{"dataset", d.destination.str()}, {"reason", outcome}, {"error", o.message}});
   }
 }
 
@@ -98,7 +101,7 @@ std::optional<exporter::CheckMetrics::DrillState> RestoreDrillState(const config
   return st;
 }
 
-void SweepDrills(const config::Config& config, Hosts& hosts, spdlog::logger& log, const std::string& source) {
+void SweepDrills(const config::Config& config, Hosts& hosts, const core::Log& log, const std::string& source) {
   std::set<std::pair<std::string, std::string>> seen;  // (source or "", pool)
   for (const auto& d : config.datasets) {
     // Only where drills are on: nothing else is zpull's to destroy.
@@ -108,9 +111,9 @@ void SweepDrills(const config::Config& config, Hosts& hosts, spdlog::logger& log
       core::Zfs& zfs = host.empty() ? hosts.Destination() : hosts.Source(host);
       auto n = checks::SweepDrillLeftovers(zfs, pool, DrillPrefix(config), /*clones_only=*/!host.empty());
       if (!n) {
-        log.warn("drill sweep failed host={} pool={} error={}", zfs.Host(), pool, n.error().message);
+        log.Warn("drill sweep failed", {{"host", zfs.Host()}, {"pool", pool}, {"error", n.error().message}});
       } else if (*n > 0) {
-        log.warn("drill sweep destroyed {} leftover scratch clone(s) host={} pool={}", *n, zfs.Host(), pool);
+        log.Warn("drill sweep destroyed leftover scratch clones", {{"clones", *n}, {"host", zfs.Host()}, {"pool", pool}});
       }
     }
   }

@@ -4,11 +4,11 @@
 // zpull:drill_last_success, zpull:drill_last_outcome — no private state
 // file), read that state back after a restart, and sweep leftovers.
 
-#include <spdlog/logger.h>
 
 #include "checks/restore_drill.h"
 #include "exporter/check_metrics.h"
 #include "config/config.h"
+#include "core/log.h"
 #include "daemon/hosts.h"
 
 namespace zpull::daemon {
@@ -31,7 +31,7 @@ checks::DrillOutcome RunDatasetDrill(const config::Config& config, const config:
 
 // Stores the outcome on the destination dataset and in `metrics`.
 void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::DrillOutcome& o, exporter::CheckMetrics& metrics,
-                 spdlog::logger& log);
+                 const core::Log& log);
 
 // The state kept on the destination, for metrics after a restart.
 std::optional<exporter::CheckMetrics::DrillState> RestoreDrillState(const config::DatasetConfig& d, Hosts& hosts);
@@ -39,6 +39,6 @@ std::optional<exporter::CheckMetrics::DrillState> RestoreDrillState(const config
 // Destroys drill scratch clones left by a run that died: on the
 // destination pools where `source` is empty, else on that source's pools;
 // only the pools of datasets with scheduled drills (drill.every).
-void SweepDrills(const config::Config& config, Hosts& hosts, spdlog::logger& log, const std::string& source);
+void SweepDrills(const config::Config& config, Hosts& hosts, const core::Log& log, const std::string& source);
 
 }  // namespace zpull::daemon

@@ -13,34 +13,41 @@
 
 namespace zpull::daemon {
 
-std::function<void(const core::Error&, std::int64_t)> LogRetries(spdlog::logger& log, const std::string& dataset) {
-  return [&log, dataset](const core::Error& e, std::int64_t wait) {
-    log.warn("attempt failed dataset={} reason={} retry_in={}s error={}", dataset, core::ReasonName(e.reason), wait,
-             e.message);
+std::function<void(const core::Error&, std::int64_t)> LogRetries(const core::Log& log, const std::string& dataset) {
+  return [log, dataset](const core::Error& e, std::int64_t wait) {
+    log.Warn("attempt failed", {{"dataset", dataset},
+                                {"reason", core::ReasonName(e.reason)},
+                                {"retry_in", std::to_string(wait) + "s"},
+                                {"error", e.message}});
   };
 }
 
-void LogCycle(spdlog::logger& log, const std::string& name, const replicate::CycleOutcome& outcome, double seconds,
+void LogCycle(const core::Log& log, const std::string& name, const replicate::CycleOutcome& outcome, double seconds,
               bool log_success) {
-  for (const auto& e : outcome.warnings) log.warn("dataset={} warning={}", name, e.message);
-  for (const auto& c : outcome.brought_into_line) log.warn("brought into line dataset={} change=\"{}\"", name, c);
+  for (const auto& e : outcome.warnings) log.Warn("cycle warning", {{"dataset", name}, {"warning", e.message}});
+  for (const auto& c : outcome.brought_into_line) log.Warn("brought into line", {{"dataset", name}, {"change", c}});
   if (!outcome.destroyed_on_divergence.empty()) {
     std::string list;
     for (const auto& snap : outcome.destroyed_on_divergence) list += (list.empty() ? "@" : " @") + snap;
-    log.warn("force_on_divergence destroyed dataset={} snapshots=\"{}\"", name, list);
+    log.Warn("force_on_divergence destroyed", {{"dataset", name}, {"snapshots", list}});
   }
   if (outcome.error) {
-    log.error("replication failed dataset={} reason={} seconds={:.1f} error={}", name,
-              core::ReasonName(outcome.error->reason), seconds, outcome.error->message);
+    log.Error("replication failed", {{"dataset", name},
+                                     {"reason", core::ReasonName(outcome.error->reason)},
+                                     {"seconds", core::OneDecimal(seconds)},
+                                     {"error", outcome.error->message}});
   } else if (log_success) {
-    log.info("replicated dataset={} plan=\"{}\" bytes={} seconds={:.1f} pruned_destination={} pruned_source={}", name,
-             replicate::DescribePlan(outcome.plan), outcome.bytes, seconds, outcome.pruned_destination,
-             outcome.pruned_source);
+    log.Info("replicated", {{"dataset", name},
+                            {"plan", replicate::DescribePlan(outcome.plan)},
+                            {"bytes", outcome.bytes},
+                            {"seconds", core::OneDecimal(seconds)},
+                            {"pruned_destination", outcome.pruned_destination},
+                            {"pruned_source", outcome.pruned_source}});
   }
 }
 
 std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, Hosts& hosts,
-                                                 const std::function<std::int64_t()>& now, spdlog::logger& log,
+                                                 const std::function<std::int64_t()>& now, const core::Log& log,
                                                  exporter::ReplicationMetrics* metrics) {
   std::vector<replicate::CycleOutcome> outcomes(config.datasets.size());
   const BandwidthLimits limits(config);

@@ -6,9 +6,8 @@
 
 #include <vector>
 
-#include <spdlog/logger.h>
-
 #include "config/config.h"
+#include "core/log.h"
 #include "daemon/hosts.h"
 #include "exporter/replication_metrics.h"
 #include "replicate/cycle.h"
@@ -18,18 +17,18 @@ namespace zpull::daemon {
 // Outcomes in the order of config.datasets. With `metrics`, the cycles
 // report into it as the daemon's do.
 std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, Hosts& hosts,
-                                                 const std::function<std::int64_t()>& now, spdlog::logger& log,
+                                                 const std::function<std::int64_t()>& now, const core::Log& log,
                                                  exporter::ReplicationMetrics* metrics = nullptr);
 
 // Logs each failed attempt of `dataset` when it fails, with its reason and
 // the wait before the next (CycleHooks::on_retry), in `zpull run` and once.
-std::function<void(const core::Error&, std::int64_t)> LogRetries(spdlog::logger& log, const std::string& dataset);
+std::function<void(const core::Error&, std::int64_t)> LogRetries(const core::Log& log, const std::string& dataset);
 
 // Logs how a cycle of `dataset` ended, in `zpull run` and once: its
 // warnings, what it brought into line or destroyed on divergence, and a
 // failure; a success too with `log_success` (zpull once says that on
 // stdout instead).
-void LogCycle(spdlog::logger& log, const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds,
+void LogCycle(const core::Log& log, const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds,
               bool log_success = true);
 
 // One line per dataset: "ok <dataset> <what> <bytes> ..." or "FAILED <dataset> <reason>: <message>".

@@ -26,9 +26,9 @@ constexpr std::chrono::seconds kStopGrace{8};
 // started so (`fingerprint`), a new one otherwise (the old one stopped first:
 // the new one may want its port).
 core::Status Listen(std::unique_ptr<exporter::HttpServer>& http, std::string& fingerprint,
-                    const exporter::Listener& listener, std::function<bool()> healthy, spdlog::logger& log) {
+                    const exporter::Listener& listener, std::function<bool()> healthy, const core::Log& log) {
   if (http && listener.fingerprint == fingerprint) return {};
-  if (http) log.info("new HTTP listener: its address, web configuration or certificates changed");
+  if (http) log.Info("new HTTP listener: its address, web configuration or certificates changed");
   http.reset();
   auto started = exporter::HttpServer::Start(listener.listen, std::move(healthy), listener.web);
   if (!started) return tl::unexpected(started.error());
@@ -41,18 +41,18 @@ core::Status Listen(std::unique_ptr<exporter::HttpServer>& http, std::string& fi
 
 // `config` with its recursive entries expanded against the sources now
 // (config/expand.h); what could not be listed is reported on `log`.
-config::Config Expanded(const config::Config& config, Hosts& hosts, spdlog::logger& log) {
+config::Config Expanded(const config::Config& config, Hosts& hosts, const core::Log& log) {
   auto expansion = config::ExpandDatasets(config, hosts.SourceLookup());
-  for (const auto& w : expansion.warnings) log.warn("{}", w);
+  for (const auto& w : expansion.warnings) log.Warn(w);
   for (const auto& e : expansion.errors) {
-    log.error("{} (reason {}); replicating the entry's root only until its children can be listed", e.message,
-              core::ReasonName(e.reason));
+    log.Error("cannot list a recursive entry's children; replicating its root only until they can be listed",
+              {{"reason", core::ReasonName(e.reason)}, {"error", e.message}});
   }
   return std::move(expansion.config);
 }
 
 int RunUntilStopped(config::Config initial, const std::function<core::Result<config::Config>()>& reload,
-                    std::shared_ptr<spdlog::logger> log, const std::function<std::int64_t()>& now) {
+                    const core::Log& log, const std::function<std::int64_t()>& now) {
   sigset_t signals_set;
   sigemptyset(&signals_set);
   sigaddset(&signals_set, SIGINT);
@@ -78,17 +78,17 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
       if (sig == SIGHUP) {
         auto reloaded = reload();
         if (!reloaded) {
-          log->error("reload refused, keeping the running configuration: {}", reloaded.error().message);
+          log.Error("reload refused, keeping the running configuration", {{"error", reloaded.error().message}});
           continue;
         }
-        for (const auto& w : reloaded->warnings) log->warn("{}", w);
-        log->info("reloading config={} (running cycles finish first)", reloaded->path);
+        for (const auto& w : reloaded->warnings) log.Warn(w);
+        log.Info("reloading (running cycles finish first)", {{"config", reloaded->path}});
         std::lock_guard lock(mu);
         next = std::move(*reloaded);
         if (running) running->Stop(/*cancel_transfers=*/false);
         continue;  // a stop signal may still come while cycles finish
       }
-      log->info("stopping signal={}", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      log.Info("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
       stopping = true;
       {
         std::lock_guard lock(mu);
@@ -103,9 +103,9 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
       std::thread([finished, log] {
         std::this_thread::sleep_for(kStopGrace);
         if (*finished) return;
-        log->critical("stopping: not stopped within {} s (a host does not answer); exiting now",
-                      std::chrono::duration_cast<std::chrono::seconds>(kStopGrace).count());
-        log->flush();
+        log.Critical("stopping: not stopped in time (a host does not answer); exiting now",
+                     {{"grace_seconds", std::chrono::duration_cast<std::chrono::seconds>(kStopGrace).count()}});
+        log.Flush();
         std::_Exit(1);  // forced: the service manager sees the stop was not clean
       }).detach();
       return;
@@ -136,7 +136,7 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
       if (stop) daemon.Stop();
     }
     auto cannot_start = [&](const std::string& why) {
-      log->critical("cannot start: {}", why);
+      log.Critical("cannot start", {{"error", why}});
       status = 1;
       std::lock_guard lock(mu);
       running = nullptr;
@@ -151,20 +151,20 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
       cannot_start(listener.error().message);
       break;
     }
-    if (auto s = Listen(http, http_fingerprint, *listener, [&stopping] { return !stopping.load(); }, *log); !s) {
+    if (auto s = Listen(http, http_fingerprint, *listener, [&stopping] { return !stopping.load(); }, log); !s) {
       cannot_start(s.error().message);
       break;
     }
     http->Serve(daemon.Served());
-    log->info("serving metrics url={}://{}/metrics auth={} datasets={} parallelism={}",
-              listener->web.tls ? "https" : "http", current.listen,
-              listener->web.basic_auth_users.empty() ? "none" : "basic", expanded->datasets.size(),
-              expanded->parallelism);
+    log.Info("serving metrics", {{"url", std::string(listener->web.tls ? "https" : "http") + "://" + current.listen + "/metrics"},
+                                 {"auth", listener->web.basic_auth_users.empty() ? "none" : "basic"},
+                                 {"datasets", expanded->datasets.size()},
+                                 {"parallelism", expanded->parallelism}});
     daemon.OnSelectionChanged([&](const std::string& root, const std::vector<std::string>& selected,
                                   const std::string&) {
       std::lock_guard lock(mu);
       selections[root] = selected;
-      if (!reexpand) log->info("reloading for the changed datasets (running cycles finish first)");
+      if (!reexpand) log.Info("reloading for the changed datasets (running cycles finish first)");
       reexpand = true;
       daemon.Stop(/*cancel_transfers=*/false);
     });
@@ -177,14 +177,14 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
     if (next) current = std::move(*next);
     next.reset();
     reexpand = false;
-    log->info("reloaded datasets={}", current.datasets.size());
+    log.Info("reloaded", {{"datasets", current.datasets.size()}});
   }
   {
     std::lock_guard lock(mu);
     running = nullptr;
   }
   stop_signals();
-  if (status == 0) log->info("stopped");
+  if (status == 0) log.Info("stopped");
   return status;
 }
 

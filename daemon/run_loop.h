@@ -16,9 +16,9 @@
 #include <functional>
 #include <memory>
 
-#include <spdlog/spdlog.h>
 
 #include "config/config.h"
+#include "core/log.h"
 #include "core/result.h"
 #include "daemon/hosts.h"
 
@@ -26,11 +26,11 @@ namespace zpull::daemon {
 
 // `config` with its recursive entries expanded against the sources now
 // (config/expand.h); what could not be listed is reported on `log`.
-config::Config Expanded(const config::Config& config, Hosts& hosts, spdlog::logger& log);
+config::Config Expanded(const config::Config& config, Hosts& hosts, const core::Log& log);
 
 // Runs until SIGINT/SIGTERM; `reload` reads the configuration anew on
 // SIGHUP. Returns the process's exit status (0 stopped, 1 could not start).
 int RunUntilStopped(config::Config initial, const std::function<core::Result<config::Config>()>& reload,
-                    std::shared_ptr<spdlog::logger> log, const std::function<std::int64_t()>& now);
+                    const core::Log& log, const std::function<std::int64_t()>& now);
 
 }  // namespace zpull::daemon

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/safe_text.h"
+
 namespace zpull::exporter {
 namespace {
 
@@ -13,7 +15,17 @@ using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 // HELP text escapes backslash and newline; label values also the quote.
+// Text that is not printable ASCII (a vdev name from a source's zpool
+// status) is made valid UTF-8 with visible escapes first (core/safe_text.h).
 void AppendEscaped(std::string& out, std::string_view text, bool quote) {
+  std::string safe;
+  for (const unsigned char c : text) {
+    if (c < 0x20 || c > 0x7e) {
+      safe = core::SafeText(text, /*keep_lines=*/true);  // newline: the format's own escape below
+      text = safe;
+      break;
+    }
+  }
   for (char c : text) {
     if (c == '\\') {
       out += "\\\\";

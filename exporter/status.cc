@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/safe_text.h"
+
 namespace zpull::exporter {
 namespace {
 
@@ -14,7 +16,10 @@ nlohmann::json Opt(const std::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
-std::string Escape(const std::string& s) {
+// HTML text and attribute values, made valid UTF-8 without control
+// characters first (core/safe_text.h).
+std::string Escape(const std::string& raw) {
+  const std::string s = core::SafeText(raw);
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -57,8 +62,12 @@ std::string Scrub(std::int64_t now, const PoolStatusRow& p) {
   return "last " + Ago(now, p.last_scrub);
 }
 
-// Columns padded to their widest cell.
-std::string Table(const std::vector<std::vector<std::string>>& rows) {
+// Columns padded to their widest cell; cells as core::SafeText makes them
+// (a terminal shows them, it does not act on them).
+std::string Table(std::vector<std::vector<std::string>> rows) {
+  for (auto& r : rows) {
+    for (auto& cell : r) cell = core::SafeText(cell);
+  }
   std::vector<std::size_t> width;
   for (const auto& r : rows) {
     width.resize(std::max(width.size(), r.size()));
@@ -156,7 +165,9 @@ std::string StatusJson(const StatusReport& r) {
                           {"scrub_errors", p.scrub_errors},
                           {"permanent_errors", p.permanent_errors}});
   }
-  return j.dump(2) + "\n";
+  // Invalid UTF-8 becomes U+FFFD; everything but ASCII is \u-escaped, so
+  // no control character (C1 included) reaches a reader raw.
+  return j.dump(2, ' ', /*ensure_ascii=*/true, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string StatusTable(const StatusReport& r) {

@@ -261,7 +261,7 @@ cp "$cfg" "$cfg.good"
 echo "retries: many" >>"$cfg"
 kill -HUP "$pid"
 for _ in $(seq 1 50); do grep -q "reload refused" "$ZP_TMP/hup.log" && break; sleep 0.1; done
-zp_assert_contains "$(cat "$ZP_TMP/hup.log")" "reload refused, keeping the running configuration: $cfg:" "invalid reload named"
+zp_assert_contains "$(cat "$ZP_TMP/hup.log")" "reload refused, keeping the running configuration error=\"$cfg:" "invalid reload named"
 kill -0 "$pid" || zp_fail "zpull died on an invalid reload"
 has_dataset "$dst/r/data" || zp_fail "metrics gone after an invalid reload"
 sed "s|^datasets:|datasets:\n  - {source: direct, source_dataset: $src/lost, destination: $dst/r/lost2}|" "$cfg.good" >"$cfg"

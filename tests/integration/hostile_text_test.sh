@@ -60,12 +60,16 @@ JS
 zp_log "zpull once with a send that fails with hostile text, in every log format"
 for format in text logfmt json; do
   set +e
-  "$ZPULL_BIN" once --config "$cfg" --log.format "$format" >"$ZP_TMP/once-$format.log" 2>&1
+  "$ZPULL_BIN" once --config "$cfg" --log.format "$format" >"$ZP_TMP/once-$format.out" 2>"$ZP_TMP/once-$format.log"
   rc=$?
   set -e
   [ "$rc" -ne 0 ] || zp_fail "zpull once succeeded with a failing send"
   grep -q "cannot send" "$ZP_TMP/once-$format.log" || zp_fail "$format: the source's error is not logged: $(cat "$ZP_TMP/once-$format.log")"
-  check_text "once --log.format $format" "$ZP_TMP/once-$format.log" "$format"
+  check_text "once --log.format $format (log)" "$ZP_TMP/once-$format.log" "$format"
+  # The outcome line on stdout is for a terminal: lines and text, no escapes.
+  grep -q "^FAILED $dst/b/data reason=send_failed: .*cannot send" "$ZP_TMP/once-$format.out" ||
+    zp_fail "$format: outcome line: $(cat "$ZP_TMP/once-$format.out")"
+  check_text "once --log.format $format (stdout)" "$ZP_TMP/once-$format.out"
 done
 
 zp_log "zpull run with the hostile zpool status and send errors"

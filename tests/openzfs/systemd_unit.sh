@@ -51,8 +51,8 @@ failed=$(awk -v d="zpull_replication_failures_total{dataset=\"$dst/b/data\"" 'in
 [ -z "$failed" ] || oz_fail "failures under systemd: $failed"
 rm -f "$m"
 g systemctl reload zpull
-for _ in $(seq 1 30); do g journalctl -u zpull --no-pager | grep -q 'msg=reloading config=' && break; sleep 1; done
-oz_assert_contains "$(g journalctl -u zpull --no-pager)" 'msg=reloading config=' "systemctl reload sends SIGHUP (logfmt in the journal)"
+for _ in $(seq 1 30); do g journalctl -u zpull --no-pager | grep -q 'msg="reloading (running cycles finish first)" config=' && break; sleep 1; done
+oz_assert_contains "$(g journalctl -u zpull --no-pager)" 'msg="reloading (running cycles finish first)" config=' "systemctl reload sends SIGHUP (logfmt in the journal)"
 oz_assert_eq active "$(g systemctl is-active zpull)" "active after the reload"
 g systemctl stop zpull
 oz_assert_eq inactive "$(g systemctl is-active zpull || true)" "stopped"

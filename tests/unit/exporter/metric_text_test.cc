@@ -52,6 +52,17 @@ TEST(MetricText, EscapesHelpAsTheFormatRequires) {
   EXPECT_EQ(out, "# HELP zpull_x Back\\\\slash and\\nnewline.\n# TYPE zpull_x gauge\n");
 }
 
+// A vdev name from a source's zpool status: valid UTF-8 out, no control
+// character raw, the format's escapes intact.
+TEST(MetricText, LabelValuesFromASourceAreMadeSafe) {
+  auto g = NewFamily("zpull_vdev_errors", "Errors.", MetricType::Gauge);
+  AddSample(g, {{"vdev", "ev\xff\x1b[2J\xc2\x9b\"q\\il"}, {"pool", "caf\xc3\xa9"}}, 1);
+  std::string out;
+  AppendMetricText(out, {g});
+  EXPECT_EQ(out, "# HELP zpull_vdev_errors Errors.\n# TYPE zpull_vdev_errors gauge\n"
+                 "zpull_vdev_errors{vdev=\"ev\xef\xbf\xbd\\\\x1b[2J\\\\u009b\\\"q\\\\il\",pool=\"caf\xc3\xa9\"} 1\n");
+}
+
 TEST(MetricText, ValuesReadBackExactly) {
   for (double v : {0.0, 1.0, -1.0, 0.1, 1.0 / 3, 1795790000.0, 1e20, 123456789.125, 5e-324, 9007199254740993.0}) {
     std::string s;

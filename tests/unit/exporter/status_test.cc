@@ -65,6 +65,28 @@ TEST(Status, HtmlEscapesAndDrawsProgress) {
   EXPECT_NE(h.find("<td class=\"result failed\">failed (network)</td>"), std::string::npos) << h;
 }
 
+// Text a source wrote (its zpool status, its errors) in every rendering:
+// no exception, valid UTF-8, no control character raw.
+TEST(Status, HostileTextIsRenderedSafely) {
+  StatusReport r = Sample();
+  const std::string evil = "ONLINE\xff\x1b[31m\xc2\x9b<x>";
+  r.pools[0].health = evil;
+  r.datasets[1].last_reason = evil;
+  std::string json;
+  ASSERT_NO_THROW(json = StatusJson(r));
+  const auto j = nlohmann::json::parse(json);  // throws on invalid UTF-8
+  EXPECT_EQ(j["pools"][0]["health"], "ONLINE\xef\xbf\xbd\x1b[31m\xc2\x9b<x>");  // JSON escapes it: \u001b, \u009b
+  EXPECT_EQ(json.find('\x1b'), std::string::npos);
+  EXPECT_EQ(json.find("\xc2\x9b"), std::string::npos);
+  for (const std::string& text : {StatusHtml(r), StatusTable(r)}) {
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+    EXPECT_EQ(text.find('\xff'), std::string::npos) << text;
+    EXPECT_EQ(text.find("\xc2\x9b"), std::string::npos) << text;
+    EXPECT_NE(text.find("ONLINE\xef\xbf\xbd\\x1b[31m\\u009b"), std::string::npos) << text;
+  }
+  EXPECT_EQ(StatusHtml(r).find("<x>"), std::string::npos);
+}
+
 TEST(Status, JsonCarriesEveryField) {
   auto j = nlohmann::json::parse(StatusJson(Sample()));
   EXPECT_EQ(j["version"], "1.2.3");
