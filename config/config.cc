@@ -460,14 +460,11 @@ std::optional<std::int64_t> ParseDuration(std::string_view text) {
 
 core::Result<Config> ParseConfig(const std::string& text, const std::string& path, const std::string& hostname) {
   try {
-    YAML::Node root = YAML::Load(text);
-    return Parser(path).Parse(root, hostname);
+    return Parser(path).Parse(LoadYaml(text, path), hostname);
   } catch (const YamlError& e) {
     return core::Fail(Reason::kConfig, e.message);
   } catch (const YAML::Exception& e) {
-    std::string where = path;
-    if (!e.mark.is_null()) where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
-    return core::Fail(Reason::kConfig, where + ": " + e.msg);
+    return core::Fail(Reason::kConfig, Where(path, e));
   }
 }
 

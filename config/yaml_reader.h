@@ -23,6 +23,23 @@ inline std::string Where(const std::string& path, const YAML::Node& node) {
   return path + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
 }
 
+// "path:line:column: what" of an exception yaml-cpp threw while reading
+// `path` (a syntax error, a conversion), just "path: what" without a mark.
+inline std::string Where(const std::string& path, const YAML::Exception& e) {
+  if (e.mark.is_null()) return path + ": " + e.msg;
+  return path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg;
+}
+
+// The document in `text` (read from `path`); a syntax error is a YamlError
+// naming path:line:column. What zpull's configuration files are read with.
+inline YAML::Node LoadYaml(const std::string& text, const std::string& path) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw YamlError{Where(path, e)};
+  }
+}
+
 class YamlReader {
  public:
   explicit YamlReader(std::string path) : path_(std::move(path)) {}

@@ -2,6 +2,8 @@
 
 #include "exporter/metric_text.h"
 
+#include "core/safe_text.h"
+
 #include <civetweb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -12,13 +14,33 @@
 namespace zpull::exporter {
 namespace {
 
+bool IsHead(mg_connection* conn) {
+  const mg_request_info* info = mg_get_request_info(conn);
+  return info && std::strcmp(info->request_method, "HEAD") == 0;
+}
+
+// A response to GET has the body; to HEAD, the same headers and none.
 int Reply(mg_connection* conn, int status, const char* status_text, const char* content_type, const std::string& body) {
   mg_printf(conn,
             "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\nConnection: close\r\n"
             "Cache-Control: no-store\r\n\r\n",
             status, status_text, content_type, body.size());
-  mg_write(conn, body.data(), body.size());
+  if (!IsHead(conn)) mg_write(conn, body.data(), body.size());
   return status;
+}
+
+// A handler's answer, or 500 if what it calls throws: a request never ends
+// the process.
+template <typename Handler>
+int Guarded(mg_connection* conn, Handler handler) {
+  try {
+    return handler();
+  } catch (const std::exception& e) {
+    return Reply(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
+                 "internal error: " + core::SafeText(e.what()) + "\n");
+  } catch (...) {
+    return Reply(conn, 500, "Internal Server Error", "text/plain", "internal error\n");
+  }
 }
 
 bool IsGet(mg_connection* conn) {
@@ -28,47 +50,54 @@ bool IsGet(mg_connection* conn) {
 
 int MetricsHandler(mg_connection* conn, void* cbdata) {
   auto* server = static_cast<HttpServer*>(cbdata);
-  if (!IsGet(conn)) return Reply(conn, 405, "Method Not Allowed", "text/plain", "use GET\n");
-  return Reply(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", server->RenderMetrics());
+  return Guarded(conn, [&] {
+    if (!IsGet(conn)) return Reply(conn, 405, "Method Not Allowed", "text/plain", "use GET\n");
+    return Reply(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", server->RenderMetrics());
+  });
 }
 
 int HealthHandler(mg_connection* conn, void* cbdata) {
   auto* server = static_cast<HttpServer*>(cbdata);
-  if (server->Healthy()) return Reply(conn, 200, "OK", "text/plain", "ok\n");
-  return Reply(conn, 503, "Service Unavailable", "text/plain", "stopping\n");
+  return Guarded(conn, [&] {
+    if (server->Healthy()) return Reply(conn, 200, "OK", "text/plain", "ok\n");
+    return Reply(conn, 503, "Service Unavailable", "text/plain", "stopping\n");
+  });
 }
 
 int StatusHandler(mg_connection* conn, void* cbdata) {
   auto* server = static_cast<HttpServer*>(cbdata);
-  if (!IsGet(conn)) return Reply(conn, 405, "Method Not Allowed", "text/plain", "use GET\n");
-  auto status = server->Status();
-  if (!status) return Reply(conn, 503, "Service Unavailable", "text/plain", "no status yet: starting or reloading\n");
-  return Reply(conn, 200, "OK", "application/json", StatusJson(*status));
+  return Guarded(conn, [&] {
+    if (!IsGet(conn)) return Reply(conn, 405, "Method Not Allowed", "text/plain", "use GET\n");
+    auto status = server->Status();
+    if (!status) return Reply(conn, 503, "Service Unavailable", "text/plain", "no status yet: starting or reloading\n");
+    return Reply(conn, 200, "OK", "application/json", StatusJson(*status));
+  });
 }
 
 int RootHandler(mg_connection* conn, void* cbdata) {
   auto* server = static_cast<HttpServer*>(cbdata);
-  const mg_request_info* info = mg_get_request_info(conn);
-  if (info && std::strcmp(info->local_uri, "/") == 0) {
-    if (auto status = server->Status()) return Reply(conn, 200, "OK", "text/html; charset=utf-8", StatusHtml(*status));
-    return Reply(conn, 200, "OK", "text/html",
-                 "<html><head><title>zpull</title></head><body><h1>zpull</h1>"
-                 "<p><a href=\"/metrics\">/metrics</a> <a href=\"/healthz\">/healthz</a></p></body></html>\n");
-  }
-  return Reply(conn, 404, "Not Found", "text/plain", "not found\n");
+  return Guarded(conn, [&] {
+    const mg_request_info* info = mg_get_request_info(conn);
+    if (info && std::strcmp(info->local_uri, "/") == 0) {
+      if (auto status = server->Status()) return Reply(conn, 200, "OK", "text/html; charset=utf-8", StatusHtml(*status));
+      return Reply(conn, 200, "OK", "text/html",
+                   "<html><head><title>zpull</title></head><body><h1>zpull</h1>"
+                   "<p><a href=\"/metrics\">/metrics</a> <a href=\"/healthz\">/healthz</a></p></body></html>\n");
+    }
+    return Reply(conn, 404, "Not Found", "text/plain", "not found\n");
+  });
 }
 
 // Every request passes here first when basic_auth_users is set.
 int AuthHandler(mg_connection* conn, void* cbdata) {
   auto* server = static_cast<HttpServer*>(cbdata);
-  const char* header = mg_get_header(conn, "Authorization");
-  if (header) {
-    if (auto creds = ParseBasicAuth(header)) {
-      const auto& users = server->Web().basic_auth_users;
-      auto it = users.find(creds->first);
-      if (it != users.end() && PasswordMatches(it->second, creds->second)) return 1;
-    }
+  bool ok = false;
+  try {
+    ok = Authorized(server->Web().basic_auth_users, mg_get_header(conn, "Authorization"), PasswordMatches);
+  } catch (...) {
+    ok = false;  // std::bad_alloc: refused, not ended
   }
+  if (ok) return 1;
   mg_printf(conn,
             "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"zpull\"\r\nContent-Type: text/plain\r\n"
             "Content-Length: 13\r\nConnection: close\r\n\r\nUnauthorized\n");
@@ -126,8 +155,15 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& l
   (void)init;
   std::unique_ptr<HttpServer> server(new HttpServer(std::move(healthy), web));
   const std::string listening = listen + (web.tls ? "s" : "");
-  const char* options[] = {"listening_ports", listening.c_str(), "num_threads", "4", "request_timeout_ms", "10000",
-                           nullptr};
+  // kWorkers connections are served at once, each given kRequestTimeout to
+  // send its request: idle or slow clients hold a worker that long at most,
+  // and more than kWorkers of them queue the next scrape (docs/metrics.md).
+  // CivetWeb answers CORS preflights with "*" by default: no CORS at all.
+  const std::string workers = std::to_string(kWorkers);
+  const std::string timeout_ms = std::to_string(kRequestTimeout.count());
+  const char* options[] = {"listening_ports", listening.c_str(), "num_threads", workers.c_str(), "request_timeout_ms",
+                           timeout_ms.c_str(), "access_control_allow_origin", "", "access_control_allow_methods", "",
+                           "access_control_allow_headers", "", nullptr};
   mg_callbacks callbacks{};
   callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // errors come back via mg_start2
   if (web.tls) callbacks.init_ssl = InitTls;

@@ -7,6 +7,7 @@
 // which are themselves thread-safe, and the status source, which must be.
 // Stopped by the destructor.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -41,6 +42,11 @@ struct Site {
 // rather than refused or dropped with a restarting listener.
 class HttpServer {
  public:
+  // Connections served at once, and how long each may take to send its
+  // request before it is dropped.
+  static constexpr int kWorkers = 64;
+  static constexpr std::chrono::milliseconds kRequestTimeout{5000};
+
   // `listen` is "HOST:PORT" (port 0 picks a free one). `healthy` decides the
   // /healthz status (200 or 503). `web` adds TLS and basic authentication
   // (every path; 401 without valid credentials). Serves an empty Site until

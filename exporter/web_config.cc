@@ -1,6 +1,8 @@
 #include "exporter/web_config.h"
 
 #include <crypt.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -94,11 +96,11 @@ class WebConfigParser : public config::YamlReader {
 
 core::Result<WebConfig> ParseWebConfig(const std::string& text, const std::string& path) {
   try {
-    return WebConfigParser(path).Parse(YAML::Load(text));
+    return WebConfigParser(path).Parse(config::LoadYaml(text, path));
   } catch (const config::YamlError& e) {
     return core::Fail(core::Reason::kConfig, e.message);
   } catch (const YAML::Exception& e) {
-    return core::Fail(core::Reason::kConfig, path + ": " + e.msg);
+    return core::Fail(core::Reason::kConfig, config::Where(path, e));
   }
 }
 
@@ -140,45 +142,41 @@ bool PasswordMatches(const std::string& hash, const std::string& password) {
   crypt_data data{};
   const char* out = ::crypt_r(password.c_str(), hash.c_str(), &data);
   if (!out || out[0] == '*') return false;  // "*0"/"*1": libxcrypt's failure tokens
-  // Constant time in the hash length.
   const std::size_t n = std::strlen(out);
-  if (n != hash.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < n; ++i) diff |= static_cast<unsigned char>(out[i] ^ hash[i]);
-  return diff == 0;
+  return n == hash.size() && CRYPTO_memcmp(out, hash.data(), n) == 0;
 }
 
 std::optional<std::string> DecodeBase64(const std::string& text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
+  // EVP_DecodeBlock skips whitespace around the text, decodes '=' inside it
+  // and counts padding as zero bytes: the shape is checked here first.
   if (text.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int k = 0; k < 4; ++k) {
-      const char c = text[i + k];
-      if (c == '=' && i + 4 == text.size() && k >= 2) {
-        v[k] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad) return std::nullopt;  // data after '='
-      v[k] = value(c);
-      if (v[k] < 0) return std::nullopt;
-    }
-    const unsigned bits = (unsigned(v[0]) << 18) | (unsigned(v[1]) << 12) | (unsigned(v[2]) << 6) | unsigned(v[3]);
-    out += static_cast<char>((bits >> 16) & 0xff);
-    if (pad < 2) out += static_cast<char>((bits >> 8) & 0xff);
-    if (pad < 1) out += static_cast<char>(bits & 0xff);
+  std::size_t pad = 0;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+  for (std::size_t i = 0; i + pad < text.size(); ++i) {
+    const char c = text[i];
+    const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+    if (!alphabet) return std::nullopt;
   }
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+  if (n < 0 || static_cast<std::size_t>(n) != out.size()) return std::nullopt;
+  out.resize(out.size() - pad);
   return out;
+}
+
+bool Authorized(const std::map<std::string, std::string>& users, const char* header, const PasswordVerifier& verify) {
+  if (!header || users.empty()) return false;
+  auto creds = ParseBasicAuth(header);
+  if (!creds) return false;
+  auto it = users.find(creds->first);
+  if (it == users.end()) {
+    // One verify as for a known user (a configured hash: the same cost),
+    // its answer ignored.
+    (void)verify(users.begin()->second, creds->second);
+    return false;
+  }
+  return verify(it->second, creds->second);
 }
 
 std::optional<std::pair<std::string, std::string>> ParseBasicAuth(const std::string& header) {

@@ -14,6 +14,7 @@
 // Keys the toolkit has but zpull does not implement, and unknown keys, are
 // errors naming the key; so are missing or unreadable files.
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -50,7 +51,14 @@ core::Result<Listener> LoadListener(const std::string& listen, const std::string
 // Whether `password` matches the bcrypt `hash` (crypt(3), libxcrypt).
 bool PasswordMatches(const std::string& hash, const std::string& password);
 
-// RFC 4648 base64 (with padding) -> bytes; nullopt if malformed.
+// Whether the Authorization `header` (may be null) names a user of `users`
+// with the right password. Every well-formed Basic header costs one
+// `verify` (bcrypt), whether the user exists or not.
+using PasswordVerifier = std::function<bool(const std::string& hash, const std::string& password)>;
+bool Authorized(const std::map<std::string, std::string>& users, const char* header, const PasswordVerifier& verify);
+
+// RFC 4648 base64 (with padding, nothing else: no whitespace) -> bytes;
+// nullopt if malformed.
 std::optional<std::string> DecodeBase64(const std::string& text);
 
 // "Basic <base64 of user:password>" -> (user, password); nullopt otherwise.

@@ -115,8 +115,43 @@ start tls13.yml --log.level warn
 expect 200 "TLS 1.3" --cacert ca.crt "https://127.0.0.1:$PORT/metrics"
 expect 000 "TLS 1.2 at most" --cacert ca.crt --tls-max 1.2 "https://127.0.0.1:$PORT/metrics"
 
+echo "idle connections, CORS preflight, HEAD"
+: >plain.yml
+start plain.yml
+# 50 connections that send nothing: each holds a worker until the request
+# timeout (5 s); with 64 workers a scrape is still answered at once.
+idle=()
+for _ in $(seq 1 50); do
+  exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+  idle+=("$fd")
+done
+sleep 0.5
+took=$(curl -s -o /dev/null -w '%{time_total}' --max-time 10 "http://127.0.0.1:$PORT/metrics")
+awk -v t="$took" 'BEGIN { exit !(t < 1) }' || fail "a scrape behind 50 idle connections took ${took}s"
+echo "  scrape behind 50 idle connections: ${took}s"
+for fd in "${idle[@]}"; do exec {fd}>&-; done
+headers=$(curl -s -D - -o /dev/null -X OPTIONS -H 'Origin: https://evil.example' \
+  -H 'Access-Control-Request-Method: GET' "http://127.0.0.1:$PORT/metrics")
+! grep -qi '^Access-Control-' <<<"$headers" || fail "a CORS preflight is answered with: $headers"
+headers=$(curl -s -D - -o /dev/null -H 'Origin: https://evil.example' "http://127.0.0.1:$PORT/metrics")
+! grep -qi '^Access-Control-' <<<"$headers" || fail "a cross-origin GET is answered with: $headers"
+# HEAD: the headers of GET, no body (read raw: curl -I would not read one).
+for path in /metrics /status /healthz /; do
+  exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+  printf 'HEAD %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$path" >&$fd
+  reply=$(timeout 5 cat <&$fd | od -An -c | tr -d ' \n')
+  exec {fd}>&-
+  case "$reply" in *'\r\n\r\n') ;; *) fail "HEAD $path sent a body: $reply" ;; esac
+done
+
 echo "errors are named"
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+printf 'basic_auth_users:\n  prometheus: [unclosed\n' >syntax.yml
+set +e
+out=$("$ZPULL_BIN" run --config zpull.yml --web.config.file syntax.yml 2>&1); rc=$?
+set -e
+[ "$rc" = 2 ] || fail "web config syntax error: exit $rc"
+case "$out" in *"syntax.yml:3:1: end of sequence flow not found"*) ;; *) fail "web config syntax error: $out" ;; esac
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS9\n' >bad.yml
 set +e
 out=$("$ZPULL_BIN" run --config zpull.yml --web.config.file bad.yml 2>&1); rc=$?

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
+#include <vector>
 
 namespace zpull::exporter {
 namespace {
@@ -117,6 +119,13 @@ TEST(Base64, DecodesAndRejects) {
   EXPECT_FALSE(DecodeBase64("YQ="));
   EXPECT_FALSE(DecodeBase64("Y=Q="));
   EXPECT_FALSE(DecodeBase64("YW*j"));
+  EXPECT_FALSE(DecodeBase64("YQ==YQ=="));  // padding inside
+  EXPECT_FALSE(DecodeBase64("YWI"));       // not a whole group
+  EXPECT_FALSE(DecodeBase64("YW I="));     // whitespace inside
+  EXPECT_FALSE(DecodeBase64(" YWI="));     // or around (EVP_DecodeBlock would skip it)
+  EXPECT_FALSE(DecodeBase64("YWI=\n"));
+  EXPECT_FALSE(DecodeBase64("Y==="));
+  EXPECT_EQ(DecodeBase64("AAAA").value(), std::string(3, '\0'));
 }
 
 TEST(BasicAuth, ParsesTheHeader) {
@@ -126,6 +135,43 @@ TEST(BasicAuth, ParsesTheHeader) {
   EXPECT_EQ(c->second, "sec:ret");
   EXPECT_FALSE(ParseBasicAuth("Bearer abc"));
   EXPECT_FALSE(ParseBasicAuth("Basic YWxpY2U="));  // no colon
+}
+
+// Every well-formed attempt costs one bcrypt verify, for a known user or
+// not: an unknown name is not told apart by the time it takes.
+TEST(BasicAuth, UnknownUsersGoThroughOneVerifyToo) {
+  const std::map<std::string, std::string> users = {{"prometheus", kHash}};
+  std::vector<std::pair<std::string, std::string>> verified;  // (hash, password)
+  const PasswordVerifier verify = [&](const std::string& hash, const std::string& password) {
+    verified.emplace_back(hash, password);
+    return PasswordMatches(hash, password);
+  };
+  EXPECT_TRUE(Authorized(users, "Basic cHJvbWV0aGV1czpVKlU=", verify));  // prometheus:U*U
+  EXPECT_EQ(verified.size(), 1u);
+  EXPECT_FALSE(Authorized(users, "Basic cHJvbWV0aGV1czpVKlY=", verify));  // prometheus:U*V
+  EXPECT_EQ(verified.size(), 2u);
+  // grafana:U*U: not a user, verified all the same (against a configured
+  // hash, of the same cost) and refused although that password matches it.
+  EXPECT_FALSE(Authorized(users, "Basic Z3JhZmFuYTpVKlU=", verify));
+  ASSERT_EQ(verified.size(), 3u);
+  EXPECT_EQ(verified[2].first, kHash);
+  EXPECT_FALSE(Authorized(users, nullptr, verify));
+  EXPECT_FALSE(Authorized(users, "Bearer x", verify));
+  EXPECT_EQ(verified.size(), 3u);
+}
+
+TEST(PasswordMatches, ComparesTheWholeHash) {
+  // Same cost and salt, another digest: crypt_r succeeds, the compare fails.
+  std::string other = kHash;
+  other.back() = other.back() == 'a' ? 'b' : 'a';
+  EXPECT_FALSE(PasswordMatches(other, "U*U"));
+}
+
+TEST(WebConfig, SyntaxErrorsNameLineAndColumn) {
+  EXPECT_EQ(ErrorOf("basic_auth_users:\n  prometheus: [unclosed\n"),
+            "web.yml:3:1: end of sequence flow not found");
+  const std::string e = ErrorOf("tls_server_config:\n  cert_file: a\n key_file: b\n");
+  EXPECT_EQ(e.rfind("web.yml:3:", 0), 0u) << e;
 }
 
 }  // namespace
