@@ -72,17 +72,13 @@ std::string LogPayload(LogFormat format, std::string_view message, std::span<con
   std::string out;
   switch (format) {
     case LogFormat::kText:
-      AppendSafeText(out, message);
-      for (const auto& f : fields) {
-        out += ' ';
-        out += f.key;
-        out += '=';
-        AppendValue(out, f.value);
-      }
-      break;
     case LogFormat::kLogfmt:
-      out += "msg=";
-      AppendValue(out, message);
+      if (format == LogFormat::kText) {
+        AppendSafeText(out, message);
+      } else {
+        out += "msg=";
+        AppendValue(out, message);
+      }
       for (const auto& f : fields) {
         out += ' ';
         out += f.key;
