@@ -277,7 +277,7 @@ int Run(const Args& args, const core::Log& log) {
     std::cerr << "zpull: invalid configuration: " << config.error().message << "\n";
     return 2;
   }
-  for (const auto& w : config->warnings) log.Warn(w);
+  for (const auto& w : config->warnings) log.Warn("config warning", {{"warning", w}});
   return daemon::RunUntilStopped(std::move(*config), [&args] { return LoadRunConfig(args); },
                                  log, UnixNow);
 }

@@ -5,8 +5,10 @@
 // it through core::SafeText (lines and tabs kept): a terminal shows the
 // text, it never acts on an escape sequence in it.
 //
-// Not thread-safe, like the std::ostream it serves. Restores the stream's
-// own buffer when destroyed, after flushing.
+// One writer at a time: the stream it serves loses the standard streams'
+// freedom from data races (zpull's commands write from one thread; the
+// progress display writes to the stdio FILE*, not through it). Restores the
+// stream's own buffer when destroyed, after flushing.
 
 #include <ostream>
 #include <streambuf>

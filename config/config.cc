@@ -464,7 +464,7 @@ core::Result<Config> ParseConfig(const std::string& text, const std::string& pat
   } catch (const YamlError& e) {
     return core::Fail(Reason::kConfig, e.message);
   } catch (const YAML::Exception& e) {
-    return core::Fail(Reason::kConfig, Where(path, e));
+    return core::Fail(Reason::kConfig, WhereAndWhat(path, e));
   }
 }
 

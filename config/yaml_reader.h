@@ -25,7 +25,7 @@ inline std::string Where(const std::string& path, const YAML::Node& node) {
 
 // "path:line:column: what" of an exception yaml-cpp threw while reading
 // `path` (a syntax error, a conversion), just "path: what" without a mark.
-inline std::string Where(const std::string& path, const YAML::Exception& e) {
+inline std::string WhereAndWhat(const std::string& path, const YAML::Exception& e) {
   if (e.mark.is_null()) return path + ": " + e.msg;
   return path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg;
 }
@@ -36,7 +36,7 @@ inline YAML::Node LoadYaml(const std::string& text, const std::string& path) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw YamlError{Where(path, e)};
+    throw YamlError{WhereAndWhat(path, e)};
   }
 }
 

@@ -73,8 +73,10 @@ std::string LogPayload(LogFormat format, std::string_view message, std::span<con
   switch (format) {
     case LogFormat::kText:
     case LogFormat::kLogfmt:
-      if (format == LogFormat::kText) {
+      if (format == LogFormat::kText && message.find_first_of("=\"") == std::string_view::npos) {
         AppendSafeText(out, message);
+      } else if (format == LogFormat::kText) {
+        AppendValue(out, message);
       } else {
         out += "msg=";
         AppendValue(out, message);

@@ -27,11 +27,14 @@ namespace zpull::core {
 
 enum class LogFormat { kText, kLogfmt, kJson };
 
+// A field: a key and its value as text. Any text may be a value (a
+// source's stderr included); numbers are written in decimal.
 struct LogField {
   LogField(std::string_view k, std::string_view v) : key(k), value(v) {}
   LogField(std::string_view k, const std::string& v) : key(k), value(v) {}
-  LogField(std::string_view k, const char* v) : key(k), value(v) {}
+  LogField(std::string_view k, const char* v) : key(k), value(v ? v : "") {}
   template <std::integral T>
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
   LogField(std::string_view k, T v) : key(k), value(std::to_string(v)) {}
   std::string_view key;  // a constant of the caller: [a-z_]+
   std::string value;
@@ -49,6 +52,10 @@ std::unique_ptr<spdlog::formatter> MakeLogFormatter(LogFormat format);
 // "1.5": seconds and rates in log fields.
 std::string OneDecimal(double v);
 
+// The message of an event is a constant of the caller ("replicated",
+// "attempt failed"); whatever varies goes in a field. (A message that
+// holds '=' or '"' all the same is quoted in the text format, so it cannot
+// pass for fields.)
 class Log {
  public:
   // A logger whose formatter is MakeLogFormatter(format).

@@ -157,7 +157,9 @@ std::optional<std::uint64_t> PoolStatus::ScrubRepairedBytes() const {
   return sum;
 }
 
-Result<PoolStatus> ParsePoolStatus(std::string_view text) {
+namespace {
+
+Result<PoolStatus> ParseText(std::string_view text) {
   PoolStatus st;
   auto lines = SplitLines(text);
   bool in_config = false, in_errors_list = false, saw_header = false;
@@ -223,6 +225,18 @@ Result<PoolStatus> ParsePoolStatus(std::string_view text) {
     return Fail(Reason::kOther, "not zpool status output: no state, scan, config or errors found");
   }
   return st;
+}
+
+}  // namespace
+
+Result<PoolStatus> ParsePoolStatus(std::string_view text) {
+  // The numbers are a source's text too: one that does not fit (stoull's
+  // out_of_range) fails this parse, not the process.
+  try {
+    return ParseText(text);
+  } catch (const std::exception& e) {
+    return Fail(Reason::kOther, std::string("unparseable zpool status: ") + e.what());
+  }
 }
 
 }  // namespace zpull::core

@@ -13,7 +13,9 @@ namespace zpull::core {
 // begin a valid UTF-8 sequence (overlong forms, surrogates and code points
 // past U+10FFFF included) becomes U+FFFD; C0 controls and DEL become the
 // visible escapes \n \r \t or \xHH; C1 controls, the line and paragraph
-// separators and the bidirectional overrides become \uHHHH. With
+// separators, the bidirectional marks and overrides and the zero-width
+// characters (U+061C, U+200B-200F, U+202A-202E, U+2066-2069, U+FEFF)
+// become \uHHHH. With
 // `keep_lines`, newline and tab stay as they are (a terminal's lines).
 // Everything else, backslashes included, is copied unchanged.
 std::string SafeText(std::string_view text, bool keep_lines = false);

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/safe_text.h"
+
 namespace zpull::daemon {
 namespace {
 
@@ -107,7 +109,12 @@ void ControlServer::Serve() {
       ::close(client);
       continue;
     }
-    std::string reply = handler_(request);
+    std::string reply;
+    try {
+      reply = handler_(request);
+    } catch (...) {
+      reply = "error: internal error answering '" + core::SafeText(request) + "'";
+    }
     if (reply.empty() || reply.back() != '\n') reply += '\n';
     WriteAll(client, reply);
     ::close(client);

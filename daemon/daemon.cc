@@ -270,7 +270,7 @@ void Daemon::DiscoveryPass(const std::string& source) {
     }
     const auto current = config::ExpandedSources(config_, d.destination.str());
     if (selection->datasets == current) continue;
-    for (const auto& w : selection->warnings) log_.Warn(w);
+    for (const auto& w : selection->warnings) log_.Warn("selection warning", {{"warning", w}});
     std::vector<std::string> added, removed;
     for (const auto& n : selection->datasets) {
       if (std::find(current.begin(), current.end(), n) == current.end()) added.push_back(n);

@@ -91,7 +91,11 @@ std::string FormatOutcome(const config::DatasetConfig& d, const replicate::Cycle
   std::string retried;
   for (const auto& e : o.retried) retried += (retried.empty() ? "" : ",") + std::string(core::ReasonName(e.reason));
   if (!retried.empty()) retried = " retried=" + retried;
-  for (const auto& w : o.warnings) retried += " warning=\"" + w.message + "\"";
+  for (const auto& w : o.warnings) {
+    std::string quoted;
+    for (char c : w.message) quoted += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+    retried += " warning=\"" + quoted + "\"";
+  }
   if (o.error) {
     return "FAILED " + d.destination.str() + " reason=" + std::string(core::ReasonName(o.error->reason)) + retried +
            ": " + o.error->message;

@@ -43,7 +43,7 @@ core::Status Listen(std::unique_ptr<exporter::HttpServer>& http, std::string& fi
 // (config/expand.h); what could not be listed is reported on `log`.
 config::Config Expanded(const config::Config& config, Hosts& hosts, const core::Log& log) {
   auto expansion = config::ExpandDatasets(config, hosts.SourceLookup());
-  for (const auto& w : expansion.warnings) log.Warn(w);
+  for (const auto& w : expansion.warnings) log.Warn("selection warning", {{"warning", w}});
   for (const auto& e : expansion.errors) {
     log.Error("cannot list a recursive entry's children; replicating its root only until they can be listed",
               {{"reason", core::ReasonName(e.reason)}, {"error", e.message}});
@@ -81,7 +81,7 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
           log.Error("reload refused, keeping the running configuration", {{"error", reloaded.error().message}});
           continue;
         }
-        for (const auto& w : reloaded->warnings) log.Warn(w);
+        for (const auto& w : reloaded->warnings) log.Warn("config warning", {{"warning", w}});
         log.Info("reloading (running cycles finish first)", {{"config", reloaded->path}});
         std::lock_guard lock(mu);
         next = std::move(*reloaded);

@@ -2,7 +2,6 @@
 
 #include "exporter/metric_text.h"
 
-#include "core/safe_text.h"
 
 #include <civetweb.h>
 #include <openssl/err.h>
@@ -35,11 +34,10 @@ template <typename Handler>
 int Guarded(mg_connection* conn, Handler handler) {
   try {
     return handler();
-  } catch (const std::exception& e) {
-    return Reply(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
-                 "internal error: " + core::SafeText(e.what()) + "\n");
   } catch (...) {
-    return Reply(conn, 500, "Internal Server Error", "text/plain", "internal error\n");
+    // Nothing that may throw again here: this returns into CivetWeb's C.
+    static const std::string kBody = "internal error\n";
+    return Reply(conn, 500, "Internal Server Error", "text/plain", kBody);
   }
 }
 
@@ -100,7 +98,8 @@ int AuthHandler(mg_connection* conn, void* cbdata) {
   if (ok) return 1;
   mg_printf(conn,
             "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"zpull\"\r\nContent-Type: text/plain\r\n"
-            "Content-Length: 13\r\nConnection: close\r\n\r\nUnauthorized\n");
+            "Content-Length: 13\r\nConnection: close\r\n\r\n");
+  if (!IsHead(conn)) mg_write(conn, "Unauthorized\n", 13);
   return 0;
 }
 

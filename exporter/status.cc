@@ -11,6 +11,17 @@
 namespace zpull::exporter {
 namespace {
 
+// Every string in `j` as core::SafeText makes it: the same visible escapes
+// as in the logs and metrics, so that a reader's `jq -r` prints no control
+// character either.
+void MakeSafe(nlohmann::json& j) {
+  if (j.is_string()) {
+    j = core::SafeText(j.get_ref<const std::string&>());
+  } else if (j.is_structured()) {
+    for (auto& v : j) MakeSafe(v);
+  }
+}
+
 template <typename T>
 nlohmann::json Opt(const std::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
@@ -165,9 +176,8 @@ std::string StatusJson(const StatusReport& r) {
                           {"scrub_errors", p.scrub_errors},
                           {"permanent_errors", p.permanent_errors}});
   }
-  // Invalid UTF-8 becomes U+FFFD; everything but ASCII is \u-escaped, so
-  // no control character (C1 included) reaches a reader raw.
-  return j.dump(2, ' ', /*ensure_ascii=*/true, nlohmann::json::error_handler_t::replace) + "\n";
+  MakeSafe(j);
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string StatusTable(const StatusReport& r) {

@@ -100,7 +100,7 @@ core::Result<WebConfig> ParseWebConfig(const std::string& text, const std::strin
   } catch (const config::YamlError& e) {
     return core::Fail(core::Reason::kConfig, e.message);
   } catch (const YAML::Exception& e) {
-    return core::Fail(core::Reason::kConfig, config::Where(path, e));
+    return core::Fail(core::Reason::kConfig, config::WhereAndWhat(path, e));
   }
 }
 

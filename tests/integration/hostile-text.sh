@@ -10,7 +10,7 @@ tool="$1"
 shift
 if [ "$tool" = zfs ] && [ "${1:-}" = send ]; then
   case " $* " in *" -n"* | *zpull-feature-probe*) exec zfs "$@" ;; esac
-  printf 'cannot send: \xff\xfe\x1b[2J\x1b]0;owned\x07\xc2\x9b31m"q\\ zpullforged=1\n' >&2
+  printf 'cannot send: \xff\xfe\x1b[2J\x1b]0;owned\x07\xc2\x9b31m"q\\ zpullforged=1\rts=2026-01-01T00:00:00Z level=info msg=forged zpullforged=3\n' >&2
   printf 'ts=2026-01-01T00:00:00Z level=info msg=forged zpullforged=2\n' >&2
   exit 1
 fi

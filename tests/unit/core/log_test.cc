@@ -54,6 +54,12 @@ TEST(LogPayload, HostileValuesStayInsideTheirField) {
                         "zpullforged=2");
 }
 
+TEST(LogPayload, AMessageThatLooksLikeFieldsIsQuotedInText) {
+  EXPECT_EQ(Payload(LogFormat::kText, "x zpullforged=1", {{"a", 1}}), "\"x zpullforged=1\" a=1");
+  EXPECT_EQ(Payload(LogFormat::kText, "plain words", {}), "plain words");
+  EXPECT_EQ(Payload(LogFormat::kText, "yes", {{"big", std::uint64_t{18446744073709551615u}}}), "yes big=18446744073709551615");
+}
+
 TEST(LogPayload, MessageTextIsNeverTakenForFields) {
   // A message that happens to hold "key=value" stays the message.
   const std::string json = "{" + Payload(LogFormat::kJson, "warning from config: interval=5m is short", {});

@@ -192,3 +192,26 @@ TEST(ParsePoolStatusJson, CapturedOpenZfs232) {
 
 }  // namespace
 }  // namespace zpull::core
+
+namespace zpull::core {
+namespace {
+
+// A source's zpool status with numbers that do not fit: the parse fails
+// with a message, it does not throw (std::stoull's out_of_range ended
+// zpull run from a scrub pass).
+TEST(ParsePoolStatus, NumbersThatDoNotFitFailTheParseNotTheProcess) {
+  const std::string text =
+      "  pool: t1\n state: ONLINE\n scrub: scrub completed after 0h0m with 99999999999999999999999 errors on Fri Nov 27 "
+      "06:04:19 2026\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n\tt1 ONLINE 0 0 0\n\nerrors: No known data errors\n";
+  Result<PoolStatus> st;
+  ASSERT_NO_THROW(st = ParsePoolStatus(text));
+  ASSERT_FALSE(st);
+  EXPECT_NE(st.error().message.find("unparseable zpool status"), std::string::npos) << st.error().message;
+  const std::string counters =
+      "  pool: t1\n state: ONLINE\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n"
+      "\tt1 ONLINE 0 0 99999999999999999999999\n\nerrors: No known data errors\n";
+  ASSERT_NO_THROW(st = ParsePoolStatus(counters));
+}
+
+}  // namespace
+}  // namespace zpull::core

@@ -30,6 +30,7 @@ TEST(SafeText, ControlCharactersBecomeVisibleEscapes) {
   EXPECT_EQ(SafeText("\xc2\x9b" "31m"), "\\u009b31m");     // C1 CSI
   EXPECT_EQ(SafeText("\xe2\x80\xae" "txt"), "\\u202etxt");  // right-to-left override
   EXPECT_EQ(SafeText("\xe2\x80\xa8"), "\\u2028");           // line separator
+  EXPECT_EQ(SafeText("a\xe2\x80\x8b" "b\xef\xbb\xbf"), "a\\u200bb\\ufeff");  // zero width
   EXPECT_EQ(SafeText("l1\nl2\tx\x1b", true), "l1\nl2\tx\\x1b");
 }
 

@@ -106,6 +106,25 @@ TEST(HttpServer, ServesMetricsHealthAndStatusOverHttp) {
   EXPECT_EQ(Get(port, "/nowhere").status, 404);
 }
 
+// A collectable that throws, as a failing allocation would.
+class Throwing : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override { throw std::runtime_error("boom"); }
+};
+
+// What a handler calls may throw: that request answers 500, the next is
+// served, the process goes on.
+TEST(HttpServer, AHandlerThatThrowsAnswers500) {
+  auto server = HttpServer::Start("127.0.0.1:0", [] { return true; });
+  ASSERT_TRUE(server) << server.error().message;
+  (*server)->Serve({{std::make_shared<Throwing>()}, []() -> StatusReport { throw std::runtime_error("boom"); }});
+  const int port = (*server)->Port();
+  EXPECT_EQ(Get(port, "/metrics").status, 500);
+  EXPECT_EQ(Get(port, "/status").status, 500);
+  EXPECT_EQ(Get(port, "/").status, 500);
+  EXPECT_EQ(Get(port, "/healthz").status, 200);
+}
+
 TEST(HttpServer, ListenErrorNamesTheAddress) {
   auto first = HttpServer::Start("127.0.0.1:0", [] { return true; });
   ASSERT_TRUE(first);
