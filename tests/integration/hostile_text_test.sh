@@ -79,13 +79,15 @@ zp_cleanup "kill -9 $pid 2>/dev/null; true"
 # The source's vdev name reaches its label: U+FFFD, then its escapes made
 # visible, as the exposition escapes them.
 want_vdev='vdev="ev'$'\xef\xbf\xbd''\\x1b[2J\\u009b\"q\\il"'
-has_vdev() { curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | grep -qF "$want_vdev"; }
+# (Into a file, not a pipe: grep -q would end curl with SIGPIPE, which
+# pipefail counts as a failure.)
+has_vdev() { curl -sf -o "$ZP_TMP/scrape" "http://127.0.0.1:$port/metrics" 2>/dev/null && grep -qF "$want_vdev" "$ZP_TMP/scrape"; }
 for _ in $(seq 1 100); do
   has_vdev && grep -q "attempt failed\|replication failed" "$ZP_TMP/run.log" && break
   kill -0 "$pid" 2>/dev/null || zp_fail "zpull run exited: $(tail -5 "$ZP_TMP/run.log")"
   sleep 0.2
 done
-has_vdev || zp_fail "the source's vdev name is not in /metrics as escaped text: $(curl -s "http://127.0.0.1:$port/metrics" | grep '^zpull_vdev_errors{host="evil"')"
+has_vdev || zp_fail "the source's vdev name is not in /metrics as escaped text: $(grep '^zpull_vdev_errors{host="evil"' "$ZP_TMP/scrape")"
 for path in /status /metrics /healthz /; do
   code=$(curl -s -o "$ZP_TMP/body" -w '%{http_code}' "http://127.0.0.1:$port$path" || true)
   zp_assert_eq 200 "$code" "GET $path"
@@ -95,8 +97,9 @@ sleep 2  # more pool checks and scrapes
 curl -s "http://127.0.0.1:$port/status" >/dev/null || true
 kill -0 "$pid" 2>/dev/null || zp_fail "zpull run died: $(tail -5 "$ZP_TMP/run.log")"
 zp_assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/healthz")" "healthz after the scrapes"
-curl -s "http://127.0.0.1:$port/status" | grep -qF '"health": "ONLINE'$'\xef\xbf\xbd''\\x1b[31m"' ||
-  zp_fail "/status lacks the source pool's health as escaped text: $(curl -s "http://127.0.0.1:$port/status" | grep health)"
+curl -s -o "$ZP_TMP/status" "http://127.0.0.1:$port/status"
+grep -qF '"health": "ONLINE'$'\xef\xbf\xbd''\\x1b[31m"' "$ZP_TMP/status" ||
+  zp_fail "/status lacks the source pool's health as escaped text: $(grep health "$ZP_TMP/status")"
 grep -qF 'error="' "$ZP_TMP/run.log" && grep -q 'zpullforged=1' "$ZP_TMP/run.log" ||
   zp_fail "the source's error text is not in the run log: $(tail -3 "$ZP_TMP/run.log")"
 kill -TERM "$pid"
