@@ -49,4 +49,9 @@ inline constexpr std::array<Reason, 21> kAllReasons = {
 // The label value used in metrics and logs, e.g. "no_common_snapshot".
 std::string_view ReasonName(Reason reason);
 
+// What usually fixes a failure of `reason`, in one sentence that names the
+// configuration keys to change (the short form of docs/failure-reasons.md's
+// remedy column). Shown with the failure by `zpull once` and in the log.
+std::string_view ReasonRemedy(Reason reason);
+
 }  // namespace zpull::core

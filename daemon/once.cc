@@ -35,7 +35,8 @@ void LogCycle(const core::Log& log, const std::string& name, const replicate::Cy
     log.Error("replication failed", {{"dataset", name},
                                      {"reason", core::ReasonName(outcome.error->reason)},
                                      {"seconds", core::OneDecimal(seconds)},
-                                     {"error", outcome.error->message}});
+                                     {"error", outcome.error->message},
+                                     {"remedy", core::ReasonRemedy(outcome.error->reason)}});
   } else if (log_success) {
     log.Info("replicated", {{"dataset", name},
                             {"plan", replicate::DescribePlan(outcome.plan)},
@@ -98,7 +99,7 @@ std::string FormatOutcome(const config::DatasetConfig& d, const replicate::Cycle
   }
   if (o.error) {
     return "FAILED " + d.destination.str() + " reason=" + std::string(core::ReasonName(o.error->reason)) + retried +
-           ": " + o.error->message;
+           ": " + o.error->message + "; fix: " + std::string(core::ReasonRemedy(o.error->reason));
   }
   std::string line = "ok " + d.destination.str() + " " + replicate::DescribePlan(o.plan) +
                       " bytes=" + std::to_string(o.bytes) +

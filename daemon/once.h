@@ -31,7 +31,8 @@ std::function<void(const core::Error&, std::int64_t)> LogRetries(const core::Log
 void LogCycle(const core::Log& log, const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds,
               bool log_success = true);
 
-// One line per dataset: "ok <dataset> <what> <bytes> ..." or "FAILED <dataset> <reason>: <message>".
+// One line per dataset: "ok <dataset> <what> <bytes> ..." or
+// "FAILED <dataset> reason=<reason>: <message>; fix: <remedy>" (core::ReasonRemedy).
 std::string FormatOutcome(const config::DatasetConfig& dataset, const replicate::CycleOutcome& outcome);
 
 }  // namespace zpull::daemon

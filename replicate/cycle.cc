@@ -4,6 +4,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "replicate/refusal.h"
 #include "replicate/snapshot_name.h"
 
 namespace zpull::replicate {
@@ -68,6 +69,21 @@ const core::SnapshotInfo* FindGuid(const core::SnapshotList& list, std::uint64_t
 }
 
 
+// Reasons that say the destination refuses this dataset's stream as it
+// stands, until someone changes it or the configuration.
+bool RefusalReason(core::Reason r) {
+  switch (r) {
+    case core::Reason::kDiverged:
+    case core::Reason::kNoCommonSnapshot:
+    case core::Reason::kDestinationModified:
+    case core::Reason::kDestinationMissing:
+    case core::Reason::kConfig:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Reasons a later attempt within the same cycle can get past.
 bool RetryInCycle(core::Reason r) {
   switch (r) {
@@ -99,7 +115,10 @@ enum class Progress { kReplicated, kSourceEmpty };
 
 class Attempt {
  public:
-  Attempt(const CycleEnv& env, const DatasetJob& job, CycleOutcome& out) : env_(env), job_(job), out_(out) {}
+  // With `destination_listed`, the listing's destination is fresh (nothing
+  // changed it since it was listed) and only the source is listed again.
+  Attempt(const CycleEnv& env, const DatasetJob& job, CycleOutcome& out, bool destination_listed = false)
+      : env_(env), job_(job), out_(out), destination_listed_(destination_listed) {}
 
   core::Result<Progress> Run(Listing& listing) {
     if (auto s = List(listing); !s) return tl::unexpected(s.error());
@@ -110,21 +129,9 @@ class Attempt {
       out_.plan = MakePlan(listing);
     }
     out_.newest_common = out_.plan.newest_common;
-    switch (out_.plan.kind) {
-      case PlanKind::kDiverged:
-        return core::Fail(core::Reason::kDiverged, DescribePlan(out_.plan));
-      case PlanKind::kNoCommonSnapshot:
-        return core::Fail(core::Reason::kNoCommonSnapshot, DescribePlan(out_.plan));
-      case PlanKind::kNothing:
-        if (listing.source.empty()) return Progress::kSourceEmpty;
-        return Progress::kReplicated;
-      case PlanKind::kSend:
-        if (out_.plan.needs_force && !job_.force) {
-          return core::Fail(core::Reason::kNoCommonSnapshot,
-                            "destination " + job_.destination.str() +
-                                " exists but has no snapshots; a full receive would overwrite it (set force: true to allow)");
-        }
-        break;
+    if (auto refused = Refusal(out_.plan, job_)) return tl::unexpected(*refused);
+    if (out_.plan.kind == PlanKind::kNothing) {
+      return listing.source.empty() ? Progress::kSourceEmpty : Progress::kReplicated;
     }
     if (job_.options.rollback_destination && out_.plan.steps.front().from && out_.plan.newest_common &&
         listing.destination && listing.destination->back().guid == out_.plan.newest_common->guid) {
@@ -178,6 +185,11 @@ class Attempt {
                         "source dataset " + job_.source.str() + " does not exist on host " + env_.source.Host());
     }
     listing.source = std::move(**src);
+    if (destination_listed_) {
+      out_.source_snapshots = listing.source.size();
+      out_.destination_snapshots = listing.destination ? listing.destination->size() : 0;
+      return {};
+    }
     return ListDestination(listing);
   }
 
@@ -265,8 +277,15 @@ class Attempt {
       missing.push_back(*name);
     }
     for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-      if (auto s = env_.destination.CreateContainer(*it); !s) return s;
-      out_.created_parents.push_back(it->str());
+      auto s = env_.destination.CreateContainer(*it);
+      if (s) {
+        out_.created_parents.push_back(it->str());
+        continue;
+      }
+      // Another cycle sharing this ancestor may have created it meanwhile:
+      // what exists now as a filesystem will do.
+      auto type = env_.destination.GetProperty(*it, "type");
+      if (!type || *type != "filesystem") return s;
     }
     return {};
   }
@@ -285,7 +304,7 @@ class Attempt {
       if (!dst.send_raw) {
         return core::Fail(core::Reason::kConfig, "source " + job_.source.str() +
                                                      " is encrypted and this host's zfs cannot receive raw streams; "
-                                                     "set send_decrypted: true to send it decrypted");
+                                                     "set send: {decrypted: true} to send it decrypted");
       }
       send.raw = true;  // -w carries blocks as they are: compressed, large, embedded
     } else {
@@ -436,6 +455,7 @@ class Attempt {
   const DatasetJob& job_;
   CycleOutcome& out_;
   bool volume_ = false;  // the source dataset is a volume (read before the first send)
+  const bool destination_listed_;
 };
 
 std::string Hex(std::uint64_t v) {
@@ -461,7 +481,67 @@ core::Status MoveBookmark(const CycleEnv& env, const DatasetJob& job, const core
   return {};
 }
 
+// The refusals the listings show before the cycle snapshots the source, so
+// that a cycle that cannot send takes no snapshot: the destination's pool
+// missing, diverged, no common snapshot, a destination without snapshots
+// (each as Refusal() says), and a replica modified since its newest
+// snapshot where the destination reports `written` (OpenZFS). A listing
+// that fails is the cycle's failure too. Planned with the snapshot the
+// cycle would take, as the dry-run plans.
+struct PreCheck {
+  std::optional<core::Error> refusal;
+  std::optional<core::SnapshotList> destination;  // as listed (nullopt: does not exist)
+};
+core::Result<PreCheck> RefusedBeforeSnapshot(const CycleEnv& env, const DatasetJob& job) {
+  auto src = env.source.ListSnapshots(job.source);
+  if (!src) return tl::unexpected(src.error());
+  if (!*src) {
+    return core::Fail(core::Reason::kSourceMissing,
+                      "source dataset " + job.source.str() + " does not exist on host " + env.source.Host());
+  }
+  auto dst = env.destination.ListSnapshots(job.destination);
+  if (!dst) return tl::unexpected(dst.error());
+  core::SnapshotList source = std::move(**src);
+  const std::uint64_t txg = source.empty() ? 1 : source.back().createtxg + 1;
+  source.push_back({SnapshotNameFor(job.prefix, env.now()), 0, txg, env.now(), 0});
+  core::SnapshotList bookmarks;
+  if (env.source_features.bookmarks && job.options.bookmarks) {
+    if (auto b = env.source.ListBookmarks(job.source); b) bookmarks = std::move(*b);
+  }
+  const Plan plan = PlanReplication(source, *dst, job.initial, bookmarks, job.options.snapshots, job.prefix);
+  PreCheck out{Refusal(plan, job), std::move(*dst)};
+  if (out.refusal && out.destination && env.destination_features.recv_resumable) {
+    // An interrupted receive (a first full one leaves a destination without
+    // snapshots) is resumed before the attempt plans: it decides then.
+    auto token = env.destination.ResumeToken(job.destination);
+    if (!token) return tl::unexpected(token.error());
+    if (*token) out.refusal.reset();
+  }
+  if (!out.refusal) out.refusal = DestinationRefusal(env, job, out.destination, plan);
+  return out;
+}
+
 }  // namespace
+
+std::optional<core::Error> DestinationRefusal(const CycleEnv& env, const DatasetJob& job,
+                                              const std::optional<core::SnapshotList>& destination, const Plan& plan) {
+  if (!destination) {
+    auto pool = core::DatasetName::Parse(job.destination.Pool());
+    if (!pool) return pool.error();
+    auto exists = env.destination.Exists(*pool);
+    if (!exists) return exists.error();
+    if (!*exists) return MissingPoolRefusal(job.destination);
+    return std::nullopt;
+  }
+  if (env.destination_features.written && !destination->empty() && plan.newest_common &&
+      !job.options.rollback_destination && destination->back().guid == plan.newest_common->guid) {
+    auto written = env.destination.GetProperty(job.destination, "written");
+    if (written && !NothingWritten(*written)) {
+      return ModifiedRefusal(job.destination, plan.newest_common->name, *written);
+    }
+  }
+  return std::nullopt;
+}
 
 void BringIntoLine(core::Zfs& destination, const DatasetJob& job, const std::vector<core::PropertyChange>& changes,
                    CycleOutcome& out) {
@@ -513,22 +593,36 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
 
   if (Cancelled(env)) return fail({core::Reason::kShutdown, "cycle not started (zpull is stopping)"});
   BringIntoLine(env.destination, job, env.bring_into_line, out);
+  Listing listing;
+  bool destination_listed = false;  // by the check before the snapshot, for the first attempt
   if (job.take_snapshot) {
+    auto checked = RefusedBeforeSnapshot(env, job);
+    if (!checked) return fail(checked.error());
+    if (checked->refusal) return fail(*checked->refusal);
+    listing.destination = std::move(checked->destination);
+    destination_listed = true;
     auto snap = TakeSnapshot(env, job);
     if (!snap) return fail(snap.error());
     out.snapshot_taken = *snap;
   }
+  // A refusal found only later (a receive zfs-fuse refuses as modified)
+  // leaves no snapshot behind either: this cycle's, never sent, goes again.
+  auto refuse = [&](core::Error e) {
+    if (!out.snapshot_taken.empty() && out.bytes == 0 && out.resumed == 0 && RefusalReason(e.reason)) {
+      if (env.source.DestroySnapshot(job.source, out.snapshot_taken)) out.snapshot_taken.clear();
+    }
+    return fail(std::move(e));
+  };
 
-  Listing listing;
   for (int attempt = 0;; ++attempt) {
-    auto progress = Attempt(env, job, out).Run(listing);
+    auto progress = Attempt(env, job, out, destination_listed && attempt == 0).Run(listing);
     if (progress && *progress == Progress::kSourceEmpty) {
       out.finished = env.now();
       return out;
     }
     if (progress) break;
     const core::Error& e = progress.error();
-    if (!RetryInCycle(e.reason) || attempt >= job.options.transfer.retries || Cancelled(env)) return fail(e);
+    if (!RetryInCycle(e.reason) || attempt >= job.options.transfer.retries || Cancelled(env)) return refuse(e);
     out.retried.push_back(e);
     ++out.retries;
     const std::int64_t delay =

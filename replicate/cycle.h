@@ -171,6 +171,15 @@ struct CycleEnv {
 
 CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job);
 
+// What the destination refuses before a cycle snapshots or sends, given its
+// listing (nullopt: the dataset does not exist) and the plan: its pool
+// missing, or (where it reports `written`, and without
+// rollback_destination) a replica modified since its newest snapshot, the
+// newest common one. The cycle and the dry-run ask it alike; a failing
+// lookup is returned as the error.
+std::optional<core::Error> DestinationRefusal(const CycleEnv& env, const DatasetJob& job,
+                                              const std::optional<core::SnapshotList>& destination, const Plan& plan);
+
 // Applies `changes` to the job's destination and the datasets below it
 // (others are ignored), recording each in out.brought_into_line; a failure
 // is a warning: the replica stays as it was, and the next safety check

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "replicate/refusal.h"
 #include "replicate/snapshot_name.h"
 
 namespace zpull::replicate {
@@ -52,26 +53,15 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
     if (auto b = env.source.ListBookmarks(job.source); b) bookmarks = std::move(*b);
   }
   p.plan = PlanReplication(source, *dst, job.initial, bookmarks, job.options.snapshots, job.prefix);
-  switch (p.plan.kind) {
-    case PlanKind::kDiverged:
-      if (job.options.force_on_divergence) {
-        p.would_destroy_on_divergence = p.plan.conflicts;
-      } else {
-        p.refusal = core::Error{core::Reason::kDiverged, DescribePlan(p.plan)};
-      }
-      break;
-    case PlanKind::kNoCommonSnapshot:
-      p.refusal = core::Error{core::Reason::kNoCommonSnapshot, DescribePlan(p.plan)};
-      break;
-    case PlanKind::kSend:
-      if (p.plan.needs_force && !job.force) {
-        p.refusal = core::Error{core::Reason::kNoCommonSnapshot,
-                                "destination exists but has no snapshots (force: true would overwrite it)"};
-      }
-      p.would_roll_back = job.options.rollback_destination && p.plan.steps.front().from;
-      break;
-    case PlanKind::kNothing:
-      break;
+  if (p.plan.kind == PlanKind::kDiverged && job.options.force_on_divergence) {
+    p.would_destroy_on_divergence = p.plan.conflicts;
+  }
+  if (p.plan.kind == PlanKind::kSend) {
+    p.would_roll_back = job.options.rollback_destination && p.plan.steps.front().from;
+  }
+  p.refusal = Refusal(p.plan, job);
+  if (!p.refusal) {
+    p.refusal = DestinationRefusal(env, job, *dst, p.plan);
   }
   if (!*dst) {
     for (std::string a = job.destination.Parent(); a.find('/') != std::string::npos; a = a.substr(0, a.rfind('/'))) {

@@ -274,7 +274,7 @@ TEST_F(CycleRecoveryTest, EncryptedSourceIsRefusedWhenThisHostCannotReceiveRaw) 
   auto out = RunCycle(env, job_);
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.error->reason, core::Reason::kConfig);
-  EXPECT_NE(out.error->message.find("send_decrypted"), std::string::npos);
+  EXPECT_NE(out.error->message.find("set send: {decrypted: true}"), std::string::npos);
   EXPECT_FALSE(dst_.Exists(job_.destination).value());
 }
 

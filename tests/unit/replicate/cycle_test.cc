@@ -23,7 +23,7 @@ class CycleTest : public ::testing::Test {
   }
 
   CycleOutcome Run() {
-    CycleEnv env{src_, dst_, core::ZfsFeatures{"fake", true}, [this] { return now_; },
+    CycleEnv env{src_, dst_, dst_features_, [this] { return now_; },
                  [this](std::uint64_t n) { streamed_ += n; }};
     auto out = RunCycle(env, job_);
     now_ += 3600;
@@ -33,6 +33,7 @@ class CycleTest : public ::testing::Test {
   core::SnapshotList List(test::FakeZfs& z, const char* fs) { return z.ListSnapshots(DatasetName::Parse(fs).value())->value(); }
 
   std::int64_t now_ = 1795780800;
+  core::ZfsFeatures dst_features_{"fake", true};
   std::uint64_t streamed_ = 0;
   test::FakeZfs src_, dst_;
   DatasetJob job_{DatasetName::Parse("x").value(), DatasetName::Parse("x").value()};
@@ -140,6 +141,87 @@ TEST_F(CycleTest, ExistingEmptyDestinationNeedsForce) {
   EXPECT_NE(out.error->message.find("force: true"), std::string::npos);
   job_.force = true;
   EXPECT_TRUE(Run().ok());
+}
+
+// A refused cycle costs nothing on the source: no snapshot, no stream.
+TEST_F(CycleTest, RefusedCyclesTakeNoSnapshot) {
+  ASSERT_TRUE(Run().ok());
+  ASSERT_TRUE(dst_.CreateSnapshot(job_.destination, "manual"));
+  const auto before = Names(List(src_, "tank/data"));
+  const auto streamed = streamed_;
+  for (int i = 0; i < 3; ++i) {
+    auto out = Run();
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.error->reason, core::Reason::kDiverged);
+    EXPECT_NE(out.error->message.find("force_on_divergence: true would destroy @manual"), std::string::npos)
+        << out.error->message;
+    EXPECT_TRUE(out.snapshot_taken.empty());
+  }
+  EXPECT_EQ(Names(List(src_, "tank/data")), before);
+  EXPECT_EQ(streamed_, streamed);
+}
+
+TEST_F(CycleTest, AMissingDestinationPoolIsNamedBeforeAnySnapshot) {
+  job_.destination = DatasetName::Parse("nopool/deep/data").value();
+  auto out = Run();
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->reason, core::Reason::kDestinationMissing);
+  EXPECT_NE(out.error->message.find("destination pool nopool does not exist on this host"), std::string::npos)
+      << out.error->message;
+  EXPECT_TRUE(List(src_, "tank/data").empty());
+}
+
+// Where the destination reports `written`, a modified replica is refused
+// before the snapshot; where it does not (zfs-fuse), the receive refuses it
+// and the snapshot this cycle took goes again. Either way nothing piles up.
+TEST_F(CycleTest, AModifiedReplicaLeavesNoSnapshotBehind) {
+  for (bool written : {true, false}) {
+    core::ZfsFeatures f{"fake", true};
+    f.written = written;
+    dst_.SetFeatures(f);
+    dst_features_ = f;
+    ASSERT_TRUE(Run().ok());
+    dst_.MarkModified("backup/data");
+    const auto before = Names(List(src_, "tank/data"));
+    auto out = Run();
+    ASSERT_FALSE(out.ok()) << written;
+    EXPECT_EQ(out.error->reason, core::Reason::kDestinationModified);
+    if (written) {
+      EXPECT_NE(out.error->message.find("rollback_destination: true"), std::string::npos) << out.error->message;
+    }
+    EXPECT_EQ(Names(List(src_, "tank/data")), before) << written;
+    job_.options.rollback_destination = true;
+    ASSERT_TRUE(Run().ok()) << written;
+    job_.options.rollback_destination = false;
+  }
+}
+
+// Cycles sharing a missing ancestor: another creates it between this
+// cycle's check and its create; "already exists" as a filesystem is fine.
+TEST_F(CycleTest, AParentCreatedMeanwhileIsSuccess) {
+  class Racing : public test::FakeZfs {
+   public:
+    using FakeZfs::FakeZfs;
+    core::Result<bool> Exists(const DatasetName& fs) override {
+      if (fs.str() == "backup/deep") {
+        if (!raced_) {
+          raced_ = true;
+          (void)FakeZfs::CreateContainer(fs);  // the other cycle, just after this one looked
+        }
+        return false;
+      }
+      return FakeZfs::Exists(fs);
+    }
+    bool raced_ = false;
+  };
+  Racing dst("local", [this] { return now_; });
+  dst.CreateFilesystem("backup");
+  job_.destination = DatasetName::Parse("backup/deep/data").value();
+  CycleEnv env{src_, dst, core::ZfsFeatures{"fake", true}, [this] { return now_; }, {}};
+  auto out = RunCycle(env, job_);
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_TRUE(dst.raced_);
+  EXPECT_TRUE(out.created_parents.empty());
 }
 
 TEST_F(CycleTest, SnapshotNameCollisionGetsASuffix) {

@@ -1,0 +1,32 @@
+#pragma once
+// Why a cycle must not send, told before anything is snapshotted or sent,
+// and what would let it: the cycle and the dry-run (replicate/preview.h)
+// refuse alike, with the same words. Pure.
+
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "replicate/cycle.h"
+#include "replicate/plan.h"
+
+namespace zpull::replicate {
+
+// The refusal `plan` (made with the snapshot the cycle would take) carries
+// for `job`: diverged without force_on_divergence, no common snapshot, or
+// a destination that exists without snapshots without force. Each message
+// names the configuration key that would change it and what that costs;
+// force is never offered for a pool's root. nullopt: the plan may run.
+std::optional<core::Error> Refusal(const Plan& plan, const DatasetJob& job);
+
+// The refusal of an incremental receive into `destination`, changed since
+// its newest snapshot `newest` (`written` bytes, as zfs prints them).
+core::Error ModifiedRefusal(const core::DatasetName& destination, const std::string& newest, const std::string& written);
+
+// Whether `written` (the property as zfs prints it) says nothing was written.
+bool NothingWritten(const std::string& written);
+
+// The refusal for a destination whose pool does not exist on this host.
+core::Error MissingPoolRefusal(const core::DatasetName& destination);
+
+}  // namespace zpull::replicate
