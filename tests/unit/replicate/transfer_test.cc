@@ -353,6 +353,9 @@ TEST_F(LocalTransferTest, ReceiverThatExitsEarlyFailsTheTransferWithItsError) {
   auto r = Run();
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message.find("cannot receive: invalid stream"), std::string::npos) << r.error().message;
+  // The root cause first: the sender only died of the broken pipe.
+  EXPECT_EQ(r.error().message.rfind("receive exit 1: cannot receive: invalid stream; send exit", 0), 0u)
+      << r.error().message;
 }
 
 TEST_F(LocalTransferTest, SilentSenderIsAbortedAsStalled) {
