@@ -10,7 +10,6 @@
 namespace zpull::replicate {
 namespace {
 
-constexpr int kMaxNameSuffix = 9;
 
 core::Error ErrorAt(const DatasetJob& job, core::Error e) {
   return core::WithContext(std::move(e), "dataset " + job.destination.str());
@@ -20,7 +19,7 @@ core::Error ErrorAt(const DatasetJob& job, core::Error e) {
 core::Result<std::string> TakeSnapshot(const CycleEnv& env, const DatasetJob& job) {
   const std::string base = SnapshotNameFor(job.prefix, env.now());
   core::Status last;
-  for (int n = 0; n <= kMaxNameSuffix; ++n) {
+  for (int n = 0; n <= kMaxSnapshotNameSuffix; ++n) {
     std::string name = n == 0 ? base : SnapshotNameWithSuffix(base, n);
     last = env.source.CreateSnapshot(job.source, name);
     if (last) return name;
@@ -129,7 +128,7 @@ class Attempt {
       out_.plan = MakePlan(listing);
     }
     out_.newest_common = out_.plan.newest_common;
-    if (auto refused = Refusal(out_.plan, job_)) return tl::unexpected(*refused);
+    if (auto refused = Refusal(out_.plan, RefusalOf(job_))) return tl::unexpected(*refused);
     if (out_.plan.kind == PlanKind::kNothing) {
       return listing.source.empty() ? Progress::kSourceEmpty : Progress::kReplicated;
     }
@@ -509,7 +508,7 @@ core::Result<PreCheck> RefusedBeforeSnapshot(const CycleEnv& env, const DatasetJ
     if (auto b = env.source.ListBookmarks(job.source); b) bookmarks = std::move(*b);
   }
   const Plan plan = PlanReplication(source, *dst, job.initial, bookmarks, job.options.snapshots, job.prefix);
-  PreCheck out{Refusal(plan, job), std::move(*dst)};
+  PreCheck out{Refusal(plan, RefusalOf(job)), std::move(*dst)};
   if (out.refusal && out.destination && env.destination_features.recv_resumable) {
     // An interrupted receive (a first full one leaves a destination without
     // snapshots) is resumed before the attempt plans: it decides then.

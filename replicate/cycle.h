@@ -26,6 +26,7 @@
 
 #include "core/zfs.h"
 #include "replicate/plan.h"
+#include "replicate/refusal.h"
 #include "replicate/retention.h"
 #include "replicate/snapshot_filter.h"
 #include "replicate/transfer.h"
@@ -87,6 +88,10 @@ struct ReplicationOptions {
   bool force_on_divergence = false;    // destroy destination snapshots newer than the newest common one
   bool bookmarks = true;               // keep a source bookmark of the newest replicated snapshot
 };
+
+// How many suffixed names (_1 … _9) a cycle tries when its snapshot's
+// name is taken (two cycles within one second).
+inline constexpr int kMaxSnapshotNameSuffix = 9;
 
 struct DatasetJob {
   core::DatasetName source;
@@ -170,6 +175,11 @@ struct CycleEnv {
 };
 
 CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job);
+
+// What of `job` changes a refusal (replicate/refusal.h).
+inline RefusalPolicy RefusalOf(const DatasetJob& job) {
+  return {job.destination, job.force, job.options.force_on_divergence};
+}
 
 // What the destination refuses before a cycle snapshots or sends, given its
 // listing (nullopt: the dataset does not exist) and the plan: its pool

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "replicate/refusal.h"
+#include "replicate/snapshot_filter.h"
 #include "replicate/snapshot_name.h"
 
 namespace zpull::replicate {
@@ -11,6 +12,35 @@ namespace {
 std::string Names(const std::vector<std::string>& names, const char* mark) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + std::string(mark) + n;
+  return out;
+}
+
+// The destination's snapshots after `plan`'s receives: what it had (but
+// what force_on_divergence destroys), then what each step brings: its
+// target, and with -I every source snapshot between its base and target.
+core::SnapshotList AfterReceive(const core::SnapshotList& source, const std::optional<core::SnapshotList>& destination,
+                                const Plan& plan, const std::vector<std::string>& destroyed) {
+  core::SnapshotList out;
+  if (destination) {
+    for (const auto& s : *destination) {
+      if (std::find(destroyed.begin(), destroyed.end(), s.name) == destroyed.end()) out.push_back(s);
+    }
+  }
+  if (plan.kind != PlanKind::kSend) return out;
+  for (const auto& step : plan.steps) {
+    bool in_range = false;  // past an -I step's base
+    for (const auto& s : source) {
+      if (step.from && step.intermediates && !step.from_bookmark && s.name == *step.from) {
+        in_range = true;
+        continue;
+      }
+      if (s.name == step.to) {
+        out.push_back(s);
+        break;
+      }
+      if (in_range && step.from && step.intermediates && !step.from_bookmark) out.push_back(s);
+    }
+  }
   return out;
 }
 
@@ -35,8 +65,11 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
   }
   core::SnapshotList source = std::move(**src);
   if (job.take_snapshot) {
-    // The snapshot the cycle would take, with a guid no real one has.
-    p.would_snapshot = SnapshotNameFor(job.prefix, env.now());
+    // The snapshot the cycle would take (TakeSnapshot's name, suffix and
+    // all), with a guid no real one has.
+    std::vector<std::string> taken;
+    for (const auto& s : source) taken.push_back(s.name);
+    p.would_snapshot = FreeSnapshotName(job.prefix, env.now(), taken, kMaxSnapshotNameSuffix);
     std::uint64_t txg = source.empty() ? 1 : source.back().createtxg + 1;
     source.push_back({p.would_snapshot, 0, txg, env.now(), 0});
   }
@@ -57,9 +90,11 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
     p.would_destroy_on_divergence = p.plan.conflicts;
   }
   if (p.plan.kind == PlanKind::kSend) {
-    p.would_roll_back = job.options.rollback_destination && p.plan.steps.front().from;
+    // As the cycle decides: only a replica whose newest snapshot is the base.
+    p.would_roll_back = job.options.rollback_destination && p.plan.steps.front().from && p.plan.newest_common &&
+                        *dst && !(*dst)->empty() && (*dst)->back().guid == p.plan.newest_common->guid;
   }
-  p.refusal = Refusal(p.plan, job);
+  p.refusal = Refusal(p.plan, RefusalOf(job));
   if (!p.refusal) {
     p.refusal = DestinationRefusal(env, job, *dst, p.plan);
   }
@@ -83,17 +118,27 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
     }
     if (ok) p.estimated_bytes = total;
   }
-  if (*dst) {
-    std::optional<std::uint64_t> keep;
-    if (p.plan.newest_common) keep = p.plan.newest_common->guid;
-    for (const auto& s : SelectForPruning(**dst, job.destination_retention, env.now(), job.prefix, keep)) {
-      p.would_prune_destination.push_back(s.name);
+  // Prunes as the cycle makes them: only after a cycle that did not fail,
+  // on the destination as the receive leaves it, keeping the newest
+  // selected source snapshot (then the newest common one) on both sides.
+  if (p.refusal || p.plan.kind == PlanKind::kNoCommonSnapshot) return p;
+  const core::SnapshotList selected = Selected(source, job.options.snapshots, job.prefix);
+  if (selected.empty()) return p;
+  const std::uint64_t keep = selected.back().guid;
+  // The cycle moves its hold from the old base to the new one before it
+  // prunes: the old base no longer counts as held (its own hold).
+  auto moved = [&](core::SnapshotList list) {
+    for (auto& s : list) {
+      if (p.plan.newest_common && s.guid == p.plan.newest_common->guid && s.guid != keep && s.userrefs > 0) --s.userrefs;
     }
+    return list;
+  };
+  const core::SnapshotList after = moved(AfterReceive(source, *dst, p.plan, p.would_destroy_on_divergence));
+  for (const auto& s : SelectForPruning(after, job.destination_retention, env.now(), job.prefix, keep)) {
+    p.would_prune_destination.push_back(s.name);
   }
   if (job.source_retention) {
-    std::optional<std::uint64_t> keep;
-    if (p.plan.newest_common) keep = p.plan.newest_common->guid;
-    for (const auto& s : SelectForPruning(**src, *job.source_retention, env.now(), job.prefix, keep)) {
+    for (const auto& s : SelectForPruning(moved(source), *job.source_retention, env.now(), job.prefix, keep)) {
       p.would_prune_source.push_back(s.name);
     }
   }

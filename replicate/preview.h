@@ -1,9 +1,11 @@
 #pragma once
 // `zpull once --dry-run`: what one cycle would do, read-only. It lists both
 // sides (and the resume token and source bookmarks where they exist), plans
-// as if the cycle's snapshot had been taken, and selects what retention
-// would prune as the destination stands now. Nothing is created, sent,
-// held, rolled back, destroyed or set.
+// as if the cycle's snapshot had been taken (the name it would get, suffix
+// and all), refuses as the cycle would (replicate/refusal.h, the same
+// words), and selects what retention would prune as the cycle does: after
+// the receive, with the hold moved to the new base. Nothing is created,
+// sent, held, rolled back, destroyed or set.
 
 #include <optional>
 #include <string>

@@ -13,11 +13,11 @@ std::string Snapshots(const std::vector<std::string>& names) {
 
 }  // namespace
 
-std::optional<core::Error> Refusal(const Plan& plan, const DatasetJob& job) {
+std::optional<core::Error> Refusal(const Plan& plan, const RefusalPolicy& job) {
   const std::string& dst = job.destination.str();
   switch (plan.kind) {
     case PlanKind::kDiverged:
-      if (job.options.force_on_divergence) return std::nullopt;
+      if (job.force_on_divergence) return std::nullopt;
       return core::Error{core::Reason::kDiverged,
                          DescribePlan(plan) + "; force_on_divergence: true would destroy " + Snapshots(plan.conflicts) +
                              " on " + dst + " (and roll it back to @" + plan.newest_common->name +

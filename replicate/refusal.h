@@ -6,18 +6,25 @@
 #include <optional>
 #include <string>
 
+#include "core/dataset_name.h"
 #include "core/result.h"
-#include "replicate/cycle.h"
 #include "replicate/plan.h"
 
 namespace zpull::replicate {
 
+// What a job's configuration allows that changes a refusal.
+struct RefusalPolicy {
+  core::DatasetName destination;
+  bool force = false;                // force: a full receive may overwrite
+  bool force_on_divergence = false;  // newer destination snapshots may go
+};
+
 // The refusal `plan` (made with the snapshot the cycle would take) carries
-// for `job`: diverged without force_on_divergence, no common snapshot, or
-// a destination that exists without snapshots without force. Each message
-// names the configuration key that would change it and what that costs;
-// force is never offered for a pool's root. nullopt: the plan may run.
-std::optional<core::Error> Refusal(const Plan& plan, const DatasetJob& job);
+// under `policy`: diverged without force_on_divergence, no common snapshot,
+// or a destination that exists without snapshots without force. Each
+// message names the configuration key that would change it and what that
+// costs; force is never offered for a pool's root. nullopt: it may run.
+std::optional<core::Error> Refusal(const Plan& plan, const RefusalPolicy& policy);
 
 // The refusal of an incremental receive into `destination`, changed since
 // its newest snapshot `newest` (`written` bytes, as zfs prints them).

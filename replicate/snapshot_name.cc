@@ -1,5 +1,6 @@
 #include "replicate/snapshot_name.h"
 
+#include <algorithm>
 #include <ctime>
 
 namespace zpull::replicate {
@@ -15,6 +16,18 @@ std::string SnapshotNameFor(std::string_view prefix, std::int64_t unix_seconds) 
 
 std::string SnapshotNameWithSuffix(std::string_view name, int n) {
   return std::string(name) + "_" + std::to_string(n);
+}
+
+std::string FreeSnapshotName(std::string_view prefix, std::int64_t unix_seconds, const std::vector<std::string>& taken,
+                             int max_suffix) {
+  const std::string base = SnapshotNameFor(prefix, unix_seconds);
+  auto free = [&](const std::string& n) { return std::find(taken.begin(), taken.end(), n) == taken.end(); };
+  if (free(base)) return base;
+  for (int n = 1; n <= max_suffix; ++n) {
+    std::string name = SnapshotNameWithSuffix(base, n);
+    if (free(name)) return name;
+  }
+  return base;
 }
 
 std::string DefaultPrefix(std::string_view hostname) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "replicate/snapshot_name.h"
 #include "tests/support/fake_zfs.h"
 #include "tests/support/snapshots.h"
 
@@ -61,8 +62,9 @@ TEST_F(PreviewTest, EstimatesWithoutSnapshottingAndListsPruning) {
   ASSERT_FALSE(p.error);
   ASSERT_TRUE(p.estimated_bytes);
   EXPECT_GT(*p.estimated_bytes, 0u);
-  // As the destination stands: @zp_a goes, @zp_b is the newest common one.
-  EXPECT_EQ(p.would_prune_destination, std::vector<std::string>{"zp_a"});
+  // As the receive leaves the destination (zp_a zp_b zp_c, keep_last 1):
+  // the cycle prunes @zp_a and @zp_b after @zp_c arrived.
+  EXPECT_EQ(p.would_prune_destination, (std::vector<std::string>{"zp_a", "zp_b"}));
   EXPECT_EQ(dst_.ListSnapshots(job_.destination)->value().size(), 2u);
   EXPECT_NE(DescribePreview("backup/data", p).find("would send incremental @zp_b -> @zp_c; about "),
             std::string::npos)
@@ -85,6 +87,38 @@ TEST_F(PreviewTest, RefusalsAndDestructiveOptionsAreNamed) {
             std::string::npos);
   // Still there: a preview destroys nothing.
   EXPECT_EQ(dst_.ListSnapshots(job_.destination)->value().back().name, "manual");
+}
+
+// The dry-run says what the next real cycle does: the snapshot's name
+// (with its suffix in a second already used), the send, and the prunes on
+// both sides after the receive.
+TEST_F(PreviewTest, SaysWhatTheNextCycleDoes) {
+  job_.destination = DatasetName::Parse("backup/data").value();
+  job_.destination_retention.keep_last = 2;
+  job_.source_retention = RetentionPolicy{};
+  job_.source_retention->keep_last = 1;
+  CycleEnv env = Env();
+  for (int i = 0; i < 3; ++i) {
+    // The first cycle of each round runs in a second another name holds.
+    ASSERT_TRUE(src_.CreateSnapshot(job_.source, SnapshotNameFor("zp", now_)));
+    auto p = PreviewCycle(env, job_);
+    ASSERT_FALSE(p.error);
+    ASSERT_FALSE(p.refusal) << p.refusal->message;
+    auto out = RunCycle(env, job_);
+    ASSERT_TRUE(out.ok()) << out.error->message;
+    EXPECT_EQ(p.would_snapshot, out.snapshot_taken) << i;
+    EXPECT_EQ(DescribePlan(p.plan), DescribePlan(out.plan)) << i;
+    EXPECT_EQ(p.would_prune_destination.size(), out.pruned_destination) << i << ": " << DescribePreview("d", p);
+    EXPECT_EQ(p.would_prune_source.size(), out.pruned_source) << i << ": " << DescribePreview("d", p);
+    auto gone = [](const core::SnapshotList& now, const std::string& name) {
+      return std::none_of(now.begin(), now.end(), [&](const auto& s) { return s.name == name; });
+    };
+    for (const auto& name : p.would_prune_source) EXPECT_TRUE(gone(src_.ListSnapshots(job_.source)->value(), name)) << name;
+    for (const auto& name : p.would_prune_destination) {
+      EXPECT_TRUE(gone(dst_.ListSnapshots(job_.destination)->value(), name)) << name;
+    }
+    now_ += 3600;
+  }
 }
 
 TEST_F(PreviewTest, ATokenWouldBeResumedFirst) {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/reason.h"
+#include "replicate/cycle.h"
 #include "tests/support/snapshots.h"
 
 namespace zpull::replicate {
@@ -27,36 +28,36 @@ Plan PlanOf(const std::string& src, const std::optional<std::string>& dst) {
 
 TEST(Refusal, DivergedNamesForceOnDivergenceAndWhatItDestroys) {
   const Plan plan = PlanOf("a:1 b:2 c:3", "a:1 b:2 x:9 y:8");
-  auto e = Refusal(plan, Job("backup/a"));
+  auto e = Refusal(plan, RefusalOf(Job("backup/a")));
   ASSERT_TRUE(e);
   EXPECT_EQ(e->reason, core::Reason::kDiverged);
   EXPECT_NE(e->message.find("force_on_divergence: true would destroy @x, @y on backup/a"), std::string::npos)
       << e->message;
   DatasetJob forced = Job("backup/a");
   forced.options.force_on_divergence = true;
-  EXPECT_FALSE(Refusal(plan, forced));
+  EXPECT_FALSE(Refusal(plan, RefusalOf(forced)));
 }
 
 TEST(Refusal, ForceIsOfferedBelowAPoolsRootOnly) {
   const Plan empty_dst = PlanOf("a:1", "");
   ASSERT_TRUE(empty_dst.needs_force);
-  auto below = Refusal(empty_dst, Job("backup/a"));
+  auto below = Refusal(empty_dst, RefusalOf(Job("backup/a")));
   ASSERT_TRUE(below);
   EXPECT_NE(below->message.find("set force: true"), std::string::npos) << below->message;
-  auto root = Refusal(empty_dst, Job("backup"));
+  auto root = Refusal(empty_dst, RefusalOf(Job("backup")));
   ASSERT_TRUE(root);
   EXPECT_EQ(root->message.find("force"), std::string::npos) << root->message;
   EXPECT_NE(root->message.find("choose a destination below it (backup/…)"), std::string::npos) << root->message;
 
   const Plan foreign = PlanOf("a:1", "x:9");
-  auto root_foreign = Refusal(foreign, Job("backup"));
+  auto root_foreign = Refusal(foreign, RefusalOf(Job("backup")));
   ASSERT_TRUE(root_foreign);
   EXPECT_EQ(root_foreign->reason, core::Reason::kNoCommonSnapshot);
   EXPECT_EQ(root_foreign->message.find("force"), std::string::npos) << root_foreign->message;
   DatasetJob forced = Job("backup/a");
   forced.force = true;
-  EXPECT_FALSE(Refusal(empty_dst, forced));
-  EXPECT_FALSE(Refusal(PlanOf("a:1 b:2", "a:1"), Job("backup/a")));
+  EXPECT_FALSE(Refusal(empty_dst, RefusalOf(forced)));
+  EXPECT_FALSE(Refusal(PlanOf("a:1 b:2", "a:1"), RefusalOf(Job("backup/a"))));
 }
 
 TEST(Refusal, ModifiedNamesRollbackDestination) {
@@ -85,7 +86,7 @@ TEST(ReasonRemedy, KeysNamedAreRealConfigurationKeys) {
   for (auto r : core::kAllReasons) texts.emplace_back(core::ReasonRemedy(r));
   for (const std::string dst : {"backup", "backup/a"}) {
     for (const auto& [src, d] : {std::pair{"a:1 b:2 c:3", "a:1 b:2 x:9"}, {"a:1", ""}, {"a:1", "x:9"}}) {
-      if (auto e = Refusal(PlanOf(src, std::string(d)), Job(dst))) texts.push_back(e->message);
+      if (auto e = Refusal(PlanOf(src, std::string(d)), RefusalOf(Job(dst)))) texts.push_back(e->message);
     }
   }
   texts.push_back(ModifiedRefusal(core::DatasetName::Parse("backup/a").value(), "s", "1K").message);
