@@ -51,8 +51,7 @@ std::string_view ReasonRemedy(Reason reason) {
       return "inspect the destination snapshots named; if they can go, set force_on_divergence: true for the "
              "dataset (it destroys exactly those) or zfs rollback -r the destination to the newest common snapshot";
     case Reason::kNoCommonSnapshot:
-      return "receive into a new destination, or destroy the destination after checking it; force: true lets a "
-             "full receive overwrite a destination below a pool's root";
+      return "receive into a new destination, or rename or destroy the destination after checking it";
     case Reason::kDestinationModified:
       return "keep replicas unmounted; set rollback_destination: true to roll the replica back to its newest "
              "snapshot before each receive, discarding changes made there";

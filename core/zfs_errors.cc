@@ -71,7 +71,14 @@ Reason ClassifyTransfer(int send_exit, std::string_view send_err, int recv_exit,
     // A truncated stream is the sender's fault when the sender failed.
     if (r != Reason::kRecvFailed && !(r == Reason::kStreamCorrupt && send_exit != 0)) return r;
   }
-  if (send_exit != 0) return ClassifySendError(send_err);
+  // A receiver that failed for a reason of its own (not a stream cut short)
+  // left its sender dying of a broken pipe, which says nothing.
+  // (zfs says so; a process killed by SIGPIPE exits 128 + 13.)
+  const bool broken_pipe = send_exit == 141 || send_err.find("Broken pipe") != std::string_view::npos ||
+                           send_err.find("broken pipe") != std::string_view::npos;
+  if (send_exit != 0 && !(recv_exit != 0 && broken_pipe && ClassifyRecvError(recv_err) == Reason::kRecvFailed)) {
+    return ClassifySendError(send_err);
+  }
   if (recv_exit != 0) return ClassifyRecvError(recv_err);
   return Reason::kOther;
 }

@@ -1,5 +1,7 @@
 #include "daemon/dataset_cycle.h"
 
+#include <algorithm>
+
 #include "core/zfs_parse.h"
 #include "daemon/destination_lock.h"
 #include "daemon/hooks.h"
@@ -57,7 +59,10 @@ replicate::DatasetJob JobFor(const config::Config& config, const config::Dataset
           .destination_retention = d.retention,
           .source_retention = d.source_retention,
           .options = d.options,  // all but the bandwidth limit (BandwidthLimits)
-          .replicated_parent = d.replicated_parent};
+          .replicated_parent = d.replicated_parent,
+          .source_shared = std::count_if(config.datasets.begin(), config.datasets.end(), [&](const auto& o) {
+                             return o.source == d.source && o.source_dataset == d.source_dataset;
+                           }) > 1};
 }
 
 replicate::CyclePreview PreviewDatasetCycle(const config::Config& config, std::size_t index, Hosts& hosts,

@@ -283,6 +283,7 @@ class Attempt {
       }
       // Another cycle sharing this ancestor may have created it meanwhile:
       // what exists now as a filesystem will do.
+      if (s.error().message.find("already exists") == std::string::npos) return s;
       auto type = env_.destination.GetProperty(*it, "type");
       if (!type || *type != "filesystem") return s;
     }
@@ -532,8 +533,10 @@ std::optional<core::Error> DestinationRefusal(const CycleEnv& env, const Dataset
     if (!*exists) return MissingPoolRefusal(job.destination);
     return std::nullopt;
   }
-  if (env.destination_features.written && !destination->empty() && plan.newest_common &&
-      !job.options.rollback_destination && destination->back().guid == plan.newest_common->guid) {
+  // Only an incremental receive without -F refuses a modified replica.
+  if (env.destination_features.written && plan.kind == PlanKind::kSend && !job.force && !destination->empty() &&
+      plan.newest_common && !job.options.rollback_destination &&
+      destination->back().guid == plan.newest_common->guid) {
     auto written = env.destination.GetProperty(job.destination, "written");
     if (written && !NothingWritten(*written)) {
       return ModifiedRefusal(job.destination, plan.newest_common->name, *written);
@@ -607,8 +610,14 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   // A refusal found only later (a receive zfs-fuse refuses as modified)
   // leaves no snapshot behind either: this cycle's, never sent, goes again.
   auto refuse = [&](core::Error e) {
-    if (!out.snapshot_taken.empty() && out.bytes == 0 && out.resumed == 0 && RefusalReason(e.reason)) {
-      if (env.source.DestroySnapshot(job.source, out.snapshot_taken)) out.snapshot_taken.clear();
+    if (!out.snapshot_taken.empty() && out.bytes == 0 && out.resumed == 0 && !job.source_shared &&
+        RefusalReason(e.reason)) {
+      if (auto s = env.source.DestroySnapshot(job.source, out.snapshot_taken); s) {
+        out.snapshot_taken.clear();
+        if (out.source_snapshots > 0) --out.source_snapshots;
+      } else {
+        out.warnings.push_back(core::WithContext(s.error(), "destroying @" + out.snapshot_taken + ", taken by this refused cycle"));
+      }
     }
     return fail(std::move(e));
   };

@@ -107,6 +107,10 @@ struct DatasetJob {
   // received by its own cycle, so it is never created as a container; while
   // it is missing this cycle fails (destination_missing) and retries later.
   std::optional<core::DatasetName> replicated_parent;
+  // Another entry of the configuration pulls the same source dataset: a
+  // snapshot this cycle took may be in that entry's stream, so a refused
+  // cycle leaves it in place.
+  bool source_shared = false;
 };
 
 // What every replica is given after each receive (docs/security.md): it
@@ -183,7 +187,7 @@ inline RefusalPolicy RefusalOf(const DatasetJob& job) {
 
 // What the destination refuses before a cycle snapshots or sends, given its
 // listing (nullopt: the dataset does not exist) and the plan: its pool
-// missing, or (where it reports `written`, and without
+// missing, or (where it reports `written`, for a send without force or
 // rollback_destination) a replica modified since its newest snapshot, the
 // newest common one. The cycle and the dry-run ask it alike; a failing
 // lookup is returned as the error.

@@ -87,7 +87,15 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
   }
   p.plan = PlanReplication(source, *dst, job.initial, bookmarks, job.options.snapshots, job.prefix);
   if (p.plan.kind == PlanKind::kDiverged && job.options.force_on_divergence) {
+    // As the cycle does: the newer destination snapshots go, then it plans again.
     p.would_destroy_on_divergence = p.plan.conflicts;
+    core::SnapshotList kept;
+    for (const auto& s : **dst) {
+      const auto& gone = p.would_destroy_on_divergence;
+      if (std::find(gone.begin(), gone.end(), s.name) == gone.end()) kept.push_back(s);
+    }
+    *dst = std::move(kept);
+    p.plan = PlanReplication(source, *dst, job.initial, bookmarks, job.options.snapshots, job.prefix);
   }
   if (p.plan.kind == PlanKind::kSend) {
     // As the cycle decides: only a replica whose newest snapshot is the base.
@@ -95,10 +103,13 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
                         *dst && !(*dst)->empty() && (*dst)->back().guid == p.plan.newest_common->guid;
   }
   p.refusal = Refusal(p.plan, RefusalOf(job));
+  // As the cycle does: an interrupted receive is resumed first, and the
+  // refusal is decided after it.
+  if (p.refusal && p.would_resume) p.refusal.reset();
   if (!p.refusal) {
     p.refusal = DestinationRefusal(env, job, *dst, p.plan);
   }
-  if (!*dst) {
+  if (!*dst && !(p.refusal && p.refusal->reason == core::Reason::kDestinationMissing)) {
     for (std::string a = job.destination.Parent(); a.find('/') != std::string::npos; a = a.substr(0, a.rfind('/'))) {
       auto name = core::DatasetName::Parse(a);
       auto exists = name ? env.destination.Exists(*name) : core::Result<bool>(false);
@@ -133,7 +144,7 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
     }
     return list;
   };
-  const core::SnapshotList after = moved(AfterReceive(source, *dst, p.plan, p.would_destroy_on_divergence));
+  const core::SnapshotList after = moved(AfterReceive(source, *dst, p.plan, {}));
   for (const auto& s : SelectForPruning(after, job.destination_retention, env.now(), job.prefix, keep)) {
     p.would_prune_destination.push_back(s.name);
   }

@@ -30,9 +30,8 @@ std::optional<core::Error> Refusal(const Plan& plan, const RefusalPolicy& job) {
                                "it (" + dst + "/…)"};
       }
       return core::Error{core::Reason::kNoCommonSnapshot,
-                         DescribePlan(plan) + "; receive into a new destination, or destroy " + dst +
-                             " to start over (force: true would let a full receive replace it, destroying " +
-                             Snapshots(plan.conflicts) + ")"};
+                         DescribePlan(plan) + "; receive into a new destination, or after checking " + dst +
+                             " rename or destroy it (with " + Snapshots(plan.conflicts) + ") to start over"};
     case PlanKind::kSend:
       if (!plan.needs_force || job.force) return std::nullopt;
       if (PoolRoot(job.destination)) {

@@ -29,15 +29,6 @@ std::string Side(const char* name, const core::ExitInfo& e) {
   return std::string(name) + " exit " + std::to_string(e.exit_code) + (line.empty() ? "" : ": " + line);
 }
 
-// A sender that died because its reader went: SIGPIPE (exit 141 from a
-// shell, 128+13) or zfs's "Broken pipe".
-bool BrokenPipe(const core::ExitInfo& e) {
-  if (e.exit_code == 141) return true;
-  std::string err = e.err;
-  for (char& c : err) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return err.find("broken pipe") != std::string::npos;
-}
-
 // One step of the in-kernel path between two local commands: moves what
 // the sender's pipe holds (up to 1 MiB) into the receiver's pipe, waiting
 // at most about `wait` for input and then for room.
@@ -354,11 +345,10 @@ core::Result<std::uint64_t> Verdict(const Relay& relay, const core::Result<core:
   if (send_exit->exit_code == 0 && recv_exit->exit_code == 0) return total;
   core::Reason reason =
       core::ClassifyTransfer(send_exit->exit_code, send_exit->err, recv_exit->exit_code, recv_exit->err);
-  // The root cause reads first: a receiver that refused the stream leaves
-  // its sender dying of a broken pipe, which says nothing.
+  // The root cause reads first: the side the reason came from (a receiver
+  // that refused the stream leaves its sender dying of a broken pipe).
   const bool receiver_first =
-      recv_exit->exit_code != 0 && (send_exit->exit_code == 0 || BrokenPipe(*send_exit) ||
-                                    reason == core::ClassifyRecvError(recv_exit->err));
+      recv_exit->exit_code != 0 && (send_exit->exit_code == 0 || reason == core::ClassifyRecvError(recv_exit->err));
   if (receiver_first) return core::Fail(reason, Side("receive", *recv_exit) + "; " + Side("send", *send_exit) + after);
   return core::Fail(reason, Side("send", *send_exit) + "; " + Side("receive", *recv_exit) + after);
 }

@@ -57,6 +57,12 @@ TEST(ClassifySendError, KnownTexts) {
   EXPECT_EQ(ClassifySendError("warning: cannot send 't1scr@c1': Input/output error\n"), Reason::kSendFailed);
 }
 
+TEST(ClassifyTransfer, AGenericReceiveFailureIsTheReceiversWhenTheSenderOnlyLostItsPipe) {
+  EXPECT_EQ(ClassifyTransfer(1, "warning: cannot send 't1src/rep@s3': Broken pipe\n", 1, "cannot receive: I/O error\n"),
+            Reason::kRecvFailed);
+  EXPECT_EQ(ClassifyTransfer(1, "cannot send: I/O error\n", 0, ""), Reason::kSendFailed);
+}
+
 TEST(ClassifyTransfer, ReceiverTextWinsOverSendersBrokenPipe) {
   EXPECT_EQ(ClassifyTransfer(1, "warning: cannot send 't1src/rep@s3': Broken pipe\n", 1,
                              "cannot receive incremental stream: destination t1dst/inc has been modified\n"

@@ -196,6 +196,41 @@ TEST_F(CycleTest, AModifiedReplicaLeavesNoSnapshotBehind) {
   }
 }
 
+// Only a refusal gives the snapshot back: a transfer that failed keeps it
+// (the next cycle sends it), and so does a refusal where another entry
+// pulls the same source dataset (its stream may hold the snapshot).
+TEST_F(CycleTest, OnlyAnUnsharedRefusalDestroysTheSnapshotItTook) {
+  ASSERT_TRUE(Run().ok());
+  src_.CutNextSend();
+  job_.options.transfer.retries = 0;
+  auto cut = Run();
+  ASSERT_FALSE(cut.ok());
+  ASSERT_FALSE(cut.snapshot_taken.empty());
+  EXPECT_NE(Names(List(src_, "tank/data")).find(cut.snapshot_taken), std::string::npos);
+  ASSERT_TRUE(Run().ok());
+  dst_.MarkModified("backup/data");  // found by the receive (no `written` here)
+  job_.source_shared = true;
+  auto shared = Run();
+  ASSERT_FALSE(shared.ok());
+  EXPECT_EQ(shared.error->reason, core::Reason::kDestinationModified);
+  ASSERT_FALSE(shared.snapshot_taken.empty());
+  EXPECT_NE(Names(List(src_, "tank/data")).find(shared.snapshot_taken), std::string::npos);
+}
+
+// With force, an incremental receive rolls a modified replica back (-F):
+// the `written` check does not refuse it.
+TEST_F(CycleTest, ForceStillReceivesOverAModifiedReplica) {
+  core::ZfsFeatures f{"fake", true};
+  f.written = true;
+  dst_.SetFeatures(f);
+  dst_features_ = f;
+  ASSERT_TRUE(Run().ok());
+  dst_.MarkModified("backup/data");
+  job_.force = true;
+  auto out = Run();
+  EXPECT_TRUE(out.ok()) << out.error->message;
+}
+
 // Cycles sharing a missing ancestor: another creates it between this
 // cycle's check and its create; "already exists" as a filesystem is fine.
 TEST_F(CycleTest, AParentCreatedMeanwhileIsSuccess) {

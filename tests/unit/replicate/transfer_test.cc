@@ -349,12 +349,13 @@ TEST_F(LocalTransferTest, MovesEveryByteUnchangedAndCountsThem) {
 
 TEST_F(LocalTransferTest, ReceiverThatExitsEarlyFailsTheTransferWithItsError) {
   zfs_.send_argv = {"head", "-c", "50000000", "/dev/zero"};
-  zfs_.recv_argv = {"sh", "-c", "head -c 1000 >/dev/null; echo 'cannot receive: invalid stream' >&2; exit 1"};
+  zfs_.recv_argv = {"sh", "-c", "head -c 1000 >/dev/null; echo 'cannot receive: out of sorts' >&2; exit 1"};
   auto r = Run();
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("cannot receive: invalid stream"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("cannot receive: out of sorts"), std::string::npos) << r.error().message;
   // The root cause first: the sender only died of the broken pipe.
-  EXPECT_EQ(r.error().message.rfind("receive exit 1: cannot receive: invalid stream; send exit", 0), 0u)
+  EXPECT_EQ(r.error().reason, core::Reason::kRecvFailed);
+  EXPECT_EQ(r.error().message.rfind("receive exit 1: cannot receive: out of sorts; send exit", 0), 0u)
       << r.error().message;
 }
 
