@@ -111,15 +111,17 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   HookEnv env_vars = {{"ZPULL_DATASET", d.destination.str()},
                       {"ZPULL_SOURCE", d.source},
                       {"ZPULL_SOURCE_DATASET", d.source_dataset.str()}};
-  if (d.hooks.pre_snapshot && !(hooks.cancel && hooks.cancel->load())) {
-    HookEnv pre = env_vars;
-    pre.emplace_back("ZPULL_HOOK", "pre_snapshot");
-    if (auto s = RunHook(runner_for(*d.hooks.pre_snapshot), "pre_snapshot", *d.hooks.pre_snapshot, pre); !s) {
-      return failed(s.error());  // the cycle is skipped: no snapshot, no transfer
-    }
-  }
   replicate::CycleEnv env{hosts.Source(d.source), hosts.Destination(), *features, now, hooks.on_bytes,
                           *source_features};
+  if (d.hooks.pre_snapshot) {
+    // After the destination was checked: a refused cycle runs no hook. A
+    // failing hook skips the cycle: no snapshot, no transfer.
+    env.before_snapshot = [&]() -> core::Status {
+      HookEnv pre = env_vars;
+      pre.emplace_back("ZPULL_HOOK", "pre_snapshot");
+      return RunHook(runner_for(*d.hooks.pre_snapshot), "pre_snapshot", *d.hooks.pre_snapshot, pre);
+    };
+  }
   env.on_estimate = hooks.on_estimate;
   env.rate_limits = limits.For(index);
   env.cancel = hooks.cancel;

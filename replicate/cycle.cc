@@ -129,6 +129,12 @@ class Attempt {
     }
     out_.newest_common = out_.plan.newest_common;
     if (auto refused = Refusal(out_.plan, RefusalOf(job_))) return tl::unexpected(*refused);
+    if (!destination_listed_ && out_.plan.kind == PlanKind::kSend) {
+      // Checked before the snapshot otherwise (RefusedBeforeSnapshot).
+      if (auto refused = DestinationRefusal(env_, job_, listing.destination, out_.plan)) {
+        return tl::unexpected(*refused);
+      }
+    }
     if (out_.plan.kind == PlanKind::kNothing) {
       return listing.source.empty() ? Progress::kSourceEmpty : Progress::kReplicated;
     }
@@ -603,6 +609,11 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     if (checked->refusal) return fail(*checked->refusal);
     listing.destination = std::move(checked->destination);
     destination_listed = true;
+  }
+  if (env.before_snapshot && !Cancelled(env)) {
+    if (auto s = env.before_snapshot(); !s) return fail(s.error());
+  }
+  if (job.take_snapshot) {
     auto snap = TakeSnapshot(env, job);
     if (!snap) return fail(snap.error());
     out.snapshot_taken = *snap;

@@ -176,6 +176,10 @@ struct CycleEnv {
   // false only in tests that prove the layers behind the stream check
   // (replicate/stream_check.h) on their own.
   bool check_streams = true;
+  // Run once the destination has been checked and before the source is
+  // snapshotted (the pre_snapshot hook); a failure fails the cycle with
+  // nothing snapshotted or sent. May be empty.
+  std::function<core::Status()> before_snapshot;
 };
 
 CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job);

@@ -25,6 +25,7 @@ class CycleTest : public ::testing::Test {
   CycleOutcome Run() {
     CycleEnv env{src_, dst_, dst_features_, [this] { return now_; },
                  [this](std::uint64_t n) { streamed_ += n; }};
+    env.before_snapshot = before_snapshot_;
     auto out = RunCycle(env, job_);
     now_ += 3600;
     return out;
@@ -34,6 +35,7 @@ class CycleTest : public ::testing::Test {
 
   std::int64_t now_ = 1795780800;
   core::ZfsFeatures dst_features_{"fake", true};
+  std::function<core::Status()> before_snapshot_;
   std::uint64_t streamed_ = 0;
   test::FakeZfs src_, dst_;
   DatasetJob job_{DatasetName::Parse("x").value(), DatasetName::Parse("x").value()};
@@ -161,6 +163,28 @@ TEST_F(CycleTest, RefusedCyclesTakeNoSnapshot) {
   EXPECT_EQ(streamed_, streamed);
 }
 
+// The pre_snapshot hook runs after the destination was checked and before
+// the snapshot: a refused cycle runs none, a failing one skips the cycle.
+TEST_F(CycleTest, BeforeSnapshotRunsOnlyForACycleThatMaySend) {
+  std::vector<std::size_t> seen;  // source snapshots when it ran
+  before_snapshot_ = [&]() -> core::Status {
+    seen.push_back(List(src_, "tank/data").size());
+    return {};
+  };
+  ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(seen, std::vector<std::size_t>{0});
+  ASSERT_TRUE(dst_.CreateSnapshot(job_.destination, "manual"));
+  EXPECT_FALSE(Run().ok());  // diverged: refused before the hook
+  EXPECT_EQ(seen.size(), 1u);
+  ASSERT_TRUE(dst_.DestroySnapshot(job_.destination, "manual"));
+  before_snapshot_ = [] { return core::Status(core::Fail(core::Reason::kHookFailed, "pre_snapshot hook: exit 4")); };
+  const auto before = Names(List(src_, "tank/data"));
+  auto failed = Run();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error->reason, core::Reason::kHookFailed);
+  EXPECT_EQ(Names(List(src_, "tank/data")), before);
+}
+
 TEST_F(CycleTest, AMissingDestinationPoolIsNamedBeforeAnySnapshot) {
   job_.destination = DatasetName::Parse("nopool/deep/data").value();
   auto out = Run();
@@ -169,6 +193,14 @@ TEST_F(CycleTest, AMissingDestinationPoolIsNamedBeforeAnySnapshot) {
   EXPECT_NE(out.error->message.find("destination pool nopool does not exist on this host"), std::string::npos)
       << out.error->message;
   EXPECT_TRUE(List(src_, "tank/data").empty());
+  // Without snapshotting too (the attempt checks it then), in the same words.
+  job_.take_snapshot = false;
+  ASSERT_TRUE(src_.CreateSnapshot(job_.source, "daily"));
+  auto existing = Run();
+  ASSERT_FALSE(existing.ok());
+  EXPECT_EQ(existing.error->reason, core::Reason::kDestinationMissing);
+  EXPECT_NE(existing.error->message.find("destination pool nopool does not exist on this host"), std::string::npos)
+      << existing.error->message;
 }
 
 // Where the destination reports `written`, a modified replica is refused
