@@ -10,7 +10,6 @@
 namespace zpull::replicate {
 namespace {
 
-
 core::Error ErrorAt(const DatasetJob& job, core::Error e) {
   return core::WithContext(std::move(e), "dataset " + job.destination.str());
 }
@@ -207,14 +206,7 @@ class Attempt {
     return {};
   }
 
-  Plan MakePlan(const Listing& listing) {
-    core::SnapshotList bookmarks;
-    if (env_.source_features.bookmarks && job_.options.bookmarks) {
-      // Without its bookmarks the plan can still use the snapshots.
-      if (auto b = env_.source.ListBookmarks(job_.source); b) bookmarks = std::move(*b);
-    }
-    return PlanReplication(listing.source, listing.destination, job_.initial, bookmarks, job_.options.snapshots, job_.prefix);
-  }
+  Plan MakePlan(const Listing& listing) { return PlanFrom(env_, job_, listing.source, listing.destination); }
 
   // An interrupted `recv -s` left a token: finish that receive first. A
   // token the source cannot serve any more is discarded (recv -A).
@@ -508,13 +500,8 @@ core::Result<PreCheck> RefusedBeforeSnapshot(const CycleEnv& env, const DatasetJ
   auto dst = env.destination.ListSnapshots(job.destination);
   if (!dst) return tl::unexpected(dst.error());
   core::SnapshotList source = std::move(**src);
-  const std::uint64_t txg = source.empty() ? 1 : source.back().createtxg + 1;
-  source.push_back({SnapshotNameFor(job.prefix, env.now()), 0, txg, env.now(), 0});
-  core::SnapshotList bookmarks;
-  if (env.source_features.bookmarks && job.options.bookmarks) {
-    if (auto b = env.source.ListBookmarks(job.source); b) bookmarks = std::move(*b);
-  }
-  const Plan plan = PlanReplication(source, *dst, job.initial, bookmarks, job.options.snapshots, job.prefix);
+  AddPlannedSnapshot(env, job, source);
+  const Plan plan = PlanFrom(env, job, source, *dst);
   PreCheck out{Refusal(plan, RefusalOf(job)), std::move(*dst)};
   if (out.refusal && out.destination && env.destination_features.recv_resumable) {
     // An interrupted receive (a first full one leaves a destination without
@@ -528,6 +515,25 @@ core::Result<PreCheck> RefusedBeforeSnapshot(const CycleEnv& env, const DatasetJ
 }
 
 }  // namespace
+
+std::string AddPlannedSnapshot(const CycleEnv& env, const DatasetJob& job, core::SnapshotList& source) {
+  std::vector<std::string> taken;
+  for (const auto& s : source) taken.push_back(s.name);
+  std::string name = FreeSnapshotName(job.prefix, env.now(), taken, kMaxSnapshotNameSuffix);
+  const std::uint64_t txg = source.empty() ? 1 : source.back().createtxg + 1;
+  source.push_back({name, 0, txg, env.now(), 0});
+  return name;
+}
+
+Plan PlanFrom(const CycleEnv& env, const DatasetJob& job, const core::SnapshotList& source,
+              const std::optional<core::SnapshotList>& destination) {
+  core::SnapshotList bookmarks;
+  if (env.source_features.bookmarks && job.options.bookmarks) {
+    // Without its bookmarks the plan can still use the snapshots.
+    if (auto b = env.source.ListBookmarks(job.source); b) bookmarks = std::move(*b);
+  }
+  return PlanReplication(source, destination, job.initial, bookmarks, job.options.snapshots, job.prefix);
+}
 
 std::optional<core::Error> DestinationRefusal(const CycleEnv& env, const DatasetJob& job,
                                               const std::optional<core::SnapshotList>& destination, const Plan& plan) {

@@ -189,6 +189,16 @@ inline RefusalPolicy RefusalOf(const DatasetJob& job) {
   return {job.destination, job.force, job.options.force_on_divergence};
 }
 
+// The snapshot the cycle would take now (TakeSnapshot's name, suffix and
+// all), appended to `source` with guid 0; returns its name. For planning
+// before it exists: the check before the snapshot and the dry-run.
+std::string AddPlannedSnapshot(const CycleEnv& env, const DatasetJob& job, core::SnapshotList& source);
+
+// The cycle's plan from these listings (with the source's bookmarks where
+// the cycle uses them).
+Plan PlanFrom(const CycleEnv& env, const DatasetJob& job, const core::SnapshotList& source,
+              const std::optional<core::SnapshotList>& destination);
+
 // What the destination refuses before a cycle snapshots or sends, given its
 // listing (nullopt: the dataset does not exist) and the plan: its pool
 // missing, or (where it reports `written`, for a send without force or

@@ -64,15 +64,7 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
     return p;
   }
   core::SnapshotList source = std::move(**src);
-  if (job.take_snapshot) {
-    // The snapshot the cycle would take (TakeSnapshot's name, suffix and
-    // all), with a guid no real one has.
-    std::vector<std::string> taken;
-    for (const auto& s : source) taken.push_back(s.name);
-    p.would_snapshot = FreeSnapshotName(job.prefix, env.now(), taken, kMaxSnapshotNameSuffix);
-    std::uint64_t txg = source.empty() ? 1 : source.back().createtxg + 1;
-    source.push_back({p.would_snapshot, 0, txg, env.now(), 0});
-  }
+  if (job.take_snapshot) p.would_snapshot = AddPlannedSnapshot(env, job, source);
   if (env.destination_features.recv_resumable && *dst) {
     auto token = env.destination.ResumeToken(job.destination);
     if (!token) {
@@ -81,11 +73,7 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
     }
     p.would_resume = token->has_value();
   }
-  core::SnapshotList bookmarks;
-  if (env.source_features.bookmarks && job.options.bookmarks) {
-    if (auto b = env.source.ListBookmarks(job.source); b) bookmarks = std::move(*b);
-  }
-  p.plan = PlanReplication(source, *dst, job.initial, bookmarks, job.options.snapshots, job.prefix);
+  p.plan = PlanFrom(env, job, source, *dst);
   if (p.plan.kind == PlanKind::kDiverged && job.options.force_on_divergence) {
     // As the cycle does: the newer destination snapshots go, then it plans again.
     p.would_destroy_on_divergence = p.plan.conflicts;
@@ -95,7 +83,7 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
       if (std::find(gone.begin(), gone.end(), s.name) == gone.end()) kept.push_back(s);
     }
     *dst = std::move(kept);
-    p.plan = PlanReplication(source, *dst, job.initial, bookmarks, job.options.snapshots, job.prefix);
+    p.plan = PlanFrom(env, job, source, *dst);
   }
   if (p.plan.kind == PlanKind::kSend) {
     // As the cycle decides: only a replica whose newest snapshot is the base.
