@@ -31,7 +31,9 @@ for round in 1 2 3 4; do
   [ "$round" -ne 3 ] || zfs snapshot "$src/data@foreign$round"
   # Round 4 runs in a second whose name is taken already: the dry-run and
   # the run both take the _1 name (the run, a second later, may not need it).
-  if [ "$round" -eq 4 ]; then zfs snapshot "$src/data@zpt_$(date -u +%Y-%m-%dT%H:%M:%SZ)" 2>/dev/null || true; fi
+  # (A second later than the earlier rounds: a name the destination holds
+  # from them, taken anew on the source, would be another guid under it.)
+  if [ "$round" -eq 4 ]; then sleep 1.1; zfs snapshot "$src/data@zpt_$(date -u +%Y-%m-%dT%H:%M:%SZ)" 2>/dev/null || true; fi
   dry=$("$ZPULL_BIN" once --config "$cfg" --dry-run 2>&1) || zp_fail "round $round: dry-run: $dry"
   out=$("$ZPULL_BIN" once --config "$cfg" 2>&1) || zp_fail "round $round: run: $out"
   zp_log "round $round: $dry"
