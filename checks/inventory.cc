@@ -31,7 +31,9 @@ core::Status CountHolds(core::Zfs& zfs, const std::vector<InventoryInput>& input
   if (!holds) return tl::unexpected(holds.error());
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     auto it = holds->find(fs_of(inputs[i]).str());
-    auto summary = SummarizeHolds(it == holds->end() ? std::vector<core::HoldInfo>{} : it->second, inputs[i].target.tag);
+    const InventoryTarget& t = inputs[i].target;
+    const std::string& tag = source && !t.source_tag.empty() ? t.source_tag : t.tag;
+    auto summary = SummarizeHolds(it == holds->end() ? std::vector<core::HoldInfo>{} : it->second, tag);
     (source ? out[i].source_holds : out[i].destination_holds) = summary;
   }
   return {};

@@ -17,8 +17,9 @@ struct InventoryTarget {
   std::string dataset;  // the `dataset` label: the configured destination
   core::DatasetName source;
   core::DatasetName destination;
-  std::string tag;            // zpull's hold tag (the snapshot prefix)
+  std::string tag;            // zpull's hold tag on the destination (the snapshot prefix)
   std::string bookmark_stem;  // replicate::BookmarkStem of this destination
+  std::string source_tag;     // its hold tag on the source (replicate::SourceHoldTag); empty: `tag`
 };
 
 struct HoldSummary {

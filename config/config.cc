@@ -120,6 +120,21 @@ class Parser : public YamlReader {
     return o;
   }
 
+  // source_retention: as retention, and {prune: false} (there only):
+  // never prune the source (nullopt).
+  std::optional<replicate::RetentionPolicy> SourceRetention(const YAML::Node& n) const {
+    ExpectMap(n, "source_retention", {"keep_last", "max_age", "grid", "prune_foreign", "prune"});
+    if (const auto& prune = n["prune"]) {
+      if (Bool(prune, "prune")) Error(prune, "prune", "only 'prune: false' is meaningful (pruning is the default)");
+      if (n.size() > 1) {
+        Error(prune, "prune", "'prune: false' keeps every snapshot on the source: the rules beside it would keep "
+                              "nothing more; give one or the other");
+      }
+      return std::nullopt;
+    }
+    return Retention(n, "source_retention");
+  }
+
   replicate::RetentionPolicy Retention(const YAML::Node& n, const std::string& key) const {
     ExpectMap(n, key, {"keep_last", "max_age", "grid", "prune_foreign"});
     replicate::RetentionPolicy p;
@@ -258,9 +273,7 @@ class Parser : public YamlReader {
       else Error(n["initial"], "initial", "expected 'newest' or 'all', got '" + v + "'");
     }
     d.retention = n["retention"] ? Retention(n["retention"], "retention") : default_retention;
-    d.source_retention = n["source_retention"]
-                             ? std::optional(Retention(n["source_retention"], "source_retention"))
-                             : default_source_retention;
+    d.source_retention = n["source_retention"] ? SourceRetention(n["source_retention"]) : default_source_retention;
     d.drill = n["drill"] ? Drill(n["drill"], "drill") : default_drill;
     d.options = Options(n, default_options);
     d.hooks = n["hooks"] ? Hooks(n["hooks"]) : default_hooks;
@@ -358,8 +371,8 @@ class Parser : public YamlReader {
     if (root["zpool_command"]) c.zpool_command = Command(root["zpool_command"], "zpool_command");
     replicate::RetentionPolicy retention;
     if (root["retention"]) retention = Retention(root["retention"], "retention");
-    std::optional<replicate::RetentionPolicy> source_retention;
-    if (root["source_retention"]) source_retention = Retention(root["source_retention"], "source_retention");
+    std::optional<replicate::RetentionPolicy> source_retention = replicate::RetentionPolicy{};
+    if (root["source_retention"]) source_retention = SourceRetention(root["source_retention"]);
 
     DrillConfig drill;
     if (root["drill"]) drill = Drill(root["drill"], "drill");

@@ -79,7 +79,9 @@ struct DatasetConfig {
   replicate::InitialMode initial = replicate::InitialMode::kNewest;
   bool force = false;
   replicate::RetentionPolicy retention;
-  std::optional<replicate::RetentionPolicy> source_retention;
+  // zpull's own source snapshots older than the newest common one are
+  // pruned but for what these rules keep; nullopt: {prune: false}.
+  std::optional<replicate::RetentionPolicy> source_retention = replicate::RetentionPolicy{};
   DrillConfig drill;
   ReplicationOptions options;
   HooksConfig hooks;  // a dataset's own `hooks:` replaces the top-level one

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace zpull::core {
@@ -22,6 +23,8 @@ struct SnapshotInfo {
 
 // Sorted by createtxg (oldest first), the only reliable order on both dialects.
 using SnapshotList = std::vector<SnapshotInfo>;
+
+using GuidSet = std::unordered_set<std::uint64_t>;
 
 // Positions in a SnapshotList by guid: a sorted vector, built with one
 // allocation (a check pass builds one per dataset and side).

@@ -457,7 +457,8 @@ void Daemon::InventoryPass(const std::string& source, const std::vector<std::siz
     for (std::size_t k : positions) {
       const config::DatasetConfig& d = config_.datasets[indices[k]];
       inputs.push_back({{d.destination.str(), d.source_dataset, d.destination, config_.snapshot_prefix,
-                         replicate::BookmarkStem(config_.snapshot_prefix, d.destination)},
+                         replicate::BookmarkStem(config_.snapshot_prefix, d.destination),
+                         replicate::SourceHoldTag(config_.snapshot_prefix, d.destination)},
                         parity[k].source_held,
                         parity[k].destination_held});
     }

@@ -50,6 +50,12 @@ core::Result<std::optional<ReplicationState>> ReadReplicationState(core::Zfs& ds
 }
 
 replicate::DatasetJob JobFor(const config::Config& config, const config::DatasetConfig& d) {
+  std::vector<core::DatasetName> siblings;
+  for (const auto& o : config.datasets) {
+    if (o.source == d.source && o.source_dataset == d.source_dataset && o.destination != d.destination) {
+      siblings.push_back(o.destination);
+    }
+  }
   return {.source = d.source_dataset,
           .destination = d.destination,
           .prefix = config.snapshot_prefix,
@@ -60,9 +66,7 @@ replicate::DatasetJob JobFor(const config::Config& config, const config::Dataset
           .source_retention = d.source_retention,
           .options = d.options,  // all but the bandwidth limit (BandwidthLimits)
           .replicated_parent = d.replicated_parent,
-          .source_shared = std::count_if(config.datasets.begin(), config.datasets.end(), [&](const auto& o) {
-                             return o.source == d.source && o.source_dataset == d.source_dataset;
-                           }) > 1};
+          .source_siblings = std::move(siblings)};
 }
 
 replicate::CyclePreview PreviewDatasetCycle(const config::Config& config, std::size_t index, Hosts& hosts,

@@ -22,9 +22,31 @@ std::function<void(const core::Error&, std::int64_t)> LogRetries(const core::Log
   };
 }
 
+namespace {
+
+// "@a @b …": at most 50 names, then how many more.
+std::string SnapshotList(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size() && i < 50; ++i) out += (out.empty() ? "@" : " @") + names[i];
+  if (names.size() > 50) out += " and " + std::to_string(names.size() - 50) + " more";
+  return out;
+}
+
+}  // namespace
+
 void LogCycle(const core::Log& log, const std::string& name, const replicate::CycleOutcome& outcome, double seconds,
               bool log_success) {
   for (const auto& e : outcome.warnings) log.Warn("cycle warning", {{"dataset", name}, {"warning", e.message}});
+  if (!outcome.replaced.empty()) {
+    log.Info("replaced never-sent snapshots", {{"dataset", name},
+                                               {"snapshots", SnapshotList(outcome.replaced)},
+                                               {"by", "@" + outcome.snapshot_taken}});
+  }
+  if (!outcome.pruned_source_names.empty()) {
+    log.Info("pruned source", {{"dataset", name},
+                               {"count", outcome.pruned_source_names.size()},
+                               {"snapshots", SnapshotList(outcome.pruned_source_names)}});
+  }
   for (const auto& c : outcome.brought_into_line) log.Warn("brought into line", {{"dataset", name}, {"change", c}});
   if (!outcome.destroyed_on_divergence.empty()) {
     std::string list;

@@ -55,6 +55,11 @@ struct ReplicationFamilies {
       NewFamily("zpull_snapshots", "Snapshots of the dataset on each side, as of the last cycle.", MetricType::Gauge);
   MetricFamily pruned =
       NewFamily("zpull_pruned_snapshots_total", "Snapshots destroyed by retention, by side.", MetricType::Counter);
+  MetricFamily prune_failures =
+      NewFamily("zpull_source_prune_failures_total",
+                "Cycles that replicated but could not destroy one of zpull's own source snapshots (no destroy "
+                "permission there: zpull-guard --destroy); a warning, not a failed cycle.",
+                MetricType::Counter);
   MetricFamily retries = NewFamily(
       "zpull_replication_retries_total",
       "Failed transfer attempts retried within a cycle, by the reason of the failed attempt.", MetricType::Counter);
@@ -80,7 +85,7 @@ struct ReplicationFamilies {
   // Moves the families out, in /metrics order.
   std::vector<MetricFamily> Take() {
     return Families(last_success, last_attempt, common, lag, bytes, wire, runs, failures, last_duration, duration,
-                    in_progress, expected, snapshots, pruned, retries, resumes, aborted, divergence, paused, interval,
+                    in_progress, expected, snapshots, pruned, prune_failures, retries, resumes, aborted, divergence, paused, interval,
                     cycle_bytes);
   }
 };
@@ -202,6 +207,7 @@ void ReplicationMetrics::CycleFinished(const std::string& dataset, const replica
   if (o.destination_snapshots || o.ok()) d.destination_snapshots = o.destination_snapshots;
   d.pruned_source += o.pruned_source;
   d.pruned_destination += o.pruned_destination;
+  if (o.source_prune_failed) ++d.source_prune_failures;
   for (const auto& e : o.retried) ++d.retries[e.reason];
   d.resumes += static_cast<std::uint64_t>(o.resumed);
   d.tokens_aborted += static_cast<std::uint64_t>(o.tokens_aborted);
@@ -264,6 +270,7 @@ std::vector<MetricFamily> ReplicationMetrics::Collect() const {
     }
     AddSample(f.pruned, {{"dataset", name}, {"side", "source"}}, double(d.pruned_source));
     AddSample(f.pruned, {{"dataset", name}, {"side", "destination"}}, double(d.pruned_destination));
+    AddSample(f.prune_failures, l, double(d.source_prune_failures));
     AddRetries(f.retries, name, d.retries);
     AddSample(f.resumes, l, double(d.resumes));
     AddSample(f.aborted, l, double(d.tokens_aborted));

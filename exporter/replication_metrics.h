@@ -72,7 +72,7 @@ class ReplicationMetrics : public prometheus::Collectable {
     std::uint64_t duration_count = 0;
     double duration_sum = 0;
     std::optional<std::size_t> source_snapshots, destination_snapshots;
-    std::uint64_t pruned_source = 0, pruned_destination = 0;
+    std::uint64_t pruned_source = 0, pruned_destination = 0, source_prune_failures = 0;
     std::optional<std::uint64_t> expected_bytes;
     bool expected_this_cycle = false;  // expected_bytes holds this cycle's estimates (else the last cycle's)
     std::map<core::Reason, std::uint64_t> retries;

@@ -4,59 +4,56 @@
 #include <set>
 #include <unordered_set>
 
+#include "replicate/decide.h"
 #include "replicate/refusal.h"
 #include "replicate/snapshot_name.h"
 
 namespace zpull::replicate {
 namespace {
 
+using core::GuidSet;
+
 core::Error ErrorAt(const DatasetJob& job, core::Error e) {
   return core::WithContext(std::move(e), "dataset " + job.destination.str());
 }
 
-// Takes "<prefix>_<time>", or "<prefix>_<time>_N" when that name exists.
-core::Result<std::string> TakeSnapshot(const CycleEnv& env, const DatasetJob& job) {
+// Takes `name` (the decided one), or "<prefix>_<time>_N" when another
+// cycle took that name meanwhile.
+core::Result<std::string> TakeSnapshot(const CycleEnv& env, const DatasetJob& job, const std::string& name) {
+  core::Status last = env.source.CreateSnapshot(job.source, name);
+  if (last) return name;
   const std::string base = SnapshotNameFor(job.prefix, env.now());
-  core::Status last;
-  for (int n = 0; n <= kMaxSnapshotNameSuffix; ++n) {
-    std::string name = n == 0 ? base : SnapshotNameWithSuffix(base, n);
-    last = env.source.CreateSnapshot(job.source, name);
-    if (last) return name;
-    if (last.error().message.find("already exists") == std::string::npos) break;
+  for (int n = 0; n <= kMaxSnapshotNameSuffix && last.error().message.find("already exists") != std::string::npos;
+       ++n) {
+    std::string other = n == 0 ? base : SnapshotNameWithSuffix(base, n);
+    if (other == name) continue;
+    last = env.source.CreateSnapshot(job.source, other);
+    if (last) return other;
   }
   return tl::unexpected(last.error());
 }
 
-// Holds `keep` on `fs` with the job's tag and releases the tag from every
-// other held snapshot (tags cannot be listed portably: `zfs holds` is broken
-// on zfs-fuse, so release is tried where userrefs > 0). Updates the
-// userrefs in `snaps` to match.
-core::Status MoveHold(core::Zfs& zfs, const core::DatasetName& fs, core::SnapshotList& snaps,
-                      const std::string& keep, const std::string& tag) {
+// Holds `keep` on `fs` with `tag` and releases `tag` from every other held
+// snapshot (tags cannot be listed portably: `zfs holds` is broken on
+// zfs-fuse, so release is tried where userrefs > 0), and `legacy` (the
+// tag of an older zpull) from them too but for those in `spare`. Updates
+// the userrefs in `snaps` to match.
+core::Status MoveHold(core::Zfs& zfs, const core::DatasetName& fs, core::SnapshotList& snaps, const std::string& keep,
+                      const std::string& tag, const std::string& legacy = {}, const GuidSet& spare = {}) {
   if (auto s = zfs.Hold(fs, keep, tag); !s) return s;
   for (auto& snap : snaps) {
     if (snap.name == keep) {
       snap.userrefs = std::max<std::uint64_t>(snap.userrefs, 1);
-    } else if (snap.userrefs > 0) {
-      auto released = zfs.Release(fs, snap.name, tag);
+      continue;
+    }
+    for (const std::string* t : {&tag, &legacy}) {
+      if (snap.userrefs == 0 || t->empty() || (t == &legacy && spare.contains(snap.guid))) continue;
+      auto released = zfs.Release(fs, snap.name, *t);
       if (!released) return tl::unexpected(released.error());
       if (*released) --snap.userrefs;
     }
   }
   return {};
-}
-
-core::Result<std::size_t> Prune(core::Zfs& zfs, const core::DatasetName& fs, const core::SnapshotList& snaps,
-                                const RetentionPolicy& policy, std::int64_t now, const std::string& prefix,
-                                std::uint64_t protected_guid) {
-  std::size_t destroyed = 0;
-  for (const auto& s : SelectForPruning(snaps, policy, now, prefix, protected_guid)) {
-    if (auto st = zfs.DestroySnapshot(fs, s.name); !st) {
-      return tl::unexpected(core::WithContext(st.error(), "pruning (" + std::to_string(destroyed) + " destroyed)"));
-    }
-    ++destroyed;
-  }
-  return destroyed;
 }
 
 const core::SnapshotInfo* FindGuid(const core::SnapshotList& list, std::uint64_t guid) {
@@ -100,53 +97,49 @@ bool RetryInCycle(core::Reason r) {
 
 bool Cancelled(const CycleEnv& env) { return env.cancel && env.cancel->load(); }
 
-using GuidSet = std::unordered_set<std::uint64_t>;
-
-// Both sides' snapshots as one attempt sees them.
-struct Listing {
-  core::SnapshotList source;
-  std::optional<core::SnapshotList> destination;
-};
 
 // One attempt's result: replicated (or nothing to do), or why not.
 enum class Progress { kReplicated, kSourceEmpty };
 
 class Attempt {
  public:
-  // With `destination_listed`, the listing's destination is fresh (nothing
-  // changed it since it was listed) and only the source is listed again.
-  Attempt(const CycleEnv& env, const DatasetJob& job, CycleOutcome& out, bool destination_listed = false)
-      : env_(env), job_(job), out_(out), destination_listed_(destination_listed) {}
+  // With `fresh`, the listings are as the hosts stand (read since anything
+  // changed them) and are not read again.
+  Attempt(const CycleEnv& env, const DatasetJob& job, CycleOutcome& out, bool fresh)
+      : env_(env), job_(job), out_(out), fresh_(fresh) {}
 
-  core::Result<Progress> Run(Listing& listing) {
-    if (auto s = List(listing); !s) return tl::unexpected(s.error());
-    if (auto s = ResumeInterrupted(listing); !s) return tl::unexpected(s.error());
-    out_.plan = MakePlan(listing);
-    if (out_.plan.kind == PlanKind::kDiverged && job_.options.force_on_divergence) {
-      if (auto s = DiscardDivergence(listing); !s) return tl::unexpected(s.error());
-      out_.plan = MakePlan(listing);
+  core::Result<Progress> Run(Listings& in) {
+    if (!fresh_) {
+      auto read = ReadListings(env_, job_, false);
+      if (!read) return tl::unexpected(read.error());
+      in = std::move(*read);
     }
-    out_.newest_common = out_.plan.newest_common;
-    if (auto refused = Refusal(out_.plan, RefusalOf(job_))) return tl::unexpected(*refused);
-    if (!destination_listed_ && out_.plan.kind == PlanKind::kSend) {
-      // Checked before the snapshot otherwise (RefusedBeforeSnapshot).
-      if (auto refused = DestinationRefusal(env_, job_, listing.destination, out_.plan)) {
-        return tl::unexpected(*refused);
-      }
+    Count(in);
+    Decision d = Decide(in, job_, env_.now(), false);
+    if (d.resume) {
+      if (auto s = ResumeInterrupted(); !s) return tl::unexpected(s.error());
+      auto read = ReadListings(env_, job_, false);
+      if (!read) return tl::unexpected(read.error());
+      in = std::move(*read);
+      Count(in);
+      d = Decide(in, job_, env_.now(), false);
     }
-    if (out_.plan.kind == PlanKind::kNothing) {
-      return listing.source.empty() ? Progress::kSourceEmpty : Progress::kReplicated;
+    out_.plan = d.plan;
+    out_.newest_common = d.plan.newest_common;
+    if (d.refusal) return tl::unexpected(*d.refusal);
+    if (!d.destroy_on_divergence.empty()) {
+      if (auto s = DiscardDivergence(d, in); !s) return tl::unexpected(s.error());
     }
-    if (job_.options.rollback_destination && out_.plan.steps.front().from && out_.plan.newest_common &&
-        listing.destination && listing.destination->back().guid == out_.plan.newest_common->guid) {
-      if (auto s = env_.destination.Rollback(job_.destination, out_.plan.newest_common->name); !s) {
+    if (d.plan.kind == PlanKind::kNothing) {
+      return in.source.empty() ? Progress::kSourceEmpty : Progress::kReplicated;
+    }
+    if (d.roll_back) {
+      if (auto s = env_.destination.Rollback(job_.destination, d.plan.newest_common->name); !s) {
         return tl::unexpected(core::WithContext(s.error(), "rollback_destination"));
       }
       out_.rolled_back = true;
     }
-    if (!listing.destination && !out_.plan.steps.front().from) {
-      if (auto s = CreateParents(); !s) return tl::unexpected(s.error());
-    }
+    if (auto s = CreateParents(d.create_parents); !s) return tl::unexpected(s.error());
     auto encrypted = SourceEncrypted();
     if (!encrypted) return tl::unexpected(encrypted.error());
     auto type = env_.source.GetProperty(job_.source, "type");
@@ -155,14 +148,14 @@ class Attempt {
     // Guids the destination may hold after each receive: what it had, and
     // what the plan asked for so far.
     GuidSet allowed;
-    if (listing.destination) {
-      for (const auto& snap : *listing.destination) allowed.insert(snap.guid);
+    if (in.destination) {
+      for (const auto& snap : *in.destination) allowed.insert(snap.guid);
     }
     for (const auto& step : out_.plan.steps) {
       core::SendSpec send{job_.source, step.to, step.from, step.intermediates};
       send.from_bookmark = step.from_bookmark;
       if (auto s = Flags(send, *encrypted); !s) return tl::unexpected(s.error());
-      auto expect = Expected(send, listing.source, allowed);
+      auto expect = Expected(send, in.source, allowed);
       if (!expect) return tl::unexpected(expect.error());
       expect->volume = volume_;
       if (env_.source_features.send_estimate && env_.on_estimate) {
@@ -181,37 +174,14 @@ class Attempt {
   }
 
  private:
-  core::Status List(Listing& listing) {
-    auto src = env_.source.ListSnapshots(job_.source);
-    if (!src) return tl::unexpected(src.error());
-    if (!*src) {
-      return core::Fail(core::Reason::kSourceMissing,
-                        "source dataset " + job_.source.str() + " does not exist on host " + env_.source.Host());
-    }
-    listing.source = std::move(**src);
-    if (destination_listed_) {
-      out_.source_snapshots = listing.source.size();
-      out_.destination_snapshots = listing.destination ? listing.destination->size() : 0;
-      return {};
-    }
-    return ListDestination(listing);
+  void Count(const Listings& in) {
+    out_.source_snapshots = in.source.size();
+    out_.destination_snapshots = in.destination ? in.destination->size() : 0;
   }
-
-  core::Status ListDestination(Listing& listing) {
-    auto dst = env_.destination.ListSnapshots(job_.destination);
-    if (!dst) return tl::unexpected(dst.error());
-    listing.destination = std::move(*dst);
-    out_.source_snapshots = listing.source.size();
-    out_.destination_snapshots = listing.destination ? listing.destination->size() : 0;
-    return {};
-  }
-
-  Plan MakePlan(const Listing& listing) { return PlanFrom(env_, job_, listing.source, listing.destination); }
 
   // An interrupted `recv -s` left a token: finish that receive first. A
   // token the source cannot serve any more is discarded (recv -A).
-  core::Status ResumeInterrupted(Listing& listing) {
-    if (!env_.destination_features.recv_resumable || !listing.destination) return {};
+  core::Status ResumeInterrupted() {
     auto token = env_.destination.ResumeToken(job_.destination);
     if (!token) return tl::unexpected(token.error());
     if (!*token) return {};
@@ -236,54 +206,52 @@ class Attempt {
     } else {
       return tl::unexpected(core::WithContext(bytes.error(), "resuming the interrupted receive"));
     }
-    return ListDestination(listing);
+    return {};
   }
 
   // force_on_divergence: destroys the destination snapshots newer than the
   // newest common one, then rolls back to it.
-  core::Status DiscardDivergence(Listing& listing) {
-    for (const auto& name : out_.plan.conflicts) {
+  core::Status DiscardDivergence(const Decision& d, Listings& in) {
+    for (const auto& name : d.destroy_on_divergence) {
       if (auto s = env_.destination.DestroySnapshot(job_.destination, name); !s) {
         return tl::unexpected(core::WithContext(s.error(), "force_on_divergence"));
       }
       out_.destroyed_on_divergence.push_back(name);
     }
-    if (auto s = env_.destination.Rollback(job_.destination, out_.plan.newest_common->name); !s) {
+    if (auto s = env_.destination.Rollback(job_.destination, d.plan.newest_common->name); !s) {
       return tl::unexpected(core::WithContext(s.error(), "force_on_divergence"));
     }
-    return ListDestination(listing);
+    auto dst = env_.destination.ListSnapshots(job_.destination);
+    if (!dst) return tl::unexpected(dst.error());
+    in.destination = std::move(*dst);
+    Count(in);
+    return {};
   }
 
-  // The destination's missing ancestors (below the pool), top down, as
-  // canmount=off containers, so a first receive has somewhere to go.
-  core::Status CreateParents() {
-    std::vector<core::DatasetName> missing;
-    for (std::string p = job_.destination.Parent(); p.find('/') != std::string::npos;
-         p = p.substr(0, p.rfind('/'))) {
-      auto name = core::DatasetName::Parse(p);
-      if (!name) return tl::unexpected(name.error());
-      auto exists = env_.destination.Exists(*name);
-      if (!exists) return tl::unexpected(exists.error());
-      if (*exists) break;
-      if (job_.replicated_parent && *name == *job_.replicated_parent) {
-        return core::Fail(core::Reason::kDestinationMissing,
-                          "parent " + name->str() + " is replicated by its own cycle and not received yet; " +
-                              job_.destination.str() + " waits for it (a container in its place would block its "
-                              "first receive)");
-      }
-      missing.push_back(*name);
-    }
-    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
-      auto s = env_.destination.CreateContainer(*it);
+  // The destination's missing ancestors, top down, as canmount=off
+  // containers, so a first receive has somewhere to go. Another cycle
+  // sharing an ancestor may create it first: one that exists by then as
+  // such a container will do.
+  core::Status CreateParents(const std::vector<core::DatasetName>& missing) {
+    for (const auto& parent : missing) {
+      auto s = env_.destination.CreateContainer(parent);
       if (s) {
-        out_.created_parents.push_back(it->str());
+        out_.created_parents.push_back(parent.str());
         continue;
       }
-      // Another cycle sharing this ancestor may have created it meanwhile:
-      // what exists now as a filesystem will do.
       if (s.error().message.find("already exists") == std::string::npos) return s;
-      auto type = env_.destination.GetProperty(*it, "type");
-      if (!type || *type != "filesystem") return s;
+      auto now = env_.destination.GetProperties(parent, {"type", "canmount"});
+      if (!now) return tl::unexpected(now.error());
+      auto value = [&](const char* p) {
+        auto it = now->values.find(p);
+        return it == now->values.end() ? std::string("?") : it->second.value;
+      };
+      if (value("type") != "filesystem" || value("canmount") != "off") {
+        return core::Fail(core::Reason::kDestinationMissing,
+                          "parent " + parent.str() + " appeared while this cycle created it, as a " + value("type") +
+                              " with canmount=" + value("canmount") + ", not the canmount=off container zpull "
+                              "creates: check what created it");
+      }
     }
     return {};
   }
@@ -453,7 +421,7 @@ class Attempt {
   const DatasetJob& job_;
   CycleOutcome& out_;
   bool volume_ = false;  // the source dataset is a volume (read before the first send)
-  const bool destination_listed_;
+  const bool fresh_;
 };
 
 std::string Hex(std::uint64_t v) {
@@ -479,82 +447,66 @@ core::Status MoveBookmark(const CycleEnv& env, const DatasetJob& job, const core
   return {};
 }
 
-// The refusals the listings show before the cycle snapshots the source, so
-// that a cycle that cannot send takes no snapshot: the destination's pool
-// missing, diverged, no common snapshot, a destination without snapshots
-// (each as Refusal() says), and a replica modified since its newest
-// snapshot where the destination reports `written` (OpenZFS). A listing
-// that fails is the cycle's failure too. Planned with the snapshot the
-// cycle would take, as the dry-run plans.
-struct PreCheck {
-  std::optional<core::Error> refusal;
-  std::optional<core::SnapshotList> destination;  // as listed (nullopt: does not exist)
-};
-core::Result<PreCheck> RefusedBeforeSnapshot(const CycleEnv& env, const DatasetJob& job) {
+}  // namespace
+
+core::Result<Listings> ReadListings(const CycleEnv& env, const DatasetJob& job, bool siblings) {
+  Listings in;
   auto src = env.source.ListSnapshots(job.source);
   if (!src) return tl::unexpected(src.error());
   if (!*src) {
     return core::Fail(core::Reason::kSourceMissing,
                       "source dataset " + job.source.str() + " does not exist on host " + env.source.Host());
   }
-  auto dst = env.destination.ListSnapshots(job.destination);
-  if (!dst) return tl::unexpected(dst.error());
-  core::SnapshotList source = std::move(**src);
-  AddPlannedSnapshot(env, job, source);
-  const Plan plan = PlanFrom(env, job, source, *dst);
-  PreCheck out{Refusal(plan, RefusalOf(job)), std::move(*dst)};
-  if (out.refusal && out.destination && env.destination_features.recv_resumable) {
-    // An interrupted receive (a first full one leaves a destination without
-    // snapshots) is resumed before the attempt plans: it decides then.
-    auto token = env.destination.ResumeToken(job.destination);
-    if (!token) return tl::unexpected(token.error());
-    if (*token) out.refusal.reset();
-  }
-  if (!out.refusal) out.refusal = DestinationRefusal(env, job, out.destination, plan);
-  return out;
-}
-
-}  // namespace
-
-std::string AddPlannedSnapshot(const CycleEnv& env, const DatasetJob& job, core::SnapshotList& source) {
-  std::vector<std::string> taken;
-  for (const auto& s : source) taken.push_back(s.name);
-  std::string name = FreeSnapshotName(job.prefix, env.now(), taken, kMaxSnapshotNameSuffix);
-  const std::uint64_t txg = source.empty() ? 1 : source.back().createtxg + 1;
-  source.push_back({name, 0, txg, env.now(), 0});
-  return name;
-}
-
-Plan PlanFrom(const CycleEnv& env, const DatasetJob& job, const core::SnapshotList& source,
-              const std::optional<core::SnapshotList>& destination) {
-  core::SnapshotList bookmarks;
+  in.source = std::move(**src);
   if (env.source_features.bookmarks && job.options.bookmarks) {
     // Without its bookmarks the plan can still use the snapshots.
-    if (auto b = env.source.ListBookmarks(job.source); b) bookmarks = std::move(*b);
+    if (auto b = env.source.ListBookmarks(job.source); b) in.source_bookmarks = std::move(*b);
   }
-  return PlanReplication(source, destination, job.initial, bookmarks, job.options.snapshots, job.prefix);
-}
-
-std::optional<core::Error> DestinationRefusal(const CycleEnv& env, const DatasetJob& job,
-                                              const std::optional<core::SnapshotList>& destination, const Plan& plan) {
-  if (!destination) {
+  auto dst = env.destination.ListSnapshots(job.destination);
+  if (!dst) return tl::unexpected(dst.error());
+  in.destination = std::move(*dst);
+  if (!in.destination) {
     auto pool = core::DatasetName::Parse(job.destination.Pool());
-    if (!pool) return pool.error();
+    if (!pool) return tl::unexpected(pool.error());
     auto exists = env.destination.Exists(*pool);
-    if (!exists) return exists.error();
-    if (!*exists) return MissingPoolRefusal(job.destination);
-    return std::nullopt;
-  }
-  // Only an incremental receive without -F refuses a modified replica.
-  if (env.destination_features.written && plan.kind == PlanKind::kSend && !job.force && !destination->empty() &&
-      plan.newest_common && !job.options.rollback_destination &&
-      destination->back().guid == plan.newest_common->guid) {
-    auto written = env.destination.GetProperty(job.destination, "written");
-    if (written && !NothingWritten(*written)) {
-      return ModifiedRefusal(job.destination, plan.newest_common->name, *written);
+    if (!exists) return tl::unexpected(exists.error());
+    in.destination_pool_exists = *exists;
+    for (std::string p = job.destination.Parent(); *exists && p.find('/') != std::string::npos;
+         p = p.substr(0, p.rfind('/'))) {
+      auto name = core::DatasetName::Parse(p);
+      if (!name) return tl::unexpected(name.error());
+      auto parent = env.destination.Exists(*name);
+      if (!parent) return tl::unexpected(parent.error());
+      if (*parent) break;
+      in.missing_parents.insert(in.missing_parents.begin(), *name);
+    }
+  } else {
+    if (env.destination_features.recv_resumable) {
+      auto token = env.destination.ResumeToken(job.destination);
+      if (!token) return tl::unexpected(token.error());
+      in.resume_token = token->has_value();
+    }
+    // `written` matters only to an incremental receive without -F into a
+    // replica that has snapshots: one that would send something.
+    const core::SnapshotList selected = Selected(in.source, job.options.snapshots, job.prefix);
+    const bool may_send =
+        job.take_snapshot || (!selected.empty() && (in.destination->empty() ||
+                                                    selected.back().guid != in.destination->back().guid));
+    if (env.destination_features.written && !job.force && !job.options.rollback_destination &&
+        !in.destination->empty() && may_send) {
+      // Unreadable, it refuses nothing: the receive still refuses a modified replica.
+      if (auto w = env.destination.GetProperty(job.destination, "written"); w) in.written = std::move(*w);
     }
   }
-  return std::nullopt;
+  if (siblings) {
+    for (const auto& sibling : job.source_siblings) {
+      auto listed = env.destination.ListSnapshots(sibling);
+      if (!listed) return tl::unexpected(core::WithContext(listed.error(), "listing " + sibling.str() +
+                                                                             ", which pulls the same source dataset"));
+      in.siblings.push_back(std::move(*listed));
+    }
+  }
+  return in;
 }
 
 void BringIntoLine(core::Zfs& destination, const DatasetJob& job, const std::vector<core::PropertyChange>& changes,
@@ -587,15 +539,6 @@ std::vector<std::pair<std::string, std::string>> ForcedProperties(const DatasetJ
   return out;
 }
 
-std::string BookmarkStem(const std::string& prefix, const core::DatasetName& destination) {
-  std::string d = destination.str();
-  for (char& c : d) {
-    if (c == '/') c = ':';
-    if (c == ' ') c = '_';
-  }
-  return prefix + "_" + d + "_";
-}
-
 CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   CycleOutcome out;
   out.started = env.now();
@@ -607,27 +550,41 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
 
   if (Cancelled(env)) return fail({core::Reason::kShutdown, "cycle not started (zpull is stopping)"});
   BringIntoLine(env.destination, job, env.bring_into_line, out);
-  Listing listing;
-  bool destination_listed = false;  // by the check before the snapshot, for the first attempt
-  if (job.take_snapshot) {
-    auto checked = RefusedBeforeSnapshot(env, job);
-    if (!checked) return fail(checked.error());
-    if (checked->refusal) return fail(*checked->refusal);
-    listing.destination = std::move(checked->destination);
-    destination_listed = true;
-  }
+  // Decided before the source is touched: a refused cycle takes no
+  // snapshot and sends nothing.
+  auto read = ReadListings(env, job, job.take_snapshot);
+  if (!read) return fail(read.error());
+  Listings in = std::move(*read);
+  const Decision decision = Decide(in, job, env.now(), job.take_snapshot);
+  if (decision.refusal) return fail(*decision.refusal);
   if (env.before_snapshot && !Cancelled(env)) {
     if (auto s = env.before_snapshot(); !s) return fail(s.error());
   }
   if (job.take_snapshot) {
-    auto snap = TakeSnapshot(env, job);
+    auto snap = TakeSnapshot(env, job, decision.snapshot);
     if (!snap) return fail(snap.error());
     out.snapshot_taken = *snap;
+    // At most one never-sent snapshot of zpull's stays: the new one.
+    for (const auto& name : decision.replaced) {
+      if (auto s = env.source.DestroySnapshot(job.source, name); !s) {
+        out.warnings.push_back(core::WithContext(s.error(), "destroying @" + name + ", never sent and replaced by @" +
+                                                                out.snapshot_taken));
+        continue;
+      }
+      out.replaced.push_back(name);
+    }
+    auto src = env.source.ListSnapshots(job.source);
+    if (!src) return fail(src.error());
+    if (!*src) {
+      return fail({core::Reason::kSourceMissing, "source dataset " + job.source.str() + " vanished on host " +
+                                                     env.source.Host()});
+    }
+    in.source = std::move(**src);
   }
   // A refusal found only later (a receive zfs-fuse refuses as modified)
   // leaves no snapshot behind either: this cycle's, never sent, goes again.
   auto refuse = [&](core::Error e) {
-    if (!out.snapshot_taken.empty() && out.bytes == 0 && out.resumed == 0 && !job.source_shared &&
+    if (!out.snapshot_taken.empty() && out.bytes == 0 && out.resumed == 0 && job.source_siblings.empty() &&
         RefusalReason(e.reason)) {
       if (auto s = env.source.DestroySnapshot(job.source, out.snapshot_taken); s) {
         out.snapshot_taken.clear();
@@ -640,7 +597,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   };
 
   for (int attempt = 0;; ++attempt) {
-    auto progress = Attempt(env, job, out, destination_listed && attempt == 0).Run(listing);
+    auto progress = Attempt(env, job, out, attempt == 0).Run(in);
     if (progress && *progress == Progress::kSourceEmpty) {
       out.finished = env.now();
       return out;
@@ -658,15 +615,15 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
 
   // The destination now: as the last attempt listed it when there was
   // nothing to receive, listed anew otherwise.
-  auto dst_after = out.plan.kind == PlanKind::kNothing && listing.destination
-                       ? core::Result<std::optional<core::SnapshotList>>(std::move(listing.destination))
+  auto dst_after = out.plan.kind == PlanKind::kNothing && in.destination
+                       ? core::Result<std::optional<core::SnapshotList>>(std::move(in.destination))
                        : env.destination.ListSnapshots(job.destination);
   if (!dst_after) return fail(dst_after.error());
   if (!*dst_after) {
     return fail({core::Reason::kDestinationMissing, "destination " + job.destination.str() + " vanished after receive"});
   }
   // The newest source snapshot the filter selects is now the newest common one.
-  const core::SnapshotList selected = Selected(listing.source, job.options.snapshots, job.prefix);
+  const core::SnapshotList selected = Selected(in.source, job.options.snapshots, job.prefix);
   if (selected.empty()) {
     out.finished = env.now();
     return out;
@@ -683,7 +640,19 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   out.newest_common = common;
   out.destination_snapshots = (*dst_after)->size();
 
-  if (auto s = MoveHold(env.source, job.source, listing.source, newest_src.name, job.prefix); !s) {
+  // The other entries' bases on this source, as their destinations stand
+  // now (they may have received since this cycle began): never pruned
+  // here, nor released of an older zpull's hold.
+  std::vector<std::optional<core::SnapshotList>> siblings;
+  for (const auto& sibling : job.source_siblings) {
+    auto listed = env.destination.ListSnapshots(sibling);
+    if (!listed) return fail(core::WithContext(listed.error(), "listing " + sibling.str()));
+    siblings.push_back(std::move(*listed));
+  }
+  const GuidSet sibling_bases = SiblingBases(in.source, siblings);
+  const std::string legacy = LegacyHoldTag(job) == SourceHoldTag(job) ? "" : LegacyHoldTag(job);
+  if (auto s = MoveHold(env.source, job.source, in.source, newest_src.name, SourceHoldTag(job), legacy, sibling_bases);
+      !s) {
     return fail(s.error());
   }
   if (auto s = MoveHold(env.destination, job.destination, **dst_after, common.name, job.prefix); !s) {
@@ -697,17 +666,27 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     return fail(s.error());
   }
 
-  auto pruned_dst = Prune(env.destination, job.destination, **dst_after, job.destination_retention, env.now(),
-                          job.prefix, common.guid);
-  if (!pruned_dst) return fail(pruned_dst.error());
-  out.pruned_destination = *pruned_dst;
-  out.destination_snapshots -= *pruned_dst;
-  if (job.source_retention) {
-    auto pruned_src =
-        Prune(env.source, job.source, listing.source, *job.source_retention, env.now(), job.prefix, newest_src.guid);
-    if (!pruned_src) return fail(pruned_src.error());
-    out.pruned_source = *pruned_src;
-    out.source_snapshots -= *pruned_src;
+  for (const auto& name : DestinationPrunes(**dst_after, job, env.now(), common.guid)) {
+    if (auto s = env.destination.DestroySnapshot(job.destination, name); !s) {
+      return fail(core::WithContext(s.error(), "pruning (" + std::to_string(out.pruned_destination) + " destroyed)"));
+    }
+    ++out.pruned_destination;
+    --out.destination_snapshots;
+  }
+  // Pruning the source is housekeeping: where it fails (no destroy
+  // permission there), the replica is still good; it warns and counts.
+  for (const auto& name : SourcePrunes(in.source, job, env.now(), newest_src.guid, sibling_bases)) {
+    if (auto s = env.source.DestroySnapshot(job.source, name); !s) {
+      out.source_prune_failed = true;
+      out.warnings.push_back(core::WithContext(
+          s.error(), "pruning the source (" + std::to_string(out.pruned_source) + " destroyed, @" + name +
+                         " and newer left): let zpull destroy its own snapshots there (zpull-guard --destroy "
+                         "--snapshot-prefix " + job.prefix + "), or set source_retention: {prune: false}"));
+      break;
+    }
+    out.pruned_source_names.push_back(name);
+    ++out.pruned_source;
+    if (out.source_snapshots > 0) --out.source_snapshots;
   }
   if (auto s = env.destination.SetUserProperty(job.destination, "", kLastSuccessProperty, std::to_string(env.now()));
       !s) {

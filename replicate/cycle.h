@@ -25,6 +25,8 @@
 #include <string>
 
 #include "core/zfs.h"
+#include "replicate/decide.h"
+#include "replicate/job.h"
 #include "replicate/plan.h"
 #include "replicate/refusal.h"
 #include "replicate/retention.h"
@@ -32,30 +34,6 @@
 #include "replicate/transfer.h"
 
 namespace zpull::replicate {
-
-// Which optional send flags to use when both sides support them.
-struct SendPolicy {
-  bool compressed = true;    // -c
-  bool large_blocks = true;  // -L
-  bool embedded = true;      // -e
-  bool properties = false;   // -p (the replica's mountpoint is then reset to inherit)
-  // An encrypted source is always sent raw (-w) unless this says it may
-  // travel decrypted.
-  bool send_decrypted = false;
-  // The source compresses the stream with `zstd -c` for the wire (for
-  // uncompressed data over slow links); zpull decompresses it.
-  bool wire_zstd = false;
-};
-
-// Properties a received stream may carry (with send.properties) and
-// overrides for the replica: `exclude` are never taken from the stream
-// (besides mountpoint, sharenfs and sharesmb, which never are), `set` is
-// applied to the replica (recv -o/-x where the probe found them; otherwise
-// zfs inherit / zfs set right after the receive).
-struct ReceivePolicy {
-  std::vector<std::string> exclude;
-  std::map<std::string, std::string> set;
-};
 
 // Never taken from a stream: a replica must not mount over or share a host path.
 inline const std::vector<std::string> kAlwaysExcluded = {"mountpoint", "sharenfs", "sharesmb"};
@@ -69,60 +47,12 @@ inline constexpr const char* kDrillLastOutcomeProperty = "zpull:drill_last_outco
 inline const std::vector<std::string> kStateProperties = {"zpull:common", "zpull:last_success", kDrillLastRunProperty,
                                                           kDrillLastSuccessProperty, kDrillLastOutcomeProperty};
 
-struct TransferPolicy {
-  std::chrono::milliseconds stall_timeout = std::chrono::minutes(10);
-  std::chrono::milliseconds total_timeout{0};  // 0: none
-  int retries = 3;                             // further attempts within one cycle
-  std::int64_t retry_backoff_seconds = 30;     // doubled per attempt, at most 10 min
-};
-
-// How a dataset is replicated beyond what and when (the configuration's
-// keys of the same names, at the top level and per dataset).
-struct ReplicationOptions {
-  SnapshotFilter snapshots;  // snapshots: {include, exclude}: which source snapshots travel (own ones always)
-  SendPolicy send;           // send: {compressed, large_blocks, embedded, properties, decrypted}
-  ReceivePolicy receive;     // receive: {exclude: [..], set: {property: value}}
-  TransferPolicy transfer;   // stall_timeout, transfer_timeout, retries, retry_backoff
-  bool readonly = true;                // readonly=on after every receive (replicate::ForcedProperties)
-  bool rollback_destination = false;   // roll back to the newest common snapshot before an incremental
-  bool force_on_divergence = false;    // destroy destination snapshots newer than the newest common one
-  bool bookmarks = true;               // keep a source bookmark of the newest replicated snapshot
-};
-
-// How many suffixed names (_1 … _9) a cycle tries when its snapshot's
-// name is taken (two cycles within one second).
-inline constexpr int kMaxSnapshotNameSuffix = 9;
-
-struct DatasetJob {
-  core::DatasetName source;
-  core::DatasetName destination;
-  std::string prefix;    // own snapshot name prefix; also the hold tag
-  bool take_snapshot = true;
-  InitialMode initial = InitialMode::kNewest;
-  bool force = false;    // allow `zfs receive -F`
-  RetentionPolicy destination_retention;
-  std::optional<RetentionPolicy> source_retention;  // none: never prune the source
-  ReplicationOptions options;
-  // The destination of a replicated ancestor (a recursive entry's child):
-  // received by its own cycle, so it is never created as a container; while
-  // it is missing this cycle fails (destination_missing) and retries later.
-  std::optional<core::DatasetName> replicated_parent;
-  // Another entry of the configuration pulls the same source dataset: a
-  // snapshot this cycle took may be in that entry's stream, so a refused
-  // cycle leaves it in place.
-  bool source_shared = false;
-};
-
 // What every replica is given after each receive (docs/security.md): it
 // never mounts by itself and carries no live setuid files or device nodes
 // (a filesystem: canmount=noauto, setuid, devices and exec off; a volume:
 // volmode=none), readonly=on where configured. A key that receive.set
 // names is left to receive.set. In the order to apply them.
 std::vector<std::pair<std::string, std::string>> ForcedProperties(const DatasetJob& job, bool volume);
-
-// The source bookmark that marks what `destination` last received:
-// "<prefix>_<destination with / as :>_<guid hex>"; BookmarkStem is all but the guid.
-std::string BookmarkStem(const std::string& prefix, const core::DatasetName& destination);
 
 // User properties zpull keeps on the destination (ZFS, not process memory,
 // is what survives a restart).
@@ -134,9 +64,12 @@ struct CycleOutcome {
   Plan plan;
   std::uint64_t bytes = 0;
   std::string snapshot_taken;                         // empty when none was taken
+  std::vector<std::string> replaced;                  // own, never sent, destroyed for snapshot_taken
   std::optional<core::SnapshotInfo> newest_common;    // after the cycle
   std::size_t source_snapshots = 0, destination_snapshots = 0;
   std::size_t pruned_source = 0, pruned_destination = 0;
+  std::vector<std::string> pruned_source_names;       // for the log
+  bool source_prune_failed = false;                   // a warning: the source refused a destroy
   std::int64_t started = 0, finished = 0;
   int retries = 0;                            // attempts repeated within this cycle
   std::vector<core::Error> retried;           // why, in order
@@ -184,29 +117,12 @@ struct CycleEnv {
 
 CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job);
 
-// What of `job` changes a refusal (replicate/refusal.h).
-inline RefusalPolicy RefusalOf(const DatasetJob& job) {
-  return {job.destination, job.force, job.options.force_on_divergence};
-}
-
-// The snapshot the cycle would take now (TakeSnapshot's name, suffix and
-// all), appended to `source` with guid 0; returns its name. For planning
-// before it exists: the check before the snapshot and the dry-run.
-std::string AddPlannedSnapshot(const CycleEnv& env, const DatasetJob& job, core::SnapshotList& source);
-
-// The cycle's plan from these listings (with the source's bookmarks where
-// the cycle uses them).
-Plan PlanFrom(const CycleEnv& env, const DatasetJob& job, const core::SnapshotList& source,
-              const std::optional<core::SnapshotList>& destination);
-
-// What the destination refuses before a cycle snapshots or sends, given its
-// listing (nullopt: the dataset does not exist) and the plan: its pool
-// missing, or (where it reports `written`, for a send without force or
-// rollback_destination) a replica modified since its newest snapshot, the
-// newest common one. The cycle and the dry-run ask it alike; a failing
-// lookup is returned as the error.
-std::optional<core::Error> DestinationRefusal(const CycleEnv& env, const DatasetJob& job,
-                                              const std::optional<core::SnapshotList>& destination, const Plan& plan);
+// What the hosts show of `job` for Decide (replicate/decide.h): both
+// sides' snapshots, the source's bookmarks where the cycle uses them, and
+// only where they matter the resume token, `written`, the destination's
+// pool and missing parents; with `siblings`, the destinations of
+// job.source_siblings. A missing source is an error (source_missing).
+core::Result<Listings> ReadListings(const CycleEnv& env, const DatasetJob& job, bool siblings);
 
 // Applies `changes` to the job's destination and the datasets below it
 // (others are ignored), recording each in out.brought_into_line; a failure

@@ -1,11 +1,8 @@
 #pragma once
-// `zpull once --dry-run`: what one cycle would do, read-only. It lists both
-// sides (and the resume token and source bookmarks where they exist), plans
-// as if the cycle's snapshot had been taken (the name it would get, suffix
-// and all), refuses as the cycle would (replicate/refusal.h, the same
-// words), and selects what retention would prune as the cycle does: after
-// the receive, with the hold moved to the new base. Nothing is created,
-// sent, held, rolled back, destroyed or set.
+// `zpull once --dry-run`: what one cycle would do, read-only: the cycle's
+// own decision (replicate/decide.h) from the same listings (ReadListings),
+// told in words, with the size of the send where the source can estimate
+// it. Nothing is created, sent, held, rolled back, destroyed or set.
 
 #include <optional>
 #include <string>
@@ -17,7 +14,8 @@ namespace zpull::replicate {
 
 struct CyclePreview {
   std::optional<core::Error> error;  // the hosts could not be read
-  std::string would_snapshot;        // empty with snapshot: false
+  std::string would_snapshot;        // empty with snapshot: false or when refused
+  std::vector<std::string> would_replace;  // never-sent own snapshots the new one replaces
   bool would_resume = false;         // a receive_resume_token would be finished first
   Plan plan;
   std::optional<core::Error> refusal;                   // the cycle would fail with this

@@ -64,4 +64,11 @@ core::Error MissingPoolRefusal(const core::DatasetName& destination) {
                      "the pools): create or import it, or correct the destination " + destination.str()};
 }
 
+core::Error WaitingForParentRefusal(const core::DatasetName& destination, const core::DatasetName& parent) {
+  return core::Error{core::Reason::kDestinationMissing,
+                     "parent " + parent.str() + " is replicated by its own cycle and not received yet; " +
+                         destination.str() + " waits for it (a container in its place would block its first "
+                         "receive); it follows once " + parent.str() + " has been received"};
+}
+
 }  // namespace zpull::replicate

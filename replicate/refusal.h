@@ -36,4 +36,8 @@ bool NothingWritten(const std::string& written);
 // The refusal for a destination whose pool does not exist on this host.
 core::Error MissingPoolRefusal(const core::DatasetName& destination);
 
+// The refusal for a destination whose ancestor `parent` is the replica of
+// another entry that has not received it yet.
+core::Error WaitingForParentRefusal(const core::DatasetName& destination, const core::DatasetName& parent);
+
 }  // namespace zpull::replicate

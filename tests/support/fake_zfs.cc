@@ -411,6 +411,7 @@ core::Result<std::vector<core::DatasetProperties>> FakeZfs::GetTreeProperties(
     if (name != root.str() && !name.starts_with(prefix)) continue;
     core::DatasetProperties d{name, {{"type", {"filesystem", "-"}}}};
     for (const auto& property : properties) {
+      if (property == "type") continue;  // set above
       core::PropertyValue v{"-", "-"};
       if (auto p = fs.props.find(property); p != fs.props.end()) {
         v = {p->second, "local"};

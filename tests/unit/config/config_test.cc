@@ -74,7 +74,9 @@ TEST(Config, ParsesEverything) {
   EXPECT_EQ(d0.retention.keep_last, 5);
   EXPECT_EQ(d0.retention.max_age_seconds, 30 * 86400);
   EXPECT_EQ(d0.retention.grid.size(), 4u);
-  EXPECT_FALSE(d0.source_retention);
+  // Pruned by default: zpull's own source snapshots older than the newest common one.
+  ASSERT_TRUE(d0.source_retention);
+  EXPECT_FALSE(d0.source_retention->HasRules());
   EXPECT_FALSE(d0.force);
   const auto& d1 = c.datasets[1];
   EXPECT_EQ(d1.source_dataset.str(), "tank/with space");
@@ -233,6 +235,26 @@ TEST(Config, ErrorsNameFileLineColumnAndKey) {
             "zpull.yml:3:14: 'parallelism': expected an integer, got 'many'");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\ninterval: 5 minutes\n"),
             "zpull.yml:3:11: 'interval': invalid duration '5 minutes' (use e.g. 90s, 15m, 1h30m, 30d, 2w)");
+}
+
+TEST(Config, SourcePruningIsTheDefaultAndPruneFalseTurnsItOff) {
+  const std::string head = "sources: [{name: s, host: local}]\n";
+  Config off = MustParse(head + "source_retention: {prune: false}\n"
+                                "datasets:\n"
+                                "  - {source: s, source_dataset: tank/a, destination: b/a}\n"
+                                "  - {source: s, source_dataset: tank/b, destination: b/b, source_retention: {keep_last: 3}}\n"
+                                "  - {source: s, source_dataset: tank/c, destination: b/c, source_retention: {}}\n");
+  EXPECT_FALSE(off.datasets[0].source_retention);
+  ASSERT_TRUE(off.datasets[1].source_retention);
+  EXPECT_EQ(off.datasets[1].source_retention->keep_last, 3);
+  ASSERT_TRUE(off.datasets[2].source_retention);
+  EXPECT_FALSE(off.datasets[2].source_retention->HasRules());
+  EXPECT_EQ(ErrorOf(head + "datasets: []\nsource_retention: {prune: true}\n"),
+            "zpull.yml:3:27: 'prune': only 'prune: false' is meaningful (pruning is the default)");
+  EXPECT_NE(ErrorOf(head + "datasets: []\nsource_retention: {prune: false, keep_last: 2}\n").find("give one or the other"),
+            std::string::npos);
+  // Accepted under source_retention only.
+  EXPECT_NE(ErrorOf(head + "datasets: []\nretention: {prune: false}\n").find("'prune': unknown key"), std::string::npos);
 }
 
 TEST(Config, RejectsBadDatasetNames) {

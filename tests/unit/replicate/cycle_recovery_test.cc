@@ -229,7 +229,7 @@ TEST_F(CycleRecoveryTest, BookmarkReplacesACommonSnapshotDestroyedOnTheSource) {
   ASSERT_EQ(marks.size(), 1u);
   EXPECT_TRUE(marks[0].name.starts_with(stem));
   // Someone releases zpull's hold and destroys the common snapshot.
-  ASSERT_TRUE(src_.Release(job_.source, "zp_2026-11-27T12:00:00Z", "zp"));
+  ASSERT_TRUE(src_.Release(job_.source, "zp_2026-11-27T12:00:00Z", SourceHoldTag(job_)));
   ASSERT_TRUE(src_.DestroySnapshot(job_.source, "zp_2026-11-27T12:00:00Z"));
   auto out = Run();
   ASSERT_TRUE(out.ok()) << out.error->message;
@@ -245,7 +245,7 @@ TEST_F(CycleRecoveryTest, BookmarkReplacesACommonSnapshotDestroyedOnTheSource) {
 TEST_F(CycleRecoveryTest, WithoutBookmarksALostCommonSnapshotIsRefusedAndNothingDestroyed) {
   Use(ZfsFuseLike());
   ASSERT_TRUE(Run().ok());
-  ASSERT_TRUE(src_.Release(job_.source, "zp_2026-11-27T12:00:00Z", "zp"));
+  ASSERT_TRUE(src_.Release(job_.source, "zp_2026-11-27T12:00:00Z", SourceHoldTag(job_)));
   ASSERT_TRUE(src_.DestroySnapshot(job_.source, "zp_2026-11-27T12:00:00Z"));
   auto out = Run();
   ASSERT_FALSE(out.ok());

@@ -241,7 +241,7 @@ TEST_F(CycleTest, OnlyAnUnsharedRefusalDestroysTheSnapshotItTook) {
   EXPECT_NE(Names(List(src_, "tank/data")).find(cut.snapshot_taken), std::string::npos);
   ASSERT_TRUE(Run().ok());
   dst_.MarkModified("backup/data");  // found by the receive (no `written` here)
-  job_.source_shared = true;
+  job_.source_siblings = {DatasetName::Parse("backup/other").value()};
   auto shared = Run();
   ASSERT_FALSE(shared.ok());
   EXPECT_EQ(shared.error->reason, core::Reason::kDestinationModified);
@@ -353,6 +353,124 @@ TEST_F(CycleTest, FilteredSnapshotsTravelAsAChainOfIncrementals) {
   auto nothing = Run();
   ASSERT_TRUE(nothing.ok()) << nothing.error->message;
   EXPECT_EQ(nothing.plan.kind, PlanKind::kNothing);
+}
+
+// The hold tags on `fs@snap` (the fake lists them where list_holds is on).
+std::string Tags(test::FakeZfs& z, const std::string& fs, const std::string& snap) {
+  core::ZfsFeatures f{"fake", true};
+  f.list_holds = true;
+  z.SetFeatures(f);
+  std::string out;
+  auto holds = z.ListHoldsOf({fs + "@" + snap});
+  if (holds && holds->count(fs)) {
+    for (const auto& h : holds->at(fs)) out += (out.empty() ? "" : " ") + h.tag;
+  }
+  return out;
+}
+
+// By default zpull's own source snapshots older than the newest common one
+// go after each successful cycle: they piled up before (96 a day at 15m).
+TEST_F(CycleTest, OwnSourceSnapshotsArePrunedByDefault) {
+  ASSERT_TRUE(src_.CreateSnapshot(job_.source, "sanoid_daily"));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(Names(List(src_, "tank/data")), "sanoid_daily zp_2026-11-27T14:00:00Z");
+  auto out = Run();
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out.pruned_source, 1u);
+  EXPECT_EQ(out.pruned_source_names, std::vector<std::string>{"zp_2026-11-27T14:00:00Z"});
+  EXPECT_EQ(List(dst_, "backup/data").size(), 4u);  // the destination keeps what its retention keeps
+  job_.source_retention.reset();                    // source_retention: {prune: false}
+  ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(Names(List(src_, "tank/data")), "sanoid_daily zp_2026-11-27T15:00:00Z zp_2026-11-27T16:00:00Z");
+}
+
+// Two entries pulling one source dataset: each holds its base with a tag
+// of its own, so one's cycle neither releases nor prunes the other's base
+// (with one shared tag, the second entry's hold move released the first's).
+TEST_F(CycleTest, EntriesSharingASourceKeepEachOthersBases) {
+  DatasetJob other = job_;
+  other.destination = DatasetName::Parse("backup/other").value();
+  job_.source_siblings = {other.destination};
+  other.source_siblings = {job_.destination};
+  ASSERT_TRUE(Run().ok());
+  const std::string first = "zp_2026-11-27T12:00:00Z";
+  CycleEnv env{src_, dst_, dst_features_, [this] { return now_; }, {}};
+  for (int round = 0; round < 2; ++round) {
+    auto out = RunCycle(env, other);
+    ASSERT_TRUE(out.ok()) << out.error->message;
+    now_ += 3600;
+  }
+  // `other` moved on twice; this entry's base is still there and still held.
+  EXPECT_EQ(Tags(src_, "tank/data", first), "zp_backup:data");
+  EXPECT_EQ(Tags(src_, "tank/data", "zp_2026-11-27T14:00:00Z"), "zp_backup:other");
+  EXPECT_EQ(Names(List(src_, "tank/data")), first + " zp_2026-11-27T14:00:00Z");
+  auto back = Run();
+  ASSERT_TRUE(back.ok()) << back.error->message;
+  EXPECT_EQ(back.plan.steps.front().from, first);
+  // Its own old base goes now; the other's base stays.
+  EXPECT_EQ(Names(List(src_, "tank/data")), "zp_2026-11-27T14:00:00Z zp_2026-11-27T15:00:00Z");
+}
+
+// An older zpull held the base with the prefix alone: the next cycle moves
+// that hold to the entry's tag, and its pruning then destroys the older
+// snapshots (named in the outcome, for the log).
+TEST_F(CycleTest, TheFirstCycleAfterAnUpgradeMovesTheOldHoldAndPrunes) {
+  job_.source_retention.reset();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Run().ok());
+  const std::string base = "zp_2026-11-27T14:00:00Z";
+  ASSERT_TRUE(src_.Release(job_.source, base, SourceHoldTag(job_)));
+  ASSERT_TRUE(src_.Hold(job_.source, base, "zp"));  // as the older zpull left it
+  job_.source_retention = RetentionPolicy{};
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_EQ(out.pruned_source_names,
+            (std::vector<std::string>{"zp_2026-11-27T12:00:00Z", "zp_2026-11-27T13:00:00Z", base}));
+  EXPECT_EQ(Names(List(src_, "tank/data")), "zp_2026-11-27T15:00:00Z");
+  EXPECT_EQ(Tags(src_, "tank/data", "zp_2026-11-27T15:00:00Z"), "zp_backup:data");
+}
+
+// Without destroy permission on the source, pruning it fails: a warning
+// and source_prune_failed (the metric), never a failed cycle.
+TEST_F(CycleTest, AFailedSourcePruneIsAWarning) {
+  class NoDestroy : public test::FakeZfs {
+   public:
+    using FakeZfs::FakeZfs;
+    core::Status DestroySnapshot(const DatasetName& fs, const std::string& snap) override {
+      if (refuse) return core::Fail(core::Reason::kOther, "zpull-guard: zfs destroy of a snapshot needs the guard's --destroy");
+      return FakeZfs::DestroySnapshot(fs, snap);
+    }
+    bool refuse = true;
+  };
+  NoDestroy src("src", [this] { return now_; });
+  src.CreateFilesystem("tank/data");
+  CycleEnv env{src, dst_, dst_features_, [this] { return now_; }, {}};
+  for (int i = 0; i < 2; ++i) {
+    auto out = RunCycle(env, job_);
+    now_ += 3600;
+    ASSERT_TRUE(out.ok()) << out.error->message;
+    EXPECT_EQ(out.source_prune_failed, i == 1);
+    if (i == 1) {
+      ASSERT_EQ(out.warnings.size(), 1u);
+      EXPECT_NE(out.warnings[0].message.find("zpull-guard --destroy --snapshot-prefix zp"), std::string::npos);
+      EXPECT_NE(out.warnings[0].message.find("source_retention: {prune: false}"), std::string::npos);
+    }
+  }
+}
+
+// A cycle whose transfer failed leaves its snapshot unsent; the next
+// cycle's snapshot replaces it: at most one unsent snapshot of zpull's.
+TEST_F(CycleTest, ANewSnapshotReplacesTheUnsentOne) {
+  ASSERT_TRUE(Run().ok());
+  job_.options.transfer.retries = 0;
+  for (int i = 0; i < 3; ++i) {
+    src_.CutNextSend();
+    ASSERT_FALSE(Run().ok());
+  }
+  EXPECT_EQ(Names(List(src_, "tank/data")), "zp_2026-11-27T12:00:00Z zp_2026-11-27T15:00:00Z");
+  auto out = Run();
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_EQ(out.replaced, std::vector<std::string>{"zp_2026-11-27T15:00:00Z"});
+  EXPECT_EQ(Names(List(dst_, "backup/data")), "zp_2026-11-27T12:00:00Z zp_2026-11-27T16:00:00Z");
 }
 
 }  // namespace

@@ -1,0 +1,216 @@
+#include "replicate/decide.h"
+
+#include <algorithm>
+
+#include "replicate/refusal.h"
+#include "replicate/snapshot_filter.h"
+#include "replicate/snapshot_name.h"
+
+namespace zpull::replicate {
+namespace {
+
+bool Contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+core::SnapshotList Without(const core::SnapshotList& list, const std::vector<std::string>& names) {
+  core::SnapshotList out;
+  for (const auto& s : list) {
+    if (!Contains(names, s.name)) out.push_back(s);
+  }
+  return out;
+}
+
+// zpull's own source snapshots that no destination of this source has
+// received and that a new snapshot replaces: newer than the newest one
+// the destination has, unheld, on no sibling destination. None where the
+// destination has snapshots but none in common (the cycle refuses), or on
+// a first run with initial: all (they are to be sent).
+std::vector<std::string> Unsent(const core::SnapshotList& source, const std::optional<core::SnapshotList>& destination,
+                                const DatasetJob& job, const std::vector<std::optional<core::SnapshotList>>& siblings) {
+  const bool first = !destination || destination->empty();
+  if (first && job.initial == InitialMode::kAll) return {};
+  std::size_t from = 0;
+  if (!first) {
+    const core::GuidIndex index(source);
+    std::optional<std::size_t> base;
+    for (auto it = destination->rbegin(); it != destination->rend() && !base; ++it) base = index.Find(it->guid);
+    if (!base) return {};
+    from = *base + 1;
+  }
+  core::GuidSet elsewhere;
+  for (const auto& sibling : siblings) {
+    if (!sibling) continue;
+    for (const auto& s : *sibling) elsewhere.insert(s.guid);
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = from; i < source.size(); ++i) {
+    const auto& s = source[i];
+    if (IsOwnSnapshot(s.name, job.prefix) && s.userrefs == 0 && !elsewhere.contains(s.guid)) out.push_back(s.name);
+  }
+  return out;
+}
+
+// The destination's snapshots after `plan`'s receives: what it had, then
+// what each step brings: its target, and with -I every source snapshot
+// between its base and target.
+core::SnapshotList AfterReceive(const core::SnapshotList& source, const std::optional<core::SnapshotList>& destination,
+                                const Plan& plan) {
+  core::SnapshotList out = destination.value_or(core::SnapshotList{});
+  if (plan.kind != PlanKind::kSend) return out;
+  for (const auto& step : plan.steps) {
+    const bool range = step.from && step.intermediates && !step.from_bookmark;
+    bool in_range = false;  // past an -I step's base
+    for (const auto& s : source) {
+      if (range && s.name == *step.from) {
+        in_range = true;
+        continue;
+      }
+      if (s.name == step.to) {
+        out.push_back(s);
+        break;
+      }
+      if (in_range) out.push_back(s);
+    }
+  }
+  return out;
+}
+
+// The cycle moves its hold from the old base to the new one before it
+// prunes: the old base no longer counts as held (by this job's hold).
+core::SnapshotList HoldMoved(core::SnapshotList list, const Plan& plan, std::uint64_t keep) {
+  for (auto& s : list) {
+    if (plan.newest_common && s.guid == plan.newest_common->guid && s.guid != keep && s.userrefs > 0) --s.userrefs;
+  }
+  return list;
+}
+
+// The refusals only the destination's state shows (its pool missing, a
+// replicated parent not there yet, a modified replica), and the parents a
+// first receive needs.
+std::optional<core::Error> DestinationRefusal(const Listings& in, const DatasetJob& job,
+                                              const std::optional<core::SnapshotList>& destination, Decision& d) {
+  if (!destination) {
+    if (!in.destination_pool_exists) return MissingPoolRefusal(job.destination);
+    for (const auto& parent : in.missing_parents) {
+      if (job.replicated_parent && parent == *job.replicated_parent) {
+        return WaitingForParentRefusal(job.destination, parent);
+      }
+    }
+    if (d.plan.kind == PlanKind::kSend) d.create_parents = in.missing_parents;
+    return std::nullopt;
+  }
+  // Only an incremental receive without -F refuses a modified replica
+  // (force_on_divergence has rolled it back by then).
+  if (in.written && !NothingWritten(*in.written) && d.plan.kind == PlanKind::kSend && !job.force &&
+      !job.options.rollback_destination && d.destroy_on_divergence.empty() && !destination->empty() &&
+      d.plan.newest_common && destination->back().guid == d.plan.newest_common->guid) {
+    return ModifiedRefusal(job.destination, d.plan.newest_common->name, *in.written);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, bool take_snapshot) {
+  Decision d;
+  core::SnapshotList source = in.source;
+  std::optional<core::SnapshotList> destination = in.destination;
+  d.resume = in.resume_token && destination.has_value();
+  if (take_snapshot) {
+    std::vector<std::string> taken;
+    for (const auto& s : source) taken.push_back(s.name);
+    d.snapshot = FreeSnapshotName(job.prefix, now, taken, kMaxSnapshotNameSuffix);
+    // A resumed receive may be bringing one of them.
+    if (!d.resume) d.replaced = Unsent(source, destination, job, in.siblings);
+    source = Without(source, d.replaced);
+    const std::uint64_t txg = source.empty() ? 1 : source.back().createtxg + 1;
+    source.push_back({d.snapshot, 0, txg, now, 0});
+  }
+  const core::SnapshotList no_bookmarks;
+  const core::SnapshotList& bookmarks = job.options.bookmarks ? in.source_bookmarks : no_bookmarks;
+  auto plan = [&] {
+    return PlanReplication(source, destination, job.initial, bookmarks, job.options.snapshots, job.prefix);
+  };
+  d.plan = plan();
+  if (d.plan.kind == PlanKind::kDiverged && job.options.force_on_divergence) {
+    // The newer destination snapshots go, the replica is rolled back to
+    // the newest common one, and the cycle plans from there.
+    d.destroy_on_divergence = d.plan.conflicts;
+    destination = Without(*destination, d.destroy_on_divergence);
+    d.plan = plan();
+  }
+  if (d.plan.kind == PlanKind::kSend) {
+    d.roll_back = job.options.rollback_destination && d.plan.steps.front().from && d.plan.newest_common &&
+                  destination && !destination->empty() && destination->back().guid == d.plan.newest_common->guid;
+  }
+  d.refusal = Refusal(d.plan, RefusalOf(job));
+  // The resumed receive changes the destination: the cycle decides again after it.
+  if (d.refusal && d.resume) d.refusal.reset();
+  if (!d.refusal) d.refusal = DestinationRefusal(in, job, destination, d);
+  if (d.refusal) {
+    // A refused cycle does nothing at all.
+    Decision refused;
+    refused.plan = std::move(d.plan);
+    refused.refusal = std::move(d.refusal);
+    return refused;
+  }
+
+  const core::SnapshotList selected = Selected(source, job.options.snapshots, job.prefix);
+  if (selected.empty()) return d;
+  const std::uint64_t keep = selected.back().guid;
+  d.prune_destination =
+      DestinationPrunes(HoldMoved(AfterReceive(source, destination, d.plan), d.plan, keep), job, now, keep);
+  d.prune_source = SourcePrunes(HoldMoved(source, d.plan, keep), job, now, keep, SiblingBases(source, in.siblings));
+  return d;
+}
+
+core::GuidSet SiblingBases(const core::SnapshotList& source,
+                           const std::vector<std::optional<core::SnapshotList>>& siblings) {
+  const core::GuidIndex index(source);
+  core::GuidSet out;
+  for (const auto& sibling : siblings) {
+    if (!sibling) continue;
+    for (auto it = sibling->rbegin(); it != sibling->rend(); ++it) {
+      if (index.Contains(it->guid)) {
+        out.insert(it->guid);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> DestinationPrunes(const core::SnapshotList& destination, const DatasetJob& job,
+                                           std::int64_t now, std::uint64_t common_guid) {
+  std::vector<std::string> out;
+  for (const auto& s : SelectForPruning(destination, job.destination_retention, now, job.prefix, common_guid)) {
+    out.push_back(s.name);
+  }
+  return out;
+}
+
+std::vector<std::string> SourcePrunes(const core::SnapshotList& source, const DatasetJob& job, std::int64_t now,
+                                      std::uint64_t common_guid, const core::GuidSet& protect) {
+  if (!job.source_retention) return {};
+  const RetentionPolicy& policy = *job.source_retention;
+  const auto common = core::GuidIndex(source).Find(common_guid);
+  if (!common) return {};
+  const std::uint64_t before = source[*common].createtxg;
+  core::SnapshotList doomed;
+  if (policy.HasRules()) {
+    doomed = SelectForPruning(source, policy, now, job.prefix, common_guid);
+  } else {
+    // Without rules only zpull's own go (prune_foreign needs rules to keep by).
+    for (const auto& s : source) {
+      if (IsOwnSnapshot(s.name, job.prefix) && s.userrefs == 0) doomed.push_back(s);
+    }
+  }
+  std::vector<std::string> out;
+  for (const auto& s : doomed) {
+    if (s.createtxg < before && s.guid != common_guid && !protect.contains(s.guid)) out.push_back(s.name);
+  }
+  return out;
+}
+
+}  // namespace zpull::replicate
