@@ -42,10 +42,10 @@ void LogCycle(const core::Log& log, const std::string& name, const replicate::Cy
                                                {"snapshots", SnapshotList(outcome.replaced)},
                                                {"by", "@" + outcome.snapshot_taken}});
   }
-  if (!outcome.pruned_source_names.empty()) {
-    log.Info("pruned source", {{"dataset", name},
-                               {"count", outcome.pruned_source_names.size()},
-                               {"snapshots", SnapshotList(outcome.pruned_source_names)}});
+  for (const auto& [side, names] : {std::pair{"source", &outcome.pruned_source_names},
+                                     {"destination", &outcome.pruned_destination_names}}) {
+    if (names->empty()) continue;
+    log.Info("pruned", {{"dataset", name}, {"side", side}, {"count", names->size()}, {"snapshots", SnapshotList(*names)}});
   }
   for (const auto& c : outcome.brought_into_line) log.Warn("brought into line", {{"dataset", name}, {"change", c}});
   if (!outcome.destroyed_on_divergence.empty()) {

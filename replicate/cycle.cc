@@ -670,6 +670,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     if (auto s = env.destination.DestroySnapshot(job.destination, name); !s) {
       return fail(core::WithContext(s.error(), "pruning (" + std::to_string(out.pruned_destination) + " destroyed)"));
     }
+    out.pruned_destination_names.push_back(name);
     ++out.pruned_destination;
     --out.destination_snapshots;
   }

@@ -68,7 +68,7 @@ struct CycleOutcome {
   std::optional<core::SnapshotInfo> newest_common;    // after the cycle
   std::size_t source_snapshots = 0, destination_snapshots = 0;
   std::size_t pruned_source = 0, pruned_destination = 0;
-  std::vector<std::string> pruned_source_names;       // for the log
+  std::vector<std::string> pruned_source_names, pruned_destination_names;  // for the log
   bool source_prune_failed = false;                   // a warning: the source refused a destroy
   std::int64_t started = 0, finished = 0;
   int retries = 0;                            // attempts repeated within this cycle

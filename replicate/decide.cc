@@ -118,8 +118,11 @@ Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, boo
   std::optional<core::SnapshotList> destination = in.destination;
   d.resume = in.resume_token && destination.has_value();
   if (take_snapshot) {
+    // Nor a name the destination holds: pruned from the source, it would
+    // arrive as another snapshot of the same name, which the receive refuses.
     std::vector<std::string> taken;
     for (const auto& s : source) taken.push_back(s.name);
+    for (const auto& s : destination.value_or(core::SnapshotList{})) taken.push_back(s.name);
     d.snapshot = FreeSnapshotName(job.prefix, now, taken, kMaxSnapshotNameSuffix);
     // A resumed receive may be bringing one of them.
     if (!d.resume) d.replaced = Unsent(source, destination, job, in.siblings);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `zpull once --dry-run` says what the next real run does (issue 24): on
-# zfs-fuse with a local source, retention on both sides, a foreign snapshot
-# and a same-second name; after each dry-run a real run, whose plan and
-# prune counts must equal the dry-run's, names compared without their
-# timestamps. Before, the dry-run pruned the destination as it stood before
+# zfs-fuse with a local source, retention on both sides, a foreign snapshot,
+# a same-second name and a never-sent snapshot of zpull's; after each
+# dry-run a real run, whose plan must equal the dry-run's (names without
+# their timestamps: the run is a second later) and whose prunes and
+# replaced snapshots must be the very ones the dry-run named. Before, the dry-run pruned the destination as it stood before
 # the receive and the source without the new snapshot, and knew no _1.
 ZP_TEST_NAME=dry_run
 source "$(dirname "$0")/lib.sh"
@@ -26,6 +27,7 @@ datasets:
     retention: {keep_last: 2}
     source_retention: {keep_last: 1}
 YAML
+seen=""
 mask() { sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z(_[0-9]+)?/TIME/g'; }
 for round in 1 2 3 4; do
   [ "$round" -ne 3 ] || zfs snapshot "$src/data@foreign$round"
@@ -40,9 +42,14 @@ for round in 1 2 3 4; do
   zp_log "round $round: $out"
   plan=$(printf '%s\n' "$out" | sed -nE "s|^ok $dst/b/data (.*) bytes=.*|\1|p" | mask)
   zp_assert_contains "$(printf '%s' "$dry" | mask)" "would send $plan" "round $round: the plan"
-  pd=$(printf '%s\n' "$out" | sed -nE 's/.* pruned_destination=([0-9]+).*/\1/p')
-  ps=$(printf '%s\n' "$out" | sed -nE 's/.* pruned_source=([0-9]+).*/\1/p')
-  count() { printf '%s\n' "$dry" | sed -nE "s/.*would prune $1 ([^;]*).*/\1/p" | tr ',' '\n' | grep -c @ || true; }
-  zp_assert_eq "$pd" "$(count destination)" "round $round: destination prunes"
-  zp_assert_eq "${ps:-0}" "$(count source)" "round $round: source prunes"
+  # What is pruned or replaced exists before the run: the same names.
+  would() { printf '%s\n' "$dry" | sed -nE "s/.*would $1 ([^;]*)${2:-}.*/\1/p" | sed 's/, / /g'; }
+  did() { printf '%s\n' "$out" | tr -d '"' | sed -nE "s/.* $1 dataset=[^ ]* $2snapshots=(@[^=]*)( by=.*)?$/\1/p"; }
+  zp_assert_eq "$(did pruned 'side=destination count=[0-9]+ ')" "$(would 'prune destination')" "round $round: destination prunes"
+  zp_assert_eq "$(did pruned 'side=source count=[0-9]+ ')" "$(would 'prune source')" "round $round: source prunes"
+  zp_assert_eq "$(did 'never-sent snapshots' '')" "$(would destroy ' \(never sent')" "round $round: replaced"
+  seen+=" $(did pruned 'side=destination count=[0-9]+ ' | sed 's/^@.*/dst/') $(did pruned 'side=source count=[0-9]+ ' | sed 's/^@.*/src/')"
+  seen+=" $(did 'never-sent snapshots' '' | sed 's/^@.*/replaced/')"
 done
+# Each kind happened at least once (else the comparisons above compared nothing).
+for kind in dst src replaced; do zp_assert_contains "$seen" "$kind" "some round did: $kind"; done

@@ -25,13 +25,17 @@ oz_fill "$src/data" 100
 out=$(g /opt/zpull/zpull once --config /root/once.yml) || oz_fail "second zpull once failed: $out"
 oz_assert_contains "$out" "ok $dst/b/data incremental @$first -> @zpt_" "incremental"
 src_snaps=$(oz_snapshots "$src/data")
-oz_assert_eq "$src_snaps" "$(oz_snapshots "$dst/b/data")" "every snapshot arrived"
+# The old base went from the source (own snapshots older than the newest
+# common one are pruned by default); the destination keeps it.
+oz_assert_eq "sanoid_hourly manual" "$(echo "$src_snaps" | cut -d' ' -f1-2)" "the source after pruning"
+oz_assert_eq "$first $src_snaps" "$(oz_snapshots "$dst/b/data")" "every snapshot arrived"
 for s in sanoid_hourly manual; do
   oz_assert_eq "$(g zfs get -Hp -o value guid "$src/data@$s")" "$(g zfs get -Hp -o value guid "$dst/b/data@$s")" "guid of @$s"
 done
 oz_assert_eq "no" "$(g zfs get -H -o value mounted "$dst/b/data")" "replica unmounted"
 newest=${src_snaps##* }
 holds=$(g zfs holds -H "$src/data@$newest" | cut -f2)
-oz_assert_eq "zpt" "$holds" "hold on the source base, listed by zfs holds"
+# One tag per entry on the source: <prefix>_<destination with / as :>.
+oz_assert_eq "zpt_${dst}:b:data" "$holds" "hold on the source base, listed by zfs holds"
 oz_assert_eq "zpt" "$(g zfs holds -H "$dst/b/data@$newest" | cut -f2)" "hold on the destination base"
-oz_assert_eq "" "$(g zfs holds -H "$src/data@$first" | cut -f2)" "old hold released"
+oz_assert_eq "" "$(g zfs holds -H "$dst/b/data@$first" | cut -f2)" "old hold released on the destination"

@@ -91,6 +91,12 @@ INSTANTIATE_TEST_SUITE_P(
                    in.destination->push_back(same);
                  }),
              {}, "@" + kTaken + "_1 | incremental @" + kTaken + " -> @" + kTaken + "_1 | prune src: zp_1 " + kTaken},
+        Case{"same second, the plain name pruned from the source: the destination still has it",
+             Set(With("zp_1:1", std::string("zp_1:1")),
+                 [](Listings& in) {
+                   in.destination->insert(in.destination->begin(), core::SnapshotInfo{kTaken, 7, 1, kNow, 0});
+                 }),
+             {}, "@" + kTaken + "_1 | incremental @zp_1 -> @" + kTaken + "_1 | prune src: zp_1"},
         Case{"retention due on the destination, computed after the receive",
              With("zp_a:1 zp_b:2 zp_c:3+", std::string("zp_a:1 zp_b:2 zp_c:3+")),
              [](DatasetJob& j) { j.destination_retention.keep_last = 2; },
