@@ -54,7 +54,10 @@ struct ReplicationFamilies {
   MetricFamily snapshots =
       NewFamily("zpull_snapshots", "Snapshots of the dataset on each side, as of the last cycle.", MetricType::Gauge);
   MetricFamily pruned =
-      NewFamily("zpull_pruned_snapshots_total", "Snapshots destroyed by retention, by side.", MetricType::Counter);
+      NewFamily("zpull_pruned_snapshots_total",
+                "Snapshots destroyed by pruning, by side: the destination's by retention, the source's "
+                "(zpull's own, older than the newest common one) by source_retention.",
+                MetricType::Counter);
   MetricFamily prune_failures =
       NewFamily("zpull_source_prune_failures_total",
                 "Cycles that replicated but could not destroy one of zpull's own source snapshots (no destroy "

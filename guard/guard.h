@@ -29,7 +29,7 @@ inline constexpr int kVersion = 2;
 
 struct Options {
   bool drills = false;    // --drills: clones, find/sha256sum/test for restore drills
-  bool destroy = false;   // --destroy: zfs destroy of zpull's snapshots (source_retention)
+  bool destroy = false;   // --destroy: zfs destroy of zpull's snapshots (source pruning, on by default)
   bool zstd = false;      // --zstd: the compress: zstd pipeline (sh with zpull's fixed script)
   bool scrub = false;     // --scrub: zpool scrub (scrub.every with source_pools)
   std::string drill_prefix = "zpull_";  // --drill-prefix: scratch clones are <pool>/<prefix>…_drill_…

@@ -1,5 +1,7 @@
 #include "replicate/preview.h"
 
+#include <algorithm>
+
 #include "replicate/decide.h"
 
 namespace zpull::replicate {
@@ -19,6 +21,16 @@ CyclePreview PreviewCycle(const CycleEnv& env, const DatasetJob& job) {
   if (!in) {
     p.error = in.error();
     return p;
+  }
+  if (job.replicated_parent) {
+    // The run receives the replicated parent first (its own cycle, and the
+    // ancestors that one creates): this cycle follows it.
+    auto& missing = in->missing_parents;
+    auto parent = std::find(missing.begin(), missing.end(), *job.replicated_parent);
+    if (parent != missing.end()) {
+      p.after_parent = parent->str();
+      missing.erase(missing.begin(), parent + 1);
+    }
   }
   const Decision d = Decide(*in, job, env.now(), job.take_snapshot);
   p.would_snapshot = d.snapshot;
@@ -53,6 +65,7 @@ std::string DescribePreview(const std::string& dataset, const CyclePreview& p) {
   }
   std::string out = "dry-run " + dataset + ":";
   auto add = [&](const std::string& part) { out += (out.back() == ':' ? " " : "; ") + part; };
+  if (!p.after_parent.empty()) add("once " + p.after_parent + " is received (its own cycle, first)");
   if (!p.would_snapshot.empty()) add("would snapshot @" + p.would_snapshot);
   if (!p.would_replace.empty()) {
     add("would destroy " + Names(p.would_replace, "@") + " (never sent, replaced by @" + p.would_snapshot + ")");

@@ -17,6 +17,7 @@ struct CyclePreview {
   std::string would_snapshot;        // empty with snapshot: false or when refused
   std::vector<std::string> would_replace;  // never-sent own snapshots the new one replaces
   bool would_resume = false;         // a receive_resume_token would be finished first
+  std::string after_parent;          // the replicated parent it waits for, received first by its own cycle
   Plan plan;
   std::optional<core::Error> refusal;                   // the cycle would fail with this
   std::vector<std::string> would_create_parents;        // missing destination ancestors

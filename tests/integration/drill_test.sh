@@ -102,7 +102,7 @@ stop_daemon
 
 zp_log "no destination snapshot left on the source: missing_on_source"
 for s in $(zp_snapshots "$src/data"); do
-  zfs release zpt "$src/data@$s" 2>/dev/null || true
+  zfs release "$(zp_hold_tag zpt "$dst/b/data")" "$src/data@$s" 2>/dev/null || true
   zfs destroy "$src/data@$s"
 done
 drill

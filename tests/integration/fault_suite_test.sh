@@ -195,7 +195,7 @@ once direct "$src/lost" "$dst/r/lost"
 expect_ok "initial receive of lost"
 before=$(guids "$dst/r/lost")
 for s in $(zp_snapshots "$src/lost"); do
-  zfs release zpt "$src/lost@$s" 2>/dev/null || true
+  zfs release "$(zp_hold_tag zpt "$dst/r/lost")" "$src/lost@$s" 2>/dev/null || true
   zfs destroy "$src/lost@$s"
 done
 once direct "$src/lost" "$dst/r/lost"

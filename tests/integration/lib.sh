@@ -35,6 +35,9 @@ zp_fail() {
   ZP_FAILED=1
   exit 1
 }
+# zpull's hold tag on a source snapshot for one entry (replicate::SourceHoldTag):
+# zp_hold_tag PREFIX DESTINATION
+zp_hold_tag() { printf '%s_%s' "$1" "$(printf '%s' "$2" | tr '/ ' ':_')"; }
 zp_assert_eq() {  # expected actual message
   [ "$1" = "$2" ] || zp_fail "$3: expected [$1], got [$2]"
 }

@@ -39,10 +39,13 @@ zp_assert_eq "off" "$(zfs get -H -o value canmount "$dst/hosts/here")" "parent i
 zp_assert_eq "$(zp_snapshots "$src/data")" "$(zp_snapshots "$dst/hosts/here/data")" "all snapshots replicated"
 
 zp_fill "$src/data" 100
+old=$(zp_snapshots "$src/data" | awk '{print $NF}')
 first_bytes=$(awk -v want="zpull_replication_bytes_total{dataset=\"$dst/hosts/here/data\"}" '$1 == want { print $2 }' "$prom")
 out=$("$ZPULL_BIN" once --config "$cfg" --textfile "$prom") || zp_fail "second run failed: $out"
 zp_assert_contains "$out" "ok $dst/hosts/here/data incremental @zpt_" "incremental"
-zp_assert_eq "$(zp_snapshots "$src/data")" "$(zp_snapshots "$dst/hosts/here/data")" "incremental replicated"
+new=$(zp_snapshots "$src/data" | awk '{print $NF}')
+zp_assert_eq "pre1 pre2 $new" "$(zp_snapshots "$src/data")" "the old base pruned from the source"
+zp_assert_eq "pre1 pre2 $old $new" "$(zp_snapshots "$dst/hosts/here/data")" "incremental replicated"
 
 zp_log "textfile: counters carry forward across runs, no lag gauge, promtool accepts it"
 sample() { awk -v want="$1{dataset=\"$dst/hosts/here/data\"}" '$1 == want { print $2 }' "$prom"; }

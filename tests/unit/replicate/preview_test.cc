@@ -134,5 +134,28 @@ TEST_F(PreviewTest, ATokenWouldBeResumedFirst) {
   EXPECT_TRUE(dst_.ResumeToken(job_.destination).value());  // untouched
 }
 
+// A recursive entry's child: the run receives its replicated parent first,
+// so the dry-run says what follows then, not that the parent is missing,
+// and creates only the levels below that parent.
+TEST_F(PreviewTest, AChildFollowsItsReplicatedParent) {
+  src_.CreateFilesystem("tank/data/tmp/keep");
+  job_.source = DatasetName::Parse("tank/data/tmp/keep").value();
+  job_.destination = DatasetName::Parse("backup/data/tmp/keep").value();
+  job_.replicated_parent = DatasetName::Parse("backup/data").value();
+  auto p = PreviewCycle(Env(), job_);
+  ASSERT_FALSE(p.error);
+  ASSERT_FALSE(p.refusal) << p.refusal->message;
+  EXPECT_EQ(DescribePreview("backup/data/tmp/keep", p),
+            "dry-run backup/data/tmp/keep: once backup/data is received (its own cycle, first); would snapshot "
+            "@zp_2026-11-27T12:00:00Z; would create backup/data/tmp (canmount=off); would send full "
+            "@zp_2026-11-27T12:00:00Z");
+  // The cycle itself, run before the parent's, waits.
+  CycleEnv env = Env();
+  auto out = RunCycle(env, job_);
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.error->message.find("parent backup/data is replicated by its own cycle"), std::string::npos);
+  EXPECT_TRUE(out.snapshot_taken.empty());
+}
+
 }  // namespace
 }  // namespace zpull::replicate

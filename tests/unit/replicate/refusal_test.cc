@@ -91,6 +91,8 @@ TEST(ReasonRemedy, KeysNamedAreRealConfigurationKeys) {
   }
   texts.push_back(ModifiedRefusal(core::DatasetName::Parse("backup/a").value(), "s", "1K").message);
   texts.push_back(MissingPoolRefusal(core::DatasetName::Parse("backup/a").value()).message);
+  texts.push_back(WaitingForParentRefusal(core::DatasetName::Parse("backup/a/b").value(),
+                                          core::DatasetName::Parse("backup/a").value()).message);
   // Words that are not configuration keys.
   const std::set<std::string> not_keys = {"authorized_keys"};
   // snake_case words, and "key: true|false" or "{key:" (a key without '_').
