@@ -105,6 +105,12 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   if (!lock) return failed(lock.error());
   // Before anything asks the source, which may be down or hostile.
   const replicate::DatasetJob job = JobFor(config, d);
+  std::optional<core::LockFile> source_lock;
+  if (!job.source_siblings.empty()) {
+    auto l = LockSourceDataset(config, d.source, d.source_dataset, hooks.cancel);
+    if (!l) return failed(l.error());
+    source_lock = std::move(*l);
+  }
   replicate::BringIntoLine(hosts.Destination(), job, hooks.bring_into_line, outcome);
   auto source_features = hosts.SourceFeatures(d.source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
   if (!source_features) return failed(source_features.error());

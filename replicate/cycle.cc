@@ -17,20 +17,24 @@ core::Error ErrorAt(const DatasetJob& job, core::Error e) {
   return core::WithContext(std::move(e), "dataset " + job.destination.str());
 }
 
-// Takes `name` (the decided one), or "<prefix>_<time>_N" when another
-// cycle took that name meanwhile.
-core::Result<std::string> TakeSnapshot(const CycleEnv& env, const DatasetJob& job, const std::string& name) {
-  core::Status last = env.source.CreateSnapshot(job.source, name);
-  if (last) return name;
-  const std::string base = SnapshotNameFor(job.prefix, env.now());
-  for (int n = 0; n <= kMaxSnapshotNameSuffix && last.error().message.find("already exists") != std::string::npos;
-       ++n) {
-    std::string other = n == 0 ? base : SnapshotNameWithSuffix(base, n);
-    if (other == name) continue;
-    last = env.source.CreateSnapshot(job.source, other);
-    if (last) return other;
+// Takes `name` (the decided one), or, when another cycle took that name
+// meanwhile, the next free one (FreeSnapshotName over the names either
+// side holds, `in`).
+core::Result<std::string> TakeSnapshot(const CycleEnv& env, const DatasetJob& job, const std::string& name,
+                                       const Listings& in) {
+  std::vector<std::string> taken;
+  for (const auto& s : in.source) taken.push_back(s.name);
+  for (const auto& s : in.destination.value_or(core::SnapshotList{})) taken.push_back(s.name);
+  std::string next = name;
+  for (int n = 0; n <= kMaxSnapshotNameSuffix; ++n) {
+    core::Status made = env.source.CreateSnapshot(job.source, next);
+    if (made) return next;
+    if (made.error().message.find("already exists") == std::string::npos) return tl::unexpected(made.error());
+    taken.push_back(next);
+    next = FreeSnapshotName(job.prefix, env.now(), taken, kMaxSnapshotNameSuffix);
+    if (std::find(taken.begin(), taken.end(), next) != taken.end()) return tl::unexpected(made.error());
   }
-  return tl::unexpected(last.error());
+  return core::Fail(core::Reason::kOther, "no free snapshot name for " + job.prefix + " now");
 }
 
 // Holds `keep` on `fs` with `tag` and releases `tag` from every other held
@@ -447,6 +451,26 @@ core::Status MoveBookmark(const CycleEnv& env, const DatasetJob& job, const core
   return {};
 }
 
+// The destinations of the job's siblings (local), with their resume tokens.
+core::Result<std::vector<Sibling>> ReadSiblings(const CycleEnv& env, const DatasetJob& job) {
+  std::vector<Sibling> out;
+  for (const auto& sibling : job.source_siblings) {
+    auto listed = env.destination.ListSnapshots(sibling);
+    if (!listed) {
+      return tl::unexpected(core::WithContext(listed.error(), "listing " + sibling.str() +
+                                                                  ", which pulls the same source dataset"));
+    }
+    Sibling s{std::move(*listed)};
+    if (s.snapshots && env.destination_features.recv_resumable) {
+      auto token = env.destination.ResumeToken(sibling);
+      if (!token) return tl::unexpected(token.error());
+      s.resume_token = token->has_value();
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 }  // namespace
 
 core::Result<Listings> ReadListings(const CycleEnv& env, const DatasetJob& job, bool siblings) {
@@ -499,12 +523,9 @@ core::Result<Listings> ReadListings(const CycleEnv& env, const DatasetJob& job, 
     }
   }
   if (siblings) {
-    for (const auto& sibling : job.source_siblings) {
-      auto listed = env.destination.ListSnapshots(sibling);
-      if (!listed) return tl::unexpected(core::WithContext(listed.error(), "listing " + sibling.str() +
-                                                                             ", which pulls the same source dataset"));
-      in.siblings.push_back(std::move(*listed));
-    }
+    auto read = ReadSiblings(env, job);
+    if (!read) return tl::unexpected(read.error());
+    in.siblings = std::move(*read);
   }
   return in;
 }
@@ -561,7 +582,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     if (auto s = env.before_snapshot(); !s) return fail(s.error());
   }
   if (job.take_snapshot) {
-    auto snap = TakeSnapshot(env, job, decision.snapshot);
+    auto snap = TakeSnapshot(env, job, decision.snapshot, in);
     if (!snap) return fail(snap.error());
     out.snapshot_taken = *snap;
     // At most one never-sent snapshot of zpull's stays: the new one.
@@ -640,18 +661,24 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   out.newest_common = common;
   out.destination_snapshots = (*dst_after)->size();
 
-  // The other entries' bases on this source, as their destinations stand
-  // now (they may have received since this cycle began): never pruned
-  // here, nor released of an older zpull's hold.
-  std::vector<std::optional<core::SnapshotList>> siblings;
-  for (const auto& sibling : job.source_siblings) {
-    auto listed = env.destination.ListSnapshots(sibling);
-    if (!listed) return fail(core::WithContext(listed.error(), "listing " + sibling.str()));
-    siblings.push_back(std::move(*listed));
+  // What the other entries pulling this source dataset need of it, as
+  // their destinations stand now: never pruned here, nor released of an
+  // older zpull's hold. Where that cannot be told, neither happens.
+  std::optional<GuidSet> needs;
+  if (auto siblings = ReadSiblings(env, job); siblings) {
+    needs = SiblingNeeds(in.source, in.source_bookmarks, job, *siblings);
+    if (!needs) {
+      out.warnings.push_back({core::Reason::kOther,
+                              "the source is not pruned: another entry pulling " + job.source.str() +
+                                  " has a destination that cannot be listed and no bookmark on the source, so "
+                                  "its base is unknown"});
+    }
+  } else {
+    out.warnings.push_back(core::WithContext(siblings.error(), "the source is not pruned"));
   }
-  const GuidSet sibling_bases = SiblingBases(in.source, siblings);
-  const std::string legacy = LegacyHoldTag(job) == SourceHoldTag(job) ? "" : LegacyHoldTag(job);
-  if (auto s = MoveHold(env.source, job.source, in.source, newest_src.name, SourceHoldTag(job), legacy, sibling_bases);
+  const std::string legacy = !needs || LegacyHoldTag(job) == SourceHoldTag(job) ? "" : LegacyHoldTag(job);
+  if (auto s = MoveHold(env.source, job.source, in.source, newest_src.name, SourceHoldTag(job), legacy,
+                        needs.value_or(GuidSet{}));
       !s) {
     return fail(s.error());
   }
@@ -675,14 +702,22 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     --out.destination_snapshots;
   }
   // Pruning the source is housekeeping: where it fails (no destroy
-  // permission there), the replica is still good; it warns and counts.
-  for (const auto& name : SourcePrunes(in.source, job, env.now(), newest_src.guid, sibling_bases)) {
+  // permission there, a snapshot busy), the replica is still good; it
+  // warns and counts.
+  const std::vector<std::string> source_prunes =
+      needs ? SourcePrunes(in.source, job, env.now(), newest_src.guid, *needs) : std::vector<std::string>{};
+  for (const auto& name : source_prunes) {
     if (auto s = env.source.DestroySnapshot(job.source, name); !s) {
       out.source_prune_failed = true;
+      const std::string& m = s.error().message;
+      const bool denied = m.find("permission denied") != std::string::npos ||
+                          m.find("zpull-guard") != std::string::npos || m.find("not allowed") != std::string::npos;
       out.warnings.push_back(core::WithContext(
           s.error(), "pruning the source (" + std::to_string(out.pruned_source) + " destroyed, @" + name +
-                         " and newer left): let zpull destroy its own snapshots there (zpull-guard --destroy "
-                         "--snapshot-prefix " + job.prefix + "), or set source_retention: {prune: false}"));
+                         " and newer left" +
+                         (denied ? "): let zpull destroy its own snapshots there (zpull-guard --destroy "
+                                   "--snapshot-prefix " + job.prefix + "), or set source_retention: {prune: false}"
+                                 : "; tried again next cycle)")));
       break;
     }
     out.pruned_source_names.push_back(name);

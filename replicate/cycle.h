@@ -1,15 +1,20 @@
 #pragma once
-// One replication cycle for one dataset: snapshot the source, list both
-// sides, plan, transfer, protect the new incremental base with holds, record
-// success on the destination, prune. Design note: docs/replication-cycle.md.
+// One replication cycle for one dataset: list both sides, decide
+// (replicate/decide.h), snapshot the source, transfer, protect the new
+// incremental base with holds, record success on the destination, prune.
+// Design note: docs/replication-cycle.md.
 //
-// Safety contract: nothing is destroyed on either side that the retention
-// policy does not allow; the newest common snapshot and held snapshots are
-// never destroyed; `recv -F` is used only when the job says `force`; pruning
-// runs only after a successful transfer (or when already up to date). The
-// one exception is `force_on_divergence`, which destroys exactly the
-// destination snapshots newer than the newest common one (listed in the
-// outcome) and is off unless configured.
+// Safety contract: on the destination nothing is destroyed that the
+// retention policy does not allow, but for `force_on_divergence` (off
+// unless configured; exactly the snapshots newer than the newest common
+// one, listed in the outcome) and snapshots a source's stream brought
+// unasked (DropUnplanned). On the source only zpull's own snapshots are
+// destroyed: older than the newest common one after a successful cycle
+// (source_retention), never sent and replaced by the new one, or taken by
+// this cycle and refused. The newest common snapshot, held snapshots and
+// what another entry pulling the same source dataset needs are never
+// destroyed; `recv -F` is used only when the job says `force`; pruning
+// runs only after a successful transfer (or when already up to date).
 //
 // Failures of the transfer phase whose reason can pass (network, stalled,
 // timeout, send/recv failures) are retried within the cycle after an

@@ -23,11 +23,13 @@ core::SnapshotList Without(const core::SnapshotList& list, const std::vector<std
 
 // zpull's own source snapshots that no destination of this source has
 // received and that a new snapshot replaces: newer than the newest one
-// the destination has, unheld, on no sibling destination. None where the
-// destination has snapshots but none in common (the cycle refuses), or on
-// a first run with initial: all (they are to be sent).
+// the destination has, unheld, on no sibling destination nor needed by
+// one (`needs`). None where the destination has snapshots but none in
+// common (the cycle refuses), or on a first run with initial: all (they
+// are to be sent).
 std::vector<std::string> Unsent(const core::SnapshotList& source, const std::optional<core::SnapshotList>& destination,
-                                const DatasetJob& job, const std::vector<std::optional<core::SnapshotList>>& siblings) {
+                                const DatasetJob& job, const std::vector<Sibling>& siblings,
+                                const core::GuidSet& needs) {
   const bool first = !destination || destination->empty();
   if (first && job.initial == InitialMode::kAll) return {};
   std::size_t from = 0;
@@ -38,10 +40,10 @@ std::vector<std::string> Unsent(const core::SnapshotList& source, const std::opt
     if (!base) return {};
     from = *base + 1;
   }
-  core::GuidSet elsewhere;
+  core::GuidSet elsewhere = needs;
   for (const auto& sibling : siblings) {
-    if (!sibling) continue;
-    for (const auto& s : *sibling) elsewhere.insert(s.guid);
+    if (!sibling.snapshots) continue;
+    for (const auto& s : *sibling.snapshots) elsewhere.insert(s.guid);
   }
   std::vector<std::string> out;
   for (std::size_t i = from; i < source.size(); ++i) {
@@ -117,6 +119,7 @@ Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, boo
   core::SnapshotList source = in.source;
   std::optional<core::SnapshotList> destination = in.destination;
   d.resume = in.resume_token && destination.has_value();
+  const std::optional<core::GuidSet> needs = SiblingNeeds(in.source, in.source_bookmarks, job, in.siblings);
   if (take_snapshot) {
     // Nor a name the destination holds: pruned from the source, it would
     // arrive as another snapshot of the same name, which the receive refuses.
@@ -125,7 +128,7 @@ Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, boo
     for (const auto& s : destination.value_or(core::SnapshotList{})) taken.push_back(s.name);
     d.snapshot = FreeSnapshotName(job.prefix, now, taken, kMaxSnapshotNameSuffix);
     // A resumed receive may be bringing one of them.
-    if (!d.resume) d.replaced = Unsent(source, destination, job, in.siblings);
+    if (!d.resume && needs) d.replaced = Unsent(source, destination, job, in.siblings, *needs);
     source = Without(source, d.replaced);
     const std::uint64_t txg = source.empty() ? 1 : source.back().createtxg + 1;
     source.push_back({d.snapshot, 0, txg, now, 0});
@@ -164,21 +167,33 @@ Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, boo
   const std::uint64_t keep = selected.back().guid;
   d.prune_destination =
       DestinationPrunes(HoldMoved(AfterReceive(source, destination, d.plan), d.plan, keep), job, now, keep);
-  d.prune_source = SourcePrunes(HoldMoved(source, d.plan, keep), job, now, keep, SiblingBases(source, in.siblings));
+  if (needs) d.prune_source = SourcePrunes(HoldMoved(source, d.plan, keep), job, now, keep, *needs);
   return d;
 }
 
-core::GuidSet SiblingBases(const core::SnapshotList& source,
-                           const std::vector<std::optional<core::SnapshotList>>& siblings) {
+std::optional<core::GuidSet> SiblingNeeds(const core::SnapshotList& source, const core::SnapshotList& bookmarks,
+                                          const DatasetJob& job, const std::vector<Sibling>& siblings) {
   const core::GuidIndex index(source);
   core::GuidSet out;
-  for (const auto& sibling : siblings) {
-    if (!sibling) continue;
-    for (auto it = sibling->rbegin(); it != sibling->rend(); ++it) {
-      if (index.Contains(it->guid)) {
-        out.insert(it->guid);
-        break;
+  for (std::size_t i = 0; i < siblings.size(); ++i) {
+    const Sibling& sibling = siblings[i];
+    std::optional<std::uint64_t> base;
+    if (sibling.snapshots) {
+      for (auto it = sibling.snapshots->rbegin(); it != sibling.snapshots->rend() && !base; ++it) {
+        if (index.Contains(it->guid)) base = it->guid;
       }
+    } else if (i < job.source_siblings.size()) {
+      const std::string stem = BookmarkStem(job.prefix, job.source_siblings[i]);
+      for (const auto& b : bookmarks) {
+        if (b.name.starts_with(stem)) base = b.guid;
+      }
+      if (!base) return std::nullopt;
+    }
+    if (base) out.insert(*base);
+    if (sibling.resume_token) {
+      // What its interrupted receive brings is newer than its base.
+      const std::size_t from = base ? *index.Find(*base) + 1 : 0;
+      for (std::size_t k = from; k < source.size(); ++k) out.insert(source[k].guid);
     }
   }
   return out;

@@ -22,6 +22,12 @@
 
 namespace zpull::replicate {
 
+// Another entry's destination that pulls the same source dataset.
+struct Sibling {
+  std::optional<core::SnapshotList> snapshots;  // nullopt: it cannot be listed (absent)
+  bool resume_token = false;                    // an interrupted receive waits there
+};
+
 // What the hosts showed of one dataset. The fields after `destination` are
 // read only where they matter (see ReadListings, replicate/cycle.h).
 struct Listings {
@@ -36,8 +42,8 @@ struct Listings {
   // missing ancestors below the pool, top down.
   bool destination_pool_exists = true;
   std::vector<core::DatasetName> missing_parents;
-  // The destinations of job.source_siblings, in order (nullopt: absent).
-  std::vector<std::optional<core::SnapshotList>> siblings;
+  // The destinations of job.source_siblings, in order.
+  std::vector<Sibling> siblings;
 };
 
 struct Decision {
@@ -56,18 +62,22 @@ struct Decision {
 // (job.take_snapshot); false once it exists (an attempt) or never will.
 Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, bool take_snapshot);
 
-// The newest snapshot each sibling destination has in common with `source`
-// (by guid): never pruned from the source.
-core::GuidSet SiblingBases(const core::SnapshotList& source,
-                           const std::vector<std::optional<core::SnapshotList>>& siblings);
+// What the other entries pulling this source dataset need kept on it: each
+// one's base (the newest snapshot its destination has in common with the
+// source; for a destination that cannot be listed, the snapshot its source
+// bookmark marks), and while an interrupted receive waits there, every
+// snapshot newer than its base. nullopt: a base cannot be told (absent, no
+// bookmark): nothing may be pruned, replaced or released of an old hold.
+std::optional<core::GuidSet> SiblingNeeds(const core::SnapshotList& source, const core::SnapshotList& bookmarks,
+                                          const DatasetJob& job, const std::vector<Sibling>& siblings);
 
 // After a successful cycle whose newest common snapshot is `common_guid`:
 // the destination's snapshots to prune (job.destination_retention) ...
 std::vector<std::string> DestinationPrunes(const core::SnapshotList& destination, const DatasetJob& job,
                                            std::int64_t now, std::uint64_t common_guid);
 // ... and the source's (job.source_retention): zpull's own snapshots older
-// than the newest common one but for what the rules keep, never a held
-// one or one in `protect`.
+// than the newest common one but for what the rules keep (with rules and
+// prune_foreign, foreign ones too), never a held one or one in `protect`.
 std::vector<std::string> SourcePrunes(const core::SnapshotList& source, const DatasetJob& job, std::int64_t now,
                                       std::uint64_t common_guid, const core::GuidSet& protect);
 

@@ -15,6 +15,9 @@ port=$(zp_free_port)
 cfg="$ZP_TMP/zpull.yml"
 cat >"$cfg" <<YAML
 snapshot_prefix: zpt
+# Holes are measured between snapshots both sides keep: the source keeps
+# zpull's older snapshots here (pruned by default).
+source_retention: {prune: false}
 interval: 1h
 parity: {interval: 1s}
 listen: 127.0.0.1:$port

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "replicate/snapshot_name.h"
 #include "tests/support/fake_zfs.h"
 #include "tests/support/snapshots.h"
 
@@ -471,6 +472,50 @@ TEST_F(CycleTest, ANewSnapshotReplacesTheUnsentOne) {
   ASSERT_TRUE(out.ok()) << out.error->message;
   EXPECT_EQ(out.replaced, std::vector<std::string>{"zp_2026-11-27T15:00:00Z"});
   EXPECT_EQ(Names(List(dst_, "backup/data")), "zp_2026-11-27T12:00:00Z zp_2026-11-27T16:00:00Z");
+}
+
+// After an upgrade from one shared hold tag: the older zpull left entry
+// A's base held by the prefix and B's base unheld (A's hold move released
+// it), or held by the prefix too. A's next cycle keeps B's base either way,
+// and does not release the prefix hold from it; B's own cycle then moves on.
+TEST_F(CycleTest, AfterAnUpgradeAnEntryKeepsItsSiblingsBase) {
+  for (bool b_held_by_prefix : {false, true}) {
+    SCOPED_TRACE(b_held_by_prefix ? "B's base held by the prefix" : "B's base unheld");
+    test::FakeZfs src("src", [this] { return now_; }), dst("local", [this] { return now_; });
+    src.CreateFilesystem("tank/data");
+    dst.CreateFilesystem("backup");
+    DatasetJob a = job_, b = job_;
+    b.destination = DatasetName::Parse("backup/other").value();
+    a.source_siblings = {b.destination};
+    b.source_siblings = {a.destination};
+    CycleEnv env{src, dst, dst_features_, [this] { return now_; }, {}};
+    auto run = [&](const DatasetJob& job) {
+      auto out = RunCycle(env, job);
+      now_ += 3600;
+      return out;
+    };
+    const std::int64_t start = now_;
+    ASSERT_TRUE(run(a).ok());
+    ASSERT_TRUE(run(b).ok());
+    const std::string a_base = SnapshotNameFor("zp", start), b_base = SnapshotNameFor("zp", start + 3600);
+    // As the older zpull left them.
+    ASSERT_TRUE(src.Release(a.source, a_base, SourceHoldTag(a)));
+    ASSERT_TRUE(src.Release(b.source, b_base, SourceHoldTag(b)));
+    ASSERT_TRUE(src.Hold(a.source, a_base, "zp"));
+    if (b_held_by_prefix) {
+      ASSERT_TRUE(src.Hold(b.source, b_base, "zp"));
+    }
+    auto out = run(a);
+    ASSERT_TRUE(out.ok()) << out.error->message;
+    const std::string a_new = SnapshotNameFor("zp", start + 7200);
+    EXPECT_EQ(Names(List(src, "tank/data")), b_base + " " + a_new);
+    EXPECT_EQ(Tags(src, "tank/data", b_base), b_held_by_prefix ? "zp" : "");
+    auto back = run(b);
+    ASSERT_TRUE(back.ok()) << back.error->message;
+    EXPECT_EQ(back.plan.steps.front().from, b_base);
+    EXPECT_EQ(Names(List(src, "tank/data")), a_new + " " + SnapshotNameFor("zp", start + 3 * 3600));
+    EXPECT_EQ(Tags(src, "tank/data", a_new), "zp_backup:data");
+  }
 }
 
 }  // namespace

@@ -112,7 +112,7 @@ INSTANTIATE_TEST_SUITE_P(
              [](DatasetJob& j) { j.source_retention.reset(); }, "@" + kTaken + " | incremental @zp_b -> @" + kTaken},
         Case{"another entry's base stays on the source",
              Set(With("zp_a:1 zp_b:2 zp_c:3+", std::string("zp_c:3+")),
-                 [](Listings& in) { in.siblings = {Snaps("zp_a:1 zp_b:2")}; }),
+                 [](Listings& in) { in.siblings = {Sibling{Snaps("zp_a:1 zp_b:2")}}; }),
              [](DatasetJob& j) { j.source_siblings = {DatasetName::Parse("backup/other").value()}; },
              "@" + kTaken + " | incremental @zp_c -> @" + kTaken + " | prune src: zp_a zp_c"},
         Case{"up to date without a snapshot: nothing to send, nothing pruned",
@@ -151,9 +151,19 @@ INSTANTIATE_TEST_SUITE_P(
              "@" + kTaken + " resume | incremental @zp_a -> @" + kTaken + " | prune src: zp_a zp_b"},
         Case{"never-sent snapshots on another entry's destination are not replaced",
              Set(With("zp_a:1+ zp_b:2 zp_c:3", std::string("zp_a:1+")),
-                 [](Listings& in) { in.siblings = {Snaps("zp_b:2")}; }),
+                 [](Listings& in) { in.siblings = {Sibling{Snaps("zp_b:2")}}; }),
              [](DatasetJob& j) { j.source_siblings = {DatasetName::Parse("backup/other").value()}; },
              "@" + kTaken + " replace: zp_c | incremental @zp_a -> @" + kTaken + " | prune src: zp_a"},
+        Case{"another entry's destination cannot be listed and has no bookmark: nothing pruned or replaced",
+             Set(With("zp_a:1 zp_b:2+ zp_c:3", std::string("zp_b:2+")),
+                 [](Listings& in) { in.siblings = {Sibling{}}; }),
+             [](DatasetJob& j) { j.source_siblings = {DatasetName::Parse("offline/other").value()}; },
+             "@" + kTaken + " | incremental @zp_b -> @" + kTaken},
+        Case{"another entry's interrupted receive keeps what it brings",
+             Set(With("zp_a:1 zp_b:2+ zp_c:3", std::string("zp_b:2+")),
+                 [](Listings& in) { in.siblings = {Sibling{Snaps("zp_a:1"), true}}; }),
+             [](DatasetJob& j) { j.source_siblings = {DatasetName::Parse("backup/other").value()}; },
+             "@" + kTaken + " | incremental @zp_b -> @" + kTaken},
         Case{"initial: all sends the never-sent ones of a first run", With("zp_a:1 zp_b:2", std::nullopt),
              [](DatasetJob& j) { j.initial = InitialMode::kAll; },
              "@" + kTaken + " | full @zp_a, then incremental @zp_a -> @" + kTaken + " | prune src: zp_a zp_b"}));
@@ -169,9 +179,29 @@ TEST(SourcePrunes, NeverTheHeldTheProtectedOrNewerThanTheCommonOne) {
   EXPECT_EQ(SourcePrunes(source, job, kNow, 5, {}), (std::vector<std::string>{"zp_a", "zp_c"}));
 }
 
-TEST(SiblingBases, TheNewestEachSiblingHasInCommon) {
-  const auto source = Snaps("a:1 b:2 c:3");
-  EXPECT_EQ(SiblingBases(source, {Snaps("a:1 b:2"), std::nullopt, Snaps("a:1 x:9")}), (core::GuidSet{2, 1}));
+TEST(SiblingNeeds, BasesBookmarksAndInterruptedReceives) {
+  DatasetJob job = Job();
+  job.source_siblings = {DatasetName::Parse("backup/b").value(), DatasetName::Parse("offline/c").value(),
+                         DatasetName::Parse("backup/d").value()};
+  const auto source = Snaps("a:1 b:2 c:3 d:4");
+  // b's base, c's by its bookmark (its pool exported), d's base and what its
+  // interrupted receive brings.
+  core::SnapshotList bookmarks = Snaps("x:3");
+  bookmarks[0].name = BookmarkStem("zp", job.source_siblings[1]) + "0000000000000003";
+  EXPECT_EQ(SiblingNeeds(source, bookmarks, job, {Sibling{Snaps("a:1 b:2")}, Sibling{}, Sibling{Snaps("a:1"), true}}),
+            (core::GuidSet{2, 3, 1, 2, 3, 4}));
+  // Without the bookmark, c's base is unknown: nothing may go.
+  EXPECT_FALSE(SiblingNeeds(source, {}, job, {Sibling{Snaps("a:1 b:2")}, Sibling{}, Sibling{Snaps("a:1")}}));
+}
+
+TEST(SourceHoldTag, OnePerDestinationAndNeverTooLong) {
+  auto tag = [](const char* d) { return SourceHoldTag("zp", DatasetName::Parse(d).value()); };
+  EXPECT_EQ(tag("backup/hosts/web1"), "zp_backup:hosts:web1");
+  EXPECT_NE(tag("backup/a/b"), tag("backup/a:b"));
+  EXPECT_NE(tag("backup/a b"), tag("backup/a_b"));
+  const std::string long_name = "backup/" + std::string(240, 'x');
+  EXPECT_LE(tag(long_name.c_str()).size(), 200u);
+  EXPECT_NE(tag(long_name.c_str()), tag((long_name.substr(0, 246) + "y").c_str()));
 }
 
 }  // namespace
