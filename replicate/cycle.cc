@@ -461,6 +461,13 @@ core::Result<std::vector<Sibling>> ReadSiblings(const CycleEnv& env, const Datas
                                                                   ", which pulls the same source dataset"));
     }
     Sibling s{std::move(*listed)};
+    if (!s.snapshots) {
+      auto pool = core::DatasetName::Parse(sibling.Pool());
+      if (!pool) return tl::unexpected(pool.error());
+      auto exists = env.destination.Exists(*pool);
+      if (!exists) return tl::unexpected(exists.error());
+      s.pool_exists = *exists;
+    }
     if (s.snapshots && env.destination_features.recv_resumable) {
       auto token = env.destination.ResumeToken(sibling);
       if (!token) return tl::unexpected(token.error());
@@ -670,8 +677,8 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     if (!needs) {
       out.warnings.push_back({core::Reason::kOther,
                               "the source is not pruned: another entry pulling " + job.source.str() +
-                                  " has a destination that cannot be listed and no bookmark on the source, so "
-                                  "its base is unknown"});
+                                  " has its destination on a pool that is not here and no bookmark on the "
+                                  "source, so its base is unknown"});
     }
   } else {
     out.warnings.push_back(core::WithContext(siblings.error(), "the source is not pruned"));

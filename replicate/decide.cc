@@ -182,7 +182,7 @@ std::optional<core::GuidSet> SiblingNeeds(const core::SnapshotList& source, cons
       for (auto it = sibling.snapshots->rbegin(); it != sibling.snapshots->rend() && !base; ++it) {
         if (index.Contains(it->guid)) base = it->guid;
       }
-    } else if (i < job.source_siblings.size()) {
+    } else if (!sibling.pool_exists && i < job.source_siblings.size()) {
       const std::string stem = BookmarkStem(job.prefix, job.source_siblings[i]);
       for (const auto& b : bookmarks) {
         if (b.name.starts_with(stem)) base = b.guid;

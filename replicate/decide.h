@@ -26,6 +26,9 @@ namespace zpull::replicate {
 struct Sibling {
   std::optional<core::SnapshotList> snapshots;  // nullopt: it cannot be listed (absent)
   bool resume_token = false;                    // an interrupted receive waits there
+  // Where it is absent: whether its pool is here (then it was never
+  // received, and its first receive, a full one, needs nothing kept).
+  bool pool_exists = false;
 };
 
 // What the hosts showed of one dataset. The fields after `destination` are
@@ -64,10 +67,11 @@ Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, boo
 
 // What the other entries pulling this source dataset need kept on it: each
 // one's base (the newest snapshot its destination has in common with the
-// source; for a destination that cannot be listed, the snapshot its source
-// bookmark marks), and while an interrupted receive waits there, every
-// snapshot newer than its base. nullopt: a base cannot be told (absent, no
-// bookmark): nothing may be pruned, replaced or released of an old hold.
+// source; for a destination whose pool is not here, such as an exported
+// one, the snapshot its source bookmark marks), and while an interrupted
+// receive waits there, every snapshot newer than its base. nullopt: a base
+// cannot be told (pool away, no bookmark): nothing may be pruned, replaced
+// or released of an old hold.
 std::optional<core::GuidSet> SiblingNeeds(const core::SnapshotList& source, const core::SnapshotList& bookmarks,
                                           const DatasetJob& job, const std::vector<Sibling>& siblings);
 

@@ -154,7 +154,7 @@ INSTANTIATE_TEST_SUITE_P(
                  [](Listings& in) { in.siblings = {Sibling{Snaps("zp_b:2")}}; }),
              [](DatasetJob& j) { j.source_siblings = {DatasetName::Parse("backup/other").value()}; },
              "@" + kTaken + " replace: zp_c | incremental @zp_a -> @" + kTaken + " | prune src: zp_a"},
-        Case{"another entry's destination cannot be listed and has no bookmark: nothing pruned or replaced",
+        Case{"another entry's destination pool is away and it has no bookmark: nothing pruned or replaced",
              Set(With("zp_a:1 zp_b:2+ zp_c:3", std::string("zp_b:2+")),
                  [](Listings& in) { in.siblings = {Sibling{}}; }),
              [](DatasetJob& j) { j.source_siblings = {DatasetName::Parse("offline/other").value()}; },
@@ -192,6 +192,10 @@ TEST(SiblingNeeds, BasesBookmarksAndInterruptedReceives) {
             (core::GuidSet{2, 3, 1, 2, 3, 4}));
   // Without the bookmark, c's base is unknown: nothing may go.
   EXPECT_FALSE(SiblingNeeds(source, {}, job, {Sibling{Snaps("a:1 b:2")}, Sibling{}, Sibling{Snaps("a:1")}}));
+  // Unless its pool is here: never received, it needs nothing kept.
+  EXPECT_EQ(SiblingNeeds(source, {}, job,
+                         {Sibling{Snaps("a:1 b:2")}, Sibling{std::nullopt, false, true}, Sibling{Snaps("a:1")}}),
+            (core::GuidSet{2, 1}));
 }
 
 TEST(SourceHoldTag, OnePerDestinationAndNeverTooLong) {
