@@ -1,7 +1,9 @@
 #include "replicate/cycle.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 #include <unordered_set>
 
 #include "replicate/decide.h"
@@ -244,11 +246,11 @@ class Attempt {
         continue;
       }
       if (s.error().message.find("already exists") == std::string::npos) return s;
-      auto now = env_.destination.GetProperties(parent, {"type", "canmount"});
-      if (!now) return tl::unexpected(now.error());
+      auto other = OtherCreatorsContainer(parent);
+      if (!other) return tl::unexpected(other.error());
       auto value = [&](const char* p) {
-        auto it = now->values.find(p);
-        return it == now->values.end() ? std::string("?") : it->second.value;
+        auto it = other->values.find(p);
+        return it == other->values.end() ? std::string("?") : it->second.value;
       };
       if (value("type") != "filesystem" || value("canmount") != "off") {
         return core::Fail(core::Reason::kDestinationMissing,
@@ -258,6 +260,23 @@ class Attempt {
       }
     }
     return {};
+  }
+
+  // The properties of a parent another cycle created. zfs-fuse's create
+  // sets `-o` properties after the dataset appears, so a parallel cycle may
+  // see canmount=on for a moment: it reads again for up to two seconds.
+  core::Result<core::DatasetProperties> OtherCreatorsContainer(const core::DatasetName& parent) {
+    constexpr auto kSettle = std::chrono::seconds(2);
+    constexpr auto kPoll = std::chrono::milliseconds(50);
+    const auto deadline = std::chrono::steady_clock::now() + kSettle;
+    for (;;) {
+      auto now = env_.destination.GetProperties(parent, {"type", "canmount"});
+      if (!now) return now;
+      auto canmount = now->values.find("canmount");
+      const bool settling = canmount != now->values.end() && canmount->second.value == "on";
+      if (!settling || std::chrono::steady_clock::now() >= deadline) return now;
+      std::this_thread::sleep_for(kPoll);
+    }
   }
 
   core::Result<bool> SourceEncrypted() {
@@ -731,11 +750,14 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     ++out.pruned_source;
     if (out.source_snapshots > 0) --out.source_snapshots;
   }
-  if (auto s = env.destination.SetUserProperty(job.destination, "", kLastSuccessProperty, std::to_string(env.now()));
+  // One time for the property and the outcome: a restart reads back the
+  // success the metrics showed.
+  const std::int64_t finished = env.now();
+  if (auto s = env.destination.SetUserProperty(job.destination, "", kLastSuccessProperty, std::to_string(finished));
       !s) {
     return fail(s.error());
   }
-  out.finished = env.now();
+  out.finished = finished;
   return out;
 }
 

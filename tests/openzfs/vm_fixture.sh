@@ -20,6 +20,31 @@ setup() {
   image=$("$here/build-image.sh" | sed -n 's/^IMAGE_DIR=//p') || { echo "openzfs: image build failed" >&2; exit 1; }
   [ -n "$image" ] || { echo "openzfs: build-image.sh printed no image" >&2; exit 1; }
   echo "openzfs: image $image ready after $(($(t) - t0))s"
+  # A guest that dies while booting (seen once in CI: QEMU gone after 8 s,
+  # nothing in its log) gets one more boot; its console says why.
+  boot "$image" || { echo "openzfs: booting once more" >&2; boot "$image"; } || exit 1
+  # One multiplexed connection for every later command (cold SSH costs ~1 s under TCG).
+  "${ssh_base[@]}" -o ControlMaster=yes -o ControlPath="$OZ_STATE/ssh.ctl" -o ControlPersist=yes -N -f
+  source "$here/lib.sh"
+  trap - EXIT
+  t0=$(t)
+  g modprobe zfs || { echo "openzfs: modprobe zfs failed in the guest" >&2; exit 1; }
+  echo "openzfs: zfs module loaded in $(($(t) - t0))s: $(g zfs version | paste -sd' ' -)"
+  g mkdir -p /opt/zpull
+  scp -q -P "$OZ_SSH_PORT" -i "$image/keys/id_ed25519" -o HostKeyAlias=zpull-openzfs-vm \
+    -o UserKnownHostsFile="$image/keys/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes \
+    -o ControlPath="$OZ_STATE/ssh.ctl" "${ZPULL_BIN:?}" "${ZPULL_CONTRACT_BIN:?}" ${ZPULL_GUARD_BIN:+"$ZPULL_GUARD_BIN"} \
+    root@127.0.0.1:/opt/zpull/
+  g /opt/zpull/zpull --version
+  gsh 'ssh-keygen -q -t ed25519 -N "" -f /root/.ssh/zpull_id && cat /root/.ssh/zpull_id.pub >> /root/.ssh/authorized_keys &&
+       echo "127.0.0.1 $(cut -d" " -f1-2 /etc/ssh/ssh_host_ed25519_key.pub)" > /root/.ssh/zpull_known_hosts'
+}
+
+# Boots a fresh overlay of $1 and waits for its SSH; sets ssh_base and
+# writes vm.env. Returns 1 (with the console's tail) if QEMU exits or SSH
+# does not come up.
+boot() {
+  local image=$1 t0
   rm -f "$OZ_STATE"/overlay.qcow2 "$OZ_STATE"/vm.env "$OZ_STATE"/ssh.ctl
   qemu-img create -q -f qcow2 -F raw -b "$image/base.raw" "$OZ_STATE/overlay.qcow2"
   local ssh_port metrics_port
@@ -41,32 +66,24 @@ OZ_QEMU_PID=$pid
 OZ_KEYS=$image/keys
 ENV
   source "$OZ_STATE/vm.env"
-  local ssh_base=(ssh -p "$ssh_port" -i "$image/keys/id_ed25519" -o HostKeyAlias=zpull-openzfs-vm
+  ssh_base=(ssh -p "$ssh_port" -i "$image/keys/id_ed25519" -o HostKeyAlias=zpull-openzfs-vm
     -o UserKnownHostsFile="$image/keys/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes
     -o ConnectTimeout=10 root@127.0.0.1)
   local up=0
   for _ in $(seq 1 90); do
-    kill -0 "$pid" 2>/dev/null || { echo "openzfs: qemu exited: $(tail -5 "$OZ_STATE/qemu.log")" >&2; exit 1; }
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "openzfs: qemu exited after $(($(t) - t0))s: $(tail -5 "$OZ_STATE/qemu.log"); console: $(tail -20 "$OZ_STATE/console.log")" >&2
+      return 1
+    fi
     if "${ssh_base[@]}" true 2>/dev/null; then up=1; break; fi
     sleep 2
   done
-  [ "$up" = 1 ] || { echo "openzfs: guest SSH did not come up; console: $(tail -20 "$OZ_STATE/console.log")" >&2; exit 1; }
+  if [ "$up" != 1 ]; then
+    echo "openzfs: guest SSH did not come up; console: $(tail -20 "$OZ_STATE/console.log")" >&2
+    kill "$pid" 2>/dev/null || true
+    return 1
+  fi
   echo "openzfs: guest SSH up after $(($(t) - t0))s"
-  # One multiplexed connection for every later command (cold SSH costs ~1 s under TCG).
-  "${ssh_base[@]}" -o ControlMaster=yes -o ControlPath="$OZ_STATE/ssh.ctl" -o ControlPersist=yes -N -f
-  source "$here/lib.sh"
-  trap - EXIT
-  t0=$(t)
-  g modprobe zfs || { echo "openzfs: modprobe zfs failed in the guest" >&2; exit 1; }
-  echo "openzfs: zfs module loaded in $(($(t) - t0))s: $(g zfs version | paste -sd' ' -)"
-  g mkdir -p /opt/zpull
-  scp -q -P "$ssh_port" -i "$image/keys/id_ed25519" -o HostKeyAlias=zpull-openzfs-vm \
-    -o UserKnownHostsFile="$image/keys/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes \
-    -o ControlPath="$OZ_STATE/ssh.ctl" "${ZPULL_BIN:?}" "${ZPULL_CONTRACT_BIN:?}" ${ZPULL_GUARD_BIN:+"$ZPULL_GUARD_BIN"} \
-    root@127.0.0.1:/opt/zpull/
-  g /opt/zpull/zpull --version
-  gsh 'ssh-keygen -q -t ed25519 -N "" -f /root/.ssh/zpull_id && cat /root/.ssh/zpull_id.pub >> /root/.ssh/authorized_keys &&
-       echo "127.0.0.1 $(cut -d" " -f1-2 /etc/ssh/ssh_host_ed25519_key.pub)" > /root/.ssh/zpull_known_hosts'
 }
 
 cleanup() {

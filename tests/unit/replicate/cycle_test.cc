@@ -292,6 +292,65 @@ TEST_F(CycleTest, AParentCreatedMeanwhileIsSuccess) {
   EXPECT_TRUE(out.created_parents.empty());
 }
 
+// zfs-fuse's create sets `-o` properties after the dataset appears: a
+// parallel cycle may read canmount=on for a moment, and waits for it to
+// settle; a parent that stays something else is refused by name.
+class RacingCreate : public test::FakeZfs {
+ public:
+  RacingCreate(std::function<std::int64_t()> now, std::string canmount_at_last, int settling_reads)
+      : FakeZfs("local", std::move(now)), last_(std::move(canmount_at_last)), settling_(settling_reads) {}
+  core::Status CreateContainer(const DatasetName& fs) override {
+    if (fs.str() == "backup/deep" && !raced_) {
+      raced_ = true;
+      (void)FakeZfs::CreateContainer(fs);  // the other cycle, just before this one
+      return core::Fail(core::Reason::kDestinationMissing, "cannot create 'backup/deep': dataset already exists");
+    }
+    return FakeZfs::CreateContainer(fs);
+  }
+  core::Result<core::DatasetProperties> GetProperties(const DatasetName& fs,
+                                                      const std::vector<std::string>& properties) override {
+    auto props = FakeZfs::GetProperties(fs, properties);
+    if (props && fs.str() == "backup/deep" && props->values.count("canmount")) {
+      ++reads;
+      if (reads <= settling_) props->values["canmount"].value = "on";
+      else props->values["canmount"].value = last_;
+    }
+    return props;
+  }
+  int reads = 0;
+
+ private:
+  bool raced_ = false;
+  std::string last_;
+  int settling_;
+};
+
+TEST_F(CycleTest, AParentWhosePropertiesSettleIsSuccess) {
+  RacingCreate dst([this] { return now_; }, "off", 3);
+  dst.CreateFilesystem("backup");
+  job_.destination = DatasetName::Parse("backup/deep/data").value();
+  CycleEnv env{src_, dst, core::ZfsFeatures{"fake", true}, [this] { return now_; }, {}};
+  auto out = RunCycle(env, job_);
+  ASSERT_TRUE(out.ok()) << out.error->message;
+  EXPECT_EQ(dst.reads, 4);
+  EXPECT_TRUE(out.created_parents.empty());
+}
+
+TEST_F(CycleTest, AParentThatAppearsMountableIsRefused) {
+  RacingCreate dst([this] { return now_; }, "noauto", 1);
+  dst.CreateFilesystem("backup");
+  job_.destination = DatasetName::Parse("backup/deep/data").value();
+  CycleEnv env{src_, dst, core::ZfsFeatures{"fake", true}, [this] { return now_; }, {}};
+  auto out = RunCycle(env, job_);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error->reason, core::Reason::kDestinationMissing);
+  EXPECT_NE(out.error->message.find("parent backup/deep appeared while this cycle created it, as a filesystem with "
+                                    "canmount=noauto"),
+            std::string::npos)
+      << out.error->message;
+  EXPECT_FALSE(dst.Exists(job_.destination).value());  // nothing received under it
+}
+
 TEST_F(CycleTest, SnapshotNameCollisionGetsASuffix) {
   ASSERT_TRUE(src_.CreateSnapshot(job_.source, "zp_2026-11-27T12:00:00Z"));
   auto out = Run();
