@@ -169,7 +169,7 @@ caught_up "caught up after the restart"
 
 oz_log "the common snapshot is destroyed on the source: the bookmark is the base"
 for s in $(g zfs list -H -t snapshot -o name "$src/data"); do
-  g zfs release zpt "$s" 2>/dev/null || true
+  g zfs release "zpt_$dst:b:data" "$s" 2>/dev/null || true
   g zfs destroy "$s"
 done
 oz_fill "$src/data" 512
