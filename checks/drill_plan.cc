@@ -1,6 +1,7 @@
 #include "checks/drill_plan.h"
 
 #include <algorithm>
+#include <charconv>
 #include <unordered_set>
 
 namespace zpull::checks {
@@ -16,13 +17,21 @@ std::uint64_t Rank(std::uint64_t seed, std::string_view path) {
   return h ^ (h >> 31);
 }
 
+// The next space-separated field of `rest`, which moves past it.
+std::string_view Field(std::string_view& rest) {
+  const std::size_t space = rest.find(' ');
+  const std::string_view f = rest.substr(0, space);
+  rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+  return f;
+}
+
 }  // namespace
 
 std::optional<DrillSnapshot> PickDrillSnapshot(const core::SnapshotList& source,
                                                const core::SnapshotList& destination) {
   for (auto d = destination.rbegin(); d != destination.rend(); ++d) {
     for (const auto& s : source) {
-      if (s.guid == d->guid) return DrillSnapshot{d->name, s.name, s.guid};
+      if (s.guid == d->guid) return DrillSnapshot{d->name, s.name, s.guid, d->creation};
     }
   }
   return std::nullopt;
@@ -55,28 +64,43 @@ core::Result<std::vector<FileEntry>> ParseFindOutput(std::string_view out) {
   return files;
 }
 
-core::Result<FindListing> ParseTypedFindOutput(std::string_view out) {
+core::Result<FindListing> ParseTypedFindOutput(std::string_view out, bool with_ctime) {
   FindListing listing;
-  std::string regular;  // the regular files' records, as ParseFindOutput reads them
   std::size_t start = 0;
   while (start < out.size()) {
     const std::size_t end = out.find('\0', start);
     if (end == std::string_view::npos) return core::Fail(core::Reason::kOther, "find output does not end with NUL");
     const std::string_view rec = out.substr(start, end - start);
     start = end + 1;
-    if (rec.size() < 3 || rec[1] != ' ') {
-      return core::Fail(core::Reason::kOther, "malformed find record: '" + std::string(rec) + "'");
-    }
-    if (rec[0] == 'f') {
-      regular.append(rec.substr(2));
-      regular.push_back('\0');
-    } else if (rec[0] != 'd') {
+    auto malformed = [&] {
+      return core::Fail(core::Reason::kOther, "malformed find record: '" + std::string(rec.substr(0, 200)) + "'");
+    };
+    if (rec.size() < 3 || rec[1] != ' ') return malformed();
+    if (rec[0] == 'd') continue;
+    if (rec[0] != 'f') {
       ++listing.skipped;
+      continue;
     }
+    std::string_view rest = rec.substr(2);
+    FileEntry f;
+    const std::string_view size = Field(rest);
+    if (size.empty() || std::from_chars(size.data(), size.data() + size.size(), f.size).ptr != size.data() + size.size()) {
+      return malformed();
+    }
+    if (with_ctime) {
+      const std::string_view ctime = Field(rest);
+      const std::string_view seconds = ctime.substr(0, ctime.find('.'));
+      if (seconds.empty() ||
+          std::from_chars(seconds.data(), seconds.data() + seconds.size(), f.ctime).ptr != seconds.data() + seconds.size()) {
+        return malformed();
+      }
+    }
+    if (rest.empty()) return malformed();
+    f.path = std::string(rest);
+    listing.files.push_back(std::move(f));
   }
-  auto files = ParseFindOutput(regular);
-  if (!files) return tl::unexpected(files.error());
-  listing.files = std::move(*files);
+  std::sort(listing.files.begin(), listing.files.end(),
+            [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
   return listing;
 }
 
@@ -103,53 +127,159 @@ core::Result<std::map<std::string, std::string>> ParseSha256Output(std::string_v
   return hashes;
 }
 
-std::vector<FileEntry> SampleFiles(const std::vector<FileEntry>& files, std::uint64_t seed, std::size_t n,
-                                   std::uint64_t max_bytes) {
-  std::vector<std::pair<std::uint64_t, const FileEntry*>> ranked;
-  for (const auto& f : files) ranked.emplace_back(Rank(seed, f.path), &f);
-  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : a.second->path < b.second->path;
-  });
-  std::vector<FileEntry> out;
-  std::uint64_t bytes = 0;
-  for (const auto& [rank, f] : ranked) {
-    if (out.size() >= n) break;
-    if (bytes + f->size > max_bytes) continue;
-    bytes += f->size;
-    out.push_back(*f);
+core::Result<SideHashes> ParseSha256Run(std::string_view out, std::string_view err, std::string_view root,
+                                        const std::vector<FileEntry>& files) {
+  auto hashes = ParseSha256Output(out, root);
+  if (!hashes) return tl::unexpected(hashes.error());
+  SideHashes side{std::move(*hashes), {}};
+  for (const auto& f : files) {
+    if (side.hashes.contains(f.path)) continue;
+    // "sha256sum: ROOT/PATH: why" (GNU sha256sum and zpull-guard alike)
+    const std::string named = "sha256sum: " + std::string(root) + "/" + f.path + ": ";
+    std::string why = "no hash in sha256sum's output";
+    if (const std::size_t at = err.find(named); at != std::string_view::npos) {
+      const std::string_view rest = err.substr(at + named.size());
+      why = std::string(rest.substr(0, std::min<std::size_t>(rest.find('\n'), 200)));
+    }
+    side.unreadable[f.path] = why;
   }
-  std::sort(out.begin(), out.end(), [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
-  return out;
+  return side;
+}
+
+std::uint64_t SampleRank(std::uint64_t seed, std::string_view path) { return Rank(seed, path); }
+
+std::string FormatRotation(const Rotation& r) {
+  return "1 " + std::to_string(r.seed) + " " + (r.cursor ? std::to_string(*r.cursor) : std::string("-")) + " " +
+         std::to_string(r.since);
+}
+
+std::optional<Rotation> ParseRotation(std::string_view text) {
+  auto number = [&](auto& value) {
+    const std::string_view f = Field(text);
+    return !f.empty() && std::from_chars(f.data(), f.data() + f.size(), value).ptr == f.data() + f.size();
+  };
+  Rotation r;
+  int version = 0;
+  if (!number(version) || version != 1 || !number(r.seed)) return std::nullopt;
+  if (text.starts_with("- ")) {
+    text.remove_prefix(2);
+  } else {
+    std::uint64_t cursor = 0;
+    if (!number(cursor)) return std::nullopt;
+    r.cursor = cursor;
+  }
+  if (!number(r.since) || !text.empty()) return std::nullopt;
+  return r;
+}
+
+RotationStep NextSample(const std::vector<FileEntry>& tree, const std::optional<Rotation>& at, std::int64_t created,
+                        std::size_t n, std::uint64_t max_bytes, std::uint64_t fresh_seed) {
+  using Ranked = std::vector<std::pair<std::uint64_t, const FileEntry*>>;
+  auto order = [&](std::uint64_t seed) {
+    Ranked ranked;
+    for (const auto& f : tree) ranked.emplace_back(Rank(seed, f.path), &f);
+    std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second->path < b.second->path;
+    });
+    return ranked;
+  };
+  auto first_after = [](const Ranked& ranked, const std::optional<std::uint64_t>& cursor) {
+    if (!cursor) return ranked.begin();
+    return std::upper_bound(ranked.begin(), ranked.end(), *cursor,
+                            [](std::uint64_t c, const auto& e) { return c < e.first; });
+  };
+  RotationStep step;
+  step.next = at.value_or(Rotation{fresh_seed, std::nullopt, 0});
+  Ranked ranked = order(step.next.seed);
+  auto from = first_after(ranked, step.next.cursor);
+  if (!at || (from == ranked.end() && step.next.cursor)) {
+    step.next = Rotation{fresh_seed, std::nullopt, 0};
+    step.started = true;
+    if (at) ranked = order(fresh_seed);
+    from = ranked.begin();
+  }
+  step.next.since = step.next.since == 0 ? created : std::min(step.next.since, created);
+  std::uint64_t bytes = 0;
+  for (auto it = from; it != ranked.end(); ++it) {
+    const FileEntry& f = *it->second;
+    if (f.size > max_bytes) {  // never fits: passed over
+      step.next.cursor = it->first;
+      continue;
+    }
+    if (step.sample.size() >= n || bytes + f.size > max_bytes) break;
+    bytes += f.size;
+    step.sample.push_back(f);
+    step.next.cursor = it->first;
+  }
+  std::sort(step.sample.begin(), step.sample.end(), [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  std::unordered_set<std::string_view> sampled;
+  for (const auto& f : step.sample) sampled.insert(f.path);
+  for (const auto& [rank, f] : ranked) {
+    if (f->size > max_bytes) {
+      ++step.too_large;
+      continue;
+    }
+    const bool passed = step.next.cursor && rank <= *step.next.cursor;
+    if (sampled.contains(f->path) || (passed && f->ctime < step.next.since)) ++step.covered;
+  }
+  return step;
+}
+
+const char* FileVerdictName(FileVerdict v) {
+  switch (v) {
+    case FileVerdict::kVerified: return "verified";
+    case FileVerdict::kMismatched: return "mismatched";
+    case FileVerdict::kUnreadable: return "unreadable";
+    case FileVerdict::kSkipped: return "skipped";
+  }
+  return "?";
 }
 
 DrillComparison CompareSample(const std::vector<FileEntry>& sample, const std::vector<FileEntry>& destination_tree,
-                              const std::vector<FileEntry>& source_tree,
-                              const std::map<std::string, std::string>& destination_hashes,
-                              const std::map<std::string, std::string>& source_hashes) {
+                              const std::vector<FileEntry>& source_tree, const SideHashes& destination,
+                              const SideHashes& source) {
   DrillComparison c;
   std::map<std::string, std::uint64_t> source_size;
   for (const auto& f : source_tree) source_size[f.path] = f.size;
+  auto mismatched = [&](const FileEntry& f, std::string why) {
+    c.mismatches.push_back(f.path + ": " + why);
+    c.files.push_back({f.path, FileVerdict::kMismatched, std::move(why)});
+    ++c.files_mismatched;
+  };
+  auto unreadable = [&](const FileEntry& f, const std::string& side, const std::string& why) {
+    c.files.push_back({f.path, FileVerdict::kUnreadable, why + " (" + side + ")"});
+    ++c.files_unreadable;
+  };
   for (const auto& f : sample) {
     auto s = source_size.find(f.path);
     if (s == source_size.end()) {
-      c.mismatches.push_back(f.path + ": missing on the source");
+      mismatched(f, "missing on the source");
       continue;
     }
     if (s->second != f.size) {
-      c.mismatches.push_back(f.path + ": size " + std::to_string(f.size) + " on the destination, " +
-                             std::to_string(s->second) + " on the source");
+      mismatched(f, "size " + std::to_string(f.size) + " on the destination, " + std::to_string(s->second) +
+                        " on the source");
       continue;
     }
-    auto dh = destination_hashes.find(f.path);
-    auto sh = source_hashes.find(f.path);
-    if (dh == destination_hashes.end() || sh == source_hashes.end()) {
-      c.mismatches.push_back(f.path + ": not hashed");
+    if (auto u = destination.unreadable.find(f.path); u != destination.unreadable.end()) {
+      unreadable(f, "destination", u->second);
+      continue;
+    }
+    if (auto u = source.unreadable.find(f.path); u != source.unreadable.end()) {
+      unreadable(f, "source", u->second);
+      continue;
+    }
+    auto dh = destination.hashes.find(f.path);
+    auto sh = source.hashes.find(f.path);
+    if (dh == destination.hashes.end() || sh == source.hashes.end()) {
+      unreadable(f, dh == destination.hashes.end() ? "destination" : "source", "not hashed");
       continue;
     }
     if (dh->second != sh->second) {
-      c.mismatches.push_back(f.path + ": content differs");
+      mismatched(f, "content differs");
       continue;
     }
+    c.files.push_back({f.path, FileVerdict::kVerified, ""});
     ++c.files_verified;
     c.bytes_verified += f.size;
   }

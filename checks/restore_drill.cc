@@ -55,78 +55,91 @@ struct Tree {
   std::vector<FileEntry> files;
 };
 
-// Lists regular files under `root` on a host.
+// Lists regular files under `root` on a host (this host's own listing
+// with each file's ctime: `local`).
 // A drill step is bounded by what is left of drill.timeout (`limit`), not by
 // the host's command_timeout.
-core::Result<FindListing> ListTree(core::CommandRunner& runner, const std::string& root, bool typed,
+core::Result<FindListing> ListTree(core::CommandRunner& runner, const std::string& root, bool typed, bool local,
                                   std::chrono::milliseconds limit, std::optional<DrillFailure>& failure) {
   // "root/." makes the path resolve into an automounted .zfs/snapshot/<name>
   // before find records the starting point's device for -xdev.
-  core::Argv argv = typed ? core::Argv{"find", root + "/.", "-xdev", "!", "-type", "d", "-printf", "%y %s %P\\0"}
-                          : core::Argv{"find", root + "/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"};
+  const bool with_ctime = typed && local;
+  core::Argv argv = with_ctime ? core::Argv{"find", root + "/.", "-xdev", "!", "-type", "d", "-printf", "%y %s %C@ %P\\0"}
+                    : typed    ? core::Argv{"find", root + "/.", "-xdev", "!", "-type", "d", "-printf", "%y %s %P\\0"}
+                               : core::Argv{"find", root + "/.", "-xdev", "-type", "f", "-printf", "%s %P\\0"};
   auto r = runner.RunWithin(argv, {}, limit);
   if (!r) return tl::unexpected(r.error());
   if (r->exit_code != 0) {
     failure = IoError(r->err) ? DrillFailure::kIoError : DrillFailure::kOther;
     return core::Fail(core::Reason::kOther, core::HostContext(runner.Host()) + ": " + core::DescribeFailure(argv, *r));
   }
-  if (typed) return ParseTypedFindOutput(r->out);
+  if (typed) return ParseTypedFindOutput(r->out, with_ctime);
   auto files = ParseFindOutput(r->out);
   if (!files) return tl::unexpected(files.error());
   return FindListing{std::move(*files), 0};
 }
 
 // SHA-256 of each of `files` that is a regular file beneath `root`, reached
-// through no symlink, `..` or other mount, as ParseSha256Output returns
-// them; `skipped` counts the others. Each file is checked and read through
-// one descriptor (a zfs-fuse clone is writable: no name is opened twice).
-core::Result<std::map<std::string, std::string>> HashBeneath(const std::string& root,
-                                                             const std::vector<FileEntry>& files,
-                                                             std::size_t& skipped,
-                                                             std::optional<DrillFailure>& failure) {
+// through no symlink, `..` or other mount; `skipped` gets the others (a
+// file that cannot be opened for another reason, or read, is unreadable).
+// Each file is checked and read through one descriptor (a zfs-fuse clone
+// is writable: no name is opened twice).
+core::Result<SideHashes> HashBeneath(const std::string& root, const std::vector<FileEntry>& files,
+                                     std::vector<std::string>& skipped) {
   const int dir = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dir < 0) return core::Fail(core::Reason::kOther, "cannot open the clone at " + root + ": " + std::strerror(errno));
-  std::map<std::string, std::string> out;
+  SideHashes out;
   for (const auto& f : files) {
     const int fd = core::OpenBeneath(dir, f.path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0 && errno != ELOOP && errno != EXDEV && errno != EINVAL && errno != ENOENT && errno != ENOTDIR) {
+      out.unreadable[f.path] = std::strerror(errno);
+      continue;
+    }
     struct stat st {};
     if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
       if (fd >= 0) ::close(fd);
-      ++skipped;
+      skipped.push_back(f.path);
       continue;
     }
     const core::FileHash hash = core::HashDescriptor(fd);
     ::close(fd);
     if (hash.error) {
-      ::close(dir);
-      failure = hash.error == EIO ? DrillFailure::kIoError : DrillFailure::kOther;
-      return core::Fail(core::Reason::kOther, "reading " + root + "/" + f.path + ": " + std::strerror(hash.error));
+      out.unreadable[f.path] = std::strerror(hash.error);
+      continue;
     }
-    out[f.path] = hash.hex;
+    out.hashes[f.path] = hash.hex;
   }
   ::close(dir);
   return out;
 }
 
-core::Result<std::map<std::string, std::string>> HashFiles(core::CommandRunner& runner, const std::string& root,
-                                                           const std::vector<FileEntry>& files,
-                                                           std::chrono::milliseconds limit,
-                                                           std::optional<DrillFailure>& failure) {
+// The hashes of `files` on a host, in batches of `sha256sum -z --`; a file
+// it names as unreadable is unreadable, a batch that fails as a whole (no
+// file named) fails the step.
+core::Result<SideHashes> HashFiles(core::CommandRunner& runner, const std::string& root,
+                                   const std::vector<FileEntry>& files, std::chrono::milliseconds limit,
+                                   std::optional<DrillFailure>& failure) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  std::map<std::string, std::string> all;
+  SideHashes all;
   for (std::size_t i = 0; i < files.size(); i += kHashBatch) {
     core::Argv argv = {"sha256sum", "-z", "--"};
-    for (std::size_t k = i; k < files.size() && k < i + kHashBatch; ++k) argv.push_back(root + "/" + files[k].path);
+    const std::vector<FileEntry> batch(files.begin() + static_cast<std::ptrdiff_t>(i),
+                                       files.begin() + static_cast<std::ptrdiff_t>(std::min(files.size(), i + kHashBatch)));
+    for (const auto& f : batch) argv.push_back(root + "/" + f.path);
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     auto r = runner.RunWithin(argv, {}, std::max(left, std::chrono::milliseconds(1)));
     if (!r) return tl::unexpected(r.error());
-    if (r->exit_code != 0) {
+    auto failed = [&] {
       failure = IoError(r->err) ? DrillFailure::kIoError : DrillFailure::kOther;
-      return core::Fail(core::Reason::kOther, core::HostContext(runner.Host()) + ": reading " + root + ": " + core::FirstLine(r->err));
-    }
-    auto hashes = ParseSha256Output(r->out, root);
+      return core::Fail(core::Reason::kOther,
+                        core::HostContext(runner.Host()) + ": reading " + root + ": " + core::FirstLine(r->err));
+    };
+    if (r->exit_code != 0 && r->exit_code != 1) return failed();
+    auto hashes = ParseSha256Run(r->out, r->err, root, batch);
     if (!hashes) return tl::unexpected(hashes.error());
-    all.merge(*hashes);
+    if (r->exit_code != 0 && r->err.find("sha256sum: " + root + "/") == std::string::npos) return failed();
+    all.hashes.merge(hashes->hashes);
+    all.unreadable.merge(hashes->unreadable);
   }
   return all;
 }
@@ -142,10 +155,15 @@ std::vector<FileEntry> OnSource(const std::vector<FileEntry>& sample, const std:
   return on_source;
 }
 
-// The first five mismatches, "; "-separated.
-std::string MismatchSummary(const std::vector<std::string>& mismatches) {
+// The first five mismatches and unreadable files, "; "-separated.
+std::string FindingsSummary(const DrillComparison& c) {
+  std::vector<std::string> all = c.mismatches;
+  for (const auto& f : c.files) {
+    if (f.verdict == FileVerdict::kUnreadable) all.push_back(f.path + ": unreadable: " + f.detail);
+  }
   std::string msg;
-  for (std::size_t i = 0; i < mismatches.size() && i < 5; ++i) msg += (i ? "; " : "") + mismatches[i];
+  for (std::size_t i = 0; i < all.size() && i < 5; ++i) msg += (i ? "; " : "") + all[i];
+  if (all.size() > 5) msg += "; and " + std::to_string(all.size() - 5) + " more";
   return msg;
 }
 
@@ -163,7 +181,7 @@ struct RestoreGuard {
 
 // The sampled files' hashes on each side, by path.
 struct SampleHashes {
-  std::map<std::string, std::string> destination, source;
+  SideHashes destination, source;
 };
 
 // A step's value, or the drill's finished outcome where the step ended it.
@@ -226,6 +244,7 @@ class Drill {
   const std::function<std::int64_t()>& now_;
   DrillOutcome out_;
   std::chrono::steady_clock::time_point t0_;
+  std::size_t skipped_in_sample_ = 0;  // sampled names that were not regular files beneath the clone
   // In this order, so that the source clone is destroyed first.
   std::optional<ScratchClone> dst_clone_;
   std::optional<ScratchClone> src_clone_;
@@ -249,26 +268,39 @@ DrillOutcome Drill::Run() {
   if (!src_root) return std::move(src_root).error();
 
   std::optional<DrillFailure> failure;
-  auto dst_tree = ListTree(destination_.runner, *dst_root, destination_.typed_listing, Left(), failure);
+  auto dst_tree = ListTree(destination_.runner, *dst_root, destination_.typed_listing, destination_.local, Left(), failure);
   // A step stopped at the drill's deadline is the drill's timeout.
   if (!dst_tree && Expired()) return TimedOut("listing the trees");
   if (!dst_tree) return Finish(failure.value_or(DrillFailure::kOther), dst_tree.error().message);
-  auto src_tree = ListTree(source_.runner, *src_root, source_.typed_listing, Left(), failure);
+  auto src_tree = ListTree(source_.runner, *src_root, source_.typed_listing, source_.local, Left(), failure);
   if (!src_tree && Expired()) return TimedOut("listing the trees");
   if (!src_tree) return SourceFailed(src_tree.error(), failure);
   out_.files_total = dst_tree->files.size();
   out_.files_skipped = dst_tree->skipped;
   if (Expired()) return TimedOut("listing the trees");
 
-  auto sample = SampleFiles(dst_tree->files, pick->guid, options_.sample_files, options_.max_bytes);
-  auto hashes = HashSample(sample, src_tree->files, *dst_root, *src_root);
+  // A new rotation's order: the snapshot's guid mixed with the last one's.
+  const std::uint64_t fresh_seed = pick->guid ^ (options_.rotation ? SampleRank(options_.rotation->seed, "") : 0);
+  auto step = NextSample(dst_tree->files, options_.rotation, pick->creation, options_.sample_files, options_.max_bytes,
+                         fresh_seed);
+  auto hashes = HashSample(step.sample, src_tree->files, *dst_root, *src_root);
   if (!hashes) return std::move(hashes).error();
   if (Expired()) return TimedOut("hashing");
-  auto cmp = CompareSample(sample, dst_tree->files, src_tree->files, hashes->destination, hashes->source);
+  auto cmp = CompareSample(step.sample, dst_tree->files, src_tree->files, hashes->destination, hashes->source);
   out_.files_verified = cmp.files_verified;
+  out_.files_mismatched = cmp.files_mismatched;
+  out_.files_unreadable = cmp.files_unreadable;
   out_.bytes_verified = cmp.bytes_verified;
   out_.mismatches = cmp.mismatches.size();
-  if (!cmp.mismatches.empty()) return Finish(DrillFailure::kMismatch, MismatchSummary(cmp.mismatches));
+  for (auto& f : cmp.files) out_.files.push_back(std::move(f));
+  std::sort(out_.files.begin(), out_.files.end(), [](const FileResult& a, const FileResult& b) { return a.path < b.path; });
+  // Read, whatever was found: the next drill reads on.
+  out_.rotation = step.next;
+  out_.rotation_started = step.started;
+  // A sampled file that turned out not to be a regular file was not read.
+  out_.files_covered = step.covered - std::min(step.covered, skipped_in_sample_);
+  if (!cmp.mismatches.empty()) return Finish(DrillFailure::kMismatch, FindingsSummary(cmp));
+  if (cmp.files_unreadable > 0) return Finish(DrillFailure::kIoError, FindingsSummary(cmp));
   if (options_.restore_test) {
     if (auto restored = RestoreTest(pick->destination_name); !restored) return std::move(restored).error();
   }
@@ -368,12 +400,23 @@ Step<SampleHashes> Drill::HashSample(std::vector<FileEntry>& sample, const std::
   std::optional<DrillFailure> failure;
   // On this host the files are hashed here (HashBeneath); what is not a
   // regular file beneath the clone leaves the sample, counted as skipped.
-  auto dst_hashes = destination_.local ? HashBeneath(dst_root, sample, out_.files_skipped, failure)
+  std::vector<std::string> skipped;
+  auto dst_hashes = destination_.local ? HashBeneath(dst_root, sample, skipped)
                                        : HashFiles(destination_.runner, dst_root, sample, Left(), failure);
   if (!dst_hashes && Expired()) return tl::unexpected(TimedOut("hashing"));
   if (!dst_hashes) return tl::unexpected(Finish(failure.value_or(DrillFailure::kOther), dst_hashes.error().message));
-  if (destination_.local) std::erase_if(sample, [&](const FileEntry& f) { return !dst_hashes->contains(f.path); });
-  auto src_hashes = HashFiles(source_.runner, src_root, OnSource(sample, source_tree), Left(), failure);
+  out_.files_skipped += skipped.size();
+  skipped_in_sample_ = skipped.size();
+  for (const auto& path : skipped) {
+    out_.files.push_back({path, FileVerdict::kSkipped, "not a regular file beneath the clone"});
+  }
+  std::erase_if(sample, [&](const FileEntry& f) { return std::find(skipped.begin(), skipped.end(), f.path) != skipped.end(); });
+  // What the destination cannot read is not asked of the source.
+  std::vector<FileEntry> ask;
+  for (const auto& f : OnSource(sample, source_tree)) {
+    if (!dst_hashes->unreadable.contains(f.path)) ask.push_back(f);
+  }
+  auto src_hashes = HashFiles(source_.runner, src_root, ask, Left(), failure);
   if (!src_hashes && Expired()) return tl::unexpected(TimedOut("hashing"));
   if (!src_hashes) return tl::unexpected(SourceFailed(src_hashes.error(), failure));
   return SampleHashes{std::move(*dst_hashes), std::move(*src_hashes)};

@@ -75,6 +75,9 @@ struct DrillOptions {
   // When it turns true the drill ends at its next step (kStopped); the
   // restore test's transfer ends within about a second.
   const std::atomic<bool>* cancel = nullptr;
+  // Where the dataset's drills are in their rotation (zpull:drill_rotation);
+  // nullopt: a new rotation starts.
+  std::optional<Rotation> rotation;
 };
 
 struct DrillOutcome {
@@ -84,8 +87,17 @@ struct DrillOutcome {
   std::size_t files_total = 0;
   std::size_t files_skipped = 0;  // not regular files (symlinks, FIFOs, devices), on the destination
   std::size_t files_verified = 0;
+  std::size_t files_mismatched = 0;  // sampled files that differ in size or content, or are missing on the source
+  std::size_t files_unreadable = 0;  // sampled files that either side could not read
   std::uint64_t bytes_verified = 0;
-  std::size_t mismatches = 0;
+  std::size_t mismatches = 0;  // the files mismatched, and the file counts where they differ
+  // Each sampled file (and each skipped one) with its verdict, by path.
+  std::vector<FileResult> files;
+  // The rotation once this drill has read its sample (to be stored); none
+  // where the drill ended before reading.
+  std::optional<Rotation> rotation;
+  bool rotation_started = false;
+  std::size_t files_covered = 0;  // of files_total, read in this rotation (RotationStep::covered)
   // With restore_test: measured restore throughput and the dataset's
   // referenced bytes divided by it.
   std::optional<double> restore_bytes_per_second;

@@ -320,13 +320,23 @@ int Drill(const Args& args, const core::Log& log) {
             << (outcome.ok() ? "ok" : std::string(checks::DrillFailureName(*outcome.failure)))
             << " snapshot=" << (outcome.snapshot.empty() ? "-" : outcome.snapshot)
             << " files_verified=" << outcome.files_verified << "/" << outcome.files_total
+            << " files_mismatched=" << outcome.files_mismatched << " files_unreadable=" << outcome.files_unreadable
             << " files_skipped=" << outcome.files_skipped
             << " bytes_verified=" << outcome.bytes_verified;
+  if (outcome.rotation) {
+    std::cout << " covered=" << outcome.files_covered << "/" << outcome.files_total
+              << (outcome.rotation_started ? " rotation=new" : "");
+  }
   if (outcome.restore_bytes_per_second) {
     std::cout << " restore_bytes_per_second=" << static_cast<std::uint64_t>(*outcome.restore_bytes_per_second)
               << " estimated_restore_seconds=" << static_cast<std::uint64_t>(outcome.estimated_restore_seconds.value_or(0));
   }
   std::cout << ": " << outcome.message << "\n";
+  // The files this drill covered, one per line: "  VERDICT PATH[: why]".
+  for (const auto& f : outcome.files) {
+    std::cout << "  " << checks::FileVerdictName(f.verdict) << " " << f.path << (f.detail.empty() ? "" : ": " + f.detail)
+              << "\n";
+  }
   return outcome.ok() ? 0 : 1;
 }
 

@@ -338,6 +338,12 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
   std::vector<checks::ParityTarget> targets;
   for (std::size_t i : indices) targets.push_back(ParityTargetFor(config_, config_.datasets[i]));
   core::Zfs& src = hosts_.Source(source);
+  std::set<std::size_t> cycled_before;
+  {
+    std::lock_guard lock(first_cycle_mu_);
+    cycled_before = cycled_;
+  }
+  std::vector<std::size_t> stale;  // first cycles that ended during this pass
   const auto started = std::chrono::steady_clock::now();
   auto results =
       checks::RunParityPass(src, hosts_.Destination(), targets, now_(), WrittenSupported(config_, hosts_, indices));
@@ -345,6 +351,15 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
   for (std::size_t k = 0; k < results.size(); ++k) {
     const config::DatasetConfig& d = config_.datasets[indices[k]];
     const auto& r = results[k];
+    if (r.report && !r.report->destination_exists && !cycled_before.contains(indices[k])) {
+      std::lock_guard lock(first_cycle_mu_);
+      if (cycled_.contains(indices[k])) {
+        stale.push_back(indices[k]);
+      } else {
+        parity_waits_.insert(indices[k]);
+      }
+      continue;
+    }
     checks_->RecordRun("parity", src.Host(), r.dataset, r.report.has_value(), seconds, now_());
     if (!r.report) {
       log_.Warn("parity check failed", {{"dataset", r.dataset},
@@ -358,6 +373,7 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
     }
   }
   if (!stopping_) InventoryPass(source, indices, results);
+  if (!stale.empty() && !stopping_) ParityPass(source, stale);
 }
 
 void Daemon::SafetyPass() {
@@ -512,6 +528,13 @@ void Daemon::RunDataset(std::size_t index) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_->CycleFinished(name, outcome, seconds);
   LogCycle(log_, name, outcome, seconds);
+  bool parity_waits = false;
+  {
+    std::lock_guard lock(first_cycle_mu_);
+    cycled_.insert(index);
+    parity_waits = parity_waits_.erase(index) > 0;
+  }
+  if (parity_waits && !stopping_) ParityPass(d.source, {index});
 }
 
 }  // namespace zpull::daemon

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <memory>
 
@@ -122,6 +123,11 @@ class Daemon : public std::enable_shared_from_this<Daemon> {
     std::size_t done = 0;                                    // guarded by mu
   };
   std::thread restore_;  // reads the state back (Start); joined by Run or the destructor
+  // Datasets whose cycle has ended at least once in this daemon, and those
+  // whose parity found no destination before that: their parity waits for
+  // the first cycle (which creates the destination) and runs after it.
+  std::mutex first_cycle_mu_;
+  std::set<std::size_t> cycled_, parity_waits_;
   std::mutex repairs_mu_;
   std::map<std::size_t, std::vector<core::PropertyChange>> repairs_;  // by dataset index; with repairs_mu_
   std::mutex callback_mu_;

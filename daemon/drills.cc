@@ -15,6 +15,8 @@ namespace zpull::daemon {
 
 std::string DrillPrefix(const config::Config& config) { return config.snapshot_prefix + "_drill"; }
 
+double CoveredRatio(std::size_t covered, std::size_t total) { return total == 0 ? 1.0 : double(covered) / double(total); }
+
 std::optional<std::string> UnsafeDrillDirectory(const std::string& dir) {
   return core::UnsafeDirectory(dir, /*create=*/true);
 }
@@ -38,6 +40,10 @@ checks::DrillOutcome RunDatasetDrill(const config::Config& config, const config:
   destination.local = true;
   checks::DrillOptions options{DrillPrefix(config),  d.drill.sample_files, d.drill.max_bytes,
                                d.drill.source_clone, d.drill.restore_test, d.drill.timeout_seconds, cancel};
+  // Unreadable or malformed: a new rotation starts.
+  if (auto stored = hosts.Destination().GetUserProperty(d.destination, "", kDrillRotationProperty); stored && *stored) {
+    options.rotation = checks::ParseRotation(**stored);
+  }
   return checks::RunDrill(source, destination, options, now);
 }
 
@@ -60,6 +66,9 @@ void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::Dri
   state.files_skipped = o.files_skipped;
   state.bytes_verified = o.bytes_verified;
   state.mismatches = o.mismatches;
+  state.files_mismatched = o.files_mismatched;
+  state.files_unreadable = o.files_unreadable;
+  if (o.rotation) state.covered_ratio = CoveredRatio(o.files_covered, o.files_total);
   state.restore_bytes_per_second = o.restore_bytes_per_second;
   state.estimated_restore_seconds = o.estimated_restore_seconds;
   metrics.SetDrill(d.destination.str(), state);
@@ -70,19 +79,40 @@ void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::Dri
   std::vector<std::pair<const char*, std::string>> props = {{kDrillLastRunProperty, std::to_string(o.finished)},
                                                             {kDrillLastOutcomeProperty, outcome}};
   if (o.ok()) props.emplace_back(kDrillLastSuccessProperty, std::to_string(o.finished));
+  if (o.rotation) {
+    props.emplace_back(kDrillRotationProperty, checks::FormatRotation(*o.rotation));
+    props.emplace_back(kDrillCoveredProperty, std::to_string(o.files_covered) + "/" + std::to_string(o.files_total));
+  }
   for (const auto& [name, value] : props) {
     if (auto s = dst.SetUserProperty(d.destination, "", name, value); !s) {
       log.Warn("cannot record drill", {{"dataset", d.destination.str()}, {"property", name}, {"error", s.error().message}});
     }
   }
+  const std::string covered = std::to_string(o.files_covered) + "/" + std::to_string(o.files_total);
   if (o.ok()) {
     log.Info("drill passed", {{"dataset", d.destination.str()},
                               {"snapshot", o.snapshot},
                               {"files_verified", o.files_verified},
                               {"bytes_verified", o.bytes_verified},
+                              {"covered", covered},
                               {"seconds", core::OneDecimal(o.seconds)}});
   } else {
-    log.Error("drill failed", {{"dataset", d.destination.str()}, {"reason", outcome}, {"error", o.message}});
+    log.Error("drill failed", {{"dataset", d.destination.str()},
+                               {"reason", outcome},
+                               {"files_verified", o.files_verified},
+                               {"files_mismatched", o.files_mismatched},
+                               {"files_unreadable", o.files_unreadable},
+                               {"error", o.message}});
+  }
+  // Each file that did not verify, by name (the first twenty).
+  std::size_t named = 0;
+  for (const auto& f : o.files) {
+    if (f.verdict != checks::FileVerdict::kMismatched && f.verdict != checks::FileVerdict::kUnreadable) continue;
+    if (++named > 20) break;
+    log.Warn("drill file", {{"dataset", d.destination.str()},
+                            {"file", f.path},
+                            {"verdict", checks::FileVerdictName(f.verdict)},
+                            {"detail", f.detail}});
   }
 }
 
@@ -98,6 +128,12 @@ std::optional<exporter::CheckMetrics::DrillState> RestoreDrillState(const config
   if (!st.last_run) return std::nullopt;
   st.last_success = to_int(get(kDrillLastSuccessProperty));
   st.last_outcome = get(kDrillLastOutcomeProperty).value_or("");
+  if (auto covered = get(kDrillCoveredProperty)) {
+    const auto slash = covered->find('/');
+    auto n = core::ParseInt64(covered->substr(0, slash));
+    auto total = slash == std::string::npos ? std::nullopt : core::ParseInt64(covered->substr(slash + 1));
+    if (n && total && *n >= 0 && *total >= *n) st.covered_ratio = CoveredRatio(std::size_t(*n), std::size_t(*total));
+  }
   return st;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // Restore drills of configured datasets: run one, record it in metrics and
 // as user properties on the destination dataset (zpull:drill_last_run,
-// zpull:drill_last_success, zpull:drill_last_outcome — no private state
-// file), read that state back after a restart, and sweep leftovers.
+// zpull:drill_last_success, zpull:drill_last_outcome, and the rotation:
+// zpull:drill_rotation, zpull:drill_covered — no private state file), read
+// that state back after a restart, and sweep leftovers.
 
 
 #include "checks/restore_drill.h"
@@ -16,9 +17,14 @@ namespace zpull::daemon {
 using replicate::kDrillLastOutcomeProperty;
 using replicate::kDrillLastRunProperty;
 using replicate::kDrillLastSuccessProperty;
+using replicate::kDrillCoveredProperty;
+using replicate::kDrillRotationProperty;
 
 // The scratch clone prefix: the snapshot prefix names this backup host.
 std::string DrillPrefix(const config::Config& config);
+
+// covered / total; 1 for an empty tree (nothing left unread).
+double CoveredRatio(std::size_t covered, std::size_t total);
 
 // Why `dir` (drill.directory, where clones of a source's content are
 // mounted on this host) is not safe (core::UnsafeDirectory, made where

@@ -166,7 +166,9 @@ class DrillFamilies {
       AddSample(skipped_, l, double(d.files_skipped));
       AddSample(bytes_, l, double(d.bytes_verified));
       AddSample(mismatch_, l, double(d.mismatches));
+      AddSample(unreadable_, l, double(d.files_unreadable));
     }
+    if (d.covered_ratio) AddSample(covered_, l, *d.covered_ratio);
     if (d.restore_bytes_per_second) AddSample(restore_rate_, l, *d.restore_bytes_per_second);
     if (d.estimated_restore_seconds) AddSample(restore_eta_, l, *d.estimated_restore_seconds);
   }
@@ -181,8 +183,8 @@ class DrillFamilies {
   }
   // Moves the families onto the end of `out`, in /metrics order.
   void MoveTo(std::vector<MetricFamily>& out) {
-    Append(out, run_, success_, outcome_, seconds_, files_, skipped_, bytes_, mismatch_, restore_rate_, restore_eta_,
-           failures_, interval_);
+    Append(out, run_, success_, outcome_, seconds_, files_, skipped_, bytes_, mismatch_, unreadable_, covered_,
+           restore_rate_, restore_eta_, failures_, interval_);
   }
 
  private:
@@ -204,6 +206,11 @@ class DrillFamilies {
                                 "Entries the last restore drill did not read: symlinks, FIFOs, devices, sockets.");
   MetricFamily bytes_ = Gauge("zpull_drill_bytes_verified", "Bytes the last restore drill read back and matched.");
   MetricFamily mismatch_ = Gauge("zpull_drill_mismatches", "Differences the last restore drill found.");
+  MetricFamily unreadable_ =
+      Gauge("zpull_drill_files_unreadable", "Sampled files the last restore drill could not read (I/O errors).");
+  MetricFamily covered_ = Gauge("zpull_drill_files_covered_ratio",
+                                "Share of the last drilled snapshot's files read and compared in the current "
+                                "rotation of drills (docs/restore-drills.md).");
   MetricFamily restore_rate_ =
       Gauge("zpull_drill_restore_bytes_per_second",
             "Throughput of the last drill's test restore (zfs send | zfs receive on the backup pool).");
@@ -282,6 +289,9 @@ void CheckMetrics::SetDrill(const std::string& dataset, const DrillState& state)
   d.files_skipped = state.files_skipped;
   d.bytes_verified = state.bytes_verified;
   d.mismatches = state.mismatches;
+  d.files_mismatched = state.files_mismatched;
+  d.files_unreadable = state.files_unreadable;
+  if (state.covered_ratio) d.covered_ratio = state.covered_ratio;
   if (state.restore_bytes_per_second) d.restore_bytes_per_second = state.restore_bytes_per_second;
   if (state.estimated_restore_seconds) d.estimated_restore_seconds = state.estimated_restore_seconds;
   auto& f = drill_failures_[dataset];

@@ -38,6 +38,9 @@ class CheckMetrics : public prometheus::Collectable {
     std::string last_outcome;  // "ok" or a failure name
     std::optional<double> seconds;
     std::size_t files_verified = 0, files_skipped = 0, mismatches = 0;
+    std::size_t files_mismatched = 0, files_unreadable = 0;
+    // Share of the last drill's snapshot's files read in the current rotation.
+    std::optional<double> covered_ratio;
     std::uint64_t bytes_verified = 0;
     std::optional<double> restore_bytes_per_second, estimated_restore_seconds;
   };

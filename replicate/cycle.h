@@ -49,8 +49,13 @@ inline const std::vector<std::string> kAlwaysExcluded = {"mountpoint", "sharenfs
 inline constexpr const char* kDrillLastRunProperty = "zpull:drill_last_run";
 inline constexpr const char* kDrillLastSuccessProperty = "zpull:drill_last_success";
 inline constexpr const char* kDrillLastOutcomeProperty = "zpull:drill_last_outcome";
-inline const std::vector<std::string> kStateProperties = {"zpull:common", "zpull:last_success", kDrillLastRunProperty,
-                                                          kDrillLastSuccessProperty, kDrillLastOutcomeProperty};
+// Where the drills are in their pass over the files (checks::FormatRotation),
+// and "COVERED/TOTAL" files of the last drill's snapshot read in that pass.
+inline constexpr const char* kDrillRotationProperty = "zpull:drill_rotation";
+inline constexpr const char* kDrillCoveredProperty = "zpull:drill_covered";
+inline const std::vector<std::string> kStateProperties = {
+    "zpull:common",           "zpull:last_success",   kDrillLastRunProperty, kDrillLastSuccessProperty,
+    kDrillLastOutcomeProperty, kDrillRotationProperty, kDrillCoveredProperty};
 
 // What every replica is given after each receive (docs/security.md): it
 // never mounts by itself and carries no live setuid files or device nodes

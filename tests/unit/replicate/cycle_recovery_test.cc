@@ -308,7 +308,7 @@ TEST_F(CycleRecoveryTest, SentPropertiesNeverBringTheSourceMountpointOrShares) {
   EXPECT_TRUE(src_.LastSend()->properties);
   EXPECT_EQ(dst_.LastRecv()->exclude,
             (std::vector<std::string>{"mountpoint", "sharenfs", "sharesmb", "quota", "zpull:common", "zpull:last_success",
-                                      "zpull:drill_last_run", "zpull:drill_last_success", "zpull:drill_last_outcome"}));
+                                      "zpull:drill_last_run", "zpull:drill_last_success", "zpull:drill_last_outcome", "zpull:drill_rotation", "zpull:drill_covered"}));
   EXPECT_EQ(dst_.LastRecv()->set,
             (std::vector<std::string>{"canmount=noauto", "setuid=off", "devices=off", "exec=off", "readonly=on",
                                       "compression=zstd"}));
