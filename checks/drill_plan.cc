@@ -220,7 +220,7 @@ RotationStep NextSample(const std::vector<FileEntry>& tree, const std::optional<
       continue;
     }
     const bool passed = step.next.cursor && rank <= *step.next.cursor;
-    if (sampled.contains(f->path) || (passed && f->ctime < step.next.since)) ++step.covered;
+    if (sampled.contains(f->path) || (passed && f->ctime <= step.next.since)) ++step.covered;
   }
   return step;
 }

@@ -74,7 +74,8 @@ struct Rotation {
   std::uint64_t seed = 0;
   std::optional<std::uint64_t> cursor;  // the rank of the last file passed; none before the first drill
   // The creation time of the oldest snapshot drilled in this rotation: a
-  // file changed since (ctime) may not have been read as it is now.
+  // file changed after it (ctime, to the second) may not have been read as
+  // it is now.
   std::int64_t since = 0;
   friend bool operator==(const Rotation&, const Rotation&) = default;
 };

@@ -292,7 +292,7 @@ DrillOutcome Drill::Run() {
   out_.files_unreadable = cmp.files_unreadable;
   out_.bytes_verified = cmp.bytes_verified;
   out_.mismatches = cmp.mismatches.size();
-  for (auto& f : cmp.files) out_.files.push_back(std::move(f));
+  out_.files.insert(out_.files.end(), cmp.files.begin(), cmp.files.end());
   std::sort(out_.files.begin(), out_.files.end(), [](const FileResult& a, const FileResult& b) { return a.path < b.path; });
   // Read, whatever was found: the next drill reads on.
   out_.rotation = step.next;

@@ -74,6 +74,9 @@ done
 zp_assert_eq 46 "$(value zpull_drill_files_verified "$d")" "files verified by the daemon's drill"
 zp_assert_eq 1 "$(value zpull_drill_last_outcome "$d,outcome=\"ok\"")" "outcome ok"
 zp_assert_eq 0 "$(value zpull_drill_mismatches "$d")" "no mismatches"
+zp_assert_eq 0 "$(value zpull_drill_files_unreadable "$d")" "no unreadable file"
+# sample_files 1000: one drill reads all 46 files of the rotation.
+zp_assert_eq 1 "$(value zpull_drill_files_covered_ratio "$d")" "coverage of the rotation"
 rate=$(value zpull_drill_restore_bytes_per_second "$d")
 eta=$(value zpull_drill_estimated_restore_seconds "$d")
 awk -v r="$rate" -v e="$eta" 'BEGIN { exit !(r > 1000000 && e > 0) }' || zp_fail "restore rate [$rate] / estimate [$eta]"
@@ -98,6 +101,7 @@ write_cfg 1h
 run_daemon
 zp_assert_eq 1 "$(value zpull_drill_last_outcome "$d,outcome=\"io_error\"")" "restored outcome"
 zp_assert_eq "$success" "$(value zpull_drill_last_success_timestamp_seconds "$d")" "restored last success"
+[ -n "$(value zpull_drill_files_covered_ratio "$d")" ] || zp_fail "coverage not restored from zpull:drill_covered"
 stop_daemon
 
 zp_log "no destination snapshot left on the source: missing_on_source"

@@ -115,3 +115,30 @@ kill "$ZP_SSH_PID"
 wait "$ZP_SSH_PID" 2>/dev/null || true
 verify
 zp_assert_eq 3 "$vrc" "verify exit code without the source: $vout"
+
+zp_log "start-up: a destination the first cycle creates is not reported missing"
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+zfs create "$src/fresh"
+zp_fill "$src/fresh" 20
+cat >"$ZP_TMP/fresh.yml" <<YAML
+snapshot_prefix: zpt
+interval: 1h
+parity: {interval: 1h}
+listen: 127.0.0.1:$port
+lock_directory: $ZP_TMP/locks
+sources: [{name: here, host: local}]
+datasets:
+  - {source: here, source_dataset: $src/fresh, destination: $dst/b/fresh}
+YAML
+"$ZPULL_BIN" run --config "$ZP_TMP/fresh.yml" >"$ZP_TMP/fresh.log" 2>&1 &
+pid=$!
+zp_cleanup "kill $pid 2>/dev/null; wait $pid"
+f="dataset=\"$dst/b/fresh\""
+# Parity's next pass is an hour away: the value comes from the pass after
+# the first cycle.
+wait_value zpull_parity_destination_exists "$f" 1 "parity after the first cycle"
+zp_assert_contains "$(cat "$ZP_TMP/fresh.log")" "replicated" "the first cycle ran"
+if grep -q "does not exist" "$ZP_TMP/fresh.log"; then
+  zp_fail "start-up parity reported the destination missing: $(grep 'does not exist' "$ZP_TMP/fresh.log")"
+fi
