@@ -42,6 +42,7 @@ config() {  # FILE SOURCE-YAML-LINES SOURCE-NAME [SNAPSHOT]
   cat >"$1" <<YAML
 snapshot_prefix: zb
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 sources:
 $2
 datasets:

@@ -25,6 +25,7 @@ done
 yaml() {  # snapshot: true|false
   echo "snapshot_prefix: zb"
   echo "lock_directory: $ZP_TMP/locks"
+  echo "cache_directory: $ZP_TMP/cache"
   echo "listen: 127.0.0.1:0"
   echo "sources: [{name: here, host: local}]"
   echo "datasets:"

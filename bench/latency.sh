@@ -42,6 +42,7 @@ for rtt in $rtts; do
   cat >"$ZP_TMP/rtt$rtt.yml" <<YAML
 snapshot_prefix: zb
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 sources:
 $(zp_ssh_source_yaml s)
 datasets:

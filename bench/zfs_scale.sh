@@ -34,6 +34,7 @@ done
 cat >"$ZP_TMP/zpull.yml" <<YAML
 snapshot_prefix: zs
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 zfs_command: [$ZP_TMP/dst-zfs]
 zpool_command: [$ZP_TMP/dst-zpool]
 parallelism: 2

@@ -316,7 +316,7 @@ class Parser : public YamlReader {
     if (root.IsNull()) Error(root, "", "the file is empty");
     ExpectMap(root, "",
               {"snapshot_prefix", "interval", "parallelism", "command_timeout", "listen", "zfs_command", "retention", "source_retention",
-               "parity", "scrub", "drill", "zpool_command", "lock_directory", "control_socket", "total_bandwidth_limit", "hooks",
+               "parity", "scrub", "drill", "zpool_command", "lock_directory", "cache_directory", "control_socket", "total_bandwidth_limit", "hooks",
                "sources", "datasets"},
               kOptionKeys);
     Config c;
@@ -358,6 +358,12 @@ class Parser : public YamlReader {
       c.lock_directory = String(root["lock_directory"], "lock_directory");
       if (c.lock_directory.empty() || c.lock_directory[0] != '/') {
         Error(root["lock_directory"], "lock_directory", "must be an absolute path");
+      }
+    }
+    if (root["cache_directory"]) {
+      c.cache_directory = String(root["cache_directory"], "cache_directory");
+      if (c.cache_directory.empty() || c.cache_directory[0] != '/') {
+        Error(root["cache_directory"], "cache_directory", "must be an absolute path");
       }
     }
     c.control_socket = c.lock_directory + "/control.sock";

@@ -113,6 +113,7 @@ struct Config {
   std::uint64_t total_bandwidth_limit = 0;  // bytes per second over all transfers; 0: none
   std::string listen = "127.0.0.1:9720";
   std::string lock_directory = "/run/zpull";  // daemon.lock and one lock per destination
+  std::string cache_directory = "/var/cache/zpull";  // probed ZFS features per host (core/feature_cache.h)
   std::string control_socket;                 // default: <lock_directory>/control.sock
   std::string web_config_file;  // --web.config.file (exporter/web_config.h); not a YAML key
   core::Argv zfs_command{"zfs"};      // on this (the backup) host

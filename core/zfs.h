@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/dataset_name.h"
@@ -43,8 +44,29 @@ struct ZfsFeatures {
   int guard = 0;
   bool get_types = false;       // zfs get -t filesystem,volume
   bool volmode = false;         // the volmode property (volumes)
+  bool pool_status_json = false;  // zpool status -j --json-int
 
   friend bool operator==(const ZfsFeatures&, const ZfsFeatures&) = default;
+};
+
+// Each yes/no feature, by the name metrics and the feature cache give it.
+inline constexpr std::pair<const char*, bool ZfsFeatures::*> kFeatureFlags[] = {
+    {"recv_unmounted", &ZfsFeatures::recv_unmounted},
+    {"recv_resumable", &ZfsFeatures::recv_resumable},
+    {"list_parsable", &ZfsFeatures::list_parsable},
+    {"json", &ZfsFeatures::json},
+    {"send_estimate", &ZfsFeatures::send_estimate},
+    {"bookmarks", &ZfsFeatures::bookmarks},
+    {"written", &ZfsFeatures::written},
+    {"send_raw", &ZfsFeatures::send_raw},
+    {"send_compressed", &ZfsFeatures::send_compressed},
+    {"send_large_blocks", &ZfsFeatures::send_large_blocks},
+    {"send_embedded", &ZfsFeatures::send_embedded},
+    {"recv_property_override", &ZfsFeatures::recv_property_override},
+    {"list_holds", &ZfsFeatures::list_holds},
+    {"get_types", &ZfsFeatures::get_types},
+    {"volmode", &ZfsFeatures::volmode},
+    {"pool_status_json", &ZfsFeatures::pool_status_json},
 };
 
 // One user hold (zfs holds -Hp).
@@ -128,6 +150,11 @@ class Zfs {
 
   // Probes features, using `pool` (an existing pool or dataset) as a target.
   virtual Result<ZfsFeatures> Probe(const DatasetName& pool) = 0;
+  // What the features depend on, as text (FeatureCache's key): the commands
+  // and what `zfs version` (and a source's `zpull-guard version`) answer.
+  virtual Result<std::string> Fingerprint() = 0;
+  // Takes `f` as if Probe had found it (features from the cache).
+  virtual void Adopt(const ZfsFeatures& f) = 0;
   // The snapshots of `fs`, oldest first; nullopt when `fs` does not exist.
   virtual Result<std::optional<SnapshotList>> ListSnapshots(const DatasetName& fs) = 0;
   // The snapshots of several filesystems with one command (a host's whole

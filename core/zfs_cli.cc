@@ -98,7 +98,7 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   const std::string probe_fs = pool.str() + "/zpull-feature-probe-nonexistent";
   const std::string probe_snap = probe_fs + "@probe";
   enum Probe { kVersion, kRecvU, kRecvS, kSendNvP, kBookmark, kSendW, kSendC, kSendL, kSendE, kRecvX, kHolds,
-               kListP, kListJ, kWritten, kGetT, kVolmode, kCount };
+               kListP, kListJ, kWritten, kGetT, kVolmode, kPoolJson, kCount };
   std::vector<Argv> probes(kCount);
   probes[kVersion] = Cmd({"version"});
   probes[kRecvU] = Cmd({"receive", "-n", "-u", probe_fs});
@@ -116,6 +116,7 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   probes[kWritten] = Cmd({"get", "-Hp", "written", pool.str()});
   probes[kGetT] = Cmd({"get", "-H", "-t", "filesystem", "type", pool.str()});
   probes[kVolmode] = Cmd({"get", "-H", "volmode", pool.str()});
+  probes[kPoolJson] = PoolCmd({"status", "-j", "--json-int", pool.Pool()});
   auto results = runner_.RunAll(probes);
   if (!results) return InContext(results.error());
   const std::vector<CommandResult>& r = *results;
@@ -154,7 +155,9 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   f.written = r[kWritten].exit_code == 0;
   f.get_types = r[kGetT].exit_code == 0;
   f.volmode = r[kVolmode].exit_code == 0;
+  f.pool_status_json = r[kPoolJson].exit_code == 0;
   get_types_ = f.get_types;
+  pool_json_ = f.pool_status_json ? 1 : 0;
   // Over SSH only (a guard is a forced command): "zpull-guard N"; a forced
   // guard 1 refuses the command as a program it does not run; no guard: the
   // command does not exist, or (one on the PATH, not forced) it refuses its
@@ -174,6 +177,29 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   }
   guard_ = f.guard;
   return f;
+}
+
+Result<std::string> ZfsCli::Fingerprint() {
+  std::string text = "zfs:";
+  for (const auto& a : zfs_) text += " " + a;
+  text += "\nzpool:";
+  for (const auto& a : zpool_) text += " " + a;
+  std::vector<Argv> asks = {Cmd({"version"})};
+  if (runner_.Remote()) asks.push_back({"zpull-guard", "version"});
+  for (const auto& argv : asks) {
+    auto r = runner_.Run(argv);
+    if (!r) return InContext(r.error());
+    if (Contains(r->err, "zfs-fuse daemon")) return Fail(Reason::kOther, Where() + ": zfs does not answer: " + FirstLine(r->err));
+    text += "\n" + std::to_string(r->exit_code) + "\n" + r->out + "\n" + r->err;
+  }
+  return text;
+}
+
+void ZfsCli::Adopt(const ZfsFeatures& f) {
+  legacy_ = f.version == "legacy";
+  get_types_ = f.get_types;
+  pool_json_ = f.pool_status_json ? 1 : 0;
+  guard_ = f.guard;
 }
 
 Result<std::optional<SnapshotList>> ZfsCli::ListSnapshots(const DatasetName& fs) {

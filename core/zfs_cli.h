@@ -22,6 +22,8 @@ class ZfsCli : public Zfs {
 
   const std::string& Host() const override { return runner_.Host(); }
   Result<ZfsFeatures> Probe(const DatasetName& pool) override;
+  Result<std::string> Fingerprint() override;
+  void Adopt(const ZfsFeatures& f) override;
   Result<std::optional<SnapshotList>> ListSnapshots(const DatasetName& fs) override;
   Result<std::unique_ptr<SnapshotStream>> StreamSnapshotsOf(const std::vector<DatasetName>& filesystems) override;
   Result<bool> Exists(const DatasetName& fs) override;

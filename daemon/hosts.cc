@@ -6,7 +6,7 @@
 
 namespace zpull::daemon {
 
-Hosts::Hosts(const config::Config& config) {
+Hosts::Hosts(const config::Config& config) : disk_(config.cache_directory) {
   using std::chrono::seconds;
   runners_.push_back(std::make_unique<core::LocalRunner>(seconds(config.command_timeout_seconds)));
   core::CommandRunner& local = *runners_.back();
@@ -36,25 +36,61 @@ core::CommandRunner& Hosts::SourceRunner(const std::string& name) { return *sour
 
 core::CommandRunner& Hosts::LocalRunner() { return *runners_.at(0); }
 
-core::Result<core::ZfsFeatures> Hosts::Cached(const std::string& key, core::Zfs& zfs, const core::DatasetName& pool) {
+core::Result<std::optional<core::ZfsFeatures>> Hosts::Cached(const std::string& host, core::Zfs& zfs,
+                                                             const core::DatasetName& pool, bool probe) {
+  const std::string key = host + "\n" + pool.str();
+  std::optional<std::string> fingerprint;
   {
     std::lock_guard lock(mu_);
-    auto it = features_.find(key);
-    if (it != features_.end()) return it->second;
+    if (auto it = features_.find(key); it != features_.end()) return it->second;
+    if (auto it = fingerprints_.find(host); it != fingerprints_.end()) fingerprint = it->second;
   }
-  auto f = zfs.Probe(pool);
-  if (!f) return f;
+  if (!fingerprint) {
+    // A host that cannot answer `zfs version` cannot be probed either: the
+    // probe says why.
+    if (auto fp = zfs.Fingerprint(); fp) {
+      fingerprint = *fp;
+      std::lock_guard lock(mu_);
+      fingerprints_[host] = *fp;
+    } else if (!probe) {
+      return std::optional<core::ZfsFeatures>();
+    }
+  }
+  std::optional<core::ZfsFeatures> f;
+  if (fingerprint) {
+    f = disk_.Load(host, *fingerprint);
+    if (f) zfs.Adopt(*f);
+  }
+  if (!f && probe) {
+    auto probed = zfs.Probe(pool);
+    if (!probed) return tl::unexpected(probed.error());
+    f = *probed;
+    if (fingerprint) disk_.Store(host, *fingerprint, *f);
+  }
+  if (!f) return std::optional<core::ZfsFeatures>();
   std::lock_guard lock(mu_);
   features_[key] = *f;
   return f;
 }
 
+namespace {
+core::Result<core::ZfsFeatures> Probed(core::Result<std::optional<core::ZfsFeatures>> f) {
+  if (!f) return tl::unexpected(f.error());
+  return **f;  // probing gives features or an error
+}
+}  // namespace
+
 core::Result<core::ZfsFeatures> Hosts::DestinationFeatures(const core::DatasetName& pool) {
-  return Cached("destination\n" + pool.str(), *destination_, pool);
+  return Probed(Cached("destination", *destination_, pool, true));
+}
+
+std::optional<core::ZfsFeatures> Hosts::KnownDestinationFeatures(const core::DatasetName& pool) {
+  auto f = Cached("destination", *destination_, pool, false);
+  return f ? *f : std::nullopt;
 }
 
 core::Result<core::ZfsFeatures> Hosts::SourceFeatures(const std::string& source, const core::DatasetName& pool) {
-  return Cached("source\n" + source + "\n" + pool.str(), Source(source), pool);
+  return Probed(Cached("source\n" + source, Source(source), pool, true));
 }
 
 ReplicationSlots SlotsOf(const config::Config& config) {

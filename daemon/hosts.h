@@ -1,6 +1,8 @@
 #pragma once
 // Owns the command runners and ZFS adapters for every configured source and
-// for this (the destination) host, and caches each host's probed features.
+// for this (the destination) host, and caches each host's probed features:
+// in memory, and on disk in cache_directory (core/feature_cache.h), where
+// they hold while the host's fingerprint stays the same.
 // Thread-safe: the feature cache is guarded by mu_; runners and adapters are
 // themselves thread-safe.
 
@@ -8,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "core/feature_cache.h"
 #include "core/runner.h"
 #include "core/zfs.h"
 #include "config/config.h"
@@ -30,11 +33,16 @@ class Hosts {
   core::CommandRunner& SourceRunner(const std::string& name);
   core::CommandRunner& LocalRunner();
   core::Zfs& Destination() { return *destination_; }
-  // Features of the destination, probed on first use against `pool`.
+  // Features of the destination, from the cache or probed on first use
+  // against `pool`.
   core::Result<core::ZfsFeatures> DestinationFeatures(const core::DatasetName& pool);
-  // Features of a source, probed on first use against `pool` (a failed
-  // probe is not cached: the next call tries again).
+  // Features of a source, from the cache or probed on first use against
+  // `pool` (a failed probe is not cached: the next call tries again).
   core::Result<core::ZfsFeatures> SourceFeatures(const std::string& source, const core::DatasetName& pool);
+  // The destination's features where they are cached (in memory, or on
+  // disk for its fingerprint: one `zfs version`), nullopt where they would
+  // have to be probed: what a light command (`zpull verify`) does without.
+  std::optional<core::ZfsFeatures> KnownDestinationFeatures(const core::DatasetName& pool);
 
  private:
   std::vector<std::unique_ptr<core::CommandRunner>> runners_;
@@ -43,8 +51,13 @@ class Hosts {
   std::map<std::string, core::CommandRunner*> source_runners_;
   core::Zfs* destination_ = nullptr;
   std::mutex mu_;
-  core::Result<core::ZfsFeatures> Cached(const std::string& key, core::Zfs& zfs, const core::DatasetName& pool);
+  // The features of `host` (its cache key) for `pool`: from memory, from
+  // disk, or (with `probe`) probed and stored in both; nullopt without.
+  core::Result<std::optional<core::ZfsFeatures>> Cached(const std::string& host, core::Zfs& zfs,
+                                                        const core::DatasetName& pool, bool probe);
   std::map<std::string, core::ZfsFeatures> features_;  // by host and pool; guarded by mu_
+  std::map<std::string, std::string> fingerprints_;    // by host; guarded by mu_
+  core::FeatureCache disk_{""};
 };
 
 // Each dataset's source host (an index into config.sources) and each

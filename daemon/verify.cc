@@ -106,7 +106,7 @@ std::vector<Finding> SafetyFindings(const checks::SafetyReport& r) {
 }
 
 std::vector<core::Result<checks::SafetyReport>> CheckSafety(const config::Config& config, Hosts& hosts,
-                                                            const std::vector<std::size_t>& indices) {
+                                                            const std::vector<std::size_t>& indices, bool probe) {
   std::vector<checks::SafetyTarget> targets;
   for (std::size_t i : indices) {
     const auto& d = config.datasets[i];
@@ -115,16 +115,25 @@ std::vector<core::Result<checks::SafetyReport>> CheckSafety(const config::Config
   return checks::RunReplicaSafety(hosts.Destination(), targets, [&](const std::string& root) -> core::Result<bool> {
     auto pool = core::DatasetName::Parse(root.substr(0, root.find('/')));
     if (!pool) return tl::unexpected(pool.error());
+    if (!probe) {
+      auto known = hosts.KnownDestinationFeatures(*pool);
+      return known && known->volmode;
+    }
     auto f = hosts.DestinationFeatures(*pool);
     if (!f) return tl::unexpected(f.error());
     return f->volmode;
   });
 }
 
-bool WrittenSupported(const config::Config& config, Hosts& hosts, const std::vector<std::size_t>& indices) {
+bool WrittenSupported(const config::Config& config, Hosts& hosts, const std::vector<std::size_t>& indices,
+                      bool probe) {
   if (indices.empty()) return false;
   auto pool = core::DatasetName::Parse(config.datasets[indices[0]].destination.Pool());
   if (!pool) return false;
+  if (!probe) {
+    auto known = hosts.KnownDestinationFeatures(*pool);
+    return known && known->written;
+  }
   auto f = hosts.DestinationFeatures(*pool);
   return f && f->written;
 }
@@ -161,13 +170,25 @@ int RunVerify(const config::Config& config, Hosts& hosts, const std::vector<std:
   std::vector<std::size_t> all;
   for (const auto& [source, indices] : groups) all.insert(all.end(), indices.begin(), indices.end());
   std::map<std::size_t, core::Result<checks::SafetyReport>> safety;
-  auto safety_results = CheckSafety(config, hosts, all);
+  auto safety_results = CheckSafety(config, hosts, all, /*probe=*/false);
+  // What the destination's cached features do not tell is skipped, and said.
+  std::set<std::string> unprobed;
+  for (std::size_t i : all) {
+    auto pool = core::DatasetName::Parse(config.datasets[i].destination.Pool());
+    if (pool && !hosts.KnownDestinationFeatures(*pool)) unprobed.insert(pool->str());
+  }
+  for (const auto& pool : unprobed) {
+    out << "note: this host's zfs is not probed yet (pool " << pool
+        << "): the modified-replica (written) and volume (volmode) checks are skipped; zpull once or zpull run "
+           "probes it and caches what it supports in "
+        << config.cache_directory << "\n";
+  }
   for (std::size_t k = 0; k < all.size(); ++k) safety.emplace(all[k], std::move(safety_results[k]));
   for (const auto& [source, indices] : groups) {
     std::vector<checks::ParityTarget> targets;
     for (std::size_t i : indices) targets.push_back(ParityTargetFor(config, config.datasets[i]));
     auto results = checks::RunParityPass(hosts.Source(source), hosts.Destination(), targets, now,
-                                         WrittenSupported(config, hosts, indices));
+                                         WrittenSupported(config, hosts, indices, /*probe=*/false));
     for (std::size_t k = 0; k < results.size(); ++k) {
       const config::DatasetConfig& d = config.datasets[indices[k]];
       const auto& safe = safety.at(indices[k]);

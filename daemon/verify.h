@@ -35,12 +35,16 @@ std::vector<Finding> PoolFindings(const core::PoolStatus& st, std::int64_t now, 
 std::vector<Finding> SafetyFindings(const checks::SafetyReport& r);
 
 // The replica safety pass for the datasets `indices` (one listing per
-// destination root): reports in the order of `indices`.
+// destination root): reports in the order of `indices`. Without `probe`,
+// volumes' volmode is checked only where the destination's features are
+// cached (Hosts::KnownDestinationFeatures).
 std::vector<core::Result<checks::SafetyReport>> CheckSafety(const config::Config& config, Hosts& hosts,
-                                                            const std::vector<std::size_t>& indices);
+                                                            const std::vector<std::size_t>& indices, bool probe = true);
 
 // Runs one parity pass for `only` (all datasets when empty), prints a report
-// to `out`, and returns the process exit status (the worst severity).
+// to `out`, and returns the process exit status (the worst severity). It
+// probes nothing: what the destination's cached features do not tell
+// (`written`, `volmode`) is skipped and named (docs/verify.md).
 int RunVerify(const config::Config& config, Hosts& hosts, const std::vector<std::string>& only, std::int64_t now,
               std::ostream& out);
 
@@ -48,7 +52,9 @@ int RunVerify(const config::Config& config, Hosts& hosts, const std::vector<std:
 std::map<std::string, std::vector<std::size_t>> DatasetsBySource(const config::Config& config,
                                                                  const std::vector<std::string>& only);
 checks::ParityTarget ParityTargetFor(const config::Config& config, const config::DatasetConfig& d);
-// Whether the destination's ZFS has `written` (probed once per pool).
-bool WrittenSupported(const config::Config& config, Hosts& hosts, const std::vector<std::size_t>& indices);
+// Whether the destination's ZFS has `written` (probed once per pool;
+// without `probe`, only where the features are cached: else false).
+bool WrittenSupported(const config::Config& config, Hosts& hosts, const std::vector<std::size_t>& indices,
+                      bool probe = true);
 
 }  // namespace zpull::daemon

@@ -23,17 +23,8 @@ std::vector<prometheus::MetricFamily> FeatureMetrics::Collect() const {
   std::lock_guard lock(mu_);
   for (const auto& [host, f] : hosts_) {
     AddSample(guard, {{"host", host}}, f.guard);
-    const std::pair<const char*, bool> features[] = {
-        {"recv_unmounted", f.recv_unmounted}, {"recv_resumable", f.recv_resumable},
-        {"list_parsable", f.list_parsable},   {"json", f.json},
-        {"send_estimate", f.send_estimate},   {"bookmarks", f.bookmarks},
-        {"written", f.written},               {"send_raw", f.send_raw},
-        {"send_compressed", f.send_compressed}, {"send_large_blocks", f.send_large_blocks},
-        {"send_embedded", f.send_embedded},   {"recv_property_override", f.recv_property_override},
-        {"list_holds", f.list_holds},         {"get_types", f.get_types},
-        {"volmode", f.volmode}};
-    for (const auto& [name, on] : features) {
-      AddSample(feature, {{"host", host}, {"feature", name}}, on ? 1 : 0);
+    for (const auto& [name, flag] : core::kFeatureFlags) {
+      AddSample(feature, {{"host", host}, {"feature", name}}, f.*flag ? 1 : 0);
     }
     AddSample(version, {{"host", host}, {"version", f.version}}, 1);
   }

@@ -102,6 +102,7 @@ interval: $interval
 parallelism: 2
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 retention:
   keep_last: 5
   grid: {hourly: 24, daily: 7}

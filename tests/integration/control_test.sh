@@ -16,6 +16,7 @@ snapshot_prefix: zpt
 interval: 1h
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 sources:
   - {name: here, host: local}
 datasets:

@@ -25,6 +25,7 @@ interval: 4s
 parallelism: 3
 listen: 127.0.0.1:$1
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 sources:
 $(zp_ssh_source_yaml web1)
 $(zp_ssh_source_yaml slowhost "    zfs_command: [$here/throttled-zfs.sh]")

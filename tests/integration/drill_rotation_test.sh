@@ -27,6 +27,7 @@ cfg="$ZP_TMP/zpull.yml"
 cat >"$cfg" <<YAML
 snapshot_prefix: zpt
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 drill: {sample_files: 20, directory: $ZP_TMP/drills, source_directory: $ZP_TMP/srcdrills}
 sources: [{name: here, host: local}]
 datasets:

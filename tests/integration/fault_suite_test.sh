@@ -47,6 +47,7 @@ write_cfg() {  # source dataset destination [extra top-level YAML]
   cat >"$cfg" <<YAML
 snapshot_prefix: zpt
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 retries: ${RETRIES:-0}
 retry_backoff: 1s
 stall_timeout: 3s

@@ -33,6 +33,7 @@ cfg="$ZP_TMP/zpull.yml"
 cat >"$cfg" <<YAML
 snapshot_prefix: zpt
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 source_retention: {keep_last: 2}
 sources:
 $(zp_ssh_source_yaml web1)

@@ -27,6 +27,7 @@ once() {  # source-dataset destination [extra top-level YAML]: zpull once with t
   cat >"$cfg" <<YAML
 snapshot_prefix: zpt
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 retries: 0
 ${3:-}
 sources:

@@ -25,6 +25,7 @@ interval: 1h
 retries: 0
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 scrub: {interval: 1s, source_pools: true}
 sources:
 $(zp_ssh_source_yaml evil "    zfs_command: [$here/hostile-text.sh, zfs]

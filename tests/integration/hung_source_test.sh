@@ -31,6 +31,7 @@ retries: 0
 parity: {interval: 1s}
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 sources:
 $(zp_ssh_source_yaml good "    command_timeout: 5s")
 $(zp_ssh_source_yaml hung "    command_timeout: $1

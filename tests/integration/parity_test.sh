@@ -22,6 +22,7 @@ interval: 1h
 parity: {interval: 1s}
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 sources:
 $(zp_ssh_source_yaml web1)
 datasets:
@@ -127,6 +128,7 @@ interval: 1h
 parity: {interval: 1h}
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 sources: [{name: here, host: local}]
 datasets:
   - {source: here, source_dataset: $src/fresh, destination: $dst/b/fresh}

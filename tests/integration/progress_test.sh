@@ -18,6 +18,7 @@ cfg() {  # destination-parent
   cat <<YAML
 snapshot_prefix: zpt
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 sources:
   - {name: slow, host: local, zfs_command: [$here/throttled-zfs.sh]}
 datasets:

@@ -21,6 +21,7 @@ interval: 2s
 parallelism: 2
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 parity: {interval: 1h}
 scrub: {interval: 1h}
 sources:

@@ -23,6 +23,7 @@ cfg="$ZP_TMP/zpull.yml"
 {
   echo "snapshot_prefix: zpt"
   echo "lock_directory: $ZP_TMP/locks"
+  echo "cache_directory: $ZP_TMP/cache"
   echo "parallelism: 6"
   echo "retries: 0"
   echo "sources: [{name: here, host: local}]"
@@ -47,6 +48,7 @@ once() {  # destination [extra dataset YAML]: zpull once of src/x1 into it; outp
   cat >"$cfg" <<YAML
 snapshot_prefix: zpt
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 retries: 0
 sources: [{name: here, host: local}]
 datasets:

@@ -17,6 +17,7 @@ cfg="$ZP_TMP/zpull.yml"
 cat >"$cfg" <<YAML
 snapshot_prefix: zpt
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 sources:
 $(zp_ssh_source_yaml web1)
 datasets:

@@ -26,6 +26,7 @@ port=$(zp_free_port)
 cat >"$ZP_TMP/zpull.yml" <<YAML
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 scrub: {interval: 1s, every: 1h, pools: [$clean, $single, $mirror]}
 sources: []
 datasets: []

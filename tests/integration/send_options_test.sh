@@ -20,6 +20,7 @@ cfg="$ZP_TMP/zpull.yml"
 cat >"$cfg" <<YAML
 snapshot_prefix: zpt
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 send: {properties: true}
 receive: {exclude: [atime], set: {"zpull-test:site": backup}}
 sources:

@@ -16,6 +16,7 @@ cfg="$ZP_TMP/zpull.yml"
 cat >"$cfg" <<YAML
 snapshot_prefix: zpt
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 sources:
   - {name: here, host: local}
 datasets:

@@ -21,6 +21,7 @@ snapshot_prefix: zpt
 interval: 1h
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 compress: zstd
 sources:
 $(zp_ssh_source_yaml web1)

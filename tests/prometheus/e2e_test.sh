@@ -32,6 +32,7 @@ snapshot_prefix: zpt
 interval: 2s
 listen: 127.0.0.1:$zport
 lock_directory: $ZP_TMP/locks
+cache_directory: $ZP_TMP/cache
 parity: {interval: 2s}
 scrub: {interval: 1s, every: 1h, pools: [$dst, $bad]}
 retries: 0

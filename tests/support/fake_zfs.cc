@@ -160,6 +160,11 @@ core::Result<core::ZfsFeatures> FakeZfs::Probe(const core::DatasetName&) {
   return features_;
 }
 
+core::Result<std::string> FakeZfs::Fingerprint() {
+  std::lock_guard lock(mu_);
+  return "fake " + host_ + " " + features_.version;
+}
+
 int FakeZfs::Listings(const std::string& fs) {
   std::lock_guard lock(mu_);
   return listings_[fs];

@@ -43,6 +43,9 @@ class FakeZfs : public core::Zfs {
 
   const std::string& Host() const override { return host_; }
   core::Result<core::ZfsFeatures> Probe(const core::DatasetName& pool) override;
+  // "fake <host> <version>": changes with SetFeatures' version.
+  core::Result<std::string> Fingerprint() override;
+  void Adopt(const core::ZfsFeatures&) override {}
   core::Result<std::optional<core::SnapshotList>> ListSnapshots(const core::DatasetName& fs) override;
   core::Result<std::unique_ptr<core::SnapshotStream>> StreamSnapshotsOf(const std::vector<core::DatasetName>& filesystems) override;
   core::Result<bool> Exists(const core::DatasetName& fs) override;

@@ -226,7 +226,7 @@ TEST(Config, DefaultPrefixOfAnEmptyHostnameIsNotBareZpull) {
 TEST(Config, ErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
             "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, command_timeout, "
-            "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, lock_directory, "
+            "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, lock_directory, cache_directory, "
             "control_socket, total_bandwidth_limit, hooks, sources, datasets, stall_timeout, transfer_timeout, retries, retry_backoff, "
             "bandwidth_limit, readonly, rollback_destination, force_on_divergence, bookmarks, send, compress, "
             "receive, snapshots)");
