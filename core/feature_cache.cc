@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,6 +19,9 @@ namespace {
 
 constexpr std::string_view kFormat = "zpull-features 1";
 constexpr std::size_t kMaxFile = 16 * 1024;
+// What no fingerprint shows (a source's guard options: what it refuses)
+// is probed again a day later.
+constexpr std::time_t kMaxAgeSeconds = 24 * 3600;
 
 std::string Digest(std::string_view text) {
   Sha256 h;
@@ -99,7 +103,7 @@ std::optional<ZfsFeatures> FeatureCache::Load(std::string_view host, std::string
   struct stat st {};
   std::string text;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 022) == 0 &&
-      st.st_size <= static_cast<off_t>(kMaxFile)) {
+      st.st_size <= static_cast<off_t>(kMaxFile) && std::time(nullptr) - st.st_mtime < kMaxAgeSeconds) {
     text.resize(static_cast<std::size_t>(st.st_size));
     if (::read(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) text.clear();
   }

@@ -3,9 +3,10 @@
 // a short-lived `zpull verify` or `zpull once` need not probe again. An
 // entry holds while the host's fingerprint (Zfs::Fingerprint: its commands,
 // its `zfs version` output and its guard's version) is the one it was
-// probed under. Anything else is a miss: another fingerprint, another
-// format, a field missing, a file not owned by this user or writable by
-// others.
+// probed under, for a day (a source's guard options, which no fingerprint
+// shows, may change what it refuses). Anything else is a miss: another
+// fingerprint, another format, a field missing, an older file, a file not
+// owned by this user or writable by others.
 
 #include <optional>
 #include <string>

@@ -51,6 +51,12 @@ TEST(FeatureCache, StoresPerHostAndRefusesFilesOthersCanWrite) {
   EXPECT_EQ(std::filesystem::status(dir + "/made").permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_all);
   for (const auto& e : std::filesystem::directory_iterator(dir + "/made")) {
+    std::filesystem::last_write_time(e.path(), std::filesystem::file_time_type::clock::now() - std::chrono::hours(25));
+  }
+  EXPECT_FALSE(cache.Load("destination", "fp"));  // a day old: probed again
+  cache.Store("destination", "fp", Some());
+  ASSERT_TRUE(cache.Load("destination", "fp"));
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/made")) {
     ::chmod(e.path().c_str(), 0666);  // writable by others: not trusted
   }
   EXPECT_FALSE(cache.Load("destination", "fp"));
