@@ -46,26 +46,24 @@ core::Result<std::optional<core::ZfsFeatures>> Hosts::Cached(const std::string& 
     if (auto it = fingerprints_.find(host); it != fingerprints_.end()) fingerprint = it->second;
   }
   if (!fingerprint) {
-    // A host that cannot answer `zfs version` cannot be probed either: the
-    // probe says why.
-    if (auto fp = zfs.Fingerprint(); fp) {
-      fingerprint = *fp;
-      std::lock_guard lock(mu_);
-      fingerprints_[host] = *fp;
-    } else if (!probe) {
-      return std::optional<core::ZfsFeatures>();
+    // A host that cannot answer `zfs version` (unreachable, hung, its zfs
+    // down) cannot be probed either.
+    auto fp = zfs.Fingerprint();
+    if (!fp) {
+      if (!probe) return std::optional<core::ZfsFeatures>();
+      return tl::unexpected(fp.error());
     }
+    fingerprint = *fp;
+    std::lock_guard lock(mu_);
+    fingerprints_[host] = *fp;
   }
-  std::optional<core::ZfsFeatures> f;
-  if (fingerprint) {
-    f = disk_.Load(host, *fingerprint);
-    if (f) zfs.Adopt(*f);
-  }
+  std::optional<core::ZfsFeatures> f = disk_.Load(host, *fingerprint);
+  if (f) zfs.Adopt(*f);
   if (!f && probe) {
     auto probed = zfs.Probe(pool);
     if (!probed) return tl::unexpected(probed.error());
     f = *probed;
-    if (fingerprint) disk_.Store(host, *fingerprint, *f);
+    disk_.Store(host, *fingerprint, *f);
   }
   if (!f) return std::optional<core::ZfsFeatures>();
   std::lock_guard lock(mu_);
