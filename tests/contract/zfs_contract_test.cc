@@ -161,6 +161,7 @@ TEST_P(ZfsContract, ProbeFindsWhatTheBackendCanDo) {
     EXPECT_FALSE(f->written);
     EXPECT_FALSE(f->get_types);
     EXPECT_FALSE(f->volmode);
+    EXPECT_FALSE(f->pool_status_json);
   }
   if (f->version.starts_with("zfs-2.3")) {  // OpenZFS 2.3 has every probed feature
     EXPECT_TRUE(f->written);
@@ -174,7 +175,28 @@ TEST_P(ZfsContract, ProbeFindsWhatTheBackendCanDo) {
     EXPECT_TRUE(f->recv_property_override);
     EXPECT_TRUE(f->get_types);
     EXPECT_TRUE(f->volmode);
+    EXPECT_TRUE(f->pool_status_json);
   }
+}
+
+// The feature cache's key: the same while nothing changes, and features
+// taken from the cache (Adopt) work as probed ones do.
+TEST_P(ZfsContract, FingerprintIsStableAndAdoptedFeaturesWork) {
+  auto a = zfs().Fingerprint();
+  ASSERT_TRUE(a) << a.error().message;
+  auto b = zfs().Fingerprint();
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(*a, *b);
+  EXPECT_FALSE(a->empty());
+  auto f = zfs().Probe(DatasetName::Parse(backend_->Root()).value());
+  ASSERT_TRUE(f) << f.error().message;
+  zfs().Adopt(*f);
+  auto st = zfs().GetPoolStatus(backend_->Root());
+  ASSERT_TRUE(st) << st.error().message;
+  EXPECT_EQ(st->state, "ONLINE");
+  auto tree = zfs().GetTreeProperties(DatasetName::Parse(backend_->Root()).value(), {"canmount"});
+  ASSERT_TRUE(tree) << tree.error().message;
+  EXPECT_FALSE(tree->empty());
 }
 
 TEST_P(ZfsContract, MissingDatasetListsAsAbsent) {
