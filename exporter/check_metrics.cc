@@ -207,7 +207,8 @@ class DrillFamilies {
   MetricFamily bytes_ = Gauge("zpull_drill_bytes_verified", "Bytes the last restore drill read back and matched.");
   MetricFamily mismatch_ = Gauge("zpull_drill_mismatches", "Differences the last restore drill found.");
   MetricFamily unreadable_ =
-      Gauge("zpull_drill_files_unreadable", "Sampled files the last restore drill could not read (I/O errors).");
+      Gauge("zpull_drill_files_unreadable",
+            "Sampled files the last restore drill could not read on either side (I/O or other read errors).");
   MetricFamily covered_ = Gauge("zpull_drill_files_covered_ratio",
                                 "Share of the last drilled snapshot's files read and compared in the current "
                                 "rotation of drills (docs/restore-drills.md).");
