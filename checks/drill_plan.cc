@@ -134,12 +134,16 @@ core::Result<SideHashes> ParseSha256Run(std::string_view out, std::string_view e
   SideHashes side{std::move(*hashes), {}};
   for (const auto& f : files) {
     if (side.hashes.contains(f.path)) continue;
-    // "sha256sum: ROOT/PATH: why" (GNU sha256sum and zpull-guard alike)
-    const std::string named = "sha256sum: " + std::string(root) + "/" + f.path + ": ";
-    std::string why = "no hash in sha256sum's output";
-    if (const std::size_t at = err.find(named); at != std::string_view::npos) {
-      const std::string_view rest = err.substr(at + named.size());
-      why = std::string(rest.substr(0, std::min<std::size_t>(rest.find('\n'), 200)));
+    // "sha256sum: ROOT/PATH: why" (zpull-guard; GNU sha256sum where the
+    // name needs no quoting), "sha256sum: 'ROOT/PATH': why" (GNU, quoted).
+    const std::string path = std::string(root) + "/" + f.path;
+    auto line_first = [](std::string_view s) { return std::string(s.substr(0, std::min<std::size_t>(s.find('\n'), 200))); };
+    std::string why = err.empty() ? "no hash in sha256sum's output" : line_first(err);
+    for (const std::string& named : {"sha256sum: " + path + ": ", "sha256sum: '" + path + "': "}) {
+      if (const std::size_t at = err.find(named); at != std::string_view::npos) {
+        why = line_first(err.substr(at + named.size()));
+        break;
+      }
     }
     side.unreadable[f.path] = why;
   }
@@ -149,26 +153,40 @@ core::Result<SideHashes> ParseSha256Run(std::string_view out, std::string_view e
 std::uint64_t SampleRank(std::uint64_t seed, std::string_view path) { return Rank(seed, path); }
 
 std::string FormatRotation(const Rotation& r) {
-  return "1 " + std::to_string(r.seed) + " " + (r.cursor ? std::to_string(*r.cursor) : std::string("-")) + " " +
-         std::to_string(r.since);
+  std::string out = "2 " + std::to_string(r.seed) + " ";
+  if (r.segments.empty()) return out + "-";
+  for (std::size_t i = 0; i < r.segments.size(); ++i) {
+    out += (i ? "," : "") + std::to_string(r.segments[i].cursor) + ":" + std::to_string(r.segments[i].created);
+  }
+  return out;
 }
 
 std::optional<Rotation> ParseRotation(std::string_view text) {
-  auto number = [&](auto& value) {
-    const std::string_view f = Field(text);
+  auto number = [](std::string_view f, auto& value) {
     return !f.empty() && std::from_chars(f.data(), f.data() + f.size(), value).ptr == f.data() + f.size();
   };
   Rotation r;
   int version = 0;
-  if (!number(version) || version != 1 || !number(r.seed)) return std::nullopt;
-  if (text.starts_with("- ")) {
-    text.remove_prefix(2);
-  } else {
-    std::uint64_t cursor = 0;
-    if (!number(cursor)) return std::nullopt;
-    r.cursor = cursor;
+  if (!number(Field(text), version) || version != 2 || !number(Field(text), r.seed)) return std::nullopt;
+  const std::string_view segments = Field(text);
+  if (!text.empty() || segments.empty()) return std::nullopt;
+  if (segments == "-") return r;
+  std::string_view rest = segments;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view one = rest.substr(0, comma);
+    if (comma + 1 == rest.size()) return std::nullopt;  // a trailing comma
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    const std::size_t colon = one.find(':');
+    Rotation::Segment s;
+    if (colon == std::string_view::npos || !number(one.substr(0, colon), s.cursor) ||
+        !number(one.substr(colon + 1), s.created)) {
+      return std::nullopt;
+    }
+    if (!r.segments.empty() && s.cursor <= r.segments.back().cursor) return std::nullopt;
+    r.segments.push_back(s);
+    if (r.segments.size() > Rotation::kMaxSegments) return std::nullopt;
   }
-  if (!number(r.since) || !text.empty()) return std::nullopt;
   return r;
 }
 
@@ -183,33 +201,38 @@ RotationStep NextSample(const std::vector<FileEntry>& tree, const std::optional<
     });
     return ranked;
   };
-  auto first_after = [](const Ranked& ranked, const std::optional<std::uint64_t>& cursor) {
-    if (!cursor) return ranked.begin();
-    return std::upper_bound(ranked.begin(), ranked.end(), *cursor,
-                            [](std::uint64_t c, const auto& e) { return c < e.first; });
-  };
   RotationStep step;
-  step.next = at.value_or(Rotation{fresh_seed, std::nullopt, 0});
+  step.next = at.value_or(Rotation{fresh_seed, {}});
   Ranked ranked = order(step.next.seed);
-  auto from = first_after(ranked, step.next.cursor);
-  if (!at || (from == ranked.end() && step.next.cursor)) {
-    step.next = Rotation{fresh_seed, std::nullopt, 0};
+  auto from = ranked.begin();
+  if (!step.next.segments.empty()) {
+    from = std::upper_bound(ranked.begin(), ranked.end(), step.next.segments.back().cursor,
+                            [](std::uint64_t c, const auto& e) { return c < e.first; });
+  }
+  if (!at || (from == ranked.end() && !step.next.segments.empty())) {
+    step.next = Rotation{fresh_seed, {}};
     step.started = true;
     if (at) ranked = order(fresh_seed);
     from = ranked.begin();
   }
-  step.next.since = step.next.since == 0 ? created : std::min(step.next.since, created);
+  std::optional<std::uint64_t> cursor;
   std::uint64_t bytes = 0;
   for (auto it = from; it != ranked.end(); ++it) {
     const FileEntry& f = *it->second;
     if (f.size > max_bytes) {  // never fits: passed over
-      step.next.cursor = it->first;
+      cursor = it->first;
       continue;
     }
     if (step.sample.size() >= n || bytes + f.size > max_bytes) break;
     bytes += f.size;
     step.sample.push_back(f);
-    step.next.cursor = it->first;
+    cursor = it->first;
+  }
+  auto& segments = step.next.segments;
+  if (cursor) segments.push_back({*cursor, created});
+  while (segments.size() > Rotation::kMaxSegments) {
+    segments[1].created = std::min(segments[0].created, segments[1].created);
+    segments.erase(segments.begin());
   }
   std::sort(step.sample.begin(), step.sample.end(), [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
   std::unordered_set<std::string_view> sampled;
@@ -219,8 +242,9 @@ RotationStep NextSample(const std::vector<FileEntry>& tree, const std::optional<
       ++step.too_large;
       continue;
     }
-    const bool passed = step.next.cursor && rank <= *step.next.cursor;
-    if (sampled.contains(f->path) || (passed && f->ctime <= step.next.since)) ++step.covered;
+    auto in = std::lower_bound(segments.begin(), segments.end(), rank,
+                               [](const Rotation::Segment& s, std::uint64_t r) { return s.cursor < r; });
+    if (sampled.contains(f->path) || (in != segments.end() && f->ctime <= in->created)) ++step.covered;
   }
   return step;
 }

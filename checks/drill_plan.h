@@ -58,8 +58,9 @@ struct SideHashes {
 
 // A `sha256sum -z -- ROOT/path...` run over `files` that may have failed
 // on some of them (exit 1: it reads on past an unreadable file and names it
-// on stderr): the hashes it printed, and each requested file without one
-// as unreadable, with the stderr line that names it where there is one.
+// on stderr, "sha256sum: PATH: why", GNU's quoted where the name needs it):
+// the hashes it printed, and each requested file without one as
+// unreadable, with the reason stderr gives for it, else stderr's first line.
 core::Result<SideHashes> ParseSha256Run(std::string_view out, std::string_view err, std::string_view root,
                                         const std::vector<FileEntry>& files);
 
@@ -71,15 +72,23 @@ std::uint64_t SampleRank(std::uint64_t seed, std::string_view path);
 // files ordered by SampleRank(seed, path), read on from the last one a
 // drill reached. Kept on the destination dataset as zpull:drill_rotation.
 struct Rotation {
+  // What the drills of this rotation read: the files ranked up to `cursor`
+  // (after the previous segment's) as they were in a snapshot created at
+  // `created`. A file changed after that (ctime, to the second) was not
+  // read as it is now. Ascending by cursor; at most kMaxSegments (the
+  // oldest are merged, keeping the older time: coverage is never
+  // overstated).
+  struct Segment {
+    std::uint64_t cursor = 0;
+    std::int64_t created = 0;
+    friend bool operator==(const Segment&, const Segment&) = default;
+  };
+  static constexpr std::size_t kMaxSegments = 64;
   std::uint64_t seed = 0;
-  std::optional<std::uint64_t> cursor;  // the rank of the last file passed; none before the first drill
-  // The creation time of the oldest snapshot drilled in this rotation: a
-  // file changed after it (ctime, to the second) may not have been read as
-  // it is now.
-  std::int64_t since = 0;
+  std::vector<Segment> segments;  // empty before the first drill
   friend bool operator==(const Rotation&, const Rotation&) = default;
 };
-// "1 SEED CURSOR SINCE" (CURSOR "-" for none).
+// "2 SEED CURSOR:CREATED,…" ("-" for no segment); at most about 2 KiB.
 std::string FormatRotation(const Rotation& r);
 // nullopt for anything FormatRotation did not write (a new rotation starts).
 std::optional<Rotation> ParseRotation(std::string_view text);
@@ -87,8 +96,8 @@ std::optional<Rotation> ParseRotation(std::string_view text);
 struct RotationStep {
   std::vector<FileEntry> sample;  // what this drill reads, sorted by path
   Rotation next;                  // the rotation once it has
-  // Files of the tree read in this rotation, counting this sample: passed
-  // by the cursor and unchanged since `since`, or in the sample.
+  // Files of the tree read in this rotation as they are now: in a segment
+  // and unchanged since its snapshot, this sample included.
   std::size_t covered = 0;
   std::size_t too_large = 0;  // files larger than max_bytes: no drill reads them
   bool started = false;       // this drill began a rotation

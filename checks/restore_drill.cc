@@ -137,7 +137,11 @@ core::Result<SideHashes> HashFiles(core::CommandRunner& runner, const std::strin
     if (r->exit_code != 0 && r->exit_code != 1) return failed();
     auto hashes = ParseSha256Run(r->out, r->err, root, batch);
     if (!hashes) return tl::unexpected(hashes.error());
-    if (r->exit_code != 0 && r->err.find("sha256sum: " + root + "/") == std::string::npos) return failed();
+    // Exit 1 with nothing hashed and no file named: the command failed as a
+    // whole (a refusal, a missing root), not a file.
+    const bool named = r->err.find("sha256sum: " + root + "/") != std::string::npos ||
+                       r->err.find("sha256sum: '" + root + "/") != std::string::npos;
+    if (r->exit_code != 0 && hashes->hashes.empty() && !named) return failed();
     all.hashes.merge(hashes->hashes);
     all.unreadable.merge(hashes->unreadable);
   }

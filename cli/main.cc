@@ -23,6 +23,7 @@
 #include "cli/safe_output.h"
 #include "config/config.h"
 #include "core/log.h"
+#include "core/safe_text.h"
 #include "daemon/control.h"
 #include "daemon/daemon.h"
 #include "daemon/dataset_cycle.h"
@@ -332,10 +333,11 @@ int Drill(const Args& args, const core::Log& log) {
               << " estimated_restore_seconds=" << static_cast<std::uint64_t>(outcome.estimated_restore_seconds.value_or(0));
   }
   std::cout << ": " << outcome.message << "\n";
-  // The files this drill covered, one per line: "  VERDICT PATH[: why]".
+  // The files this drill covered, one per line: "  VERDICT PATH[: why]"
+  // (a name from the source is one line of safe text: it cannot forge one).
   for (const auto& f : outcome.files) {
-    std::cout << "  " << checks::FileVerdictName(f.verdict) << " " << f.path << (f.detail.empty() ? "" : ": " + f.detail)
-              << "\n";
+    std::cout << "  " << checks::FileVerdictName(f.verdict) << " " << core::SafeText(f.path)
+              << (f.detail.empty() ? "" : ": " + core::SafeText(f.detail)) << "\n";
   }
   return outcome.ok() ? 0 : 1;
 }

@@ -19,9 +19,7 @@ namespace {
 
 constexpr std::string_view kFormat = "zpull-features 1";
 constexpr std::size_t kMaxFile = 16 * 1024;
-// What no fingerprint shows (a source's guard options: what it refuses)
-// is probed again a day later.
-constexpr std::time_t kMaxAgeSeconds = 24 * 3600;
+constexpr std::time_t kMaxAgeSeconds = FeatureCache::kMaxAge.count();
 
 std::string Digest(std::string_view text) {
   Sha256 h;
@@ -103,7 +101,8 @@ std::optional<ZfsFeatures> FeatureCache::Load(std::string_view host, std::string
   struct stat st {};
   std::string text;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() && (st.st_mode & 022) == 0 &&
-      st.st_size <= static_cast<off_t>(kMaxFile) && std::time(nullptr) - st.st_mtime < kMaxAgeSeconds) {
+      st.st_size <= static_cast<off_t>(kMaxFile) && std::time(nullptr) - st.st_mtime < kMaxAgeSeconds &&
+      st.st_mtime <= std::time(nullptr) + 60) {
     text.resize(static_cast<std::size_t>(st.st_size));
     if (::read(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) text.clear();
   }
@@ -120,7 +119,7 @@ void FeatureCache::Store(std::string_view host, std::string_view fingerprint, co
   const std::string path = Path(host);
   static std::atomic<unsigned> n{0};
   const std::string tmp = path + ".tmp" + std::to_string(::getpid()) + "." + std::to_string(n++);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return;
   const std::string text = FormatCachedFeatures(fingerprint, f);
   const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());

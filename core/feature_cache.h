@@ -8,6 +8,7 @@
 // fingerprint, another format, a field missing, an older file, a file not
 // owned by this user or writable by others.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,10 @@ std::optional<ZfsFeatures> ParseCachedFeatures(std::string_view text, std::strin
 class FeatureCache {
  public:
   // "": nothing is kept. The directory is made (0700) on the first Store.
+  // How long an entry holds (a source's guard options, which no
+  // fingerprint shows, may change what it refuses).
+  static constexpr std::chrono::seconds kMaxAge{24 * 3600};
+
   explicit FeatureCache(std::string directory) : directory_(std::move(directory)) {}
   std::optional<ZfsFeatures> Load(std::string_view host, std::string_view fingerprint) const;
   // Best effort (written to a temporary file, then renamed): a cache that

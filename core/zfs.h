@@ -45,6 +45,10 @@ struct ZfsFeatures {
   bool get_types = false;       // zfs get -t filesystem,volume
   bool volmode = false;         // the volmode property (volumes)
   bool pool_status_json = false;  // zpool status -j --json-int
+  // The probe's pool existed: the pool-dependent probes (written, get -t,
+  // volmode, list -p/-j, status -j) tell about this zfs, not a missing pool.
+  // Not a feature: never cached (a probe without its pool is not kept).
+  bool pool_found = true;
 
   friend bool operator==(const ZfsFeatures&, const ZfsFeatures&) = default;
 };

@@ -1,6 +1,7 @@
 #include "core/zfs_cli.h"
 
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <set>
 #include <thread>
@@ -98,7 +99,7 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   const std::string probe_fs = pool.str() + "/zpull-feature-probe-nonexistent";
   const std::string probe_snap = probe_fs + "@probe";
   enum Probe { kVersion, kRecvU, kRecvS, kSendNvP, kBookmark, kSendW, kSendC, kSendL, kSendE, kRecvX, kHolds,
-               kListP, kListJ, kWritten, kGetT, kVolmode, kPoolJson, kCount };
+               kListP, kListJ, kWritten, kGetT, kVolmode, kPoolJson, kPool, kCount };
   std::vector<Argv> probes(kCount);
   probes[kVersion] = Cmd({"version"});
   probes[kRecvU] = Cmd({"receive", "-n", "-u", probe_fs});
@@ -117,6 +118,7 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   probes[kGetT] = Cmd({"get", "-H", "-t", "filesystem", "type", pool.str()});
   probes[kVolmode] = Cmd({"get", "-H", "volmode", pool.str()});
   probes[kPoolJson] = PoolCmd({"status", "-j", "--json-int", pool.Pool()});
+  probes[kPool] = Cmd({"list", "-H", "-o", "name", "-t", "filesystem", "-d", "1", pool.str()});  // ListChildren's shape
   auto results = runner_.RunAll(probes);
   if (!results) return InContext(results.error());
   const std::vector<CommandResult>& r = *results;
@@ -156,6 +158,7 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   f.get_types = r[kGetT].exit_code == 0;
   f.volmode = r[kVolmode].exit_code == 0;
   f.pool_status_json = r[kPoolJson].exit_code == 0;
+  f.pool_found = r[kPool].exit_code == 0;
   get_types_ = f.get_types;
   pool_json_ = f.pool_status_json ? 1 : 0;
   // Over SSH only (a guard is a forced command): "zpull-guard N"; a forced
@@ -191,6 +194,15 @@ Result<std::string> ZfsCli::Fingerprint() {
     if (!r) return InContext(r.error());
     if (Contains(r->err, "zfs-fuse daemon")) return Fail(Reason::kOther, Where() + ": zfs does not answer: " + FirstLine(r->err));
     text += "\n" + std::to_string(r->exit_code) + "\n" + r->out + "\n" + r->err;
+    // `zpool status -j` came with OpenZFS 2.3: a zfs without `zfs version`
+    // (zfs-fuse, ZoL before 0.8) or older than 2.3 is asked the text form
+    // first, probed or not.
+    if (argv == asks[0] && pool_json_.load() < 0) {
+      const std::string v = r->exit_code == 0 ? FirstLine(r->out) : "";
+      int major = 0, minor = 0;
+      const bool parsed = std::sscanf(v.c_str(), "zfs-%d.%d", &major, &minor) == 2;
+      if (r->exit_code != 0 || (parsed && (major < 2 || (major == 2 && minor < 3)))) pool_json_ = 0;
+    }
   }
   return text;
 }

@@ -344,6 +344,7 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
     cycled_before = cycled_;
   }
   std::vector<std::size_t> stale;  // first cycles that ended during this pass
+  std::vector<bool> held_back;     // by position: reported after the first cycle
   const auto started = std::chrono::steady_clock::now();
   auto results =
       checks::RunParityPass(src, hosts_.Destination(), targets, now_(), WrittenSupported(config_, hosts_, indices));
@@ -351,7 +352,8 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
   for (std::size_t k = 0; k < results.size(); ++k) {
     const config::DatasetConfig& d = config_.datasets[indices[k]];
     const auto& r = results[k];
-    if (r.report && !r.report->destination_exists && !cycled_before.contains(indices[k])) {
+    held_back.push_back(r.report && !r.report->destination_exists && !cycled_before.contains(indices[k]));
+    if (held_back.back()) {
       std::lock_guard lock(first_cycle_mu_);
       if (cycled_.contains(indices[k])) {
         stale.push_back(indices[k]);
@@ -372,7 +374,15 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
       if (f.severity == Severity::kCritical) log_.Warn("parity", {{"dataset", r.dataset}, {"finding", f.text}});
     }
   }
-  if (!stopping_) InventoryPass(source, indices, results);
+  // Nor an inventory of a destination its first cycle has yet to create.
+  std::vector<std::size_t> reported;
+  std::vector<checks::ParityResult> reported_results;
+  for (std::size_t k = 0; k < results.size(); ++k) {
+    if (held_back[k]) continue;
+    reported.push_back(indices[k]);
+    reported_results.push_back(std::move(results[k]));
+  }
+  if (!stopping_ && !reported.empty()) InventoryPass(source, reported, reported_results);
   if (!stale.empty() && !stopping_) ParityPass(source, stale);
 }
 

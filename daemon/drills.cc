@@ -89,12 +89,23 @@ void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::Dri
     }
   }
   const std::string covered = std::to_string(o.files_covered) + "/" + std::to_string(o.files_total);
+  // Which files this drill read, in its log line (the rotation's share of them: covered).
+  std::string sample;
+  for (const auto& f : o.files) {
+    if (f.verdict == checks::FileVerdict::kSkipped) continue;
+    if (sample.size() > 2000) {
+      sample += ",…";
+      break;
+    }
+    sample += (sample.empty() ? "" : ",") + f.path;
+  }
   if (o.ok()) {
     log.Info("drill passed", {{"dataset", d.destination.str()},
                               {"snapshot", o.snapshot},
                               {"files_verified", o.files_verified},
                               {"bytes_verified", o.bytes_verified},
                               {"covered", covered},
+                              {"files", sample},
                               {"seconds", core::OneDecimal(o.seconds)}});
   } else {
     log.Error("drill failed", {{"dataset", d.destination.str()},

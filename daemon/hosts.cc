@@ -42,7 +42,14 @@ core::Result<std::optional<core::ZfsFeatures>> Hosts::Cached(const std::string& 
   std::optional<std::string> fingerprint;
   {
     std::lock_guard lock(mu_);
-    if (auto it = features_.find(key); it != features_.end()) return it->second;
+    if (auto it = features_.find(key); it != features_.end()) {
+      // A daemon's features age as the cache's do: a day on, the host is
+      // asked again (its zfs or guard may have changed) and the cache
+      // written anew, so that zpull verify keeps finding them.
+      if (std::chrono::steady_clock::now() - it->second.at < core::FeatureCache::kMaxAge) return it->second.features;
+      features_.erase(it);
+      fingerprints_.erase(host);
+    }
     if (auto it = fingerprints_.find(host); it != fingerprints_.end()) fingerprint = it->second;
   }
   if (!fingerprint) {
@@ -63,11 +70,13 @@ core::Result<std::optional<core::ZfsFeatures>> Hosts::Cached(const std::string& 
     auto probed = zfs.Probe(pool);
     if (!probed) return tl::unexpected(probed.error());
     f = *probed;
-    disk_.Store(host, *fingerprint, *f);
+    // A probe whose pool was missing says little about the host: kept for
+    // that pool in memory only.
+    if (f->pool_found) disk_.Store(host, *fingerprint, *f);
   }
   if (!f) return std::optional<core::ZfsFeatures>();
   std::lock_guard lock(mu_);
-  features_[key] = *f;
+  features_[key] = Known{*f, std::chrono::steady_clock::now()};
   return f;
 }
 

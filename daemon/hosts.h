@@ -6,6 +6,7 @@
 // Thread-safe: the feature cache is guarded by mu_; runners and adapters are
 // themselves thread-safe.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -55,7 +56,11 @@ class Hosts {
   // disk, or (with `probe`) probed and stored in both; nullopt without.
   core::Result<std::optional<core::ZfsFeatures>> Cached(const std::string& host, core::Zfs& zfs,
                                                         const core::DatasetName& pool, bool probe);
-  std::map<std::string, core::ZfsFeatures> features_;  // by host and pool; guarded by mu_
+  struct Known {
+    core::ZfsFeatures features;
+    std::chrono::steady_clock::time_point at;  // when taken: after a day, probed again (as on disk)
+  };
+  std::map<std::string, Known> features_;              // by host and pool; guarded by mu_
   std::map<std::string, std::string> fingerprints_;    // by host; guarded by mu_
   core::FeatureCache disk_{""};
 };

@@ -177,12 +177,7 @@ int RunVerify(const config::Config& config, Hosts& hosts, const std::vector<std:
     auto pool = core::DatasetName::Parse(config.datasets[i].destination.Pool());
     if (pool && !hosts.KnownDestinationFeatures(*pool)) unprobed.insert(pool->str());
   }
-  for (const auto& pool : unprobed) {
-    out << "note: this host's zfs is not probed yet (pool " << pool
-        << "): the modified-replica (written) and volume (volmode) checks are skipped; zpull once or zpull run "
-           "probes it and caches what it supports in "
-        << config.cache_directory << "\n";
-  }
+
   for (std::size_t k = 0; k < all.size(); ++k) safety.emplace(all[k], std::move(safety_results[k]));
   for (const auto& [source, indices] : groups) {
     std::vector<checks::ParityTarget> targets;
@@ -237,6 +232,13 @@ int RunVerify(const config::Config& config, Hosts& hosts, const std::vector<std:
     raise(s);
     out << Word(s) << " pool " << pool << " (" << st->state << ")\n";
     for (const auto& f : findings) out << "    " << Word(f.severity) << ": " << f.text << "\n";
+  }
+  // After the report: monitoring shows its first line as the status.
+  for (const auto& pool : unprobed) {
+    out << "note: this host's zfs is not probed yet (pool " << pool
+        << "): the modified-replica (written) and volume (volmode) checks are skipped; zpull once or zpull run "
+           "probes it and caches what it supports in "
+        << config.cache_directory << "\n";
   }
   return static_cast<int>(worst);
 }

@@ -3,7 +3,8 @@
 # source: every zfs and zpool process of both sides is counted through
 # wrappers used as zfs_command/zpool_command.
 #   - a fresh verify (nothing cached: the probes it would need are
-#     skipped) spawns at most 6, and says which checks it skipped;
+#     skipped) spawns at most 6 (5: zpool status once, in the form `zfs
+#     version` tells), and says which checks it skipped;
 #   - after a `zpull once` has probed both hosts and cached the features
 #     on disk (cache_directory), verify takes them from there: at most 6
 #     again, `zpool status` asked once, in the form the cache says works;
@@ -64,6 +65,9 @@ zp_log "fresh: nothing cached"
 rm -rf "$ZP_TMP/cache"
 verify_counted fresh
 zp_assert_contains "$vout" "not probed yet" "fresh: the skipped checks are named"
+# zfs-fuse has no `zfs version`: no zpool status -j (OpenZFS 2.3 brought it)
+zp_assert_eq 1 "$status_n" "fresh: zpool status asked once"
+zp_assert_contains "$(tail -1 <<<"$vout")" "note: " "the note comes after the report"
 
 zp_log "cached by zpull once"
 "$ZPULL_BIN" once --config "$cfg" >/dev/null || zp_fail "second replication failed"

@@ -79,32 +79,51 @@ TEST(NextSample, RotatesThroughEveryFileThenStartsOver) {
   }
   EXPECT_EQ(read.size(), 50u);
   EXPECT_EQ(covered, (std::vector<std::size_t>{20, 40, 50}));
-  EXPECT_EQ(at->since, 100);  // the oldest snapshot drilled
+  ASSERT_EQ(at->segments.size(), 3u);  // what each drill read, from which snapshot
+  EXPECT_EQ(at->segments[0].created, 100);
+  EXPECT_EQ(at->segments[2].created, 102);
   auto fourth = NextSample(tree, at, 200, 20, 1 << 20, 8);
   EXPECT_TRUE(fourth.started);
   EXPECT_EQ(fourth.covered, 20u);
   EXPECT_EQ(fourth.next.seed, 8u);
-  EXPECT_EQ(fourth.next.since, 200);
+  ASSERT_EQ(fourth.next.segments.size(), 1u);
+  EXPECT_EQ(fourth.next.segments[0].created, 200);
   // The stored form comes back as it was.
   EXPECT_EQ(ParseRotation(FormatRotation(*at)), at);
-  EXPECT_EQ(ParseRotation(FormatRotation(Rotation{5, std::nullopt, 9})), (Rotation{5, std::nullopt, 9}));
-  EXPECT_EQ(ParseRotation("1 5 - 9"), (Rotation{5, std::nullopt, 9}));
-  for (const char* bad : {"", "2 5 - 9", "1 x - 9", "1 5 - 9 extra", "1 5 -9", "1 5 7"}) {
+  EXPECT_EQ(ParseRotation(FormatRotation(Rotation{5, {}})), (Rotation{5, {}}));
+  EXPECT_EQ(ParseRotation("2 5 7:100,9:200"), (Rotation{5, {{7, 100}, {9, 200}}}));
+  for (const char* bad : {"", "1 5 - 9", "2 x -", "2 5 - extra", "2 5", "2 5 9:1,7:2", "2 5 7:", "2 5 7:1,"}) {
     EXPECT_FALSE(ParseRotation(bad)) << bad;
   }
 }
 
-// A file changed after the rotation began (ctime newer than the oldest
-// snapshot drilled) is not counted as read once the cursor has passed it.
+// A long rotation keeps at most kMaxSegments: the oldest merge, with the
+// older snapshot's time (coverage may be understated, never overstated).
+TEST(NextSample, ALongRotationMergesItsOldestSegments) {
+  const auto tree = Tree(200);
+  std::optional<Rotation> at;
+  for (int drill = 0; drill < 100; ++drill) at = NextSample(tree, at, 1000 + drill, 1, 1 << 20, 7).next;
+  ASSERT_EQ(at->segments.size(), Rotation::kMaxSegments);
+  EXPECT_EQ(at->segments.front().created, 1000);
+  EXPECT_EQ(at->segments.back().created, 1099);
+  EXPECT_LT(FormatRotation(*at).size(), 2200u);
+  EXPECT_EQ(ParseRotation(FormatRotation(*at)), at);
+}
+
+// A file changed after the drill that read it (ctime newer than that
+// drill's snapshot) is not counted as read; one changed before it is.
 TEST(NextSample, ChangedFilesBehindTheCursorAreNotCovered) {
   auto tree = Tree(10);
   auto first = NextSample(tree, std::nullopt, 100, 5, 1 << 20, 1);
   ASSERT_EQ(first.covered, 5u);
-  for (auto& f : tree) {
-    if (f.path == first.sample.front().path) f.ctime = 150;  // changed between the drills
-  }
   auto second = NextSample(tree, first.next, 200, 3, 1 << 20, 1);
-  EXPECT_EQ(second.covered, 7u);  // 4 unchanged of the first 5, and 3 read now
+  ASSERT_EQ(second.covered, 8u);
+  for (auto& f : tree) {
+    if (f.path == first.sample.front().path) f.ctime = 150;   // changed after the first drill read it
+    if (f.path == second.sample.front().path) f.ctime = 150;  // changed before the second read it
+  }
+  auto third = NextSample(tree, second.next, 300, 2, 1 << 20, 1);
+  EXPECT_EQ(third.covered, 9u);  // 4 + 3 + the 2 read now
 }
 
 TEST(NextSample, FilesLargerThanMaxBytesArePassedOverAndNeverCovered) {
@@ -137,7 +156,14 @@ TEST(ParseSha256Run, NamesEachUnreadableFile) {
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->hashes.size(), 1u);
   EXPECT_EQ(r->unreadable.at("bad file"), "Input/output error");
-  EXPECT_EQ(r->unreadable.at("gone"), "no hash in sha256sum's output");
+  EXPECT_EQ(r->unreadable.at("gone"), "sha256sum: /m/r/bad file: Input/output error");  // stderr's first line
+  // GNU sha256sum quotes a name that needs it.
+  auto quoted = ParseSha256Run(h + "  /m/r/a\0"s, "sha256sum: '/m/r/bad file': Input/output error\n", "/m/r", files);
+  ASSERT_TRUE(quoted);
+  EXPECT_EQ(quoted->unreadable.at("bad file"), "Input/output error");
+  auto silent = ParseSha256Run(h + "  /m/r/a\0"s, "", "/m/r", files);
+  ASSERT_TRUE(silent);
+  EXPECT_EQ(silent->unreadable.at("gone"), "no hash in sha256sum's output");
 }
 
 TEST(CompareSample, FindsEachKindOfDifference) {

@@ -51,6 +51,7 @@ std::vector<core::Argv> SourceCommands(bool legacy, int guard = kVersion) {
   core::ZfsCli zfs(r);
   const auto fs = DatasetName::Parse("tank/web data").value();
   const auto pool = DatasetName::Parse("tank").value();
+  (void)zfs.Fingerprint();
   (void)zfs.Probe(pool);
   (void)zfs.ListSnapshots(fs);
   (void)zfs.StreamSnapshotsOf({fs, DatasetName::Parse("tank/b").value()});
