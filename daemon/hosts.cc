@@ -27,8 +27,8 @@ Hosts::Hosts(const config::Config& config) : disk_(config.cache_directory) {
   }
 }
 
-Hosts::Hosts(std::map<std::string, core::Zfs*> sources, core::Zfs* destination)
-    : sources_(std::move(sources)), destination_(destination) {}
+Hosts::Hosts(std::map<std::string, core::Zfs*> sources, core::Zfs* destination, std::string cache_directory)
+    : sources_(std::move(sources)), destination_(destination), disk_(std::move(cache_directory)) {}
 
 core::Zfs& Hosts::Source(const std::string& name) { return *sources_.at(name); }
 

@@ -22,8 +22,9 @@ namespace zpull::daemon {
 class Hosts {
  public:
   explicit Hosts(const config::Config& config);
-  // For tests: adapters supplied from outside (e.g. FakeZfs), by source name.
-  Hosts(std::map<std::string, core::Zfs*> sources, core::Zfs* destination);
+  // For tests: adapters supplied from outside (e.g. FakeZfs), by source
+  // name; features cached on disk only with a `cache_directory`.
+  Hosts(std::map<std::string, core::Zfs*> sources, core::Zfs* destination, std::string cache_directory = "");
 
   core::Zfs& Source(const std::string& name);
   // Source() as a function, for config::ExpandDatasets; valid while this lives.
