@@ -20,13 +20,10 @@ core::Error ErrorAt(const DatasetJob& job, core::Error e) {
 }
 
 // Takes `name` (the decided one), or, when another cycle took that name
-// meanwhile, the next free one (FreeSnapshotName over the names either
-// side holds, `in`).
+// meanwhile, the next free one (FreeSnapshotName over TakenSnapshotNames).
 core::Result<std::string> TakeSnapshot(const CycleEnv& env, const DatasetJob& job, const std::string& name,
                                        const Listings& in) {
-  std::vector<std::string> taken;
-  for (const auto& s : in.source) taken.push_back(s.name);
-  for (const auto& s : in.destination.value_or(core::SnapshotList{})) taken.push_back(s.name);
+  std::vector<std::string> taken = TakenSnapshotNames(in);
   std::string next = name;
   for (int n = 0; n <= kMaxSnapshotNameSuffix; ++n) {
     core::Status made = env.source.CreateSnapshot(job.source, next);

@@ -114,6 +114,16 @@ std::optional<core::Error> DestinationRefusal(const Listings& in, const DatasetJ
 
 }  // namespace
 
+std::vector<std::string> TakenSnapshotNames(const Listings& in) {
+  std::vector<std::string> taken;
+  for (const auto& s : in.source) taken.push_back(s.name);
+  for (const auto& s : in.destination.value_or(core::SnapshotList{})) taken.push_back(s.name);
+  for (const auto& sibling : in.siblings) {
+    for (const auto& s : sibling.snapshots.value_or(core::SnapshotList{})) taken.push_back(s.name);
+  }
+  return taken;
+}
+
 Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, bool take_snapshot) {
   Decision d;
   core::SnapshotList source = in.source;
@@ -121,12 +131,7 @@ Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, boo
   d.resume = in.resume_token && destination.has_value();
   const std::optional<core::GuidSet> needs = SiblingNeeds(in.source, in.source_bookmarks, job, in.siblings);
   if (take_snapshot) {
-    // Nor a name the destination holds: pruned from the source, it would
-    // arrive as another snapshot of the same name, which the receive refuses.
-    std::vector<std::string> taken;
-    for (const auto& s : source) taken.push_back(s.name);
-    for (const auto& s : destination.value_or(core::SnapshotList{})) taken.push_back(s.name);
-    d.snapshot = FreeSnapshotName(job.prefix, now, taken, kMaxSnapshotNameSuffix);
+    d.snapshot = FreeSnapshotName(job.prefix, now, TakenSnapshotNames(in), kMaxSnapshotNameSuffix);
     // A resumed receive may be bringing one of them.
     if (!d.resume && needs) d.replaced = Unsent(source, destination, job, in.siblings, *needs);
     source = Without(source, d.replaced);

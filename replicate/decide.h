@@ -61,6 +61,12 @@ struct Decision {
   std::vector<std::string> prune_destination, prune_source;  // after the receive
 };
 
+// The snapshot names a new snapshot of the source must not take: those the
+// source, this entry's destination or another entry's destination of the
+// same source dataset holds (pruned from the source, a name would arrive
+// there as another snapshot of that name, which the receive refuses).
+std::vector<std::string> TakenSnapshotNames(const Listings& in);
+
 // `take_snapshot`: the cycle has not taken its snapshot yet and would
 // (job.take_snapshot); false once it exists (an attempt) or never will.
 Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, bool take_snapshot);

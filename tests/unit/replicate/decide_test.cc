@@ -179,6 +179,24 @@ TEST(SourcePrunes, NeverTheHeldTheProtectedOrNewerThanTheCommonOne) {
   EXPECT_EQ(SourcePrunes(source, job, kNow, 5, {}), (std::vector<std::string>{"zp_a", "zp_c"}));
 }
 
+// Two entries pulling one source dataset: a name pruned from the source
+// but held by the other entry's destination is not taken again (it would
+// arrive there as another snapshot of that name; shared_source_test found
+// it).
+TEST(Decide, ANewSnapshotTakesNoNameAnotherEntrysDestinationHolds) {
+  DatasetJob job = Job();
+  job.source_siblings = {DatasetName::Parse("backup/b").value()};
+  Listings in;
+  in.source = Snaps("a:1");
+  in.destination = Snaps("a:1");
+  core::SnapshotList sibling = Snaps("a:1 x:9");
+  sibling[1].name = kTaken;  // the other entry received it; the source pruned it since
+  in.siblings = {Sibling{sibling}};
+  EXPECT_EQ(Decide(in, job, kNow, true).snapshot, kTaken + "_1");
+  in.siblings = {Sibling{Snaps("a:1")}};
+  EXPECT_EQ(Decide(in, job, kNow, true).snapshot, kTaken);
+}
+
 TEST(SiblingNeeds, BasesBookmarksAndInterruptedReceives) {
   DatasetJob job = Job();
   job.source_siblings = {DatasetName::Parse("backup/b").value(), DatasetName::Parse("offline/c").value(),
