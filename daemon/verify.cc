@@ -171,11 +171,14 @@ int RunVerify(const config::Config& config, Hosts& hosts, const std::vector<std:
   for (const auto& [source, indices] : groups) all.insert(all.end(), indices.begin(), indices.end());
   std::map<std::size_t, core::Result<checks::SafetyReport>> safety;
   auto safety_results = CheckSafety(config, hosts, all, /*probe=*/false);
+  // The destination pools (only those of the selected datasets).
+  std::set<std::string> pools;
+  for (std::size_t i : all) pools.insert(config.datasets[i].destination.Pool());
   // What the destination's cached features do not tell is skipped, and said.
   std::set<std::string> unprobed;
-  for (std::size_t i : all) {
-    auto pool = core::DatasetName::Parse(config.datasets[i].destination.Pool());
-    if (pool && !hosts.KnownDestinationFeatures(*pool)) unprobed.insert(pool->str());
+  for (const auto& name : pools) {
+    auto pool = core::DatasetName::Parse(name);
+    if (pool && !hosts.KnownDestinationFeatures(*pool)) unprobed.insert(name);
   }
 
   for (std::size_t k = 0; k < all.size(); ++k) safety.emplace(all[k], std::move(safety_results[k]));
@@ -213,11 +216,6 @@ int RunVerify(const config::Config& config, Hosts& hosts, const std::vector<std:
       out << Word(s) << " " << d.destination.str() << " <- " << source << ":" << d.source_dataset.str() << "\n";
       for (const auto& f : findings) out << "    " << Word(f.severity) << ": " << f.text << "\n";
     }
-  }
-  // The destination pools (only those of the selected datasets).
-  std::set<std::string> pools;
-  for (const auto& [source, indices] : groups) {
-    for (std::size_t i : indices) pools.insert(config.datasets[i].destination.Pool());
   }
   for (const auto& pool : pools) {
     auto st = hosts.Destination().GetPoolStatus(pool);
