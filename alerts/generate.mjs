@@ -76,7 +76,7 @@ const groups = [
     name: 'zpull-replication',
     alerts: [
       ['ZpullReplicationFailing', 'critical', '15m',
-        `sum by (${by}) (increase(zpull_replication_failures_total[${t.failing_window}])) > 0 ` +
+        `sum by (${by}) (increase(zpull_replication_failed_runs_total[${t.failing_window}])) > 0 ` +
         `unless on (${by}) (time() - zpull_replication_last_success_timestamp_seconds ` +
         `< ${t.failing_intervals} * zpull_replication_interval_seconds) ${active}`,
         'Replication of {{ $labels.dataset }} on {{ $labels.instance }} is failing',
@@ -94,7 +94,10 @@ const groups = [
         `(zpull_replication_in_progress == 1 and on (${by}) ` +
         `rate(zpull_replication_bytes_total[${t.stall_window}]) == 0 ` +
         `and on (${by}) (time() - zpull_replication_last_attempt_timestamp_seconds > ${durationSeconds(t.stall_window)})) ` +
-        `or on (${by}) (sum by (${by}) (increase(zpull_replication_failures_total{reason="stalled"}[1h])) > 0)`,
+        `or on (${by}) (sum by (${by}) (increase(zpull_replication_failures_total{reason="stalled"}[1h])) > 0) ` +
+        // A reason's series is born at its first count, which increase() misses.
+        `or on (${by}) (sum by (${by}) (zpull_replication_failures_total{reason="stalled"} ` +
+        `unless zpull_replication_failures_total{reason="stalled"} offset 1h))`,
         'A transfer of {{ $labels.dataset }} on {{ $labels.instance }} is stalled',
         'A cycle of {{ $labels.dataset }} has moved no bytes for ' + t.stall_window + ', or a transfer was aborted ' +
         'as stalled in the last hour. Check the network path and the source (`zpull status`).'],

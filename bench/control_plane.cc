@@ -28,19 +28,19 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <random>
 #include <string>
 #include <vector>
-
-#include <prometheus/metric_family.h>
 
 #include "checks/parity.h"
 #include "checks/parity_check.h"
 #include "core/local_runner.h"
 #include "core/zfs_cli.h"
 #include "exporter/check_metrics.h"
-#include "exporter/http_server.h"
+#include "exporter/feature_metrics.h"
+#include "exporter/gzip.h"
 #include "exporter/inventory_metrics.h"
 #include "exporter/replication_metrics.h"
 #include "replicate/plan.h"
@@ -221,36 +221,53 @@ int Pass(const std::string& mode, const std::string& dir) {
   return 0;
 }
 
-// Every per-dataset family the daemon exports, for `n` datasets, then
-// `rounds` renders of /metrics; prints the median.
-int Metrics(std::size_t n, int rounds, const char* dump) {
+// Every per-dataset family the daemon exports with `detail`, for `n`
+// datasets, then `rounds` renders of /metrics streamed to a sink that
+// counts (as the HTTP handler streams them); prints the median.
+int Metrics(std::size_t n, int rounds, const char* dump, core::MetricDetail detail, bool gzip) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < n; ++i) names.push_back(DestinationName(i));
-  auto replication = std::make_shared<exporter::ReplicationMetrics>(names, [] { return kNow; });
-  auto checks_m = std::make_shared<exporter::CheckMetrics>();
-  auto inventory = std::make_shared<exporter::InventoryMetrics>();
+  auto replication = std::make_shared<exporter::ReplicationMetrics>(names, [] { return kNow; }, detail);
+  auto checks_m = std::make_shared<exporter::CheckMetrics>(detail);
+  auto inventory = std::make_shared<exporter::InventoryMetrics>(detail);
+  auto features = std::make_shared<exporter::FeatureMetrics>();
+  features->Set("src1", core::ZfsFeatures{});
+  features->Set("local", core::ZfsFeatures{});
+  checks_m->RecordPass("parity", "src1", 0.5, kNow);
+  checks_m->RecordPass("replica_safety", "local", 0.1, kNow);
+  checks_m->RecordPass("inventory", "src1", 0.3, kNow);
   for (std::size_t i = 0; i < n; ++i) {
     const std::string& d = names[i];
     replication->SetInterval(d, 900);
     replication->CycleStarted(d, kNow - 60);
     replication->AddBytes(d, 1 << 20);
     replication->AddWireBytes(d, 1 << 20);
+    replication->SetExpectedBytes(d, 1 << 20);
     replicate::CycleOutcome outcome;
     outcome.bytes = 1 << 20;
     outcome.newest_common = core::SnapshotInfo{"zpull_x", 1, 1, kNow - 60, 1};
     outcome.source_snapshots = outcome.destination_snapshots = 100;
+    outcome.pruned_source = outcome.pruned_destination = 1;  // pruning in steady state
     outcome.started = kNow - 60;
     outcome.finished = kNow - 50;
     replication->CycleFinished(d, outcome, 10.0);
     checks::ParityReport parity;
     parity.destination_exists = true;
     parity.newest_source_creation = parity.newest_common_creation = kNow - 60;
+    parity.destination_written = 0;
     checks_m->SetParity(d, parity);
-    checks_m->RecordRun("parity", "src1", d, true, 0.1, kNow);
+    checks_m->RecordResult("parity", "src1", d, true);
+    checks_m->RecordResult("replica_safety", "local", d, true);
+    checks_m->RecordResult("inventory", "src1", d, true);
+    checks_m->RecordResult("drill", "src1", d, true);
+    checks_m->SetUnsafeProperties(d, 0);
     exporter::CheckMetrics::DrillState drill;
     drill.last_run = drill.last_success = kNow - 3600;
     drill.last_outcome = "ok";
     drill.seconds = 5;
+    drill.covered_ratio = 0.25;
+    drill.restore_bytes_per_second = 1e8;
+    drill.estimated_restore_seconds = 60;
     checks_m->SetDrill(d, drill);
     checks_m->SetDrillInterval(d, 86400);
     checks::Inventory inv;
@@ -259,29 +276,39 @@ int Metrics(std::size_t n, int rounds, const char* dump) {
     inv.resume_token = false;
     inventory->Set(d, inv, kNow);
   }
-  const std::vector<std::shared_ptr<prometheus::Collectable>> collectables = {replication, checks_m, inventory};
-  std::vector<double> times, collect_times;
-  std::size_t bytes = 0, series = 0;
+  checks_m->SetPool("local", "backup", core::PoolStatus{}, core::PoolSpace{1 << 30, 1 << 29, 1 << 29});
+  const exporter::MetricSources sources = {replication, checks_m, features, inventory,
+                                           std::make_shared<exporter::BuildInfo>("bench", "bench")};
+  std::vector<double> times;
+  std::size_t bytes = 0, series = 0, sent = 0;
   for (int r = 0; r < rounds; ++r) {
-    // Collect() alone, then the whole render (Collect and serialisation).
-    auto t0 = std::chrono::steady_clock::now();
-    for (const auto& c : collectables) (void)c->Collect();
-    collect_times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    t0 = std::chrono::steady_clock::now();
-    const std::string text = exporter::RenderMetrics(collectables);
+    // As /metrics does: written in pieces to the connection (here: counted).
+    const auto t0 = std::chrono::steady_clock::now();
+    std::size_t text_bytes = 0, wire_bytes = 0;
+    exporter::MetricWriter::Sink wire = [&wire_bytes](std::string_view piece) { wire_bytes += piece.size(); };
+    std::optional<exporter::GzipWriter> zipped;
+    if (gzip) zipped.emplace(wire);
+    exporter::MetricWriter out([&](std::string_view piece) {
+      text_bytes += piece.size();
+      if (zipped) {
+        zipped->Write(piece);
+      } else {
+        wire(piece);
+      }
+    });
+    for (const auto& s : sources) s->WriteMetrics(out);
+    out.Finish();
+    if (zipped) zipped->Finish();
     times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    bytes = text.size();
-    series = 0;
-    for (std::size_t p = 0; (p = text.find('\n', p)) != std::string::npos; ++p) {
-      if (p + 1 < text.size() && text[p + 1] != '#') ++series;
-    }
+    bytes = text_bytes;
+    sent = wire_bytes;
+    series = out.Series();
   }
   std::sort(times.begin(), times.end());
-  std::sort(collect_times.begin(), collect_times.end());
-  if (dump) std::ofstream(dump) << exporter::RenderMetrics(collectables);
-  std::cout << "mode=metrics\ndatasets=" << n << "\nseconds=" << times[times.size() / 2]
-            << "\ncollect_seconds=" << collect_times[collect_times.size() / 2] << "\nbytes=" << bytes
-            << "\nseries=" << series << "\npeak_rss_kib=" << PeakRssKib() << "\n";
+  if (dump) std::ofstream(dump) << exporter::RenderMetrics(sources);
+  std::cout << "mode=metrics\ndatasets=" << n << "\nseconds=" << times[times.size() / 2] << "\nbytes=" << bytes
+            << "\nsent_bytes=" << sent << "\nseries=" << series << "\nseries_per_dataset=" << double(series) / double(n)
+            << "\npeak_rss_kib=" << PeakRssKib() << "\n";
   return 0;
 }
 
@@ -297,16 +324,37 @@ std::size_t Flag(int argc, char** argv, const char* name, std::size_t fallback) 
 int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << "usage: zpull-bench-control-plane generate|read|parity|full DIR [--datasets N --snapshots M]\n"
-                 "       zpull-bench-control-plane metrics --datasets N [--rounds R] [--dump FILE]\n";
+                 "       zpull-bench-control-plane metrics --datasets N [--rounds R] [--dump FILE] [--detail all|G,G]"
+                 " [--gzip]\n";
     return 2;
   }
   const std::string mode = argv[1];
   if (mode == "metrics") {
     const char* dump = nullptr;
-    for (int i = 2; i + 1 < argc; ++i) {
+    core::MetricDetail detail;
+    bool gzip = false;
+    for (int i = 2; i < argc; ++i) {
+      if (std::strcmp(argv[i], "--gzip") == 0) gzip = true;
+      if (i + 1 >= argc) continue;
       if (std::strcmp(argv[i], "--dump") == 0) dump = argv[i + 1];
+      if (std::strcmp(argv[i], "--detail") == 0) {
+        // "all", or groups separated by commas (core/metric_detail.h)
+        std::string list = argv[i + 1];
+        for (std::size_t p = 0; p <= list.size();) {
+          std::size_t comma = std::min(list.find(',', p), list.size());
+          const std::string name = list.substr(p, comma - p);
+          if (name == "all") {
+            for (auto k : core::MetricDetail::kNames) detail.Enable(k);
+          } else if (!detail.Enable(name)) {
+            std::cerr << "unknown metric group " << name << "\n";
+            return 2;
+          }
+          p = comma + 1;
+        }
+      }
     }
-    return Metrics(Flag(argc, argv, "--datasets", 1000), static_cast<int>(Flag(argc, argv, "--rounds", 5)), dump);
+    return Metrics(Flag(argc, argv, "--datasets", 1000), static_cast<int>(Flag(argc, argv, "--rounds", 5)), dump,
+                   detail, gzip);
   }
   if (argc < 3) return 2;
   if (mode == "generate") {

@@ -8,7 +8,8 @@
 #   parity  RunParityPass, the daemon's parity pass (listing + `written`)
 #   full    one merged pass: listing, parsing, planning and parity
 # and report medians, the ratio to `read`, peak RSS and the list commands
-# per host; then /metrics rendered at each size (median of 5 renders).
+# per host; then /metrics rendered at each size (median of 5 renders), plain
+# and gzip.
 #   bash bench/control_plane.sh [--sizes "1000 10000 50000"] [--snapshots 100] [--rounds 5]
 #   bash bench/control_plane.sh --smoke      # 20 x 5, one round (ctest)
 set -euo pipefail
@@ -54,11 +55,17 @@ for n in $sizes; do
   rm -rf "$dir"
 done
 
-printf '\n%-8s %10s %12s %10s %12s %12s\n' datasets "render ms" "collect ms" series "text MiB" "peak RSS MiB"
+# /metrics as the HTTP handler streams it (default series budget), then
+# with Accept-Encoding: gzip; each in its own process (peak RSS its own).
+printf '\n%-8s %10s %10s %8s %10s %12s %10s %10s %12s\n' datasets "render ms" series "/dataset" "text MiB" "peak RSS MiB" \
+  "gzip ms" "gzip MiB" "gz RSS MiB"
 for n in $metric_sizes; do
   "$BENCH" metrics --datasets "$n" --rounds 5 >"$work/metrics"
-  printf '%-8s %10.1f %12.1f %10d %12.1f %12.1f\n' "$n" "$(awk -v s="$(field seconds "$work/metrics")" 'BEGIN { print s * 1000 }')" \
-    "$(awk -v s="$(field collect_seconds "$work/metrics")" 'BEGIN { print s * 1000 }')" "$(field series "$work/metrics")" \
-    "$(awk -v b="$(field bytes "$work/metrics")" 'BEGIN { print b / 1048576 }')" \
-    "$(awk -v k="$(field peak_rss_kib "$work/metrics")" 'BEGIN { print k / 1024 }')"
+  "$BENCH" metrics --datasets "$n" --rounds 5 --gzip >"$work/gzip"
+  ms() { awk -v s="$(field seconds "$1")" 'BEGIN { print s * 1000 }'; }
+  mib() { awk -v b="$1" 'BEGIN { print b / 1048576 }'; }
+  printf '%-8s %10.1f %10d %8.1f %10.1f %12.1f %10.1f %10.1f %12.1f\n' "$n" "$(ms "$work/metrics")" \
+    "$(field series "$work/metrics")" "$(field series_per_dataset "$work/metrics")" \
+    "$(mib "$(field bytes "$work/metrics")")" "$(mib "$(( $(field peak_rss_kib "$work/metrics") * 1024 ))")" \
+    "$(ms "$work/gzip")" "$(mib "$(field sent_bytes "$work/gzip")")" "$(mib "$(( $(field peak_rss_kib "$work/gzip") * 1024 ))")"
 done

@@ -219,7 +219,7 @@ int Once(const Args& args, const core::Log& log) {
   }
   std::vector<std::string> names;
   for (const auto& d : config->datasets) names.push_back(d.destination.str());
-  exporter::ReplicationMetrics metrics(names, UnixNow);
+  exporter::ReplicationMetrics metrics(names, UnixNow, config->metrics_detail);
   if (!args.textfile.empty()) {
     for (const auto& d : config->datasets) {
       metrics.SetInterval(d.destination.str(), d.interval_seconds);
@@ -247,10 +247,11 @@ int Once(const Args& args, const core::Log& log) {
   if (!args.textfile.empty()) {
     std::string previous;
     if (std::ifstream in(args.textfile); in) previous.assign(std::istreambuf_iterator<char>(in), {});
-    std::string text;
-    exporter::AppendMetricText(text, metrics.Collect());
-    exporter::AppendMetricText(text, exporter::BuildInfo(exporter::kVersion, exporter::kRevision).Collect());
-    text = exporter::CarryForwardCounters(previous, exporter::WithoutFamily(text, "zpull_replication_lag_seconds"));
+    exporter::MetricWriter page;
+    metrics.WriteMetrics(page);
+    exporter::BuildInfo(exporter::kVersion, exporter::kRevision).WriteMetrics(page);
+    const std::string text =
+        exporter::CarryForwardCounters(previous, exporter::WithoutFamily(page.Text(), "zpull_replication_lag_seconds"));
     if (auto s = exporter::WriteFileAtomically(args.textfile, text); !s) {
       std::cerr << "zpull: " << s.error().message << "\n";
       return 2;

@@ -317,7 +317,7 @@ class Parser : public YamlReader {
     ExpectMap(root, "",
               {"snapshot_prefix", "interval", "parallelism", "command_timeout", "listen", "zfs_command", "retention", "source_retention",
                "parity", "scrub", "drill", "zpool_command", "lock_directory", "cache_directory", "control_socket", "total_bandwidth_limit", "hooks",
-               "sources", "datasets"},
+               "metrics", "sources", "datasets"},
               kOptionKeys);
     Config c;
     c.path = path_;
@@ -334,6 +334,20 @@ class Parser : public YamlReader {
     if (const auto& parity = root["parity"]) {
       ExpectMap(parity, "parity", {"interval"});
       if (parity["interval"]) c.parity_interval_seconds = Duration(parity["interval"], "interval");
+    }
+    if (const auto& metrics = root["metrics"]) {
+      ExpectMap(metrics, "metrics", {"detail"});
+      if (const auto& detail = metrics["detail"]) {
+        if (!detail.IsSequence()) Error(detail, "detail", "expected a list of metric groups");
+        for (const auto& g : detail) {
+          const std::string name = String(g, "detail");
+          if (!c.metrics_detail.Enable(name)) {
+            std::string known;
+            for (auto k : core::MetricDetail::kNames) known += (known.empty() ? "" : ", ") + std::string(k);
+            Error(g, "detail", "unknown metric group '" + name + "' (known: " + known + ")");
+          }
+        }
+      }
     }
     if (const auto& scrub = root["scrub"]) {
       ExpectMap(scrub, "scrub", {"interval", "every", "pools", "source_pools"});

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/dataset_name.h"
+#include "core/metric_detail.h"
 #include "core/result.h"
 #include "core/shell_quote.h"
 #include "replicate/dataset_selection.h"
@@ -115,6 +116,7 @@ struct Config {
   std::string lock_directory = "/run/zpull";  // daemon.lock and one lock per destination
   std::string cache_directory = "/var/cache/zpull";  // probed ZFS features per host (core/feature_cache.h)
   std::string control_socket;                 // default: <lock_directory>/control.sock
+  core::MetricDetail metrics_detail;  // metrics: {detail: [...]}: opt-in families
   std::string web_config_file;  // --web.config.file (exporter/web_config.h); not a YAML key
   core::Argv zfs_command{"zfs"};      // on this (the backup) host
   core::Argv zpool_command{"zpool"};  // on this host

@@ -76,7 +76,9 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<Hos
       hosts_(*hosts_owner_),
       log_(std::move(log)),
       now_(std::move(now)),
-      metrics_(std::make_shared<exporter::ReplicationMetrics>(DatasetNames(config_), now_)),
+      metrics_(std::make_shared<exporter::ReplicationMetrics>(DatasetNames(config_), now_, config_.metrics_detail)),
+      checks_(std::make_shared<exporter::CheckMetrics>(config_.metrics_detail)),
+      inventory_(std::make_shared<exporter::InventoryMetrics>(config_.metrics_detail)),
       limits_(std::make_unique<BandwidthLimits>(config_)),
       scheduler_(std::make_unique<Scheduler>(Intervals(config_), config_.parallelism,
                                              [this](std::size_t i) { RunDataset(i); }, now_)) {
@@ -147,11 +149,11 @@ core::Status Daemon::Start() {
   return {};
 }
 
-std::vector<std::shared_ptr<prometheus::Collectable>> Daemon::Collectables() const {
+exporter::MetricSources Daemon::MetricSources() const {
   return {metrics_, checks_, features_, inventory_, std::make_shared<exporter::BuildInfo>(exporter::kVersion, exporter::kRevision)};
 }
 
-exporter::Site Daemon::Served() const { return {Collectables(), [this] { return StatusNow(); }}; }
+exporter::Site Daemon::Served() const { return {MetricSources(), [this] { return StatusNow(); }}; }
 
 void Daemon::Run() {
   std::vector<std::thread> passes;
@@ -349,6 +351,7 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
   auto results =
       checks::RunParityPass(src, hosts_.Destination(), targets, now_(), WrittenSupported(config_, hosts_, indices));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  checks_->RecordPass("parity", src.Host(), seconds, now_());
   for (std::size_t k = 0; k < results.size(); ++k) {
     const config::DatasetConfig& d = config_.datasets[indices[k]];
     const auto& r = results[k];
@@ -362,7 +365,7 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
       }
       continue;
     }
-    checks_->RecordRun("parity", src.Host(), r.dataset, r.report.has_value(), seconds, now_());
+    checks_->RecordResult("parity", src.Host(), r.dataset, r.report.has_value());
     if (!r.report) {
       log_.Warn("parity check failed", {{"dataset", r.dataset},
                                         {"reason", core::ReasonName(r.report.error().reason)},
@@ -392,10 +395,11 @@ void Daemon::SafetyPass() {
   const auto started = std::chrono::steady_clock::now();
   auto reports = CheckSafety(config_, hosts_, all);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  checks_->RecordPass("replica_safety", "local", seconds, now_());
   std::lock_guard lock(repairs_mu_);
   for (std::size_t i = 0; i < reports.size(); ++i) {
     const std::string& name = config_.datasets[i].destination.str();
-    checks_->RecordRun("replica_safety", "local", name, reports[i].has_value(), seconds, now_());
+    checks_->RecordResult("replica_safety", "local", name, reports[i].has_value());
     if (!reports[i]) {
       log_.Warn("replica safety check failed", {{"dataset", name}, {"error", reports[i].error().message}});
       continue;
@@ -501,9 +505,10 @@ void Daemon::InventoryPass(const std::string& source, const std::vector<std::siz
       inv = checks::TakeInventories(src, *src_features, hosts_.Destination(), *dst_features, inputs);
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    checks_->RecordPass("inventory", src.Host(), seconds, now_());
     for (std::size_t n = 0; n < inputs.size(); ++n) {
       const std::string& name = inputs[n].target.dataset;
-      checks_->RecordRun("inventory", src.Host(), name, inv[n].has_value(), seconds, now_());
+      checks_->RecordResult("inventory", src.Host(), name, inv[n].has_value());
       if (!inv[n]) {
         log_.Warn("inventory failed", {{"dataset", name}, {"error", inv[n].error().message}});
         continue;

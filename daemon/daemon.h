@@ -49,9 +49,9 @@ class Daemon : public std::enable_shared_from_this<Daemon> {
   // What the HTTP server serves for this daemon. Its status source refers
   // to this daemon: it must be served no longer than the daemon lives.
   exporter::Site Served() const;
-  // The collectables alone, which outlive the daemon (served across a
+  // The metric sources alone, which outlive the daemon (served across a
   // reload until the next daemon's Site replaces them).
-  std::vector<std::shared_ptr<prometheus::Collectable>> Collectables() const;
+  exporter::MetricSources MetricSources() const;
   void Run();
   // Stops scheduling; Run() returns once running cycles end. With
   // `cancel_transfers`, running transfers are aborted (reason shutdown;
@@ -105,9 +105,9 @@ class Daemon : public std::enable_shared_from_this<Daemon> {
   const core::Log log_;
   const std::function<std::int64_t()> now_;
   std::shared_ptr<exporter::ReplicationMetrics> metrics_;
-  std::shared_ptr<exporter::CheckMetrics> checks_ = std::make_shared<exporter::CheckMetrics>();
+  std::shared_ptr<exporter::CheckMetrics> checks_;
   std::shared_ptr<exporter::FeatureMetrics> features_ = std::make_shared<exporter::FeatureMetrics>();
-  std::shared_ptr<exporter::InventoryMetrics> inventory_ = std::make_shared<exporter::InventoryMetrics>();
+  std::shared_ptr<exporter::InventoryMetrics> inventory_;
   std::mutex drill_mu_;
   std::map<std::string, std::int64_t> last_drill_;  // by dataset; with drill_mu_
   std::unique_ptr<BandwidthLimits> limits_;

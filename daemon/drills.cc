@@ -73,8 +73,8 @@ void RecordDrill(const config::DatasetConfig& d, Hosts& hosts, const checks::Dri
   state.estimated_restore_seconds = o.estimated_restore_seconds;
   metrics.SetDrill(d.destination.str(), state);
   if (o.failure) metrics.CountDrillFailure(d.destination.str(), *o.failure);
-  metrics.RecordRun("drill", hosts.Source(d.source).Host(), d.destination.str(), checks::DrillReachedVerdict(o.failure),
-                    o.seconds, o.finished);
+  metrics.RecordResult("drill", hosts.Source(d.source).Host(), d.destination.str(),
+                       checks::DrillReachedVerdict(o.failure));
   auto& dst = hosts.Destination();
   std::vector<std::pair<const char*, std::string>> props = {{kDrillLastRunProperty, std::to_string(o.finished)},
                                                             {kDrillLastOutcomeProperty, outcome}};

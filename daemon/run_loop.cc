@@ -170,7 +170,7 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
     });
     daemon.Run();
     // The daemon goes at the end of this iteration; its metrics stay served.
-    http->Serve({daemon.Collectables(), {}});
+    http->Serve({daemon.MetricSources(), {}});
     std::lock_guard lock(mu);
     running = nullptr;
     if (stop || (!next && !reexpand)) break;

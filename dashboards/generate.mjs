@@ -155,10 +155,10 @@ panels.push(table('Restore drills', 0, 24, 7, [
   [`zpull_drill_duration_seconds{${dsel}}`, 'duration'],
   [`zpull_drill_estimated_restore_seconds{${dsel}}`, 'estimated restore time'],
   [`zpull_drill_last_outcome{${dsel}} == 1`, 'last outcome'],
-  [`zpull_drill_files_verified{${dsel}}`, 'files verified'],
-], 'Restore drills (docs/restore-drills.md): the outcome column names the last result.', [
+  [`zpull_drill_files_covered_ratio{${dsel}}`, 'files covered'],
+], 'Restore drills (docs/restore-drills.md): the outcome column names the last result; files covered is the share of the snapshot\'s files read in the current rotation.', [
   rename('Value #A', 'since last success', 's'), rename('Value #B', 'duration', 's'),
-  rename('Value #C', 'estimated restore time', 's'), rename('Value #D', 'last outcome'), rename('Value #E', 'files verified')]));
+  rename('Value #C', 'estimated restore time', 's'), rename('Value #D', 'last outcome'), rename('Value #E', 'files covered', 'percentunit')]));
 y += 7;
 
 panels.push(row('zpull'));

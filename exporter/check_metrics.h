@@ -1,8 +1,8 @@
 #pragma once
-// Results of zpull's verification checks as a prometheus-cpp Collectable:
-// the generic zpull_check_* series for every check run, and the parity
-// findings per dataset. Values are those of the last run; a scrape never
-// runs a check. Thread-safe: all state is guarded by mu_.
+// Results of zpull's verification checks: the generic zpull_check_* series,
+// the parity findings, pools and scrubs, and the restore drills per dataset.
+// Values are those of the last run; a scrape never runs a check.
+// Thread-safe: all state is guarded by mu_.
 
 #include <map>
 #include <mutex>
@@ -10,21 +10,29 @@
 #include <string>
 #include <tuple>
 
-#include <prometheus/collectable.h>
-
 #include "checks/parity.h"
 #include "checks/restore_drill.h"
+#include "core/metric_detail.h"
 #include "core/zfs.h"
+#include "exporter/metric_text.h"
 #include "exporter/status.h"
 
 namespace zpull::exporter {
 
-class CheckMetrics : public prometheus::Collectable {
+class CheckMetrics : public MetricSource {
  public:
-  // `target` is the dataset or pool checked; `host` the configured source
-  // name or "local".
+  explicit CheckMetrics(core::MetricDetail detail = {}) : detail_(detail) {}
+
+  // A check of one target, timed on its own (a scrub's pool). `host` is the
+  // configured source name or "local".
   void RecordRun(const std::string& check, const std::string& host, const std::string& target, bool success,
                  double seconds, std::int64_t when);
+  // A check of one dataset within a pass over a host's datasets (parity,
+  // replica safety, inventory) or timed by its own families (drill): its
+  // success only.
+  void RecordResult(const std::string& check, const std::string& host, const std::string& dataset, bool success);
+  // A pass over a host's datasets: its duration and time, without a target.
+  void RecordPass(const std::string& check, const std::string& host, double seconds, std::int64_t when);
   void SetParity(const std::string& dataset, const checks::ParityReport& report);
   // The replica safety check's count for a dataset (checks/replica_safety.h).
   void SetUnsafeProperties(const std::string& dataset, std::size_t count);
@@ -49,7 +57,7 @@ class CheckMetrics : public prometheus::Collectable {
   // drill.every of a dataset with scheduled drills.
   void SetDrillInterval(const std::string& dataset, std::int64_t seconds);
 
-  std::vector<prometheus::MetricFamily> Collect() const override;
+  void WriteMetrics(MetricWriter& out) const override;
 
   // For `zpull status` and /status.
   std::vector<PoolStatusRow> Pools() const;
@@ -57,12 +65,14 @@ class CheckMetrics : public prometheus::Collectable {
 
  private:
   struct Run {
-    bool success = false;
-    double seconds = 0;
-    std::int64_t when = 0;
+    std::optional<bool> success;
+    std::optional<double> seconds;
+    std::optional<std::int64_t> when;
   };
+  const core::MetricDetail detail_;
   mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, std::string>, Run> runs_;  // (check, host, target)
+  // (check, host, target); a pass's target is empty.
+  std::map<std::tuple<std::string, std::string, std::string>, Run> runs_;
   std::map<std::string, checks::ParityReport> parity_;                      // by dataset
   std::map<std::string, std::size_t> unsafe_;                               // by dataset
   struct Pool {
@@ -74,6 +84,13 @@ class CheckMetrics : public prometheus::Collectable {
   std::map<std::string, DrillState> drills_;                    // by dataset
   std::map<std::string, std::int64_t> drill_intervals_;         // by dataset
   std::map<std::string, std::map<checks::DrillFailure, std::uint64_t>> drill_failures_;
+
+  // The families of copies of the state above, in /metrics order.
+  static void WriteRuns(MetricWriter& out, const decltype(runs_)& runs);
+  static void WriteParity(MetricWriter& out, const decltype(parity_)& parity);
+  static void WritePools(MetricWriter& out, const decltype(pools_)& pools);
+  void WriteDrills(MetricWriter& out, const decltype(drills_)& drills, const decltype(drill_failures_)& failures,
+                   const decltype(drill_intervals_)& intervals) const;
 };
 
 }  // namespace zpull::exporter

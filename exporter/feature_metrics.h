@@ -7,16 +7,15 @@
 #include <mutex>
 #include <string>
 
-#include <prometheus/collectable.h>
-
 #include "core/zfs.h"
+#include "exporter/metric_text.h"
 
 namespace zpull::exporter {
 
-class FeatureMetrics : public prometheus::Collectable {
+class FeatureMetrics : public MetricSource {
  public:
   void Set(const std::string& host, const core::ZfsFeatures& features);
-  std::vector<prometheus::MetricFamily> Collect() const override;
+  void WriteMetrics(MetricWriter& out) const override;
 
  private:
   mutable std::mutex mu_;

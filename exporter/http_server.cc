@@ -1,8 +1,6 @@
 #include "exporter/http_server.h"
 
-#include "exporter/metric_text.h"
-
-
+#include "exporter/gzip.h"
 #include <civetweb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -46,11 +44,38 @@ bool IsGet(mg_connection* conn) {
   return info && (std::strcmp(info->request_method, "GET") == 0 || std::strcmp(info->request_method, "HEAD") == 0);
 }
 
+// The page in chunks of about MetricWriter::kFlushBytes as the sources
+// write it, so that its size costs no memory. A failure once the headers
+// are out ends the connection without the last chunk: the scraper sees a
+// truncated body, never a partial page taken for whole.
 int MetricsHandler(mg_connection* conn, void* cbdata) {
   auto* server = static_cast<HttpServer*>(cbdata);
   return Guarded(conn, [&] {
     if (!IsGet(conn)) return Reply(conn, 405, "Method Not Allowed", "text/plain", "use GET\n");
-    return Reply(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", server->RenderMetrics());
+    const MetricSources sources = server->Metrics();
+    const char* accept = mg_get_header(conn, "Accept-Encoding");
+    const bool gzip = accept && AcceptsGzip(accept);
+    mg_printf(conn,
+              "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n%s"
+              "Transfer-Encoding: chunked\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n",
+              gzip ? "Content-Encoding: gzip\r\n" : "");
+    if (IsHead(conn)) return 200;
+    try {
+      bool gone = false;  // the client left: the rest is not sent
+      MetricWriter::Sink send = [conn, &gone](std::string_view piece) {
+        if (!gone && mg_send_chunk(conn, piece.data(), static_cast<unsigned>(piece.size())) <= 0) gone = true;
+      };
+      std::optional<GzipWriter> zipped;
+      if (gzip) zipped.emplace(send);
+      MetricWriter out(gzip ? MetricWriter::Sink([&zipped](std::string_view t) { zipped->Write(t); }) : send);
+      for (const auto& s : sources) s->WriteMetrics(out);
+      out.Finish();
+      if (zipped) zipped->Finish();
+      if (!gone) mg_write(conn, "0\r\n\r\n", 5);
+    } catch (...) {
+      // Headers are out: no 500 now; the missing last chunk tells.
+    }
+    return 200;
   });
 }
 
@@ -197,26 +222,19 @@ void HttpServer::Serve(Site site) {
   std::unique_lock lock(site_mu_);
   std::swap(site_, site);
   lock.unlock();
-  // The previous site goes here, after the lock: its collectables may be
+  // The previous site goes here, after the lock: its metric sources may be
   // the last references to what they measure.
 }
 
-std::string HttpServer::RenderMetrics() const {
+MetricSources HttpServer::Metrics() const {
   std::shared_lock lock(site_mu_);
-  return exporter::RenderMetrics(site_.collectables);
+  return site_.metrics;
 }
 
 std::optional<StatusReport> HttpServer::Status() const {
   std::shared_lock lock(site_mu_);
   if (!site_.status) return std::nullopt;
   return site_.status();
-}
-
-std::string RenderMetrics(const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables) {
-  // One collectable's families at a time: they are freed before the next.
-  std::string out;
-  for (const auto& c : collectables) AppendMetricText(out, c->Collect());
-  return out;
 }
 
 }  // namespace zpull::exporter

@@ -1,10 +1,10 @@
 #pragma once
 // The HTTP endpoint: GET /metrics (Prometheus text format of the served
-// collectables), GET /healthz and the status page. CivetWeb stays behind
-// this header.
+// metric sources, streamed in chunks, gzip when asked for), GET /healthz and
+// the status page. CivetWeb stays behind this header.
 //
-// Thread-safe: CivetWeb's threads only call Collect() on the collectables,
-// which are themselves thread-safe, and the status source, which must be.
+// Thread-safe: CivetWeb's threads only write the metric sources, which are
+// themselves thread-safe, and call the status source, which must be.
 // Stopped by the destructor.
 
 #include <chrono>
@@ -15,9 +15,8 @@
 #include <string>
 #include <vector>
 
-#include <prometheus/collectable.h>
-
 #include "core/result.h"
+#include "exporter/metric_text.h"
 #include "exporter/status.h"
 #include "exporter/web_config.h"
 
@@ -25,12 +24,9 @@ struct mg_context;
 
 namespace zpull::exporter {
 
-// The Prometheus text format of `collectables` (what /metrics serves).
-std::string RenderMetrics(const std::vector<std::shared_ptr<prometheus::Collectable>>& collectables);
-
 // What the endpoint serves; replaced whole by HttpServer::Serve().
 struct Site {
-  std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
+  MetricSources metrics;
   // With it, / is an HTML status page and /status its JSON
   // (exporter/status.h); without, / is a plain page and /status answers
   // 503 (no daemon attached: starting or reloading).
@@ -57,14 +53,16 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Serves `site` from now on. Returns once no request still uses the
-  // previous site, so whatever its functions refer to may then go.
+  // Serves `site` from now on. Returns once no request still calls the
+  // previous site's status function, so whatever it refers to may then go;
+  // a scrape under way keeps its metric sources (shared) until it ends.
   void Serve(Site site);
 
   int Port() const { return port_; }
 
-  // What the handlers answer with (any thread).
-  std::string RenderMetrics() const;
+  // What the handlers answer with (any thread). The metric sources served
+  // now: a scrape writes them without holding the site.
+  MetricSources Metrics() const;
   bool Healthy() const { return healthy_(); }
   const WebConfig& Web() const { return web_; }
   // The status page's report; nullopt without a status source.

@@ -1,11 +1,8 @@
 #include "exporter/inventory_metrics.h"
 
-#include "exporter/metric_family.h"
 
 namespace zpull::exporter {
 
-using prometheus::MetricFamily;
-using prometheus::MetricType;
 
 void InventoryMetrics::Set(const std::string& dataset, const checks::Inventory& inventory, std::int64_t now) {
   std::lock_guard lock(mu_);
@@ -18,32 +15,48 @@ void InventoryMetrics::Set(const std::string& dataset, const checks::Inventory& 
   }
 }
 
-std::vector<MetricFamily> InventoryMetrics::Collect() const {
-  auto holds = NewFamily("zpull_holds", "Snapshots carrying zpull's hold tag, by side (absent where zfs holds "
-                                        "does not work: zfs-fuse).",
-                         MetricType::Gauge);
-  auto oldest = NewFamily("zpull_hold_oldest_timestamp_seconds",
-                          "Unix time of zpull's oldest hold, by side: an old one blocks pruning.", MetricType::Gauge);
-  auto bookmarks = NewFamily("zpull_bookmarks", "zpull's bookmarks for this destination on the source.",
-                             MetricType::Gauge);
-  auto token = NewFamily("zpull_resume_token_present",
-                         "1 while the destination keeps an interrupted receive's resume token.", MetricType::Gauge);
-  auto since = NewFamily("zpull_resume_token_since_timestamp_seconds",
-                         "When this zpull first saw the current resume token (a stale token blocks receives).",
-                         MetricType::Gauge);
-  std::lock_guard lock(mu_);
-  for (const auto& [dataset, e] : entries_) {
-    const auto& inv = e.inventory;
-    for (auto [side, summary] : {std::pair{"source", &inv.source_holds}, {"destination", &inv.destination_holds}}) {
-      if (!*summary) continue;
-      AddSample(holds, {{"dataset", dataset}, {"side", side}}, double((*summary)->count));
-      if ((*summary)->oldest) AddSample(oldest, {{"dataset", dataset}, {"side", side}}, double(*(*summary)->oldest));
-    }
-    if (inv.bookmarks) AddSample(bookmarks, {{"dataset", dataset}}, double(*inv.bookmarks));
-    if (inv.resume_token) AddSample(token, {{"dataset", dataset}}, *inv.resume_token ? 1 : 0);
-    if (e.token_since) AddSample(since, {{"dataset", dataset}}, double(*e.token_since));
+void InventoryMetrics::WriteMetrics(MetricWriter& out) const {
+  std::map<std::string, Entry> entries;
+  {
+    std::lock_guard lock(mu_);
+    entries = entries_;
   }
-  return Families(holds, oldest, bookmarks, token, since);
+  // The holds of each side the host could tell.
+  auto per_side = [&](auto value) {
+    for (const auto& [dataset, e] : entries) {
+      for (auto [side, summary] :
+           {std::pair{"source", &e.inventory.source_holds}, {"destination", &e.inventory.destination_holds}}) {
+        if (!*summary) continue;
+        if (std::optional<double> v = value(**summary)) out.Sample({{"dataset", dataset}, {"side", side}}, *v);
+      }
+    }
+  };
+  auto per_dataset = [&](auto value) {
+    for (const auto& [dataset, e] : entries) {
+      if (std::optional<double> v = value(e)) out.Sample({{"dataset", dataset}}, *v);
+    }
+  };
+  using G = std::optional<double>;
+  if (detail_.inventory) {
+    out.Family("zpull_holds", "Snapshots carrying zpull's hold tag, by side (absent where zfs holds does not work: "
+               "zfs-fuse).", MetricType::kGauge);
+    per_side([](const checks::HoldSummary& h) { return G(double(h.count)); });
+  }
+  out.Family("zpull_hold_oldest_timestamp_seconds", "Unix time of zpull's oldest hold, by side: an old one blocks "
+             "pruning.", MetricType::kGauge);
+  per_side([](const checks::HoldSummary& h) { return h.oldest ? G(double(*h.oldest)) : std::nullopt; });
+  if (detail_.inventory) {
+    out.Family("zpull_bookmarks", "zpull's bookmarks for this destination on the source.", MetricType::kGauge);
+    per_dataset([](const Entry& e) { return e.inventory.bookmarks ? G(double(*e.inventory.bookmarks)) : std::nullopt; });
+  }
+  out.Family("zpull_resume_token_present", "1 while the destination keeps an interrupted receive's resume token.",
+             MetricType::kGauge);
+  per_dataset([](const Entry& e) {
+    return e.inventory.resume_token ? G(*e.inventory.resume_token ? 1 : 0) : std::nullopt;
+  });
+  out.Family("zpull_resume_token_since_timestamp_seconds",
+             "When this zpull first saw the current resume token (a stale token blocks receives).", MetricType::kGauge);
+  per_dataset([](const Entry& e) { return e.token_since ? G(double(*e.token_since)) : std::nullopt; });
 }
 
 }  // namespace zpull::exporter

@@ -2,22 +2,28 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdint>
-#include <string_view>
 
 #include "core/safe_text.h"
 
 namespace zpull::exporter {
 namespace {
 
-using prometheus::ClientMetric;
-using prometheus::MetricFamily;
-using prometheus::MetricType;
-
 // HELP text escapes backslash and newline; label values also the quote.
 // Text that is not printable ASCII (a vdev name from a source's zpool
-// status) is made valid UTF-8 with visible escapes first (core/safe_text.h).
+// status) is made valid UTF-8 with visible escapes first.
 void AppendEscaped(std::string& out, std::string_view text, bool quote) {
+  // The common case, printable ASCII with nothing to escape, in one append.
+  bool plain = true;
+  for (const unsigned char c : text) {
+    if (c < 0x20 || c > 0x7e || c == '\\' || c == '"') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out += text;
+    return;
+  }
   std::string safe;
   for (const unsigned char c : text) {
     if (c < 0x20 || c > 0x7e) {
@@ -45,116 +51,120 @@ void AppendUnsigned(std::string& out, std::uint64_t v) {
   out.append(buf, r.ptr);
 }
 
-// name SUFFIX {labels[,extra="value"]} and the space before the value.
-void AppendHead(std::string& out, const MetricFamily& family, const ClientMetric& metric, std::string_view suffix,
-                std::string_view extra_name = {}, std::string_view extra_value = {}) {
-  out += family.name;
-  out += suffix;
-  if (!metric.label.empty() || !extra_name.empty()) {
-    out += '{';
-    bool first = true;
-    for (const auto& l : metric.label) {
-      if (!first) out += ',';
-      first = false;
-      out += l.name;
-      out += "=\"";
-      AppendEscaped(out, l.value, true);
-      out += '"';
-    }
-    if (!extra_name.empty()) {
-      if (!first) out += ',';
-      out += extra_name;
-      out += "=\"";
-      out += extra_value;
-      out += '"';
-    }
-    out += '}';
-  }
-  out += ' ';
-}
-
-void AppendTail(std::string& out, const ClientMetric& metric) {
-  if (metric.timestamp_ms != 0) {
-    out += ' ';
-    char buf[24];
-    auto r = std::to_chars(buf, buf + sizeof buf, metric.timestamp_ms);
-    out.append(buf, r.ptr);
-  }
-  out += '\n';
-}
-
 const char* TypeName(MetricType t) {
   switch (t) {
-    case MetricType::Counter:
+    case MetricType::kCounter:
       return "counter";
-    case MetricType::Gauge:
+    case MetricType::kGauge:
       return "gauge";
-    case MetricType::Summary:
-      return "summary";
-    case MetricType::Histogram:
+    case MetricType::kHistogram:
       return "histogram";
-    case MetricType::Untyped:
-      break;
   }
   return "untyped";
 }
 
-void AppendSample(std::string& out, const MetricFamily& f, const ClientMetric& m) {
-  switch (f.type) {
-    case MetricType::Counter:
-    case MetricType::Gauge:
-    case MetricType::Untyped:
-      AppendHead(out, f, m, "");
-      AppendMetricValue(out, f.type == MetricType::Counter ? m.counter.value
-                             : f.type == MetricType::Gauge ? m.gauge.value
-                                                            : m.untyped.value);
-      AppendTail(out, m);
-      return;
-    case MetricType::Summary: {
-      AppendHead(out, f, m, "_count");
-      AppendUnsigned(out, m.summary.sample_count);
-      AppendTail(out, m);
-      AppendHead(out, f, m, "_sum");
-      AppendMetricValue(out, m.summary.sample_sum);
-      AppendTail(out, m);
-      for (const auto& q : m.summary.quantile) {
-        std::string bound;
-        AppendMetricValue(bound, q.quantile);
-        AppendHead(out, f, m, "", "quantile", bound);
-        AppendMetricValue(out, q.value);
-        AppendTail(out, m);
-      }
-      return;
+}  // namespace
+
+MetricWriter::MetricWriter(Sink sink) : sink_(std::move(sink)) {
+  if (sink_) out_.reserve(kFlushBytes + 4096);
+}
+
+void MetricWriter::Family(std::string_view name, std::string_view help, MetricType type) {
+  name_.assign(name);
+  out_ += "# HELP ";
+  out_ += name;
+  out_ += ' ';
+  AppendEscaped(out_, help, false);
+  out_ += "\n# TYPE ";
+  out_ += name;
+  out_ += ' ';
+  out_ += TypeName(type);
+  out_ += '\n';
+}
+
+void MetricWriter::Head(std::string_view suffix, Labels labels, std::string_view extra_name,
+                        std::string_view extra_value) {
+  out_ += name_;
+  out_ += suffix;
+  if (labels.size() != 0 || !extra_name.empty()) {
+    out_ += '{';
+    bool first = true;
+    for (const auto& l : labels) {
+      if (!first) out_ += ',';
+      first = false;
+      out_ += l.name;
+      out_ += "=\"";
+      AppendEscaped(out_, l.value, true);
+      out_ += '"';
     }
-    case MetricType::Histogram: {
-      const auto& h = m.histogram;
-      AppendHead(out, f, m, "_count");
-      AppendUnsigned(out, h.sample_count);
-      AppendTail(out, m);
-      AppendHead(out, f, m, "_sum");
-      AppendMetricValue(out, h.sample_sum);
-      AppendTail(out, m);
-      bool ended = false;
-      std::string bound;
-      for (const auto& b : h.bucket) {
-        bound.clear();
-        AppendMetricValue(bound, b.upper_bound);
-        AppendHead(out, f, m, "_bucket", "le", bound);
-        AppendUnsigned(out, b.cumulative_count);
-        AppendTail(out, m);
-        ended = std::isinf(b.upper_bound) && b.upper_bound > 0;
-      }
-      if (!ended) {
-        AppendHead(out, f, m, "_bucket", "le", "+Inf");
-        AppendUnsigned(out, h.sample_count);
-        AppendTail(out, m);
-      }
-      return;
+    if (!extra_name.empty()) {
+      if (!first) out_ += ',';
+      out_ += extra_name;
+      out_ += "=\"";
+      out_ += extra_value;
+      out_ += '"';
     }
+    out_ += '}';
+  }
+  out_ += ' ';
+}
+
+void MetricWriter::EndLine() {
+  out_ += '\n';
+  ++series_;
+  if (sink_ && out_.size() >= kFlushBytes) {
+    sink_(out_);
+    out_.clear();
   }
 }
 
-}  // namespace
+void MetricWriter::Sample(Labels labels, double value) {
+  Head("", labels);
+  AppendMetricValue(out_, value);
+  EndLine();
+}
+
+void MetricWriter::Histogram(Labels labels, std::span<const double> bounds, std::span<const std::uint64_t> per_bucket,
+                             std::uint64_t count, double sum) {
+  Head("_count", labels);
+  AppendUnsigned(out_, count);
+  EndLine();
+  Head("_sum", labels);
+  AppendMetricValue(out_, sum);
+  EndLine();
+  std::uint64_t cumulative = 0;
+  std::string bound;
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    cumulative += i < per_bucket.size() ? per_bucket[i] : 0;
+    bound.clear();
+    AppendMetricValue(bound, bounds[i]);
+    Head("_bucket", labels, "le", bound);
+    AppendUnsigned(out_, cumulative);
+    EndLine();
+  }
+  Head("_bucket", labels, "le", "+Inf");
+  AppendUnsigned(out_, count);
+  EndLine();
+}
+
+void MetricWriter::Finish() {
+  if (sink_ && !out_.empty()) {
+    sink_(out_);
+    out_.clear();
+  }
+}
+
+std::string RenderMetrics(const MetricSources& sources) {
+  MetricWriter w;
+  for (const auto& s : sources) s->WriteMetrics(w);
+  return w.Text();
+}
+
+std::string RenderMetrics(const MetricSource& source) {
+  MetricWriter w;
+  source.WriteMetrics(w);
+  return w.Text();
+}
 
 void AppendMetricValue(std::string& out, double value) {
   if (std::isnan(value)) {
@@ -174,21 +184,6 @@ void AppendMetricValue(std::string& out, double value) {
     r = std::to_chars(buf, buf + sizeof buf, value);
   }
   out.append(buf, r.ptr);
-}
-
-void AppendMetricText(std::string& out, const std::vector<MetricFamily>& families) {
-  for (const auto& f : families) {
-    out += "# HELP ";
-    out += f.name;
-    out += ' ';
-    AppendEscaped(out, f.help, false);
-    out += "\n# TYPE ";
-    out += f.name;
-    out += ' ';
-    out += TypeName(f.type);
-    out += '\n';
-    for (const auto& m : f.metric) AppendSample(out, f, m);
-  }
 }
 
 }  // namespace zpull::exporter

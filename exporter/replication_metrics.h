@@ -1,8 +1,11 @@
 #pragma once
-// The replication metrics of every configured dataset, as a prometheus-cpp
-// Collectable. Cycles report into it; a scrape renders the cached values and
-// computes the lag from the clock at scrape time (nothing runs at scrape
-// time). The `dataset` label is the configured destination.
+// The replication metrics of every configured dataset. Cycles report into
+// it; a scrape writes the cached values and computes the lag from the clock
+// at scrape time (nothing runs at scrape time). The `dataset` label is the
+// configured destination. Counters by reason and of rare events appear at
+// their first count (docs/metrics.md, "Series budget") unless
+// MetricDetail::zero_counters; the duration histogram only with
+// MetricDetail::histograms.
 //
 // Thread-safe: byte counters are atomics (the transfer thread adds to them
 // while a scrape reads them); everything else is guarded by mu_.
@@ -17,18 +20,19 @@
 #include <string>
 #include <vector>
 
-#include <prometheus/collectable.h>
-
+#include "core/metric_detail.h"
+#include "exporter/metric_text.h"
 #include "replicate/cycle.h"
 
 namespace zpull::exporter {
 
-class ReplicationMetrics : public prometheus::Collectable {
+class ReplicationMetrics : public MetricSource {
  public:
   // Upper bounds of the duration histogram, in seconds.
   static const std::vector<double> kDurationBuckets;
 
-  ReplicationMetrics(const std::vector<std::string>& datasets, std::function<std::int64_t()> now);
+  ReplicationMetrics(const std::vector<std::string>& datasets, std::function<std::int64_t()> now,
+                     core::MetricDetail detail = {});
 
   // State read back from ZFS at start-up, before any cycle ran.
   void RestoreFromDestination(const std::string& dataset, std::optional<std::int64_t> last_success,
@@ -44,7 +48,7 @@ class ReplicationMetrics : public prometheus::Collectable {
   void SetInterval(const std::string& dataset, std::int64_t seconds);
   void CycleFinished(const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds);
 
-  std::vector<prometheus::MetricFamily> Collect() const override;
+  void WriteMetrics(MetricWriter& out) const override;
 
   // What `zpull status` and /status show of one dataset.
   struct View {
@@ -59,10 +63,9 @@ class ReplicationMetrics : public prometheus::Collectable {
   View ViewOf(const std::string& dataset) const;
 
  private:
-  struct Dataset {
-    std::atomic<std::uint64_t> bytes{0};
-    std::atomic<std::uint64_t> wire_bytes{0};
-    std::atomic<std::uint64_t> cycle_bytes{0};  // since the running (or last) cycle started
+  // Everything but the byte counters: what a scrape copies.
+  struct Values {
+    std::uint64_t bytes = 0, wire_bytes = 0, cycle_bytes = 0;  // loaded from the atomics for a scrape
     std::optional<std::int64_t> last_success, last_attempt, newest_common_creation;
     std::uint64_t runs = 0;
     std::map<core::Reason, std::uint64_t> failures;
@@ -82,19 +85,26 @@ class ReplicationMetrics : public prometheus::Collectable {
     std::optional<bool> last_ok;
     std::string last_reason;
   };
+  struct Dataset {
+    std::atomic<std::uint64_t> bytes{0};
+    std::atomic<std::uint64_t> wire_bytes{0};
+    std::atomic<std::uint64_t> cycle_bytes{0};  // since the running (or last) cycle started
+    Values v;  // guarded by mu_
+  };
   Dataset& At(const std::string& dataset) const;
 
   const std::function<std::int64_t()> now_;
+  const core::MetricDetail detail_;
   mutable std::mutex mu_;
   // Keys fixed at construction; the Dataset objects are never moved.
   std::map<std::string, std::unique_ptr<Dataset>> datasets_;
 };
 
 // zpull_build_info{version,revision} 1.
-class BuildInfo : public prometheus::Collectable {
+class BuildInfo : public MetricSource {
  public:
   BuildInfo(std::string version, std::string revision);
-  std::vector<prometheus::MetricFamily> Collect() const override;
+  void WriteMetrics(MetricWriter& out) const override;
 
  private:
   std::string version_, revision_;

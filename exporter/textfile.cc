@@ -29,6 +29,15 @@ bool SplitSample(std::string_view line, std::string_view& key, double& value) {
 
 std::string_view MetricName(std::string_view key) { return key.substr(0, key.find('{')); }
 
+// The value of a series' dataset label, "" without one (configured names
+// need no escapes).
+std::string_view DatasetOf(std::string_view key) {
+  const std::size_t at = key.find("dataset=\"");
+  if (at == std::string_view::npos) return {};
+  const std::size_t begin = at + 9;
+  return key.substr(begin, key.find('"', begin) - begin);
+}
+
 // Names of counter-like samples: counters, and a histogram's _bucket,
 // _sum and _count.
 std::set<std::string, std::less<>> Cumulative(const std::vector<std::string_view>& lines) {
@@ -68,17 +77,48 @@ std::string CarryForwardCounters(std::string_view previous, std::string_view cur
   const auto lines = core::SplitLines(current);
   const auto cumulative = Cumulative(lines);
   std::string out;
+  std::set<std::string_view> datasets;  // still configured: in the current page
   for (auto line : lines) {
+    std::string_view key;
+    double v = 0;
+    if (SplitSample(line, key, v)) datasets.insert(DatasetOf(key));
+  }
+  // The family being copied: its samples' names. Series it had before but
+  // not now (a counter by reason appears at its first count) follow its
+  // own samples, unchanged, if their dataset is still configured.
+  std::set<std::string, std::less<>> family;
+  auto carry_rest = [&] {
+    for (auto it = before.begin(); it != before.end();) {
+      if (family.count(MetricName(it->first)) && datasets.count(DatasetOf(it->first))) {
+        out += it->first + " " + Format(it->second) + "\n";
+        it = before.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    family.clear();
+  };
+  for (auto line : lines) {
+    if (line.starts_with("# HELP ")) carry_rest();
+    if (line.starts_with("# TYPE ")) {
+      const std::string_view rest = line.substr(7);
+      const std::string name(rest.substr(0, rest.find(' ')));
+      for (const char* suffix : {"", "_bucket", "_sum", "_count"}) {
+        if (cumulative.count(name + suffix)) family.insert(name + suffix);
+      }
+    }
     std::string_view key;
     double v = 0;
     if (SplitSample(line, key, v) && cumulative.count(MetricName(key))) {
       if (auto it = before.find(key); it != before.end()) {
         out += std::string(key) + " " + Format(v + it->second) + "\n";
+        before.erase(it);
         continue;
       }
     }
     out += std::string(line) + "\n";
   }
+  carry_rest();
   return out;
 }
 

@@ -26,6 +26,7 @@ parallelism: 3
 listen: 127.0.0.1:$1
 lock_directory: $ZP_TMP/locks
 cache_directory: $ZP_TMP/cache
+metrics: {detail: [histograms]}
 sources:
 $(zp_ssh_source_yaml web1)
 $(zp_ssh_source_yaml slowhost "    zfs_command: [$here/throttled-zfs.sh]")
@@ -107,7 +108,9 @@ now=$(date +%s)
 gt "$(value zpull_replication_bytes_total "$fast")" 300000 || zp_fail "fast bytes too small"
 gt "$(value zpull_replication_bytes_total "$slow")" 2500000 || zp_fail "slow bytes too small"
 gt "$(value zpull_replication_failures_total "$missing,reason=\"source_missing\"")" 0 || zp_fail "no source_missing failure"
-zp_assert_eq 0 "$(value zpull_replication_failures_total "$fast,reason=\"source_missing\"")" "no failure on fast"
+zp_assert_eq "" "$(value zpull_replication_failures_total "$fast,reason=\"source_missing\"")" "no failure on fast: no series by reason"
+zp_assert_eq 0 "$(value zpull_replication_failed_runs_total "$fast")" "no failure on fast: the total"
+gt "$(value zpull_replication_failed_runs_total "$missing")" 0 || zp_fail "the total counts missing's failures"
 lag=$(value zpull_replication_lag_seconds "$fast")
 [ -n "$lag" ] && ! gt "$lag" 30 && ! gt 0 "$lag" || zp_fail "lag of fast out of range: [$lag]"
 ls=$(value zpull_replication_last_success_timestamp_seconds "$fast")

@@ -26,6 +26,7 @@ interval: 1h
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
 cache_directory: $ZP_TMP/cache
+metrics: {detail: [drill_details]}
 drill: {every: $1, sample_files: 1000, max_bytes: 1G, restore_test: true, directory: $ZP_TMP/drills, source_directory: $ZP_TMP/srcdrills}
 sources:
 $(zp_ssh_source_yaml web1)

@@ -286,9 +286,11 @@ sed -i 's/^retries: .*/interval: 2s/' "$cfg"
 daemon_start "$ZP_TMP/hostkey.log"
 runs="zpull_replication_runs_total{dataset=\"$dst/r/data\"}"
 hostkey="zpull_replication_failures_total{dataset=\"$dst/r/data\",reason=\"hostkey\"}"
+failed="zpull_replication_failed_runs_total{dataset=\"$dst/r/data\"}"
 for _ in $(seq 1 100); do [ "$(sample "$runs")" = 1 ] && break; sleep 0.1; done
 zp_assert_eq 1 "$(sample "$runs")" "first cycle of the daemon"
-zp_assert_eq 0 "$(sample "$hostkey")" "no hostkey failure yet"
+zp_assert_eq 0 "$(sample "$failed")" "no failure yet"
+zp_assert_eq "" "$(sample "$hostkey")" "no hostkey series before the first hostkey failure"
 # The same sshd, same port, a new host key: a man in the middle, or a
 # reinstalled source. Either way zpull must refuse it.
 kill "$ZP_SSH_PID"

@@ -35,7 +35,7 @@ sample() { curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null | awk -v want="
 d="dataset=\"$dst/b/text\""
 for _ in $(seq 1 150); do [ "$(sample "zpull_replication_runs_total{$d}")" = 1 ] && break; sleep 0.1; done
 zp_assert_eq 1 "$(sample "zpull_replication_runs_total{$d}")" "one run"
-zp_assert_eq 0 "$(sample "zpull_replication_failures_total{$d,reason=\"stream_corrupt\"}")" "no corrupt stream"
+zp_assert_eq 0 "$(sample "zpull_replication_failed_runs_total{$d}")" "no failed cycle (no corrupt stream)"
 stream=$(sample "zpull_replication_bytes_total{$d}")
 wire=$(sample "zpull_replication_wire_bytes_total{$d}")
 zp_log "stream bytes $stream, wire bytes $wire"

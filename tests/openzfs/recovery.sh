@@ -18,6 +18,7 @@ write_cfg() {  # extra top-level YAML lines
 snapshot_prefix: zpt
 retries: 0
 lock_directory: /root/zpull-locks
+metrics: {detail: [inventory]}
 $1
 sources:
 $(oz_ssh_source_yaml guest)

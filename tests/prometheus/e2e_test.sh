@@ -137,12 +137,27 @@ curl -sf "http://127.0.0.1:$zport/metrics" >"$ZP_TMP/metrics.txt" || zp_fail "sc
 [ -z "${ZPULL_E2E_SAVE_METRICS:-}" ] || cp "$ZP_TMP/metrics.txt" "$ZPULL_E2E_SAVE_METRICS"
 promtool check metrics <"$ZP_TMP/metrics.txt" || zp_fail "promtool check metrics"
 exposed=$(awk '$1 == "#" && $2 == "TYPE" { print $3 }' "$ZP_TMP/metrics.txt" | sort -u)
-documented=$( (grep -oE '^\| `zpull_[a-z0-9_]+`' "$root/docs/metrics.md" || true) | tr -d '|` ' | sort -u)
+# Families of the "## Opt-in families" section appear only with metrics.detail.
+families_of() { (grep -oE '^\| `zpull_[a-z0-9_]+`' || true) | tr -d '|` ' | sort -u; }
+documented=$(families_of <"$root/docs/metrics.md")
+opt_in=$(awk '/^## / { inside = ($0 == "## Opt-in families") } inside' "$root/docs/metrics.md" | families_of)
+[ -n "$opt_in" ] || zp_fail "docs/metrics.md has no '## Opt-in families' section"
 undocumented=$(comm -23 <(echo "$exposed") <(echo "$documented"))
-missing=$(comm -13 <(echo "$exposed") <(echo "$documented"))
+missing=$(comm -13 <(echo "$exposed") <(comm -23 <(echo "$documented") <(echo "$opt_in")))
+opt_in_exposed=$(comm -12 <(echo "$exposed") <(echo "$opt_in"))
 [ -z "$undocumented" ] || zp_fail "exposed but not in docs/metrics.md: $undocumented"
 [ -z "$missing" ] || zp_fail "in docs/metrics.md but not exposed: $missing"
+[ -z "$opt_in_exposed" ] || zp_fail "opt-in families exposed without metrics.detail: $opt_in_exposed"
 zp_log "docs/metrics.md documents all $(echo "$exposed" | wc -l) exposed metrics"
+# The series budget: at most 40 per dataset by default (docs/metrics.md).
+per_dataset=$(grep -c "=\"$dst/b/data\"" "$ZP_TMP/metrics.txt")
+[ "$per_dataset" -le 40 ] || zp_fail "$per_dataset series for $dst/b/data: more than the budget of 40"
+zp_log "$per_dataset series for $dst/b/data (budget 40)"
+# With every detail group, every documented family is written (the bench's
+# page fills every family the daemon has).
+"$ZPULL_BENCH_CONTROL_PLANE" metrics --datasets 2 --rounds 1 --detail all --dump "$ZP_TMP/all.txt" >/dev/null
+all=$(awk '$1 == "#" && $2 == "TYPE" { print $3 }' "$ZP_TMP/all.txt" | sort -u)
+[ -z "$(comm -13 <(echo "$all") <(echo "$opt_in"))" ] || zp_fail "opt-in families not written with --detail all: $(comm -13 <(echo "$all") <(echo "$opt_in"))"
 
 zp_log "zpull stops: ZpullDown fires and inhibits the instance's other alerts"
 kill -TERM "$zpull_pid"

@@ -1,7 +1,6 @@
 #include "checks/inventory.h"
 
 #include <gtest/gtest.h>
-#include <prometheus/text_serializer.h>
 
 #include "tests/support/fake_zfs.h"
 #include "core/zfs_parse.h"
@@ -100,10 +99,21 @@ TEST_F(InventoryFake, CountsHoldsBookmarksAndTokenOfSeveralDatasetsAtOnce) {
   // The parity pass's listing is used, not a listing of its own.
   EXPECT_EQ(src_.Listings("tank/data") + dst_.Listings("backup/data"), listed);
 
-  exporter::InventoryMetrics m;
+  core::MetricDetail detail;
+  detail.inventory = true;
+  exporter::InventoryMetrics m(detail);
   m.Set("backup/data", *inv[0], 7000);
-  const std::string text = prometheus::TextSerializer().Serialize(m.Collect());
+  const std::string text = exporter::RenderMetrics(m);
   EXPECT_NE(text.find("zpull_holds{dataset=\"backup/data\",side=\"source\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("zpull_bookmarks{dataset=\"backup/data\"} 1\n"), std::string::npos) << text;
+  // By default the hold counts and bookmarks are left out (metrics.detail: inventory).
+  exporter::InventoryMetrics plain;
+  plain.Set("backup/data", *inv[0], 7000);
+  const std::string budget = exporter::RenderMetrics(plain);
+  EXPECT_EQ(budget.find("zpull_holds"), std::string::npos) << budget;
+  EXPECT_EQ(budget.find("zpull_bookmarks"), std::string::npos);
+  EXPECT_NE(budget.find("zpull_hold_oldest_timestamp_seconds{dataset=\"backup/data\",side=\"source\"} 5000\n"),
+            std::string::npos);
   EXPECT_NE(text.find("zpull_hold_oldest_timestamp_seconds{dataset=\"backup/data\",side=\"source\"} 5000\n"),
             std::string::npos);
   EXPECT_NE(text.find("zpull_resume_token_present{dataset=\"backup/data\"} 0\n"), std::string::npos);
@@ -111,7 +121,7 @@ TEST_F(InventoryFake, CountsHoldsBookmarksAndTokenOfSeveralDatasetsAtOnce) {
   inv[0]->resume_token = true;
   m.Set("backup/data", *inv[0], 7100);
   m.Set("backup/data", *inv[0], 7200);  // still the same token: still since 7100
-  const std::string later = prometheus::TextSerializer().Serialize(m.Collect());
+  const std::string later = exporter::RenderMetrics(m);
   EXPECT_NE(later.find("zpull_resume_token_since_timestamp_seconds{dataset=\"backup/data\"} 7100\n"),
             std::string::npos)
       << later;
@@ -155,7 +165,7 @@ TEST_F(InventoryFake, WhatTheHostCannotTellIsLeftOut) {
   EXPECT_FALSE(inv[0]->resume_token);
   exporter::InventoryMetrics m;
   m.Set("backup/data", *inv[0], 1);
-  const std::string text = prometheus::TextSerializer().Serialize(m.Collect());
+  const std::string text = exporter::RenderMetrics(m);
   EXPECT_EQ(text.find("dataset="), std::string::npos) << text;
 }
 

@@ -223,11 +223,22 @@ TEST(Config, DefaultPrefixOfAnEmptyHostnameIsNotBareZpull) {
   EXPECT_EQ(c->snapshot_prefix, "zpull_host");
 }
 
+TEST(Config, MetricDetailGroups) {
+  auto c = ParseConfig("metrics: {detail: [histograms, drill_outcomes]}\nsources: []\ndatasets: []\n", "f.yml", "h");
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_TRUE(c->metrics_detail.histograms);
+  EXPECT_TRUE(c->metrics_detail.drill_outcomes);
+  EXPECT_FALSE(c->metrics_detail.zero_counters);
+  EXPECT_EQ(ErrorOf("metrics: {detail: [histogram]}\nsources: []\ndatasets: []\n"),
+            "zpull.yml:1:20: 'detail': unknown metric group 'histogram' (known: histograms, drill_outcomes, "
+            "drill_details, inventory, zero_counters)");
+}
+
 TEST(Config, ErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
             "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, command_timeout, "
             "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, lock_directory, cache_directory, "
-            "control_socket, total_bandwidth_limit, hooks, sources, datasets, stall_timeout, transfer_timeout, retries, retry_backoff, "
+            "control_socket, total_bandwidth_limit, hooks, metrics, sources, datasets, stall_timeout, transfer_timeout, retries, retry_backoff, "
             "bandwidth_limit, readonly, rollback_destination, force_on_divergence, bookmarks, send, compress, "
             "receive, snapshots)");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nretries: 0\nretries: 1\n"), "zpull.yml:4:1: 'retries': duplicate key");

@@ -6,12 +6,13 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
-#include <prometheus/family.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <future>
 #include <thread>
 
+#include "exporter/gzip.h"
 #include "exporter/replication_metrics.h"
 #include "exporter/version.h"
 
@@ -20,11 +21,52 @@ namespace {
 
 struct Response {
   int status = 0;  // 0: no answer
-  std::string body;
+  std::string head, body;
+  bool complete = true;  // a chunked body ended with its last chunk
 };
 
-// One GET over a fresh connection, as a scraper does; gives up after 10 s.
-Response Get(int port, const std::string& path) {
+// `body` without its chunked transfer coding; false if it ends before the
+// last (empty) chunk.
+bool Unchunk(std::string& body) {
+  std::string out;
+  std::size_t p = 0;
+  for (;;) {
+    const std::size_t eol = body.find("\r\n", p);
+    if (eol == std::string::npos) break;
+    const std::size_t n = std::stoul(body.substr(p, eol - p), nullptr, 16);
+    if (n == 0) {
+      body = out;
+      return true;
+    }
+    if (eol + 2 + n > body.size()) break;
+    out += body.substr(eol + 2, n);
+    p = eol + 2 + n + 2;
+  }
+  body = out;
+  return false;
+}
+
+std::string Gunzip(const std::string& in) {
+  z_stream z{};
+  inflateInit2(&z, 15 + 16);
+  std::string out;
+  char buf[65536];
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    z.next_out = reinterpret_cast<Bytef*>(buf);
+    z.avail_out = sizeof buf;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - z.avail_out);
+  }
+  inflateEnd(&z);
+  return rc == Z_STREAM_END ? out : "(not a whole gzip stream)";
+}
+
+// One request over a fresh connection, as a scraper does; gives up after
+// 10 s. `extra` adds header lines.
+Response Get(int port, const std::string& path, const std::string& extra = "", const char* method = "GET") {
   Response r;
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return r;
@@ -38,7 +80,8 @@ Response Get(int port, const std::string& path) {
     ::close(fd);
     return r;
   }
-  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  const std::string request =
+      std::string(method) + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra + "\r\n";
   if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
     ::close(fd);
     return r;
@@ -50,26 +93,31 @@ Response Get(int port, const std::string& path) {
   const auto head_end = raw.find("\r\n\r\n");
   if (raw.rfind("HTTP/1.1 ", 0) != 0 || head_end == std::string::npos) return r;
   r.status = std::stoi(raw.substr(9, 3));
+  r.head = raw.substr(0, head_end);
   r.body = raw.substr(head_end + 4);
+  if (r.head.find("Transfer-Encoding: chunked") != std::string::npos) r.complete = Unchunk(r.body);
   return r;
 }
 
-// A gauge family named `name`; Collect() first waits for `gate` if given.
-class Named : public prometheus::Collectable {
+// A gauge family named `name` with `samples` samples; writing first waits
+// for `gate` if given.
+class Named : public MetricSource {
  public:
-  explicit Named(std::string name, std::shared_future<void> gate = {}) : name_(std::move(name)), gate_(gate) {}
-  std::vector<prometheus::MetricFamily> Collect() const override {
+  explicit Named(std::string name, std::shared_future<void> gate = {}, int samples = 1)
+      : name_(std::move(name)), gate_(gate), samples_(samples) {}
+  void WriteMetrics(MetricWriter& out) const override {
     ++collecting_;
     if (gate_.valid()) gate_.wait();
-    prometheus::ClientMetric m;
-    m.gauge.value = 1;
-    return {{name_, "test", prometheus::MetricType::Gauge, {m}}};
+    out.Family(name_, "test", MetricType::kGauge);
+    if (samples_ == 1) return out.Sample({}, 1);
+    for (int i = 0; i < samples_; ++i) out.Sample({{"i", std::to_string(i)}}, i);
   }
   mutable std::atomic<int> collecting_{0};
 
  private:
   std::string name_;
   std::shared_future<void> gate_;
+  int samples_;
 };
 
 StatusReport Report() {
@@ -106,20 +154,28 @@ TEST(HttpServer, ServesMetricsHealthAndStatusOverHttp) {
   EXPECT_EQ(Get(port, "/nowhere").status, 404);
 }
 
-// A collectable that throws, as a failing allocation would.
-class Throwing : public prometheus::Collectable {
+// A metric source that throws after its first family, as a failing
+// allocation would.
+class Throwing : public MetricSource {
  public:
-  std::vector<prometheus::MetricFamily> Collect() const override { throw std::runtime_error("boom"); }
+  void WriteMetrics(MetricWriter& out) const override {
+    out.Family("zpull_first", "written", MetricType::kGauge);
+    throw std::runtime_error("boom");
+  }
 };
 
-// What a handler calls may throw: that request answers 500, the next is
-// served, the process goes on.
+// What a handler calls may throw: that request answers 500 (or, for
+// /metrics, whose headers are out, ends without the last chunk, so the
+// scraper fails rather than takes a partial page), the next is served, the
+// process goes on.
 TEST(HttpServer, AHandlerThatThrowsAnswers500) {
   auto server = HttpServer::Start("127.0.0.1:0", [] { return true; });
   ASSERT_TRUE(server) << server.error().message;
   (*server)->Serve({{std::make_shared<Throwing>()}, []() -> StatusReport { throw std::runtime_error("boom"); }});
   const int port = (*server)->Port();
-  EXPECT_EQ(Get(port, "/metrics").status, 500);
+  auto metrics = Get(port, "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_FALSE(metrics.complete) << metrics.body;
   EXPECT_EQ(Get(port, "/status").status, 500);
   EXPECT_EQ(Get(port, "/").status, 500);
   EXPECT_EQ(Get(port, "/healthz").status, 200);
@@ -134,16 +190,21 @@ TEST(HttpServer, ListenErrorNamesTheAddress) {
   EXPECT_NE(second.error().message.find("cannot listen on " + taken), std::string::npos) << second.error().message;
 }
 
-// What a reload relies on: once Serve() returns, no request uses the
-// previous site any more (the daemon behind its status source may go).
-TEST(HttpServer, ServeReturnsOnlyWhenNoRequestUsesThePreviousSite) {
+// What a reload relies on: once Serve() returns, no request calls the
+// previous site's status function any more (the daemon behind it may go).
+TEST(HttpServer, ServeReturnsOnlyWhenNoRequestUsesThePreviousStatus) {
   auto server = HttpServer::Start("127.0.0.1:0", [] { return true; });
   ASSERT_TRUE(server);
   std::promise<void> open;
-  auto slow = std::make_shared<Named>("old_family", open.get_future().share());
-  (*server)->Serve({{slow}, {}});
-  auto scrape = std::async(std::launch::async, [&] { return Get((*server)->Port(), "/metrics"); });
-  while (slow->collecting_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::shared_future<void> gate = open.get_future().share();
+  std::atomic<int> asked{0};
+  (*server)->Serve({{}, [&] {
+                      ++asked;
+                      gate.wait();
+                      return Report();
+                    }});
+  auto request = std::async(std::launch::async, [&] { return Get((*server)->Port(), "/status"); });
+  while (asked == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 
   std::atomic<bool> swapped{false};
   std::thread swapper([&] {
@@ -151,13 +212,74 @@ TEST(HttpServer, ServeReturnsOnlyWhenNoRequestUsesThePreviousSite) {
     swapped = true;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_FALSE(swapped) << "Serve() returned while a request still rendered the previous site";
+  EXPECT_FALSE(swapped) << "Serve() returned while a request still called the previous status function";
   open.set_value();
   swapper.join();
+  EXPECT_EQ(request.get().status, 200);
+  EXPECT_NE(Get((*server)->Port(), "/metrics").body.find("new_family 1"), std::string::npos);
+}
+
+// A slow scrape (a slow or stalled client) holds no lock a reload needs: it
+// ends with the metric sources it started with, whole.
+TEST(HttpServer, AScrapeUnderWayDoesNotHoldAReload) {
+  auto server = HttpServer::Start("127.0.0.1:0", [] { return true; });
+  ASSERT_TRUE(server);
+  std::promise<void> open;
+  auto slow = std::make_shared<Named>("old_family", open.get_future().share());
+  (*server)->Serve({{slow}, {}});
+  auto scrape = std::async(std::launch::async, [&] { return Get((*server)->Port(), "/metrics"); });
+  while (slow->collecting_ == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  (*server)->Serve({{std::make_shared<Named>("new_family")}, {}});  // returns at once
+  EXPECT_NE(Get((*server)->Port(), "/metrics").body.find("new_family 1"), std::string::npos);
+  open.set_value();
   auto old_answer = scrape.get();
   EXPECT_EQ(old_answer.status, 200);
-  EXPECT_NE(old_answer.body.find("old_family 1"), std::string::npos) << old_answer.body;
-  EXPECT_NE(Get((*server)->Port(), "/metrics").body.find("new_family 1"), std::string::npos);
+  EXPECT_TRUE(old_answer.complete);
+  EXPECT_EQ(old_answer.body, "# HELP old_family test\n# TYPE old_family gauge\nold_family 1\n");
+}
+
+// A page larger than the writer's buffer arrives whole, in chunks; gzip
+// when the scraper asks (as Prometheus does), plain otherwise; HEAD gets
+// the headers alone.
+TEST(HttpServer, MetricsStreamInChunksAndGzipWhenAsked) {
+  auto server = HttpServer::Start("127.0.0.1:0", [] { return true; });
+  ASSERT_TRUE(server);
+  auto big = std::make_shared<Named>("zpull_big", std::shared_future<void>{}, 50000);
+  (*server)->Serve({{big}, {}});
+  const std::string expected = RenderMetrics(*big);
+  ASSERT_GT(expected.size(), 4 * MetricWriter::kFlushBytes);
+  const int port = (*server)->Port();
+
+  auto plain = Get(port, "/metrics");
+  EXPECT_EQ(plain.status, 200);
+  EXPECT_TRUE(plain.complete);
+  EXPECT_EQ(plain.head.find("Content-Encoding"), std::string::npos) << plain.head;
+  EXPECT_EQ(plain.body, expected);
+
+  auto zipped = Get(port, "/metrics", "Accept-Encoding: gzip\r\n");
+  EXPECT_NE(zipped.head.find("Content-Encoding: gzip"), std::string::npos) << zipped.head;
+  EXPECT_TRUE(zipped.complete);
+  EXPECT_LT(zipped.body.size(), expected.size() / 4);
+  EXPECT_EQ(Gunzip(zipped.body), expected);
+
+  auto refused = Get(port, "/metrics", "Accept-Encoding: gzip;q=0, identity\r\n");
+  EXPECT_EQ(refused.head.find("Content-Encoding"), std::string::npos) << refused.head;
+  EXPECT_EQ(refused.body, expected);
+
+  auto head = Get(port, "/metrics", "", "HEAD");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+}
+
+TEST(AcceptsGzip, ReadsTheHeaderAsHttpDefinesIt) {
+  EXPECT_TRUE(AcceptsGzip("gzip"));
+  EXPECT_TRUE(AcceptsGzip("deflate, gzip;q=0.5"));
+  EXPECT_TRUE(AcceptsGzip("*"));
+  EXPECT_TRUE(AcceptsGzip("identity, x-gzip"));
+  EXPECT_FALSE(AcceptsGzip(""));
+  EXPECT_FALSE(AcceptsGzip("identity"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
+  EXPECT_FALSE(AcceptsGzip("br, gzipped"));
 }
 
 // Scrapes while sites are swapped (as reloads do) are all answered, each

@@ -1,20 +1,24 @@
 #include "exporter/replication_metrics.h"
 
 #include <gtest/gtest.h>
-#include <prometheus/text_serializer.h>
 
 
 namespace zpull::exporter {
 namespace {
 
-std::string Render(const prometheus::Collectable& c) { return prometheus::TextSerializer().Serialize(c.Collect()); }
+std::string Render(const MetricSource& c) { return RenderMetrics(c); }
 
 bool Has(const std::string& text, const std::string& line) { return text.find(line + "\n") != std::string::npos; }
 
 class MetricsTest : public ::testing::Test {
  protected:
   std::int64_t now_ = 10000;
-  ReplicationMetrics m_{{"backup/a", "backup/b"}, [this] { return now_; }};
+  ReplicationMetrics m_{{"backup/a", "backup/b"}, [this] { return now_; }, Histograms()};
+  static core::MetricDetail Histograms() {
+    core::MetricDetail d;
+    d.histograms = true;
+    return d;
+  }
 };
 
 TEST_F(MetricsTest, BeforeAnyCycleOnlyCountersAndRestoredState) {
@@ -26,8 +30,28 @@ TEST_F(MetricsTest, BeforeAnyCycleOnlyCountersAndRestoredState) {
   // No fake zero lag for a dataset with nothing restored.
   EXPECT_EQ(t.find("zpull_replication_lag_seconds{dataset=\"backup/b\"}"), std::string::npos);
   EXPECT_TRUE(Has(t, "zpull_replication_runs_total{dataset=\"backup/b\"} 0"));
-  EXPECT_TRUE(Has(t, "zpull_replication_failures_total{dataset=\"backup/b\",reason=\"hostkey\"} 0"));
-  EXPECT_TRUE(Has(t, "zpull_replication_failures_total{dataset=\"backup/b\",reason=\"other\"} 0"));
+  // The total alerts use is there from the start; by reason at a first count.
+  EXPECT_TRUE(Has(t, "zpull_replication_failed_runs_total{dataset=\"backup/b\"} 0"));
+  EXPECT_TRUE(Has(t, "# TYPE zpull_replication_failures_total counter"));
+  EXPECT_EQ(t.find("zpull_replication_failures_total{"), std::string::npos) << t;
+  // Histograms are opt-in.
+  EXPECT_EQ(Render(ReplicationMetrics({"backup/a"}, [] { return std::int64_t{1}; })).find("zpull_replication_duration_seconds"),
+            std::string::npos);
+}
+
+// metrics: {detail: [zero_counters, histograms]}: every reason's series
+// and the duration histogram from the start.
+TEST(ReplicationMetricsDetail, ZeroCountersAndHistogramsOnRequest) {
+  core::MetricDetail detail;
+  detail.zero_counters = detail.histograms = true;
+  ReplicationMetrics m({"backup/a"}, [] { return std::int64_t{100}; }, detail);
+  const std::string t = Render(m);
+  EXPECT_TRUE(Has(t, "zpull_replication_failures_total{dataset=\"backup/a\",reason=\"hostkey\"} 0")) << t;
+  EXPECT_TRUE(Has(t, "zpull_replication_failures_total{dataset=\"backup/a\",reason=\"other\"} 0"));
+  EXPECT_TRUE(Has(t, "zpull_replication_retries_total{dataset=\"backup/a\",reason=\"stalled\"} 0"));
+  EXPECT_TRUE(Has(t, "zpull_replication_resumes_total{dataset=\"backup/a\"} 0"));
+  EXPECT_TRUE(Has(t, "zpull_pruned_snapshots_total{dataset=\"backup/a\",side=\"source\"} 0"));
+  EXPECT_TRUE(Has(t, "zpull_replication_duration_seconds_bucket{dataset=\"backup/a\",le=\"+Inf\"} 0"));
 }
 
 TEST_F(MetricsTest, LagIsComputedAtScrapeTime) {
@@ -77,6 +101,11 @@ TEST_F(MetricsTest, CyclesUpdateEverything) {
   EXPECT_TRUE(Has(t, "zpull_snapshots{dataset=\"backup/a\",side=\"destination\"} 3"));
   EXPECT_TRUE(Has(t, "zpull_pruned_snapshots_total{dataset=\"backup/a\",side=\"destination\"} 2"));
   EXPECT_TRUE(Has(t, "zpull_replication_failures_total{dataset=\"backup/b\",reason=\"diverged\"} 1"));
+  EXPECT_TRUE(Has(t, "zpull_replication_failed_runs_total{dataset=\"backup/b\"} 1"));
+  EXPECT_TRUE(Has(t, "zpull_replication_failed_runs_total{dataset=\"backup/a\"} 0"));
+  EXPECT_EQ(t.find("zpull_replication_failures_total{dataset=\"backup/a\""), std::string::npos);
+  EXPECT_EQ(t.find("zpull_replication_failures_total{dataset=\"backup/b\",reason=\"network\"}"), std::string::npos);
+  EXPECT_EQ(t.find("zpull_pruned_snapshots_total{dataset=\"backup/a\",side=\"source\"}"), std::string::npos);
   EXPECT_TRUE(Has(t, "zpull_replication_runs_total{dataset=\"backup/b\"} 1"));
   EXPECT_EQ(t.find("zpull_replication_last_success_timestamp_seconds{dataset=\"backup/b\"}"), std::string::npos);
 }
@@ -102,9 +131,13 @@ TEST_F(MetricsTest, IntervalOnlyOnceSet) {
 }
 
 TEST_F(MetricsTest, RecoveryCounters) {
+  // Rare events: no series until the first.
   std::string t = Render(m_);
-  EXPECT_TRUE(Has(t, "zpull_replication_retries_total{dataset=\"backup/a\",reason=\"stalled\"} 0")) << t;
-  EXPECT_TRUE(Has(t, "zpull_replication_resumes_total{dataset=\"backup/a\"} 0"));
+  EXPECT_EQ(t.find("zpull_replication_retries_total{"), std::string::npos) << t;
+  EXPECT_EQ(t.find("zpull_replication_resumes_total{"), std::string::npos);
+  EXPECT_EQ(t.find("zpull_replication_resume_tokens_aborted_total{"), std::string::npos);
+  EXPECT_EQ(t.find("zpull_replication_divergence_destroyed_snapshots_total{"), std::string::npos);
+  EXPECT_EQ(t.find("zpull_source_prune_failures_total{"), std::string::npos);
   replicate::CycleOutcome o;
   o.finished = 9000;
   o.retried = {{core::Reason::kNetwork, "cut"}, {core::Reason::kNetwork, "cut"}, {core::Reason::kStreamCorrupt, "x"}};
@@ -118,7 +151,7 @@ TEST_F(MetricsTest, RecoveryCounters) {
   EXPECT_TRUE(Has(t, "zpull_replication_resumes_total{dataset=\"backup/a\"} 1"));
   EXPECT_TRUE(Has(t, "zpull_replication_resume_tokens_aborted_total{dataset=\"backup/a\"} 1"));
   EXPECT_TRUE(Has(t, "zpull_replication_divergence_destroyed_snapshots_total{dataset=\"backup/a\"} 2"));
-  EXPECT_EQ(t.find("retries_total{dataset=\"backup/a\",reason=\"network\"} 0"), std::string::npos);
+  EXPECT_EQ(t.find("zpull_replication_resumes_total{dataset=\"backup/b\"}"), std::string::npos);
 }
 
 }  // namespace

@@ -50,6 +50,28 @@ TEST(Textfile, CountersAndHistogramsCarryForwardGaugesDoNot) {
   EXPECT_EQ(CarryForwardCounters("zpull_replication_runs_total{x} notanumber\n", kCurrent), kCurrent);
 }
 
+// A counter by reason appears at its first count: a reason counted by an
+// earlier run but not by this one stays in its family, unchanged.
+TEST(Textfile, ACounterThisRunDidNotCountIsKept) {
+  const std::string previous =
+      "# HELP zpull_replication_failures_total F.\n# TYPE zpull_replication_failures_total counter\n"
+      "zpull_replication_failures_total{dataset=\"backup/a\",reason=\"network\"} 3\n"
+      "zpull_replication_failures_total{dataset=\"backup/gone\",reason=\"network\"} 1\n"
+      "# HELP zpull_replication_runs_total R.\n# TYPE zpull_replication_runs_total counter\n"
+      "zpull_replication_runs_total{dataset=\"backup/a\"} 3\n";
+  const std::string current =
+      "# HELP zpull_replication_failures_total F.\n# TYPE zpull_replication_failures_total counter\n"
+      "zpull_replication_failures_total{dataset=\"backup/a\",reason=\"auth\"} 1\n"
+      "# HELP zpull_replication_runs_total R.\n# TYPE zpull_replication_runs_total counter\n"
+      "zpull_replication_runs_total{dataset=\"backup/a\"} 1\n";
+  EXPECT_EQ(CarryForwardCounters(previous, current),
+            "# HELP zpull_replication_failures_total F.\n# TYPE zpull_replication_failures_total counter\n"
+            "zpull_replication_failures_total{dataset=\"backup/a\",reason=\"auth\"} 1\n"
+            "zpull_replication_failures_total{dataset=\"backup/a\",reason=\"network\"} 3\n"
+            "# HELP zpull_replication_runs_total R.\n# TYPE zpull_replication_runs_total counter\n"
+            "zpull_replication_runs_total{dataset=\"backup/a\"} 4\n");
+}
+
 TEST(Textfile, DropsAFamily) {
   const std::string out = WithoutFamily(kCurrent, "zpull_replication_lag_seconds");
   EXPECT_EQ(out.find("lag_seconds"), std::string::npos) << out;
