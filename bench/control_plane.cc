@@ -11,15 +11,20 @@
 //   ... full DIR      one merged pass that plans replication and computes
 //                     parity for every dataset (listing, parsing, planning,
 //                     parity)
-//   ... metrics --datasets N   /metrics rendered with N datasets' worth of
-//                     every per-dataset metric the daemon exports
+//   ... metrics --datasets N [--detail all|G,G] [--gzip]   /metrics with N
+//                     datasets' worth of every per-dataset family the daemon
+//                     exports, streamed as the HTTP handler streams it
+//   ... daemon --datasets N [--seconds S]   `zpull run`'s Daemon on
+//                     in-memory hosts, idle (DaemonIdle below)
 //
 // The hosts are served by a runner that answers each listing with `cat FILE`
 // from a child process, so that process's CPU and memory are not counted.
 // Prints `key=value` lines: seconds, cpu_seconds (own), peak_rss_kib,
 // list_commands_source, list_commands_destination, datasets, bytes.
 
+#include <malloc.h>
 #include <sys/resource.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <limits>
@@ -27,14 +32,24 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <map>
+#include <thread>
 #include <optional>
 #include <iostream>
 #include <random>
 #include <string>
 #include <vector>
 
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
 #include "checks/parity.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "daemon/hosts.h"
+#include "daemon/once.h"
 #include "checks/parity_check.h"
 #include "core/local_runner.h"
 #include "core/zfs_cli.h"
@@ -45,6 +60,7 @@
 #include "exporter/replication_metrics.h"
 #include "replicate/plan.h"
 #include "replicate/snapshot_filter.h"
+#include "tests/support/fake_zfs.h"
 #include "tests/support/file_runner.h"
 
 namespace {
@@ -312,6 +328,119 @@ int Metrics(std::size_t n, int rounds, const char* dump, core::MetricDetail deta
   return 0;
 }
 
+std::int64_t UnixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// VmRSS of this process, in KiB.
+long RssKib() {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+// `zpull run`'s Daemon with `n` datasets (issue 26 §3) on in-memory hosts
+// (tests/support/fake_zfs.h: no process, no parsing; the listing's parsing
+// cost at scale is the `parity` mode's). Seeds every destination with one
+// `once` pass (snapshot: true), then runs the daemon with snapshot: false
+// and nothing new, the default schedules (interval 15m, parity and scrub
+// 5m), for `seconds`: what it costs while idle. Prints seed_seconds,
+// baseline_rss_kib (the hosts' data, before the daemon), idle_cpu_seconds,
+// idle_seconds, rss_kib (max of 1 s samples while idle), final_rss_kib.
+int DaemonIdle(std::size_t n, std::size_t snapshots, int seconds) {
+  char dir_template[] = "/tmp/zpull-bench-daemon.XXXXXX";
+  const std::string dir = ::mkdtemp(dir_template);
+  test::FakeZfs src("src1", UnixNow), dst("local", UnixNow);
+  core::ZfsFeatures features;
+  features.version = "fake";
+  src.SetFeatures(features);
+  dst.SetFeatures(features);
+  dst.SetPool("backup", core::PoolStatus{"backup", "ONLINE"}, core::PoolSpace{1ull << 40, 1ull << 38, 3ull << 38});
+  src.CreateFilesystem("tank");
+  src.CreateFilesystem("tank/data");
+  dst.CreateFilesystem("backup");
+  auto yaml = [&](bool snapshot) {
+    std::string y = "snapshot_prefix: zb\nlock_directory: " + dir + "/locks\ncache_directory: " + dir +
+                    "/cache\nsources: [{name: src1, host: local}]\ndatasets:\n";
+    for (std::size_t i = 0; i < n; ++i) {
+      y += "  - {source: src1, source_dataset: " + SourceName(i) + ", destination: " + DestinationName(i) +
+           ", snapshot: " + (snapshot ? "true" : "false") + "}\n";
+    }
+    return y;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    src.CreateFilesystem(SourceName(i));
+    const auto fs = core::DatasetName::Parse(SourceName(i)).value();
+    for (std::size_t s = 0; s < snapshots; ++s) (void)src.CreateSnapshot(fs, "auto-" + std::to_string(s));
+  }
+  auto logger = std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
+  const core::Log log(logger, core::LogFormat::kLogfmt);
+  auto hosts = std::make_shared<daemon::Hosts>(std::map<std::string, core::Zfs*>{{"src1", &src}}, &dst, dir + "/cache");
+
+  const auto seed_start = std::chrono::steady_clock::now();
+  {
+    auto seed = config::ParseConfig(yaml(true), dir + "/seed.yml", "bench");
+    if (!seed) {
+      std::cerr << seed.error().message << "\n";
+      return 1;
+    }
+    std::size_t failed = 0;
+    for (const auto& o : daemon::RunEachOnce(*seed, *hosts, UnixNow, log)) failed += o.ok() ? 0 : 1;
+    if (failed) {
+      std::cerr << failed << " of " << n << " seed cycles failed\n";
+      return 1;
+    }
+  }
+  // Every destination holds the snapshot zpull took.
+  for (std::size_t i = 0; i < n; ++i) {
+    auto list = dst.ListSnapshots(core::DatasetName::Parse(DestinationName(i)).value());
+    if (!list || !*list || (*list)->empty()) {
+      std::cerr << DestinationName(i) << " was not seeded: "
+                << (!list ? list.error().message : !*list ? "absent" : std::to_string((*list)->size()) + " snapshots")
+                << "\n";
+      return 1;
+    }
+  }
+  const double seed_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - seed_start).count();
+  ::malloc_trim(0);
+  const long baseline = RssKib();
+
+  auto idle = config::ParseConfig(yaml(false), dir + "/idle.yml", "bench");
+  if (!idle) {
+    std::cerr << idle.error().message << "\n";
+    return 1;
+  }
+  auto config = std::make_shared<const config::Config>(std::move(*idle));
+  auto d = std::make_shared<daemon::Daemon>(config, hosts, log, UnixNow);
+  if (auto s = d->Start(); !s) {
+    std::cerr << s.error().message << "\n";
+    return 1;
+  }
+  const double cpu0 = CpuSeconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::thread runner([&d] { d->Run(); });
+  long rss = 0;
+  for (int i = 0; i < seconds; ++i) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    rss = std::max(rss, RssKib());
+  }
+  const double cpu = CpuSeconds() - cpu0;
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::uint64_t runs = 0;
+  for (std::size_t i = 0; i < n; ++i) runs += d->Metrics().ViewOf(DestinationName(i)).last_attempt ? 1 : 0;
+  const long final_rss = RssKib();
+  d->Stop();
+  runner.join();
+  std::filesystem::remove_all(dir);
+  std::cout << "mode=daemon\ndatasets=" << n << "\nseed_seconds=" << seed_seconds << "\nbaseline_rss_kib=" << baseline
+            << "\nidle_seconds=" << elapsed << "\nidle_cpu_seconds=" << cpu << "\nidle_cpu_share=" << cpu / elapsed
+            << "\nrss_kib=" << rss << "\nfinal_rss_kib=" << final_rss << "\ncycles_while_idle=" << runs
+            << "\npeak_rss_kib=" << PeakRssKib() << "\n";
+  return 0;
+}
+
 std::size_t Flag(int argc, char** argv, const char* name, std::size_t fallback) {
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], name) == 0) return std::stoul(argv[i + 1]);
@@ -325,7 +454,8 @@ int main(int argc, char** argv) {
   if (argc < 2) {
     std::cerr << "usage: zpull-bench-control-plane generate|read|parity|full DIR [--datasets N --snapshots M]\n"
                  "       zpull-bench-control-plane metrics --datasets N [--rounds R] [--dump FILE] [--detail all|G,G]"
-                 " [--gzip]\n";
+                 " [--gzip]\n"
+                 "       zpull-bench-control-plane daemon --datasets N [--snapshots M] [--seconds S]\n";
     return 2;
   }
   const std::string mode = argv[1];
@@ -355,6 +485,10 @@ int main(int argc, char** argv) {
     }
     return Metrics(Flag(argc, argv, "--datasets", 1000), static_cast<int>(Flag(argc, argv, "--rounds", 5)), dump,
                    detail, gzip);
+  }
+  if (mode == "daemon") {
+    return DaemonIdle(Flag(argc, argv, "--datasets", 10000), Flag(argc, argv, "--snapshots", 10),
+                      static_cast<int>(Flag(argc, argv, "--seconds", 600)));
   }
   if (argc < 3) return 2;
   if (mode == "generate") {

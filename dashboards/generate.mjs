@@ -58,7 +58,7 @@ panels.push(
   stat('Worst replication lag', 0, 4, 4, [[`max(zpull_replication_lag_seconds{${dsel}})`, 'lag']], 's',
     [[null, 'green'], [7200, 'orange'], [21600, 'red']]),
   stat('Datasets failing', 4, 4, 4,
-    [[`count(sum by (instance, dataset) (increase(zpull_replication_failures_total{${dsel}}[1h])) > 0) or vector(0)`, 'failing']],
+    [[`count(sum by (instance, dataset) (increase(zpull_replication_failed_runs_total{${dsel}}[1h])) > 0) or vector(0)`, 'failing']],
     'none', [[null, 'green'], [1, 'red']]),
   stat('Parity problems', 8, 4, 4,
     [[`sum(zpull_parity_holes{${dsel}}) + sum(zpull_parity_guid_mismatches{${dsel}}) + sum(zpull_parity_diverged_snapshots{${dsel}})`, 'problems']],

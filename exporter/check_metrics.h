@@ -85,7 +85,7 @@ class CheckMetrics : public MetricSource {
   std::map<std::string, std::int64_t> drill_intervals_;         // by dataset
   std::map<std::string, std::map<checks::DrillFailure, std::uint64_t>> drill_failures_;
 
-  // The families of copies of the state above, in /metrics order.
+  // The families of the state above, in /metrics order (with mu_ held).
   static void WriteRuns(MetricWriter& out, const decltype(runs_)& runs);
   static void WriteParity(MetricWriter& out, const decltype(parity_)& parity);
   static void WritePools(MetricWriter& out, const decltype(pools_)& pools);

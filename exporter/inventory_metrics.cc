@@ -15,12 +15,11 @@ void InventoryMetrics::Set(const std::string& dataset, const checks::Inventory& 
   }
 }
 
-void InventoryMetrics::WriteMetrics(MetricWriter& out) const {
-  std::map<std::string, Entry> entries;
-  {
-    std::lock_guard lock(mu_);
-    entries = entries_;
-  }
+void InventoryMetrics::WriteMetrics(MetricWriter& page) const {
+  // Written under the lock into `out`, handed on to `page` without it.
+  MetricWriter out;
+  std::unique_lock lock(mu_);
+  const auto& entries = entries_;
   // The holds of each side the host could tell.
   auto per_side = [&](auto value) {
     for (const auto& [dataset, e] : entries) {
@@ -57,6 +56,8 @@ void InventoryMetrics::WriteMetrics(MetricWriter& out) const {
   out.Family("zpull_resume_token_since_timestamp_seconds",
              "When this zpull first saw the current resume token (a stale token blocks receives).", MetricType::kGauge);
   per_dataset([](const Entry& e) { return e.token_since ? G(double(*e.token_since)) : std::nullopt; });
+  lock.unlock();
+  page.Append(out);
 }
 
 }  // namespace zpull::exporter

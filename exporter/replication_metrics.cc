@@ -3,15 +3,12 @@
 #include <limits>
 
 namespace zpull::exporter {
-const std::vector<double> ReplicationMetrics::kDurationBuckets = {1,   5,    15,   60,    300,   900,
-                                                                  1800, 3600, 7200, 21600, 86400};
 
 ReplicationMetrics::ReplicationMetrics(const std::vector<std::string>& datasets, std::function<std::int64_t()> now,
                                        core::MetricDetail detail)
     : now_(std::move(now)), detail_(detail) {
   for (const auto& d : datasets) {
     auto state = std::make_unique<Dataset>();
-    state->v.duration_buckets.assign(kDurationBuckets.size(), 0);
     datasets_.emplace(d, std::move(state));
   }
 }

@@ -10,6 +10,7 @@
 // Thread-safe: byte counters are atomics (the transfer thread adds to them
 // while a scrape reads them); everything else is guarded by mu_.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -29,7 +30,7 @@ namespace zpull::exporter {
 class ReplicationMetrics : public MetricSource {
  public:
   // Upper bounds of the duration histogram, in seconds.
-  static const std::vector<double> kDurationBuckets;
+  static constexpr std::array<double, 11> kDurationBuckets = {1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600, 86400};
 
   ReplicationMetrics(const std::vector<std::string>& datasets, std::function<std::int64_t()> now,
                      core::MetricDetail detail = {});
@@ -71,7 +72,7 @@ class ReplicationMetrics : public MetricSource {
     std::map<core::Reason, std::uint64_t> failures;
     bool in_progress = false;
     std::optional<double> last_duration;
-    std::vector<std::uint64_t> duration_buckets;  // per bucket, not cumulative
+    std::array<std::uint64_t, kDurationBuckets.size()> duration_buckets{};  // per bucket, not cumulative
     std::uint64_t duration_count = 0;
     double duration_sum = 0;
     std::optional<std::size_t> source_snapshots, destination_snapshots;

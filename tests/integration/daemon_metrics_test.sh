@@ -67,7 +67,7 @@ wait_for() {  # seconds description condition...
     if "$@"; then return 0; fi
     sleep 0.2
   done
-  zp_fail "timed out after ${limit}s waiting for: $what"
+  zp_fail "timed out after ${limit}s waiting for: $what (zpull: $(tail -5 "$ZP_TMP/zpull.log"); metrics: $(grep -v '^#' "$ZP_TMP/metrics.txt" | grep -F "$dst/b/slow" | head -20))"
 }
 gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 > b + 0) }'; }
 
