@@ -237,9 +237,12 @@ int Pass(const std::string& mode, const std::string& dir) {
   return 0;
 }
 
-// Every per-dataset family the daemon exports with `detail`, for `n`
-// datasets, then `rounds` renders of /metrics streamed to a sink that
-// counts (as the HTTP handler streams them); prints the median.
+// Every family the daemon exports with `detail` filled for `n` datasets
+// (each dataset with one of every rare event too: a failure and a retry,
+// a resume, an aborted token, a divergence, a failed source prune, a drill
+// failure, a snapshot not yet replicated, a resume token), then `rounds`
+// renders of /metrics streamed to a sink that counts (as the HTTP handler
+// streams them); prints the median.
 int Metrics(std::size_t n, int rounds, const char* dump, core::MetricDetail detail, bool gzip) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < n; ++i) names.push_back(DestinationName(i));
@@ -249,6 +252,24 @@ int Metrics(std::size_t n, int rounds, const char* dump, core::MetricDetail deta
   auto features = std::make_shared<exporter::FeatureMetrics>();
   features->Set("src1", core::ZfsFeatures{});
   features->Set("local", core::ZfsFeatures{});
+  core::PoolStatus pool;
+  pool.pool = "backup";
+  pool.state = "ONLINE";
+  pool.scrub = core::ScanInfo{};
+  pool.scrub->state = core::ScanState::kFinished;
+  pool.scrub->end_time = kNow - 3600;
+  pool.scrub->duration_seconds = 600;
+  pool.scrub->errors = 0;
+  pool.vdevs = {core::VdevStatus{"backup", "ONLINE", 0, 0, 0}, core::VdevStatus{"sda", "ONLINE", 0, 0, 0}};
+  pool.data_errors = 0;
+  checks_m->SetPool("local", "backup", pool, core::PoolSpace{1ull << 40, 1ull << 39, 1ull << 39});
+  checks_m->CountScrubStarted("local", "backup");
+  core::PoolStatus scrubbing = pool;  // a second pool, its scrub under way
+  scrubbing.pool = "backup2";
+  scrubbing.scrub->state = core::ScanState::kInProgress;
+  scrubbing.scrub->progress_ratio = 0.5;
+  checks_m->SetPool("local", "backup2", scrubbing, core::PoolSpace{1ull << 40, 1ull << 39, 1ull << 39});
+  checks_m->RecordRun("scrub", "local", "backup", true, 0.2, kNow);
   checks_m->RecordPass("parity", "src1", 0.5, kNow);
   checks_m->RecordPass("replica_safety", "local", 0.1, kNow);
   checks_m->RecordPass("inventory", "src1", 0.3, kNow);
@@ -266,11 +287,22 @@ int Metrics(std::size_t n, int rounds, const char* dump, core::MetricDetail deta
     outcome.pruned_source = outcome.pruned_destination = 1;  // pruning in steady state
     outcome.started = kNow - 60;
     outcome.finished = kNow - 50;
+    outcome.retried = {core::Error{core::Reason::kNetwork, "cut"}};
+    outcome.resumed = 1;
+    outcome.tokens_aborted = 1;
+    outcome.destroyed_on_divergence = {"x"};
+    outcome.source_prune_failed = true;
     replication->CycleFinished(d, outcome, 10.0);
+    replicate::CycleOutcome failed;
+    failed.error = core::Error{core::Reason::kNetwork, "cut"};
+    replication->CycleStarted(d, kNow - 40);
+    replication->CycleFinished(d, failed, 1.0);
     checks::ParityReport parity;
     parity.destination_exists = true;
     parity.newest_source_creation = parity.newest_common_creation = kNow - 60;
     parity.destination_written = 0;
+    parity.not_replicated = 1;
+    parity.oldest_not_replicated_creation = kNow - 30;
     checks_m->SetParity(d, parity);
     checks_m->RecordResult("parity", "src1", d, true);
     checks_m->RecordResult("replica_safety", "local", d, true);
@@ -285,14 +317,14 @@ int Metrics(std::size_t n, int rounds, const char* dump, core::MetricDetail deta
     drill.restore_bytes_per_second = 1e8;
     drill.estimated_restore_seconds = 60;
     checks_m->SetDrill(d, drill);
+    checks_m->CountDrillFailure(d, checks::DrillFailure::kMismatch);
     checks_m->SetDrillInterval(d, 86400);
     checks::Inventory inv;
     inv.source_holds = inv.destination_holds = checks::HoldSummary{1, kNow - 3600};
     inv.bookmarks = 1;
-    inv.resume_token = false;
+    inv.resume_token = true;
     inventory->Set(d, inv, kNow);
   }
-  checks_m->SetPool("local", "backup", core::PoolStatus{}, core::PoolSpace{1 << 30, 1 << 29, 1 << 29});
   const exporter::MetricSources sources = {replication, checks_m, features, inventory,
                                            std::make_shared<exporter::BuildInfo>("bench", "bench")};
   std::vector<double> times;
@@ -321,10 +353,11 @@ int Metrics(std::size_t n, int rounds, const char* dump, core::MetricDetail deta
     series = out.Series();
   }
   std::sort(times.begin(), times.end());
+  const long peak = PeakRssKib();  // before the dump's whole page in memory
   if (dump) std::ofstream(dump) << exporter::RenderMetrics(sources);
   std::cout << "mode=metrics\ndatasets=" << n << "\nseconds=" << times[times.size() / 2] << "\nbytes=" << bytes
             << "\nsent_bytes=" << sent << "\nseries=" << series << "\nseries_per_dataset=" << double(series) / double(n)
-            << "\npeak_rss_kib=" << PeakRssKib() << "\n";
+            << "\npeak_rss_kib=" << peak << "\n";
   return 0;
 }
 
@@ -346,12 +379,19 @@ long RssKib() {
 // cost at scale is the `parity` mode's). Seeds every destination with one
 // `once` pass (snapshot: true), then runs the daemon with snapshot: false
 // and nothing new, the default schedules (interval 15m, parity and scrub
-// 5m), for `seconds`: what it costs while idle. Prints seed_seconds,
-// baseline_rss_kib (the hosts' data, before the daemon), idle_cpu_seconds,
-// idle_seconds, rss_kib (max of 1 s samples while idle), final_rss_kib.
-int DaemonIdle(std::size_t n, std::size_t snapshots, int seconds) {
+// 5m), for `seconds`: what it costs while idle, with its HTTP server,
+// scraped every `scrape_interval` seconds (0: never) by `curl --compressed`
+// as Prometheus scrapes (gzip; curl's own CPU is not counted). Prints
+// seed_seconds, baseline_rss_kib (the hosts' data, before the daemon),
+// idle_cpu_seconds, idle_seconds, rss_kib (max of 1 s samples while idle),
+// final_rss_kib, scrapes.
+int DaemonIdle(std::size_t n, std::size_t snapshots, int seconds, int scrape_interval) {
   char dir_template[] = "/tmp/zpull-bench-daemon.XXXXXX";
-  const std::string dir = ::mkdtemp(dir_template);
+  if (!::mkdtemp(dir_template)) {
+    std::perror("mkdtemp");
+    return 1;
+  }
+  const std::string dir = dir_template;
   test::FakeZfs src("src1", UnixNow), dst("local", UnixNow);
   core::ZfsFeatures features;
   features.version = "fake";
@@ -418,12 +458,28 @@ int DaemonIdle(std::size_t n, std::size_t snapshots, int seconds) {
     std::cerr << s.error().message << "\n";
     return 1;
   }
+  auto http = exporter::HttpServer::Start("127.0.0.1:0", [] { return true; });
+  if (!http) {
+    std::cerr << http.error().message << "\n";
+    return 1;
+  }
+  (*http)->Serve(d->Served());
+  const std::string scrape = "curl -sf --compressed -o /dev/null http://127.0.0.1:" +
+                             std::to_string((*http)->Port()) + "/metrics";
   const double cpu0 = CpuSeconds();
   const auto t0 = std::chrono::steady_clock::now();
   std::thread runner([&d] { d->Run(); });
   long rss = 0;
-  for (int i = 0; i < seconds; ++i) {
+  int scrapes = 0;
+  for (int i = 1; i <= seconds; ++i) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (scrape_interval > 0 && i % scrape_interval == 0) {
+      if (std::system(scrape.c_str()) != 0) {
+        std::cerr << "scrape failed: " << scrape << "\n";
+        break;
+      }
+      ++scrapes;
+    }
     rss = std::max(rss, RssKib());
   }
   const double cpu = CpuSeconds() - cpu0;
@@ -431,12 +487,15 @@ int DaemonIdle(std::size_t n, std::size_t snapshots, int seconds) {
   std::uint64_t runs = 0;
   for (std::size_t i = 0; i < n; ++i) runs += d->Metrics().ViewOf(DestinationName(i)).last_attempt ? 1 : 0;
   const long final_rss = RssKib();
+  (*http)->Serve({});  // before the daemon its status refers to goes
   d->Stop();
   runner.join();
+  if (scrape_interval > 0 && scrapes != seconds / scrape_interval) return 1;
   std::filesystem::remove_all(dir);
   std::cout << "mode=daemon\ndatasets=" << n << "\nseed_seconds=" << seed_seconds << "\nbaseline_rss_kib=" << baseline
             << "\nidle_seconds=" << elapsed << "\nidle_cpu_seconds=" << cpu << "\nidle_cpu_share=" << cpu / elapsed
             << "\nrss_kib=" << rss << "\nfinal_rss_kib=" << final_rss << "\ncycles_while_idle=" << runs
+            << "\nscrapes=" << scrapes
             << "\npeak_rss_kib=" << PeakRssKib() << "\n";
   return 0;
 }
@@ -455,7 +514,8 @@ int main(int argc, char** argv) {
     std::cerr << "usage: zpull-bench-control-plane generate|read|parity|full DIR [--datasets N --snapshots M]\n"
                  "       zpull-bench-control-plane metrics --datasets N [--rounds R] [--dump FILE] [--detail all|G,G]"
                  " [--gzip]\n"
-                 "       zpull-bench-control-plane daemon --datasets N [--snapshots M] [--seconds S]\n";
+                 "       zpull-bench-control-plane daemon --datasets N [--snapshots M] [--seconds S]"
+                 " [--scrape-interval S]\n";
     return 2;
   }
   const std::string mode = argv[1];
@@ -488,7 +548,8 @@ int main(int argc, char** argv) {
   }
   if (mode == "daemon") {
     return DaemonIdle(Flag(argc, argv, "--datasets", 10000), Flag(argc, argv, "--snapshots", 10),
-                      static_cast<int>(Flag(argc, argv, "--seconds", 600)));
+                      static_cast<int>(Flag(argc, argv, "--seconds", 600)),
+                      static_cast<int>(Flag(argc, argv, "--scrape-interval", 0)));
   }
   if (argc < 3) return 2;
   if (mode == "generate") {

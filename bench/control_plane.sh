@@ -10,17 +10,21 @@
 # and report medians, the ratio to `read`, peak RSS and the list commands
 # per host; then /metrics rendered at each size (median of 5 renders), plain
 # and gzip.
-#   bash bench/control_plane.sh [--sizes "1000 10000 50000"] [--snapshots 100] [--rounds 5]
-#   bash bench/control_plane.sh --smoke      # 20 x 5, one round (ctest)
+# Last, `zpull run`'s daemon idle at 50 and 10,000 datasets on in-memory
+# hosts (--daemon-seconds each, scraped every 15 s; 0 skips it).
+#   bash bench/control_plane.sh [--sizes "1000 10000 50000"] [--snapshots 100] [--rounds 5] [--daemon-seconds 600]
+#   bash bench/control_plane.sh --smoke      # 20 x 5, one round, daemon 2 s (ctest)
 set -euo pipefail
 sizes="1000 10000 50000" snapshots=100 rounds=5 metric_sizes="1000 10000 50000"
+daemon_sizes="50 10000" daemon_seconds=600 scrape_interval=15
 while [ $# -gt 0 ]; do
   case "$1" in
     --sizes) sizes=$2; metric_sizes=$2; shift 2 ;;
     --snapshots) snapshots=$2; shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
-    --smoke) sizes=20 metric_sizes=20 snapshots=5 rounds=1; shift ;;
-    *) echo "usage: $0 [--sizes \"N ...\"] [--snapshots M] [--rounds R] [--smoke]" >&2; exit 2 ;;
+    --daemon-seconds) daemon_seconds=$2; shift 2 ;;
+    --smoke) sizes=20 metric_sizes=20 snapshots=5 rounds=1 daemon_sizes=20 daemon_seconds=2 scrape_interval=1; shift ;;
+    *) echo "usage: $0 [--sizes \"N ...\"] [--snapshots M] [--rounds R] [--daemon-seconds S] [--smoke]" >&2; exit 2 ;;
   esac
 done
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -68,4 +72,14 @@ for n in $metric_sizes; do
     "$(field series "$work/metrics")" "$(field series_per_dataset "$work/metrics")" \
     "$(mib "$(field bytes "$work/metrics")")" "$(mib "$(( $(field peak_rss_kib "$work/metrics") * 1024 ))")" \
     "$(ms "$work/gzip")" "$(mib "$(field sent_bytes "$work/gzip")")" "$(mib "$(( $(field peak_rss_kib "$work/gzip") * 1024 ))")"
+done
+
+[ "$daemon_seconds" -gt 0 ] || exit 0
+printf '\n%-8s %10s %10s %12s %12s %14s %8s\n' datasets "seed s" "idle s" "CPU share" "RSS MiB" "of which hosts" scrapes
+for n in $daemon_sizes; do
+  "$BENCH" daemon --datasets "$n" --snapshots 10 --seconds "$daemon_seconds" --scrape-interval "$scrape_interval" >"$work/daemon"
+  printf '%-8s %10.1f %10.0f %11.3f%% %12.1f %14.1f %8d\n' "$n" "$(field seed_seconds "$work/daemon")" \
+    "$(field idle_seconds "$work/daemon")" "$(awk -v s="$(field idle_cpu_share "$work/daemon")" 'BEGIN { print s * 100 }')" \
+    "$(awk -v k="$(field rss_kib "$work/daemon")" 'BEGIN { print k / 1024 }')" \
+    "$(awk -v k="$(field baseline_rss_kib "$work/daemon")" 'BEGIN { print k / 1024 }')" "$(field scrapes "$work/daemon")"
 done

@@ -480,9 +480,9 @@ void Daemon::InventoryPass(const std::string& source, const std::vector<std::siz
     const config::DatasetConfig& d = config_.datasets[indices[k]];
     by_pools[{d.source_dataset.Pool(), d.destination.Pool()}].push_back(k);
   }
+  const auto started = std::chrono::steady_clock::now();
   for (const auto& [pools, positions] : by_pools) {
     if (stopping_) return;
-    const auto started = std::chrono::steady_clock::now();
     std::vector<checks::InventoryInput> inputs;
     for (std::size_t k : positions) {
       const config::DatasetConfig& d = config_.datasets[indices[k]];
@@ -504,8 +504,6 @@ void Daemon::InventoryPass(const std::string& source, const std::vector<std::siz
     } else {
       inv = checks::TakeInventories(src, *src_features, hosts_.Destination(), *dst_features, inputs);
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    checks_->RecordPass("inventory", src.Host(), seconds, now_());
     for (std::size_t n = 0; n < inputs.size(); ++n) {
       const std::string& name = inputs[n].target.dataset;
       checks_->RecordResult("inventory", src.Host(), name, inv[n].has_value());
@@ -516,6 +514,9 @@ void Daemon::InventoryPass(const std::string& source, const std::vector<std::siz
       inventory_->Set(name, *inv[n], now_());
     }
   }
+  if (by_pools.empty()) return;
+  checks_->RecordPass("inventory", src.Host(),
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), now_());
 }
 
 void Daemon::RunDataset(std::size_t index) {

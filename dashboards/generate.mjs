@@ -99,7 +99,10 @@ panels.push(
     rename('Value #A', 'running'), rename('Value #B', 'received', 'bytes'),
     rename('Value #C', 'progress', 'percentunit'), rename('Value #D', 'running for', 's')]),
   timeseries('Failures by reason', 12, 12, 7,
-    [[`sum by (dataset, reason) (increase(zpull_replication_failures_total{${dsel}}[$__rate_interval])) > 0`, '{{dataset}}: {{reason}}']],
+    // A reason's series is born at its first failure, which increase() misses.
+    [[`sum by (dataset, reason) ((increase(zpull_replication_failures_total{${dsel}}[$__rate_interval]) > 0) or ` +
+      `(zpull_replication_failures_total{${dsel}} unless zpull_replication_failures_total{${dsel}} offset $__rate_interval))`,
+      '{{dataset}}: {{reason}}']],
     'none', 'Failed cycles by reason; docs/failure-reasons.md explains each.'),
 );
 y += 7;

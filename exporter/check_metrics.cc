@@ -39,9 +39,11 @@ void CheckMetrics::RecordPass(const std::string& check, const std::string& host,
   r.when = when;
 }
 
-void CheckMetrics::SetParity(const std::string& dataset, const checks::ParityReport& report) {
+void CheckMetrics::SetParity(const std::string& dataset, const checks::ParityReport& r) {
   std::lock_guard lock(mu_);
-  parity_[dataset] = report;
+  parity_[dataset] = ParityRow{r.not_replicated,           r.holes.size(),          r.guid_mismatches.size(),
+                               r.diverged.size(),          r.oldest_not_replicated_creation, r.newest_source_creation,
+                               r.destination_exists,       r.destination_written};
 }
 
 void CheckMetrics::SetPool(const std::string& host, const std::string& pool, const core::PoolStatus& status,
@@ -103,7 +105,6 @@ void CheckMetrics::SetDrill(const std::string& dataset, const DrillState& state)
   if (state.covered_ratio) d.covered_ratio = state.covered_ratio;
   if (state.restore_bytes_per_second) d.restore_bytes_per_second = state.restore_bytes_per_second;
   if (state.estimated_restore_seconds) d.estimated_restore_seconds = state.estimated_restore_seconds;
-  drill_failures_.try_emplace(dataset);
 }
 
 void CheckMetrics::SetUnsafeProperties(const std::string& dataset, std::size_t count) {
@@ -117,27 +118,34 @@ void CheckMetrics::CountDrillFailure(const std::string& dataset, checks::DrillFa
 }
 
 void CheckMetrics::WriteMetrics(MetricWriter& out) const {
-  // The text, not a copy of the state, is what is made under the lock:
-  // copying these maps cost more than writing them.
-  MetricWriter part;
+  Copy c;
   {
     std::lock_guard lock(mu_);
-    WriteRuns(part, runs_);
-    WriteParity(part, parity_);
-    PerKey(part, "zpull_replica_unsafe_properties",
-           "Properties of the replica or datasets below it that could harm the backup host (mounting, setuid, "
-           "devices, exec, a received mountpoint) and receive.set did not ask for; 0 when safe.",
-           unsafe_, "dataset", [](std::size_t n) { return std::optional<double>(double(n)); });
-    WritePools(part, pools_);
-    WriteDrills(part, drills_, drill_failures_, drill_intervals_);
+    c.runs.reserve(runs_.size());
+    for (const auto& [key, run] : runs_) c.runs.emplace_back(&key, run);
+    c.parity.assign(parity_.begin(), parity_.end());
+    c.unsafe.assign(unsafe_.begin(), unsafe_.end());
+    c.pools = pools_;
+    c.drills.assign(drills_.begin(), drills_.end());
+    for (const auto& [dataset, by_reason] : drill_failures_) {
+      if (!by_reason.empty()) c.drill_failures.emplace_back(dataset, by_reason);
+    }
+    c.drill_intervals.assign(drill_intervals_.begin(), drill_intervals_.end());
   }
-  out.Append(part);
+  WriteRuns(out, c);
+  WriteParity(out, c);
+  PerKey(out, "zpull_replica_unsafe_properties",
+         "Properties of the replica or datasets below it that could harm the backup host (mounting, setuid, "
+         "devices, exec, a received mountpoint) and receive.set did not ask for; 0 when safe.",
+         c.unsafe, "dataset", [](std::size_t n) { return std::optional<double>(double(n)); });
+  WritePools(out, c);
+  WriteDrills(out, c);
 }
 
-void CheckMetrics::WriteRuns(MetricWriter& out, const decltype(runs_)& runs) {
+void CheckMetrics::WriteRuns(MetricWriter& out, const Copy& c) {
   // A pass (no target) has no target label.
-  auto sample = [&out](const auto& key, double v) {
-    const auto& [check, host, target] = key;
+  auto sample = [&out](const RunKey* key, double v) {
+    const auto& [check, host, target] = *key;
     if (target.empty()) {
       out.Sample({{"check", check}, {"host", host}}, v);
     } else {
@@ -146,54 +154,58 @@ void CheckMetrics::WriteRuns(MetricWriter& out, const decltype(runs_)& runs) {
   };
   out.Family("zpull_check_success", "1 if the last run of the check completed, 0 if it failed to run.",
              MetricType::kGauge);
-  for (const auto& [key, r] : runs) {
+  for (const auto& [key, r] : c.runs) {
     if (r.success) sample(key, *r.success ? 1 : 0);
   }
   out.Family("zpull_check_duration_seconds",
              "Duration of the last run of the check: of a pool's, or of the pass over a host's datasets (no "
              "target label).",
              MetricType::kGauge);
-  for (const auto& [key, r] : runs) {
+  for (const auto& [key, r] : c.runs) {
     if (r.seconds) sample(key, *r.seconds);
   }
   out.Family("zpull_check_last_run_timestamp_seconds",
              "Unix time of the last run of the check: of a pool's, or of the pass over a host's datasets (no "
              "target label).",
              MetricType::kGauge);
-  for (const auto& [key, r] : runs) {
+  for (const auto& [key, r] : c.runs) {
     if (r.when) sample(key, double(*r.when));
   }
 }
 
-void CheckMetrics::WriteParity(MetricWriter& out, const decltype(parity_)& parity) {
-  using R = checks::ParityReport;
+void CheckMetrics::WriteParity(MetricWriter& out, const Copy& c) const {
+  using R = ParityRow;
+  const auto& parity = c.parity;
   using G = std::optional<double>;
   PerKey(out, "zpull_parity_not_replicated_snapshots",
          "Source snapshots newer than the newest common snapshot, as of the last parity check.", parity, "dataset",
          [](const R& r) { return G(double(r.not_replicated)); });
   PerKey(out, "zpull_parity_oldest_not_replicated_timestamp_seconds",
          "Creation time of the oldest source snapshot not yet on the destination (absent when none).", parity,
-         "dataset", [](const R& r) { return Opt(r.oldest_not_replicated_creation); });
+         "dataset", [](const R& r) { return Opt(r.oldest_not_replicated); });
   PerKey(out, "zpull_parity_holes",
          "Source snapshots between the oldest and newest common ones missing on the destination although its "
          "retention would keep them.",
-         parity, "dataset", [](const R& r) { return G(double(r.holes.size())); });
+         parity, "dataset", [](const R& r) { return G(double(r.holes)); });
   PerKey(out, "zpull_parity_guid_mismatches", "Snapshot names on both sides whose guids differ.", parity, "dataset",
-         [](const R& r) { return G(double(r.guid_mismatches.size())); });
+         [](const R& r) { return G(double(r.guid_mismatches)); });
   PerKey(out, "zpull_parity_diverged_snapshots", "Destination snapshots newer than the newest common snapshot.",
-         parity, "dataset", [](const R& r) { return G(double(r.diverged.size())); });
+         parity, "dataset", [](const R& r) { return G(double(r.diverged)); });
   PerKey(out, "zpull_source_newest_snapshot_timestamp_seconds",
          "Creation time of the newest source snapshot, as of the last parity check.", parity, "dataset",
-         [](const R& r) { return Opt(r.newest_source_creation); });
-  PerKey(out, "zpull_parity_destination_exists", "1 if the destination dataset exists.", parity, "dataset",
-         [](const R& r) { return G(r.destination_exists ? 1 : 0); });
+         [](const R& r) { return Opt(r.newest_source); });
+  if (detail_.inventory) {
+    PerKey(out, "zpull_parity_destination_exists", "1 if the destination dataset exists.", parity, "dataset",
+           [](const R& r) { return G(r.destination_exists ? 1 : 0); });
+  }
   PerKey(out, "zpull_parity_destination_written_bytes",
          "Bytes written to the destination since its newest snapshot (OpenZFS `written`; absent where the property "
          "does not exist). Above 0 the next incremental fails.",
          parity, "dataset", [](const R& r) { return Opt(r.destination_written); });
 }
 
-void CheckMetrics::WritePools(MetricWriter& out, const decltype(pools_)& pools) {
+void CheckMetrics::WritePools(MetricWriter& out, const Copy& c) {
+  const auto& pools = c.pools;
   // A family with the samples `each(host, pool, p)` writes for every pool.
   auto family = [&](const char* name, const char* help, auto each, MetricType type = MetricType::kGauge) {
     out.Family(name, help, type);
@@ -262,8 +274,8 @@ void CheckMetrics::WritePools(MetricWriter& out, const decltype(pools_)& pools) 
       [](const Pool& p) { return G(double(p.scrubs_started)); }, MetricType::kCounter);
 }
 
-void CheckMetrics::WriteDrills(MetricWriter& out, const decltype(drills_)& drills,
-                               const decltype(drill_failures_)& failures, const decltype(drill_intervals_)& intervals) const {
+void CheckMetrics::WriteDrills(MetricWriter& out, const Copy& c) const {
+  const auto& drills = c.drills;
   using D = DrillState;
   using G = std::optional<double>;
   auto per_drill = [&](const char* name, const char* help, auto value) {
@@ -320,19 +332,29 @@ void CheckMetrics::WriteDrills(MetricWriter& out, const decltype(drills_)& drill
   per_drill("zpull_drill_estimated_restore_seconds",
             "The dataset's referenced bytes divided by the last measured restore throughput.",
             [](const D& d) { return Opt(d.estimated_restore_seconds); });
+  out.Family("zpull_drill_failures_total",
+             "Failed restore drills by reason (docs/restore-drills.md); a reason's series appears at its first "
+             "failure (with metrics.detail drill_outcomes: every reason of a drilled dataset from its first drill).",
+             MetricType::kCounter);
   if (detail_.drill_outcomes) {
-    out.Family("zpull_drill_failures_total", "Failed restore drills by reason (docs/restore-drills.md).",
-               MetricType::kCounter);
-    for (const auto& [dataset, by_reason] : failures) {
+    // Both in dataset order: the failures of a drilled dataset, if any, are
+    // where `f` stops.
+    auto f = c.drill_failures.begin();
+    for (const auto& [dataset, d] : drills) {
+      while (f != c.drill_failures.end() && f->first < dataset) ++f;
+      const bool counted = f != c.drill_failures.end() && f->first == dataset;
       for (auto r : checks::kAllDrillFailures) {
-        auto it = by_reason.find(r);
-        out.Sample({{"dataset", dataset}, {"reason", checks::DrillFailureName(r)}},
-                   double(it == by_reason.end() ? 0 : it->second));
+        const std::uint64_t n = counted && f->second.contains(r) ? f->second.at(r) : 0;
+        out.Sample({{"dataset", dataset}, {"reason", checks::DrillFailureName(r)}}, double(n));
       }
+    }
+  } else {
+    for (const auto& [dataset, by_reason] : c.drill_failures) {
+      for (const auto& [r, n] : by_reason) out.Sample({{"dataset", dataset}, {"reason", checks::DrillFailureName(r)}}, double(n));
     }
   }
   PerKey(out, "zpull_drill_interval_seconds", "drill.every of the dataset: how often a restore drill is due.",
-         intervals, "dataset", [](std::int64_t s) { return G(double(s)); });
+         c.drill_intervals, "dataset", [](std::int64_t s) { return G(double(s)); });
 }
 
 }  // namespace zpull::exporter

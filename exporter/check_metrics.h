@@ -73,7 +73,14 @@ class CheckMetrics : public MetricSource {
   mutable std::mutex mu_;
   // (check, host, target); a pass's target is empty.
   std::map<std::tuple<std::string, std::string, std::string>, Run> runs_;
-  std::map<std::string, checks::ParityReport> parity_;                      // by dataset
+  // What the parity families show of a report.
+  struct ParityRow {
+    std::size_t not_replicated = 0, holes = 0, guid_mismatches = 0, diverged = 0;
+    std::optional<std::int64_t> oldest_not_replicated, newest_source;
+    bool destination_exists = false;
+    std::optional<std::uint64_t> destination_written;
+  };
+  std::map<std::string, ParityRow> parity_;                                 // by dataset
   std::map<std::string, std::size_t> unsafe_;                               // by dataset
   struct Pool {
     core::PoolStatus status;
@@ -85,12 +92,25 @@ class CheckMetrics : public MetricSource {
   std::map<std::string, std::int64_t> drill_intervals_;         // by dataset
   std::map<std::string, std::map<checks::DrillFailure, std::uint64_t>> drill_failures_;
 
-  // The families of the state above, in /metrics order (with mu_ held).
-  static void WriteRuns(MetricWriter& out, const decltype(runs_)& runs);
-  static void WriteParity(MetricWriter& out, const decltype(parity_)& parity);
-  static void WritePools(MetricWriter& out, const decltype(pools_)& pools);
-  void WriteDrills(MetricWriter& out, const decltype(drills_)& drills, const decltype(drill_failures_)& failures,
-                   const decltype(drill_intervals_)& intervals) const;
+  // A scrape's copy of the state above: the entries with their keys as
+  // views into the maps, whose entries are never erased or re-keyed.
+  template <class T>
+  using Rows = std::vector<std::pair<std::string_view, T>>;
+  using RunKey = std::tuple<std::string, std::string, std::string>;
+  struct Copy {
+    std::vector<std::pair<const RunKey*, Run>> runs;
+    Rows<ParityRow> parity;
+    Rows<std::size_t> unsafe;
+    decltype(pools_) pools;
+    Rows<DrillState> drills;
+    Rows<std::map<checks::DrillFailure, std::uint64_t>> drill_failures;  // datasets with failures only
+    Rows<std::int64_t> drill_intervals;
+  };
+  // The families of a copy, in /metrics order.
+  static void WriteRuns(MetricWriter& out, const Copy& c);
+  void WriteParity(MetricWriter& out, const Copy& c) const;
+  static void WritePools(MetricWriter& out, const Copy& c);
+  void WriteDrills(MetricWriter& out, const Copy& c) const;
 };
 
 }  // namespace zpull::exporter

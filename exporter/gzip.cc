@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include <cctype>
+#include <optional>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -52,20 +54,23 @@ void GzipWriter::Write(std::string_view text) {
 void GzipWriter::Finish() { Deflate({}, Z_FINISH); }
 
 bool AcceptsGzip(std::string_view header) {
+  // gzip named with its q-value decides; otherwise `*` does.
+  std::optional<bool> gzip, any;
   while (!header.empty()) {
     const std::size_t comma = header.find(',');
     const std::string_view item = header.substr(0, comma);
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
-    std::string_view coding = Trim(item.substr(0, item.find(';')));
+    std::string coding(Trim(item.substr(0, item.find(';'))));
+    for (char& ch : coding) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
     double q = 1;
     if (auto semi = item.find(';'); semi != std::string_view::npos) {
       std::string_view param = Trim(item.substr(semi + 1));
       if (param.starts_with("q=")) q = std::strtod(std::string(param.substr(2)).c_str(), nullptr);
     }
-    if (q > 0) return true;
+    (coding == "*" ? any : gzip) = q > 0;
   }
-  return false;
+  return gzip.value_or(any.value_or(false));
 }
 
 }  // namespace zpull::exporter

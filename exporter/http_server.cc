@@ -44,10 +44,15 @@ bool IsGet(mg_connection* conn) {
   return info && (std::strcmp(info->request_method, "GET") == 0 || std::strcmp(info->request_method, "HEAD") == 0);
 }
 
-// The page in chunks of about MetricWriter::kFlushBytes as the sources
-// write it, so that its size costs no memory. A failure once the headers
-// are out ends the connection without the last chunk: the scraper sees a
-// truncated body, never a partial page taken for whole.
+// Thrown by the sink of a scrape whose client has left: the rest of the
+// page is not written.
+struct ClientGone {};
+
+// The page in pieces of about MetricWriter::kFlushBytes as the sources
+// write it, so that its size costs no memory: chunked for HTTP/1.1, and for
+// HTTP/1.0 (no chunks) ended by the close. A failure once the headers are
+// out ends the connection without the last chunk: an HTTP/1.1 scraper sees
+// a truncated body, never a partial page taken for whole.
 int MetricsHandler(mg_connection* conn, void* cbdata) {
   auto* server = static_cast<HttpServer*>(cbdata);
   return Guarded(conn, [&] {
@@ -55,15 +60,18 @@ int MetricsHandler(mg_connection* conn, void* cbdata) {
     const MetricSources sources = server->Metrics();
     const char* accept = mg_get_header(conn, "Accept-Encoding");
     const bool gzip = accept && AcceptsGzip(accept);
+    const mg_request_info* info = mg_get_request_info(conn);
+    const bool chunked = !(info && info->http_version && std::strcmp(info->http_version, "1.0") == 0);
     mg_printf(conn,
-              "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n%s"
-              "Transfer-Encoding: chunked\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n",
-              gzip ? "Content-Encoding: gzip\r\n" : "");
+              "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n%s%s"
+              "Connection: close\r\nCache-Control: no-store\r\n\r\n",
+              gzip ? "Content-Encoding: gzip\r\n" : "", chunked ? "Transfer-Encoding: chunked\r\n" : "");
     if (IsHead(conn)) return 200;
     try {
-      bool gone = false;  // the client left: the rest is not sent
-      MetricWriter::Sink send = [conn, &gone](std::string_view piece) {
-        if (!gone && mg_send_chunk(conn, piece.data(), static_cast<unsigned>(piece.size())) <= 0) gone = true;
+      MetricWriter::Sink send = [conn, chunked](std::string_view piece) {
+        const int sent = chunked ? mg_send_chunk(conn, piece.data(), static_cast<unsigned>(piece.size()))
+                                 : mg_write(conn, piece.data(), piece.size());
+        if (sent <= 0) throw ClientGone{};
       };
       std::optional<GzipWriter> zipped;
       if (gzip) zipped.emplace(send);
@@ -71,7 +79,7 @@ int MetricsHandler(mg_connection* conn, void* cbdata) {
       for (const auto& s : sources) s->WriteMetrics(out);
       out.Finish();
       if (zipped) zipped->Finish();
-      if (!gone) mg_write(conn, "0\r\n\r\n", 5);
+      if (chunked) mg_write(conn, "0\r\n\r\n", 5);
     } catch (...) {
       // Headers are out: no 500 now; the missing last chunk tells.
     }

@@ -15,11 +15,13 @@ void InventoryMetrics::Set(const std::string& dataset, const checks::Inventory& 
   }
 }
 
-void InventoryMetrics::WriteMetrics(MetricWriter& page) const {
-  // Written under the lock into `out`, handed on to `page` without it.
-  MetricWriter out;
-  std::unique_lock lock(mu_);
-  const auto& entries = entries_;
+void InventoryMetrics::WriteMetrics(MetricWriter& out) const {
+  // A copy, keyed by views into entries_ (whose entries are never erased).
+  std::vector<std::pair<std::string_view, Entry>> entries;
+  {
+    std::lock_guard lock(mu_);
+    entries.assign(entries_.begin(), entries_.end());
+  }
   // The holds of each side the host could tell.
   auto per_side = [&](auto value) {
     for (const auto& [dataset, e] : entries) {
@@ -56,8 +58,6 @@ void InventoryMetrics::WriteMetrics(MetricWriter& page) const {
   out.Family("zpull_resume_token_since_timestamp_seconds",
              "When this zpull first saw the current resume token (a stale token blocks receives).", MetricType::kGauge);
   per_dataset([](const Entry& e) { return e.token_since ? G(double(*e.token_since)) : std::nullopt; });
-  lock.unlock();
-  page.Append(out);
 }
 
 }  // namespace zpull::exporter

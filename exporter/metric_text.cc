@@ -147,24 +147,6 @@ void MetricWriter::Histogram(Labels labels, std::span<const double> bounds, std:
   EndLine();
 }
 
-void MetricWriter::Append(const MetricWriter& part) {
-  std::string_view text = part.out_;
-  series_ += part.series_;
-  if (!sink_) {
-    out_ += text;
-    return;
-  }
-  while (!text.empty()) {
-    const std::size_t n = std::min(text.size(), kFlushBytes - std::min(out_.size(), kFlushBytes - 1));
-    out_ += text.substr(0, n);
-    text.remove_prefix(n);
-    if (out_.size() >= kFlushBytes) {
-      sink_(out_);
-      out_.clear();
-    }
-  }
-}
-
 void MetricWriter::Finish() {
   if (sink_ && !out_.empty()) {
     sink_(out_);

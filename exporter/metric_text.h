@@ -43,9 +43,6 @@ class MetricWriter {
   // cumulative) counts over `bounds`; the +Inf bucket is `count`.
   void Histogram(Labels labels, std::span<const double> bounds, std::span<const std::uint64_t> per_bucket,
                  std::uint64_t count, double sum);
-  // Appends the page `part` wrote (without a sink): a source writes its
-  // text under its lock into a part, then hands it on here without the lock.
-  void Append(const MetricWriter& part);
   // Hands what is left to the sink.
   void Finish();
 

@@ -184,7 +184,7 @@ void ReplicationMetrics::WriteMetrics(MetricWriter& out) const {
               });
   family("zpull_replication_failures_total",
          "Replication cycles that failed, by reason (docs/failure-reasons.md); a reason's series appears at its "
-         "first failure.",
+         "first failure (with metrics.detail zero_counters: from the start).",
          MetricType::kCounter, [&](const std::string& dataset, const Values& v) {
            if (!zeros) return by_reason(dataset, v.failures, {});
            for (core::Reason r : core::kAllReasons) {

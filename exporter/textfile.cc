@@ -90,7 +90,7 @@ std::string CarryForwardCounters(std::string_view previous, std::string_view cur
   auto carry_rest = [&] {
     for (auto it = before.begin(); it != before.end();) {
       if (family.count(MetricName(it->first)) && datasets.count(DatasetOf(it->first))) {
-        out += it->first + " " + Format(it->second) + "\n";
+        if (it->second != 0) out += it->first + " " + Format(it->second) + "\n";
         it = before.erase(it);
       } else {
         ++it;

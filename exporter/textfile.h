@@ -15,8 +15,11 @@
 namespace zpull::exporter {
 
 // Pure: `current` (text format) with every counter-like sample increased by
-// the same series' value in `previous`; series only in `previous` (a
-// dataset no longer configured) are dropped.
+// the same series' value in `previous`. A counter-like series only in
+// `previous` (a reason this run did not count: such series appear at their
+// first count) is kept, after its family's samples, unless its family is
+// gone, its dataset is no longer in `current`, or its value is 0 (what
+// older versions wrote for every reason).
 std::string CarryForwardCounters(std::string_view previous, std::string_view current);
 
 // Pure: `text` without the samples, HELP and TYPE lines of `family`.

@@ -129,6 +129,7 @@ parity: {interval: 1h}
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
 cache_directory: $ZP_TMP/cache
+metrics: {detail: [inventory]}
 sources: [{name: here, host: local}]
 datasets:
   - {source: here, source_dataset: $src/fresh, destination: $dst/b/fresh}

@@ -34,10 +34,13 @@ TEST(CheckMetrics, ByDefaultDrillsAndPassesKeepToTheBudget) {
   EXPECT_TRUE(Has(t, "zpull_drill_last_outcome{dataset=\"backup/a\",outcome=\"mismatch\"} 1")) << t;
   EXPECT_EQ(t.find("zpull_drill_last_outcome{dataset=\"backup/a\",outcome=\"ok\"}"), std::string::npos);
   EXPECT_TRUE(Has(t, "zpull_drill_files_covered_ratio{dataset=\"backup/a\"} 0.5"));
-  for (const char* opt_in : {"zpull_drill_files_verified", "zpull_drill_mismatches", "zpull_drill_failures_total",
+  for (const char* opt_in : {"zpull_drill_files_verified", "zpull_drill_mismatches",
                              "zpull_drill_restore_bytes_per_second", "zpull_drill_files_unreadable"}) {
     EXPECT_EQ(t.find(opt_in), std::string::npos) << opt_in;
   }
+  // Failures by reason from the first of each.
+  EXPECT_TRUE(Has(t, "zpull_drill_failures_total{dataset=\"backup/a\",reason=\"mismatch\"} 1"));
+  EXPECT_EQ(t.find("zpull_drill_failures_total{dataset=\"backup/a\",reason=\"io_error\"}"), std::string::npos);
   EXPECT_TRUE(Has(t, "zpull_check_success{check=\"parity\",host=\"src1\",target=\"backup/a\"} 1"));
   EXPECT_TRUE(Has(t, "zpull_check_success{check=\"drill\",host=\"src1\",target=\"backup/a\"} 1"));
   EXPECT_TRUE(Has(t, "zpull_check_duration_seconds{check=\"parity\",host=\"src1\"} 0.5"));

@@ -23,11 +23,12 @@ struct Response {
   int status = 0;  // 0: no answer
   std::string head, body;
   bool complete = true;  // a chunked body ended with its last chunk
+  int chunks = 0;        // of a chunked body, the last (empty) one apart
 };
 
-// `body` without its chunked transfer coding; false if it ends before the
-// last (empty) chunk.
-bool Unchunk(std::string& body) {
+// `body` without its chunked transfer coding, counting its chunks; false if
+// it ends before the last (empty) chunk.
+bool Unchunk(std::string& body, int& chunks) {
   std::string out;
   std::size_t p = 0;
   for (;;) {
@@ -38,6 +39,7 @@ bool Unchunk(std::string& body) {
       body = out;
       return true;
     }
+    ++chunks;
     if (eol + 2 + n > body.size()) break;
     out += body.substr(eol + 2, n);
     p = eol + 2 + n + 2;
@@ -66,7 +68,8 @@ std::string Gunzip(const std::string& in) {
 
 // One request over a fresh connection, as a scraper does; gives up after
 // 10 s. `extra` adds header lines.
-Response Get(int port, const std::string& path, const std::string& extra = "", const char* method = "GET") {
+Response Get(int port, const std::string& path, const std::string& extra = "", const char* method = "GET",
+             const char* version = "HTTP/1.1") {
   Response r;
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return r;
@@ -81,7 +84,7 @@ Response Get(int port, const std::string& path, const std::string& extra = "", c
     return r;
   }
   const std::string request =
-      std::string(method) + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra + "\r\n";
+      std::string(method) + " " + path + " " + version + "\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + extra + "\r\n";
   if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
     ::close(fd);
     return r;
@@ -95,7 +98,7 @@ Response Get(int port, const std::string& path, const std::string& extra = "", c
   r.status = std::stoi(raw.substr(9, 3));
   r.head = raw.substr(0, head_end);
   r.body = raw.substr(head_end + 4);
-  if (r.head.find("Transfer-Encoding: chunked") != std::string::npos) r.complete = Unchunk(r.body);
+  if (r.head.find("Transfer-Encoding: chunked") != std::string::npos) r.complete = Unchunk(r.body, r.chunks);
   return r;
 }
 
@@ -253,8 +256,15 @@ TEST(HttpServer, MetricsStreamInChunksAndGzipWhenAsked) {
   auto plain = Get(port, "/metrics");
   EXPECT_EQ(plain.status, 200);
   EXPECT_TRUE(plain.complete);
+  EXPECT_GT(plain.chunks, 4);
   EXPECT_EQ(plain.head.find("Content-Encoding"), std::string::npos) << plain.head;
   EXPECT_EQ(plain.body, expected);
+
+  // HTTP/1.0 has no chunks: the body is the page, ended by the close.
+  auto old = Get(port, "/metrics", "", "GET", "HTTP/1.0");
+  EXPECT_EQ(old.status, 200);
+  EXPECT_EQ(old.head.find("Transfer-Encoding"), std::string::npos) << old.head;
+  EXPECT_EQ(old.body, expected);
 
   auto zipped = Get(port, "/metrics", "Accept-Encoding: gzip\r\n");
   EXPECT_NE(zipped.head.find("Content-Encoding: gzip"), std::string::npos) << zipped.head;
@@ -280,6 +290,8 @@ TEST(AcceptsGzip, ReadsTheHeaderAsHttpDefinesIt) {
   EXPECT_FALSE(AcceptsGzip("identity"));
   EXPECT_FALSE(AcceptsGzip("gzip;q=0"));
   EXPECT_FALSE(AcceptsGzip("br, gzipped"));
+  EXPECT_FALSE(AcceptsGzip("gzip;q=0, *"));  // named with q=0: not by way of *
+  EXPECT_TRUE(AcceptsGzip("GZIP"));
 }
 
 // Scrapes while sites are swapped (as reloads do) are all answered, each

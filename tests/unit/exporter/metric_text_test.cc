@@ -90,26 +90,6 @@ TEST(MetricText, ASinkGetsThePageInPiecesOfBoundedSize) {
   EXPECT_LT(largest, MetricWriter::kFlushBytes + 256);
 }
 
-// A source writes its text under its lock into a part and appends it
-// without: the page is the same, still handed on in bounded pieces.
-TEST(MetricText, APartAppendedIsHandedOnInPieces) {
-  MetricWriter part;
-  part.Family("zpull_many", "Many samples.", MetricType::kGauge);
-  for (int i = 0; i < 20000; ++i) part.Sample({{"dataset", "tank/ds" + std::to_string(i)}}, i);
-  std::string whole;
-  std::size_t largest = 0;
-  MetricWriter w([&](std::string_view piece) {
-    whole += piece;
-    largest = std::max(largest, piece.size());
-  });
-  w.Family("zpull_first", "First.", MetricType::kGauge);
-  w.Append(part);
-  w.Finish();
-  EXPECT_EQ(whole, "# HELP zpull_first First.\n# TYPE zpull_first gauge\n" + part.Text());
-  EXPECT_EQ(w.Series(), 20000u);
-  EXPECT_LE(largest, MetricWriter::kFlushBytes);
-}
-
 TEST(MetricText, EscapesHelpAsTheFormatRequires) {
   MetricWriter w;
   w.Family("zpull_x", "Back\\slash and\nnewline.", MetricType::kGauge);

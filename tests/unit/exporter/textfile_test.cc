@@ -57,6 +57,7 @@ TEST(Textfile, ACounterThisRunDidNotCountIsKept) {
       "# HELP zpull_replication_failures_total F.\n# TYPE zpull_replication_failures_total counter\n"
       "zpull_replication_failures_total{dataset=\"backup/a\",reason=\"network\"} 3\n"
       "zpull_replication_failures_total{dataset=\"backup/gone\",reason=\"network\"} 1\n"
+      "zpull_replication_failures_total{dataset=\"backup/a\",reason=\"other\"} 0\n"
       "# HELP zpull_replication_runs_total R.\n# TYPE zpull_replication_runs_total counter\n"
       "zpull_replication_runs_total{dataset=\"backup/a\"} 3\n";
   const std::string current =
