@@ -5,6 +5,10 @@
 // unless it fits or is opt-in (core/metric_detail.h).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
 #include "exporter/check_metrics.h"
 #include "exporter/inventory_metrics.h"
 #include "exporter/replication_metrics.h"
@@ -73,6 +77,20 @@ TEST(SeriesBudget, ADatasetInSteadyStateHasAtMost40Series) {
   const std::string page = RenderMetrics(SteadyState({}));
   EXPECT_LE(SeriesOf(page), 40u) << page;
   EXPECT_GE(SeriesOf(page), 35u) << "the steady state above lost families: " << page;
+}
+
+// The whole default page of that dataset, byte for byte: what a change to
+// a family's name, labels, order, HELP or number format does shows here.
+// ZPULL_UPDATE_GOLDEN=1 rewrites the file.
+TEST(SeriesBudget, TheDefaultPageMatchesItsGoldenFile) {
+  const std::string page = RenderMetrics(SteadyState({}));
+  const std::string path = std::string(ZPULL_TEST_FIXTURES_DIR) + "/metrics-steady-state.prom";
+  if (std::getenv("ZPULL_UPDATE_GOLDEN")) std::ofstream(path) << page;
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  std::stringstream golden;
+  golden << in.rdbuf();
+  EXPECT_EQ(page, golden.str());
 }
 
 TEST(SeriesBudget, EveryDetailGroupAddsSeries) {
