@@ -50,6 +50,7 @@
 #include "daemon/daemon.h"
 #include "daemon/hosts.h"
 #include "daemon/once.h"
+#include "daemon/run_loop.h"
 #include "checks/parity_check.h"
 #include "core/local_runner.h"
 #include "core/zfs_cli.h"
@@ -386,6 +387,7 @@ long RssKib() {
 // idle_cpu_seconds, idle_seconds, rss_kib (max of 1 s samples while idle),
 // final_rss_kib, scrapes.
 int DaemonIdle(std::size_t n, std::size_t snapshots, int seconds, int scrape_interval) {
+  daemon::LimitMallocArenas();  // as `zpull run` does
   char dir_template[] = "/tmp/zpull-bench-daemon.XXXXXX";
   if (!::mkdtemp(dir_template)) {
     std::perror("mkdtemp");

@@ -1,5 +1,9 @@
 #include "daemon/run_loop.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include <signal.h>
 
 #include <atomic>
@@ -17,6 +21,12 @@
 #include "exporter/web_config.h"
 
 namespace zpull::daemon {
+
+void LimitMallocArenas() {
+#ifdef __GLIBC__
+  mallopt(M_ARENA_MAX, 2);
+#endif
+}
 namespace {
 
 // How long SIGINT/SIGTERM waits for running work before exiting at once.
@@ -53,6 +63,7 @@ config::Config Expanded(const config::Config& config, Hosts& hosts, const core::
 
 int RunUntilStopped(config::Config initial, const std::function<core::Result<config::Config>()>& reload,
                     const core::Log& log, const std::function<std::int64_t()>& now) {
+  LimitMallocArenas();
   sigset_t signals_set;
   sigemptyset(&signals_set);
   sigaddset(&signals_set, SIGINT);
