@@ -96,7 +96,7 @@ const groups = [
         `and on (${by}) (time() - zpull_replication_last_attempt_timestamp_seconds > ${durationSeconds(t.stall_window)})) ` +
         `or on (${by}) (sum by (${by}) (increase(zpull_replication_failures_total{reason="stalled"}[1h])) > 0) ` +
         // A reason's series is born at its first count, which increase() misses.
-        `or on (${by}) (sum by (${by}) (zpull_replication_failures_total{reason="stalled"} ` +
+        `or on (${by}) (sum by (${by}) (zpull_replication_failures_total{reason="stalled"} > 0 ` +
         `unless zpull_replication_failures_total{reason="stalled"} offset 1h))`,
         'A transfer of {{ $labels.dataset }} on {{ $labels.instance }} is stalled',
         'A cycle of {{ $labels.dataset }} has moved no bytes for ' + t.stall_window + ', or a transfer was aborted ' +

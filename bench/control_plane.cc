@@ -466,7 +466,7 @@ int DaemonIdle(std::size_t n, std::size_t snapshots, int seconds, int scrape_int
     return 1;
   }
   (*http)->Serve(d->Served());
-  const std::string scrape = "curl -sf --compressed -o /dev/null http://127.0.0.1:" +
+  const std::string scrape = "curl -sf --noproxy '*' --compressed -o /dev/null http://127.0.0.1:" +
                              std::to_string((*http)->Port()) + "/metrics";
   const double cpu0 = CpuSeconds();
   const auto t0 = std::chrono::steady_clock::now();
@@ -492,8 +492,11 @@ int DaemonIdle(std::size_t n, std::size_t snapshots, int seconds, int scrape_int
   (*http)->Serve({});  // before the daemon its status refers to goes
   d->Stop();
   runner.join();
-  if (scrape_interval > 0 && scrapes != seconds / scrape_interval) return 1;
   std::filesystem::remove_all(dir);
+  if (scrape_interval > 0 && scrapes != seconds / scrape_interval) {
+    std::cerr << scrapes << " of " << seconds / scrape_interval << " scrapes answered\n";
+    return 1;
+  }
   std::cout << "mode=daemon\ndatasets=" << n << "\nseed_seconds=" << seed_seconds << "\nbaseline_rss_kib=" << baseline
             << "\nidle_seconds=" << elapsed << "\nidle_cpu_seconds=" << cpu << "\nidle_cpu_share=" << cpu / elapsed
             << "\nrss_kib=" << rss << "\nfinal_rss_kib=" << final_rss << "\ncycles_while_idle=" << runs

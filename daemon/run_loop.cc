@@ -24,7 +24,8 @@ namespace zpull::daemon {
 
 void LimitMallocArenas() {
 #ifdef __GLIBC__
-  mallopt(M_ARENA_MAX, 2);
+  // An operator's own setting wins.
+  if (!std::getenv("MALLOC_ARENA_MAX") && !std::getenv("GLIBC_TUNABLES")) mallopt(M_ARENA_MAX, 2);
 #endif
 }
 namespace {

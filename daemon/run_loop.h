@@ -33,7 +33,8 @@ config::Config Expanded(const config::Config& config, Hosts& hosts, const core::
 // 8 per core) and keeps what is freed in it; the HTTP workers' scrapes alone
 // held about 110 MiB that way at 10,000 datasets (docs/performance.md).
 // zpull has few busy threads: two arenas are enough. RunUntilStopped calls
-// it first; a no-op without glibc.
+// it first; a no-op without glibc, or where MALLOC_ARENA_MAX or
+// GLIBC_TUNABLES is set.
 void LimitMallocArenas();
 
 // Runs until SIGINT/SIGTERM; `reload` reads the configuration anew on

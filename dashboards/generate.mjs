@@ -101,7 +101,7 @@ panels.push(
   timeseries('Failures by reason', 12, 12, 7,
     // A reason's series is born at its first failure, which increase() misses.
     [[`sum by (dataset, reason) ((increase(zpull_replication_failures_total{${dsel}}[$__rate_interval]) > 0) or ` +
-      `(zpull_replication_failures_total{${dsel}} unless zpull_replication_failures_total{${dsel}} offset $__rate_interval))`,
+      `(zpull_replication_failures_total{${dsel}} > 0 unless zpull_replication_failures_total{${dsel}} offset $__rate_interval))`,
       '{{dataset}}: {{reason}}']],
     'none', 'Failed cycles by reason; docs/failure-reasons.md explains each.'),
 );

@@ -3,8 +3,8 @@
 #include <zlib.h>
 
 #include <cctype>
-#include <optional>
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 
 namespace zpull::exporter {
@@ -64,9 +64,12 @@ bool AcceptsGzip(std::string_view header) {
     for (char& ch : coding) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     if (coding != "gzip" && coding != "x-gzip" && coding != "*") continue;
     double q = 1;
-    if (auto semi = item.find(';'); semi != std::string_view::npos) {
-      std::string_view param = Trim(item.substr(semi + 1));
-      if (param.starts_with("q=")) q = std::strtod(std::string(param.substr(2)).c_str(), nullptr);
+    for (std::string_view params = item; params.find(';') != std::string_view::npos;) {
+      params.remove_prefix(params.find(';') + 1);
+      const std::string_view param = Trim(params.substr(0, params.find(';')));
+      if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+        q = std::strtod(std::string(param.substr(2)).c_str(), nullptr);
+      }
     }
     (coding == "*" ? any : gzip) = q > 0;
   }

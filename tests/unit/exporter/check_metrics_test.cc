@@ -66,5 +66,26 @@ TEST(CheckMetrics, DetailGroupsBringTheirFamilies) {
   EXPECT_TRUE(Has(t, "zpull_drill_restore_bytes_per_second{dataset=\"backup/a\"} 1000"));
 }
 
+// With drill_outcomes every drilled dataset has every reason: the counted
+// ones where they were counted, 0 elsewhere (the datasets and their failures
+// are walked together).
+TEST(CheckMetrics, EveryReasonOfEveryDrilledDatasetWithDrillOutcomes) {
+  core::MetricDetail detail;
+  detail.drill_outcomes = true;
+  CheckMetrics m(detail);
+  CheckMetrics::DrillState d;
+  d.last_run = 1;
+  d.last_outcome = "ok";
+  for (const char* dataset : {"backup/a", "backup/b", "backup/c"}) m.SetDrill(dataset, d);
+  m.CountDrillFailure("backup/b", checks::DrillFailure::kMismatch);
+  m.CountDrillFailure("backup/b", checks::DrillFailure::kMismatch);
+  const std::string t = RenderMetrics(m);
+  EXPECT_TRUE(Has(t, "zpull_drill_failures_total{dataset=\"backup/b\",reason=\"mismatch\"} 2")) << t;
+  EXPECT_TRUE(Has(t, "zpull_drill_failures_total{dataset=\"backup/b\",reason=\"io_error\"} 0"));
+  for (const char* dataset : {"backup/a", "backup/c"}) {
+    EXPECT_TRUE(Has(t, std::string("zpull_drill_failures_total{dataset=\"") + dataset + "\",reason=\"mismatch\"} 0"));
+  }
+}
+
 }  // namespace
 }  // namespace zpull::exporter

@@ -281,6 +281,47 @@ TEST(HttpServer, MetricsStreamInChunksAndGzipWhenAsked) {
   EXPECT_EQ(head.body, "");
 }
 
+// Writes up to `limit` samples, counting them; `done` once it returns or
+// throws (its sink failed: the client left).
+class Endless : public MetricSource {
+ public:
+  void WriteMetrics(MetricWriter& out) const override {
+    struct Done {
+      std::atomic<bool>& done;
+      ~Done() { done = true; }
+    } mark{done};
+    out.Family("zpull_endless", "test", MetricType::kGauge);
+    for (; written < kLimit; ++written) out.Sample({{"dataset", "tank/some/dataset/name"}}, double(written));
+  }
+  static constexpr int kLimit = 20'000'000;
+  mutable std::atomic<int> written{0};
+  mutable std::atomic<bool> done{false};
+};
+
+// A scraper that leaves: the scrape stops writing soon after, rather than
+// rendering (and compressing) the whole page for nobody.
+TEST(HttpServer, AScrapeStopsWritingWhenItsClientLeaves) {
+  auto server = HttpServer::Start("127.0.0.1:0", [] { return true; });
+  ASSERT_TRUE(server);
+  auto endless = std::make_shared<Endless>();
+  (*server)->Serve({{endless}, {}});
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>((*server)->Port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string request = "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(::write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  char buf[4096];
+  ASSERT_GT(::read(fd, buf, sizeof buf), 0);  // the headers, perhaps a first chunk
+  ::close(fd);
+  for (int i = 0; i < 3000 && !endless->done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(endless->done) << "still writing 30 s after the client left";
+  EXPECT_LT(endless->written, Endless::kLimit / 2);
+}
+
 TEST(AcceptsGzip, ReadsTheHeaderAsHttpDefinesIt) {
   EXPECT_TRUE(AcceptsGzip("gzip"));
   EXPECT_TRUE(AcceptsGzip("deflate, gzip;q=0.5"));
@@ -292,6 +333,8 @@ TEST(AcceptsGzip, ReadsTheHeaderAsHttpDefinesIt) {
   EXPECT_FALSE(AcceptsGzip("br, gzipped"));
   EXPECT_FALSE(AcceptsGzip("gzip;q=0, *"));  // named with q=0: not by way of *
   EXPECT_TRUE(AcceptsGzip("GZIP"));
+  EXPECT_FALSE(AcceptsGzip("gzip; level=1; Q=0"));
+  EXPECT_TRUE(AcceptsGzip("gzip; level=1; q=0.1"));
 }
 
 // Scrapes while sites are swapped (as reloads do) are all answered, each
