@@ -466,8 +466,9 @@ int DaemonIdle(std::size_t n, std::size_t snapshots, int seconds, int scrape_int
     return 1;
   }
   (*http)->Serve(d->Served());
-  const std::string scrape = "curl -sf --noproxy '*' --compressed -o /dev/null http://127.0.0.1:" +
-                             std::to_string((*http)->Port()) + "/metrics";
+  const core::Argv scrape = {"curl", "-sf", "--noproxy", "*", "--compressed", "-o", "/dev/null",
+                            "http://127.0.0.1:" + std::to_string((*http)->Port()) + "/metrics"};
+  core::LocalRunner curl;
   const double cpu0 = CpuSeconds();
   const auto t0 = std::chrono::steady_clock::now();
   std::thread runner([&d] { d->Run(); });
@@ -476,8 +477,8 @@ int DaemonIdle(std::size_t n, std::size_t snapshots, int seconds, int scrape_int
   for (int i = 1; i <= seconds; ++i) {
     std::this_thread::sleep_for(std::chrono::seconds(1));
     if (scrape_interval > 0 && i % scrape_interval == 0) {
-      if (std::system(scrape.c_str()) != 0) {
-        std::cerr << "scrape failed: " << scrape << "\n";
+      if (auto r = curl.Run(scrape); !r || r->exit_code != 0) {
+        std::cerr << "scrape failed: " << core::ShellJoin(scrape) << "\n";
         break;
       }
       ++scrapes;
