@@ -97,7 +97,11 @@ zp_fill() {
 # zp_start_sshd: a private sshd on a free 127.0.0.1 port with generated host
 # and client keys (kept across restarts in $ZP_TMP/ssh). Sets ZP_SSH_PORT,
 # ZP_SSH_PID, ZP_SSH_KEY, ZP_KNOWN_HOSTS. ZP_SSHD_EXTRA: more sshd_config
-# lines (the benchmarks fix the cipher with it).
+# lines (the benchmarks fix the cipher with it). Its sessions start with
+# SHLVL=1, so bash does not source the login user's ~/.bashrc for each
+# command (Debian's bash does that for SSH commands at SHLVL 0): a machine's
+# interactive rc (pyenv init took 1.7 s per command on the CI machine) must
+# not decide whether a test's 2 s command_timeout or 30 s wait holds.
 zp_start_sshd() {
   local d="$ZP_TMP/ssh"
   mkdir -p "$d" /run/sshd
@@ -121,6 +125,7 @@ UsePAM no
 StrictModes no
 PidFile $d/sshd.pid
 LogLevel ERROR
+SetEnv SHLVL=1
 ${ZP_SSHD_EXTRA:-}
 CFG
     /usr/sbin/sshd -f "$d/sshd_config" -D -e 2>"$d/sshd.log" &
