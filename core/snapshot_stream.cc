@@ -11,8 +11,9 @@ Result<std::optional<SnapshotBlock>> VectorSnapshotStream::Next() {
   return std::optional<SnapshotBlock>(std::move(blocks_[next_++]));
 }
 
-SnapshotGetParser::SnapshotGetParser(const std::vector<std::string>& wanted, char separator)
-    : separator_(separator), wanted_(wanted.begin(), wanted.end()) {}
+SnapshotGetParser::SnapshotGetParser(const std::vector<std::string>& wanted, char separator,
+                                     const ListingOptions& options)
+    : separator_(separator), options_(options), wanted_(wanted.begin(), wanted.end()) {}
 
 Status SnapshotGetParser::Feed(std::string_view chunk) {
   if (!carry_.empty()) {
@@ -66,6 +67,7 @@ Status SnapshotGetParser::Line(std::string_view line) {
   const std::string_view name = line.substr(0, name_end);
   const std::string_view property = line.substr(name_end + 1, property_end - name_end - 1);
   const std::string_view value = line.substr(property_end + 1, value_end - property_end - 1);
+  const std::string_view source = line.substr(value_end + 1);
   if (!same_name) {
     last_name_.assign(name);
     const std::size_t sep = name.find(separator_);
@@ -79,7 +81,8 @@ Status SnapshotGetParser::Line(std::string_view line) {
       block_done_ = block_wanted_ && emitted_.count(block_fs_) > 0;
     }
     last_is_snapshot_ = block_wanted_ && sep != std::string_view::npos;
-    if (!last_is_snapshot_) return {};
+    last_is_dataset_ = block_wanted_ && sep == std::string_view::npos;
+    if (!last_is_snapshot_) return DatasetLine(property, value);
     if (block_done_) {
       return Fail(Reason::kOther, "zfs get output lists snapshots of " + block_fs_ + " again at line " +
                                       std::to_string(line_no_) + " (expected one dataset's snapshots together)");
@@ -94,11 +97,13 @@ Status SnapshotGetParser::Line(std::string_view line) {
       block_.back().info.name.assign(snap);
     }
   } else if (!last_is_snapshot_) {
-    return {};
+    return DatasetLine(property, value);
   }
   Partial& p = block_.back();
   bool ok = true;
-  if (property == "guid") {
+  if (!options_.mark.empty() && property == options_.mark) {
+    p.marked = source == "local";
+  } else if (property == "guid") {
     ok = p.has_guid = ParseNumber(value, p.info.guid);
   } else if (property == "createtxg") {
     ok = p.has_txg = ParseNumber(value, p.info.createtxg);
@@ -114,23 +119,43 @@ Status SnapshotGetParser::Line(std::string_view line) {
   return {};
 }
 
+Status SnapshotGetParser::DatasetLine(std::string_view property, std::string_view value) {
+  if (!last_is_dataset_ || options_.properties.empty()) return {};
+  if (std::find(options_.properties.begin(), options_.properties.end(), property) != options_.properties.end()) {
+    properties_[block_fs_][std::string(property)] = std::string(value);
+  }
+  return {};
+}
+
+SnapshotBlock SnapshotGetParser::Emit(const std::string& fs, std::optional<SnapshotList> snapshots,
+                                      std::vector<std::string> marked) {
+  SnapshotBlock b{fs, std::move(snapshots), std::move(marked), {}};
+  if (auto it = properties_.find(fs); it != properties_.end()) {
+    b.properties = std::move(it->second);
+    properties_.erase(it);
+  }
+  emitted_.insert(fs);
+  return b;
+}
+
 Status SnapshotGetParser::CloseBlock() {
   if (block_.empty()) return {};
   SnapshotList list;
+  std::vector<std::string> marked;
   list.reserve(block_.size());
   for (auto& p : block_) {
     if (!p.has_guid || !p.has_txg) {
       return Fail(Reason::kOther,
                   "zfs get output lacks guid or createtxg for " + block_fs_ + separator_ + p.info.name);
     }
+    if (p.marked) marked.push_back(p.info.name);
     list.push_back(std::move(p.info));
   }
   block_.clear();
   std::sort(list.begin(), list.end(), [](const SnapshotInfo& a, const SnapshotInfo& b) {
     return a.createtxg != b.createtxg ? a.createtxg < b.createtxg : a.guid < b.guid;
   });
-  emitted_.insert(block_fs_);
-  ready_.push_back({block_fs_, std::move(list)});
+  ready_.push_back(Emit(block_fs_, std::move(list), std::move(marked)));
   return {};
 }
 
@@ -144,11 +169,11 @@ Status SnapshotGetParser::End() {
   if (!s) return s;
   block_fs_.clear();
   last_name_.clear();
-  block_wanted_ = last_is_snapshot_ = false;
+  block_wanted_ = last_is_snapshot_ = last_is_dataset_ = false;
   return {};
 }
 
-Status SnapshotGetParser::Finish(std::string_view err) {
+Status SnapshotGetParser::Finish(std::string_view err, bool completed) {
   auto s = End();
   if (!s) return s;
   std::vector<std::string> rest;
@@ -156,17 +181,26 @@ Status SnapshotGetParser::Finish(std::string_view err) {
     if (!emitted_.count(fs)) rest.push_back(fs);
   }
   std::sort(rest.begin(), rest.end());
+  auto root_missing = [&](const std::string& fs) {
+    for (const auto& root : options_.roots) {
+      if ((fs == root || fs.starts_with(root + "/")) &&
+          err.find("'" + root + "': dataset does not exist") != std::string_view::npos) {
+        return true;
+      }
+    }
+    return false;
+  };
   for (auto& fs : rest) {
     if (seen_.count(fs)) {
-      ready_.push_back({fs, SnapshotList{}});
-    } else if (err.find("'" + fs + "': dataset does not exist") != std::string_view::npos) {
-      ready_.push_back({fs, std::nullopt});
+      ready_.push_back(Emit(fs, SnapshotList{}, {}));
+    } else if (err.find("'" + fs + "': dataset does not exist") != std::string_view::npos || root_missing(fs) ||
+               (completed && !options_.roots.empty())) {
+      ready_.push_back(Emit(fs, std::nullopt, {}));
     } else {
       const std::size_t nl = err.find('\n');
       return Fail(Reason::kOther, fs + " not listed" +
                                       (err.empty() ? std::string() : ": " + std::string(err.substr(0, nl))));
     }
-    emitted_.insert(fs);
   }
   return {};
 }

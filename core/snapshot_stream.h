@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,12 @@ namespace zpull::core {
 struct SnapshotBlock {
   std::string fs;
   std::optional<SnapshotList> snapshots;  // oldest first; nullopt: `fs` does not exist
+  // With ListingOptions::mark: the snapshots on which that user property is
+  // set locally (not received), in listing order.
+  std::vector<std::string> marked;
+  // With ListingOptions::properties: their values on `fs` itself, as zfs
+  // prints them (absent where zfs printed none).
+  std::map<std::string, std::string> properties;
 
   friend bool operator==(const SnapshotBlock&, const SnapshotBlock&) = default;
 };
@@ -47,8 +54,24 @@ class VectorSnapshotStream : public SnapshotStream {
   std::size_t next_ = 0;
 };
 
+// What a listing reads besides each snapshot's guid, createtxg, creation
+// and userrefs.
+struct ListingOptions {
+  // List these with everything below them (`zfs get -r ROOT…`) rather than
+  // each wanted filesystem with its own snapshots (`-r -d 1 FS…`): one
+  // short command for a recursive entry's tree. Every wanted filesystem
+  // lies within one of them; one that is not listed does not exist.
+  std::vector<std::string> roots;
+  // A user property whose local presence on a snapshot the listing reports
+  // (SnapshotBlock::marked); empty: none.
+  std::string mark;
+  // Native properties of each wanted filesystem (SnapshotBlock::properties).
+  std::vector<std::string> properties;
+};
+
 // Incremental parser of `zfs get -Hp -r -d 1 guid,createtxg,creation,userrefs
-// FS...` output (`separator` '#' for `-t bookmark` listings). Pure: feed the
+// FS...` output (`separator` '#' for `-t bookmark` listings), or of the
+// listing `options` describe. Pure: feed the
 // output in any chunking, take completed blocks of the `wanted` filesystems
 // with Pop. zfs lists one dataset's snapshots together, so a block is
 // complete when a line of another dataset follows; a block whose snapshots
@@ -61,26 +84,33 @@ class SnapshotGetParser {
   static constexpr std::size_t kMaxLine = 64 * 1024;
   static constexpr std::size_t kMaxSnapshotsPerFilesystem = std::size_t{1} << 20;
 
-  explicit SnapshotGetParser(const std::vector<std::string>& wanted, char separator = '@');
+  explicit SnapshotGetParser(const std::vector<std::string>& wanted, char separator = '@',
+                             const ListingOptions& options = {});
 
   Status Feed(std::string_view chunk);
   // The end of the output: completes the last line and block.
   Status End();
   // End, and then every wanted filesystem still unlisted is accounted for
   // (`err` is the command's stderr): an empty list where its own lines were
-  // seen, nullopt where `err` says it does not exist, an error otherwise.
-  Status Finish(std::string_view err);
+  // seen, nullopt where `err` says it (or, listing roots, its root) does not
+  // exist or where a listing of roots `completed` (exit 0) without it, an
+  // error otherwise.
+  Status Finish(std::string_view err, bool completed = false);
   std::optional<SnapshotBlock> Pop();
 
  private:
   struct Partial {
     SnapshotInfo info;
-    bool has_guid = false, has_txg = false;
+    bool has_guid = false, has_txg = false, marked = false;
   };
   Status Line(std::string_view line);
+  Status DatasetLine(std::string_view property, std::string_view value);
+  SnapshotBlock Emit(const std::string& fs, std::optional<SnapshotList> snapshots, std::vector<std::string> marked);
   Status CloseBlock();
 
   char separator_;
+  ListingOptions options_;
+  std::unordered_map<std::string, std::map<std::string, std::string>> properties_;  // by wanted fs, until emitted
   std::unordered_set<std::string> wanted_;
   std::unordered_set<std::string> seen_;     // wanted filesystems whose own lines came
   std::unordered_set<std::string> emitted_;  // wanted filesystems already popped or queued
@@ -91,6 +121,7 @@ class SnapshotGetParser {
   bool block_done_ = false;    // ... and its snapshots were already emitted
   std::string last_name_;      // the name on the previous line
   bool last_is_snapshot_ = false;  // ... a wanted snapshot, the last of block_
+  bool last_is_dataset_ = false;   // ... a wanted filesystem itself
   std::vector<Partial> block_;
   std::vector<SnapshotBlock> ready_;
   std::size_t ready_next_ = 0;

@@ -162,9 +162,11 @@ class Zfs {
   // The snapshots of `fs`, oldest first; nullopt when `fs` does not exist.
   virtual Result<std::optional<SnapshotList>> ListSnapshots(const DatasetName& fs) = 0;
   // The snapshots of several filesystems with one command (a host's whole
-  // share of a check pass), streamed one filesystem at a time
-  // (core/snapshot_stream.h); absent filesystems come as nullopt.
-  virtual Result<std::unique_ptr<SnapshotStream>> StreamSnapshotsOf(const std::vector<DatasetName>& filesystems) = 0;
+  // share of a check pass or of a replication round), streamed one
+  // filesystem at a time (core/snapshot_stream.h); absent filesystems come
+  // as nullopt. `options`: by roots, and what else each block carries.
+  virtual Result<std::unique_ptr<SnapshotStream>> StreamSnapshotsOf(const std::vector<DatasetName>& filesystems,
+                                                                    const ListingOptions& options = {}) = 0;
   virtual Result<bool> Exists(const DatasetName& fs) = 0;
   virtual Status CreateSnapshot(const DatasetName& fs, const std::string& snap) = 0;
   virtual Status DestroySnapshot(const DatasetName& fs, const std::string& snap) = 0;
@@ -185,6 +187,10 @@ class Zfs {
                                                                    const std::string& property) = 0;
   virtual Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                                  const std::string& value) = 0;
+  // The same value on several datasets or snapshots (full names) with one
+  // command (a few, for very many); one that fails leaves the others set.
+  virtual Status SetUserPropertyOf(const std::vector<std::string>& targets, const std::string& property,
+                                   const std::string& value) = 0;
   // Snapshot short name -> value, for the snapshots of `fs` on which the user
   // property is set locally on the snapshot itself, not inherited or
   // received (one command);

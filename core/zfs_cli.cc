@@ -235,8 +235,8 @@ class CliSnapshotStream : public SnapshotStream {
  public:
   // `limit`: give up when the listing has not ended after this long (0: never).
   CliSnapshotStream(std::unique_ptr<Process> process, const std::vector<std::string>& wanted, std::string host,
-                    Argv argv, std::chrono::milliseconds limit)
-      : process_(std::move(process)), parser_(wanted), host_(std::move(host)), argv_(std::move(argv)),
+                    Argv argv, std::chrono::milliseconds limit, const ListingOptions& options = {})
+      : process_(std::move(process)), parser_(wanted, '@', options), host_(std::move(host)), argv_(std::move(argv)),
         limit_(limit), buf_(256 * 1024) {}
 
   Result<std::optional<SnapshotBlock>> Next() override {
@@ -253,7 +253,7 @@ class CliSnapshotStream : public SnapshotStream {
       auto exit = process_->Wait();
       if (!exit) return Failed(exit.error());
       finished_ = true;
-      auto s = parser_.Finish(exit->err);
+      auto s = parser_.Finish(exit->err, exit->exit_code == 0);
       if (!s) {
         // An unexplained gap is the command's failure when it failed.
         Error e = s.error();
@@ -332,15 +332,50 @@ class BatchedSnapshotStream : public SnapshotStream {
 
 }  // namespace
 
-Result<std::unique_ptr<SnapshotStream>> ZfsCli::StreamSnapshotsOf(const std::vector<DatasetName>& filesystems) {
+Result<std::unique_ptr<SnapshotStream>> ZfsCli::StreamSnapshotsOf(const std::vector<DatasetName>& filesystems,
+                                                                  const ListingOptions& options) {
   if (filesystems.empty()) return std::make_unique<VectorSnapshotStream>(std::vector<SnapshotBlock>{});
-  const Argv head = Cmd({"get", "-Hp", "-r", "-d", "1", "guid,createtxg,creation,userrefs"});
-  auto start = [this, head](const std::vector<std::string>& wanted) -> Result<std::unique_ptr<SnapshotStream>> {
+  std::string properties = "guid,createtxg,creation,userrefs";
+  if (!options.mark.empty()) properties += "," + options.mark;
+  for (const auto& p : options.properties) properties += "," + p;
+  if (!options.roots.empty()) {
+    // Each batch of roots wants the filesystems within them.
+    const Argv head = Cmd({"get", "-Hp", "-r", properties});
+    auto batches = ArgBatches(head, options.roots, runner_.MaxCommandBytes());
+    std::vector<std::vector<std::string>> wanted(batches.size());
+    for (const auto& fs : Names(filesystems)) {
+      for (std::size_t b = 0; b < batches.size(); ++b) {
+        if (std::any_of(batches[b].begin(), batches[b].end(),
+                        [&](const std::string& r) { return fs == r || fs.starts_with(r + "/"); })) {
+          wanted[b].push_back(fs);
+          break;
+        }
+      }
+    }
+    auto start = [this, head, batches, wanted, options](std::size_t b) -> Result<std::unique_ptr<SnapshotStream>> {
+      ListingOptions batch = options;
+      batch.roots = batches[b];
+      const Argv argv = Joined(head, batches[b]);
+      auto p = runner_.Start(argv);
+      if (!p) return InContext(p.error());
+      (*p)->CloseStdin();
+      return std::make_unique<CliSnapshotStream>(std::move(*p), wanted[b], runner_.Host(), argv,
+                                                 runner_.CommandTimeout(), batch);
+    };
+    if (batches.size() == 1) return start(0);
+    std::vector<std::vector<std::string>> indices;
+    for (std::size_t b = 0; b < batches.size(); ++b) indices.push_back({std::to_string(b)});
+    return std::make_unique<BatchedSnapshotStream>(
+        std::move(indices), [start](const std::vector<std::string>& i) { return start(std::stoul(i.front())); });
+  }
+  const Argv head = Cmd({"get", "-Hp", "-r", "-d", "1", properties});
+  auto start = [this, head, options](const std::vector<std::string>& wanted) -> Result<std::unique_ptr<SnapshotStream>> {
     const Argv argv = Joined(head, wanted);
     auto p = runner_.Start(argv);
     if (!p) return InContext(p.error());
     (*p)->CloseStdin();
-    return std::make_unique<CliSnapshotStream>(std::move(*p), wanted, runner_.Host(), argv, runner_.CommandTimeout());
+    return std::make_unique<CliSnapshotStream>(std::move(*p), wanted, runner_.Host(), argv, runner_.CommandTimeout(),
+                                               options);
   };
   auto batches = ArgBatches(head, Names(filesystems), runner_.MaxCommandBytes());
   if (batches.size() == 1) return start(batches.front());
@@ -420,6 +455,17 @@ Result<std::map<std::string, std::string>> ZfsCli::GetPropertyOf(const std::vect
 Status ZfsCli::SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                                const std::string& value) {
   return RunChecked(Cmd({"set", property + "=" + value, Target(fs, snap)}), Reason::kOther);
+}
+
+Status ZfsCli::SetUserPropertyOf(const std::vector<std::string>& targets, const std::string& property,
+                                 const std::string& value) {
+  const Argv head = Cmd({"set", property + "=" + value});
+  Status result;
+  for (const auto& batch : ArgBatches(head, targets, runner_.MaxCommandBytes())) {
+    // Each batch is tried: a target that fails leaves the others set.
+    if (auto s = RunChecked(Joined(head, batch), Reason::kOther); !s && result) result = s;
+  }
+  return result;
 }
 
 Result<std::optional<std::map<std::string, std::string>>> ZfsCli::SnapshotUserProperty(

@@ -25,7 +25,8 @@ class ZfsCli : public Zfs {
   Result<std::string> Fingerprint() override;
   void Adopt(const ZfsFeatures& f) override;
   Result<std::optional<SnapshotList>> ListSnapshots(const DatasetName& fs) override;
-  Result<std::unique_ptr<SnapshotStream>> StreamSnapshotsOf(const std::vector<DatasetName>& filesystems) override;
+  Result<std::unique_ptr<SnapshotStream>> StreamSnapshotsOf(const std::vector<DatasetName>& filesystems,
+                                                            const ListingOptions& options = {}) override;
   Result<bool> Exists(const DatasetName& fs) override;
   Status CreateSnapshot(const DatasetName& fs, const std::string& snap) override;
   Status DestroySnapshot(const DatasetName& fs, const std::string& snap) override;
@@ -36,6 +37,8 @@ class ZfsCli : public Zfs {
   Result<std::string> GetProperty(const DatasetName& fs, const std::string& property) override;
   Result<std::map<std::string, std::string>> GetPropertyOf(const std::vector<DatasetName>& filesystems,
                                                            const std::string& property) override;
+  Status SetUserPropertyOf(const std::vector<std::string>& targets, const std::string& property,
+                           const std::string& value) override;
   Status SetUserProperty(const DatasetName& fs, const std::string& snap, const std::string& property,
                          const std::string& value) override;
   Result<std::optional<std::map<std::string, std::string>>> SnapshotUserProperty(

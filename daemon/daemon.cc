@@ -85,6 +85,16 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<Hos
   scheduler_->SetParents(config::ParentIndices(config_));
   auto slots = SlotsOf(config_);
   scheduler_->SetHosts(std::move(slots.host_of), std::move(slots.slots));
+  rounds_ = std::make_unique<Rounds>(
+      config_, hosts_, [this] { return scheduler_->Upcoming(); },
+      [this](const core::Error& e, const std::vector<std::string>& datasets) { LogUnrecorded(e, datasets); });
+}
+
+void Daemon::LogUnrecorded(const core::Error& e, const std::vector<std::string>& datasets) const {
+  std::string names;
+  for (const auto& n : datasets) names += (names.empty() ? "" : " ") + n;
+  log_.Warn("recording zpull:last_success failed; a restart reads an older success",
+            {{"datasets", names}, {"error", e.message}});
 }
 
 // The lag must not read zero after a restart: the newest destination
@@ -214,6 +224,7 @@ void Daemon::Run() {
     }
   }
   scheduler_->Run();
+  for (const auto& [i, e] : rounds_->Flush()) LogUnrecorded(e, {config_.datasets[i].destination.str()});
   // Cycles have ended. A check thread blocked on a hung host (until its
   // command's deadline) does not hold up a reload: it is let go and ends
   // on its own, keeping what it uses alive.
@@ -530,6 +541,7 @@ void Daemon::RunDataset(std::size_t index) {
   hooks.on_estimate = [this, &name](std::uint64_t n) { metrics_->SetExpectedBytes(name, n); };
   hooks.on_features = [this](const std::string& host, const core::ZfsFeatures& f) { features_->Set(host, f); };
   hooks.cancel = &cancel_;
+  hooks.rounds = rounds_.get();
   hooks.on_retry = LogRetries(log_, name);
   {
     std::lock_guard lock(repairs_mu_);

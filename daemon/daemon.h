@@ -71,6 +71,7 @@ class Daemon : public std::enable_shared_from_this<Daemon> {
   // The dataset's last success, as restored (nullopt: none on record).
   std::optional<std::int64_t> Restore(const config::DatasetConfig& d);
   void RunDataset(std::size_t index);
+  void LogUnrecorded(const core::Error& e, const std::vector<std::string>& datasets) const;
   // Every dataset and watched pool now (exporter/status.h).
   exporter::StatusReport StatusNow() const;
   // Answers one control request (daemon/control.h).
@@ -112,6 +113,7 @@ class Daemon : public std::enable_shared_from_this<Daemon> {
   std::map<std::string, std::int64_t> last_drill_;  // by dataset; with drill_mu_
   std::unique_ptr<BandwidthLimits> limits_;
   std::unique_ptr<Scheduler> scheduler_;
+  std::unique_ptr<Rounds> rounds_;  // listings per host and round, deferred last-success writes
   std::unique_ptr<ControlServer> control_;
   std::optional<core::LockFile> daemon_lock_;  // held from Start() on
   // What Start() reads back, by dataset, as far as it got.

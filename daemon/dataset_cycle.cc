@@ -138,8 +138,15 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   env.pause = hooks.pause;
   env.on_wire_bytes = hooks.on_wire_bytes;
   env.on_retry = hooks.on_retry;
+  if (hooks.rounds && !(hooks.cancel && hooks.cancel->load())) {
+    env.listings = hooks.rounds->Take(index);
+    if (env.listings) {
+      env.record_success = [&](std::int64_t when) { return hooks.rounds->RecordSuccess(index, when); };
+    }
+  }
   {
     replicate::CycleOutcome cycle = replicate::RunCycle(env, job);
+    if (env.listings) hooks.rounds->Ended(index);
     cycle.brought_into_line.insert(cycle.brought_into_line.begin(), outcome.brought_into_line.begin(),
                                    outcome.brought_into_line.end());
     cycle.warnings.insert(cycle.warnings.begin(), outcome.warnings.begin(), outcome.warnings.end());

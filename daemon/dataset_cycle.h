@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "daemon/hosts.h"
+#include "daemon/round.h"
 #include "replicate/cycle.h"
 #include "replicate/preview.h"
 #include "replicate/rate_limit.h"
@@ -38,6 +39,9 @@ struct CycleHooks {
   std::function<bool(std::int64_t seconds)> pause;
   std::vector<core::PropertyChange> bring_into_line;  // replicate::CycleEnv::bring_into_line
   std::function<void(const core::Error&, std::int64_t wait_seconds)> on_retry;  // replicate::CycleEnv::on_retry
+  // Where given, the cycle plans from its share of its host's round and
+  // defers its last-success write to it (daemon/round.h).
+  Rounds* rounds = nullptr;
 };
 
 // What must survive a restart, read back from the destination:

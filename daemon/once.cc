@@ -81,9 +81,11 @@ std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, H
   const auto safety = CheckSafety(config, hosts, all);
   std::vector<std::int64_t> intervals;
   for (const auto& d : config.datasets) intervals.push_back(d.interval_seconds);
+  std::unique_ptr<Rounds> rounds;
   Scheduler scheduler(intervals, config.parallelism, [&](std::size_t i) {
     const std::string& name = config.datasets[i].destination.str();
     CycleHooks hooks;
+    hooks.rounds = rounds.get();
     if (safety[i]) hooks.bring_into_line = safety[i]->Repairs();
     hooks.on_retry = LogRetries(log, name);
     hooks.pause = [](std::int64_t seconds) {
@@ -105,8 +107,14 @@ std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, H
   scheduler.SetParents(config::ParentIndices(config));
   auto slots = SlotsOf(config);
   scheduler.SetHosts(std::move(slots.host_of), std::move(slots.slots));
+  rounds = std::make_unique<Rounds>(config, hosts, [&scheduler] { return scheduler.Upcoming(); });
   scheduler.RunEachOnce();
   scheduler.Run();
+  // The last successes the rounds deferred: a value not written fails its cycle.
+  for (const auto& [i, e] : rounds->Flush()) {
+    outcomes[i].error = core::WithContext(e, "recording zpull:last_success on " + config.datasets[i].destination.str());
+    LogCycle(log, config.datasets[i].destination.str(), outcomes[i], 0, /*log_success=*/false);
+  }
   return outcomes;
 }
 

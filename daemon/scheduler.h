@@ -62,6 +62,10 @@ class Scheduler {
   void SetPaused(std::size_t index, bool paused);
   bool Paused(std::size_t index);
   bool Running(std::size_t index);
+  // The datasets whose cycles are about to start: queued for a worker, or
+  // due now and neither running nor paused (a round lists them together:
+  // daemon/round.h).
+  std::vector<std::size_t> Upcoming();
   // Before Run(): parents[i] runs before i (WaitingForParent).
   void SetParents(std::vector<std::optional<std::size_t>> parents);
   // Before Run(): dataset i belongs to host host_of[i], which runs at most

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "replicate/decide.h"
+#include "replicate/listings.h"
 #include "replicate/refusal.h"
 #include "replicate/snapshot_name.h"
 
@@ -467,6 +468,28 @@ core::Status MoveBookmark(const CycleEnv& env, const DatasetJob& job, const core
   return {};
 }
 
+// Whether the base is still as the last success left it, so that a cycle
+// that moved nothing writes nothing: the newest common snapshot carries
+// zpull:common (set only once both holds and the bookmark were in place),
+// is held on both sides, and where bookmarks are used, this destination's
+// one bookmark marks it. Only a listing that read the marks can tell.
+bool BaseRecorded(const Listings& in, const DatasetJob& job, const core::SnapshotInfo& source_base,
+                  const core::SnapshotInfo& destination_base, bool uses_bookmarks) {
+  if (!in.destination_marked || source_base.userrefs == 0 || destination_base.userrefs == 0) return false;
+  const auto& marked = *in.destination_marked;
+  if (std::find(marked.begin(), marked.end(), destination_base.name) == marked.end()) return false;
+  if (!uses_bookmarks) return true;
+  const std::string stem = BookmarkStem(job.prefix, job.destination);
+  int ours = 0;
+  bool base = false;
+  for (const auto& b : in.source_bookmarks) {
+    if (!b.name.starts_with(stem)) continue;
+    ++ours;
+    base = base || b.name == stem + Hex(source_base.guid);
+  }
+  return ours == 1 && base;
+}
+
 // The destinations of the job's siblings (local), with their resume tokens.
 core::Result<std::vector<Sibling>> ReadSiblings(const CycleEnv& env, const DatasetJob& job) {
   std::vector<Sibling> out;
@@ -533,14 +556,7 @@ core::Result<Listings> ReadListings(const CycleEnv& env, const DatasetJob& job, 
       if (!token) return tl::unexpected(token.error());
       in.resume_token = token->has_value();
     }
-    // `written` matters only to an incremental receive without -F into a
-    // replica that has snapshots: one that would send something.
-    const core::SnapshotList selected = Selected(in.source, job.options.snapshots, job.prefix);
-    const bool may_send =
-        job.take_snapshot || (!selected.empty() && (in.destination->empty() ||
-                                                    selected.back().guid != in.destination->back().guid));
-    if (env.destination_features.written && !job.force && !job.options.rollback_destination &&
-        !in.destination->empty() && may_send) {
+    if (NeedsWritten(in, job, env.destination_features)) {
       // Unreadable, it refuses nothing: the receive still refuses a modified replica.
       if (auto w = env.destination.GetProperty(job.destination, "written"); w) in.written = std::move(*w);
     }
@@ -596,7 +612,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   BringIntoLine(env.destination, job, env.bring_into_line, out);
   // Decided before the source is touched: a refused cycle takes no
   // snapshot and sends nothing.
-  auto read = ReadListings(env, job, job.take_snapshot);
+  auto read = env.listings ? core::Result<Listings>(*env.listings) : ReadListings(env, job, job.take_snapshot);
   if (!read) return fail(read.error());
   Listings in = std::move(*read);
   const Decision decision = Decide(in, job, env.now(), job.take_snapshot);
@@ -700,20 +716,23 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     out.warnings.push_back(core::WithContext(siblings.error(), "the source is not pruned"));
   }
   const std::string legacy = !needs || LegacyHoldTag(job) == SourceHoldTag(job) ? "" : LegacyHoldTag(job);
-  if (auto s = MoveHold(env.source, job.source, in.source, newest_src.name, SourceHoldTag(job), legacy,
-                        needs.value_or(GuidSet{}));
-      !s) {
-    return fail(s.error());
-  }
-  if (auto s = MoveHold(env.destination, job.destination, **dst_after, common.name, job.prefix); !s) {
-    return fail(s.error());
-  }
-  if (env.source_features.bookmarks && job.options.bookmarks) {
-    if (auto s = MoveBookmark(env, job, newest_src); !s) return fail(core::WithContext(s.error(), "bookmark"));
-  }
-  const std::string now_text = std::to_string(env.now());
-  if (auto s = env.destination.SetUserProperty(job.destination, common.name, kCommonProperty, now_text); !s) {
-    return fail(s.error());
+  const bool uses_bookmarks = env.source_features.bookmarks && job.options.bookmarks;
+  if (!BaseRecorded(in, job, newest_src, common, uses_bookmarks)) {
+    if (auto s = MoveHold(env.source, job.source, in.source, newest_src.name, SourceHoldTag(job), legacy,
+                          needs.value_or(GuidSet{}));
+        !s) {
+      return fail(s.error());
+    }
+    if (auto s = MoveHold(env.destination, job.destination, **dst_after, common.name, job.prefix); !s) {
+      return fail(s.error());
+    }
+    if (uses_bookmarks) {
+      if (auto s = MoveBookmark(env, job, newest_src); !s) return fail(core::WithContext(s.error(), "bookmark"));
+    }
+    const std::string now_text = std::to_string(env.now());
+    if (auto s = env.destination.SetUserProperty(job.destination, common.name, kCommonProperty, now_text); !s) {
+      return fail(s.error());
+    }
   }
 
   for (const auto& name : DestinationPrunes(**dst_after, job, env.now(), common.guid)) {
@@ -750,7 +769,9 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   // One time for the property and the outcome: a restart reads back the
   // success the metrics showed.
   const std::int64_t finished = env.now();
-  if (auto s = env.destination.SetUserProperty(job.destination, "", kLastSuccessProperty, std::to_string(finished));
+  if (auto s = env.record_success
+                   ? env.record_success(finished)
+                   : env.destination.SetUserProperty(job.destination, "", kLastSuccessProperty, std::to_string(finished));
       !s) {
     return fail(s.error());
   }

@@ -47,6 +47,10 @@ struct Listings {
   std::vector<core::DatasetName> missing_parents;
   // The destinations of job.source_siblings, in order.
   std::vector<Sibling> siblings;
+  // The destination snapshots on which zpull:common is set locally, where
+  // the listing read them (a round's listing of the whole host does:
+  // replicate/listings.h); nullopt where it did not.
+  std::optional<std::vector<std::string>> destination_marked;
 };
 
 struct Decision {

@@ -165,6 +165,11 @@ core::Result<std::string> FakeZfs::Fingerprint() {
   return "fake " + host_ + " " + features_.version;
 }
 
+int FakeZfs::Writes() {
+  std::lock_guard lock(mu_);
+  return writes_;
+}
+
 int FakeZfs::Listings(const std::string& fs) {
   std::lock_guard lock(mu_);
   return listings_[fs];
@@ -184,7 +189,8 @@ core::Result<std::optional<core::SnapshotList>> FakeZfs::ListSnapshots(const cor
   return std::optional<core::SnapshotList>(std::move(out));
 }
 
-core::Result<std::unique_ptr<core::SnapshotStream>> FakeZfs::StreamSnapshotsOf(const std::vector<core::DatasetName>& filesystems) {
+core::Result<std::unique_ptr<core::SnapshotStream>> FakeZfs::StreamSnapshotsOf(const std::vector<core::DatasetName>& filesystems,
+                                                                                 const core::ListingOptions& options) {
   // Present ones first, then absent ones, as the command lists them.
   std::vector<core::SnapshotBlock> present, absent;
   std::set<std::string> listed;
@@ -192,7 +198,26 @@ core::Result<std::unique_ptr<core::SnapshotStream>> FakeZfs::StreamSnapshotsOf(c
     if (!listed.insert(fs.str()).second) continue;
     auto l = ListSnapshots(fs);
     if (!l) return tl::unexpected(l.error());
-    (*l ? present : absent).push_back({fs.str(), std::move(*l)});
+    core::SnapshotBlock block{fs.str(), std::move(*l), {}, {}};
+    if (block.snapshots && !options.mark.empty()) {
+      auto marks = SnapshotUserProperty(fs, options.mark);
+      if (!marks) return tl::unexpected(marks.error());
+      for (const auto& s : *block.snapshots) {
+        if (*marks && (*marks)->contains(s.name)) block.marked.push_back(s.name);
+      }
+    }
+    for (const auto& p : block.snapshots ? options.properties : std::vector<std::string>{}) {
+      if (p == "receive_resume_token") {
+        auto token = ResumeToken(fs);
+        if (!token) return tl::unexpected(token.error());
+        block.properties[p] = token->value_or("-");
+        continue;
+      }
+      auto v = GetProperty(fs, p);
+      if (!v) return tl::unexpected(v.error());
+      block.properties[p] = *v;
+    }
+    (block.snapshots ? present : absent).push_back(std::move(block));
   }
   for (auto& b : absent) present.push_back(std::move(b));
   return std::make_unique<core::VectorSnapshotStream>(std::move(present));
@@ -205,6 +230,7 @@ core::Result<bool> FakeZfs::Exists(const core::DatasetName& fs) {
 
 core::Status FakeZfs::CreateSnapshot(const core::DatasetName& fs, const std::string& snap) {
   std::lock_guard lock(mu_);
+  ++writes_;
   auto it = fs_.find(fs.str());
   if (it == fs_.end()) return core::Fail(core::Reason::kSourceMissing, host_ + ": " + NoDataset(fs.str()));
   if (FindSnap(it->second, snap)) {
@@ -219,6 +245,7 @@ core::Status FakeZfs::CreateSnapshot(const core::DatasetName& fs, const std::str
 
 core::Status FakeZfs::DestroySnapshot(const core::DatasetName& fs, const std::string& snap) {
   std::lock_guard lock(mu_);
+  ++writes_;
   auto it = fs_.find(fs.str());
   Snap* s = it == fs_.end() ? nullptr : FindSnap(it->second, snap);
   if (!s) return core::Fail(core::Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(snap)));
@@ -240,6 +267,7 @@ core::Status FakeZfs::DestroySnapshot(const core::DatasetName& fs, const std::st
 
 core::Status FakeZfs::Hold(const core::DatasetName& fs, const std::string& snap, const std::string& tag) {
   std::lock_guard lock(mu_);
+  ++writes_;
   auto it = fs_.find(fs.str());
   Snap* s = it == fs_.end() ? nullptr : FindSnap(it->second, snap);
   if (!s) return core::Fail(core::Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(snap)));
@@ -249,6 +277,7 @@ core::Status FakeZfs::Hold(const core::DatasetName& fs, const std::string& snap,
 
 core::Result<bool> FakeZfs::Release(const core::DatasetName& fs, const std::string& snap, const std::string& tag) {
   std::lock_guard lock(mu_);
+  ++writes_;
   auto it = fs_.find(fs.str());
   Snap* s = it == fs_.end() ? nullptr : FindSnap(it->second, snap);
   if (!s) return core::Fail(core::Reason::kOther, host_ + ": " + NoDataset(fs.Snapshot(snap)));
@@ -311,6 +340,12 @@ core::Result<std::map<std::string, std::string>> FakeZfs::GetPropertyOf(const st
 core::Status FakeZfs::SetUserProperty(const core::DatasetName& fs, const std::string& snap, const std::string& property,
                                 const std::string& value) {
   std::lock_guard lock(mu_);
+  ++writes_;
+  return SetUserPropertyLocked(fs, snap, property, value);
+}
+
+core::Status FakeZfs::SetUserPropertyLocked(const core::DatasetName& fs, const std::string& snap,
+                                            const std::string& property, const std::string& value) {
   auto it = fs_.find(fs.str());
   if (it == fs_.end()) return core::Fail(core::Reason::kOther, host_ + ": " + NoDataset(fs.str()));
   if (snap.empty()) {
@@ -321,6 +356,21 @@ core::Status FakeZfs::SetUserProperty(const core::DatasetName& fs, const std::st
     s->props[property] = value;
   }
   return {};
+}
+
+core::Status FakeZfs::SetUserPropertyOf(const std::vector<std::string>& targets, const std::string& property,
+                                        const std::string& value) {
+  core::Status result;
+  std::lock_guard lock(mu_);
+  ++writes_;
+  for (const auto& t : targets) {
+    const std::size_t at = t.find('@');
+    auto fs = core::DatasetName::Parse(t.substr(0, at));
+    if (!fs) return tl::unexpected(fs.error());
+    auto s = SetUserPropertyLocked(*fs, at == std::string::npos ? "" : t.substr(at + 1), property, value);
+    if (!s && result) result = s;
+  }
+  return result;
 }
 
 core::Result<std::optional<std::map<std::string, std::string>>> FakeZfs::SnapshotUserProperty(
@@ -656,6 +706,7 @@ std::vector<std::string> FakeZfs::Inherited(const std::string& fs) {
 
 core::Status FakeZfs::CreateBookmark(const core::DatasetName& fs, const std::string& snap, const std::string& bookmark) {
   std::lock_guard lock(mu_);
+  ++writes_;
   if (!features_.bookmarks) return core::Fail(core::Reason::kOther, host_ + ": unrecognized command 'bookmark'");
   auto it = fs_.find(fs.str());
   Snap* x = it == fs_.end() ? nullptr : FindSnap(it->second, snap);
@@ -674,6 +725,7 @@ core::Status FakeZfs::CreateBookmark(const core::DatasetName& fs, const std::str
 
 core::Status FakeZfs::DestroyBookmark(const core::DatasetName& fs, const std::string& bookmark) {
   std::lock_guard lock(mu_);
+  ++writes_;
   auto it = fs_.find(fs.str());
   if (it == fs_.end()) return {};
   auto& v = it->second.bookmarks;

@@ -40,6 +40,9 @@ class FakeZfs : public core::Zfs {
   std::vector<std::string> Inherited(const std::string& fs);
   // How often `fs`'s snapshots were listed (ListSnapshots, StreamSnapshotsOf).
   int Listings(const std::string& fs);
+  // How many commands changed something: snapshots, holds, bookmarks and
+  // user properties made or removed (a batched one counts once).
+  int Writes();
 
   const std::string& Host() const override { return host_; }
   core::Result<core::ZfsFeatures> Probe(const core::DatasetName& pool) override;
@@ -47,7 +50,8 @@ class FakeZfs : public core::Zfs {
   core::Result<std::string> Fingerprint() override;
   void Adopt(const core::ZfsFeatures&) override {}
   core::Result<std::optional<core::SnapshotList>> ListSnapshots(const core::DatasetName& fs) override;
-  core::Result<std::unique_ptr<core::SnapshotStream>> StreamSnapshotsOf(const std::vector<core::DatasetName>& filesystems) override;
+  core::Result<std::unique_ptr<core::SnapshotStream>> StreamSnapshotsOf(const std::vector<core::DatasetName>& filesystems,
+                                                                        const core::ListingOptions& options = {}) override;
   core::Result<bool> Exists(const core::DatasetName& fs) override;
   core::Status CreateSnapshot(const core::DatasetName& fs, const std::string& snap) override;
   core::Status DestroySnapshot(const core::DatasetName& fs, const std::string& snap) override;
@@ -56,6 +60,8 @@ class FakeZfs : public core::Zfs {
   core::Result<std::optional<std::string>> GetUserProperty(const core::DatasetName& fs, const std::string& snap,
                                                      const std::string& property) override;
   core::Result<std::string> GetProperty(const core::DatasetName& fs, const std::string& property) override;
+  core::Status SetUserPropertyOf(const std::vector<std::string>& targets, const std::string& property,
+                                 const std::string& value) override;
   core::Result<std::map<std::string, std::string>> GetPropertyOf(const std::vector<core::DatasetName>& filesystems,
                                                            const std::string& property) override;
   core::Status SetUserProperty(const core::DatasetName& fs, const std::string& snap, const std::string& property,
@@ -97,6 +103,9 @@ class FakeZfs : public core::Zfs {
 
  private:
   std::map<std::string, int> listings_;  // by filesystem
+  int writes_ = 0;  // commands that changed something (Writes)
+  core::Status SetUserPropertyLocked(const core::DatasetName& fs, const std::string& snap, const std::string& property,
+                                     const std::string& value);
   struct Snap {
     core::SnapshotInfo info;
     std::map<std::string, std::int64_t> holds;  // tag -> since

@@ -199,3 +199,68 @@ TEST(MergeSnapshotStreams, FailsWithTheStreamsErrorOrAnIncompleteListing) {
 
 }  // namespace
 }  // namespace zpull::core
+
+namespace zpull::core {
+namespace {
+
+// A round's destination listing: zpull:common set locally on a snapshot
+// counts, a received one does not; the dataset's own properties come with
+// its block (also where it has no snapshots).
+TEST(SnapshotGetParser, ReadsLocalMarksAndTheDatasetsProperties) {
+  ListingOptions options;
+  options.mark = "zpull:common";
+  options.properties = {"receive_resume_token", "written"};
+  const std::string text = "b/a\treceive_resume_token\t-\t-\nb/a\twritten\t4096\t-\nb/a\tzpull:common\t-\t-\n" +
+                           Snap("b/a", "s1", 11, 10) + "b/a@s1\tzpull:common\t100\tlocal\n" +
+                           Snap("b/a", "s2", 22, 20) + "b/a@s2\tzpull:common\t200\treceived\n" +
+                           "b/e\treceive_resume_token\t1-abc\t-\nb/e\twritten\t0\t-\n";
+  SnapshotGetParser p({"b/a", "b/e"}, '@', options);
+  ASSERT_TRUE(p.Feed(text));
+  ASSERT_TRUE(p.Finish(""));
+  std::vector<SnapshotBlock> out;
+  while (auto b = p.Pop()) out.push_back(std::move(*b));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].fs, "b/a");
+  ASSERT_TRUE(out[0].snapshots);
+  EXPECT_EQ(out[0].snapshots->size(), 2u);
+  EXPECT_EQ(out[0].marked, std::vector<std::string>{"s1"});
+  EXPECT_EQ(out[0].properties, (std::map<std::string, std::string>{{"receive_resume_token", "-"}, {"written", "4096"}}));
+  EXPECT_EQ(out[1].fs, "b/e");
+  ASSERT_TRUE(out[1].snapshots);
+  EXPECT_TRUE(out[1].snapshots->empty());
+  EXPECT_EQ(out[1].properties.at("receive_resume_token"), "1-abc");
+}
+
+// Listed by roots: other datasets below a root are skipped, and a wanted
+// one the completed listing did not show does not exist; one whose root
+// zfs reports missing does not either; an unexplained gap in a listing
+// that failed is an error.
+TEST(SnapshotGetParser, ListedByRootsAnUnlistedMemberIsAbsentOnlyWhenTheListingCompleted) {
+  ListingOptions options;
+  options.roots = {"p/r", "p/gone"};
+  const std::string text = Own("p/r") + Snap("p/r", "s1", 11, 10) + Own("p/r/skip") + Snap("p/r/skip", "s1", 12, 10) +
+                           Own("p/r/c") + Snap("p/r/c", "s1", 13, 10);
+  auto run = [&](std::string_view err, bool completed) -> Result<std::vector<SnapshotBlock>> {
+    SnapshotGetParser p({"p/r", "p/r/c", "p/r/left", "p/gone/x"}, '@', options);
+    if (auto s = p.Feed(text); !s) return tl::unexpected(s.error());
+    if (auto s = p.Finish(err, completed); !s) return tl::unexpected(s.error());
+    std::vector<SnapshotBlock> out;
+    while (auto b = p.Pop()) out.push_back(std::move(*b));
+    return out;
+  };
+  auto ok = run("cannot open 'p/gone': dataset does not exist\n", true);
+  ASSERT_TRUE(ok) << ok.error().message;
+  ASSERT_EQ(ok->size(), 4u);
+  std::map<std::string, std::optional<SnapshotList>> by;
+  for (auto& b : *ok) by[b.fs] = b.snapshots;
+  EXPECT_EQ(by.at("p/r")->size(), 1u);
+  EXPECT_EQ(by.at("p/r/c")->front().guid, 13u);
+  EXPECT_FALSE(by.at("p/r/left"));
+  EXPECT_FALSE(by.at("p/gone/x"));
+  auto failed = run("cannot open 'p/gone': dataset does not exist\nsome other trouble\n", false);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("p/r/left not listed"), std::string::npos) << failed.error().message;
+}
+
+}  // namespace
+}  // namespace zpull::core

@@ -1,0 +1,270 @@
+#include "daemon/round.h"
+
+#include <algorithm>
+#include <set>
+
+#include "daemon/dataset_cycle.h"
+#include "replicate/cycle.h"
+#include "replicate/listings.h"
+
+namespace zpull::daemon {
+namespace {
+
+bool Within(const std::string& fs, const std::string& root) { return fs == root || fs.starts_with(root + "/"); }
+
+// The recursive entry `d` belongs to: its root's source and destination.
+std::optional<std::pair<std::string, std::string>> RootOf(const config::Config& config,
+                                                          const config::DatasetConfig& d) {
+  if (d.recursive) return std::pair(d.source_dataset.str(), d.destination.str());
+  if (d.expanded_from.empty()) return std::nullopt;
+  for (const auto& o : config.datasets) {
+    if (o.recursive && o.destination.str() == d.expanded_from) {
+      return std::pair(o.source_dataset.str(), o.destination.str());
+    }
+  }
+  return std::nullopt;
+}
+
+// One listing command (or a batch of them) of a round.
+struct Listing {
+  core::Zfs* zfs;
+  std::vector<core::DatasetName> filesystems;
+  core::ListingOptions options;
+  std::map<std::string, core::SnapshotBlock>* out;
+};
+
+// `filesystems` of one side, those within `roots` listed by their roots,
+// the others each on its own, with `options`.
+void AddSide(core::Zfs& zfs, const std::set<std::string>& roots, const std::vector<core::DatasetName>& filesystems,
+             const core::ListingOptions& options, std::map<std::string, core::SnapshotBlock>& out,
+             std::vector<Listing>& listings) {
+  std::vector<core::DatasetName> by_root, alone;
+  for (const auto& fs : filesystems) {
+    const bool covered = std::any_of(roots.begin(), roots.end(), [&](const auto& r) { return Within(fs.str(), r); });
+    (covered ? by_root : alone).push_back(fs);
+  }
+  core::ListingOptions tree = options;
+  tree.roots.assign(roots.begin(), roots.end());
+  // A root within another root is listed with it.
+  std::erase_if(tree.roots, [&](const std::string& r) {
+    return std::any_of(roots.begin(), roots.end(), [&](const auto& o) { return o != r && Within(r, o); });
+  });
+  if (!by_root.empty()) listings.push_back({&zfs, std::move(by_root), std::move(tree), &out});
+  if (!alone.empty()) listings.push_back({&zfs, std::move(alone), options, &out});
+}
+
+// Starts every listing, then reads them a block at a time in turn, so
+// that the hosts answer side by side.
+core::Status ReadAll(std::vector<Listing>& listings) {
+  std::vector<std::unique_ptr<core::SnapshotStream>> streams;
+  for (auto& l : listings) {
+    auto stream = l.zfs->StreamSnapshotsOf(l.filesystems, l.options);
+    if (!stream) return tl::unexpected(stream.error());
+    streams.push_back(std::move(*stream));
+  }
+  for (bool more = true; more;) {
+    more = false;
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+      if (!streams[i]) continue;
+      auto block = streams[i]->Next();
+      if (!block) return tl::unexpected(block.error());
+      if (!*block) {
+        streams[i].reset();
+        continue;
+      }
+      more = true;
+      std::string fs = (*block)->fs;
+      (*listings[i].out)[fs] = std::move(**block);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Rounds::Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, OnWriteError on_error)
+    : config_(config), hosts_(hosts), upcoming_(std::move(upcoming)), on_error_(std::move(on_error)) {
+  for (const auto& d : config.datasets) {
+    if (!by_source_.contains(d.source)) by_source_[d.source] = std::make_unique<Host>();
+  }
+}
+
+std::optional<replicate::Listings> Rounds::Take(std::size_t index) {
+  const config::DatasetConfig& d = config_.datasets.at(index);
+  Host& h = *by_source_.at(d.source);
+  std::lock_guard lock(h.mu);
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(h.shares, [&](const auto& s) { return now - s.second.at > kFresh; });
+  if (auto it = h.shares.find(index); it != h.shares.end()) {
+    replicate::Listings mine = std::move(it->second.listings);
+    h.shares.erase(it);
+    ++h.in_flight;
+    return mine;
+  }
+  // A listing that failed is not tried again within kFresh: each cycle
+  // reads its own meanwhile (a hung host costs each cycle its own
+  // command_timeout, not one more per cycle in turn).
+  if (h.failed && now - *h.failed <= kFresh) return std::nullopt;
+  h.failed.reset();
+  // A new round: what the last one deferred goes first.
+  Report(FlushWrites(d.source));
+  std::vector<std::size_t> datasets{index};
+  for (std::size_t i : upcoming_ ? upcoming_() : std::vector<std::size_t>{}) {
+    const auto& o = config_.datasets[i];
+    if (o.source == d.source && i != index && !h.shares.contains(i)) datasets.push_back(i);
+  }
+  std::sort(datasets.begin() + 1, datasets.end());
+  datasets.erase(std::unique(datasets.begin() + 1, datasets.end()), datasets.end());
+  auto listed = List(d.source, datasets);
+  if (!listed) {
+    h.failed = now;
+    return std::nullopt;
+  }
+  for (auto& [i, share] : *listed) h.shares[i] = std::move(share);
+  auto it = h.shares.find(index);
+  if (it == h.shares.end()) return std::nullopt;
+  replicate::Listings mine = std::move(it->second.listings);
+  h.shares.erase(it);
+  ++h.in_flight;
+  return mine;
+}
+
+std::optional<std::map<std::size_t, Rounds::Share>> Rounds::List(const std::string& source, const std::vector<std::size_t>& datasets) {
+  const auto at = std::chrono::steady_clock::now();
+  struct Member {
+    std::size_t index;
+    replicate::DatasetJob job;
+    core::ZfsFeatures source_features, destination_features;
+  };
+  std::vector<Member> members;
+  // Recursive entries in this round: their roots, and how many members.
+  std::map<std::pair<std::string, std::string>, std::size_t> trees;
+  for (std::size_t i : datasets) {
+    const config::DatasetConfig& d = config_.datasets[i];
+    replicate::DatasetJob job = JobFor(config_, d);
+    if (!job.source_siblings.empty()) continue;  // their listings change under each other
+    auto sf = hosts_.SourceFeatures(source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
+    auto df = hosts_.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
+    if (!sf || !df) continue;  // the cycle reports it
+    if (auto root = RootOf(config_, d)) ++trees[*root];
+    members.push_back({i, std::move(job), *sf, *df});
+  }
+  if (members.empty()) return {};
+  // A tree is listed by its root (one short command, but every snapshot
+  // below it) where at least half its members are in the round; else its
+  // members are listed each on its own.
+  std::map<std::pair<std::string, std::string>, std::size_t> sizes;
+  for (const auto& d : config_.datasets) {
+    if (auto root = RootOf(config_, d); root && trees.contains(*root)) ++sizes[*root];
+  }
+  std::set<std::string> source_roots, destination_roots;
+  for (const auto& [root, n] : trees) {
+    if (2 * n < sizes[root]) continue;
+    source_roots.insert(root.first);
+    destination_roots.insert(root.second);
+  }
+  core::Zfs& src = hosts_.Source(source);
+  core::Zfs& dst = hosts_.Destination();
+  std::map<std::string, core::SnapshotBlock> src_blocks, dst_blocks;
+  std::vector<core::DatasetName> src_fs, bookmarked;
+  for (const auto& m : members) {
+    src_fs.push_back(m.job.source);
+    if (m.source_features.bookmarks && m.job.options.bookmarks) bookmarked.push_back(m.job.source);
+  }
+  std::vector<Listing> listings;
+  AddSide(src, source_roots, src_fs, {}, src_blocks, listings);
+  // Destinations whose pools differ in features are listed apart.
+  std::map<std::vector<std::string>, std::vector<core::DatasetName>> by_options;
+  for (const auto& m : members) {
+    by_options[replicate::DestinationListing(m.destination_features).properties].push_back(m.job.destination);
+  }
+  for (const auto& [properties, fs] : by_options) {
+    core::ListingOptions options;
+    options.mark = replicate::kCommonProperty;
+    options.properties = properties;
+    AddSide(dst, destination_roots, fs, options, dst_blocks, listings);
+  }
+  if (!ReadAll(listings)) return std::nullopt;
+  std::map<std::string, core::SnapshotList> bookmarks;
+  if (!bookmarked.empty()) {
+    auto b = src.ListBookmarksOf(bookmarked);
+    if (!b) return std::nullopt;
+    bookmarks = std::move(*b);
+  }
+  std::map<std::size_t, Share> out;
+  for (const auto& m : members) {
+    auto s = src_blocks.find(m.job.source.str());
+    auto d = dst_blocks.find(m.job.destination.str());
+    if (s == src_blocks.end() || d == dst_blocks.end()) continue;
+    static const core::SnapshotList kNone;
+    auto b = bookmarks.find(m.job.source.str());
+    auto share = replicate::ListingsFromRound(m.job, s->second, b == bookmarks.end() ? kNone : b->second,
+                                                 d->second, m.destination_features);
+    if (share) out[m.index] = {std::move(*share), at};
+  }
+  return out;
+}
+
+core::Status Rounds::RecordSuccess(std::size_t index, std::int64_t when) {
+  std::lock_guard lock(writes_mu_);
+  pending_[config_.datasets.at(index).source].push_back({index, when, std::chrono::steady_clock::now()});
+  return {};
+}
+
+void Rounds::Ended(std::size_t index) {
+  const std::string& source = config_.datasets.at(index).source;
+  Host& h = *by_source_.at(source);
+  bool done = false;
+  {
+    std::lock_guard lock(h.mu);
+    if (h.in_flight > 0) --h.in_flight;
+    const auto now = std::chrono::steady_clock::now();
+    const bool fresh = std::any_of(h.shares.begin(), h.shares.end(),
+                                   [&](const auto& s) { return now - s.second.at <= kFresh; });
+    done = h.in_flight == 0 && !fresh;
+  }
+  if (!done) {
+    std::lock_guard lock(writes_mu_);
+    auto it = pending_.find(source);
+    done = it != pending_.end() && !it->second.empty() &&
+           std::chrono::steady_clock::now() - it->second.front().at >= kFlushAfter;
+  }
+  if (done) Report(FlushWrites(source));
+}
+
+void Rounds::Report(const std::vector<std::pair<std::size_t, core::Error>>& failed) const {
+  if (failed.empty() || !on_error_) return;
+  std::vector<std::string> names;
+  for (const auto& [i, e] : failed) names.push_back(config_.datasets[i].destination.str());
+  on_error_(failed.front().second, names);
+}
+
+std::vector<std::pair<std::size_t, core::Error>> Rounds::Flush() {
+  std::vector<std::pair<std::size_t, core::Error>> out;
+  for (const auto& [source, host] : by_source_) {
+    for (auto& f : FlushWrites(source)) out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::size_t, core::Error>> Rounds::FlushWrites(const std::string& source) {
+  std::vector<Pending> batch;
+  {
+    std::lock_guard lock(writes_mu_);
+    batch = std::exchange(pending_[source], {});
+  }
+  if (batch.empty()) return {};
+  std::int64_t when = batch.front().when;
+  std::vector<std::string> targets;
+  for (const auto& p : batch) {
+    when = std::min(when, p.when);
+    targets.push_back(config_.datasets[p.index].destination.str());
+  }
+  auto s = hosts_.Destination().SetUserPropertyOf(targets, replicate::kLastSuccessProperty, std::to_string(when));
+  if (s) return {};
+  std::vector<std::pair<std::size_t, core::Error>> failed;
+  for (const auto& p : batch) failed.emplace_back(p.index, s.error());
+  return failed;
+}
+
+}  // namespace zpull::daemon

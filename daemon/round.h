@@ -1,0 +1,88 @@
+#pragma once
+// Rounds: each source host's due datasets plan from one listing per side.
+// The first cycle of a host that starts without a share of a fresh
+// listing lists every dataset of that host whose cycle is about to start
+// (Scheduler::Upcoming) with one command per side and kind (a recursive
+// entry by its roots, `zfs get -r ROOT`; other datasets with `-r -d 1
+// FS…`), and each of those cycles then decides from its share
+// (replicate/listings.h). A share is used once, within kFresh of the
+// listing; a cycle without one reads its own, as do first receives and
+// entries that share a source dataset with another.
+//
+// The zpull:last_success of the cycles that took a share is written per
+// host with one `zfs set` for all of them (the earliest of their times):
+// when the host's round is done (every share taken and every such cycle
+// ended), when the oldest waiting value is kFlushAfter old, when the next
+// round starts, and at Flush.
+//
+// Thread-safe: one mutex per source host, and one for the writes.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "config/config.h"
+#include "daemon/hosts.h"
+#include "replicate/decide.h"
+
+namespace zpull::daemon {
+
+class Rounds {
+ public:
+  static constexpr std::chrono::seconds kFresh{60};
+  static constexpr std::chrono::seconds kFlushAfter{10};
+  // The datasets whose cycles are about to start, of every host.
+  using Upcoming = std::function<std::vector<std::size_t>()>;
+  // Told of a deferred write that failed, with the datasets it was for.
+  using OnWriteError = std::function<void(const core::Error&, const std::vector<std::string>& datasets)>;
+
+  Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, OnWriteError on_error = {});
+
+  // Dataset `index`'s share of its host's round, listing the round first
+  // where it has none; nullopt: the cycle reads its own listings (a
+  // failed round listing only costs the cycles their shares).
+  std::optional<replicate::Listings> Take(std::size_t index);
+  // Records zpull:last_success=`when` for a cycle that took a share, with
+  // its round's others.
+  core::Status RecordSuccess(std::size_t index, std::int64_t when);
+  // Dataset `index`'s cycle ended (after Take, whatever it returned).
+  void Ended(std::size_t index);
+  // Writes every waiting value now. The failures, by dataset index.
+  std::vector<std::pair<std::size_t, core::Error>> Flush();
+
+ private:
+  struct Share {
+    replicate::Listings listings;
+    std::chrono::steady_clock::time_point at;
+  };
+  struct Host {
+    std::mutex mu;  // one round listing at a time
+    std::map<std::size_t, Share> shares;  // guarded by mu
+    int in_flight = 0;                    // cycles that took a share and have not ended; guarded by mu
+    std::optional<std::chrono::steady_clock::time_point> failed;  // the last round listing failed then; guarded by mu
+  };
+  struct Pending {
+    std::size_t index;
+    std::int64_t when;
+    std::chrono::steady_clock::time_point at;
+  };
+
+  // nullopt: a listing failed.
+  std::optional<std::map<std::size_t, Share>> List(const std::string& source, const std::vector<std::size_t>& datasets);
+  std::vector<std::pair<std::size_t, core::Error>> FlushWrites(const std::string& source);
+  void Report(const std::vector<std::pair<std::size_t, core::Error>>& failed) const;
+
+  const config::Config& config_;
+  Hosts& hosts_;
+  const Upcoming upcoming_;
+  const OnWriteError on_error_;
+  std::map<std::string, std::unique_ptr<Host>> by_source_;  // fixed after construction
+  std::mutex writes_mu_;
+  std::map<std::string, std::vector<Pending>> pending_;  // by source; guarded by writes_mu_
+};
+
+}  // namespace zpull::daemon

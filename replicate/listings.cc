@@ -1,0 +1,52 @@
+#include "replicate/listings.h"
+
+#include "replicate/cycle.h"
+#include "replicate/snapshot_filter.h"
+
+namespace zpull::replicate {
+
+core::ListingOptions DestinationListing(const core::ZfsFeatures& features) {
+  core::ListingOptions options;
+  options.mark = kCommonProperty;
+  if (features.recv_resumable) options.properties.push_back("receive_resume_token");
+  if (features.written) options.properties.push_back("written");
+  return options;
+}
+
+bool NeedsWritten(const Listings& in, const DatasetJob& job, const core::ZfsFeatures& features) {
+  if (!features.written || job.force || job.options.rollback_destination || !in.destination ||
+      in.destination->empty()) {
+    return false;
+  }
+  const core::SnapshotList selected = Selected(in.source, job.options.snapshots, job.prefix);
+  return job.take_snapshot || (!selected.empty() && selected.back().guid != in.destination->back().guid);
+}
+
+std::optional<Listings> ListingsFromRound(const DatasetJob& job, const core::SnapshotBlock& source,
+                                          const core::SnapshotList& source_bookmarks,
+                                          const core::SnapshotBlock& destination,
+                                          const core::ZfsFeatures& features) {
+  if (!source.snapshots || !destination.snapshots || !job.source_siblings.empty()) return std::nullopt;
+  Listings in;
+  in.source = *source.snapshots;
+  in.source_bookmarks = source_bookmarks;
+  in.destination = *destination.snapshots;
+  in.destination_marked = destination.marked;
+  auto value = [&](const char* p) -> std::optional<std::string> {
+    auto it = destination.properties.find(p);
+    if (it == destination.properties.end()) return std::nullopt;
+    return it->second;
+  };
+  if (features.recv_resumable) {
+    auto token = value("receive_resume_token");
+    if (!token) return std::nullopt;  // not read: the cycle reads it itself
+    in.resume_token = !token->empty() && *token != "-";
+  }
+  if (NeedsWritten(in, job, features)) {
+    // Unread, it refuses nothing: the receive still refuses a modified replica.
+    in.written = value("written");
+  }
+  return in;
+}
+
+}  // namespace zpull::replicate
