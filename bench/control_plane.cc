@@ -16,6 +16,9 @@
 //                     exports, streamed as the HTTP handler streams it
 //   ... daemon --datasets N [--seconds S]   `zpull run`'s Daemon on
 //                     in-memory hosts, idle (DaemonIdle below)
+//   ... cycle --datasets N [--snapshots M]   a no-op `zpull once` over a
+//                     replicated recursive entry of N children (NoOpCycle),
+//                     every command counted (commands_source=, ...)
 //
 // The hosts are served by a runner that answers each listing with `cat FILE`
 // from a child process, so that process's CPU and memory are not counted.
@@ -23,6 +26,7 @@
 // list_commands_source, list_commands_destination, datasets, bytes.
 
 #include <malloc.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <stdlib.h>
 
@@ -52,7 +56,9 @@
 #include "daemon/once.h"
 #include "daemon/run_loop.h"
 #include "checks/parity_check.h"
+#include "core/feature_cache.h"
 #include "core/local_runner.h"
+#include "core/shell_quote.h"
 #include "core/zfs_cli.h"
 #include "exporter/check_metrics.h"
 #include "exporter/feature_metrics.h"
@@ -506,6 +512,172 @@ int DaemonIdle(std::size_t n, std::size_t snapshots, int seconds, int scrape_int
   return 0;
 }
 
+// Answers the commands of a no-op `zpull once` from files, and counts every
+// command as bench/zfs_scale.sh counts processes: listings (by their
+// property list) with `cat FILE`, `zfs version`, `zfs set`, and the
+// bookmark listing (none); anything
+// else fails, as the safety listing here does (it only leaves the replicas
+// as they are).
+class CycleRunner : public core::CommandRunner {
+ public:
+  CycleRunner(std::string host, std::string listing, std::string bookmarks = {})
+      : host_(std::move(host)), listing_(std::move(listing)), bookmarks_(std::move(bookmarks)) {}
+  core::Result<core::CommandResult> Run(const core::Argv& argv, std::string_view) override {
+    ++commands;
+    if (argv.size() == 2 && argv[1] == "version") return core::CommandResult{0, "zfs-2.3.2\nzfs-kmod-2.3.2\n", ""};
+    if (argv.size() > 2 && argv[1] == "set") {
+      ++sets;
+      return core::CommandResult{};
+    }
+    if (std::find(argv.begin(), argv.end(), "bookmark") != argv.end()) {
+      if (bookmarks_.empty()) return core::CommandResult{};  // none
+      return local_.Run({"cat", bookmarks_});
+    }
+    return core::CommandResult{1, "", "unexpected command " + core::ShellJoin(argv)};
+  }
+  core::Result<std::unique_ptr<core::Process>> Start(const core::Argv& argv) override {
+    ++commands;
+    if (std::none_of(argv.begin(), argv.end(), [](const std::string& a) { return a.starts_with(kListProps); })) {
+      return core::Fail(core::Reason::kOther, "unexpected command " + core::ShellJoin(argv));
+    }
+    ++listings;
+    return local_.Start({"cat", listing_});
+  }
+  const std::string& Host() const override { return host_; }
+  std::size_t MaxCommandBytes() const override { return std::numeric_limits<std::size_t>::max(); }
+  std::atomic<int> commands{0}, listings{0}, sets{0};
+
+ private:
+  std::string host_, listing_, bookmarks_;
+  core::LocalRunner local_;
+};
+
+// What a replicated, steady recursive entry lists: its root (no snapshots)
+// and N children of M snapshots, the newest common, held on both sides and
+// marked zpull:common and bookmarked on the source; the destination tells
+// no resume token and nothing written.
+int GenerateSteady(const std::string& dir, std::size_t datasets, std::size_t snapshots) {
+  std::FILE* src = std::fopen((dir + "/source.get").c_str(), "w");
+  std::FILE* dst = std::fopen((dir + "/destination.get").c_str(), "w");
+  std::FILE* marks = std::fopen((dir + "/source.bookmarks").c_str(), "w");
+  if (!src || !dst || !marks) {
+    std::perror("generate");
+    return 1;
+  }
+  std::mt19937_64 rng(42);
+  auto own = [&](std::FILE* f, const std::string& fs, bool destination) {
+    Lines(f, fs, rng(), 100, kNow - 400 * 86400, "-");
+    if (destination) std::fprintf(f, "%s\treceive_resume_token\t-\t-\n%s\twritten\t0\t-\n", fs.c_str(), fs.c_str());
+  };
+  own(src, "tank/data", false);
+  own(dst, "backup/src1/data", true);
+  for (std::size_t i = 0; i < datasets; ++i) {
+    const std::string s = SourceName(i), d = DestinationName(i);
+    own(src, s, false);
+    own(dst, d, true);
+    std::uint64_t txg = 1000 + i, dtxg = 2000 + i;
+    for (std::size_t k = 0; k < snapshots; ++k) {
+      const std::int64_t t = kNow - static_cast<std::int64_t>(snapshots - k) * 3600;
+      const std::uint64_t guid = rng();
+      const bool newest = k + 1 == snapshots;
+      Lines(src, s + "@" + SnapName(t), guid, txg += 7, t, newest ? "1" : "0");
+      Lines(dst, d + "@" + SnapName(t), guid, dtxg += 3, t + 60, newest ? "1" : "0");
+      std::fprintf(dst, "%s@%s\tzpull:common\t%s\n", d.c_str(), SnapName(t).c_str(),
+                   newest ? "1795790000\tlocal" : "-\t-");
+      if (newest) {
+        char hex[17];
+        std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(guid));
+        const std::string mark =
+            s + "#" + replicate::BookmarkStem("zpull", core::DatasetName::Parse(d).value()) + hex;
+        std::fprintf(marks, "%s\tguid\t%llu\t-\n%s\tcreatetxg\t%llu\t-\n%s\tcreation\t%lld\t-\n", mark.c_str(),
+                     static_cast<unsigned long long>(guid), mark.c_str(), static_cast<unsigned long long>(txg),
+                     mark.c_str(), static_cast<long long>(t));
+      }
+    }
+  }
+  std::fclose(src);
+  std::fclose(dst);
+  std::fclose(marks);
+  return 0;
+}
+
+// A no-op `zpull once` (daemon::RunEachOnce: rounds, decisions, cycles,
+// the deferred last successes) over a recursive entry of N children, its
+// features cached as on a second run.
+int NoOpCycle(std::size_t n, std::size_t snapshots) {
+  // In memory, as /run/zpull (the default lock_directory) is: a lock file per dataset.
+  const std::string dir = std::string(std::filesystem::exists("/dev/shm") ? "/dev/shm" : "/tmp") +
+                          "/zpull-bench-cycle-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir + "/locks");
+  if (int rc = GenerateSteady(dir, n, snapshots); rc != 0) return rc;
+  CycleRunner src_runner("src1", dir + "/source.get", dir + "/source.bookmarks");
+  CycleRunner dst_runner("local", dir + "/destination.get");
+  core::ZfsCli src(src_runner), dst(dst_runner);
+  core::ZfsFeatures f{"zfs-2.3.2", true, true, true, true, true, true, true};
+  f.list_holds = f.get_types = f.volmode = f.pool_status_json = true;
+  {
+    const core::FeatureCache cache(dir + "/cache");
+    auto sfp = src.Fingerprint();
+    auto dfp = dst.Fingerprint();
+    if (!sfp || !dfp) return 2;
+    cache.Store("source\nsrc1", *sfp, f);
+    cache.Store("destination", *dfp, f);
+  }
+  src_runner.commands = dst_runner.commands = 0;
+  config::Config c;
+  c.snapshot_prefix = "zpull";
+  c.lock_directory = dir + "/locks";
+  config::SourceConfig s;
+  s.name = "src1";
+  s.host = "local";
+  c.sources.push_back(s);
+  auto add = [&](const std::string& from, const std::string& to, bool root) {
+    config::DatasetConfig d{.source = "src1",
+                            .source_dataset = core::DatasetName::Parse(from).value(),
+                            .destination = core::DatasetName::Parse(to).value()};
+    d.interval_seconds = 3600;
+    d.snapshot = false;
+    d.source_retention = std::nullopt;
+    d.recursive = root;
+    if (!root) {
+      d.expanded_from = "backup/src1/data";
+      d.replicated_parent = core::DatasetName::Parse("backup/src1/data").value();
+    }
+    c.datasets.push_back(std::move(d));
+  };
+  add("tank/data", "backup/src1/data", true);
+  for (std::size_t i = 0; i < n; ++i) add(SourceName(i), DestinationName(i), false);
+  daemon::Hosts hosts({{"src1", &src}}, &dst, dir + "/cache");
+  const core::Log log(std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>()),
+                      core::LogFormat::kText);
+  const double cpu0 = CpuSeconds();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto outcomes = daemon::RunEachOnce(c, hosts, [] { return kNow; }, log, nullptr);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = CpuSeconds() - cpu0;
+  std::size_t ok = 0;
+  for (const auto& o : outcomes) {
+    if (o.ok() && o.plan.kind == replicate::PlanKind::kNothing) ++ok;
+  }
+  for (const auto& o : outcomes) {
+    if (o.error) {
+      std::cerr << o.error->message << "\n";  // the first failure
+      break;
+    }
+  }
+  std::filesystem::remove_all(dir);
+  if (ok != n + 1) {
+    std::cerr << "cycle: " << ok << " of " << n + 1 << " datasets up to date\n";
+    return 1;
+  }
+  std::cout << "mode=cycle\ndatasets=" << n + 1 << "\nsnapshots=" << snapshots << "\nseconds=" << seconds
+            << "\ncpu_seconds=" << cpu << "\npeak_rss_kib=" << PeakRssKib()
+            << "\ncommands_source=" << src_runner.commands << "\ncommands_destination=" << dst_runner.commands
+            << "\nlist_commands_source=" << src_runner.listings << "\nlist_commands_destination=" << dst_runner.listings
+            << "\nset_commands_destination=" << dst_runner.sets << "\n";
+  return 0;
+}
+
 std::size_t Flag(int argc, char** argv, const char* name, std::size_t fallback) {
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], name) == 0) return std::stoul(argv[i + 1]);
@@ -521,7 +693,8 @@ int main(int argc, char** argv) {
                  "       zpull-bench-control-plane metrics --datasets N [--rounds R] [--dump FILE] [--detail all|G,G]"
                  " [--gzip]\n"
                  "       zpull-bench-control-plane daemon --datasets N [--snapshots M] [--seconds S]"
-                 " [--scrape-interval S]\n";
+                 " [--scrape-interval S]\n"
+                 "       zpull-bench-control-plane cycle --datasets N [--snapshots M]\n";
     return 2;
   }
   const std::string mode = argv[1];
@@ -552,6 +725,7 @@ int main(int argc, char** argv) {
     return Metrics(Flag(argc, argv, "--datasets", 1000), static_cast<int>(Flag(argc, argv, "--rounds", 5)), dump,
                    detail, gzip);
   }
+  if (mode == "cycle") return NoOpCycle(Flag(argc, argv, "--datasets", 10000), Flag(argc, argv, "--snapshots", 100));
   if (mode == "daemon") {
     return DaemonIdle(Flag(argc, argv, "--datasets", 10000), Flag(argc, argv, "--snapshots", 10),
                       static_cast<int>(Flag(argc, argv, "--seconds", 600)),

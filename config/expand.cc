@@ -1,6 +1,7 @@
 #include "config/expand.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace zpull::config {
 
@@ -94,12 +95,12 @@ std::vector<std::string> ExpandedSources(const Config& config, const std::string
 
 std::vector<std::optional<std::size_t>> ParentIndices(const Config& config) {
   std::vector<std::optional<std::size_t>> out(config.datasets.size());
+  std::unordered_map<std::string, std::size_t> by_destination;  // the last of a name, as a scan would find
+  for (std::size_t j = 0; j < config.datasets.size(); ++j) by_destination[config.datasets[j].destination.str()] = j;
   for (std::size_t i = 0; i < config.datasets.size(); ++i) {
     const auto& parent = config.datasets[i].replicated_parent;
     if (!parent) continue;
-    for (std::size_t j = 0; j < config.datasets.size(); ++j) {
-      if (config.datasets[j].destination == *parent) out[i] = j;
-    }
+    if (auto it = by_destination.find(parent->str()); it != by_destination.end()) out[i] = it->second;
   }
   return out;
 }

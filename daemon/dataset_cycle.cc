@@ -56,6 +56,30 @@ replicate::DatasetJob JobFor(const config::Config& config, const config::Dataset
       siblings.push_back(o.destination);
     }
   }
+  return JobFor(config, d, std::move(siblings));
+}
+
+std::vector<std::vector<core::DatasetName>> SourceSiblings(const config::Config& config) {
+  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> by_source;
+  for (std::size_t i = 0; i < config.datasets.size(); ++i) {
+    by_source[{config.datasets[i].source, config.datasets[i].source_dataset.str()}].push_back(i);
+  }
+  std::vector<std::vector<core::DatasetName>> out(config.datasets.size());
+  for (const auto& [key, indices] : by_source) {
+    if (indices.size() < 2) continue;
+    for (std::size_t i : indices) {
+      for (std::size_t o : indices) {
+        if (config.datasets[o].destination != config.datasets[i].destination) {
+          out[i].push_back(config.datasets[o].destination);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+replicate::DatasetJob JobFor(const config::Config& config, const config::DatasetConfig& d,
+                             std::vector<core::DatasetName> siblings) {
   return {.source = d.source_dataset,
           .destination = d.destination,
           .prefix = config.snapshot_prefix,
@@ -104,7 +128,9 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   auto lock = LockDestination(config, d.destination);
   if (!lock) return failed(lock.error());
   // Before anything asks the source, which may be down or hostile.
-  const replicate::DatasetJob job = JobFor(config, d);
+  std::optional<replicate::DatasetJob> own;
+  if (!hooks.rounds) own = JobFor(config, d);
+  const replicate::DatasetJob& job = hooks.rounds ? hooks.rounds->Job(index) : *own;
   std::optional<core::LockFile> source_lock;
   if (!job.source_siblings.empty()) {
     auto l = LockSourceDataset(config, d.source, d.source_dataset, hooks.cancel);
@@ -138,15 +164,15 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   env.pause = hooks.pause;
   env.on_wire_bytes = hooks.on_wire_bytes;
   env.on_retry = hooks.on_retry;
+  std::optional<replicate::Listings> listed;
   if (hooks.rounds && !(hooks.cancel && hooks.cancel->load())) {
-    env.listings = hooks.rounds->Take(index);
-    if (env.listings) {
-      env.record_success = [&](std::int64_t when) { return hooks.rounds->RecordSuccess(index, when); };
-    }
+    listed = hooks.rounds->Take(index);
+    if (listed) env.record_success = [&](std::int64_t when) { return hooks.rounds->RecordSuccess(index, when); };
   }
   {
-    replicate::CycleOutcome cycle = replicate::RunCycle(env, job);
-    if (env.listings) hooks.rounds->Ended(index);
+    const bool shared = listed.has_value();
+    replicate::CycleOutcome cycle = replicate::RunCycle(env, job, std::move(listed));
+    if (shared) hooks.rounds->Ended(index);
     cycle.brought_into_line.insert(cycle.brought_into_line.begin(), outcome.brought_into_line.begin(),
                                    outcome.brought_into_line.end());
     cycle.warnings.insert(cycle.warnings.begin(), outcome.warnings.begin(), outcome.warnings.end());

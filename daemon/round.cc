@@ -12,19 +12,6 @@ namespace {
 
 bool Within(const std::string& fs, const std::string& root) { return fs == root || fs.starts_with(root + "/"); }
 
-// The recursive entry `d` belongs to: its root's source and destination.
-std::optional<std::pair<std::string, std::string>> RootOf(const config::Config& config,
-                                                          const config::DatasetConfig& d) {
-  if (d.recursive) return std::pair(d.source_dataset.str(), d.destination.str());
-  if (d.expanded_from.empty()) return std::nullopt;
-  for (const auto& o : config.datasets) {
-    if (o.recursive && o.destination.str() == d.expanded_from) {
-      return std::pair(o.source_dataset.str(), o.destination.str());
-    }
-  }
-  return std::nullopt;
-}
-
 // One listing command (or a batch of them) of a round.
 struct Listing {
   core::Zfs* zfs;
@@ -84,8 +71,23 @@ core::Status ReadAll(std::vector<Listing>& listings) {
 
 Rounds::Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, OnWriteError on_error)
     : config_(config), hosts_(hosts), upcoming_(std::move(upcoming)), on_error_(std::move(on_error)) {
+  auto siblings = SourceSiblings(config);
+  // A recursive entry's datasets name its root's destination (expanded_from).
+  std::map<std::string, const config::DatasetConfig*> recursive;
   for (const auto& d : config.datasets) {
+    if (d.recursive) recursive[d.destination.str()] = &d;
+  }
+  for (std::size_t i = 0; i < config.datasets.size(); ++i) {
+    const config::DatasetConfig& d = config.datasets[i];
     if (!by_source_.contains(d.source)) by_source_[d.source] = std::make_unique<Host>();
+    jobs_.push_back(JobFor(config, d, std::move(siblings[i])));
+    auto root = recursive.find(d.recursive ? d.destination.str() : d.expanded_from);
+    if (root == recursive.end()) {
+      roots_.emplace_back();
+      continue;
+    }
+    roots_.emplace_back(std::pair(root->second->source_dataset.str(), root->second->destination.str()));
+    ++tree_sizes_[*roots_.back()];
   }
 }
 
@@ -94,9 +96,9 @@ std::optional<replicate::Listings> Rounds::Take(std::size_t index) {
   Host& h = *by_source_.at(d.source);
   std::lock_guard lock(h.mu);
   const auto now = std::chrono::steady_clock::now();
-  std::erase_if(h.shares, [&](const auto& s) { return now - s.second.at > kFresh; });
+  if (now - h.round_at > kFresh) h.shares.clear();
   if (auto it = h.shares.find(index); it != h.shares.end()) {
-    replicate::Listings mine = std::move(it->second.listings);
+    replicate::Listings mine = std::move(it->second);
     h.shares.erase(it);
     ++h.in_flight;
     return mine;
@@ -120,20 +122,20 @@ std::optional<replicate::Listings> Rounds::Take(std::size_t index) {
     h.failed = now;
     return std::nullopt;
   }
+  h.round_at = now;
   for (auto& [i, share] : *listed) h.shares[i] = std::move(share);
   auto it = h.shares.find(index);
   if (it == h.shares.end()) return std::nullopt;
-  replicate::Listings mine = std::move(it->second.listings);
+  replicate::Listings mine = std::move(it->second);
   h.shares.erase(it);
   ++h.in_flight;
   return mine;
 }
 
-std::optional<std::map<std::size_t, Rounds::Share>> Rounds::List(const std::string& source, const std::vector<std::size_t>& datasets) {
-  const auto at = std::chrono::steady_clock::now();
+std::optional<std::map<std::size_t, replicate::Listings>> Rounds::List(const std::string& source, const std::vector<std::size_t>& datasets) {
   struct Member {
     std::size_t index;
-    replicate::DatasetJob job;
+    const replicate::DatasetJob* job;
     core::ZfsFeatures source_features, destination_features;
   };
   std::vector<Member> members;
@@ -141,25 +143,21 @@ std::optional<std::map<std::size_t, Rounds::Share>> Rounds::List(const std::stri
   std::map<std::pair<std::string, std::string>, std::size_t> trees;
   for (std::size_t i : datasets) {
     const config::DatasetConfig& d = config_.datasets[i];
-    replicate::DatasetJob job = JobFor(config_, d);
+    const replicate::DatasetJob& job = jobs_[i];
     if (!job.source_siblings.empty()) continue;  // their listings change under each other
     auto sf = hosts_.SourceFeatures(source, core::DatasetName::Parse(d.source_dataset.Pool()).value());
     auto df = hosts_.DestinationFeatures(core::DatasetName::Parse(d.destination.Pool()).value());
     if (!sf || !df) continue;  // the cycle reports it
-    if (auto root = RootOf(config_, d)) ++trees[*root];
-    members.push_back({i, std::move(job), *sf, *df});
+    if (roots_[i]) ++trees[*roots_[i]];
+    members.push_back({i, &job, *sf, *df});
   }
   if (members.empty()) return {};
   // A tree is listed by its root (one short command, but every snapshot
   // below it) where at least half its members are in the round; else its
   // members are listed each on its own.
-  std::map<std::pair<std::string, std::string>, std::size_t> sizes;
-  for (const auto& d : config_.datasets) {
-    if (auto root = RootOf(config_, d); root && trees.contains(*root)) ++sizes[*root];
-  }
   std::set<std::string> source_roots, destination_roots;
   for (const auto& [root, n] : trees) {
-    if (2 * n < sizes[root]) continue;
+    if (2 * n < tree_sizes_.at(root)) continue;
     source_roots.insert(root.first);
     destination_roots.insert(root.second);
   }
@@ -168,15 +166,15 @@ std::optional<std::map<std::size_t, Rounds::Share>> Rounds::List(const std::stri
   std::map<std::string, core::SnapshotBlock> src_blocks, dst_blocks;
   std::vector<core::DatasetName> src_fs, bookmarked;
   for (const auto& m : members) {
-    src_fs.push_back(m.job.source);
-    if (m.source_features.bookmarks && m.job.options.bookmarks) bookmarked.push_back(m.job.source);
+    src_fs.push_back(m.job->source);
+    if (m.source_features.bookmarks && m.job->options.bookmarks) bookmarked.push_back(m.job->source);
   }
   std::vector<Listing> listings;
   AddSide(src, source_roots, src_fs, {}, src_blocks, listings);
   // Destinations whose pools differ in features are listed apart.
   std::map<std::vector<std::string>, std::vector<core::DatasetName>> by_options;
   for (const auto& m : members) {
-    by_options[replicate::DestinationListing(m.destination_features).properties].push_back(m.job.destination);
+    by_options[replicate::DestinationListing(m.destination_features).properties].push_back(m.job->destination);
   }
   for (const auto& [properties, fs] : by_options) {
     core::ListingOptions options;
@@ -191,16 +189,17 @@ std::optional<std::map<std::size_t, Rounds::Share>> Rounds::List(const std::stri
     if (!b) return std::nullopt;
     bookmarks = std::move(*b);
   }
-  std::map<std::size_t, Share> out;
+  std::map<std::size_t, replicate::Listings> out;
   for (const auto& m : members) {
-    auto s = src_blocks.find(m.job.source.str());
-    auto d = dst_blocks.find(m.job.destination.str());
+    auto s = src_blocks.find(m.job->source.str());
+    auto d = dst_blocks.find(m.job->destination.str());
     if (s == src_blocks.end() || d == dst_blocks.end()) continue;
     static const core::SnapshotList kNone;
-    auto b = bookmarks.find(m.job.source.str());
-    auto share = replicate::ListingsFromRound(m.job, s->second, b == bookmarks.end() ? kNone : b->second,
-                                                 d->second, m.destination_features);
-    if (share) out[m.index] = {std::move(*share), at};
+    auto b = bookmarks.find(m.job->source.str());
+    auto share = replicate::ListingsFromRound(*m.job, std::move(s->second),
+                                              b == bookmarks.end() ? kNone : std::move(b->second),
+                                              std::move(d->second), m.destination_features);
+    if (share) out[m.index] = std::move(*share);
   }
   return out;
 }
@@ -219,9 +218,7 @@ void Rounds::Ended(std::size_t index) {
     std::lock_guard lock(h.mu);
     if (h.in_flight > 0) --h.in_flight;
     const auto now = std::chrono::steady_clock::now();
-    const bool fresh = std::any_of(h.shares.begin(), h.shares.end(),
-                                   [&](const auto& s) { return now - s.second.at <= kFresh; });
-    done = h.in_flight == 0 && !fresh;
+    done = h.in_flight == 0 && (h.shares.empty() || now - h.round_at > kFresh);
   }
   if (!done) {
     std::lock_guard lock(writes_mu_);

@@ -28,6 +28,7 @@
 #include "config/config.h"
 #include "daemon/hosts.h"
 #include "replicate/decide.h"
+#include "replicate/job.h"
 
 namespace zpull::daemon {
 
@@ -42,6 +43,8 @@ class Rounds {
 
   Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, OnWriteError on_error = {});
 
+  // Dataset `index`'s job (JobFor), made once for all.
+  const replicate::DatasetJob& Job(std::size_t index) const { return jobs_.at(index); }
   // Dataset `index`'s share of its host's round, listing the round first
   // where it has none; nullopt: the cycle reads its own listings (a
   // failed round listing only costs the cycles their shares).
@@ -55,13 +58,10 @@ class Rounds {
   std::vector<std::pair<std::size_t, core::Error>> Flush();
 
  private:
-  struct Share {
-    replicate::Listings listings;
-    std::chrono::steady_clock::time_point at;
-  };
   struct Host {
     std::mutex mu;  // one round listing at a time
-    std::map<std::size_t, Share> shares;  // guarded by mu
+    std::map<std::size_t, replicate::Listings> shares;  // of the round listed at round_at; guarded by mu
+    std::chrono::steady_clock::time_point round_at;  // guarded by mu
     int in_flight = 0;                    // cycles that took a share and have not ended; guarded by mu
     std::optional<std::chrono::steady_clock::time_point> failed;  // the last round listing failed then; guarded by mu
   };
@@ -72,12 +72,17 @@ class Rounds {
   };
 
   // nullopt: a listing failed.
-  std::optional<std::map<std::size_t, Share>> List(const std::string& source, const std::vector<std::size_t>& datasets);
+  std::optional<std::map<std::size_t, replicate::Listings>> List(const std::string& source, const std::vector<std::size_t>& datasets);
   std::vector<std::pair<std::size_t, core::Error>> FlushWrites(const std::string& source);
   void Report(const std::vector<std::pair<std::size_t, core::Error>>& failed) const;
 
   const config::Config& config_;
   Hosts& hosts_;
+  std::vector<replicate::DatasetJob> jobs_;  // by dataset
+  // By dataset: the recursive entry's roots (source, destination); and
+  // how many datasets each entry has.
+  std::vector<std::optional<std::pair<std::string, std::string>>> roots_;
+  std::map<std::pair<std::string, std::string>, std::size_t> tree_sizes_;
   const Upcoming upcoming_;
   const OnWriteError on_error_;
   std::map<std::string, std::unique_ptr<Host>> by_source_;  // fixed after construction

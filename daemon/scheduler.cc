@@ -10,14 +10,19 @@ namespace zpull::daemon {
 std::vector<std::size_t> PickDue(std::int64_t now, const std::vector<std::int64_t>& next_due,
                                  const std::vector<bool>& running, std::size_t free_slots,
                                  const std::vector<std::size_t>& host_of, std::vector<std::size_t> host_free) {
-  std::vector<std::size_t> due;
-  for (std::size_t i = 0; i < next_due.size(); ++i) {
-    if (!running[i] && next_due[i] <= now) due.push_back(i);
-  }
-  std::stable_sort(due.begin(), due.end(), [&](std::size_t a, std::size_t b) { return next_due[a] < next_due[b]; });
   std::vector<std::size_t> out;
-  for (std::size_t i : due) {
-    if (out.size() == free_slots) break;
+  if (free_slots == 0) return out;
+  // Most overdue first, then by index: a heap, from which only as many are
+  // taken as there are slots (10,000 due datasets are not sorted per pick).
+  std::vector<std::pair<std::int64_t, std::size_t>> due;
+  for (std::size_t i = 0; i < next_due.size(); ++i) {
+    if (!running[i] && next_due[i] <= now) due.emplace_back(next_due[i], i);
+  }
+  std::make_heap(due.begin(), due.end(), std::greater<>());
+  while (!due.empty() && out.size() < free_slots) {
+    std::pop_heap(due.begin(), due.end(), std::greater<>());
+    const std::size_t i = due.back().second;
+    due.pop_back();
     if (i < host_of.size() && host_of[i] < host_free.size()) {
       if (host_free[host_of[i]] == 0) continue;
       --host_free[host_of[i]];
@@ -168,6 +173,11 @@ void Scheduler::Run() {
   {
     std::unique_lock lock(mu_);
     while (!stop_) {
+      if (active_ >= parallelism_) {
+        // No slot to fill: nothing to pick until a job ends (or Stop, RunNow).
+        cv_.wait_for(lock, std::chrono::seconds(1));
+        continue;
+      }
       const std::int64_t now = now_();
       std::vector<bool> paused(paused_.size());
       for (std::size_t i = 0; i < paused.size(); ++i) paused[i] = paused_[i] && !forced_[i];

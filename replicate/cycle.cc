@@ -599,7 +599,7 @@ std::vector<std::pair<std::string, std::string>> ForcedProperties(const DatasetJ
   return out;
 }
 
-CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
+CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job, std::optional<Listings> listed) {
   CycleOutcome out;
   out.started = env.now();
   auto fail = [&](core::Error e) {
@@ -612,7 +612,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
   BringIntoLine(env.destination, job, env.bring_into_line, out);
   // Decided before the source is touched: a refused cycle takes no
   // snapshot and sends nothing.
-  auto read = env.listings ? core::Result<Listings>(*env.listings) : ReadListings(env, job, job.take_snapshot);
+  auto read = listed ? core::Result<Listings>(std::move(*listed)) : ReadListings(env, job, job.take_snapshot);
   if (!read) return fail(read.error());
   Listings in = std::move(*read);
   const Decision decision = Decide(in, job, env.now(), job.take_snapshot);
@@ -683,12 +683,12 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job) {
     return fail({core::Reason::kDestinationMissing, "destination " + job.destination.str() + " vanished after receive"});
   }
   // The newest source snapshot the filter selects is now the newest common one.
-  const core::SnapshotList selected = Selected(in.source, job.options.snapshots, job.prefix);
-  if (selected.empty()) {
+  const core::SnapshotInfo* newest_selected = NewestSelected(in.source, job.options.snapshots, job.prefix);
+  if (!newest_selected) {
     out.finished = env.now();
     return out;
   }
-  const core::SnapshotInfo newest_src = selected.back();
+  const core::SnapshotInfo newest_src = *newest_selected;
   const core::SnapshotInfo* common_ptr = FindGuid(**dst_after, newest_src.guid);
   if (!common_ptr) {
     return fail({core::Reason::kUnexpectedStream, "receive reported success but @" + newest_src.name +

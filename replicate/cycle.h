@@ -123,16 +123,15 @@ struct CycleEnv {
   // snapshotted (the pre_snapshot hook); a failure fails the cycle with
   // nothing snapshotted or sent. May be empty.
   std::function<core::Status()> before_snapshot;
-  // What the hosts showed, read for a whole host at once (a round:
-  // replicate/listings.h): the decision uses these instead of reading its
-  // own. Later attempts read anew.
-  std::optional<Listings> listings;
   // Records zpull:last_success=`when` on the destination dataset, where a
   // round writes it for all its datasets at once; empty: the cycle sets it.
   std::function<core::Status(std::int64_t when)> record_success;
 };
 
-CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job);
+// `listed`: what the hosts showed, read for a whole host at once (a round:
+// replicate/listings.h), which the decision uses instead of reading its
+// own; later attempts read anew.
+CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job, std::optional<Listings> listed = std::nullopt);
 
 // What the hosts show of `job` for Decide (replicate/decide.h): both
 // sides' snapshots, the source's bookmarks where the cycle uses them, and

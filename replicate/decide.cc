@@ -126,31 +126,39 @@ std::vector<std::string> TakenSnapshotNames(const Listings& in) {
 
 Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, bool take_snapshot) {
   Decision d;
-  core::SnapshotList source = in.source;
-  std::optional<core::SnapshotList> destination = in.destination;
-  d.resume = in.resume_token && destination.has_value();
+  // The lists as the decision sees them: the listings' own, copied only
+  // where the decision changes them (a new snapshot, divergence).
+  core::SnapshotList source_changed;
+  std::optional<core::SnapshotList> destination_changed;
+  const core::SnapshotList* source_ptr = &in.source;
+  const std::optional<core::SnapshotList>* destination_ptr = &in.destination;
+  d.resume = in.resume_token && in.destination.has_value();
   const std::optional<core::GuidSet> needs = SiblingNeeds(in.source, in.source_bookmarks, job, in.siblings);
   if (take_snapshot) {
     d.snapshot = FreeSnapshotName(job.prefix, now, TakenSnapshotNames(in), kMaxSnapshotNameSuffix);
     // A resumed receive may be bringing one of them.
-    if (!d.resume && needs) d.replaced = Unsent(source, destination, job, in.siblings, *needs);
-    source = Without(source, d.replaced);
-    const std::uint64_t txg = source.empty() ? 1 : source.back().createtxg + 1;
-    source.push_back({d.snapshot, 0, txg, now, 0});
+    if (!d.resume && needs) d.replaced = Unsent(in.source, in.destination, job, in.siblings, *needs);
+    source_changed = Without(in.source, d.replaced);
+    const std::uint64_t txg = source_changed.empty() ? 1 : source_changed.back().createtxg + 1;
+    source_changed.push_back({d.snapshot, 0, txg, now, 0});
+    source_ptr = &source_changed;
   }
+  const core::SnapshotList& source = *source_ptr;
   const core::SnapshotList no_bookmarks;
   const core::SnapshotList& bookmarks = job.options.bookmarks ? in.source_bookmarks : no_bookmarks;
   auto plan = [&] {
-    return PlanReplication(source, destination, job.initial, bookmarks, job.options.snapshots, job.prefix);
+    return PlanReplication(source, *destination_ptr, job.initial, bookmarks, job.options.snapshots, job.prefix);
   };
   d.plan = plan();
   if (d.plan.kind == PlanKind::kDiverged && job.options.force_on_divergence) {
     // The newer destination snapshots go, the replica is rolled back to
     // the newest common one, and the cycle plans from there.
     d.destroy_on_divergence = d.plan.conflicts;
-    destination = Without(*destination, d.destroy_on_divergence);
+    destination_changed = Without(**destination_ptr, d.destroy_on_divergence);
+    destination_ptr = &destination_changed;
     d.plan = plan();
   }
+  const std::optional<core::SnapshotList>& destination = *destination_ptr;
   if (d.plan.kind == PlanKind::kSend) {
     d.roll_back = job.options.rollback_destination && d.plan.steps.front().from && d.plan.newest_common &&
                   destination && !destination->empty() && destination->back().guid == d.plan.newest_common->guid;
@@ -167,12 +175,19 @@ Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, boo
     return refused;
   }
 
-  const core::SnapshotList selected = Selected(source, job.options.snapshots, job.prefix);
-  if (selected.empty()) return d;
-  const std::uint64_t keep = selected.back().guid;
-  d.prune_destination =
-      DestinationPrunes(HoldMoved(AfterReceive(source, destination, d.plan), d.plan, keep), job, now, keep);
-  if (needs) d.prune_source = SourcePrunes(HoldMoved(source, d.plan, keep), job, now, keep, *needs);
+  const core::SnapshotInfo* newest = NewestSelected(source, job.options.snapshots, job.prefix);
+  if (!newest) return d;
+  const std::uint64_t keep = newest->guid;
+  // Nothing received and the hold stays where it is: the lists as they are.
+  const bool unchanged = d.plan.kind != PlanKind::kSend && (!d.plan.newest_common || d.plan.newest_common->guid == keep);
+  static const core::SnapshotList kNone;
+  d.prune_destination = unchanged ? DestinationPrunes(destination ? *destination : kNone, job, now, keep)
+                                  : DestinationPrunes(HoldMoved(AfterReceive(source, destination, d.plan), d.plan, keep),
+                                                      job, now, keep);
+  if (needs) {
+    d.prune_source = unchanged ? SourcePrunes(source, job, now, keep, *needs)
+                               : SourcePrunes(HoldMoved(source, d.plan, keep), job, now, keep, *needs);
+  }
   return d;
 }
 

@@ -18,20 +18,19 @@ bool NeedsWritten(const Listings& in, const DatasetJob& job, const core::ZfsFeat
       in.destination->empty()) {
     return false;
   }
-  const core::SnapshotList selected = Selected(in.source, job.options.snapshots, job.prefix);
-  return job.take_snapshot || (!selected.empty() && selected.back().guid != in.destination->back().guid);
+  const core::SnapshotInfo* newest = NewestSelected(in.source, job.options.snapshots, job.prefix);
+  return job.take_snapshot || (newest && newest->guid != in.destination->back().guid);
 }
 
-std::optional<Listings> ListingsFromRound(const DatasetJob& job, const core::SnapshotBlock& source,
-                                          const core::SnapshotList& source_bookmarks,
-                                          const core::SnapshotBlock& destination,
+std::optional<Listings> ListingsFromRound(const DatasetJob& job, core::SnapshotBlock source,
+                                          core::SnapshotList source_bookmarks, core::SnapshotBlock destination,
                                           const core::ZfsFeatures& features) {
   if (!source.snapshots || !destination.snapshots || !job.source_siblings.empty()) return std::nullopt;
   Listings in;
-  in.source = *source.snapshots;
-  in.source_bookmarks = source_bookmarks;
-  in.destination = *destination.snapshots;
-  in.destination_marked = destination.marked;
+  in.source = std::move(*source.snapshots);
+  in.source_bookmarks = std::move(source_bookmarks);
+  in.destination = std::move(destination.snapshots);
+  in.destination_marked = std::move(destination.marked);
   auto value = [&](const char* p) -> std::optional<std::string> {
     auto it = destination.properties.find(p);
     if (it == destination.properties.end()) return std::nullopt;

@@ -28,9 +28,8 @@ bool NeedsWritten(const Listings& in, const DatasetJob& job, const core::ZfsFeat
 // missing parents; a missing source is reported in ReadListings' words),
 // or other entries pulling the same source dataset (their destinations
 // change under this one). Pure.
-std::optional<Listings> ListingsFromRound(const DatasetJob& job, const core::SnapshotBlock& source,
-                                          const core::SnapshotList& source_bookmarks,
-                                          const core::SnapshotBlock& destination,
+std::optional<Listings> ListingsFromRound(const DatasetJob& job, core::SnapshotBlock source,
+                                          core::SnapshotList source_bookmarks, core::SnapshotBlock destination,
                                           const core::ZfsFeatures& destination_features);
 
 }  // namespace zpull::replicate

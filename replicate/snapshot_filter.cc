@@ -22,4 +22,12 @@ core::SnapshotList Selected(const core::SnapshotList& list, const SnapshotFilter
   return out;
 }
 
+const core::SnapshotInfo* NewestSelected(const core::SnapshotList& list, const SnapshotFilter& filter,
+                                         std::string_view own_prefix) {
+  for (auto it = list.rbegin(); it != list.rend(); ++it) {
+    if (!filter.Active() || filter.Selects(it->name, own_prefix)) return &*it;
+  }
+  return nullptr;
+}
+
 }  // namespace zpull::replicate

@@ -23,5 +23,8 @@ struct SnapshotFilter {
 
 // The selected snapshots of `list`, in order.
 core::SnapshotList Selected(const core::SnapshotList& list, const SnapshotFilter& filter, std::string_view own_prefix);
+// The newest of Selected(list, …), without copying the list; nullptr: none.
+const core::SnapshotInfo* NewestSelected(const core::SnapshotList& list, const SnapshotFilter& filter,
+                                         std::string_view own_prefix);
 
 }  // namespace zpull::replicate
