@@ -10,19 +10,20 @@ namespace zpull::daemon {
 std::vector<std::size_t> PickDue(std::int64_t now, const std::vector<std::int64_t>& next_due,
                                  const std::vector<bool>& running, std::size_t free_slots,
                                  const std::vector<std::size_t>& host_of, std::vector<std::size_t> host_free) {
-  std::vector<std::size_t> out;
-  if (free_slots == 0) return out;
-  // Most overdue first, then by index: a heap, from which only as many are
-  // taken as there are slots (10,000 due datasets are not sorted per pick).
-  std::vector<std::pair<std::int64_t, std::size_t>> due;
+  std::set<std::pair<std::int64_t, std::size_t>> idle;
   for (std::size_t i = 0; i < next_due.size(); ++i) {
-    if (!running[i] && next_due[i] <= now) due.emplace_back(next_due[i], i);
+    if (!running[i]) idle.emplace(next_due[i], i);
   }
-  std::make_heap(due.begin(), due.end(), std::greater<>());
-  while (!due.empty() && out.size() < free_slots) {
-    std::pop_heap(due.begin(), due.end(), std::greater<>());
-    const std::size_t i = due.back().second;
-    due.pop_back();
+  return PickInOrder(now, idle, [](std::size_t) { return false; }, free_slots, host_of, std::move(host_free));
+}
+
+std::vector<std::size_t> PickInOrder(std::int64_t now, const std::set<std::pair<std::int64_t, std::size_t>>& idle,
+                                     const std::function<bool(std::size_t)>& blocked, std::size_t free_slots,
+                                     const std::vector<std::size_t>& host_of, std::vector<std::size_t> host_free) {
+  std::vector<std::size_t> out;
+  for (auto it = idle.begin(); it != idle.end() && it->first <= now && out.size() < free_slots; ++it) {
+    const std::size_t i = it->second;
+    if (blocked(i)) continue;
     if (i < host_of.size() && host_of[i] < host_free.size()) {
       if (host_free[host_of[i]] == 0) continue;
       --host_free[host_of[i]];
@@ -58,7 +59,7 @@ std::vector<bool> WaitingForParent(std::int64_t now, const std::vector<std::opti
   for (std::size_t i = 0; i < parents.size() && i < out.size(); ++i) {
     if (!parents[i] || *parents[i] >= next_due.size()) continue;
     const std::size_t p = *parents[i];
-    out[i] = running[p] || (next_due[p] <= now && !paused[p]);
+    out[i] = ParentGoesFirst(now, next_due[p], running[p], paused[p]);
   }
   return out;
 }
@@ -77,7 +78,17 @@ Scheduler::Scheduler(std::vector<std::int64_t> intervals, int parallelism, Job j
       running_(intervals_.size(), false),
       run_again_(intervals_.size(), false),
       paused_(intervals_.size(), false),
-      forced_(intervals_.size(), false) {}
+      forced_(intervals_.size(), false) {
+  for (std::size_t i = 0; i < next_due_.size(); ++i) idle_.emplace(0, i);
+}
+
+void Scheduler::SetDue(std::size_t i, std::int64_t due) {
+  if (!running_[i]) {
+    idle_.erase({next_due_[i], i});
+    idle_.emplace(due, i);
+  }
+  next_due_[i] = due;
+}
 
 void Scheduler::SetParents(std::vector<std::optional<std::size_t>> parents) {
   std::lock_guard lock(mu_);
@@ -88,11 +99,13 @@ void Scheduler::SetHosts(std::vector<std::size_t> host_of, std::vector<std::size
   std::lock_guard lock(mu_);
   host_of_ = std::move(host_of);
   host_slots_ = std::move(host_slots);
+  host_busy_.assign(host_slots_.size(), 0);
 }
 
 void Scheduler::SetFirstDue(std::vector<std::int64_t> next_due) {
   std::lock_guard lock(mu_);
-  if (next_due.size() == next_due_.size()) next_due_ = std::move(next_due);
+  if (next_due.size() != next_due_.size()) return;
+  for (std::size_t i = 0; i < next_due.size(); ++i) SetDue(i, next_due[i]);
 }
 
 void Scheduler::RunEachOnce() {
@@ -139,7 +152,7 @@ void Scheduler::RunNow(std::size_t index) {
   if (running_.at(index)) {
     run_again_[index] = true;
   } else {
-    next_due_[index] = 0;
+    SetDue(index, 0);
   }
   forced_[index] = true;
   cv_.notify_all();
@@ -157,12 +170,14 @@ void Scheduler::WorkerLoop() {
     lock.lock();
     running_[index] = false;
     --active_;
+    if (index < host_of_.size() && host_of_[index] < host_busy_.size()) --host_busy_[host_of_[index]];
     next_due_[index] = run_again_[index] ? 0 : NextDue(started, now_(), intervals_[index]);
     run_again_[index] = false;
     if (once_) {
       next_due_[index] = std::numeric_limits<std::int64_t>::max();
       if (++finished_ == next_due_.size()) stop_ = true;
     }
+    idle_.emplace(next_due_[index], index);
     cv_.notify_all();
   }
 }
@@ -179,16 +194,20 @@ void Scheduler::Run() {
         continue;
       }
       const std::int64_t now = now_();
-      std::vector<bool> paused(paused_.size());
-      for (std::size_t i = 0; i < paused.size(); ++i) paused[i] = paused_[i] && !forced_[i];
-      const std::vector<bool> waiting = WaitingForParent(now, parents_, next_due_, running_, paused);
-      std::vector<bool> blocked = running_;
-      for (std::size_t i = 0; i < blocked.size(); ++i) blocked[i] = blocked[i] || paused[i] || waiting[i];
+      auto paused = [this](std::size_t i) { return paused_[i] && !forced_[i]; };
+      auto blocked = [&](std::size_t i) {
+        if (paused(i)) return true;
+        if (i >= parents_.size() || !parents_[i] || *parents_[i] >= next_due_.size()) return false;
+        const std::size_t p = *parents_[i];
+        return ParentGoesFirst(now, next_due_[p], running_[p], paused(p));
+      };
       std::vector<std::size_t> host_free(host_slots_);
-      for (std::size_t i = 0; i < host_of_.size() && i < running_.size(); ++i) {
-        if (running_[i] && host_of_[i] < host_free.size() && host_free[host_of_[i]] > 0) --host_free[host_of_[i]];
+      for (std::size_t h = 0; h < host_free.size() && h < host_busy_.size(); ++h) {
+        host_free[h] -= std::min(host_free[h], host_busy_[h]);
       }
-      for (std::size_t i : PickDue(now, next_due_, blocked, parallelism_ - active_, host_of_, host_free)) {
+      for (std::size_t i : PickInOrder(now, idle_, blocked, parallelism_ - active_, host_of_, host_free)) {
+        idle_.erase({next_due_[i], i});
+        if (i < host_of_.size() && host_of_[i] < host_busy_.size()) ++host_busy_[host_of_[i]];
         running_[i] = true;
         if (!run_again_[i]) forced_[i] = false;
         ++active_;
@@ -201,6 +220,8 @@ void Scheduler::Run() {
     for (const auto& [index, started] : queue_) {
       running_[index] = false;
       --active_;
+      if (index < host_of_.size() && host_of_[index] < host_busy_.size()) --host_busy_[host_of_[index]];
+      idle_.emplace(next_due_[index], index);
     }
     queue_.clear();
     cv_.notify_all();

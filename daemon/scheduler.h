@@ -13,6 +13,8 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <utility>
 #include <vector>
 
 namespace zpull::daemon {
@@ -24,6 +26,18 @@ std::vector<std::size_t> PickDue(std::int64_t now, const std::vector<std::int64_
                                  const std::vector<bool>& running, std::size_t free_slots,
                                  const std::vector<std::size_t>& host_of = {},
                                  std::vector<std::size_t> host_free = {});
+// The same over idle datasets already in that order, (next_due, index)
+// ascending, skipping those `blocked` holds back: it reads only as far as
+// it picks (and the blocked ones), not every dataset.
+std::vector<std::size_t> PickInOrder(std::int64_t now, const std::set<std::pair<std::int64_t, std::size_t>>& idle,
+                                     const std::function<bool(std::size_t)>& blocked, std::size_t free_slots,
+                                     const std::vector<std::size_t>& host_of, std::vector<std::size_t> host_free);
+
+// Whether a dataset waits for its parent: the parent is running, or due
+// and not paused, so that it goes first. Pure.
+inline bool ParentGoesFirst(std::int64_t now, std::int64_t parent_due, bool parent_running, bool parent_paused) {
+  return parent_running || (parent_due <= now && !parent_paused);
+}
 
 // Starts after a restart are spread over at most this many seconds.
 inline constexpr std::int64_t kStartSpreadSeconds = 10;
@@ -84,7 +98,13 @@ class Scheduler {
   void WorkerLoop();
 
   const std::function<std::int64_t()> now_;
+  // Sets dataset i's next due time, keeping idle_ in step; with mu_.
+  void SetDue(std::size_t i, std::int64_t due);
   std::mutex mu_;
+  // Datasets not running, by (next_due, index): the order to start them;
+  // guarded by mu_.
+  std::set<std::pair<std::int64_t, std::size_t>> idle_;
+  std::vector<std::size_t> host_busy_;  // running cycles by host; guarded by mu_
   std::condition_variable cv_;
   bool stop_ = false;                  // guarded by mu_
   std::vector<std::int64_t> next_due_;  // guarded by mu_
