@@ -165,14 +165,14 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   env.on_wire_bytes = hooks.on_wire_bytes;
   env.on_retry = hooks.on_retry;
   std::optional<replicate::Listings> listed;
-  if (hooks.rounds && !(hooks.cancel && hooks.cancel->load())) {
+  const bool in_round = hooks.rounds && !(hooks.cancel && hooks.cancel->load());
+  if (in_round) {
     listed = hooks.rounds->Take(index);
     if (listed) env.record_success = [&](std::int64_t when) { return hooks.rounds->RecordSuccess(index, when); };
   }
   {
-    const bool shared = listed.has_value();
     replicate::CycleOutcome cycle = replicate::RunCycle(env, job, std::move(listed));
-    if (shared) hooks.rounds->Ended(index);
+    if (in_round) hooks.rounds->Ended(index);
     cycle.brought_into_line.insert(cycle.brought_into_line.begin(), outcome.brought_into_line.begin(),
                                    outcome.brought_into_line.end());
     cycle.warnings.insert(cycle.warnings.begin(), outcome.warnings.begin(), outcome.warnings.end());

@@ -95,14 +95,21 @@ std::optional<replicate::Listings> Rounds::Take(std::size_t index) {
   const config::DatasetConfig& d = config_.datasets.at(index);
   Host& h = *by_source_.at(d.source);
   std::lock_guard lock(h.mu);
+  h.active.insert(index);
   const auto now = std::chrono::steady_clock::now();
-  if (now - h.round_at > kFresh) h.shares.clear();
+  if (now - h.round_at > kFresh) {
+    h.shares.clear();
+    h.covered.clear();
+  }
   if (auto it = h.shares.find(index); it != h.shares.end()) {
     replicate::Listings mine = std::move(it->second);
     h.shares.erase(it);
-    ++h.in_flight;
+    h.sharing.insert(index);
     return mine;
   }
+  // Listed in this round, which could not serve it (a first receive, say):
+  // it reads its own rather than listing the host again.
+  if (h.covered.contains(index)) return std::nullopt;
   // A listing that failed is not tried again within kFresh: each cycle
   // reads its own meanwhile (a hung host costs each cycle its own
   // command_timeout, not one more per cycle in turn).
@@ -112,8 +119,7 @@ std::optional<replicate::Listings> Rounds::Take(std::size_t index) {
   Report(FlushWrites(d.source));
   std::vector<std::size_t> datasets{index};
   for (std::size_t i : upcoming_ ? upcoming_() : std::vector<std::size_t>{}) {
-    const auto& o = config_.datasets[i];
-    if (o.source == d.source && i != index && !h.shares.contains(i)) datasets.push_back(i);
+    if (config_.datasets[i].source == d.source && !h.active.contains(i)) datasets.push_back(i);
   }
   std::sort(datasets.begin() + 1, datasets.end());
   datasets.erase(std::unique(datasets.begin() + 1, datasets.end()), datasets.end());
@@ -123,12 +129,13 @@ std::optional<replicate::Listings> Rounds::Take(std::size_t index) {
     return std::nullopt;
   }
   h.round_at = now;
-  for (auto& [i, share] : *listed) h.shares[i] = std::move(share);
+  h.shares = std::move(*listed);
+  h.covered = std::set<std::size_t>(datasets.begin(), datasets.end());
   auto it = h.shares.find(index);
   if (it == h.shares.end()) return std::nullopt;
   replicate::Listings mine = std::move(it->second);
   h.shares.erase(it);
-  ++h.in_flight;
+  h.sharing.insert(index);
   return mine;
 }
 
@@ -216,9 +223,10 @@ void Rounds::Ended(std::size_t index) {
   bool done = false;
   {
     std::lock_guard lock(h.mu);
-    if (h.in_flight > 0) --h.in_flight;
+    h.active.erase(index);
+    h.sharing.erase(index);
     const auto now = std::chrono::steady_clock::now();
-    done = h.in_flight == 0 && (h.shares.empty() || now - h.round_at > kFresh);
+    done = h.sharing.empty() && (h.shares.empty() || now - h.round_at > kFresh);
   }
   if (!done) {
     std::lock_guard lock(writes_mu_);

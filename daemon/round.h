@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "config/config.h"
@@ -36,7 +37,8 @@ class Rounds {
  public:
   static constexpr std::chrono::seconds kFresh{60};
   static constexpr std::chrono::seconds kFlushAfter{10};
-  // The datasets whose cycles are about to start, of every host.
+  // The datasets whose cycles are about to start or are running, of every
+  // host (Scheduler::Upcoming).
   using Upcoming = std::function<std::vector<std::size_t>()>;
   // Told of a deferred write that failed, with the datasets it was for.
   using OnWriteError = std::function<void(const core::Error&, const std::vector<std::string>& datasets)>;
@@ -47,12 +49,16 @@ class Rounds {
   const replicate::DatasetJob& Job(std::size_t index) const { return jobs_.at(index); }
   // Dataset `index`'s share of its host's round, listing the round first
   // where it has none; nullopt: the cycle reads its own listings (a
-  // failed round listing only costs the cycles their shares).
+  // failed round listing only costs the cycles their shares). Every Take
+  // is followed by Ended.
   std::optional<replicate::Listings> Take(std::size_t index);
   // Records zpull:last_success=`when` for a cycle that took a share, with
   // its round's others.
   core::Status RecordSuccess(std::size_t index, std::int64_t when);
   // Dataset `index`'s cycle ended (after Take, whatever it returned).
+  // A round lists the datasets of a host that are due, queued or running,
+  // but for those between Take and Ended: they have read their listings,
+  // and their own writes would make a share of theirs stale.
   void Ended(std::size_t index);
   // Writes every waiting value now. The failures, by dataset index.
   std::vector<std::pair<std::size_t, core::Error>> Flush();
@@ -62,7 +68,9 @@ class Rounds {
     std::mutex mu;  // one round listing at a time
     std::map<std::size_t, replicate::Listings> shares;  // of the round listed at round_at; guarded by mu
     std::chrono::steady_clock::time_point round_at;  // guarded by mu
-    int in_flight = 0;                    // cycles that took a share and have not ended; guarded by mu
+    std::set<std::size_t> covered;  // the datasets the round listed, served or not; guarded by mu
+    std::set<std::size_t> active;   // between Take and Ended; guarded by mu
+    std::set<std::size_t> sharing;  // ... and took a share; guarded by mu
     std::optional<std::chrono::steady_clock::time_point> failed;  // the last round listing failed then; guarded by mu
   };
   struct Pending {

@@ -133,10 +133,9 @@ bool Scheduler::Running(std::size_t index) {
 std::vector<std::size_t> Scheduler::Upcoming() {
   std::lock_guard lock(mu_);
   std::vector<std::size_t> out;
-  for (const auto& [index, started] : queue_) out.push_back(index);
   const std::int64_t now = now_();
   for (std::size_t i = 0; i < next_due_.size(); ++i) {
-    if (!running_[i] && next_due_[i] <= now && (!paused_[i] || forced_[i])) out.push_back(i);
+    if (running_[i] || (next_due_[i] <= now && (!paused_[i] || forced_[i]))) out.push_back(i);
   }
   return out;
 }

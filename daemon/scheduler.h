@@ -76,9 +76,9 @@ class Scheduler {
   void SetPaused(std::size_t index, bool paused);
   bool Paused(std::size_t index);
   bool Running(std::size_t index);
-  // The datasets whose cycles are about to start: queued for a worker, or
-  // due now and neither running nor paused (a round lists them together:
-  // daemon/round.h).
+  // The datasets whose cycles are about to start or are running: queued
+  // for a worker, running, or due now and not paused (a round lists those
+  // of them that have not read their listings yet: daemon/round.h).
   std::vector<std::size_t> Upcoming();
   // Before Run(): parents[i] runs before i (WaitingForParent).
   void SetParents(std::vector<std::optional<std::size_t>> parents);

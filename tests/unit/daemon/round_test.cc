@@ -89,6 +89,15 @@ TEST_F(RoundTest, ANoOpRoundListsEachDatasetOnceAndWritesOnlyTheLastSuccessesAtO
   }
 }
 
+// A first run: the round cannot serve datasets not received yet, and each
+// of them lists for itself, without listing the whole host again.
+TEST_F(RoundTest, AFirstRunListsTheHostOnceAndThenEachDatasetForItself) {
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  for (const auto& d : config_.datasets) {
+    EXPECT_EQ(src_.Listings(d.source_dataset.str()), 2) << d.source_dataset.str();  // the round's, its own
+  }
+}
+
 // A new snapshot on one member: that one sends, holds and marks its new
 // base; the others still write nothing of their own.
 TEST_F(RoundTest, OnlyTheMemberThatMovedWritesItsBase) {
