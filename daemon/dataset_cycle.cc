@@ -167,7 +167,12 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   std::optional<replicate::Listings> listed;
   const bool in_round = hooks.rounds && !(hooks.cancel && hooks.cancel->load());
   if (in_round) {
-    listed = hooks.rounds->Take(index);
+    auto taken = hooks.rounds->Take(index);
+    if (!taken) {
+      hooks.rounds->Ended(index);
+      return failed(core::WithContext(taken.error(), "listing host " + d.source + "'s round"));
+    }
+    listed = std::move(*taken);
     if (listed) env.record_success = [&](std::int64_t when) { return hooks.rounds->RecordSuccess(index, when); };
   }
   {

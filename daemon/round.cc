@@ -91,7 +91,7 @@ Rounds::Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, On
   }
 }
 
-std::optional<replicate::Listings> Rounds::Take(std::size_t index) {
+core::Result<std::optional<replicate::Listings>> Rounds::Take(std::size_t index) {
   const config::DatasetConfig& d = config_.datasets.at(index);
   Host& h = *by_source_.at(d.source);
   std::lock_guard lock(h.mu);
@@ -105,15 +105,20 @@ std::optional<replicate::Listings> Rounds::Take(std::size_t index) {
     replicate::Listings mine = std::move(it->second);
     h.shares.erase(it);
     h.sharing.insert(index);
-    return mine;
+    return std::optional(std::move(mine));
   }
   // Listed in this round, which could not serve it (a first receive, say):
   // it reads its own rather than listing the host again.
   if (h.covered.contains(index)) return std::nullopt;
-  // A listing that failed is not tried again within kFresh: each cycle
-  // reads its own meanwhile (a hung host costs each cycle its own
-  // command_timeout, not one more per cycle in turn).
-  if (h.failed && now - *h.failed <= kFresh) return std::nullopt;
+  // A listing that failed is not tried again within kFresh. A host that
+  // did not answer in time fails the cycles that waited for its listing
+  // with that error (each would wait its own command_timeout again);
+  // otherwise each cycle reads its own, which names its own trouble.
+  auto failed = [&](const core::Error& e) -> core::Result<std::optional<replicate::Listings>> {
+    if (e.reason == core::Reason::kTimeout) return tl::unexpected(e);
+    return std::nullopt;
+  };
+  if (h.failed && now - h.failed->first <= kFresh) return failed(h.failed->second);
   h.failed.reset();
   // A new round: what the last one deferred goes first.
   Report(FlushWrites(d.source));
@@ -125,8 +130,8 @@ std::optional<replicate::Listings> Rounds::Take(std::size_t index) {
   datasets.erase(std::unique(datasets.begin() + 1, datasets.end()), datasets.end());
   auto listed = List(d.source, datasets);
   if (!listed) {
-    h.failed = now;
-    return std::nullopt;
+    h.failed = std::pair(now, listed.error());
+    return failed(listed.error());
   }
   h.round_at = now;
   h.shares = std::move(*listed);
@@ -139,7 +144,7 @@ std::optional<replicate::Listings> Rounds::Take(std::size_t index) {
   return mine;
 }
 
-std::optional<std::map<std::size_t, replicate::Listings>> Rounds::List(const std::string& source, const std::vector<std::size_t>& datasets) {
+core::Result<std::map<std::size_t, replicate::Listings>> Rounds::List(const std::string& source, const std::vector<std::size_t>& datasets) {
   struct Member {
     std::size_t index;
     const replicate::DatasetJob* job;
@@ -158,7 +163,7 @@ std::optional<std::map<std::size_t, replicate::Listings>> Rounds::List(const std
     if (roots_[i]) ++trees[*roots_[i]];
     members.push_back({i, &job, *sf, *df});
   }
-  if (members.empty()) return {};
+  if (members.empty()) return std::map<std::size_t, replicate::Listings>{};
   // A tree is listed by its root (one short command, but every snapshot
   // below it) where at least half its members are in the round; else its
   // members are listed each on its own.
@@ -189,11 +194,11 @@ std::optional<std::map<std::size_t, replicate::Listings>> Rounds::List(const std
     options.properties = properties;
     AddSide(dst, destination_roots, fs, options, dst_blocks, listings);
   }
-  if (!ReadAll(listings)) return std::nullopt;
+  if (auto s = ReadAll(listings); !s) return tl::unexpected(s.error());
   std::map<std::string, core::SnapshotList> bookmarks;
   if (!bookmarked.empty()) {
     auto b = src.ListBookmarksOf(bookmarked);
-    if (!b) return std::nullopt;
+    if (!b) return tl::unexpected(b.error());
     bookmarks = std::move(*b);
   }
   std::map<std::size_t, replicate::Listings> out;

@@ -49,9 +49,10 @@ class Rounds {
   const replicate::DatasetJob& Job(std::size_t index) const { return jobs_.at(index); }
   // Dataset `index`'s share of its host's round, listing the round first
   // where it has none; nullopt: the cycle reads its own listings (a
-  // failed round listing only costs the cycles their shares). Every Take
-  // is followed by Ended.
-  std::optional<replicate::Listings> Take(std::size_t index);
+  // failed round listing only costs the cycles their shares, but where the
+  // host did not answer in time: then the error). Every Take is followed
+  // by Ended.
+  core::Result<std::optional<replicate::Listings>> Take(std::size_t index);
   // Records zpull:last_success=`when` for a cycle that took a share, with
   // its round's others.
   core::Status RecordSuccess(std::size_t index, std::int64_t when);
@@ -71,7 +72,8 @@ class Rounds {
     std::set<std::size_t> covered;  // the datasets the round listed, served or not; guarded by mu
     std::set<std::size_t> active;   // between Take and Ended; guarded by mu
     std::set<std::size_t> sharing;  // ... and took a share; guarded by mu
-    std::optional<std::chrono::steady_clock::time_point> failed;  // the last round listing failed then; guarded by mu
+    // When and how the last round listing failed; guarded by mu.
+    std::optional<std::pair<std::chrono::steady_clock::time_point, core::Error>> failed;
   };
   struct Pending {
     std::size_t index;
@@ -79,8 +81,7 @@ class Rounds {
     std::chrono::steady_clock::time_point at;
   };
 
-  // nullopt: a listing failed.
-  std::optional<std::map<std::size_t, replicate::Listings>> List(const std::string& source, const std::vector<std::size_t>& datasets);
+  core::Result<std::map<std::size_t, replicate::Listings>> List(const std::string& source, const std::vector<std::size_t>& datasets);
   std::vector<std::pair<std::size_t, core::Error>> FlushWrites(const std::string& source);
   void Report(const std::vector<std::pair<std::size_t, core::Error>>& failed) const;
 
