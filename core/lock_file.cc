@@ -2,18 +2,27 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 namespace zpull::core {
 
 Result<LockFile> LockFile::TryAcquire(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // A new lock file was never held: it reads as changed at time 0.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    const struct timespec never[2] = {{0, 0}, {0, 0}};
+    ::futimens(fd, never);
+  } else {
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  }
   if (fd < 0) return Fail(Reason::kConfig, "cannot open lock file " + path + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
@@ -33,6 +42,16 @@ LockFile& LockFile::operator=(LockFile&& other) noexcept {
     other.fd_ = -1;
   }
   return *this;
+}
+
+void LockFile::MarkChanged() {
+  if (fd_ >= 0) ::futimens(fd_, nullptr);  // best effort: unmarked, a share is only read again
+}
+
+std::int64_t LockFile::LastChange() const {
+  struct stat st {};
+  if (fd_ < 0 || ::fstat(fd_, &st) != 0) return std::numeric_limits<std::int64_t>::max();  // unknown: just now
+  return std::int64_t{st.st_mtim.tv_sec} * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
 LockFile::~LockFile() {

@@ -3,6 +3,7 @@
 // object's lifetime: one owner, released when destroyed (or when the
 // process dies, so a crash never leaves a stale lock behind).
 
+#include <cstdint>
 #include <string>
 
 #include "core/result.h"
@@ -19,6 +20,12 @@ class LockFile {
   LockFile(const LockFile&) = delete;
   LockFile& operator=(const LockFile&) = delete;
   ~LockFile();
+
+  // A holder that changed what the lock guards marks it so before it lets
+  // go; the next holder learns when (Unix nanoseconds: 0 for a file never
+  // held, the largest value where it cannot be read).
+  void MarkChanged();
+  std::int64_t LastChange() const;
 
  private:
   explicit LockFile(int fd) : fd_(fd) {}

@@ -86,7 +86,7 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<Hos
   auto slots = SlotsOf(config_);
   scheduler_->SetHosts(std::move(slots.host_of), std::move(slots.slots));
   rounds_ = std::make_unique<Rounds>(
-      config_, hosts_, [this] { return scheduler_->Upcoming(); },
+      config_, hosts_, [this] { return scheduler_->Upcoming(Rounds::kHorizon.count()); },
       [this](const core::Error& e, const std::vector<std::string>& datasets) { LogUnrecorded(e, datasets); });
 }
 
@@ -191,6 +191,8 @@ void Daemon::Run() {
     stop_cv_.notify_all();
     Periodic(config_.parity_interval_seconds, [this] { SafetyPass(); });
   });
+  // The rounds' last successes that have waited kFlushAfter.
+  spawn([this] { Periodic(Rounds::kFlushAfter.count(), [this] { rounds_->FlushOld(); }); });
   std::vector<std::string> local_pools = config_.scrub_pools;
   if (local_pools.empty()) {
     for (const auto& d : config_.datasets) local_pools.push_back(d.destination.Pool());

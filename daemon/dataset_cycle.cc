@@ -165,18 +165,27 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   env.on_wire_bytes = hooks.on_wire_bytes;
   env.on_retry = hooks.on_retry;
   std::optional<replicate::Listings> listed;
+  std::optional<core::Error> round_failed;
   const bool in_round = hooks.rounds && !(hooks.cancel && hooks.cancel->load());
   if (in_round) {
-    auto taken = hooks.rounds->Take(index);
-    if (!taken) {
-      hooks.rounds->Ended(index);
-      return failed(core::WithContext(taken.error(), "listing host " + d.source + "'s round"));
+    auto taken = hooks.rounds->Take(index, lock->LastChange());
+    if (taken) {
+      listed = std::move(*taken);
+      if (listed) env.record_success = [&](std::int64_t when) { return hooks.rounds->RecordSuccess(index, when); };
+    } else {
+      round_failed = core::WithContext(taken.error(), "dataset " + d.destination.str() + ": listing host " +
+                                                          d.source + "'s round");
     }
-    listed = std::move(*taken);
-    if (listed) env.record_success = [&](std::int64_t when) { return hooks.rounds->RecordSuccess(index, when); };
   }
   {
-    replicate::CycleOutcome cycle = replicate::RunCycle(env, job, std::move(listed));
+    replicate::CycleOutcome cycle;
+    if (round_failed) {
+      cycle.error = *round_failed;
+      cycle.started = outcome.started;
+      cycle.finished = now();
+    } else {
+      cycle = replicate::RunCycle(env, job, std::move(listed));
+    }
     if (in_round) hooks.rounds->Ended(index);
     cycle.brought_into_line.insert(cycle.brought_into_line.begin(), outcome.brought_into_line.begin(),
                                    outcome.brought_into_line.end());
@@ -195,6 +204,9 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
       outcome.warnings.push_back(s.error());
     }
   }
+  // Whatever it did: a round listed before now must not serve this
+  // destination's next cycle (daemon/round.h).
+  lock->MarkChanged();
   return outcome;
 }
 

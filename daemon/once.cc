@@ -108,6 +108,7 @@ std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, H
   auto slots = SlotsOf(config);
   scheduler.SetHosts(std::move(slots.host_of), std::move(slots.slots));
   rounds = std::make_unique<Rounds>(config, hosts, [&scheduler] { return scheduler.Upcoming(); });
+  // (Flush, after the run, returns the writes that failed on the way too.)
   scheduler.RunEachOnce();
   scheduler.Run();
   // The last successes the rounds deferred: a value not written fails its cycle.

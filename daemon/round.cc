@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include "daemon/dataset_cycle.h"
 #include "replicate/cycle.h"
@@ -40,29 +41,41 @@ void AddSide(core::Zfs& zfs, const std::set<std::string>& roots, const std::vect
   if (!alone.empty()) listings.push_back({&zfs, std::move(alone), options, &out});
 }
 
-// Starts every listing, then reads them a block at a time in turn, so
-// that the hosts answer side by side.
-core::Status ReadAll(std::vector<Listing>& listings) {
-  std::vector<std::unique_ptr<core::SnapshotStream>> streams;
-  for (auto& l : listings) {
-    auto stream = l.zfs->StreamSnapshotsOf(l.filesystems, l.options);
-    if (!stream) return tl::unexpected(stream.error());
-    streams.push_back(std::move(*stream));
-  }
-  for (bool more = true; more;) {
-    more = false;
-    for (std::size_t i = 0; i < streams.size(); ++i) {
-      if (!streams[i]) continue;
-      auto block = streams[i]->Next();
-      if (!block) return tl::unexpected(block.error());
-      if (!*block) {
-        streams[i].reset();
-        continue;
-      }
-      more = true;
-      std::string fs = (*block)->fs;
-      (*listings[i].out)[fs] = std::move(**block);
+// Reads one listing to its end into its own blocks, at most
+// Rounds::kMaxSnapshots snapshots (a round holds them until taken).
+core::Status ReadOne(Listing& l, std::map<std::string, core::SnapshotBlock>& blocks) {
+  auto stream = l.zfs->StreamSnapshotsOf(l.filesystems, l.options);
+  if (!stream) return tl::unexpected(stream.error());
+  std::size_t snapshots = 0;
+  for (;;) {
+    auto block = (*stream)->Next();
+    if (!block) return tl::unexpected(block.error());
+    if (!*block) return {};
+    snapshots += (*block)->snapshots ? (*block)->snapshots->size() : 0;
+    if (snapshots > Rounds::kMaxSnapshots) {
+      return core::Fail(core::Reason::kOther, "a round lists more than " + std::to_string(Rounds::kMaxSnapshots) +
+                                                  " snapshots on host " + l.zfs->Host() +
+                                                  ": its cycles list for themselves");
     }
+    std::string fs = (*block)->fs;
+    blocks[fs] = std::move(**block);
+  }
+}
+
+// Reads every listing at once, one thread each, so that the hosts answer
+// side by side and each command has its whole command_timeout.
+core::Status ReadAll(std::vector<Listing>& listings) {
+  std::vector<std::map<std::string, core::SnapshotBlock>> blocks(listings.size());
+  std::vector<core::Status> results(listings.size());
+  {
+    std::vector<std::jthread> threads;
+    for (std::size_t i = 0; i < listings.size(); ++i) {
+      threads.emplace_back([&, i] { results[i] = ReadOne(listings[i], blocks[i]); });
+    }
+  }
+  for (std::size_t i = 0; i < listings.size(); ++i) {
+    if (!results[i]) return results[i];
+    listings[i].out->merge(blocks[i]);
   }
   return {};
 }
@@ -91,11 +104,14 @@ Rounds::Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, On
   }
 }
 
-core::Result<std::optional<replicate::Listings>> Rounds::Take(std::size_t index) {
+core::Result<std::optional<replicate::Listings>> Rounds::Take(std::size_t index, std::int64_t last_change) {
   const config::DatasetConfig& d = config_.datasets.at(index);
   Host& h = *by_source_.at(d.source);
   std::lock_guard lock(h.mu);
   h.active.insert(index);
+  // This dataset's last success still waiting: written first, so that a
+  // value it writes itself is never followed by an older one.
+  if (Pends(d.source, index)) Report(FlushWrites(d.source));
   const auto now = std::chrono::steady_clock::now();
   if (now - h.round_at > kFresh) {
     h.shares.clear();
@@ -104,6 +120,9 @@ core::Result<std::optional<replicate::Listings>> Rounds::Take(std::size_t index)
   if (auto it = h.shares.find(index); it != h.shares.end()) {
     replicate::Listings mine = std::move(it->second);
     h.shares.erase(it);
+    // A cycle on this destination since the listing (another zpull, or
+    // this one's hook) may have changed it: the cycle reads its own.
+    if (h.round_wall_ns <= last_change) return std::nullopt;
     h.sharing.insert(index);
     return std::optional(std::move(mine));
   }
@@ -123,6 +142,9 @@ core::Result<std::optional<replicate::Listings>> Rounds::Take(std::size_t index)
   // A new round: what the last one deferred goes first.
   Report(FlushWrites(d.source));
   std::vector<std::size_t> datasets{index};
+  const std::int64_t wall_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
   for (std::size_t i : upcoming_ ? upcoming_() : std::vector<std::size_t>{}) {
     if (config_.datasets[i].source == d.source && !h.active.contains(i)) datasets.push_back(i);
   }
@@ -134,6 +156,7 @@ core::Result<std::optional<replicate::Listings>> Rounds::Take(std::size_t index)
     return failed(listed.error());
   }
   h.round_at = now;
+  h.round_wall_ns = wall_ns;
   h.shares = std::move(*listed);
   h.covered = std::set<std::size_t>(datasets.begin(), datasets.end());
   auto it = h.shares.find(index);
@@ -242,8 +265,33 @@ void Rounds::Ended(std::size_t index) {
   if (done) Report(FlushWrites(source));
 }
 
-void Rounds::Report(const std::vector<std::pair<std::size_t, core::Error>>& failed) const {
-  if (failed.empty() || !on_error_) return;
+bool Rounds::Pends(const std::string& source, std::size_t index) {
+  std::lock_guard lock(writes_mu_);
+  auto it = pending_.find(source);
+  return it != pending_.end() &&
+         std::any_of(it->second.begin(), it->second.end(), [&](const Pending& p) { return p.index == index; });
+}
+
+void Rounds::FlushOld() {
+  for (const auto& [source, host] : by_source_) {
+    bool old = false;
+    {
+      std::lock_guard lock(writes_mu_);
+      auto it = pending_.find(source);
+      old = it != pending_.end() && !it->second.empty() &&
+            std::chrono::steady_clock::now() - it->second.front().at >= kFlushAfter;
+    }
+    if (old) Report(FlushWrites(source));
+  }
+}
+
+void Rounds::Report(const std::vector<std::pair<std::size_t, core::Error>>& failed) {
+  if (failed.empty()) return;
+  if (!on_error_) {
+    std::lock_guard lock(writes_mu_);
+    unreported_.insert(unreported_.end(), failed.begin(), failed.end());
+    return;
+  }
   std::vector<std::string> names;
   for (const auto& [i, e] : failed) names.push_back(config_.datasets[i].destination.str());
   on_error_(failed.front().second, names);
@@ -251,6 +299,10 @@ void Rounds::Report(const std::vector<std::pair<std::size_t, core::Error>>& fail
 
 std::vector<std::pair<std::size_t, core::Error>> Rounds::Flush() {
   std::vector<std::pair<std::size_t, core::Error>> out;
+  {
+    std::lock_guard lock(writes_mu_);
+    out = std::exchange(unreported_, {});
+  }
   for (const auto& [source, host] : by_source_) {
     for (auto& f : FlushWrites(source)) out.push_back(std::move(f));
   }
@@ -264,16 +316,30 @@ std::vector<std::pair<std::size_t, core::Error>> Rounds::FlushWrites(const std::
     batch = std::exchange(pending_[source], {});
   }
   if (batch.empty()) return {};
-  std::int64_t when = batch.front().when;
-  std::vector<std::string> targets;
-  for (const auto& p : batch) {
-    when = std::min(when, p.when);
-    targets.push_back(config_.datasets[p.index].destination.str());
-  }
-  auto s = hosts_.Destination().SetUserPropertyOf(targets, replicate::kLastSuccessProperty, std::to_string(when));
-  if (s) return {};
+  // One command per group of values within kFlushAfter of each other, each
+  // written as its earliest (a restart never reads a success later than it
+  // was, and at most kFlushAfter earlier).
+  std::sort(batch.begin(), batch.end(), [](const Pending& a, const Pending& b) { return a.when < b.when; });
   std::vector<std::pair<std::size_t, core::Error>> failed;
-  for (const auto& p : batch) failed.emplace_back(p.index, s.error());
+  for (std::size_t first = 0; first < batch.size();) {
+    std::size_t end = first;
+    std::vector<std::string> targets;
+    while (end < batch.size() && batch[end].when - batch[first].when <= kFlushAfter.count()) {
+      targets.push_back(config_.datasets[batch[end++].index].destination.str());
+    }
+    const std::string value = std::to_string(batch[first].when);
+    core::Zfs& dst = hosts_.Destination();
+    if (!dst.SetUserPropertyOf(targets, replicate::kLastSuccessProperty, value)) {
+      // Which of them failed: each on its own.
+      for (std::size_t k = first; k < end; ++k) {
+        const core::DatasetName& fs = config_.datasets[batch[k].index].destination;
+        if (auto s = dst.SetUserProperty(fs, "", replicate::kLastSuccessProperty, value); !s) {
+          failed.emplace_back(batch[k].index, s.error());
+        }
+      }
+    }
+    first = end;
+  }
   return failed;
 }
 

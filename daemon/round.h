@@ -37,6 +37,9 @@ class Rounds {
  public:
   static constexpr std::chrono::seconds kFresh{60};
   static constexpr std::chrono::seconds kFlushAfter{10};
+  // Datasets due within this are listed with a round (the daemon spreads
+  // due times, FirstDue); their shares are still fresh when they start.
+  static constexpr std::chrono::seconds kHorizon{30};
   // The datasets whose cycles are about to start or are running, of every
   // host (Scheduler::Upcoming).
   using Upcoming = std::function<std::vector<std::size_t>()>;
@@ -52,7 +55,10 @@ class Rounds {
   // failed round listing only costs the cycles their shares, but where the
   // host did not answer in time: then the error). Every Take is followed
   // by Ended.
-  core::Result<std::optional<replicate::Listings>> Take(std::size_t index);
+  // `last_change`: when the dataset's destination last changed, as its
+  // lock tells (core::LockFile::LastChange): a share listed before then is
+  // not used.
+  core::Result<std::optional<replicate::Listings>> Take(std::size_t index, std::int64_t last_change);
   // Records zpull:last_success=`when` for a cycle that took a share, with
   // its round's others.
   core::Status RecordSuccess(std::size_t index, std::int64_t when);
@@ -61,14 +67,22 @@ class Rounds {
   // but for those between Take and Ended: they have read their listings,
   // and their own writes would make a share of theirs stale.
   void Ended(std::size_t index);
-  // Writes every waiting value now. The failures, by dataset index.
+  // Writes every waiting value now. The failures, by dataset index (with
+  // those of earlier writes where no OnWriteError was given).
   std::vector<std::pair<std::size_t, core::Error>> Flush();
+  // Writes the values that have waited kFlushAfter (a daemon calls it
+  // every kFlushAfter).
+  void FlushOld();
+  // A round holds at most this many snapshots per listing; a larger one
+  // leaves its cycles to list for themselves.
+  static constexpr std::size_t kMaxSnapshots = std::size_t{4} << 20;
 
  private:
   struct Host {
     std::mutex mu;  // one round listing at a time
     std::map<std::size_t, replicate::Listings> shares;  // of the round listed at round_at; guarded by mu
     std::chrono::steady_clock::time_point round_at;  // guarded by mu
+    std::int64_t round_wall_ns = 0;  // round_at as Unix nanoseconds (against LockFile::LastChange); guarded by mu
     std::set<std::size_t> covered;  // the datasets the round listed, served or not; guarded by mu
     std::set<std::size_t> active;   // between Take and Ended; guarded by mu
     std::set<std::size_t> sharing;  // ... and took a share; guarded by mu
@@ -83,7 +97,8 @@ class Rounds {
 
   core::Result<std::map<std::size_t, replicate::Listings>> List(const std::string& source, const std::vector<std::size_t>& datasets);
   std::vector<std::pair<std::size_t, core::Error>> FlushWrites(const std::string& source);
-  void Report(const std::vector<std::pair<std::size_t, core::Error>>& failed) const;
+  void Report(const std::vector<std::pair<std::size_t, core::Error>>& failed);
+  bool Pends(const std::string& source, std::size_t index);
 
   const config::Config& config_;
   Hosts& hosts_;
@@ -97,6 +112,7 @@ class Rounds {
   std::map<std::string, std::unique_ptr<Host>> by_source_;  // fixed after construction
   std::mutex writes_mu_;
   std::map<std::string, std::vector<Pending>> pending_;  // by source; guarded by writes_mu_
+  std::vector<std::pair<std::size_t, core::Error>> unreported_;  // without on_error_; guarded by writes_mu_
 };
 
 }  // namespace zpull::daemon

@@ -130,12 +130,12 @@ bool Scheduler::Running(std::size_t index) {
   return running_.at(index);
 }
 
-std::vector<std::size_t> Scheduler::Upcoming() {
+std::vector<std::size_t> Scheduler::Upcoming(std::int64_t within) {
   std::lock_guard lock(mu_);
   std::vector<std::size_t> out;
-  const std::int64_t now = now_();
+  const std::int64_t until = now_() + within;
   for (std::size_t i = 0; i < next_due_.size(); ++i) {
-    if (running_[i] || (next_due_[i] <= now && (!paused_[i] || forced_[i]))) out.push_back(i);
+    if (running_[i] || (next_due_[i] <= until && (!paused_[i] || forced_[i]))) out.push_back(i);
   }
   return out;
 }

@@ -77,9 +77,10 @@ class Scheduler {
   bool Paused(std::size_t index);
   bool Running(std::size_t index);
   // The datasets whose cycles are about to start or are running: queued
-  // for a worker, running, or due now and not paused (a round lists those
-  // of them that have not read their listings yet: daemon/round.h).
-  std::vector<std::size_t> Upcoming();
+  // for a worker, running, or due within `within` seconds and not paused
+  // (a round lists those of them that have not read their listings yet:
+  // daemon/round.h).
+  std::vector<std::size_t> Upcoming(std::int64_t within = 0);
   // Before Run(): parents[i] runs before i (WaitingForParent).
   void SetParents(std::vector<std::optional<std::size_t>> parents);
   // Before Run(): dataset i belongs to host host_of[i], which runs at most

@@ -469,15 +469,25 @@ core::Status MoveBookmark(const CycleEnv& env, const DatasetJob& job, const core
 }
 
 // Whether the base is still as the last success left it, so that a cycle
-// that moved nothing writes nothing: the newest common snapshot carries
-// zpull:common (set only once both holds and the bookmark were in place),
-// is held on both sides, and where bookmarks are used, this destination's
-// one bookmark marks it. Only a listing that read the marks can tell.
-bool BaseRecorded(const Listings& in, const DatasetJob& job, const core::SnapshotInfo& source_base,
-                  const core::SnapshotInfo& destination_base, bool uses_bookmarks) {
+// that moved nothing writes nothing: the newest common snapshot is the
+// newest that carries zpull:common (set only once both holds and the
+// bookmark were in place), is held on both sides, and where bookmarks are
+// used, this destination's one bookmark marks it. Only a listing that read
+// the marks can tell. (A hold is seen as a count: one taken away by hand
+// where another remains, or a snapshot_prefix changed, is taken up when
+// the base next moves.)
+bool BaseRecorded(const Listings& in, const core::SnapshotList& destination, const DatasetJob& job,
+                  const core::SnapshotInfo& source_base, const core::SnapshotInfo& destination_base,
+                  bool uses_bookmarks) {
   if (!in.destination_marked || source_base.userrefs == 0 || destination_base.userrefs == 0) return false;
+  // The base carries the mark and is the newest that does (a base moved
+  // back to an older marked snapshot, by a filter change, is recorded anew).
   const auto& marked = *in.destination_marked;
-  if (std::find(marked.begin(), marked.end(), destination_base.name) == marked.end()) return false;
+  std::optional<std::string> newest_marked;
+  for (const auto& s : destination) {
+    if (std::find(marked.begin(), marked.end(), s.name) != marked.end()) newest_marked = s.name;
+  }
+  if (newest_marked != destination_base.name) return false;
   if (!uses_bookmarks) return true;
   const std::string stem = BookmarkStem(job.prefix, job.destination);
   int ours = 0;
@@ -717,7 +727,7 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job, std::optional<
   }
   const std::string legacy = !needs || LegacyHoldTag(job) == SourceHoldTag(job) ? "" : LegacyHoldTag(job);
   const bool uses_bookmarks = env.source_features.bookmarks && job.options.bookmarks;
-  if (!BaseRecorded(in, job, newest_src, common, uses_bookmarks)) {
+  if (!BaseRecorded(in, **dst_after, job, newest_src, common, uses_bookmarks)) {
     if (auto s = MoveHold(env.source, job.source, in.source, newest_src.name, SourceHoldTag(job), legacy,
                           needs.value_or(GuidSet{}));
         !s) {

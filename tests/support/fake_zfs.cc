@@ -165,6 +165,11 @@ core::Result<std::string> FakeZfs::Fingerprint() {
   return "fake " + host_ + " " + features_.version;
 }
 
+void FakeZfs::FailUserProperty(const std::string& property) {
+  std::lock_guard lock(mu_);
+  failing_property_ = property;
+}
+
 int FakeZfs::Writes() {
   std::lock_guard lock(mu_);
   return writes_;
@@ -346,6 +351,9 @@ core::Status FakeZfs::SetUserProperty(const core::DatasetName& fs, const std::st
 
 core::Status FakeZfs::SetUserPropertyLocked(const core::DatasetName& fs, const std::string& snap,
                                             const std::string& property, const std::string& value) {
+  if (!failing_property_.empty() && property == failing_property_) {
+    return core::Fail(core::Reason::kOther, host_ + ": cannot set property for '" + fs.str() + "': permission denied");
+  }
   auto it = fs_.find(fs.str());
   if (it == fs_.end()) return core::Fail(core::Reason::kOther, host_ + ": " + NoDataset(fs.str()));
   if (snap.empty()) {

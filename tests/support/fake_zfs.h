@@ -40,6 +40,8 @@ class FakeZfs : public core::Zfs {
   std::vector<std::string> Inherited(const std::string& fs);
   // How often `fs`'s snapshots were listed (ListSnapshots, StreamSnapshotsOf).
   int Listings(const std::string& fs);
+  // Writes of user property `property` fail from now on (empty: none do).
+  void FailUserProperty(const std::string& property);
   // How many commands changed something: snapshots, holds, bookmarks and
   // user properties made or removed (a batched one counts once).
   int Writes();
@@ -104,6 +106,7 @@ class FakeZfs : public core::Zfs {
  private:
   std::map<std::string, int> listings_;  // by filesystem
   int writes_ = 0;  // commands that changed something (Writes)
+  std::string failing_property_;  // FailUserProperty
   core::Status SetUserPropertyLocked(const core::DatasetName& fs, const std::string& snap, const std::string& property,
                                      const std::string& value);
   struct Snap {

@@ -131,5 +131,36 @@ TEST_F(RoundTest, AHoldReleasedByHandIsTakenAgain) {
   EXPECT_EQ(dst_.Holds("backup/alone", "s1"), 1u);
 }
 
+// A last success the round cannot write fails that dataset's `zpull once`.
+TEST_F(RoundTest, ALastSuccessTheRoundCannotWriteFailsTheCycle) {
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  dst_.FailUserProperty("zpull:last_success");
+  for (const auto& o : Once()) {
+    ASSERT_FALSE(o.ok());
+    EXPECT_NE(o.error->message.find("recording zpull:last_success"), std::string::npos) << o.error->message;
+  }
+}
+
+// A share listed before the destination last changed (another zpull's
+// cycle, as its lock tells) is not used: the cycle reads its own.
+TEST_F(RoundTest, AShareOlderThanTheDestinationsLastChangeIsNotUsed) {
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  Hosts hosts({{"src", &src_}}, &dst_);
+  std::vector<std::size_t> all(config_.datasets.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  Rounds rounds(config_, hosts, [&] { return all; });
+  auto first = rounds.Take(0, 0);
+  ASSERT_TRUE(first && *first);
+  auto fresh = rounds.Take(1, 0);
+  EXPECT_TRUE(fresh && *fresh);
+  const std::int64_t later = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  auto stale = rounds.Take(2, later);
+  ASSERT_TRUE(stale);
+  EXPECT_FALSE(*stale);
+  for (std::size_t i : {0, 1, 2}) rounds.Ended(i);
+}
+
 }  // namespace
 }  // namespace zpull::daemon
