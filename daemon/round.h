@@ -35,11 +35,11 @@ namespace zpull::daemon {
 
 class Rounds {
  public:
-  static constexpr std::chrono::seconds kFresh{60};
+  static constexpr std::chrono::seconds kFresh{30};
   static constexpr std::chrono::seconds kFlushAfter{10};
   // Datasets due within this are listed with a round (the daemon spreads
   // due times, FirstDue); their shares are still fresh when they start.
-  static constexpr std::chrono::seconds kHorizon{30};
+  static constexpr std::chrono::seconds kHorizon{15};
   // The datasets whose cycles are about to start or are running, of every
   // host (Scheduler::Upcoming).
   using Upcoming = std::function<std::vector<std::size_t>()>;
