@@ -152,10 +152,13 @@ core::Result<std::optional<replicate::Listings>> Rounds::Take(std::size_t index,
   datasets.erase(std::unique(datasets.begin() + 1, datasets.end()), datasets.end());
   auto listed = List(d.source, datasets);
   if (!listed) {
-    h.failed = std::pair(now, listed.error());
+    h.failed = std::pair(std::chrono::steady_clock::now(), listed.error());  // from its end, as round_at
     return failed(listed.error());
   }
-  h.round_at = now;
+  // Fresh from the listing's end (a slow host's listing would otherwise be
+  // stale when it arrives); against the destinations' last changes, from
+  // its start.
+  h.round_at = std::chrono::steady_clock::now();
   h.round_wall_ns = wall_ns;
   h.shares = std::move(*listed);
   h.covered = std::set<std::size_t>(datasets.begin(), datasets.end());

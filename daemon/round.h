@@ -81,7 +81,7 @@ class Rounds {
   struct Host {
     std::mutex mu;  // one round listing at a time
     std::map<std::size_t, replicate::Listings> shares;  // of the round listed at round_at; guarded by mu
-    std::chrono::steady_clock::time_point round_at;  // guarded by mu
+    std::chrono::steady_clock::time_point round_at;  // when its listing ended; guarded by mu
     std::int64_t round_wall_ns = 0;  // round_at as Unix nanoseconds (against LockFile::LastChange); guarded by mu
     std::set<std::size_t> covered;  // the datasets the round listed, served or not; guarded by mu
     std::set<std::size_t> active;   // between Take and Ended; guarded by mu
