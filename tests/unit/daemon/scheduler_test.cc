@@ -217,3 +217,22 @@ TEST(Scheduler, FirstDueTimesAreKept) {
 
 }  // namespace
 }  // namespace zpull::daemon
+
+namespace zpull::daemon {
+namespace {
+
+// What a round lists: due within the horizon and not paused (unless run
+// now), or running.
+TEST(Scheduler, UpcomingIsDueWithinTheHorizonNotPausedOrRunning) {
+  Scheduler s({60, 60, 60}, 1, [](std::size_t) {}, [] { return std::int64_t{1000}; });
+  s.SetFirstDue({0, 1010, 2000});
+  s.SetPaused(0, true);
+  EXPECT_TRUE(s.Upcoming().empty());
+  EXPECT_EQ(s.Upcoming(15), (std::vector<std::size_t>{1}));
+  s.RunNow(0);
+  EXPECT_EQ(s.Upcoming(), (std::vector<std::size_t>{0}));
+  EXPECT_EQ(s.Upcoming(1000), (std::vector<std::size_t>{0, 1, 2}));
+}
+
+}  // namespace
+}  // namespace zpull::daemon
