@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "daemon/hosts.h"
+#include "daemon/job.h"
 #include "daemon/round.h"
 #include "replicate/cycle.h"
 #include "replicate/preview.h"
@@ -53,15 +54,6 @@ struct ReplicationState {
 // nullopt when the destination does not exist yet.
 core::Result<std::optional<ReplicationState>> ReadReplicationState(core::Zfs& destination,
                                                                    const core::DatasetName& dataset);
-
-replicate::DatasetJob JobFor(const config::Config& config, const config::DatasetConfig& dataset);
-// The same with the other entries that pull its source dataset given
-// (SourceSiblings: for every dataset at once, without a scan per dataset).
-replicate::DatasetJob JobFor(const config::Config& config, const config::DatasetConfig& dataset,
-                             std::vector<core::DatasetName> siblings);
-// For each dataset, the destinations of the other entries that pull the
-// same source dataset.
-std::vector<std::vector<core::DatasetName>> SourceSiblings(const config::Config& config);
 
 // Read-only: what RunDatasetCycle would do (no lock is taken).
 replicate::CyclePreview PreviewDatasetCycle(const config::Config& config, std::size_t index, Hosts& hosts,

@@ -4,7 +4,7 @@
 #include <set>
 #include <thread>
 
-#include "daemon/dataset_cycle.h"
+#include "daemon/job.h"
 #include "replicate/cycle.h"
 #include "replicate/listings.h"
 

@@ -36,6 +36,7 @@
 #include "replicate/refusal.h"
 #include "replicate/retention.h"
 #include "replicate/snapshot_filter.h"
+#include "replicate/state.h"
 #include "replicate/transfer.h"
 
 namespace zpull::replicate {
@@ -64,10 +65,6 @@ inline const std::vector<std::string> kStateProperties = {
 // names is left to receive.set. In the order to apply them.
 std::vector<std::pair<std::string, std::string>> ForcedProperties(const DatasetJob& job, bool volume);
 
-// User properties zpull keeps on the destination (ZFS, not process memory,
-// is what survives a restart).
-inline constexpr const char* kLastSuccessProperty = "zpull:last_success";  // on the dataset, Unix seconds
-inline constexpr const char* kCommonProperty = "zpull:common";  // on the newest common snapshot, Unix seconds
 
 struct CycleOutcome {
   std::optional<core::Error> error;  // none: success

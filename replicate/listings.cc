@@ -1,7 +1,7 @@
 #include "replicate/listings.h"
 
-#include "replicate/cycle.h"
 #include "replicate/snapshot_filter.h"
+#include "replicate/state.h"
 
 namespace zpull::replicate {
 
