@@ -341,32 +341,27 @@ Result<std::unique_ptr<SnapshotStream>> ZfsCli::StreamSnapshotsOf(const std::vec
   if (!options.roots.empty()) {
     // Each batch of roots wants the filesystems within them.
     const Argv head = Cmd({"get", "-Hp", "-r", properties});
-    auto batches = ArgBatches(head, options.roots, runner_.MaxCommandBytes());
-    std::vector<std::vector<std::string>> wanted(batches.size());
-    for (const auto& fs : Names(filesystems)) {
-      for (std::size_t b = 0; b < batches.size(); ++b) {
-        if (std::any_of(batches[b].begin(), batches[b].end(),
+    auto start = [this, head, options, names = Names(filesystems)](
+                     const std::vector<std::string>& roots) -> Result<std::unique_ptr<SnapshotStream>> {
+      std::vector<std::string> wanted;
+      for (const auto& fs : names) {
+        if (std::any_of(roots.begin(), roots.end(),
                         [&](const std::string& r) { return fs == r || fs.starts_with(r + "/"); })) {
-          wanted[b].push_back(fs);
-          break;
+          wanted.push_back(fs);
         }
       }
-    }
-    auto start = [this, head, batches, wanted, options](std::size_t b) -> Result<std::unique_ptr<SnapshotStream>> {
       ListingOptions batch = options;
-      batch.roots = batches[b];
-      const Argv argv = Joined(head, batches[b]);
+      batch.roots = roots;
+      const Argv argv = Joined(head, roots);
       auto p = runner_.Start(argv);
       if (!p) return InContext(p.error());
       (*p)->CloseStdin();
-      return std::make_unique<CliSnapshotStream>(std::move(*p), wanted[b], runner_.Host(), argv,
+      return std::make_unique<CliSnapshotStream>(std::move(*p), wanted, runner_.Host(), argv,
                                                  runner_.CommandTimeout(), batch);
     };
-    if (batches.size() == 1) return start(0);
-    std::vector<std::vector<std::string>> indices;
-    for (std::size_t b = 0; b < batches.size(); ++b) indices.push_back({std::to_string(b)});
-    return std::make_unique<BatchedSnapshotStream>(
-        std::move(indices), [start](const std::vector<std::string>& i) { return start(std::stoul(i.front())); });
+    auto batches = ArgBatches(head, options.roots, runner_.MaxCommandBytes());
+    if (batches.size() == 1) return start(batches.front());
+    return std::make_unique<BatchedSnapshotStream>(std::move(batches), std::move(start));
   }
   const Argv head = Cmd({"get", "-Hp", "-r", "-d", "1", properties});
   auto start = [this, head, options](const std::vector<std::string>& wanted) -> Result<std::unique_ptr<SnapshotStream>> {

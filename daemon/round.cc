@@ -232,10 +232,9 @@ core::Result<std::map<std::size_t, replicate::Listings>> Rounds::List(const std:
     auto s = src_blocks.find(m.job->source.str());
     auto d = dst_blocks.find(m.job->destination.str());
     if (s == src_blocks.end() || d == dst_blocks.end()) continue;
-    static const core::SnapshotList kNone;
     auto b = bookmarks.find(m.job->source.str());
     auto share = replicate::ListingsFromRound(*m.job, std::move(s->second),
-                                              b == bookmarks.end() ? kNone : std::move(b->second),
+                                              b == bookmarks.end() ? core::SnapshotList{} : std::move(b->second),
                                               std::move(d->second), m.destination_features);
     if (share) out[m.index] = std::move(*share);
   }
