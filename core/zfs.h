@@ -24,6 +24,10 @@
 namespace zpull::core {
 
 // What a host's ZFS can do, found by trying commands (never by version).
+// The first zpull-guard (guard/guard.h) that admits a tree's snapshot in
+// one command: `zfs snapshot -r`, several names in one `zfs snapshot`.
+inline constexpr int kGuardForTrees = 3;
+
 struct ZfsFeatures {
   std::string version;         // "zfs-2.3.2", or "legacy" where `zfs version` is missing
   bool recv_unmounted = false;  // recv -u
@@ -45,6 +49,10 @@ struct ZfsFeatures {
   bool get_types = false;       // zfs get -t filesystem,volume
   bool volmode = false;         // the volmode property (volumes)
   bool pool_status_json = false;  // zpool status -j --json-int
+  // Several snapshots in one `zfs snapshot A@s B@s …`, all or none: every
+  // zfs with `zfs version` (OpenZFS 0.8 and later; the form itself is
+  // older); zfs-fuse refuses it ("too many arguments").
+  bool snapshot_many = false;
   // The probe's pool existed: the pool-dependent probes (written, get -t,
   // volmode, list -p/-j, status -j) tell about this zfs, not a missing pool.
   // Not a feature: never cached (a probe without its pool is not kept).
@@ -71,6 +79,7 @@ inline constexpr std::pair<const char*, bool ZfsFeatures::*> kFeatureFlags[] = {
     {"get_types", &ZfsFeatures::get_types},
     {"volmode", &ZfsFeatures::volmode},
     {"pool_status_json", &ZfsFeatures::pool_status_json},
+    {"snapshot_many", &ZfsFeatures::snapshot_many},
 };
 
 // One user hold (zfs holds -Hp).
@@ -169,6 +178,16 @@ class Zfs {
                                                                     const ListingOptions& options = {}) = 0;
   virtual Result<bool> Exists(const DatasetName& fs) = 0;
   virtual Status CreateSnapshot(const DatasetName& fs, const std::string& snap) = 0;
+  // `root`@`snap` and the same snapshot of every dataset below it, at one
+  // point in time (`zfs snapshot -r`).
+  virtual Status CreateSnapshotTree(const DatasetName& root, const std::string& snap) = 0;
+  // `snap` of each of `filesystems` with one command, at one point in time,
+  // all or none (`zfs snapshot A@s B@s …`; ZfsFeatures::snapshot_many).
+  virtual Status CreateSnapshots(const std::vector<DatasetName>& filesystems, const std::string& snap) = 0;
+  // The snapshot `snap` of each of `filesystems`, with one command (batched
+  // where long), by filesystem; one that has no such snapshot is left out.
+  virtual Result<std::map<std::string, SnapshotInfo>> SnapshotOf(const std::vector<DatasetName>& filesystems,
+                                                                 const std::string& snap) = 0;
   virtual Status DestroySnapshot(const DatasetName& fs, const std::string& snap) = 0;
   // Hold is ok when the tag is already there. Release returns whether the
   // tag was there (and is now gone); a missing tag is not an error.

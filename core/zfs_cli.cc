@@ -77,6 +77,11 @@ tl::unexpected<Error> ZfsCli::Failed(const Argv& argv, const CommandResult& r, R
   return Fail(ClassifyZfsError(r.err, fallback), Where() + ": " + DescribeFailure(argv, r));
 }
 
+tl::unexpected<Error> ZfsCli::OldGuard(const std::string& what) const {
+  return Fail(Reason::kOther, Where() + ": its zpull-guard " + std::to_string(guard_.load()) + " does not admit " + what +
+                                  " (zpull-guard " + std::to_string(kGuardForTrees) + " does)");
+}
+
 Result<CommandResult> ZfsCli::RunOk(const Argv& argv, std::optional<Reason> not_found, const Accept& accept) {
   auto r = Run(argv);
   if (!r) return tl::unexpected(r.error());
@@ -159,6 +164,7 @@ Result<ZfsFeatures> ZfsCli::Probe(const DatasetName& pool) {
   f.volmode = r[kVolmode].exit_code == 0;
   f.pool_status_json = r[kPoolJson].exit_code == 0;
   f.pool_found = r[kPool].exit_code == 0;
+  f.snapshot_many = version.exit_code == 0;
   get_types_ = f.get_types;
   pool_json_ = f.pool_status_json ? 1 : 0;
   // Over SSH only (a guard is a forced command): "zpull-guard N"; a forced
@@ -385,6 +391,57 @@ Result<bool> ZfsCli::Exists(const DatasetName& fs) {
 
 Status ZfsCli::CreateSnapshot(const DatasetName& fs, const std::string& snap) {
   return RunChecked(Cmd({"snapshot", fs.Snapshot(snap)}), Reason::kSourceMissing);
+}
+
+namespace {
+// A guard older than kGuardForTrees admits one snapshot name per `zfs snapshot`.
+bool OneSnapshotPerCommand(int guard) { return guard > 0 && guard < kGuardForTrees; }
+}  // namespace
+
+Status ZfsCli::CreateSnapshotTree(const DatasetName& root, const std::string& snap) {
+  if (OneSnapshotPerCommand(guard_)) return OldGuard("zfs snapshot -r");
+  return RunChecked(Cmd({"snapshot", "-r", root.Snapshot(snap)}), Reason::kSourceMissing);
+}
+
+Status ZfsCli::CreateSnapshots(const std::vector<DatasetName>& filesystems, const std::string& snap) {
+  if (filesystems.empty()) return {};
+  if (filesystems.size() > 1 && OneSnapshotPerCommand(guard_)) return OldGuard("several names in one zfs snapshot");
+  std::vector<std::string> names;
+  for (const auto& fs : filesystems) names.push_back(fs.Snapshot(snap));
+  // One command or none: split, the snapshots would not be of one point in time.
+  const Argv argv = Joined(Cmd({"snapshot"}), names);
+  if (ArgBatches(Cmd({"snapshot"}), names, runner_.MaxCommandBytes()).size() > 1) {
+    return Fail(Reason::kOther, Where() + ": " + std::to_string(names.size()) +
+                                    " snapshots do not fit one zfs snapshot command");
+  }
+  return RunChecked(argv, Reason::kSourceMissing);
+}
+
+Result<std::map<std::string, SnapshotInfo>> ZfsCli::SnapshotOf(const std::vector<DatasetName>& filesystems,
+                                                               const std::string& snap) {
+  std::map<std::string, SnapshotInfo> out;
+  if (guard_ == 1) return OldGuard("zfs get of snapshots by name");
+  std::vector<std::string> names;
+  for (const auto& fs : filesystems) names.push_back(fs.Snapshot(snap));
+  const Argv head = Cmd({"get", "-Hp", "guid,createtxg,creation,userrefs"});
+  for (const auto& batch : ArgBatches(head, names, runner_.MaxCommandBytes())) {
+    const Argv argv = Joined(head, batch);
+    // A snapshot that is not there is left out; any other failure fails.
+    auto r = RunOk(argv, std::nullopt, [](const CommandResult& c) { return NotFound(c); });
+    if (!r) return tl::unexpected(r.error());
+    std::vector<std::string> wanted;
+    for (const auto& name : batch) wanted.push_back(name.substr(0, name.find('@')));
+    SnapshotGetParser parser(wanted);
+    if (auto s = parser.Feed(r->out); !s) return InContext(s.error());
+    if (auto s = parser.End(); !s) return InContext(s.error());
+    while (auto block = parser.Pop()) {
+      if (!block->snapshots) continue;
+      for (auto& info : *block->snapshots) {
+        if (info.name == snap) out[block->fs] = std::move(info);
+      }
+    }
+  }
+  return out;
 }
 
 Status ZfsCli::DestroySnapshot(const DatasetName& fs, const std::string& snap) {

@@ -29,6 +29,10 @@ class ZfsCli : public Zfs {
                                                             const ListingOptions& options = {}) override;
   Result<bool> Exists(const DatasetName& fs) override;
   Status CreateSnapshot(const DatasetName& fs, const std::string& snap) override;
+  Status CreateSnapshotTree(const DatasetName& root, const std::string& snap) override;
+  Status CreateSnapshots(const std::vector<DatasetName>& filesystems, const std::string& snap) override;
+  Result<std::map<std::string, SnapshotInfo>> SnapshotOf(const std::vector<DatasetName>& filesystems,
+                                                         const std::string& snap) override;
   Status DestroySnapshot(const DatasetName& fs, const std::string& snap) override;
   Status Hold(const DatasetName& fs, const std::string& snap, const std::string& tag) override;
   Result<bool> Release(const DatasetName& fs, const std::string& snap, const std::string& tag) override;
@@ -91,6 +95,8 @@ class ZfsCli : public Zfs {
   // "host NAME": the context of every error this adapter returns.
   std::string Where() const;
   tl::unexpected<Error> InContext(const Error& e) const;
+  // What a guard older than kGuardForTrees refuses, as an error naming it.
+  tl::unexpected<Error> OldGuard(const std::string& what) const;
   // argv's failure, classified from its stderr, in context.
   tl::unexpected<Error> Failed(const Argv& argv, const CommandResult& r, Reason fallback = Reason::kOther) const;
 

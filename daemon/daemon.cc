@@ -87,7 +87,7 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<Hos
   scheduler_->SetHosts(std::move(slots.host_of), std::move(slots.slots));
   rounds_ = std::make_unique<Rounds>(
       config_, hosts_, [this] { return scheduler_->Upcoming(Rounds::kHorizon.count()); },
-      [this](const core::Error& e, const std::vector<std::string>& datasets) { LogUnrecorded(e, datasets); });
+      [this](const core::Error& e, const std::vector<std::string>& datasets) { LogUnrecorded(e, datasets); }, now_);
 }
 
 void Daemon::LogUnrecorded(const core::Error& e, const std::vector<std::string>& datasets) const {
@@ -544,6 +544,7 @@ void Daemon::RunDataset(std::size_t index) {
   hooks.on_features = [this](const std::string& host, const core::ZfsFeatures& f) { features_->Set(host, f); };
   hooks.cancel = &cancel_;
   hooks.rounds = rounds_.get();
+  hooks.on_tree_snapshot = [this, index](std::int64_t at) { scheduler_->CountFrom(index, at); };
   hooks.on_retry = LogRetries(log_, name);
   {
     std::lock_guard lock(repairs_mu_);

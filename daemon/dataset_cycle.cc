@@ -126,11 +126,13 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   if (in_round) {
     auto taken = hooks.rounds->Take(index, lock->LastChange());
     if (taken) {
-      listed = std::move(*taken);
+      listed = std::move(taken->listed);
       if (listed) env.record_success = [&](std::int64_t when) { return hooks.rounds->RecordSuccess(index, when); };
+      env.tree_snapshot = std::move(taken->tree_snapshot);
+      if (!env.tree_snapshot.empty() && hooks.on_tree_snapshot) hooks.on_tree_snapshot(taken->tree_at);
     } else {
-      round_failed = core::WithContext(taken.error(), "dataset " + d.destination.str() + ": listing host " +
-                                                          d.source + "'s round");
+      round_failed = core::WithContext(taken.error(), "dataset " + d.destination.str() + ": host " + d.source +
+                                                          "'s round");
     }
   }
   {

@@ -43,6 +43,9 @@ struct CycleHooks {
   // Where given, the cycle plans from its share of its host's round and
   // defers its last-success write to it (daemon/round.h).
   Rounds* rounds = nullptr;
+  // Told when the cycle replicates a snapshot its round took of its whole
+  // tree, with that snapshot's time (Rounds::Share::tree_at).
+  std::function<void(std::int64_t at)> on_tree_snapshot;
 };
 
 // What must survive a restart, read back from the destination:

@@ -107,7 +107,7 @@ std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, H
   scheduler.SetParents(config::ParentIndices(config));
   auto slots = SlotsOf(config);
   scheduler.SetHosts(std::move(slots.host_of), std::move(slots.slots));
-  rounds = std::make_unique<Rounds>(config, hosts, [&scheduler] { return scheduler.Upcoming(); });
+  rounds = std::make_unique<Rounds>(config, hosts, [&scheduler] { return scheduler.Upcoming(); }, nullptr, now);
   // (Flush, after the run, returns the writes that failed on the way too.)
   scheduler.RunEachOnce();
   scheduler.Run();

@@ -4,9 +4,11 @@
 #include <set>
 #include <thread>
 
+#include "daemon/hooks.h"
 #include "daemon/job.h"
 #include "replicate/cycle.h"
 #include "replicate/listings.h"
+#include "replicate/snapshot_name.h"
 
 namespace zpull::daemon {
 namespace {
@@ -82,8 +84,16 @@ core::Status ReadAll(std::vector<Listing>& listings) {
 
 }  // namespace
 
-Rounds::Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, OnWriteError on_error)
-    : config_(config), hosts_(hosts), upcoming_(std::move(upcoming)), on_error_(std::move(on_error)) {
+Rounds::Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, OnWriteError on_error,
+               std::function<std::int64_t()> now)
+    : config_(config),
+      hosts_(hosts),
+      upcoming_(std::move(upcoming)),
+      on_error_(std::move(on_error)),
+      now_(now ? std::move(now) : [] {
+        return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+      }) {
   auto siblings = SourceSiblings(config);
   // A recursive entry's datasets name its root's destination (expanded_from).
   std::map<std::string, const config::DatasetConfig*> recursive;
@@ -104,7 +114,21 @@ Rounds::Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, On
   }
 }
 
-core::Result<std::optional<replicate::Listings>> Rounds::Take(std::size_t index, std::int64_t last_change) {
+core::Result<Rounds::Share> Rounds::Claim(Host& h, std::size_t index, std::optional<replicate::Listings> listed) {
+  Share share{std::move(listed), {}, 0};
+  auto tree = h.trees.find(index);
+  if (tree == h.trees.end()) return share;
+  auto taken = std::move(tree->second);
+  h.trees.erase(tree);
+  if (!taken) return tl::unexpected(taken.error());
+  // Not left waiting past its interval (a paused dataset): the next round's.
+  if (now_() - taken->second > config_.datasets[index].interval_seconds) return Share{std::move(share.listed), {}, 0};
+  share.tree_snapshot = std::move(taken->first);
+  share.tree_at = taken->second;
+  return share;
+}
+
+core::Result<Rounds::Share> Rounds::Take(std::size_t index, std::int64_t last_change) {
   const config::DatasetConfig& d = config_.datasets.at(index);
   Host& h = *by_source_.at(d.source);
   std::lock_guard lock(h.mu);
@@ -122,20 +146,20 @@ core::Result<std::optional<replicate::Listings>> Rounds::Take(std::size_t index,
     h.shares.erase(it);
     // A cycle on this destination since the listing (another zpull, or
     // this one's hook) may have changed it: the cycle reads its own.
-    if (h.round_wall_ns <= last_change) return std::nullopt;
+    if (h.round_wall_ns <= last_change) return Claim(h, index, std::nullopt);
     h.sharing.insert(index);
-    return std::optional(std::move(mine));
+    return Claim(h, index, std::move(mine));
   }
   // Listed in this round, which could not serve it (a first receive, say):
   // it reads its own rather than listing the host again.
-  if (h.covered.contains(index)) return std::nullopt;
+  if (h.covered.contains(index)) return Claim(h, index, std::nullopt);
   // A listing that failed is not tried again within kFresh. A host that
   // did not answer in time fails the cycles that waited for its listing
   // with that error (each would wait its own command_timeout again);
   // otherwise each cycle reads its own, which names its own trouble.
-  auto failed = [&](const core::Error& e) -> core::Result<std::optional<replicate::Listings>> {
+  auto failed = [&](const core::Error& e) -> core::Result<Share> {
     if (e.reason == core::Reason::kTimeout) return tl::unexpected(e);
-    return std::nullopt;
+    return Claim(h, index, std::nullopt);
   };
   if (h.failed && now - h.failed->first <= kFresh) return failed(h.failed->second);
   h.failed.reset();
@@ -158,19 +182,118 @@ core::Result<std::optional<replicate::Listings>> Rounds::Take(std::size_t index,
   // Fresh from the listing's end (a slow host's listing would otherwise be
   // stale when it arrives); against the destinations' last changes, from
   // its start.
+  SnapshotTrees(h, d.source, *listed);
   h.round_at = std::chrono::steady_clock::now();
   h.round_wall_ns = wall_ns;
-  h.shares = std::move(*listed);
+  h.shares = std::move(listed->shares);
   h.covered = std::set<std::size_t>(datasets.begin(), datasets.end());
   auto it = h.shares.find(index);
-  if (it == h.shares.end()) return std::nullopt;
+  if (it == h.shares.end()) return Claim(h, index, std::nullopt);
   replicate::Listings mine = std::move(it->second);
   h.shares.erase(it);
   h.sharing.insert(index);
-  return mine;
+  return Claim(h, index, std::move(mine));
 }
 
-core::Result<std::map<std::size_t, replicate::Listings>> Rounds::List(const std::string& source, const std::vector<std::size_t>& datasets) {
+void Rounds::SnapshotTrees(Host& h, const std::string& source, Listed& listed) {
+  std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> groups;
+  for (const auto& [i, names] : listed.taken) {
+    if (!h.trees.contains(i)) groups[*roots_[i]].push_back(i);
+  }
+  for (const auto& [root, members] : groups) {
+    std::set<std::string> taken;
+    for (std::size_t i : members) taken.insert(listed.taken[i].begin(), listed.taken[i].end());
+    const std::int64_t at = now_();
+    const replicate::DatasetJob& first = jobs_[members.front()];
+    std::string name = replicate::FreeSnapshotName(first.prefix, at, {taken.begin(), taken.end()},
+                                                   replicate::kMaxSnapshotNameSuffix);
+    std::map<std::size_t, core::Error> failed;
+    // The entry's hook, once for the tree (the root's names, and every
+    // dataset the snapshot is for).
+    const config::DatasetConfig& d = config_.datasets[members.front()];
+    if (d.hooks.pre_snapshot) {
+      const config::HookConfig& hook = *d.hooks.pre_snapshot;
+      std::string all;
+      for (std::size_t i : members) all += (all.empty() ? "" : " ") + config_.datasets[i].destination.str();
+      HookEnv env = {{"ZPULL_DATASET", root.second},      {"ZPULL_SOURCE", source},
+                     {"ZPULL_SOURCE_DATASET", root.first}, {"ZPULL_HOOK", "pre_snapshot"},
+                     {"ZPULL_DATASETS", all}};
+      auto& runner = hook.on_source ? hosts_.SourceRunner(source) : hosts_.LocalRunner();
+      if (auto s = RunHook(runner, "pre_snapshot", hook, env); !s) {
+        for (std::size_t i : members) failed.emplace(i, s.error());
+      }
+    }
+    if (failed.empty()) name = SnapshotTree(source, root, members, std::move(name), taken, failed);
+    // Each share gets the new snapshot as the source shows it.
+    std::vector<core::DatasetName> made;
+    for (std::size_t i : members) {
+      if (!failed.contains(i)) made.push_back(jobs_[i].source);
+    }
+    std::map<std::string, core::SnapshotInfo> infos;
+    if (!made.empty()) {
+      // Unread, the shares go: their cycles read their own.
+      if (auto read = hosts_.Source(source).SnapshotOf(made, name); read) infos = std::move(*read);
+    }
+    for (std::size_t i : members) {
+      if (auto f = failed.find(i); f != failed.end()) {
+        h.trees.insert_or_assign(i, tl::unexpected(core::WithContext(f->second, "snapshotting the tree of " + root.first)));
+        continue;
+      }
+      h.trees.insert_or_assign(i, std::pair(name, at));
+      auto share = listed.shares.find(i);
+      if (share == listed.shares.end()) continue;
+      auto info = infos.find(jobs_[i].source.str());
+      if (info == infos.end()) {
+        listed.shares.erase(share);
+        continue;
+      }
+      share->second.source.push_back(info->second);
+    }
+  }
+}
+
+std::string Rounds::SnapshotTree(const std::string& source, const std::pair<std::string, std::string>& root,
+                                 const std::vector<std::size_t>& members, std::string name,
+                                 std::set<std::string>& taken, std::map<std::size_t, core::Error>& failed) {
+  core::Zfs& src = hosts_.Source(source);
+  const replicate::DatasetJob& first = jobs_[members.front()];
+  const core::DatasetName root_fs = core::DatasetName::Parse(root.first).value();
+  auto features = hosts_.SourceFeatures(source, core::DatasetName::Parse(root_fs.Pool()).value());
+  const bool guard_admits = features && (features->guard == 0 || features->guard >= core::kGuardForTrees);
+  std::vector<core::DatasetName> filesystems;
+  std::set<std::string> names;
+  for (std::size_t i : members) {
+    filesystems.push_back(jobs_[i].source);
+    names.insert(jobs_[i].source.str());
+  }
+  // -r where the members are every dataset below the root, as the source
+  // shows it now (one not selected would get a snapshot nobody prunes).
+  bool whole = false;
+  if (guard_admits && members.size() == tree_sizes_.at(root) && names.contains(root.first)) {
+    if (auto tree = src.ListTree(root_fs, "name"); tree) {
+      whole = std::all_of(tree->begin(), tree->end(), [&](const core::TreeEntry& e) { return names.contains(e.name); });
+    }
+  }
+  const bool many = guard_admits && features->snapshot_many && members.size() > 1;
+  if (whole || many) {
+    for (int n = 0; n <= replicate::kMaxSnapshotNameSuffix; ++n) {
+      core::Status made = whole ? src.CreateSnapshotTree(root_fs, name) : src.CreateSnapshots(filesystems, name);
+      if (made) return name;
+      if (made.error().message.find("already exists") == std::string::npos) break;
+      taken.insert(name);
+      name = replicate::FreeSnapshotName(first.prefix, now_(), {taken.begin(), taken.end()},
+                                         replicate::kMaxSnapshotNameSuffix);
+      if (taken.contains(name)) break;
+    }
+  }
+  // One command per dataset: one's failure is its own.
+  for (std::size_t i : members) {
+    if (auto s = src.CreateSnapshot(jobs_[i].source, name); !s) failed.emplace(i, s.error());
+  }
+  return name;
+}
+
+core::Result<Rounds::Listed> Rounds::List(const std::string& source, const std::vector<std::size_t>& datasets) {
   struct Member {
     std::size_t index;
     const replicate::DatasetJob* job;
@@ -189,7 +312,7 @@ core::Result<std::map<std::size_t, replicate::Listings>> Rounds::List(const std:
     if (roots_[i]) ++trees[*roots_[i]];
     members.push_back({i, &job, *sf, *df});
   }
-  if (members.empty()) return std::map<std::size_t, replicate::Listings>{};
+  if (members.empty()) return Listed{};
   // A tree is listed by its root (one short command, but every snapshot
   // below it) where at least half its members are in the round; else its
   // members are listed each on its own.
@@ -227,16 +350,24 @@ core::Result<std::map<std::size_t, replicate::Listings>> Rounds::List(const std:
     if (!b) return tl::unexpected(b.error());
     bookmarks = std::move(*b);
   }
-  std::map<std::size_t, replicate::Listings> out;
+  Listed out;
   for (const auto& m : members) {
     auto s = src_blocks.find(m.job->source.str());
     auto d = dst_blocks.find(m.job->destination.str());
     if (s == src_blocks.end() || d == dst_blocks.end()) continue;
+    // A tree's member that takes snapshots: the names its snapshot must not take.
+    if (roots_[m.index] && m.job->take_snapshot && s->second.snapshots) {
+      std::vector<std::string>& taken = out.taken[m.index];
+      for (const auto* block : {&s->second, &d->second}) {
+        if (!block->snapshots) continue;
+        for (const auto& snap : *block->snapshots) taken.push_back(snap.name);
+      }
+    }
     auto b = bookmarks.find(m.job->source.str());
     auto share = replicate::ListingsFromRound(*m.job, std::move(s->second),
                                               b == bookmarks.end() ? core::SnapshotList{} : std::move(b->second),
                                               std::move(d->second), m.destination_features);
-    if (share) out[m.index] = std::move(*share);
+    if (share) out.shares[m.index] = std::move(*share);
   }
   return out;
 }

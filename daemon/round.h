@@ -9,6 +9,17 @@
 // listing; a cycle without one reads its own, as do first receives and
 // entries that share a source dataset with another.
 //
+// A recursive entry's datasets in a round that take snapshots are
+// snapshotted together, once, with one name chosen over all their
+// listings: `zfs snapshot -r ROOT@S` where they are the whole tree below
+// the entry's root, `zfs snapshot A@S B@S …` where the source can
+// (ZfsFeatures::snapshot_many), one command per dataset otherwise; the
+// last also where the one command fails for another reason than the name,
+// so that one dataset's trouble (say, its quota) fails only its cycle. A
+// guard older than version 3 (guard/guard.h) gets one command per dataset.
+// The entry's pre_snapshot hook runs once, before. Each of those cycles
+// then replicates that snapshot (replicate::CycleEnv::tree_snapshot).
+//
 // The zpull:last_success of the cycles that took a share is written per
 // host with one `zfs set` for all of them (the earliest of their times):
 // when the host's round is done (every share taken and every such cycle
@@ -46,19 +57,31 @@ class Rounds {
   // Told of a deferred write that failed, with the datasets it was for.
   using OnWriteError = std::function<void(const core::Error&, const std::vector<std::string>& datasets)>;
 
-  Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, OnWriteError on_error = {});
+  Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, OnWriteError on_error = {},
+         std::function<std::int64_t()> now = {});
+
+  // A dataset's part of its host's round.
+  struct Share {
+    std::optional<replicate::Listings> listed;  // nullopt: the cycle reads its own listings
+    // The snapshot the round took of the dataset with the rest of its tree
+    // (empty: none, the cycle takes its own where its job says so), and
+    // when (Unix seconds): its interval counts from then, so that a tree's
+    // datasets stay due together.
+    std::string tree_snapshot;
+    std::int64_t tree_at = 0;
+  };
 
   // Dataset `index`'s job (JobFor), made once for all.
   const replicate::DatasetJob& Job(std::size_t index) const { return jobs_.at(index); }
   // Dataset `index`'s share of its host's round, listing the round first
-  // where it has none; nullopt: the cycle reads its own listings (a
-  // failed round listing only costs the cycles their shares, but where the
-  // host did not answer in time: then the error). Every Take is followed
-  // by Ended.
+  // where it has none (a failed round listing only costs the cycles their
+  // listings, but where the host did not answer in time: then the error,
+  // as where the tree's snapshot failed for this dataset). Every Take is
+  // followed by Ended.
   // `last_change`: when the dataset's destination last changed, as its
   // lock tells (core::LockFile::LastChange): a share listed before then is
   // not used.
-  core::Result<std::optional<replicate::Listings>> Take(std::size_t index, std::int64_t last_change);
+  core::Result<Share> Take(std::size_t index, std::int64_t last_change);
   // Records zpull:last_success=`when` for a cycle that took a share, with
   // its round's others.
   core::Status RecordSuccess(std::size_t index, std::int64_t when);
@@ -88,6 +111,16 @@ class Rounds {
     std::set<std::size_t> sharing;  // ... and took a share; guarded by mu
     // When and how the last round listing failed; guarded by mu.
     std::optional<std::pair<std::chrono::steady_clock::time_point, core::Error>> failed;
+    // By dataset, until its cycle takes it: the tree snapshot taken for it
+    // (Share), or why it could not be; guarded by mu.
+    std::map<std::size_t, core::Result<std::pair<std::string, std::int64_t>>> trees;
+  };
+  // What a round listed: the shares, and for the datasets whose trees
+  // snapshot together the names their snapshot must not take
+  // (replicate::TakenSnapshotNames).
+  struct Listed {
+    std::map<std::size_t, replicate::Listings> shares;
+    std::map<std::size_t, std::vector<std::string>> taken;
   };
   struct Pending {
     std::size_t index;
@@ -95,7 +128,18 @@ class Rounds {
     std::chrono::steady_clock::time_point at;
   };
 
-  core::Result<std::map<std::size_t, replicate::Listings>> List(const std::string& source, const std::vector<std::size_t>& datasets);
+  core::Result<Listed> List(const std::string& source, const std::vector<std::size_t>& datasets);
+  // Snapshots the trees of `listed` (with h.mu): each tree's datasets
+  // that are in it, take snapshots and wait for none (h.trees).
+  void SnapshotTrees(Host& h, const std::string& source, Listed& listed);
+  // Snapshots `members` (of the tree at `root`) as `name`, or a free name
+  // after it; the name taken, and each member's failure.
+  std::string SnapshotTree(const std::string& source, const std::pair<std::string, std::string>& root,
+                           const std::vector<std::size_t>& members, std::string name, std::set<std::string>& taken,
+                           std::map<std::size_t, core::Error>& failed);
+  // Dataset `index`'s share `listed` with its tree snapshot (from h.trees,
+  // with h.mu).
+  core::Result<Share> Claim(Host& h, std::size_t index, std::optional<replicate::Listings> listed);
   std::vector<std::pair<std::size_t, core::Error>> FlushWrites(const std::string& source);
   void Report(const std::vector<std::pair<std::size_t, core::Error>>& failed);
   bool Pends(const std::string& source, std::size_t index);
@@ -109,6 +153,7 @@ class Rounds {
   std::map<std::pair<std::string, std::string>, std::size_t> tree_sizes_;
   const Upcoming upcoming_;
   const OnWriteError on_error_;
+  const std::function<std::int64_t()> now_;
   std::map<std::string, std::unique_ptr<Host>> by_source_;  // fixed after construction
   std::mutex writes_mu_;
   std::map<std::string, std::vector<Pending>> pending_;  // by source; guarded by writes_mu_

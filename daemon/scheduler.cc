@@ -78,7 +78,8 @@ Scheduler::Scheduler(std::vector<std::int64_t> intervals, int parallelism, Job j
       running_(intervals_.size(), false),
       run_again_(intervals_.size(), false),
       paused_(intervals_.size(), false),
-      forced_(intervals_.size(), false) {
+      forced_(intervals_.size(), false),
+      count_from_(intervals_.size()) {
   for (std::size_t i = 0; i < next_due_.size(); ++i) idle_.emplace(0, i);
 }
 
@@ -130,6 +131,11 @@ bool Scheduler::Running(std::size_t index) {
   return running_.at(index);
 }
 
+void Scheduler::CountFrom(std::size_t index, std::int64_t when) {
+  std::lock_guard lock(mu_);
+  count_from_.at(index) = when;
+}
+
 std::vector<std::size_t> Scheduler::Upcoming(std::int64_t within) {
   std::lock_guard lock(mu_);
   std::vector<std::size_t> out;
@@ -170,7 +176,8 @@ void Scheduler::WorkerLoop() {
     running_[index] = false;
     --active_;
     if (index < host_of_.size() && host_of_[index] < host_busy_.size()) --host_busy_[host_of_[index]];
-    next_due_[index] = run_again_[index] ? 0 : NextDue(started, now_(), intervals_[index]);
+    const std::int64_t from = std::exchange(count_from_[index], std::nullopt).value_or(started);
+    next_due_[index] = run_again_[index] ? 0 : NextDue(from, now_(), intervals_[index]);
     run_again_[index] = false;
     if (once_) {
       next_due_[index] = std::numeric_limits<std::int64_t>::max();

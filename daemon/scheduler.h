@@ -81,6 +81,10 @@ class Scheduler {
   // (a round lists those of them that have not read their listings yet:
   // daemon/round.h).
   std::vector<std::size_t> Upcoming(std::int64_t within = 0);
+  // Dataset `index`'s running cycle counts as started at `when` (its
+  // tree's snapshot time, daemon/round.h): its next run is due an interval
+  // after that, as its tree's other datasets are.
+  void CountFrom(std::size_t index, std::int64_t when);
   // Before Run(): parents[i] runs before i (WaitingForParent).
   void SetParents(std::vector<std::optional<std::size_t>> parents);
   // Before Run(): dataset i belongs to host host_of[i], which runs at most
@@ -114,6 +118,7 @@ class Scheduler {
   std::vector<bool> paused_;            // guarded by mu_
   std::vector<std::optional<std::size_t>> parents_;  // guarded by mu_
   std::vector<bool> forced_;            // RunNow: run once even if paused; guarded by mu_
+  std::vector<std::optional<std::int64_t>> count_from_;  // CountFrom, for the running cycle; guarded by mu_
   std::size_t active_ = 0;              // queued or running; guarded by mu_
   std::vector<std::size_t> host_of_;    // by dataset; empty: one host; guarded by mu_
   std::vector<std::size_t> host_slots_;  // by host; guarded by mu_

@@ -156,6 +156,34 @@ std::string DrillMount(const Options& o, const std::string& clone) {
   return dir + clone.substr(clone.find('/') + 1);
 }
 
+// `zfs snapshot FS@S…` (several: one point in time) or `zfs snapshot -r
+// ROOT@S`, which snapshots everything below ROOT too: each dataset among
+// --datasets.
+Check SnapshotCommand(const Argv& a, const Options& o, const HostFacts& facts) {
+  const std::size_t n = a.size();
+  if (n == 4 && a[2] == "-r") {
+    if (!Snapshot(a[3])) return No("zfs snapshot -r: one snapshot name");
+    const std::string root = DatasetOf(a[3]);
+    if (!Allowed(root, o)) return NotAllowed("zfs snapshot -r", root);
+    if (o.datasets.empty()) return std::nullopt;
+    const auto tree = facts.tree ? facts.tree(root) : std::nullopt;
+    if (!tree) return No("zfs snapshot -r: the datasets below '" + root + "' cannot be listed");
+    for (const auto& fs : *tree) {
+      if (!Allowed(fs, o)) return NotAllowed("zfs snapshot -r " + a[3] + " (below it)", fs);
+    }
+    return std::nullopt;
+  }
+  if (n < 3) return No("zfs snapshot: FS@SNAPSHOT…, or -r ROOT@SNAPSHOT");
+  for (std::size_t i = 2; i < n; ++i) {
+    if (!Snapshot(a[i])) return No("zfs snapshot: '" + a[i] + "' is not a snapshot name");
+    if (a[i].substr(a[i].find('@')) != a[2].substr(a[2].find('@'))) {
+      return No("zfs snapshot: several names, but not of one snapshot ('" + a[2] + "', '" + a[i] + "')");
+    }
+    if (!Allowed(DatasetOf(a[i]), o)) return NotAllowed("zfs snapshot", DatasetOf(a[i]));
+  }
+  return std::nullopt;
+}
+
 Check Zfs(const Argv& a, const Options& o, const HostFacts& facts) {
   if (a.size() < 2) return No("zfs without a subcommand");
   const std::string& sub = a[1];
@@ -163,10 +191,7 @@ Check Zfs(const Argv& a, const Options& o, const HostFacts& facts) {
   if (sub == "version" && n == 2) return std::nullopt;
   if (sub == "get") return GetOrList(a, false);
   if (sub == "list") return GetOrList(a, true);
-  if (sub == "snapshot") {
-    if (n != 3 || !Snapshot(a[2])) return No("zfs snapshot: one snapshot name");
-    return Allowed(DatasetOf(a[2]), o) ? std::nullopt : NotAllowed("zfs snapshot", DatasetOf(a[2]));
-  }
+  if (sub == "snapshot") return SnapshotCommand(a, o, facts);
   if (sub == "hold" || sub == "release") {
     if (n < 4 || !Word(a[2], "_-.:")) return No("zfs " + sub + ": TAG SNAPSHOT...");
     for (std::size_t i = 3; i < n; ++i) {

@@ -24,8 +24,10 @@ using Argv = std::vector<std::string>;
 
 // What `zpull-guard version` answers: "zpull-guard <kVersion>". Version 1
 // (no answer: it refuses the command) admitted the shapes of
-// tests/fixtures/guard-v1/; 2 confines clones, reads, destroys and sends.
-inline constexpr int kVersion = 2;
+// tests/fixtures/guard-v1/; 2 confines clones, reads, destroys and sends;
+// 3 admits the snapshot of a tree at one point in time (`zfs snapshot -r
+// ROOT@S`, `zfs snapshot A@S B@S …`), each dataset it touches confined.
+inline constexpr int kVersion = 3;
 
 struct Options {
   bool drills = false;    // --drills: clones, find/sha256sum/test for restore drills
@@ -60,10 +62,12 @@ struct HostFacts {
   // Why the drill directory is no safe place for clones (core::UnsafeDirectory,
   // made where missing); nullopt: safe.
   std::function<std::optional<std::string>(const std::string& dir)> unsafe_dir;
+  // `root` and every filesystem and volume below it; nullopt: unreadable.
+  std::function<std::optional<std::vector<std::string>>(const std::string& root)> tree;
 };
 
 // The facts of this host (statfs, the mount table, core::KindBeneath,
-// `zfs get origin`).
+// `zfs get origin`, `zfs list -r`).
 HostFacts RealHostFacts(const Options& options);
 
 // Where a drill read's path lies: the root of a snapshot (…/.zfs/snapshot/S)

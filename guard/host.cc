@@ -118,29 +118,56 @@ core::FileKind Kind(const std::string& root, const std::string& rel, bool walk) 
   return kind;
 }
 
-// `zfs get -H -o value origin FS`, run without a shell.
-std::optional<std::string> Origin(const std::string& fs) {
+// What `zfs ARGS…` (run without a shell) prints, at most `limit` bytes;
+// nullopt if it fails or prints more.
+std::optional<std::string> ZfsOutput(std::vector<std::string> args, std::size_t limit) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return std::nullopt;
+  std::vector<char*> argv;
+  args.insert(args.begin(), "zfs");
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid < 0) return std::nullopt;
   if (pid == 0) {
     ::dup2(pipefd[1], 1);
-    const char* argv[] = {"zfs", "get", "-H", "-o", "value", "origin", fs.c_str(), nullptr};
-    ::execvp("zfs", const_cast<char**>(argv));
+    ::execvp("zfs", argv.data());
     ::_exit(127);
   }
   ::close(pipefd[1]);
   std::string out;
-  char buf[512];
+  char buf[4096];
   ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0 && out.size() < 4096) out.append(buf, static_cast<std::size_t>(n));
+  bool over = false;
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) {
+    if (out.size() + static_cast<std::size_t>(n) > limit) over = true;
+    if (!over) out.append(buf, static_cast<std::size_t>(n));
+  }
   ::close(pipefd[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  if (over || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
   return out;
+}
+
+// `zfs get -H -o value origin FS`.
+std::optional<std::string> Origin(const std::string& fs) {
+  auto out = ZfsOutput({"get", "-H", "-o", "value", "origin", fs}, 4096);
+  if (!out) return std::nullopt;
+  while (!out->empty() && (out->back() == '\n' || out->back() == '\r')) out->pop_back();
+  return out;
+}
+
+// `zfs list -H -o name -r -t filesystem,volume ROOT`, one name a line.
+std::optional<std::vector<std::string>> Tree(const std::string& root) {
+  auto out = ZfsOutput({"list", "-H", "-o", "name", "-r", "-t", "filesystem,volume", root}, std::size_t{64} << 20);
+  if (!out) return std::nullopt;
+  std::vector<std::string> names;
+  std::istringstream lines(*out);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty()) names.push_back(line);
+  }
+  return names;
 }
 
 }  // namespace
@@ -148,7 +175,7 @@ std::optional<std::string> Origin(const std::string& fs) {
 HostFacts RealHostFacts(const Options& options) {
   const bool walk = options.resolve_walk;
   return {Origin, ZfsRoot, [walk](const std::string& root, const std::string& rel) { return Kind(root, rel, walk); },
-          [](const std::string& dir) { return core::UnsafeDirectory(dir, /*create=*/true); }};
+          [](const std::string& dir) { return core::UnsafeDirectory(dir, /*create=*/true); }, Tree};
 }
 
 int HashDrillFiles(const Argv& argv, const Options& options) {

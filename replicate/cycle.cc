@@ -625,24 +625,38 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job, std::optional<
   auto read = listed ? core::Result<Listings>(std::move(*listed)) : ReadListings(env, job, job.take_snapshot);
   if (!read) return fail(read.error());
   Listings in = std::move(*read);
-  const Decision decision = Decide(in, job, env.now(), job.take_snapshot);
-  if (decision.refusal) return fail(*decision.refusal);
-  if (env.before_snapshot && !Cancelled(env)) {
-    if (auto s = env.before_snapshot(); !s) return fail(s.error());
+  const std::string& tree = env.tree_snapshot;
+  if (!tree.empty() && !std::any_of(in.source.begin(), in.source.end(), [&](const auto& s) { return s.name == tree; })) {
+    return fail({core::Reason::kSourceMissing, "@" + tree + ", taken with the rest of its tree, is not on the source " +
+                                                   job.source.str() + " any more"});
   }
-  if (job.take_snapshot) {
-    auto snap = TakeSnapshot(env, job, decision.snapshot, in);
-    if (!snap) return fail(snap.error());
-    out.snapshot_taken = *snap;
-    // At most one never-sent snapshot of zpull's stays: the new one.
+  const bool takes = job.take_snapshot && tree.empty();
+  const Decision decision = Decide(in, job, env.now(), takes, tree);
+  // At most one never-sent snapshot of zpull's stays: the new one.
+  auto replace = [&](const std::string& by) {
     for (const auto& name : decision.replaced) {
       if (auto s = env.source.DestroySnapshot(job.source, name); !s) {
-        out.warnings.push_back(core::WithContext(s.error(), "destroying @" + name + ", never sent and replaced by @" +
-                                                                out.snapshot_taken));
+        out.warnings.push_back(
+            core::WithContext(s.error(), "destroying @" + name + ", never sent and replaced by @" + by));
         continue;
       }
       out.replaced.push_back(name);
+      std::erase_if(in.source, [&](const auto& snap) { return snap.name == name; });
     }
+  };
+  if (!tree.empty()) {
+    out.snapshot_taken = tree;
+    replace(tree);
+  }
+  if (decision.refusal) return fail(*decision.refusal);
+  if (env.before_snapshot && tree.empty() && !Cancelled(env)) {
+    if (auto s = env.before_snapshot(); !s) return fail(s.error());
+  }
+  if (takes) {
+    auto snap = TakeSnapshot(env, job, decision.snapshot, in);
+    if (!snap) return fail(snap.error());
+    out.snapshot_taken = *snap;
+    replace(out.snapshot_taken);
     auto src = env.source.ListSnapshots(job.source);
     if (!src) return fail(src.error());
     if (!*src) {
@@ -654,8 +668,8 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job, std::optional<
   // A refusal found only later (a receive zfs-fuse refuses as modified)
   // leaves no snapshot behind either: this cycle's, never sent, goes again.
   auto refuse = [&](core::Error e) {
-    if (!out.snapshot_taken.empty() && out.bytes == 0 && out.resumed == 0 && job.source_siblings.empty() &&
-        RefusalReason(e.reason)) {
+    if (!out.snapshot_taken.empty() && tree.empty() && out.bytes == 0 && out.resumed == 0 &&
+        job.source_siblings.empty() && RefusalReason(e.reason)) {
       if (auto s = env.source.DestroySnapshot(job.source, out.snapshot_taken); s) {
         out.snapshot_taken.clear();
         if (out.source_snapshots > 0) --out.source_snapshots;

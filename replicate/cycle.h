@@ -123,6 +123,12 @@ struct CycleEnv {
   // Records zpull:last_success=`when` on the destination dataset, where a
   // round writes it for all its datasets at once; empty: the cycle sets it.
   std::function<core::Status(std::int64_t when)> record_success;
+  // A snapshot of this dataset that its round took with the rest of its
+  // tree (daemon/round.h), already on the source: the cycle takes none,
+  // runs no before_snapshot, and replicates this one, which counts as the
+  // snapshot it took. Refused, the cycle leaves it (the tree keeps its
+  // point in time; the next cycle sends or replaces it). Empty: none.
+  std::string tree_snapshot;
 };
 
 // `listed`: what the hosts showed, read for a whole host at once (a round:

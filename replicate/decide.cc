@@ -124,7 +124,8 @@ std::vector<std::string> TakenSnapshotNames(const Listings& in) {
   return taken;
 }
 
-Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, bool take_snapshot) {
+Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, bool take_snapshot,
+                const std::string& tree_snapshot) {
   Decision d;
   // The lists as the decision sees them: the listings' own, copied only
   // where the decision changes them (a new snapshot, divergence).
@@ -134,13 +135,16 @@ Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, boo
   const std::optional<core::SnapshotList>* destination_ptr = &in.destination;
   d.resume = in.resume_token && in.destination.has_value();
   const std::optional<core::GuidSet> needs = SiblingNeeds(in.source, in.source_bookmarks, job, in.siblings);
-  if (take_snapshot) {
-    d.snapshot = FreeSnapshotName(job.prefix, now, TakenSnapshotNames(in), kMaxSnapshotNameSuffix);
+  if (take_snapshot || !tree_snapshot.empty()) {
     // A resumed receive may be bringing one of them.
     if (!d.resume && needs) d.replaced = Unsent(in.source, in.destination, job, in.siblings, *needs);
+    std::erase(d.replaced, tree_snapshot);
     source_changed = Without(in.source, d.replaced);
-    const std::uint64_t txg = source_changed.empty() ? 1 : source_changed.back().createtxg + 1;
-    source_changed.push_back({d.snapshot, 0, txg, now, 0});
+    if (take_snapshot) {
+      d.snapshot = FreeSnapshotName(job.prefix, now, TakenSnapshotNames(in), kMaxSnapshotNameSuffix);
+      const std::uint64_t txg = source_changed.empty() ? 1 : source_changed.back().createtxg + 1;
+      source_changed.push_back({d.snapshot, 0, txg, now, 0});
+    }
     source_ptr = &source_changed;
   }
   const core::SnapshotList& source = *source_ptr;
@@ -168,10 +172,12 @@ Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, boo
   if (d.refusal && d.resume) d.refusal.reset();
   if (!d.refusal) d.refusal = DestinationRefusal(in, job, destination, d);
   if (d.refusal) {
-    // A refused cycle does nothing at all.
+    // A refused cycle does nothing at all, but for a tree's snapshot: it
+    // stays, and replaces the older never-sent ones all the same.
     Decision refused;
     refused.plan = std::move(d.plan);
     refused.refusal = std::move(d.refusal);
+    if (!tree_snapshot.empty()) refused.replaced = std::move(d.replaced);
     return refused;
   }
 

@@ -55,7 +55,7 @@ struct Listings {
 
 struct Decision {
   std::string snapshot;              // to take (empty: none)
-  std::vector<std::string> replaced;  // own, never sent, destroyed once `snapshot` exists
+  std::vector<std::string> replaced;  // own, never sent, destroyed once `snapshot` (or the tree's) exists
   bool resume = false;                // finish the interrupted receive first, then decide again
   Plan plan;                          // as if `snapshot` existed (guid 0)
   std::vector<std::string> destroy_on_divergence;  // force_on_divergence
@@ -73,7 +73,12 @@ std::vector<std::string> TakenSnapshotNames(const Listings& in);
 
 // `take_snapshot`: the cycle has not taken its snapshot yet and would
 // (job.take_snapshot); false once it exists (an attempt) or never will.
-Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, bool take_snapshot);
+// `tree_snapshot`: a snapshot in in.source taken with the rest of its tree
+// for this cycle (daemon/round.h), which counts as the cycle's own: the
+// never-sent ones it replaces are listed even where the cycle is refused
+// (the tree snapshot stays, the one never-sent snapshot).
+Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, bool take_snapshot,
+                const std::string& tree_snapshot = {});
 
 // What the other entries pulling this source dataset need kept on it: each
 // one's base (the newest snapshot its destination has in common with the

@@ -175,6 +175,16 @@ int FakeZfs::Writes() {
   return writes_;
 }
 
+std::vector<std::string> FakeZfs::SnapshotCommands() {
+  std::lock_guard lock(mu_);
+  return snapshot_commands_;
+}
+
+void FakeZfs::FailSnapshotOf(const std::string& fs) {
+  std::lock_guard lock(mu_);
+  failing_snapshot_fs_ = fs;
+}
+
 int FakeZfs::Listings(const std::string& fs) {
   std::lock_guard lock(mu_);
   return listings_[fs];
@@ -192,6 +202,21 @@ core::Result<std::optional<core::SnapshotList>> FakeZfs::ListSnapshots(const cor
     out.push_back(info);
   }
   return std::optional<core::SnapshotList>(std::move(out));
+}
+
+core::Result<std::map<std::string, core::SnapshotInfo>> FakeZfs::SnapshotOf(
+    const std::vector<core::DatasetName>& filesystems, const std::string& snap) {
+  std::lock_guard lock(mu_);
+  std::map<std::string, core::SnapshotInfo> out;
+  for (const auto& fs : filesystems) {
+    auto it = fs_.find(fs.str());
+    if (it == fs_.end()) continue;
+    if (const Snap* s = FindSnap(it->second, snap)) {
+      out[fs.str()] = s->info;
+      out[fs.str()].userrefs = s->holds.size();
+    }
+  }
+  return out;
 }
 
 core::Result<std::unique_ptr<core::SnapshotStream>> FakeZfs::StreamSnapshotsOf(const std::vector<core::DatasetName>& filesystems,
@@ -233,19 +258,64 @@ core::Result<bool> FakeZfs::Exists(const core::DatasetName& fs) {
   return fs_.count(fs.str()) > 0;
 }
 
+core::Status FakeZfs::SnapshotAllLocked(const std::vector<std::string>& filesystems, const std::string& snap) {
+  ++writes_;
+  for (const auto& fs : filesystems) {
+    auto it = fs_.find(fs);
+    if (it == fs_.end()) return core::Fail(core::Reason::kSourceMissing, host_ + ": " + NoDataset(fs));
+    if (FindSnap(it->second, snap)) {
+      return core::Fail(core::Reason::kOther, host_ + ": cannot create snapshot '" + fs + "@" + snap +
+                                                  "': dataset already exists");
+    }
+    if (fs == failing_snapshot_fs_) {
+      return core::Fail(core::Reason::kOther, host_ + ": cannot create snapshot '" + fs + "@" + snap +
+                                                  "': out of space");
+    }
+  }
+  const std::uint64_t txg = next_txg_++;
+  for (const auto& fs : filesystems) {
+    Snap s;
+    s.info = core::SnapshotInfo{snap, next_guid_ += 0x9E3779B97F4A7C15ull, txg, clock_(), 0};
+    fs_[fs].snaps.push_back(std::move(s));
+    fs_[fs].modified = false;
+  }
+  return {};
+}
+
 core::Status FakeZfs::CreateSnapshot(const core::DatasetName& fs, const std::string& snap) {
   std::lock_guard lock(mu_);
-  ++writes_;
-  auto it = fs_.find(fs.str());
-  if (it == fs_.end()) return core::Fail(core::Reason::kSourceMissing, host_ + ": " + NoDataset(fs.str()));
-  if (FindSnap(it->second, snap)) {
-    return core::Fail(core::Reason::kOther, host_ + ": cannot create snapshot '" + fs.Snapshot(snap) + "': dataset already exists");
+  snapshot_commands_.push_back(fs.Snapshot(snap));
+  return SnapshotAllLocked({fs.str()}, snap);
+}
+
+core::Status FakeZfs::CreateSnapshotTree(const core::DatasetName& root, const std::string& snap) {
+  std::lock_guard lock(mu_);
+  snapshot_commands_.push_back("-r " + root.Snapshot(snap));
+  std::vector<std::string> tree;
+  if (fs_.contains(root.str())) {
+    for (const auto& [name, fs] : fs_) {
+      if (name == root.str() || name.starts_with(root.str() + "/")) tree.push_back(name);
+    }
+  } else {
+    tree.push_back(root.str());  // fails as missing
   }
-  Snap s;
-  s.info = core::SnapshotInfo{snap, next_guid_ += 0x9E3779B97F4A7C15ull, next_txg_++, clock_(), 0};
-  it->second.snaps.push_back(std::move(s));
-  it->second.modified = false;
-  return {};
+  return SnapshotAllLocked(tree, snap);
+}
+
+core::Status FakeZfs::CreateSnapshots(const std::vector<core::DatasetName>& filesystems, const std::string& snap) {
+  std::lock_guard lock(mu_);
+  std::string command;
+  std::vector<std::string> names;
+  for (const auto& fs : filesystems) {
+    command += (command.empty() ? "" : " ") + fs.Snapshot(snap);
+    names.push_back(fs.str());
+  }
+  snapshot_commands_.push_back(command);
+  if (names.size() > 1 && !features_.snapshot_many) {
+    ++writes_;
+    return core::Fail(core::Reason::kOther, host_ + ": too many arguments");
+  }
+  return SnapshotAllLocked(names, snap);
 }
 
 core::Status FakeZfs::DestroySnapshot(const core::DatasetName& fs, const std::string& snap) {

@@ -45,6 +45,11 @@ class FakeZfs : public core::Zfs {
   // How many commands changed something: snapshots, holds, bookmarks and
   // user properties made or removed (a batched one counts once).
   int Writes();
+  // The `zfs snapshot` commands run, each as its arguments ("-r a@s", "a@s b@s").
+  std::vector<std::string> SnapshotCommands();
+  // Snapshots of `fs` fail from now on (as a full pool would), alone or
+  // with others: one such name fails the whole command (empty: none fail).
+  void FailSnapshotOf(const std::string& fs);
 
   const std::string& Host() const override { return host_; }
   core::Result<core::ZfsFeatures> Probe(const core::DatasetName& pool) override;
@@ -56,6 +61,10 @@ class FakeZfs : public core::Zfs {
                                                                         const core::ListingOptions& options = {}) override;
   core::Result<bool> Exists(const core::DatasetName& fs) override;
   core::Status CreateSnapshot(const core::DatasetName& fs, const std::string& snap) override;
+  core::Status CreateSnapshotTree(const core::DatasetName& root, const std::string& snap) override;
+  core::Status CreateSnapshots(const std::vector<core::DatasetName>& filesystems, const std::string& snap) override;
+  core::Result<std::map<std::string, core::SnapshotInfo>> SnapshotOf(const std::vector<core::DatasetName>& filesystems,
+                                                                     const std::string& snap) override;
   core::Status DestroySnapshot(const core::DatasetName& fs, const std::string& snap) override;
   core::Status Hold(const core::DatasetName& fs, const std::string& snap, const std::string& tag) override;
   core::Result<bool> Release(const core::DatasetName& fs, const std::string& snap, const std::string& tag) override;
@@ -107,6 +116,10 @@ class FakeZfs : public core::Zfs {
   std::map<std::string, int> listings_;  // by filesystem
   int writes_ = 0;  // commands that changed something (Writes)
   std::string failing_property_;  // FailUserProperty
+  std::vector<std::string> snapshot_commands_;  // SnapshotCommands
+  std::string failing_snapshot_fs_;             // FailSnapshotOf
+  // Snapshots `snap` of each of `filesystems` at one txg, all or none; with mu_.
+  core::Status SnapshotAllLocked(const std::vector<std::string>& filesystems, const std::string& snap);
   core::Status SetUserPropertyLocked(const core::DatasetName& fs, const std::string& snap, const std::string& property,
                                      const std::string& value);
   struct Snap {

@@ -150,16 +150,123 @@ TEST_F(RoundTest, AShareOlderThanTheDestinationsLastChangeIsNotUsed) {
   for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
   Rounds rounds(config_, hosts, [&] { return all; });
   auto first = rounds.Take(0, 0);
-  ASSERT_TRUE(first && *first);
+  ASSERT_TRUE(first && first->listed);
   auto fresh = rounds.Take(1, 0);
-  EXPECT_TRUE(fresh && *fresh);
+  EXPECT_TRUE(fresh && fresh->listed);
   const std::int64_t later = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
   auto stale = rounds.Take(2, later);
   ASSERT_TRUE(stale);
-  EXPECT_FALSE(*stale);
+  EXPECT_FALSE(stale->listed);
   for (std::size_t i : {0, 1, 2}) rounds.Ended(i);
+}
+
+// The snapshot: true variant: the recursive entry's datasets take one
+// snapshot together.
+class TreeSnapshotTest : public RoundTest {
+ protected:
+  TreeSnapshotTest() {
+    for (auto& d : config_.datasets) d.snapshot = true;
+  }
+  // The newest snapshot of `fs` on the fake `zfs`.
+  static std::string Newest(test::FakeZfs& zfs, const std::string& fs) {
+    auto list = zfs.ListSnapshots(DatasetName::Parse(fs).value());
+    return list && *list && !(*list)->empty() ? (*list)->back().name : "";
+  }
+  std::vector<std::string> Tree() const { return {"r", "r/a", "r/b", "r/b/c"}; }
+};
+
+// The whole tree below the root is selected: one `zfs snapshot -r`, one
+// name, which every member replicates; the dataset of its own snapshots
+// alone.
+TEST_F(TreeSnapshotTest, AWholeTreeTakesOneRecursiveSnapshot) {
+  const std::size_t before = src_.SnapshotCommands().size();
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  const std::string name = Newest(src_, "tank/r");
+  ASSERT_TRUE(name.starts_with("zpull_t_")) << name;
+  std::vector<std::string> commands = src_.SnapshotCommands();
+  commands.erase(commands.begin(), commands.begin() + static_cast<std::ptrdiff_t>(before));
+  EXPECT_EQ(commands, (std::vector<std::string>{"-r tank/r@" + name, "tank/alone@" + name}));
+  for (const auto& fs : Tree()) {
+    EXPECT_EQ(Newest(src_, "tank/" + fs), name) << fs;
+    EXPECT_EQ(Newest(dst_, "backup/" + fs), name) << fs;
+  }
+}
+
+// A dataset below the root that the entry does not select (excluded):
+// the members' names in one command where the source can, each on its own
+// otherwise; the excluded one gets none.
+TEST_F(TreeSnapshotTest, ATreeWithAnUnselectedDatasetNamesItsMembers) {
+  src_.CreateFilesystem("tank/r/excluded");
+  for (bool many : {false, true}) {
+    core::ZfsFeatures f;
+    f.version = "fake";
+    f.recv_unmounted = true;
+    f.snapshot_many = many;
+    src_.SetFeatures(f);
+    const std::size_t before = src_.SnapshotCommands().size();
+    for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+    now_ += 1000;
+    const std::string name = Newest(src_, "tank/r");
+    std::vector<std::string> commands = src_.SnapshotCommands();
+    commands.erase(commands.begin(), commands.begin() + static_cast<std::ptrdiff_t>(before));
+    std::vector<std::string> want;
+    if (many) {
+      want = {"tank/r@" + name + " tank/r/a@" + name + " tank/r/b@" + name + " tank/r/b/c@" + name};
+    } else {
+      for (const auto& fs : Tree()) want.push_back("tank/" + fs + "@" + name);
+    }
+    want.push_back("tank/alone@" + name);
+    EXPECT_EQ(commands, want) << "snapshot_many " << many;
+    for (const auto& fs : Tree()) EXPECT_EQ(Newest(dst_, "backup/" + fs), name) << fs;
+    EXPECT_EQ(Newest(src_, "tank/r/excluded"), "");
+  }
+}
+
+// A member whose destination refuses keeps the tree's snapshot on its
+// source (the others replicate it), and catches up later.
+TEST_F(TreeSnapshotTest, AMemberThatIsRefusedKeepsTheTreeSnapshotAndCatchesUp) {
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  now_ += 1000;
+  dst_.MarkModified("backup/r/a");
+  auto outcomes = Once();
+  const std::string second = Newest(src_, "tank/r");
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const std::string& fs = config_.datasets[i].destination.str();
+    EXPECT_EQ(outcomes[i].ok(), fs != "backup/r/a") << fs;
+    EXPECT_EQ(outcomes[i].snapshot_taken, second) << fs;
+  }
+  EXPECT_EQ(Newest(src_, "tank/r/a"), second);  // not destroyed with the refusal
+  EXPECT_EQ(Newest(dst_, "backup/r/b"), second);
+  EXPECT_NE(Newest(dst_, "backup/r/a"), second);
+  ASSERT_TRUE(dst_.Rollback(DatasetName::Parse("backup/r/a").value(), Newest(dst_, "backup/r/a")));
+  now_ += 1000;
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  const std::string third = Newest(src_, "tank/r");
+  for (const auto& fs : Tree()) EXPECT_EQ(Newest(dst_, "backup/" + fs), third) << fs;
+  // The never-sent one went when the next replaced it.
+  auto a = src_.ListSnapshots(DatasetName::Parse("tank/r/a").value());
+  ASSERT_TRUE(a && *a);
+  for (const auto& s : **a) EXPECT_NE(s.name, second);
+}
+
+// One member's snapshot that fails (its quota, say) fails that member
+// only: the others are snapshotted each on its own under the same name.
+TEST_F(TreeSnapshotTest, AMemberWhoseSnapshotFailsFailsAlone) {
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  now_ += 1000;
+  src_.FailSnapshotOf("tank/r/b");
+  auto outcomes = Once();
+  const std::string name = Newest(src_, "tank/r");
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const std::string& fs = config_.datasets[i].destination.str();
+    EXPECT_EQ(outcomes[i].ok(), fs != "backup/r/b") << fs;
+    if (fs == "backup/r/b") {
+      EXPECT_NE(outcomes[i].error->message.find("out of space"), std::string::npos) << outcomes[i].error->message;
+    }
+  }
+  for (const char* fs : {"r", "r/a", "r/b/c"}) EXPECT_EQ(Newest(dst_, std::string("backup/") + fs), name) << fs;
 }
 
 }  // namespace

@@ -96,6 +96,24 @@ TEST(Scheduler, ParentsRunBeforeTheirChildren) {
   EXPECT_LT(pos(1), pos(2));
 }
 
+// A cycle that replicated its tree's snapshot counts its interval from
+// that snapshot's time, not from when it started.
+TEST(Scheduler, CountFromMovesTheNextRunToAnIntervalAfterThatTime) {
+  for (bool count_from : {false, true}) {
+    Scheduler* self = nullptr;
+    Scheduler s({100}, 1,
+                [&](std::size_t i) {
+                  if (count_from) self->CountFrom(i, 0);
+                  self->Stop();
+                },
+                [] { return std::int64_t{10}; });
+    self = &s;
+    s.Run();
+    const auto soon = s.Upcoming(90);  // due by 100: counted from 0, not from 10
+    EXPECT_EQ(std::find(soon.begin(), soon.end(), 0u) != soon.end(), count_from) << count_from;
+  }
+}
+
 TEST(Scheduler, StopWaitsForTheRunningJob) {
   std::atomic<bool> finished{false};
   Scheduler* self = nullptr;

@@ -24,7 +24,7 @@ class Recorder : public core::CommandRunner {
     if (argv == core::Argv{"zpull-guard", "version"}) {
       if (guard_ == 1) return core::CommandResult{126, "", "zpull-guard: refused: 'zpull-guard' is not a program zpull runs\n"};
       if (guard_ == 0) return core::CommandResult{127, "", "sh: 1: zpull-guard: not found\n"};
-      return core::CommandResult{0, VersionLine() + "\n", ""};
+      return core::CommandResult{0, "zpull-guard " + std::to_string(guard_) + "\n", ""};
     }
     seen.push_back(argv);
     if (legacy_ && argv.size() == 2 && argv[1] == "version") return core::CommandResult{2, "", "unrecognized command 'version'"};
@@ -57,6 +57,10 @@ std::vector<core::Argv> SourceCommands(bool legacy, int guard = kVersion) {
   (void)zfs.StreamSnapshotsOf({fs, DatasetName::Parse("tank/b").value()});
   (void)zfs.Exists(fs);
   (void)zfs.CreateSnapshot(fs, "zpull_bk_2026-11-27T08:00:00Z");
+  // (Refused by zfs_cli itself to a guard that does not admit them.)
+  (void)zfs.CreateSnapshotTree(fs, "zpull_bk_2026-11-27T08:00:00Z");
+  (void)zfs.CreateSnapshots({fs, DatasetName::Parse("tank/b").value()}, "zpull_bk_2026-11-27T08:00:00Z");
+  (void)zfs.SnapshotOf({fs, DatasetName::Parse("tank/b").value()}, "zpull_bk_2026-11-27T08:00:00Z");
   (void)zfs.DestroySnapshot(fs, "zpull_bk_2026-11-27T08:00:00Z");
   (void)zfs.Hold(fs, "s1", "zpull_bk");
   (void)zfs.Release(fs, "s1", "zpull_bk");
@@ -174,7 +178,8 @@ TEST(Guard, RefusesOtherCommandsVerbsAndArguments) {
            {"zfs", "send", "-R", "tank/a@s"},
            {"zfs", "send", "tank/a@s", "tank/b@s"},
            {"zfs", "snapshot", "tank/a@s", "tank/b@t"},
-           {"zfs", "snapshot", "-r", "tank@s"},
+           {"zfs", "snapshot", "-o", "com.x:y=z", "tank@s"},
+           {"zfs", "snapshot", "-r", "tank@s", "tank/b@s"},
            {"zfs", "get", "-Hp", "guid", "--", "tank"},
            {"zfs", "list", "-o", "name", "-s", "name", "tank"},
            {"zfs", "hold", "-r", "tag", "tank@s"},
@@ -274,6 +279,38 @@ TEST(Guard, DestroyOnlyZpullsSnapshotsAndItsClones) {
             std::string::npos);
 }
 
+// A tree's snapshot at one point in time: -r only where every dataset
+// below the root is among --datasets (as the host lists them), several
+// names each checked.
+TEST(Guard, ATreeSnapshotTouchesOnlyAdmittedDatasets) {
+  Options o = All();
+  o.datasets = {"tank/web", "tank/web/*"};
+  HostFacts facts = Obliging();
+  std::vector<std::string> tree = {"tank/web", "tank/web/db", "tank/web/db/logs"};
+  facts.tree = [&](const std::string& root) {
+    return root == "tank/web" ? std::optional(tree) : std::nullopt;
+  };
+  EXPECT_FALSE(Refusal({"zfs", "snapshot", "-r", "tank/web@zpull_bk_x"}, o, facts));
+  EXPECT_FALSE(Refusal({"zfs", "snapshot", "tank/web@zpull_bk_x", "tank/web/db@zpull_bk_x"}, o, facts));
+  // Below the root, a dataset --datasets does not name (say a pattern
+  // admits only the root): refused.
+  Options root_only = o;
+  root_only.datasets = {"tank/web"};
+  auto why = Refusal({"zfs", "snapshot", "-r", "tank/web@zpull_bk_x"}, root_only, facts);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("tank/web/db"), std::string::npos) << *why;
+  // A tree the host cannot list, an inadmissible root or name among several.
+  EXPECT_TRUE(Refusal({"zfs", "snapshot", "-r", "tank/web/db@zpull_bk_x"}, o, facts));
+  EXPECT_TRUE(Refusal({"zfs", "snapshot", "-r", "tank@zpull_bk_x"}, o, facts));
+  EXPECT_TRUE(Refusal({"zfs", "snapshot", "tank/web@zpull_bk_x", "tank/secrets@zpull_bk_x"}, o, facts));
+  EXPECT_TRUE(Refusal({"zfs", "snapshot", "tank/web@zpull_bk_x", "tank/web/db"}, o, facts));
+  EXPECT_TRUE(Refusal({"zfs", "snapshot", "-r", "tank/web@a", "tank/web/db@a"}, o, facts));
+  EXPECT_TRUE(Refusal({"zfs", "snapshot"}, o, facts));
+  // Without --datasets, anything goes, as for one name.
+  Options any = All();
+  EXPECT_FALSE(Refusal({"zfs", "snapshot", "-r", "tank@zpull_bk_x"}, any, HostFacts{}));
+}
+
 TEST(Guard, DatasetsLimitWhatIsSentSnapshottedOrCloned) {
   Options o = All();
   o.datasets = {"tank/web", "tank/web/*"};
@@ -344,7 +381,17 @@ TEST(Guard, AnOldGuardGetsTheShapesItAdmits) {
     }
     EXPECT_TRUE(cloned);
   }
-  EXPECT_EQ(VersionLine(), "zpull-guard 2");
+  // Guard 2 gets one snapshot per command; 3 a tree's in one.
+  for (int guard : {2, kVersion}) {
+    int snapshots = 0, trees = 0;
+    for (const auto& argv : SourceCommands(false, guard)) {
+      if (argv.size() > 1 && argv[1] == "snapshot") (argv.size() == 3 ? snapshots : trees)++;
+    }
+    EXPECT_EQ(snapshots, 1) << guard;
+    EXPECT_EQ(trees, guard == kVersion ? 2 : 0) << guard;
+  }
+  EXPECT_EQ(VersionLine(), "zpull-guard 3");
+  EXPECT_EQ(kVersion, core::kGuardForTrees);
 }
 
 TEST(Guard, CommandLineGrammarIsZpullsQuotingOnly) {
