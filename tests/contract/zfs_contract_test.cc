@@ -162,6 +162,7 @@ TEST_P(ZfsContract, ProbeFindsWhatTheBackendCanDo) {
     EXPECT_FALSE(f->get_types);
     EXPECT_FALSE(f->volmode);
     EXPECT_FALSE(f->pool_status_json);
+    EXPECT_FALSE(f->snapshot_many);
   }
   if (f->version.starts_with("zfs-2.3")) {  // OpenZFS 2.3 has every probed feature
     EXPECT_TRUE(f->written);
@@ -173,6 +174,7 @@ TEST_P(ZfsContract, ProbeFindsWhatTheBackendCanDo) {
     EXPECT_TRUE(f->list_holds);
     EXPECT_TRUE(f->send_raw && f->send_compressed && f->send_large_blocks && f->send_embedded);
     EXPECT_TRUE(f->recv_property_override);
+    EXPECT_TRUE(f->snapshot_many);
     EXPECT_TRUE(f->get_types);
     EXPECT_TRUE(f->volmode);
     EXPECT_TRUE(f->pool_status_json);
@@ -274,6 +276,43 @@ TEST_P(ZfsContract, SnapshotsListOldestFirstWithIdentity) {
   auto dup = zfs().CreateSnapshot(fs, "s1");
   ASSERT_FALSE(dup);
   EXPECT_NE(dup.error().message.find("already exists"), std::string::npos) << dup.error().message;
+}
+
+// A tree at one point in time: `-r` takes the root and all below it in
+// one transaction group; several names (where the probe found them) all
+// or none; SnapshotOf reads back each one made.
+TEST_P(ZfsContract, ATreeIsSnapshottedAtOnePointInTime) {
+  auto root = MakeFs("t"), a = MakeFs("t/a"), b = MakeFs("t/a/b"), other = MakeFs("u");
+  ASSERT_TRUE(zfs().CreateSnapshotTree(root, "r1"));
+  for (const auto& fs : {root, a, b}) {
+    auto l = List(fs);
+    ASSERT_EQ(l.size(), 1u) << fs.str();
+    EXPECT_EQ(l[0].name, "r1");
+    EXPECT_EQ(l[0].createtxg, List(root)[0].createtxg) << fs.str();
+  }
+  EXPECT_TRUE(List(other).empty());
+  auto read = zfs().SnapshotOf({root, b, other}, "r1");
+  ASSERT_TRUE(read) << read.error().message;
+  ASSERT_EQ(read->size(), 2u);
+  EXPECT_EQ(read->at(b.str()).guid, List(b)[0].guid);
+  EXPECT_EQ(read->at(root.str()).createtxg, List(root)[0].createtxg);
+
+  auto f = zfs().Probe(DatasetName::Parse(backend_->Root()).value());
+  ASSERT_TRUE(f) << f.error().message;
+  auto many = zfs().CreateSnapshots({a, other}, "m1");
+  EXPECT_EQ(static_cast<bool>(many), f->snapshot_many) << (many ? "" : many.error().message);
+  if (many) {
+    EXPECT_EQ(List(a).back().name, "m1");
+    EXPECT_EQ(List(a).back().createtxg, List(other).back().createtxg);
+    // All or none: one name taken, none made.
+    auto taken = zfs().CreateSnapshots({other, root}, "r1");
+    ASSERT_FALSE(taken);
+    EXPECT_NE(taken.error().message.find("exists"), std::string::npos) << taken.error().message;
+    EXPECT_EQ(List(other).size(), 1u);
+  } else {
+    EXPECT_EQ(List(a).size(), 1u);
+    EXPECT_TRUE(List(other).empty());
+  }
 }
 
 TEST_P(ZfsContract, FullThenIncrementalKeepGuidsAndIntermediates) {
