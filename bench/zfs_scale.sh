@@ -24,10 +24,10 @@ t0=$(date +%s)
 for j in $(seq 1 "$snapshots"); do zfs snapshot -r "$src/p@s$(printf %03d "$j")"; done
 echo "set-up: $datasets datasets x $snapshots snapshots in $(( $(date +%s) - t0 )) s" >&2
 
-# Counting wrappers: one line per process in a log per side.
+# Counting wrappers: one line per process (its arguments) in a log per side.
 for side in src dst; do
   for prog in zfs zpool; do
-    printf '#!/bin/sh\necho x >> %s/%s.count\nexec %s "$@"\n' "$ZP_TMP" "$side" "$prog" >"$ZP_TMP/$side-$prog"
+    printf '#!/bin/sh\necho "$*" >> %s/%s.count\nexec %s "$@"\n' "$ZP_TMP" "$side" "$prog" >"$ZP_TMP/$side-$prog"
     chmod +x "$ZP_TMP/$side-$prog"
   done
 done
@@ -72,4 +72,20 @@ if [ "$ok" -ne $((datasets + 1)) ] || [ "$src_n" -gt 4 ] || [ "$dst_n" -gt 4 ]; 
   [ "$smoke" = 1 ] && exit 1
 else
   echo "no-op cycle target (all ok, at most 4 processes per side): met"
+fi
+
+# The tree at one point in time (issue 27): with snapshot: true, one
+# `zfs snapshot` command and one new name for the whole recursive entry.
+sed -i 's/snapshot: false/snapshot: true/' "$ZP_TMP/zpull.yml"
+label="snapshot cycle (once, snapshot: true)"
+measure "$ZPULL_BIN" once --config "$ZP_TMP/zpull.yml"
+ok=$(grep -c '^ok ' "$ZP_TMP/out.log" || true)
+commands=$(grep -c '^snapshot ' "$ZP_TMP/src.count" || true)
+names=$(zfs list -H -t snapshot -o name -r "$src/p" | sed 's/.*@//' | grep '^zs_' | sort -u | wc -l)
+echo "snapshot cycle: $ok datasets ok, $commands zfs snapshot command(s), $names snapshot name(s)"
+if [ "$ok" -ne $((datasets + 1)) ] || [ "$commands" -ne 1 ] || [ "$names" -ne 1 ]; then
+  echo "tree snapshot target (all ok, one command, one name): MISSED" >&2
+  [ "$smoke" = 1 ] && exit 1
+else
+  echo "tree snapshot target (all ok, one command, one name): met"
 fi
