@@ -192,6 +192,9 @@ class Zfs {
   // Hold is ok when the tag is already there. Release returns whether the
   // tag was there (and is now gone); a missing tag is not an error.
   virtual Status Hold(const DatasetName& fs, const std::string& snap, const std::string& tag) = 0;
+  // Holds each of `snapshots` ("fs@snap") with `tag`, one command per batch
+  // of names (all or none each: a batch fails where one has the tag already).
+  virtual Status HoldOf(const std::vector<std::string>& snapshots, const std::string& tag) = 0;
   virtual Result<bool> Release(const DatasetName& fs, const std::string& snap, const std::string& tag) = 0;
   // A user property ("module:name") set locally on a dataset, or on `fs@snap`
   // when `snap` is non-empty; nullopt when unset there, inherited, or

@@ -452,6 +452,14 @@ Status ZfsCli::Hold(const DatasetName& fs, const std::string& snap, const std::s
   return RunChecked(Cmd({"hold", tag, fs.Snapshot(snap)}), Reason::kOther, Says("tag already exists"));
 }
 
+Status ZfsCli::HoldOf(const std::vector<std::string>& snapshots, const std::string& tag) {
+  const Argv head = Cmd({"hold", tag});
+  for (const auto& batch : ArgBatches(head, snapshots, runner_.MaxCommandBytes())) {
+    if (auto s = RunChecked(Joined(head, batch), Reason::kOther); !s) return s;
+  }
+  return {};
+}
+
 Result<bool> ZfsCli::Release(const DatasetName& fs, const std::string& snap, const std::string& tag) {
   auto r = RunOk(Cmd({"release", tag, fs.Snapshot(snap)}), std::nullopt, Says("no such tag"));
   if (!r) return tl::unexpected(r.error());

@@ -30,6 +30,7 @@ class ZfsCli : public Zfs {
   Result<bool> Exists(const DatasetName& fs) override;
   Status CreateSnapshot(const DatasetName& fs, const std::string& snap) override;
   Status CreateSnapshotTree(const DatasetName& root, const std::string& snap) override;
+  Status HoldOf(const std::vector<std::string>& snapshots, const std::string& tag) override;
   Status CreateSnapshots(const std::vector<DatasetName>& filesystems, const std::string& snap) override;
   Result<std::map<std::string, SnapshotInfo>> SnapshotOf(const std::vector<DatasetName>& filesystems,
                                                          const std::string& snap) override;

@@ -127,7 +127,12 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
     auto taken = hooks.rounds->Take(index, lock->LastChange());
     if (taken) {
       listed = std::move(taken->listed);
-      if (listed) env.record_success = [&](std::int64_t when) { return hooks.rounds->RecordSuccess(index, when); };
+      if (listed) {
+        env.record_success = [&](std::int64_t when) { return hooks.rounds->RecordSuccess(index, when); };
+        env.record_base = [&](const std::string& snap, std::int64_t when) {
+          return hooks.rounds->RecordBase(index, snap, when);
+        };
+      }
       env.tree_snapshot = std::move(taken->tree_snapshot);
       if (!env.tree_snapshot.empty() && hooks.on_tree_snapshot) hooks.on_tree_snapshot(taken->tree_at);
     } else {

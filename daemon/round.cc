@@ -374,7 +374,13 @@ core::Result<Rounds::Listed> Rounds::List(const std::string& source, const std::
 
 core::Status Rounds::RecordSuccess(std::size_t index, std::int64_t when) {
   std::lock_guard lock(writes_mu_);
-  pending_[config_.datasets.at(index).source].push_back({index, when, std::chrono::steady_clock::now()});
+  pending_[config_.datasets.at(index).source].push_back({index, when, std::chrono::steady_clock::now(), {}});
+  return {};
+}
+
+core::Status Rounds::RecordBase(std::size_t index, const std::string& snap, std::int64_t when) {
+  std::lock_guard lock(writes_mu_);
+  pending_[config_.datasets.at(index).source].push_back({index, when, std::chrono::steady_clock::now(), snap});
   return {};
 }
 
@@ -442,6 +448,67 @@ std::vector<std::pair<std::size_t, core::Error>> Rounds::Flush() {
   return out;
 }
 
+namespace {
+
+// Sets `property` on each pending write's target (`target(p)`: "fs" or
+// "fs@snap"): one command per group of values within `window` seconds of
+// each other, each written as its earliest (a restart never reads a time
+// later than it was, and at most `window` earlier); where a command fails,
+// each of its targets on its own, to tell which. The failures.
+template <typename P, typename Target>
+std::vector<std::pair<std::size_t, core::Error>> SetGrouped(core::Zfs& zfs, std::vector<const P*> items,
+                                                           const std::string& property, std::int64_t window,
+                                                           const Target& target) {
+  std::sort(items.begin(), items.end(), [](const P* a, const P* b) { return a->when < b->when; });
+  std::vector<std::pair<std::size_t, core::Error>> failed;
+  for (std::size_t first = 0; first < items.size();) {
+    std::size_t end = first;
+    std::vector<std::string> targets;
+    while (end < items.size() && items[end]->when - items[first]->when <= window) targets.push_back(target(*items[end++]));
+    const std::string value = std::to_string(items[first]->when);
+    if (!zfs.SetUserPropertyOf(targets, property, value)) {
+      for (std::size_t k = first; k < end; ++k) {
+        if (auto s = zfs.SetUserPropertyOf({targets[k - first]}, property, value); !s) {
+          failed.emplace_back(items[k]->index, s.error());
+        }
+      }
+    }
+    first = end;
+  }
+  return failed;
+}
+
+}  // namespace
+
+std::vector<std::pair<std::size_t, core::Error>> Rounds::WriteBases(const std::vector<Pending>& bases) {
+  core::Zfs& dst = hosts_.Destination();
+  std::vector<std::pair<std::size_t, core::Error>> failed;
+  auto snapshot = [&](const Pending& p) { return config_.datasets[p.index].destination.Snapshot(p.base); };
+  // Held first (one command per tag, the destinations' prefix), each on its
+  // own where the batch fails (one held already fails it whole).
+  std::map<std::string, std::vector<const Pending*>> by_tag;
+  for (const auto& p : bases) by_tag[jobs_[p.index].prefix].push_back(&p);
+  std::vector<const Pending*> held;
+  for (const auto& [tag, group] : by_tag) {
+    std::vector<std::string> targets;
+    for (const Pending* p : group) targets.push_back(snapshot(*p));
+    const bool all = static_cast<bool>(dst.HoldOf(targets, tag));
+    for (const Pending* p : group) {
+      if (!all) {
+        if (auto s = dst.Hold(config_.datasets[p->index].destination, p->base, tag); !s) {
+          failed.emplace_back(p->index, core::WithContext(s.error(), "holding @" + p->base));
+          continue;
+        }
+      }
+      held.push_back(p);
+    }
+  }
+  for (auto& f : SetGrouped(dst, std::move(held), replicate::kCommonProperty, kFlushAfter.count(), snapshot)) {
+    failed.push_back(std::move(f));
+  }
+  return failed;
+}
+
 std::vector<std::pair<std::size_t, core::Error>> Rounds::FlushWrites(const std::string& source) {
   std::vector<Pending> batch;
   {
@@ -449,29 +516,23 @@ std::vector<std::pair<std::size_t, core::Error>> Rounds::FlushWrites(const std::
     batch = std::exchange(pending_[source], {});
   }
   if (batch.empty()) return {};
-  // One command per group of values within kFlushAfter of each other, each
-  // written as its earliest (a restart never reads a success later than it
-  // was, and at most kFlushAfter earlier).
-  std::sort(batch.begin(), batch.end(), [](const Pending& a, const Pending& b) { return a.when < b.when; });
-  std::vector<std::pair<std::size_t, core::Error>> failed;
-  for (std::size_t first = 0; first < batch.size();) {
-    std::size_t end = first;
-    std::vector<std::string> targets;
-    while (end < batch.size() && batch[end].when - batch[first].when <= kFlushAfter.count()) {
-      targets.push_back(config_.datasets[batch[end++].index].destination.str());
-    }
-    const std::string value = std::to_string(batch[first].when);
-    core::Zfs& dst = hosts_.Destination();
-    if (!dst.SetUserPropertyOf(targets, replicate::kLastSuccessProperty, value)) {
-      // Which of them failed: each on its own.
-      for (std::size_t k = first; k < end; ++k) {
-        const core::DatasetName& fs = config_.datasets[batch[k].index].destination;
-        if (auto s = dst.SetUserProperty(fs, "", replicate::kLastSuccessProperty, value); !s) {
-          failed.emplace_back(batch[k].index, s.error());
-        }
-      }
-    }
-    first = end;
+  std::vector<Pending> bases;
+  std::vector<const Pending*> successes;
+  for (auto& p : batch) {
+    if (!p.base.empty()) bases.push_back(p);
+  }
+  // A base not recorded: its last success is not either (the next cycle
+  // records both).
+  std::vector<std::pair<std::size_t, core::Error>> failed = WriteBases(bases);
+  std::set<std::size_t> unrecorded;
+  for (const auto& f : failed) unrecorded.insert(f.first);
+  for (const auto& p : batch) {
+    if (p.base.empty() && !unrecorded.contains(p.index)) successes.push_back(&p);
+  }
+  auto dataset = [&](const Pending& p) { return config_.datasets[p.index].destination.str(); };
+  for (auto& f : SetGrouped(hosts_.Destination(), std::move(successes), replicate::kLastSuccessProperty,
+                            kFlushAfter.count(), dataset)) {
+    failed.push_back(std::move(f));
   }
   return failed;
 }

@@ -21,7 +21,15 @@
 // then replicates that snapshot (replicate::CycleEnv::tree_snapshot).
 //
 // The zpull:last_success of the cycles that took a share is written per
-// host with one `zfs set` for all of them (the earliest of their times):
+// host with one `zfs set` for all of them (the earliest of their times),
+// and so are the holds and zpull:common marks of their destinations' new
+// bases: one `zfs hold` and one `zfs set` per batch, before the last
+// successes (a base that cannot be held or marked fails its dataset's
+// last success, and the next cycle records it again). The old hold goes
+// in the cycle, so a new base is unheld until its batch is written: at
+// most kFlushAfter, on the backup host itself. Sources are held in each
+// cycle (each entry's hold tag is its own, and `zfs hold` takes one tag).
+// All of it is written
 // when the host's round is done (every share taken and every such cycle
 // ended), when the oldest waiting value is kFlushAfter old, when the next
 // round starts, and at Flush.
@@ -85,6 +93,10 @@ class Rounds {
   // Records zpull:last_success=`when` for a cycle that took a share, with
   // its round's others.
   core::Status RecordSuccess(std::size_t index, std::int64_t when);
+  // Holds `snap`, the new base of dataset `index`'s destination, and marks
+  // it zpull:common=`when`, with its round's others
+  // (replicate::CycleEnv::record_base).
+  core::Status RecordBase(std::size_t index, const std::string& snap, std::int64_t when);
   // Dataset `index`'s cycle ended (after Take, whatever it returned).
   // A round lists the datasets of a host that are due, queued or running,
   // but for those between Take and Ended: they have read their listings,
@@ -122,11 +134,15 @@ class Rounds {
     std::map<std::size_t, replicate::Listings> shares;
     std::map<std::size_t, std::vector<std::string>> taken;
   };
+  // A deferred write: a last success (`base` empty) or a base to hold and mark.
   struct Pending {
     std::size_t index;
     std::int64_t when;
     std::chrono::steady_clock::time_point at;
+    std::string base;
   };
+  // Holds and marks `bases` (of FlushWrites' batch); the failures.
+  std::vector<std::pair<std::size_t, core::Error>> WriteBases(const std::vector<Pending>& bases);
 
   core::Result<Listed> List(const std::string& source, const std::vector<std::size_t>& datasets);
   // Snapshots the trees of `listed` (with h.mu): each tree's datasets

@@ -42,9 +42,10 @@ core::Result<std::string> TakeSnapshot(const CycleEnv& env, const DatasetJob& jo
 // zfs-fuse, so release is tried where userrefs > 0), and `legacy` (the
 // tag of an older zpull) from them too but for those in `spare`. Updates
 // the userrefs in `snaps` to match.
-core::Status MoveHold(core::Zfs& zfs, const core::DatasetName& fs, core::SnapshotList& snaps, const std::string& keep,
-                      const std::string& tag, const std::string& legacy = {}, const GuidSet& spare = {}) {
-  if (auto s = zfs.Hold(fs, keep, tag); !s) return s;
+// The release half of MoveHold: `tag` (and `legacy`) from every held snapshot but `keep`.
+core::Status ReleaseOthers(core::Zfs& zfs, const core::DatasetName& fs, core::SnapshotList& snaps,
+                           const std::string& keep, const std::string& tag, const std::string& legacy = {},
+                           const GuidSet& spare = {}) {
   for (auto& snap : snaps) {
     if (snap.name == keep) {
       snap.userrefs = std::max<std::uint64_t>(snap.userrefs, 1);
@@ -58,6 +59,12 @@ core::Status MoveHold(core::Zfs& zfs, const core::DatasetName& fs, core::Snapsho
     }
   }
   return {};
+}
+
+core::Status MoveHold(core::Zfs& zfs, const core::DatasetName& fs, core::SnapshotList& snaps, const std::string& keep,
+                      const std::string& tag, const std::string& legacy = {}, const GuidSet& spare = {}) {
+  if (auto s = zfs.Hold(fs, keep, tag); !s) return s;
+  return ReleaseOthers(zfs, fs, snaps, keep, tag, legacy, spare);
 }
 
 const core::SnapshotInfo* FindGuid(const core::SnapshotList& list, std::uint64_t guid) {
@@ -747,14 +754,23 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job, std::optional<
         !s) {
       return fail(s.error());
     }
-    if (auto s = MoveHold(env.destination, job.destination, **dst_after, common.name, job.prefix); !s) {
+    if (env.record_base) {
+      // The new hold and mark go with the round's others (the old hold
+      // goes now, so that pruning sees what the decision saw).
+      if (auto s = ReleaseOthers(env.destination, job.destination, **dst_after, common.name, job.prefix); !s) {
+        return fail(s.error());
+      }
+    } else if (auto s = MoveHold(env.destination, job.destination, **dst_after, common.name, job.prefix); !s) {
       return fail(s.error());
     }
     if (uses_bookmarks) {
       if (auto s = MoveBookmark(env, job, newest_src); !s) return fail(core::WithContext(s.error(), "bookmark"));
     }
-    const std::string now_text = std::to_string(env.now());
-    if (auto s = env.destination.SetUserProperty(job.destination, common.name, kCommonProperty, now_text); !s) {
+    if (auto s = env.record_base
+                     ? env.record_base(common.name, env.now())
+                     : env.destination.SetUserProperty(job.destination, common.name, kCommonProperty,
+                                                       std::to_string(env.now()));
+        !s) {
       return fail(s.error());
     }
   }

@@ -123,6 +123,11 @@ struct CycleEnv {
   // Records zpull:last_success=`when` on the destination dataset, where a
   // round writes it for all its datasets at once; empty: the cycle sets it.
   std::function<core::Status(std::int64_t when)> record_success;
+  // Holds the destination's new base `snap` with the job's tag and marks
+  // it zpull:common=`when`, where a round writes those for all its
+  // datasets at once (daemon/round.h); the cycle itself releases the old
+  // hold. Empty: the cycle moves the hold and marks the base itself.
+  std::function<core::Status(const std::string& snap, std::int64_t when)> record_base;
   // A snapshot of this dataset that its round took with the rest of its
   // tree (daemon/round.h), already on the source: the cycle takes none,
   // runs no before_snapshot, and replicates this one, which counts as the

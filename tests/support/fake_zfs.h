@@ -62,6 +62,7 @@ class FakeZfs : public core::Zfs {
   core::Result<bool> Exists(const core::DatasetName& fs) override;
   core::Status CreateSnapshot(const core::DatasetName& fs, const std::string& snap) override;
   core::Status CreateSnapshotTree(const core::DatasetName& root, const std::string& snap) override;
+  core::Status HoldOf(const std::vector<std::string>& snapshots, const std::string& tag) override;
   core::Status CreateSnapshots(const std::vector<core::DatasetName>& filesystems, const std::string& snap) override;
   core::Result<std::map<std::string, core::SnapshotInfo>> SnapshotOf(const std::vector<core::DatasetName>& filesystems,
                                                                      const std::string& snap) override;

@@ -120,6 +120,27 @@ TEST_F(RoundTest, OnlyTheMemberThatMovedWritesItsBase) {
   EXPECT_TRUE((*marked)->contains("s2"));
 }
 
+// Several members that moved: each releases its old hold, and their new
+// bases are held and marked with one command each for all of them.
+TEST_F(RoundTest, TheNewBasesOfARoundAreHeldAndMarkedAtOnce) {
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  now_ += 1000;
+  const std::vector<std::string> moved = {"r/a", "r/b", "r/b/c", "alone"};
+  for (const auto& fs : moved) ASSERT_TRUE(src_.CreateSnapshot(DatasetName::Parse("tank/" + fs).value(), "s2"));
+  const int dst_writes = dst_.Writes();
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  // Per moved one: 5 forced properties and the release; then one hold, one
+  // mark and one last success for all.
+  EXPECT_EQ(dst_.Writes(), dst_writes + 4 * (5 + 1) + 3);
+  for (const auto& fs : moved) {
+    EXPECT_EQ(dst_.Holds("backup/" + fs, "s2"), 1u) << fs;
+    EXPECT_EQ(dst_.Holds("backup/" + fs, "s1"), 0u) << fs;
+    auto marked = dst_.SnapshotUserProperty(DatasetName::Parse("backup/" + fs).value(), "zpull:common");
+    ASSERT_TRUE(marked && *marked);
+    EXPECT_TRUE((*marked)->contains("s2")) << fs;
+  }
+}
+
 // A hold taken away by hand is put back: the base only counts as recorded
 // while it is held on both sides.
 TEST_F(RoundTest, AHoldReleasedByHandIsTakenAgain) {
