@@ -23,7 +23,8 @@
 
 namespace zpull::core {
 
-// What a host's ZFS can do, found by trying commands (never by version).
+// What a host's ZFS can do, found by trying commands (never by version),
+// but for snapshot_many (below).
 // The first zpull-guard (guard/guard.h) that admits a tree's snapshot in
 // one command: `zfs snapshot -r`, several names in one `zfs snapshot`.
 inline constexpr int kGuardForTrees = 3;
@@ -51,7 +52,10 @@ struct ZfsFeatures {
   bool pool_status_json = false;  // zpool status -j --json-int
   // Several snapshots in one `zfs snapshot A@s B@s …`, all or none: every
   // zfs with `zfs version` (OpenZFS 0.8 and later; the form itself is
-  // older); zfs-fuse refuses it ("too many arguments").
+  // older); zfs-fuse refuses it ("too many arguments"). Told by `zfs
+  // version` rather than tried: a try would be a snapshot command that a
+  // guard before version 3 refuses, before zpull knows the guard; one
+  // told wrongly costs only the one-per-dataset form (daemon/round.h).
   bool snapshot_many = false;
   // The probe's pool existed: the pool-dependent probes (written, get -t,
   // volmode, list -p/-j, status -j) tell about this zfs, not a missing pool.

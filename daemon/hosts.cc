@@ -28,7 +28,9 @@ Hosts::Hosts(const config::Config& config) : disk_(config.cache_directory) {
 }
 
 Hosts::Hosts(std::map<std::string, core::Zfs*> sources, core::Zfs* destination, std::string cache_directory)
-    : sources_(std::move(sources)), destination_(destination), disk_(std::move(cache_directory)) {}
+    : sources_(std::move(sources)), destination_(destination), disk_(std::move(cache_directory)) {
+  runners_.push_back(std::make_unique<core::LocalRunner>(std::chrono::seconds(60)));  // hooks on this host
+}
 
 core::Zfs& Hosts::Source(const std::string& name) { return *sources_.at(name); }
 

@@ -15,6 +15,11 @@ namespace {
 
 bool Within(const std::string& fs, const std::string& root) { return fs == root || fs.starts_with(root + "/"); }
 
+// A failure after which the host may or may not have done it.
+bool Unanswered(core::Reason r) {
+  return r == core::Reason::kTimeout || r == core::Reason::kNetwork || r == core::Reason::kShutdown;
+}
+
 // One listing command (or a batch of them) of a round.
 struct Listing {
   core::Zfs* zfs;
@@ -118,13 +123,13 @@ core::Result<Rounds::Share> Rounds::Claim(Host& h, std::size_t index, std::optio
   Share share{std::move(listed), {}, 0};
   auto tree = h.trees.find(index);
   if (tree == h.trees.end()) return share;
-  auto taken = std::move(tree->second);
+  Host::Tree taken = std::move(tree->second);
   h.trees.erase(tree);
-  if (!taken) return tl::unexpected(taken.error());
   // Not left waiting past its interval (a paused dataset): the next round's.
-  if (now_() - taken->second > config_.datasets[index].interval_seconds) return Share{std::move(share.listed), {}, 0};
-  share.tree_snapshot = std::move(taken->first);
-  share.tree_at = taken->second;
+  if (now_() - taken.at > config_.datasets[index].interval_seconds) return share;
+  if (!taken.snapshot) return tl::unexpected(taken.snapshot.error());
+  share.tree_snapshot = std::move(*taken.snapshot);
+  share.tree_at = taken.at;
   return share;
 }
 
@@ -133,6 +138,7 @@ core::Result<Rounds::Share> Rounds::Take(std::size_t index, std::int64_t last_ch
   Host& h = *by_source_.at(d.source);
   std::lock_guard lock(h.mu);
   h.active.insert(index);
+  h.ended.erase(index);
   // This dataset's last success still waiting: written first, so that a
   // value it writes itself is never followed by an older one.
   if (Pends(d.source, index)) Report(FlushWrites(d.source));
@@ -170,7 +176,11 @@ core::Result<Rounds::Share> Rounds::Take(std::size_t index, std::int64_t last_ch
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count();
   for (std::size_t i : upcoming_ ? upcoming_() : std::vector<std::size_t>{}) {
-    if (config_.datasets[i].source == d.source && !h.active.contains(i)) datasets.push_back(i);
+    auto ended = h.ended.find(i);
+    if (config_.datasets[i].source == d.source && !h.active.contains(i) &&
+        (ended == h.ended.end() || now - ended->second > kHorizon)) {
+      datasets.push_back(i);
+    }
   }
   std::sort(datasets.begin() + 1, datasets.end());
   datasets.erase(std::unique(datasets.begin() + 1, datasets.end()), datasets.end());
@@ -198,7 +208,10 @@ core::Result<Rounds::Share> Rounds::Take(std::size_t index, std::int64_t last_ch
 void Rounds::SnapshotTrees(Host& h, const std::string& source, Listed& listed) {
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> groups;
   for (const auto& [i, names] : listed.taken) {
-    if (!h.trees.contains(i)) groups[*roots_[i]].push_back(i);
+    // One queued with a snapshot of the last round waits with it; one
+    // older than kFresh is replaced (its cycle replaces the snapshot too).
+    auto waiting = h.trees.find(i);
+    if (waiting == h.trees.end() || now_() - waiting->second.at > kFresh.count()) groups[*roots_[i]].push_back(i);
   }
   for (const auto& [root, members] : groups) {
     std::set<std::string> taken;
@@ -215,9 +228,15 @@ void Rounds::SnapshotTrees(Host& h, const std::string& source, Listed& listed) {
       const config::HookConfig& hook = *d.hooks.pre_snapshot;
       std::string all;
       for (std::size_t i : members) all += (all.empty() ? "" : " ") + config_.datasets[i].destination.str();
-      HookEnv env = {{"ZPULL_DATASET", root.second},      {"ZPULL_SOURCE", source},
-                     {"ZPULL_SOURCE_DATASET", root.first}, {"ZPULL_HOOK", "pre_snapshot"},
-                     {"ZPULL_DATASETS", all}};
+      // Within what one environment variable may hold (and a remote
+      // command line): past it, the count alone.
+      if (all.size() > kMaxHookDatasetsBytes) all.clear();
+      HookEnv env = {{"ZPULL_DATASET", root.second},
+                     {"ZPULL_SOURCE", source},
+                     {"ZPULL_SOURCE_DATASET", root.first},
+                     {"ZPULL_HOOK", "pre_snapshot"},
+                     {"ZPULL_DATASETS", all},
+                     {"ZPULL_DATASET_COUNT", std::to_string(members.size())}};
       auto& runner = hook.on_source ? hosts_.SourceRunner(source) : hosts_.LocalRunner();
       if (auto s = RunHook(runner, "pre_snapshot", hook, env); !s) {
         for (std::size_t i : members) failed.emplace(i, s.error());
@@ -236,10 +255,11 @@ void Rounds::SnapshotTrees(Host& h, const std::string& source, Listed& listed) {
     }
     for (std::size_t i : members) {
       if (auto f = failed.find(i); f != failed.end()) {
-        h.trees.insert_or_assign(i, tl::unexpected(core::WithContext(f->second, "snapshotting the tree of " + root.first)));
+        h.trees.insert_or_assign(
+            i, Host::Tree{tl::unexpected(core::WithContext(f->second, "snapshotting the tree of " + root.first)), at});
         continue;
       }
-      h.trees.insert_or_assign(i, std::pair(name, at));
+      h.trees.insert_or_assign(i, Host::Tree{name, at});
       auto share = listed.shares.find(i);
       if (share == listed.shares.end()) continue;
       auto info = infos.find(jobs_[i].source.str());
@@ -279,6 +299,12 @@ std::string Rounds::SnapshotTree(const std::string& source, const std::pair<std:
     for (int n = 0; n <= replicate::kMaxSnapshotNameSuffix; ++n) {
       core::Status made = whole ? src.CreateSnapshotTree(root_fs, name) : src.CreateSnapshots(filesystems, name);
       if (made) return name;
+      // A host that did not answer may have done it: each member fails
+      // with that rather than trying again one by one.
+      if (Unanswered(made.error().reason)) {
+        for (std::size_t i : members) failed.emplace(i, made.error());
+        return name;
+      }
       if (made.error().message.find("already exists") == std::string::npos) break;
       taken.insert(name);
       name = replicate::FreeSnapshotName(first.prefix, now_(), {taken.begin(), taken.end()},
@@ -286,9 +312,16 @@ std::string Rounds::SnapshotTree(const std::string& source, const std::pair<std:
       if (taken.contains(name)) break;
     }
   }
-  // One command per dataset: one's failure is its own.
+  // One command per dataset: one's failure is its own (but for a host
+  // that stops answering: the rest fail with it).
+  std::optional<core::Error> gone;
   for (std::size_t i : members) {
-    if (auto s = src.CreateSnapshot(jobs_[i].source, name); !s) failed.emplace(i, s.error());
+    if (gone) {
+      failed.emplace(i, *gone);
+    } else if (auto s = src.CreateSnapshot(jobs_[i].source, name); !s) {
+      failed.emplace(i, s.error());
+      if (Unanswered(s.error().reason)) gone = s.error();
+    }
   }
   return name;
 }
@@ -393,6 +426,7 @@ void Rounds::Ended(std::size_t index) {
     h.active.erase(index);
     h.sharing.erase(index);
     const auto now = std::chrono::steady_clock::now();
+    h.ended[index] = now;
     done = h.sharing.empty() && (h.shares.empty() || now - h.round_at > kFresh);
   }
   if (!done) {

@@ -59,6 +59,8 @@ class Rounds {
   // Datasets due within this are listed with a round (the daemon spreads
   // due times, FirstDue); their shares are still fresh when they start.
   static constexpr std::chrono::seconds kHorizon{15};
+  // ZPULL_DATASETS of a tree's pre_snapshot hook is left empty past this.
+  static constexpr std::size_t kMaxHookDatasetsBytes = 32 * 1024;
   // The datasets whose cycles are about to start or are running, of every
   // host (Scheduler::Upcoming).
   using Upcoming = std::function<std::vector<std::size_t>()>;
@@ -124,8 +126,16 @@ class Rounds {
     // When and how the last round listing failed; guarded by mu.
     std::optional<std::pair<std::chrono::steady_clock::time_point, core::Error>> failed;
     // By dataset, until its cycle takes it: the tree snapshot taken for it
-    // (Share), or why it could not be; guarded by mu.
-    std::map<std::size_t, core::Result<std::pair<std::string, std::int64_t>>> trees;
+    // (Share), or why it could not be, and when; guarded by mu.
+    struct Tree {
+      core::Result<std::string> snapshot;
+      std::int64_t at;
+    };
+    std::map<std::size_t, Tree> trees;
+    // When each ended since its last Take: for kHorizon after, not listed
+    // by a round (it may still be running: a hook, the metrics; its next
+    // cycle is an interval away); guarded by mu.
+    std::map<std::size_t, std::chrono::steady_clock::time_point> ended;
   };
   // What a round listed: the shares, and for the datasets whose trees
   // snapshot together the names their snapshot must not take

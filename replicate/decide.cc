@@ -53,6 +53,40 @@ std::vector<std::string> Unsent(const core::SnapshotList& source, const std::opt
   return out;
 }
 
+// The own never-sent snapshots a tree snapshot (`tree`) replaces, refused
+// or not, so that it stays the one: as Unsent where the destination has a
+// snapshot in common with the source; elsewhere (absent, or without one in
+// common) only those newer than the newest held source snapshot (the base
+// zpull's hold marks: what is older may be what the destination needs when
+// it is back), and none where nothing is held.
+std::vector<std::string> TreeUnsent(const core::SnapshotList& source, const std::optional<core::SnapshotList>& destination,
+                                    const DatasetJob& job, const std::vector<Sibling>& siblings,
+                                    const core::GuidSet& needs, const std::string& tree) {
+  const core::GuidIndex index(source);
+  const bool common = destination && std::any_of(destination->begin(), destination->end(),
+                                                 [&](const auto& s) { return index.Contains(s.guid); });
+  std::vector<std::string> out;
+  if (common) {
+    out = Unsent(source, destination, job, siblings, needs);
+  } else {
+    std::optional<std::size_t> held;
+    for (std::size_t i = 0; i < source.size(); ++i) {
+      if (source[i].userrefs > 0) held = i;
+    }
+    if (!held) return {};
+    core::GuidSet elsewhere = needs;
+    for (const auto& sibling : siblings) {
+      for (const auto& s : sibling.snapshots.value_or(core::SnapshotList{})) elsewhere.insert(s.guid);
+    }
+    for (std::size_t i = *held + 1; i < source.size(); ++i) {
+      const auto& s = source[i];
+      if (IsOwnSnapshot(s.name, job.prefix) && s.userrefs == 0 && !elsewhere.contains(s.guid)) out.push_back(s.name);
+    }
+  }
+  std::erase(out, tree);
+  return out;
+}
+
 // The destination's snapshots after `plan`'s receives: what it had, then
 // what each step brings: its target, and with -I every source snapshot
 // between its base and target.
@@ -137,8 +171,10 @@ Decision Decide(const Listings& in, const DatasetJob& job, std::int64_t now, boo
   const std::optional<core::GuidSet> needs = SiblingNeeds(in.source, in.source_bookmarks, job, in.siblings);
   if (take_snapshot || !tree_snapshot.empty()) {
     // A resumed receive may be bringing one of them.
-    if (!d.resume && needs) d.replaced = Unsent(in.source, in.destination, job, in.siblings, *needs);
-    std::erase(d.replaced, tree_snapshot);
+    if (!d.resume && needs) {
+      d.replaced = tree_snapshot.empty() ? Unsent(in.source, in.destination, job, in.siblings, *needs)
+                                         : TreeUnsent(in.source, in.destination, job, in.siblings, *needs, tree_snapshot);
+    }
     source_changed = Without(in.source, d.replaced);
     if (take_snapshot) {
       d.snapshot = FreeSnapshotName(job.prefix, now, TakenSnapshotNames(in), kMaxSnapshotNameSuffix);

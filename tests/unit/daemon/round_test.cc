@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "daemon/once.h"
 #include "tests/support/fake_zfs.h"
@@ -270,6 +271,30 @@ TEST_F(TreeSnapshotTest, AMemberThatIsRefusedKeepsTheTreeSnapshotAndCatchesUp) {
   auto a = src_.ListSnapshots(DatasetName::Parse("tank/r/a").value());
   ASSERT_TRUE(a && *a);
   for (const auto& s : **a) EXPECT_NE(s.name, second);
+}
+
+// The entry's pre_snapshot hook runs once for the tree, naming its
+// datasets; failing, it fails each of them and nothing is snapshotted.
+TEST_F(TreeSnapshotTest, ThePreSnapshotHookRunsOnceForTheTree) {
+  const std::string log = dir_ + "/hook.log";
+  for (auto& d : config_.datasets) {
+    d.hooks.pre_snapshot = config::HookConfig{
+        {"/bin/sh", "-c", "echo \"$ZPULL_DATASET $ZPULL_DATASET_COUNT $ZPULL_DATASETS\" >> '" + log + "'"}};
+  }
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  std::ifstream in(log);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  EXPECT_EQ(lines, (std::vector<std::string>{"backup/r 4 backup/r backup/r/a backup/r/b backup/r/b/c",
+                                             "backup/alone  "}));
+  now_ += 1000;
+  const std::string before = Newest(src_, "tank/r/a");
+  for (auto& d : config_.datasets) d.hooks.pre_snapshot = config::HookConfig{{"/bin/false"}};
+  for (const auto& o : Once()) {
+    ASSERT_FALSE(o.ok());
+    EXPECT_EQ(o.error->reason, core::Reason::kHookFailed) << o.error->message;
+  }
+  EXPECT_EQ(Newest(src_, "tank/r/a"), before);
 }
 
 // One member's snapshot that fails (its quota, say) fails that member

@@ -197,6 +197,33 @@ TEST(Decide, ANewSnapshotTakesNoNameAnotherEntrysDestinationHolds) {
   EXPECT_EQ(Decide(in, job, kNow, true).snapshot, kTaken);
 }
 
+// A tree snapshot (taken by the round, already on the source) replaces the
+// member's older never-sent own snapshots, refused or not, but only those
+// it can tell were never sent: after the destination's base, or where the
+// destination is away or has none in common, after the source's held base;
+// nothing where nothing is held.
+TEST(Decide, ATreeSnapshotReplacesOnlyWhatItCanTellWasNeverSent) {
+  const DatasetJob job = Job();
+  auto replaced = [&](const std::string& source, std::optional<std::string> destination, bool pool = true) {
+    Listings in = With(source, destination);
+    in.destination_pool_exists = pool;
+    const Decision d = Decide(in, job, kNow, false, "zp_t");
+    std::string out;
+    for (const auto& n : d.replaced) out += (out.empty() ? "" : " ") + n;
+    return out + (d.refusal ? " | refused " + std::string(core::ReasonName(d.refusal->reason)) : "");
+  };
+  EXPECT_EQ(replaced("a:1+ zp_b:2 zp_t:4", "a:1"), "zp_b");
+  // The destination's pool away: after the held base only, refused.
+  EXPECT_EQ(replaced("zp_o:5 a:1+ zp_b:2 zp_c:3 zp_t:4", std::nullopt, false),
+            "zp_b zp_c | refused destination_missing");
+  // Nothing held, nothing in common: nothing can be told.
+  EXPECT_EQ(replaced("zp_o:5 zp_b:2 zp_t:4", std::nullopt, false), " | refused destination_missing");
+  // A destination without a snapshot in common: after the held base, refused.
+  EXPECT_EQ(replaced("zp_o:5 a:1+ zp_b:2 zp_t:4", "x:9"), "zp_b | refused no_common_snapshot");
+  // Held ones and the tree snapshot itself stay.
+  EXPECT_EQ(replaced("a:1 zp_b:2+ zp_c:3 zp_t:4", "a:1"), "zp_c");
+}
+
 TEST(SiblingNeeds, BasesBookmarksAndInterruptedReceives) {
   DatasetJob job = Job();
   job.source_siblings = {DatasetName::Parse("backup/b").value(), DatasetName::Parse("offline/c").value(),
