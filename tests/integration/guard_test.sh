@@ -78,15 +78,20 @@ refused() {  # command-line description
   zp_assert_contains "$out" "zpull-guard: refused:" "$2"
 }
 out=$(ssh_raw "'zpull-guard' 'version'") || zp_fail "zpull-guard version: $out"
-zp_assert_eq "zpull-guard 2" "$out" "the guard answers its version"
-zp_assert_eq "zpull-guard 2" "$("$ZPULL_GUARD_BIN" --version)" "zpull-guard --version"
+zp_assert_eq "zpull-guard 3" "$out" "the guard answers its version"
+zp_assert_eq "zpull-guard 3" "$("$ZPULL_GUARD_BIN" --version)" "zpull-guard --version"
 first=$(zp_snapshots "$src/data" | awk '{print $1}')
 refused "'zfs' 'destroy' '-r' '$src/data'" "zfs destroy -r"
 refused "'zfs' 'destroy' '$src/data'" "destroying a filesystem"
 refused "'zfs' 'rollback' '$src/data@$first'" "another zfs verb"
 refused "'zfs' 'set' 'readonly=on' '$src/data'" "zfs set"
 refused "'zfs' 'receive' '-F' '$src/data'" "a receive on the source"
-refused "'zfs' 'snapshot' '$src/data@x1' '$src/zdata@x1'" "extra arguments"
+refused "'zfs' 'snapshot' '$src/data@x1' '$src/zdata@x2'" "several snapshot names"
+refused "'zfs' 'snapshot' '$src/data@x1' '$src/secret@x1'" "a dataset --datasets leaves out, among several"
+refused "'zfs' 'snapshot' '-r' '$src@x1'" "-r over a dataset --datasets leaves out"
+for fs in data zdata secret; do
+  case " $(zp_snapshots "$src/$fs") " in *" x1 "* | *" x2 "*) zp_fail "a refused snapshot was made on $fs" ;; esac
+done
 refused "'zfs' 'send' '-R' '$src/data@$first'" "an option zpull does not use"
 refused "'rm' '-rf' '$src'" "another program"
 refused "'sha256sum' '-z' '--' '/etc/shadow'" "reading outside snapshots and drill clones"
