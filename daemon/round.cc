@@ -208,10 +208,12 @@ core::Result<Rounds::Share> Rounds::Take(std::size_t index, std::int64_t last_ch
 void Rounds::SnapshotTrees(Host& h, const std::string& source, Listed& listed) {
   std::map<std::pair<std::string, std::string>, std::vector<std::size_t>> groups;
   for (const auto& [i, names] : listed.taken) {
-    // One queued with a snapshot of the last round waits with it; one
-    // older than kFresh is replaced (its cycle replaces the snapshot too).
+    // One queued with the snapshot of an earlier round (a slot may be long
+    // in coming) waits with it, up to its interval (as Claim).
     auto waiting = h.trees.find(i);
-    if (waiting == h.trees.end() || now_() - waiting->second.at > kFresh.count()) groups[*roots_[i]].push_back(i);
+    if (waiting == h.trees.end() || now_() - waiting->second.at > config_.datasets[i].interval_seconds) {
+      groups[*roots_[i]].push_back(i);
+    }
   }
   for (const auto& [root, members] : groups) {
     std::set<std::string> taken;
