@@ -197,7 +197,8 @@ class Zfs {
   // tag was there (and is now gone); a missing tag is not an error.
   virtual Status Hold(const DatasetName& fs, const std::string& snap, const std::string& tag) = 0;
   // Holds each of `snapshots` ("fs@snap") with `tag`, one command per batch
-  // of names (all or none each: a batch fails where one has the tag already).
+  // of names; a batch fails where one of them fails (one has the tag
+  // already, say), the others held or not (so: each on its own then).
   virtual Status HoldOf(const std::vector<std::string>& snapshots, const std::string& tag) = 0;
   virtual Result<bool> Release(const DatasetName& fs, const std::string& snap, const std::string& tag) = 0;
   // A user property ("module:name") set locally on a dataset, or on `fs@snap`

@@ -93,7 +93,8 @@ Daemon::Daemon(std::shared_ptr<const config::Config> config, std::shared_ptr<Hos
 void Daemon::LogUnrecorded(const core::Error& e, const std::vector<std::string>& datasets) const {
   std::string names;
   for (const auto& n : datasets) names += (names.empty() ? "" : " ") + n;
-  log_.Warn("recording zpull:last_success failed; a restart reads an older success",
+  log_.Warn("a deferred write failed (a new base's hold or zpull:common mark, or zpull:last_success): the base is "
+            "unprotected, or a restart reads an older success, until the next cycle records it again",
             {{"datasets", names}, {"error", e.message}});
 }
 

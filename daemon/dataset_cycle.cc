@@ -170,6 +170,7 @@ replicate::CycleOutcome RunDatasetCycle(const config::Config& config, std::size_
   // Whatever it did: a round listed before now must not serve this
   // destination's next cycle (daemon/round.h).
   lock->MarkChanged();
+  if (in_round) hooks.rounds->Finished(index);
   return outcome;
 }
 

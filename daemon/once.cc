@@ -110,10 +110,23 @@ std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, H
   rounds = std::make_unique<Rounds>(config, hosts, [&scheduler] { return scheduler.Upcoming(); }, nullptr, now);
   // (Flush, after the run, returns the writes that failed on the way too.)
   scheduler.RunEachOnce();
-  scheduler.Run();
-  // The last successes the rounds deferred: a value not written fails its cycle.
+  {
+    // What the rounds defer is written within about kFlushAfter here too,
+    // not only when a round is done (a long transfer keeps one open).
+    std::jthread flusher([&rounds](std::stop_token stop) {
+      std::mutex mu;
+      std::condition_variable_any cv;
+      std::unique_lock lock(mu);
+      while (!stop.stop_requested()) {
+        cv.wait_for(lock, stop, std::chrono::seconds(1), [] { return false; });
+        if (!stop.stop_requested()) rounds->FlushOld();
+      }
+    });
+    scheduler.Run();
+  }
+  // The writes the rounds deferred: one not written fails its cycle.
   for (const auto& [i, e] : rounds->Flush()) {
-    outcomes[i].error = core::WithContext(e, "recording zpull:last_success on " + config.datasets[i].destination.str());
+    outcomes[i].error = core::WithContext(e, "dataset " + config.datasets[i].destination.str() + ": a deferred write");
     LogCycle(log, config.datasets[i].destination.str(), outcomes[i], 0, /*log_success=*/false);
   }
   return outcomes;

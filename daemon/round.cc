@@ -108,6 +108,7 @@ Rounds::Rounds(const config::Config& config, Hosts& hosts, Upcoming upcoming, On
   for (std::size_t i = 0; i < config.datasets.size(); ++i) {
     const config::DatasetConfig& d = config.datasets[i];
     if (!by_source_.contains(d.source)) by_source_[d.source] = std::make_unique<Host>();
+    if (!flush_mu_.contains(d.source)) flush_mu_[d.source] = std::make_unique<std::mutex>();
     jobs_.push_back(JobFor(config, d, std::move(siblings[i])));
     auto root = recursive.find(d.recursive ? d.destination.str() : d.expanded_from);
     if (root == recursive.end()) {
@@ -138,10 +139,16 @@ core::Result<Rounds::Share> Rounds::Take(std::size_t index, std::int64_t last_ch
   Host& h = *by_source_.at(d.source);
   std::lock_guard lock(h.mu);
   h.active.insert(index);
-  h.ended.erase(index);
-  // This dataset's last success still waiting: written first, so that a
-  // value it writes itself is never followed by an older one.
-  if (Pends(d.source, index)) Report(FlushWrites(d.source));
+  h.finishing.erase(index);
+  // This dataset's writes still waiting (or being written): written first,
+  // so that it lists its base as recorded and a value it writes itself is
+  // never followed by an older one.
+  {
+    std::lock_guard flush(*flush_mu_.at(d.source));
+    if (Pends(d.source, index)) Report(FlushWritesLocked(d.source));
+    std::lock_guard writes(writes_mu_);
+    unrecorded_.erase(index);
+  }
   const auto now = std::chrono::steady_clock::now();
   if (now - h.round_at > kFresh) {
     h.shares.clear();
@@ -176,9 +183,7 @@ core::Result<Rounds::Share> Rounds::Take(std::size_t index, std::int64_t last_ch
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count();
   for (std::size_t i : upcoming_ ? upcoming_() : std::vector<std::size_t>{}) {
-    auto ended = h.ended.find(i);
-    if (config_.datasets[i].source == d.source && !h.active.contains(i) &&
-        (ended == h.ended.end() || now - ended->second > kHorizon)) {
+    if (config_.datasets[i].source == d.source && !h.active.contains(i) && !h.finishing.contains(i)) {
       datasets.push_back(i);
     }
   }
@@ -390,8 +395,11 @@ core::Result<Rounds::Listed> Rounds::List(const std::string& source, const std::
     auto s = src_blocks.find(m.job->source.str());
     auto d = dst_blocks.find(m.job->destination.str());
     if (s == src_blocks.end() || d == dst_blocks.end()) continue;
-    // A tree's member that takes snapshots: the names its snapshot must not take.
-    if (roots_[m.index] && m.job->take_snapshot && s->second.snapshots) {
+    // A tree's member that takes snapshots: the names its snapshot must not
+    // take. Not a first receive (its destination absent): refused (its pool
+    // away, say), it would get one more every round, with no base to tell
+    // which were never sent; it snapshots itself, deciding first.
+    if (roots_[m.index] && m.job->take_snapshot && s->second.snapshots && d->second.snapshots) {
       std::vector<std::string>& taken = out.taken[m.index];
       for (const auto* block : {&s->second, &d->second}) {
         if (!block->snapshots) continue;
@@ -409,13 +417,17 @@ core::Result<Rounds::Listed> Rounds::List(const std::string& source, const std::
 
 core::Status Rounds::RecordSuccess(std::size_t index, std::int64_t when) {
   std::lock_guard lock(writes_mu_);
-  pending_[config_.datasets.at(index).source].push_back({index, when, std::chrono::steady_clock::now(), {}});
+  const std::string& source = config_.datasets.at(index).source;
+  pending_[source].push_back({index, when, std::chrono::steady_clock::now(), {}});
+  pending_datasets_[source].insert(index);
   return {};
 }
 
 core::Status Rounds::RecordBase(std::size_t index, const std::string& snap, std::int64_t when) {
   std::lock_guard lock(writes_mu_);
-  pending_[config_.datasets.at(index).source].push_back({index, when, std::chrono::steady_clock::now(), snap});
+  const std::string& source = config_.datasets.at(index).source;
+  pending_[source].push_back({index, when, std::chrono::steady_clock::now(), snap});
+  pending_datasets_[source].insert(index);
   return {};
 }
 
@@ -428,7 +440,7 @@ void Rounds::Ended(std::size_t index) {
     h.active.erase(index);
     h.sharing.erase(index);
     const auto now = std::chrono::steady_clock::now();
-    h.ended[index] = now;
+    h.finishing.insert(index);
     done = h.sharing.empty() && (h.shares.empty() || now - h.round_at > kFresh);
   }
   if (!done) {
@@ -442,9 +454,8 @@ void Rounds::Ended(std::size_t index) {
 
 bool Rounds::Pends(const std::string& source, std::size_t index) {
   std::lock_guard lock(writes_mu_);
-  auto it = pending_.find(source);
-  return it != pending_.end() &&
-         std::any_of(it->second.begin(), it->second.end(), [&](const Pending& p) { return p.index == index; });
+  auto it = pending_datasets_.find(source);
+  return it != pending_datasets_.end() && it->second.contains(index);
 }
 
 void Rounds::FlushOld() {
@@ -540,16 +551,28 @@ std::vector<std::pair<std::size_t, core::Error>> Rounds::WriteBases(const std::v
     }
   }
   for (auto& f : SetGrouped(dst, std::move(held), replicate::kCommonProperty, kFlushAfter.count(), snapshot)) {
-    failed.push_back(std::move(f));
+    failed.emplace_back(f.first, core::WithContext(f.second, "marking the new base zpull:common"));
   }
   return failed;
 }
 
+void Rounds::Finished(std::size_t index) {
+  Host& h = *by_source_.at(config_.datasets.at(index).source);
+  std::lock_guard lock(h.mu);
+  h.finishing.erase(index);
+}
+
 std::vector<std::pair<std::size_t, core::Error>> Rounds::FlushWrites(const std::string& source) {
+  std::lock_guard flush(*flush_mu_.at(source));
+  return FlushWritesLocked(source);
+}
+
+std::vector<std::pair<std::size_t, core::Error>> Rounds::FlushWritesLocked(const std::string& source) {
   std::vector<Pending> batch;
   {
     std::lock_guard lock(writes_mu_);
     batch = std::exchange(pending_[source], {});
+    pending_datasets_[source].clear();
   }
   if (batch.empty()) return {};
   std::vector<Pending> bases;
@@ -557,18 +580,30 @@ std::vector<std::pair<std::size_t, core::Error>> Rounds::FlushWrites(const std::
   for (auto& p : batch) {
     if (!p.base.empty()) bases.push_back(p);
   }
-  // A base not recorded: its last success is not either (the next cycle
-  // records both).
+  // A base not recorded: its last success is not either, in this batch
+  // or a later one before the dataset's next cycle (which records both).
   std::vector<std::pair<std::size_t, core::Error>> failed = WriteBases(bases);
-  std::set<std::size_t> unrecorded;
-  for (const auto& f : failed) unrecorded.insert(f.first);
+  std::set<std::size_t> unrecorded, reported;
+  {
+    std::lock_guard lock(writes_mu_);
+    for (const auto& f : failed) unrecorded_.insert(f.first);
+    unrecorded = unrecorded_;
+  }
+  for (const auto& f : failed) reported.insert(f.first);
   for (const auto& p : batch) {
-    if (p.base.empty() && !unrecorded.contains(p.index)) successes.push_back(&p);
+    if (!p.base.empty()) continue;
+    if (unrecorded.contains(p.index)) {
+      if (reported.contains(p.index)) continue;  // its base's failure says it
+      failed.emplace_back(p.index, core::Error{core::Reason::kOther, "not recording zpull:last_success: its new base "
+                                                                     "could not be held or marked"});
+    } else {
+      successes.push_back(&p);
+    }
   }
   auto dataset = [&](const Pending& p) { return config_.datasets[p.index].destination.str(); };
   for (auto& f : SetGrouped(hosts_.Destination(), std::move(successes), replicate::kLastSuccessProperty,
                             kFlushAfter.count(), dataset)) {
-    failed.push_back(std::move(f));
+    failed.emplace_back(f.first, core::WithContext(f.second, "recording zpull:last_success"));
   }
   return failed;
 }

@@ -27,7 +27,7 @@
 // successes (a base that cannot be held or marked fails its dataset's
 // last success, and the next cycle records it again). The old hold goes
 // in the cycle, so a new base is unheld until its batch is written: at
-// most kFlushAfter, on the backup host itself. Sources are held in each
+// most about 2 * kFlushAfter, on the backup host itself. Sources are held in each
 // cycle (each entry's hold tag is its own, and `zfs hold` takes one tag).
 // All of it is written
 // when the host's round is done (every share taken and every such cycle
@@ -104,6 +104,8 @@ class Rounds {
   // but for those between Take and Ended: they have read their listings,
   // and their own writes would make a share of theirs stale.
   void Ended(std::size_t index);
+  // ... and all that follows it (the post_replication hook) is done.
+  void Finished(std::size_t index);
   // Writes every waiting value now. The failures, by dataset index (with
   // those of earlier writes where no OnWriteError was given).
   std::vector<std::pair<std::size_t, core::Error>> Flush();
@@ -132,10 +134,9 @@ class Rounds {
       std::int64_t at;
     };
     std::map<std::size_t, Tree> trees;
-    // When each ended since its last Take: for kHorizon after, not listed
-    // by a round (it may still be running: a hook, the metrics; its next
-    // cycle is an interval away); guarded by mu.
-    std::map<std::size_t, std::chrono::steady_clock::time_point> ended;
+    // Between Ended and Finished (a hook, the metrics): not listed by a
+    // round (its next cycle is an interval away); guarded by mu.
+    std::set<std::size_t> finishing;
   };
   // What a round listed: the shares, and for the datasets whose trees
   // snapshot together the names their snapshot must not take
@@ -183,6 +184,16 @@ class Rounds {
   std::map<std::string, std::unique_ptr<Host>> by_source_;  // fixed after construction
   std::mutex writes_mu_;
   std::map<std::string, std::vector<Pending>> pending_;  // by source; guarded by writes_mu_
+  std::map<std::string, std::set<std::size_t>> pending_datasets_;  // their datasets (Pends); guarded by writes_mu_
+  // Datasets whose base a flush could not record: their last successes are
+  // withheld until they take again; guarded by writes_mu_.
+  std::set<std::size_t> unrecorded_;
+  // One flush per source at a time, from taking its batch to the end of
+  // its writes (so that one pending is never seen as written); fixed
+  // after construction.
+  std::map<std::string, std::unique_ptr<std::mutex>> flush_mu_;
+  // FlushWrites with flush_mu_ held.
+  std::vector<std::pair<std::size_t, core::Error>> FlushWritesLocked(const std::string& source);
   std::vector<std::pair<std::size_t, core::Error>> unreported_;  // without on_error_; guarded by writes_mu_
 };
 

@@ -37,12 +37,8 @@ core::Result<std::string> TakeSnapshot(const CycleEnv& env, const DatasetJob& jo
   return core::Fail(core::Reason::kOther, "no free snapshot name for " + job.prefix + " now");
 }
 
-// Holds `keep` on `fs` with `tag` and releases `tag` from every other held
-// snapshot (tags cannot be listed portably: `zfs holds` is broken on
-// zfs-fuse, so release is tried where userrefs > 0), and `legacy` (the
-// tag of an older zpull) from them too but for those in `spare`. Updates
-// the userrefs in `snaps` to match.
-// The release half of MoveHold: `tag` (and `legacy`) from every held snapshot but `keep`.
+// The release half of MoveHold (below): `tag` (and `legacy`) from every
+// held snapshot but `keep`.
 core::Status ReleaseOthers(core::Zfs& zfs, const core::DatasetName& fs, core::SnapshotList& snaps,
                            const std::string& keep, const std::string& tag, const std::string& legacy = {},
                            const GuidSet& spare = {}) {
@@ -61,6 +57,11 @@ core::Status ReleaseOthers(core::Zfs& zfs, const core::DatasetName& fs, core::Sn
   return {};
 }
 
+// Holds `keep` on `fs` with `tag` and releases `tag` from every other held
+// snapshot (tags cannot be listed portably: `zfs holds` is broken on
+// zfs-fuse, so release is tried where userrefs > 0), and `legacy` (the
+// tag of an older zpull) from them too but for those in `spare`. Updates
+// the userrefs in `snaps` to match.
 core::Status MoveHold(core::Zfs& zfs, const core::DatasetName& fs, core::SnapshotList& snaps, const std::string& keep,
                       const std::string& tag, const std::string& legacy = {}, const GuidSet& spare = {}) {
   if (auto s = zfs.Hold(fs, keep, tag); !s) return s;
@@ -755,8 +756,12 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job, std::optional<
       return fail(s.error());
     }
     if (env.record_base) {
-      // The new hold and mark go with the round's others (the old hold
-      // goes now, so that pruning sees what the decision saw).
+      // The new hold and mark go with the round's others, queued before the
+      // old hold goes (now, so that pruning sees what the decision saw):
+      // whatever fails after, the new base is held when they are written.
+      // (Marked before its bookmark moved, it is recorded again next cycle:
+      // BaseRecorded checks the bookmark itself.)
+      if (auto s = env.record_base(common.name, env.now()); !s) return fail(s.error());
       if (auto s = ReleaseOthers(env.destination, job.destination, **dst_after, common.name, job.prefix); !s) {
         return fail(s.error());
       }
@@ -766,12 +771,12 @@ CycleOutcome RunCycle(const CycleEnv& env, const DatasetJob& job, std::optional<
     if (uses_bookmarks) {
       if (auto s = MoveBookmark(env, job, newest_src); !s) return fail(core::WithContext(s.error(), "bookmark"));
     }
-    if (auto s = env.record_base
-                     ? env.record_base(common.name, env.now())
-                     : env.destination.SetUserProperty(job.destination, common.name, kCommonProperty,
-                                                       std::to_string(env.now()));
-        !s) {
-      return fail(s.error());
+    if (!env.record_base) {
+      if (auto s = env.destination.SetUserProperty(job.destination, common.name, kCommonProperty,
+                                                   std::to_string(env.now()));
+          !s) {
+        return fail(s.error());
+      }
     }
   }
 

@@ -62,6 +62,8 @@ std::vector<std::string> Unsent(const core::SnapshotList& source, const std::opt
 std::vector<std::string> TreeUnsent(const core::SnapshotList& source, const std::optional<core::SnapshotList>& destination,
                                     const DatasetJob& job, const std::vector<Sibling>& siblings,
                                     const core::GuidSet& needs, const std::string& tree) {
+  // A first receive with initial: all sends them all.
+  if ((!destination || destination->empty()) && job.initial == InitialMode::kAll) return {};
   const core::GuidIndex index(source);
   const bool common = destination && std::any_of(destination->begin(), destination->end(),
                                                  [&](const auto& s) { return index.Contains(s.guid); });

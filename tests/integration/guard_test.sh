@@ -88,10 +88,13 @@ refused "'zfs' 'set' 'readonly=on' '$src/data'" "zfs set"
 refused "'zfs' 'receive' '-F' '$src/data'" "a receive on the source"
 refused "'zfs' 'snapshot' '$src/data@x1' '$src/zdata@x2'" "several snapshot names"
 refused "'zfs' 'snapshot' '$src/data@x1' '$src/secret@x1'" "a dataset --datasets leaves out, among several"
-refused "'zfs' 'snapshot' '-r' '$src@x1'" "-r over a dataset --datasets leaves out"
-for fs in data zdata secret; do
+refused "'zfs' 'snapshot' '-r' '$src@x1'" "-r of a root --datasets leaves out"
+zfs create -o mountpoint=none "$src/zdata/kid"  # unmounted: zfs-fuse destroys it at once
+refused "'zfs' 'snapshot' '-r' '$src/zdata@x1'" "-r of an admitted root over a child --datasets leaves out"
+for fs in data zdata zdata/kid secret; do
   case " $(zp_snapshots "$src/$fs") " in *" x1 "* | *" x2 "*) zp_fail "a refused snapshot was made on $fs" ;; esac
 done
+zfs destroy "$src/zdata/kid"
 refused "'zfs' 'send' '-R' '$src/data@$first'" "an option zpull does not use"
 refused "'rm' '-rf' '$src'" "another program"
 refused "'sha256sum' '-z' '--' '/etc/shadow'" "reading outside snapshots and drill clones"

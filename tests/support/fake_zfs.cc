@@ -353,17 +353,21 @@ core::Status FakeZfs::Hold(const core::DatasetName& fs, const std::string& snap,
 core::Status FakeZfs::HoldOf(const std::vector<std::string>& snapshots, const std::string& tag) {
   std::lock_guard lock(mu_);
   ++writes_;
-  std::vector<Snap*> found;
+  // As `zfs hold` does: each on its own, the command failing if one did.
+  core::Status result;
   for (const auto& name : snapshots) {
     const std::size_t at = name.find('@');
     auto it = at == std::string::npos ? fs_.end() : fs_.find(name.substr(0, at));
     Snap* s = it == fs_.end() ? nullptr : FindSnap(it->second, name.substr(at + 1));
-    if (!s) return core::Fail(core::Reason::kOther, host_ + ": " + NoDataset(name));
-    if (s->holds.contains(tag)) return core::Fail(core::Reason::kOther, host_ + ": cannot hold '" + name + "': tag already exists on this dataset");
-    found.push_back(s);
+    if (!s) {
+      if (result) result = core::Fail(core::Reason::kOther, host_ + ": " + NoDataset(name));
+    } else if (s->holds.contains(tag)) {
+      if (result) result = core::Fail(core::Reason::kOther, host_ + ": cannot hold '" + name + "': tag already exists on this dataset");
+    } else {
+      s->holds.emplace(tag, clock_());
+    }
   }
-  for (Snap* s : found) s->holds.emplace(tag, clock_());
-  return {};
+  return result;
 }
 
 core::Result<bool> FakeZfs::Release(const core::DatasetName& fs, const std::string& snap, const std::string& tag) {

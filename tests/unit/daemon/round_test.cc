@@ -142,6 +142,36 @@ TEST_F(RoundTest, TheNewBasesOfARoundAreHeldAndMarkedAtOnce) {
   }
 }
 
+// A new base the round cannot mark withholds its dataset's last success
+// (zpull once fails it), and the next cycle records it.
+TEST_F(RoundTest, ABaseTheRoundCannotRecordWithholdsTheLastSuccess) {
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  const auto fs = DatasetName::Parse("backup/r/b").value();
+  auto before = dst_.GetUserProperty(fs, "", "zpull:last_success");
+  ASSERT_TRUE(before && *before);
+  now_ += 1000;
+  ASSERT_TRUE(src_.CreateSnapshot(DatasetName::Parse("tank/r/b").value(), "s2"));
+  dst_.FailUserProperty("zpull:common");
+  auto outcomes = Once();
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const bool moved = config_.datasets[i].destination == fs;
+    ASSERT_EQ(outcomes[i].ok(), !moved) << config_.datasets[i].destination.str();
+    if (moved) {
+      EXPECT_NE(outcomes[i].error->message.find("marking the new base zpull:common"), std::string::npos)
+          << outcomes[i].error->message;
+    }
+  }
+  EXPECT_EQ(dst_.GetUserProperty(fs, "", "zpull:last_success").value(), *before);
+  EXPECT_EQ(dst_.Holds("backup/r/b", "s2"), 1u);  // held all the same
+  dst_.FailUserProperty("");
+  now_ += 1000;
+  for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+  auto marked = dst_.SnapshotUserProperty(fs, "zpull:common");
+  ASSERT_TRUE(marked && *marked);
+  EXPECT_TRUE((*marked)->contains("s2"));
+  EXPECT_NE(dst_.GetUserProperty(fs, "", "zpull:last_success").value(), *before);
+}
+
 // A hold taken away by hand is put back: the base only counts as recorded
 // while it is held on both sides.
 TEST_F(RoundTest, AHoldReleasedByHandIsTakenAgain) {
@@ -190,6 +220,11 @@ class TreeSnapshotTest : public RoundTest {
  protected:
   TreeSnapshotTest() {
     for (auto& d : config_.datasets) d.snapshot = true;
+  }
+  // Every destination received (a first receive snapshots on its own).
+  void SetUp() override {
+    for (const auto& o : Once()) ASSERT_TRUE(o.ok()) << o.error->message;
+    now_ += 1000;
   }
   // The newest snapshot of `fs` on the fake `zfs`.
   static std::string Newest(test::FakeZfs& zfs, const std::string& fs) {

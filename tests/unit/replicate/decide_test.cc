@@ -222,6 +222,13 @@ TEST(Decide, ATreeSnapshotReplacesOnlyWhatItCanTellWasNeverSent) {
   EXPECT_EQ(replaced("zp_o:5 a:1+ zp_b:2 zp_t:4", "x:9"), "zp_b | refused no_common_snapshot");
   // Held ones and the tree snapshot itself stay.
   EXPECT_EQ(replaced("a:1 zp_b:2+ zp_c:3 zp_t:4", "a:1"), "zp_c");
+  // A first receive with initial: all sends them all, held base or not.
+  DatasetJob all = Job();
+  all.initial = InitialMode::kAll;
+  for (std::optional<std::string> destination : {std::optional<std::string>(), std::optional<std::string>("")}) {
+    Listings in = With("a:1+ zp_b:2 zp_t:4", destination);
+    EXPECT_TRUE(Decide(in, all, kNow, false, "zp_t").replaced.empty());
+  }
 }
 
 TEST(SiblingNeeds, BasesBookmarksAndInterruptedReceives) {
