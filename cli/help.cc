@@ -13,7 +13,7 @@ const std::map<std::string, Help>& Texts() {
   static const std::map<std::string, Help> texts = {
       {"run",
        {"the daemon: replicate every dataset on its interval, check, serve /metrics",
-        R"(usage: zpull run [--config FILE] [--web.listen-address HOST:PORT] [--web.config.file FILE]
+        R"(usage: zpull run [--config FILE] [--web.listen-address [HOST]:PORT] [--web.config.file FILE]
 
 Replicates every configured dataset on its interval, runs the parity,
 scrub and drill checks on theirs, and serves /metrics (Prometheus), /status
@@ -21,7 +21,8 @@ scrub and drill checks on theirs, and serves /metrics (Prometheus), /status
 transfers are aborted; OpenZFS keeps their resume tokens); SIGHUP reloads
 the configuration (an invalid one is refused and the running one kept).
 
-  --web.listen-address HOST:PORT   overrides `listen:` of the configuration
+  --web.listen-address [HOST]:PORT overrides `listen:` of the configuration
+                                   (:PORT: every interface)
   --web.config.file FILE           TLS, mutual TLS and basic auth, in the
                                    Prometheus exporter-toolkit format
 

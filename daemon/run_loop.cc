@@ -5,6 +5,7 @@
 #endif
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -29,6 +30,13 @@ void LimitMallocArenas() {
 #endif
 }
 namespace {
+
+// This host's name, for a URL a browser elsewhere can open.
+std::string HostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
 
 // How long SIGINT/SIGTERM waits for running work before exiting at once.
 constexpr std::chrono::seconds kStopGrace{8};
@@ -168,10 +176,17 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
       break;
     }
     http->Serve(daemon.Served());
-    log.Info("serving metrics", {{"url", std::string(listener->web.tls ? "https" : "http") + "://" + current.listen + "/metrics"},
+    if (listener->address.bare_port) {
+      log.Warn("a bare port listens on every interface, as :PORT does; write 127.0.0.1:PORT for this host only",
+               {{"listen", current.listen}});
+    }
+    const std::string host = HostName();
+    const bool tls = listener->web.tls.has_value();
+    log.Info("serving metrics", {{"url", exporter::BrowserUrl(listener->address, http->Port(), tls, host, "/metrics")},
                                  {"auth", listener->web.basic_auth_users.empty() ? "none" : "basic"},
                                  {"datasets", expanded->datasets.size()},
-                                 {"parallelism", expanded->parallelism}});
+                                 {"parallelism", expanded->parallelism},
+                                 {"status_page", exporter::BrowserUrl(listener->address, http->Port(), tls, host, "/")}});
     daemon.OnSelectionChanged([&](const std::string& root, const std::vector<std::string>& selected,
                                   const std::string&) {
       std::lock_guard lock(mu);

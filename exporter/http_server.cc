@@ -197,7 +197,15 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& l
                            timeout_ms.c_str(), "access_control_allow_origin", "", "access_control_allow_methods", "",
                            "access_control_allow_headers", "", nullptr};
   mg_callbacks callbacks{};
-  callbacks.log_message = [](const mg_connection*, const char*) { return 1; };  // errors come back via mg_start2
+  // What CivetWeb logs while it starts (mg_start2 sets up the ports in this
+  // thread): its bind error carries the errno's text ("Address already in
+  // use"), which mg_start2's error text leaves out.
+  static thread_local std::string start_log;
+  start_log.clear();
+  callbacks.log_message = [](const mg_connection*, const char* message) {
+    if (start_log.size() < 1024) start_log += std::string(start_log.empty() ? "" : "; ") + message;
+    return 1;
+  };
   if (web.tls) callbacks.init_ssl = InitTls;
   mg_init_data init_data{&callbacks, server.get(), options};
   char text[256] = {};
@@ -206,6 +214,7 @@ core::Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& l
   server->ctx_ = mg_start2(&init_data, &error);
   if (!server->ctx_) {
     std::string why = !server->tls_error_.empty() ? server->tls_error_ : (text[0] ? text : "unknown error");
+    if (server->tls_error_.empty() && !start_log.empty()) why += " (" + start_log + ")";
     if (web.tls && server->tls_error_.empty()) {
       why += " (for TLS CivetWeb loads libssl.so at run time: Debian's libssl-dev has it, and the zpull package "
              "ships that link under /usr/lib/zpull)";

@@ -115,10 +115,12 @@ std::optional<std::string> ReadAll(const std::string& path) {
 }  // namespace
 
 core::Result<Listener> LoadListener(const std::string& listen, const std::string& web_config_file) {
-  Listener l{listen, {}, {}};
+  auto address = ParseListenAddress(listen);
+  if (!address) return tl::unexpected(address.error());
+  Listener l{CivetPorts(*address), *address, {}, {}};
   // Length-prefixed parts: no two different inputs run together alike.
   auto add = [&l](const std::string& part) { l.fingerprint += std::to_string(part.size()) + ":" + part + "\n"; };
-  add(listen);
+  add(l.listen);
   if (web_config_file.empty()) return l;
   auto text = ReadAll(web_config_file);
   if (!text) return core::Fail(core::Reason::kConfig, web_config_file + ": cannot read the web configuration file");

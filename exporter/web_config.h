@@ -20,6 +20,7 @@
 #include <string>
 
 #include "core/result.h"
+#include "exporter/listen_address.h"
 
 namespace zpull::exporter {
 
@@ -41,11 +42,13 @@ core::Result<WebConfig> ParseWebConfig(const std::string& text, const std::strin
 // configuration file and in every file it names (so a renewed certificate
 // makes a new listener).
 struct Listener {
-  std::string listen;
+  std::string listen;     // as CivetWeb takes it (CivetPorts)
+  ListenAddress address;  // as configured (exporter/listen_address.h)
   WebConfig web;
   std::string fingerprint;
 };
-// `web_config_file` may be empty (plain HTTP, no authentication).
+// `listen` as ParseListenAddress reads it; `web_config_file` may be empty
+// (plain HTTP, no authentication).
 core::Result<Listener> LoadListener(const std::string& listen, const std::string& web_config_file);
 
 // Whether `password` matches the bcrypt `hash` (crypt(3), libxcrypt).

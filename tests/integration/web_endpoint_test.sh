@@ -167,4 +167,28 @@ out=$("$ZPULL_BIN" run --config zpull.yml --web.listen-address "127.0.0.1:$(free
 set -e
 [ "$rc" = 1 ] || fail "mismatched key: exit $rc ($out)"
 case "$out" in *"key_file client.key"*"mismatch"*) ;; *) fail "mismatched key: $out" ;; esac
+# Listen addresses as the ecosystem writes them: a wrong one is named, a
+# busy port says so, and the log gives a URL a browser can open.
+set +e
+out=$("$ZPULL_BIN" run --config zpull.yml --web.listen-address "localhost" 2>&1); rc=$?
+set -e
+[ "$rc" = 2 ] || fail "listen address without a port: exit $rc ($out)"
+case "$out" in *"listen address 'localhost'"*":PORT"*) ;; *) fail "listen address without a port: $out" ;; esac
+busy=$(free_port)
+node -e "require('net').createServer().listen($busy, '0.0.0.0'); setTimeout(() => process.exit(0), 30000)" &
+holder=$!
+for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$busy") 2>/dev/null && break; sleep 0.1; done
+set +e
+out=$("$ZPULL_BIN" run --config zpull.yml --web.listen-address ":$busy" 2>&1); rc=$?
+set -e
+kill "$holder"; wait "$holder" 2>/dev/null || true
+[ "$rc" != 0 ] || fail "a busy port: exit 0"
+case "$out" in *"cannot listen on $busy"*"already in use"*) ;; *) fail "a busy port: $out" ;; esac
+PORT=$(free_port)
+"$ZPULL_BIN" run --config zpull.yml --web.listen-address ":$PORT" >run.log 2>&1 &
+pid=$!
+for _ in $(seq 1 50); do grep -q 'serving metrics' run.log && break; sleep 0.1; done
+grep -q "url=http://$(hostname):$PORT/metrics " run.log || fail ":PORT: no URL a browser can open: $(cat run.log)"
+grep -q "status_page=http://$(hostname):$PORT/" run.log || fail ":PORT: no status page URL: $(cat run.log)"
+kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 echo "web endpoint: ok"

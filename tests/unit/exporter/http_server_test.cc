@@ -191,6 +191,8 @@ TEST(HttpServer, ListenErrorNamesTheAddress) {
   auto second = HttpServer::Start(taken, [] { return true; });
   ASSERT_FALSE(second);
   EXPECT_NE(second.error().message.find("cannot listen on " + taken), std::string::npos) << second.error().message;
+  // The cause, as the system says it (CivetWeb's log), not only that it failed.
+  EXPECT_NE(second.error().message.find("already in use"), std::string::npos) << second.error().message;
 }
 
 // What a reload relies on: once Serve() returns, no request calls the
