@@ -21,6 +21,23 @@ core::SnapshotList Without(const core::SnapshotList& list, const std::vector<std
   return out;
 }
 
+// zpull's own snapshots of `source` from index `from` on that are unheld
+// and on no sibling destination nor needed by one (`needs`).
+std::vector<std::string> OwnUnsentFrom(const core::SnapshotList& source, std::size_t from, const DatasetJob& job,
+                                       const std::vector<Sibling>& siblings, const core::GuidSet& needs) {
+  core::GuidSet elsewhere = needs;
+  for (const auto& sibling : siblings) {
+    if (!sibling.snapshots) continue;
+    for (const auto& s : *sibling.snapshots) elsewhere.insert(s.guid);
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = from; i < source.size(); ++i) {
+    const auto& s = source[i];
+    if (IsOwnSnapshot(s.name, job.prefix) && s.userrefs == 0 && !elsewhere.contains(s.guid)) out.push_back(s.name);
+  }
+  return out;
+}
+
 // zpull's own source snapshots that no destination of this source has
 // received and that a new snapshot replaces: newer than the newest one
 // the destination has, unheld, on no sibling destination nor needed by
@@ -40,17 +57,7 @@ std::vector<std::string> Unsent(const core::SnapshotList& source, const std::opt
     if (!base) return {};
     from = *base + 1;
   }
-  core::GuidSet elsewhere = needs;
-  for (const auto& sibling : siblings) {
-    if (!sibling.snapshots) continue;
-    for (const auto& s : *sibling.snapshots) elsewhere.insert(s.guid);
-  }
-  std::vector<std::string> out;
-  for (std::size_t i = from; i < source.size(); ++i) {
-    const auto& s = source[i];
-    if (IsOwnSnapshot(s.name, job.prefix) && s.userrefs == 0 && !elsewhere.contains(s.guid)) out.push_back(s.name);
-  }
-  return out;
+  return OwnUnsentFrom(source, from, job, siblings, needs);
 }
 
 // The own never-sent snapshots a tree snapshot (`tree`) replaces, refused
@@ -76,14 +83,7 @@ std::vector<std::string> TreeUnsent(const core::SnapshotList& source, const std:
       if (source[i].userrefs > 0) held = i;
     }
     if (!held) return {};
-    core::GuidSet elsewhere = needs;
-    for (const auto& sibling : siblings) {
-      for (const auto& s : sibling.snapshots.value_or(core::SnapshotList{})) elsewhere.insert(s.guid);
-    }
-    for (std::size_t i = *held + 1; i < source.size(); ++i) {
-      const auto& s = source[i];
-      if (IsOwnSnapshot(s.name, job.prefix) && s.userrefs == 0 && !elsewhere.contains(s.guid)) out.push_back(s.name);
-    }
+    out = OwnUnsentFrom(source, *held + 1, job, siblings, needs);
   }
   std::erase(out, tree);
   return out;
