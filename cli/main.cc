@@ -20,7 +20,9 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "cli/parse.h"
 #include "cli/safe_output.h"
+#include "cli/selection.h"
 #include "config/config.h"
 #include "core/log.h"
 #include "core/safe_text.h"
@@ -69,83 +71,7 @@ std::optional<config::Config> LoadConfigOrSay(const std::string& path) {
   return std::move(*config);
 }
 
-int Usage(std::ostream& os, int code) {
-  os << cli::Overview();
-  return code;
-}
-
-struct Args {
-  std::string command;
-  std::string config = "/etc/zpull/zpull.yml";
-  std::vector<std::string> operands;  // zpull verify DATASET...
-  bool dry_run = false;               // zpull once --dry-run
-  std::string textfile;               // zpull once --textfile PATH
-  std::string web_listen;             // zpull run --web.listen-address HOST:PORT (overrides listen:)
-  std::string web_config;             // zpull run --web.config.file FILE
-  bool json = false;                  // zpull status --json
-  std::string restore_to;             // zpull restore --to HOST:DATASET
-  bool yes = false, force = false;    // zpull restore --yes --force
-  std::string log_level = "info";     // --log.level debug|info|warn|error
-  std::string log_format = "text";    // --log.format text|logfmt|json
-};
-
-std::optional<Args> ParseArgs(int argc, char** argv) {
-  Args a;
-  std::vector<std::string> rest(argv + 1, argv + argc);
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    const std::string& s = rest[i];
-    if (s.starts_with("--log.level") || s.starts_with("--log.format")) {
-      const bool level = s.starts_with("--log.level");
-      std::string value;
-      if (s == "--log.level" || s == "--log.format") {
-        if (i + 1 >= rest.size()) return std::nullopt;
-        value = rest[++i];
-      } else if (s.starts_with("--log.level=") || s.starts_with("--log.format=")) {
-        value = s.substr(s.find('=') + 1);
-      } else {
-        return std::nullopt;
-      }
-      (level ? a.log_level : a.log_format) = value;
-    } else if (s == "--config" || s == "-c") {
-      if (i + 1 >= rest.size()) return std::nullopt;
-      a.config = rest[++i];
-    } else if (s.starts_with("--config=")) {
-      a.config = s.substr(9);
-    } else if ((s == "--web.listen-address" || s == "--web.config.file") && a.command == "run") {
-      if (i + 1 >= rest.size()) return std::nullopt;
-      (s == "--web.listen-address" ? a.web_listen : a.web_config) = rest[++i];
-    } else if (s.starts_with("--web.listen-address=") && a.command == "run") {
-      a.web_listen = s.substr(std::strlen("--web.listen-address="));
-    } else if (s.starts_with("--web.config.file=") && a.command == "run") {
-      a.web_config = s.substr(std::strlen("--web.config.file="));
-    } else if (s == "--to" && a.command == "restore") {
-      if (i + 1 >= rest.size()) return std::nullopt;
-      a.restore_to = rest[++i];
-    } else if (s == "--yes" && a.command == "restore") {
-      a.yes = true;
-    } else if (s == "--force" && a.command == "restore") {
-      a.force = true;
-    } else if (s == "--json" && a.command == "status") {
-      a.json = true;
-    } else if (s == "--dry-run" && a.command == "once") {
-      a.dry_run = true;
-    } else if (s == "--textfile" && a.command == "once") {
-      if (i + 1 >= rest.size()) return std::nullopt;
-      a.textfile = rest[++i];
-    } else if (a.command.empty()) {
-      a.command = s;
-    } else if (a.command == "check-config") {
-      a.config = s;
-    } else if (a.command == "verify" || a.command == "drill" || a.command == "replicate" || a.command == "pause" ||
-               a.command == "resume" || a.command == "restore") {
-      a.operands.push_back(s);
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (a.command.empty()) return std::nullopt;
-  return a;
-}
+using cli::Args;
 
 // --log.level and --log.format: the default logger on stderr; text is
 // colored on a terminal, logfmt and json never are (journald keeps them).
@@ -172,7 +98,6 @@ int Control(const Args& args) {
   auto config = LoadConfigOrSay(args.config);
   if (!config) return 2;
   const bool wants_dataset = args.command != "status";
-  if (wants_dataset != (args.operands.size() == 1)) return Usage(std::cerr, 2);
   const std::string verb = args.command == "status" && args.json ? "status-json" : args.command;
   auto reply = daemon::ControlRequest(config->control_socket,
                                         verb + (wants_dataset ? " " + args.operands[0] : ""));
@@ -207,9 +132,14 @@ int Once(const Args& args, const core::Log& log) {
   if (!config) return 2;
   daemon::Hosts hosts(*config);
   config = daemon::Expanded(*config, hosts, log);
+  const auto selected = cli::SelectEntries(*config, args.operands);
+  if (!selected) {
+    std::cerr << "zpull once: " << selected.error().message << "\n";
+    return 2;
+  }
   if (args.dry_run) {
     int unclear = 0;
-    for (std::size_t i = 0; i < config->datasets.size(); ++i) {
+    for (std::size_t i : *selected) {
       auto preview = daemon::PreviewDatasetCycle(*config, i, hosts, UnixNow);
       std::cout << replicate::DescribePreview(config->datasets[i].destination.str(), preview) << "\n";
       unclear += preview.error || preview.refusal ? 1 : 0;
@@ -236,10 +166,10 @@ int Once(const Args& args, const core::Log& log) {
     std::optional<exporter::ProgressDisplay> progress;
     if (terminal) progress.emplace(metrics, names, stdout, UnixNow);
     outcomes = daemon::RunEachOnce(*config, hosts, UnixNow, log,
-                                   args.textfile.empty() && !terminal ? nullptr : &metrics);
+                                   args.textfile.empty() && !terminal ? nullptr : &metrics, *selected);
   }
   int failed = 0;
-  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+  for (std::size_t i : *selected) {
     std::cout << daemon::FormatOutcome(config->datasets[i], outcomes[i]) << "\n";
     failed += outcomes[i].ok() ? 0 : 1;
   }
@@ -288,7 +218,6 @@ int Run(const Args& args, const core::Log& log) {
 int Restore(const Args& args) {
   auto config = LoadConfigOrSay(args.config);
   if (!config) return 2;
-  if (args.operands.size() != 1) return Usage(std::cerr, 2);
   auto request = cli::ParseRestore(*config, args.operands[0], args.restore_to, args.yes, args.force);
   if (!request) {
     std::cerr << "zpull: " << request.error().message << "\n";
@@ -302,7 +231,6 @@ int Restore(const Args& args) {
 int Drill(const Args& args, const core::Log& log) {
   auto config = LoadConfigOrSay(args.config);
   if (!config) return 2;
-  if (args.operands.size() != 1) return Usage(std::cerr, 2);
   daemon::Hosts hosts(*config);
   config = daemon::Expanded(*config, hosts, log);
   const config::DatasetConfig* dataset = nullptr;
@@ -356,32 +284,19 @@ int Verify(const Args& args, const core::Log& log) {
 
 int main(int argc, char** argv) {
   const zpull::cli::SafeOutput safe_stdout(std::cout), safe_stderr(std::cerr);
-  if (argc == 2 && (std::string(argv[1]) == "--version" || std::string(argv[1]) == "version")) {
+  auto args = cli::ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  if (!args) {
+    std::cerr << cli::UsageErrorText(args.error());
+    return 2;
+  }
+  if (args->command == "version") {
     std::cout << "zpull " << zpull::exporter::kVersion << " (" << zpull::exporter::kRevision << ")\n";
     return 0;
   }
-  if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h")) return Usage(std::cout, 0);
-  // zpull help [COMMAND], zpull COMMAND --help
-  if (argc >= 2 && std::string(argv[1]) == "help") {
-    if (argc == 2) return Usage(std::cout, 0);
-    auto text = cli::CommandHelp(argv[2]);
-    if (!text) {
-      std::cerr << "zpull: no command '" << argv[2] << "'\n";
-      return Usage(std::cerr, 2);
-    }
-    std::cout << *text;
+  if (args->command == "help") {
+    std::cout << (args->operands.empty() ? cli::Overview() : cli::CommandHelp(args->operands[0]).value_or(""));
     return 0;
   }
-  for (int i = 2; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a != "--help" && a != "-h") continue;
-    auto text = cli::CommandHelp(argv[1]);
-    if (!text) return Usage(std::cerr, 2);
-    std::cout << *text;
-    return 0;
-  }
-  auto args = ParseArgs(argc, argv);
-  if (!args) return Usage(std::cerr, 2);
   auto log = ConfigureLogging(*args);
   if (!log) {
     std::cerr << "zpull: " << log.error().message << "\n";
@@ -397,6 +312,6 @@ int main(int argc, char** argv) {
   if (args->command == "restore") return Restore(*args);
   if (args->command == "drill") return Drill(*args, *log);
   if (args->command == "verify") return Verify(*args, *log);
-  std::cerr << "zpull: unknown command '" << args->command << "'\n";
-  return Usage(std::cerr, 2);
+  std::cerr << "zpull: internal error: no handler for command '" << args->command << "'\n";
+  return 2;
 }

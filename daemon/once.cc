@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace zpull::daemon {
@@ -71,14 +72,22 @@ void LogCycle(const core::Log& log, const std::string& name, const replicate::Cy
 
 std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, Hosts& hosts,
                                                  const std::function<std::int64_t()>& now, const core::Log& log,
-                                                 exporter::ReplicationMetrics* metrics) {
+                                                 exporter::ReplicationMetrics* metrics,
+                                                 const std::vector<std::size_t>& only) {
   std::vector<replicate::CycleOutcome> outcomes(config.datasets.size());
   const BandwidthLimits limits(config);
   // What each cycle brings into line: one safety listing per destination
   // root first (a failed one only leaves the replicas as they are).
-  std::vector<std::size_t> all(config.datasets.size());
-  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-  const auto safety = CheckSafety(config, hosts, all);
+  std::vector<std::size_t> runs = only;
+  if (runs.empty()) {
+    runs.resize(config.datasets.size());
+    for (std::size_t i = 0; i < runs.size(); ++i) runs[i] = i;
+  }
+  std::vector<std::optional<core::Result<checks::SafetyReport>>> safety(config.datasets.size());
+  {
+    auto reports = CheckSafety(config, hosts, runs);
+    for (std::size_t k = 0; k < runs.size() && k < reports.size(); ++k) safety[runs[k]] = std::move(reports[k]);
+  }
   std::vector<std::int64_t> intervals;
   for (const auto& d : config.datasets) intervals.push_back(d.interval_seconds);
   std::unique_ptr<Rounds> rounds;
@@ -86,7 +95,7 @@ std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, H
     const std::string& name = config.datasets[i].destination.str();
     CycleHooks hooks;
     hooks.rounds = rounds.get();
-    if (safety[i]) hooks.bring_into_line = safety[i]->Repairs();
+    if (safety[i] && *safety[i]) hooks.bring_into_line = (*safety[i])->Repairs();
     hooks.on_retry = LogRetries(log, name);
     hooks.pause = [](std::int64_t seconds) {
       std::this_thread::sleep_for(std::chrono::seconds(seconds));
@@ -109,7 +118,7 @@ std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, H
   scheduler.SetHosts(std::move(slots.host_of), std::move(slots.slots));
   rounds = std::make_unique<Rounds>(config, hosts, [&scheduler] { return scheduler.Upcoming(); }, nullptr, now);
   // (Flush, after the run, returns the writes that failed on the way too.)
-  scheduler.RunEachOnce();
+  scheduler.RunEachOnce(only);
   {
     // What the rounds defer is written within about kFlushAfter here too,
     // not only when a round is done (a long transfer keeps one open).

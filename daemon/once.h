@@ -15,10 +15,12 @@
 namespace zpull::daemon {
 
 // Outcomes in the order of config.datasets. With `metrics`, the cycles
-// report into it as the daemon's do.
+// report into it as the daemon's do. With `only` (indices), just those
+// datasets run; the others' outcomes stay empty.
 std::vector<replicate::CycleOutcome> RunEachOnce(const config::Config& config, Hosts& hosts,
                                                  const std::function<std::int64_t()>& now, const core::Log& log,
-                                                 exporter::ReplicationMetrics* metrics = nullptr);
+                                                 exporter::ReplicationMetrics* metrics = nullptr,
+                                                 const std::vector<std::size_t>& only = {});
 
 // Logs each failed attempt of `dataset` when it fails, with its reason and
 // the wait before the next (CycleHooks::on_retry), in `zpull run` and once.

@@ -109,10 +109,19 @@ void Scheduler::SetFirstDue(std::vector<std::int64_t> next_due) {
   for (std::size_t i = 0; i < next_due.size(); ++i) SetDue(i, next_due[i]);
 }
 
-void Scheduler::RunEachOnce() {
+void Scheduler::RunEachOnce(const std::vector<std::size_t>& only) {
   std::lock_guard lock(mu_);
   once_ = true;
-  if (next_due_.empty()) stop_ = true;
+  if (!only.empty()) {
+    std::vector<bool> runs(next_due_.size(), false);
+    for (std::size_t i : only) runs.at(i) = true;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      if (runs[i]) continue;
+      SetDue(i, std::numeric_limits<std::int64_t>::max());
+      ++finished_;
+    }
+  }
+  if (finished_ == next_due_.size()) stop_ = true;
 }
 
 void Scheduler::SetPaused(std::size_t index, bool paused) {

@@ -93,8 +93,9 @@ class Scheduler {
   void SetHosts(std::vector<std::size_t> host_of, std::vector<std::size_t> host_slots);
   // Before Run(): when each dataset first runs (FirstDue; default: at once).
   void SetFirstDue(std::vector<std::int64_t> next_due);
-  // Before Run(): each dataset runs once, then Run() returns.
-  void RunEachOnce();
+  // Before Run(): each dataset runs once, then Run() returns; with `only`,
+  // just those (indices), the others never.
+  void RunEachOnce(const std::vector<std::size_t>& only = {});
 
  private:
   const std::vector<std::int64_t> intervals_;

@@ -7,7 +7,7 @@ packages=(
   # build
   cmake g++ make pkg-config git
   prometheus-cpp-dev libcivetweb-dev libssh-dev libyaml-cpp-dev libspdlog-dev
-  libgtest-dev libgmock-dev libexpected-dev nlohmann-json3-dev libzstd-dev libssl-dev libcrypt-dev zlib1g-dev
+  libgtest-dev libgmock-dev libexpected-dev nlohmann-json3-dev libcli11-dev libzstd-dev libssl-dev libcrypt-dev zlib1g-dev
   # test substrate
   zfs-fuse openssh-server openssh-client prometheus prometheus-alertmanager curl chromium
   procps ca-certificates perl-base zstd openssl
