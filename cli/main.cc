@@ -26,6 +26,7 @@
 #include "config/config.h"
 #include "core/log.h"
 #include "core/safe_text.h"
+#include "core/ssh_files.h"
 #include "daemon/control.h"
 #include "daemon/daemon.h"
 #include "daemon/dataset_cycle.h"
@@ -110,9 +111,28 @@ int Control(const Args& args) {
   return ok ? 0 : 1;
 }
 
+// Offline (the systemd unit runs it as ExecStartPre): the file, and each
+// SSH source's identity_file and known_hosts as the running user; a host
+// missing from its known_hosts is only a warning.
 int CheckConfig(const Args& args) {
   auto config = LoadConfigOrSay(args.config);
   if (!config) return 2;
+  int errors = 0;
+  for (const auto& s : config->sources) {
+    if (s.IsLocal()) continue;
+    const core::SshTarget target = daemon::SshTargetOf(s);
+    auto known = core::CheckSshFiles(target).and_then([&] { return core::HasKnownHostsEntry(target); });
+    if (!known) {
+      std::cerr << "zpull: " << args.config << ": " << known.error().message << "\n";
+      ++errors;
+    } else if (!*known) {
+      const std::string host = s.port == 22 ? s.host : "[" + s.host + "]:" + std::to_string(s.port);
+      std::cerr << "zpull: warning: source " << s.name << ": no key for " << host << " in " << s.known_hosts_file
+                << ": its datasets fail with reason hostkey until it is added (ssh-keyscan -p " << s.port << " "
+                << s.host << ", then check the fingerprint)\n";
+    }
+  }
+  if (errors) return 2;
   std::cout << args.config << ": ok (" << config->sources.size() << " sources, " << config->datasets.size()
             << " datasets, snapshot prefix " << config->snapshot_prefix << ")\n";
   // What bounds each host: its replication slots and command timeout.

@@ -6,7 +6,12 @@
 #include "config/yaml_reader.h"
 #include "replicate/snapshot_name.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cctype>
 #include <fstream>
 #include <set>
@@ -502,11 +507,26 @@ core::Result<Config> ParseConfig(const std::string& text, const std::string& pat
 }
 
 core::Result<Config> LoadConfig(const std::string& path, const std::string& hostname) {
-  std::ifstream in(path);
-  if (!in) return core::Fail(Reason::kConfig, path + ": cannot read the configuration file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseConfig(ss.str(), path, hostname);
+  auto cannot = [&path](int err) {
+    return core::Fail(Reason::kConfig, path + ": cannot read the configuration file: " + std::strerror(err));
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return cannot(errno);
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return cannot(err);  // EISDIR for a directory
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return ParseConfig(text, path, hostname);
 }
 
 int SourceSlots(const Config& config, const SourceConfig& source) {

@@ -9,6 +9,8 @@
 #include <set>
 #include <string>
 
+#include "config/yaml_errors.h"
+
 namespace zpull::config {
 
 // Thrown by YamlReader; callers turn it into a core::Error at their boundary.
@@ -24,10 +26,12 @@ inline std::string Where(const std::string& path, const YAML::Node& node) {
 }
 
 // "path:line:column: what" of an exception yaml-cpp threw while reading
-// `path` (a syntax error, a conversion), just "path: what" without a mark.
+// `path` (a syntax error, in a plain sentence; a conversion), just
+// "path: what" without a mark.
 inline std::string WhereAndWhat(const std::string& path, const YAML::Exception& e) {
-  if (e.mark.is_null()) return path + ": " + e.msg;
-  return path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + e.msg;
+  const std::string what = PlainYamlError(e.msg);
+  if (e.mark.is_null()) return path + ": " + what;
+  return path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) + ": " + what;
 }
 
 // The document in `text` (read from `path`); a syntax error is a YamlError

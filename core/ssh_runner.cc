@@ -1,5 +1,7 @@
 #include "core/ssh_runner.h"
 
+#include "core/ssh_files.h"
+
 #include <libssh/libssh.h>
 
 #include <algorithm>
@@ -170,6 +172,9 @@ class SshProcess : public Process {
 
 Result<SshSessionPtr> ConnectSsh(const SshTarget& t) {
   const std::string where = Where(t);
+  // A missing or unreadable file named as such (libssh would report an
+  // unreadable known_hosts as an unknown key).
+  if (auto files = CheckSshFiles(t); !files) return tl::unexpected(files.error());
   SshSessionPtr s(ssh_new());
   if (!s) return Fail(Reason::kOther, where + ": ssh_new failed");
   int no = 0;

@@ -116,8 +116,12 @@ std::optional<std::int64_t> Daemon::Restore(const config::DatasetConfig& d) {
 }
 
 core::Status Daemon::Start() {
-  auto lock = core::LockFile::TryAcquire(config_.lock_directory + "/daemon.lock");
-  if (!lock) return tl::unexpected(core::WithContext(lock.error(), "another zpull run is active"));
+  const std::string lock_path = config_.lock_directory + "/daemon.lock";
+  auto lock = core::LockFile::TryAcquire(lock_path);
+  if (!lock && lock.error().reason == core::Reason::kLockBusy) {
+    return core::Fail(core::Reason::kLockBusy, "another zpull run is active (it holds " + lock_path + ")");
+  }
+  if (!lock) return tl::unexpected(core::WithContext(lock.error(), "lock_directory " + config_.lock_directory));
   daemon_lock_.emplace(std::move(*lock));
   for (const auto& d : config_.datasets) {
     metrics_->SetInterval(d.destination.str(), d.interval_seconds);

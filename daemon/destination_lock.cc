@@ -11,10 +11,11 @@ core::Result<core::LockFile> LockDestination(const config::Config& config, const
     if (c == '/') c = '@';
   }
   auto lock = core::LockFile::TryAcquire(config.lock_directory + "/dataset-" + name + ".lock");
-  if (!lock) {
+  if (!lock && lock.error().reason == core::Reason::kLockBusy) {
     return tl::unexpected(
         core::WithContext(lock.error(), "another zpull is replicating into " + destination.str()));
   }
+  if (!lock) return tl::unexpected(core::WithContext(lock.error(), "lock_directory " + config.lock_directory));
   return lock;
 }
 

@@ -17,14 +17,18 @@ Hosts::Hosts(const config::Config& config) : disk_(config.cache_directory) {
       runners_.push_back(std::make_unique<core::LocalRunner>(seconds(s.command_timeout_seconds)));
     } else {
       runners_.push_back(std::make_unique<core::SshRunner>(
-          core::SshTarget{s.name, s.host, s.port, s.user, s.identity_file, s.known_hosts_file,
-                          s.connect_timeout_seconds, seconds(s.command_timeout_seconds)}));
+          SshTargetOf(s)));
     }
     core::CommandRunner* runner = runners_.back().get();
     owned_.push_back(std::make_unique<core::ZfsCli>(*runner, s.zfs_command, s.zpool_command));
     sources_[s.name] = owned_.back().get();
     source_runners_[s.name] = runner;
   }
+}
+
+core::SshTarget SshTargetOf(const config::SourceConfig& s) {
+  return core::SshTarget{s.name, s.host, s.port, s.user, s.identity_file, s.known_hosts_file,
+                         s.connect_timeout_seconds, std::chrono::seconds(s.command_timeout_seconds)};
 }
 
 Hosts::Hosts(std::map<std::string, core::Zfs*> sources, core::Zfs* destination, std::string cache_directory)

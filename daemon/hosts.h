@@ -13,11 +13,15 @@
 
 #include "core/feature_cache.h"
 #include "core/runner.h"
+#include "core/ssh_target.h"
 #include "core/zfs.h"
 #include "config/config.h"
 #include "config/expand.h"
 
 namespace zpull::daemon {
+
+// How an SSH source of the configuration is reached.
+core::SshTarget SshTargetOf(const config::SourceConfig& source);
 
 class Hosts {
  public:

@@ -42,6 +42,22 @@ zp_log "unknown host key"
 write_cfg "$ZP_TMP/empty_known_hosts" "$ZP_SSH_KEY"
 expect_refusal hostkey "host key unknown"
 
+# A missing or unusable file is named as such (path and errno), at run
+# time and in a dry run, not as an unknown host key.
+zp_log "known_hosts missing, a directory; identity_file missing"
+write_cfg "$ZP_TMP/no_known_hosts" "$ZP_SSH_KEY"
+expect_refusal hostkey "source web1: known_hosts $ZP_TMP/no_known_hosts: No such file or directory"
+[[ "$out" != *"host key unknown"* ]] || zp_fail "a missing known_hosts named an unknown key: $out"
+mkdir "$ZP_TMP/kh_dir"
+write_cfg "$ZP_TMP/kh_dir" "$ZP_SSH_KEY"
+expect_refusal hostkey "source web1: known_hosts $ZP_TMP/kh_dir: is a directory, not a file"
+write_cfg "$ZP_KNOWN_HOSTS" "$ZP_TMP/no_id"
+expect_refusal auth "source web1: identity_file $ZP_TMP/no_id: No such file or directory"
+set +e
+out=$("$ZPULL_BIN" once --dry-run --config "$ZP_TMP/zpull.yml" 2>&1)
+set -e
+zp_assert_contains "$out" "identity_file $ZP_TMP/no_id: No such file or directory" "the dry run names the file"
+
 zp_log "changed host key"
 ssh-keygen -q -t ed25519 -N '' -f "$ZP_TMP/other_host" -C other
 echo "[127.0.0.1]:$ZP_SSH_PORT $(cut -d' ' -f1-2 "$ZP_TMP/other_host.pub")" >"$ZP_TMP/wrong_known_hosts"

@@ -326,7 +326,24 @@ TEST(Config, RejectsWrongTypesInside) {
 TEST(Config, MissingFile) {
   auto c = LoadConfig("/nonexistent/zpull.yml", "h");
   ASSERT_FALSE(c);
-  EXPECT_EQ(c.error().message, "/nonexistent/zpull.yml: cannot read the configuration file");
+  EXPECT_EQ(c.error().message, "/nonexistent/zpull.yml: cannot read the configuration file: No such file or directory");
+  c = LoadConfig("/", "h");
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().message, "/: cannot read the configuration file: Is a directory");
+}
+
+TEST(Config, SyntaxErrorsArePlainSentences) {
+  EXPECT_EQ(ErrorOf("sources: []\ndatasets:\n  - source: a\n    source_dataset: t/a\n   destination: b/a\n"),
+            "zpull.yml:5:4: this line's indentation does not match the list above it (the '- ' items of one list "
+            "start in the same column)");
+  EXPECT_EQ(ErrorOf("sources: []\nlisten: [1, 2\ndatasets: []\n"),
+            "zpull.yml:3:9: a '[' opened before here is not closed with ']'");
+  EXPECT_EQ(ErrorOf("interval: 5m\n parallelism: 2\n"),
+            "zpull.yml:2:13: a ':' where no value can start: this line is indented more than the keys around it (or "
+            "with a tab), or a value containing ': ' is not in quotes");
+  EXPECT_EQ(ErrorOf("snapshot_prefix: \"a\\qb\"\n"),
+            "zpull.yml:1:22: an unknown escape '\\q' in a double-quoted value: write \\\\ for a backslash, or use "
+            "single quotes");
 }
 
 TEST(ParseDuration, Forms) {

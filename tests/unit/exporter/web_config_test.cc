@@ -169,7 +169,7 @@ TEST(PasswordMatches, ComparesTheWholeHash) {
 
 TEST(WebConfig, SyntaxErrorsNameLineAndColumn) {
   EXPECT_EQ(ErrorOf("basic_auth_users:\n  prometheus: [unclosed\n"),
-            "web.yml:3:1: end of sequence flow not found");
+            "web.yml:3:1: a '[' opened before here is not closed with ']'");
   const std::string e = ErrorOf("tls_server_config:\n  cert_file: a\n key_file: b\n");
   EXPECT_EQ(e.rfind("web.yml:3:", 0), 0u) << e;
 }
