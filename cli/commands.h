@@ -15,6 +15,7 @@ struct OptionSpec {
   std::string alias;  // "-n", or empty
   std::string value;  // "PATH" when the option takes a value, empty for a flag
   std::string help;   // one sentence or two, unwrapped
+  bool required = false;
 };
 
 enum class Operands { kNone, kOne, kOptionalOne, kAny };

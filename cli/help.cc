@@ -45,7 +45,7 @@ std::string Wrap(const std::string& text, std::size_t width, std::size_t indent)
 std::string Synopsis(const CommandSpec& c) {
   std::string out = "zpull " + c.name;
   if (c.name != "check-config") out += " [--config FILE]";
-  for (const auto& o : c.options) out += " [" + OptionUsage(o) + "]";
+  for (const auto& o : c.options) out += o.required ? " " + OptionUsage(o) : " [" + OptionUsage(o) + "]";
   switch (c.operands) {
     case Operands::kNone: break;
     case Operands::kOne: out += " " + c.operand; break;

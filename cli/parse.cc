@@ -179,6 +179,11 @@ tl::expected<Args, UsageError> ParseCommandLine(const std::vector<std::string>& 
     operands.push_back(extra);
   }
   if (auto e = CheckOperands(*spec, operands)) return tl::unexpected(*e);
+  for (const auto& o : spec->options) {
+    if (o.required && app.get_option(o.name)->count() == 0) {
+      return tl::unexpected(UsageError{command, "needs " + o.name + " " + o.value});
+    }
+  }
   if (command == "check-config" && !operands.empty()) {
     args.config = operands[0];
   } else {

@@ -12,7 +12,7 @@ packages=(
   zfs-fuse openssh-server openssh-client prometheus prometheus-alertmanager curl chromium
   procps ca-certificates perl-base zstd openssl
   # packaging and service-file checks
-  systemd shellcheck dpkg-dev file
+  systemd shellcheck dpkg-dev file groff-base man-db
   # alert rule generator, dashboard generator and schema check; the
   # benchmarks' delaying proxy
   nodejs

@@ -36,9 +36,22 @@ done
 files=$(dpkg-deb -c "$ZPULL_DEB" | awk '{print $6}')
 for want in ./usr/bin/zpull ./usr/lib/systemd/system/zpull.service ./usr/lib/zpull/libssl.so ./usr/lib/zpull/libcrypto.so \
   ./usr/lib/zpull/zpull-guard ./usr/share/doc/zpull/zpull.example.yml ./usr/share/zpull/dashboards/zpull.json \
-  ./usr/share/zpull/alerts/zpull.rules.yml; do
+  ./usr/share/zpull/alerts/zpull.rules.yml ./usr/share/man/man1/zpull.1.gz ./usr/share/man/man5/zpull.yml.5.gz; do
   grep -qx "$want" <<<"$files" || fail "the package lacks $want"
 done
+
+echo "man pages: groff reads them without a warning, and they say what --help says"
+mkdir -p "$tmp/deb"
+dpkg-deb -x "$ZPULL_DEB" "$tmp/deb"
+for page in man1/zpull.1.gz man5/zpull.yml.5.gz; do
+  warnings=$(zcat "$tmp/deb/usr/share/man/$page" | groff -k -man -Tutf8 -ww -z 2>&1)
+  [ -z "$warnings" ] || fail "groff warns about $page: $warnings"
+done
+manpage=$(MANWIDTH=200 man -l "$tmp/deb/usr/share/man/man1/zpull.1.gz" 2>/dev/null)
+synopsis=$("$tmp/deb/usr/bin/zpull" once --help | head -1 | sed 's/^usage: //')
+grep -qF -- "$synopsis" <<<"$manpage" || fail "zpull(1) lacks once's synopsis from --help: $synopsis"
+confpage=$(MANWIDTH=200 man -l "$tmp/deb/usr/share/man/man5/zpull.yml.5.gz" 2>/dev/null)
+grep -qF "stall_timeout: 10m" <<<"$confpage" || fail "zpull.yml(5) lacks the example's keys"
 
 echo "a fresh Debian 12 root"
 mmdebstrap --quiet --variant=minbase bookworm "$tmp/root" >"$tmp/mmdebstrap.log" 2>&1 || fail "mmdebstrap: $(tail -5 "$tmp/mmdebstrap.log")"
@@ -55,7 +68,10 @@ in_root apt-get install -y -q --no-install-recommends "/tmp/$(basename "$ZPULL_D
   fail "apt-get install of the package: $(tail -15 "$tmp/apt.log")"
 in_root dpkg -s libssl-dev >/dev/null 2>&1 && fail "libssl-dev came along; the shim test means nothing"
 in_root zpull --version | grep -q '^zpull 0' || fail "zpull --version in the root"
+# (check-config reads the key files the example names: there, as after the README's set-up.)
+mkdir -p "$tmp/root/etc/zpull" && touch "$tmp/root/etc/zpull/id_ed25519" "$tmp/root/etc/zpull/known_hosts"
 in_root zpull check-config /usr/share/doc/zpull/zpull.example.yml || fail "the shipped example config"
+rm -r "$tmp/root/etc/zpull"
 [ "$(readelf -d "$tmp/root/usr/bin/zpull" | grep -c 'RPATH.*\[/usr/lib/zpull\]')" = 1 ] || fail "zpull's RPATH"
 
 echo "TLS in the root, without libssl-dev"

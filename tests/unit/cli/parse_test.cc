@@ -55,6 +55,9 @@ TEST(ParseCommandLine, EveryOptionOfEveryCommandParses) {
       std::vector<std::string> argv = {c.name, o.name};
       if (!o.value.empty()) argv.push_back("x");
       if (c.operands == Operands::kOne) argv.push_back("backup/a");
+      for (const auto& r : c.options) {
+        if (r.required && r.name != o.name) argv.insert(argv.end(), {r.name, "x"});
+      }
       auto a = Parse(argv);
       EXPECT_TRUE(a) << c.name << " " << o.name << ": " << (a ? "" : a.error().message);
     }
@@ -100,6 +103,9 @@ TEST(ParseCommandLine, AMistakeIsNamedWithTheNearestRightOne) {
   EXPECT_NE(e.find("zpull replicate: needs a DESTINATION"), std::string::npos) << e;
   e = ErrorOf({"pause", "a", "b"});
   EXPECT_NE(e.find("takes one DESTINATION, got 2: 'a' 'b'"), std::string::npos) << e;
+  e = ErrorOf({"restore", "backup/h"});
+  EXPECT_NE(e.find("zpull restore: needs --to HOST:DATASET"), std::string::npos) << e;
+  EXPECT_NE(e.find("usage: zpull restore [--config FILE] --to HOST:DATASET [--yes]"), std::string::npos) << e;
   e = ErrorOf({"--config"});
   EXPECT_NE(e.find("no command given"), std::string::npos) << e;
   e = ErrorOf({"run", "--log.levle", "debug"});
