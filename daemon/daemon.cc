@@ -312,6 +312,10 @@ void Daemon::DiscoveryPass(const std::string& source) {
 void Daemon::DrillPass(const std::string& source) {
   for (const auto& d : config_.datasets) {
     if (!d.drill.every || d.source != source || stopping_) continue;
+    // Not before the dataset has a snapshot on both sides (its first
+    // replication, or zpull:common at start): until then a drill could only
+    // fail, with no_snapshot, and page someone on a new host's first day.
+    if (!metrics_->ViewOf(d.destination.str()).newest_common_creation) continue;
     {
       std::lock_guard lock(drill_mu_);
       auto last = last_drill_.find(d.destination.str());

@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# zpull demo: installs what is needed (Debian 12 packages), builds zpull,
+# zpull demo: installs what it needs (Debian 12 packages), builds zpull,
 # starts zfs-fuse if none runs, creates two file-backed pools (a "source"
 # with a few datasets of sample files, and a "backup"), starts a private sshd
 # on 127.0.0.1 with fresh host and client keys and a known_hosts file, writes
 # a demo configuration, and runs `zpull run` until Ctrl-C. Then it stops
 # everything it started (by PID) and destroys its pools unless --keep.
 #
-#   sudo bash scripts/demo.sh [--keep] [--port N] [--interval 30s] [--no-install]
+#   bash scripts/demo.sh [--keep] [--port N] [--interval 30s] [--no-install]
 #
+# As root, or as a user with sudo (it asks sudo to run it as root).
 # ZPULL_BIN=/path/to/zpull skips the build (the test suite uses that).
 set -euo pipefail
+case " $* " in *" -h "*|*" --help "*) ;; *)
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null && exec sudo bash "$0" "$@"
+    echo "demo: run as root (zfs-fuse and sshd need it; this machine has no sudo)" >&2
+    exit 2
+  fi ;;
+esac
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 
 keep=0 install=1 port=9720 interval=30s
@@ -19,24 +27,21 @@ while [ $# -gt 0 ]; do
     --no-install) install=0 ;;
     --port) port=$2; shift ;;
     --interval) interval=$2; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
-if [ "$(id -u)" -ne 0 ]; then
-  echo "demo: run as root (zfs-fuse and sshd need it): sudo bash $0" >&2
-  exit 2
-fi
-
+# (A reader that went away, as `demo.sh | tee log` after Ctrl-C, must not
+# stop the clean-up: say never fails, and finish ignores SIGPIPE.)
 if [ -t 1 ]; then
-  say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
+  say() { printf '\033[1mdemo:\033[0m %s\n' "$*" 2>/dev/null || true; }
 else
-  say() { printf 'demo: %s\n' "$*"; }
+  say() { printf 'demo: %s\n' "$*" 2>/dev/null || true; }
 fi
 
 if [ "$install" = 1 ]; then
-  bash "$repo/scripts/install-deps.sh"
+  bash "$repo/scripts/install-deps.sh" --demo
 fi
 if [ -z "${ZPULL_BIN:-}" ]; then
   say "building zpull"
@@ -50,9 +55,10 @@ source "$repo/scripts/lib/substrate.sh"
 zpull_pid='' churn_pid=''
 finish() {
   # A second Ctrl-C (or a signal sent to the whole process group) must not
-  # cut the clean-up short.
-  trap '' INT TERM
+  # cut the clean-up short, nor a closed pipe on stdout (SIGPIPE).
+  trap '' INT TERM PIPE
   trap - EXIT
+  set +e
   say "stopping (removing what the demo made)"
   [ -n "$zpull_pid" ] && kill -TERM "$zpull_pid" 2>/dev/null && wait "$zpull_pid" 2>/dev/null || true
   [ -n "$churn_pid" ] && kill "$churn_pid" 2>/dev/null && wait "$churn_pid" 2>/dev/null || true
@@ -103,6 +109,10 @@ parallelism: 2
 listen: 127.0.0.1:$port
 lock_directory: $ZP_TMP/locks
 cache_directory: $ZP_TMP/cache
+# Every kind of check within the first minutes (a real host checks less often).
+parity: {interval: 1m}
+scrub: {interval: 1m}
+drill: {every: 2m, sample_files: 10, directory: $ZP_TMP/drills, source_directory: $ZP_TMP/drills}
 retention:
   keep_last: 5
   grid: {hourly: 24, daily: 7}
@@ -129,7 +139,7 @@ churn_pid=$!
 
 "$ZPULL_BIN" run --config "$cfg" &
 zpull_pid=$!
-say "zpull pid $zpull_pid; metrics at http://127.0.0.1:$port/metrics — press Ctrl-C to stop"
+say "zpull pid $zpull_pid; status page at http://127.0.0.1:$port/ and metrics at http://127.0.0.1:$port/metrics — press Ctrl-C to stop"
 wait "$zpull_pid" || true
 zpull_pid=''
 say "zpull exited"

@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Installs everything zpull needs to build, test and run its demo on Debian 12,
-# from Debian packages only. Idempotent: safe to run again.
+# Installs what zpull needs on Debian 12, from Debian packages only.
+# Idempotent: safe to run again.
+#
+#   install-deps.sh          to build and run every test tier
+#   install-deps.sh --demo   to build and run the demo (scripts/demo.sh) only
 set -euo pipefail
 
-packages=(
-  # build
+build=(
   cmake g++ make pkg-config git
   prometheus-cpp-dev libcivetweb-dev libssh-dev libyaml-cpp-dev libspdlog-dev
   libgtest-dev libgmock-dev libexpected-dev nlohmann-json3-dev libcli11-dev libzstd-dev libssl-dev libcrypt-dev zlib1g-dev
+)
+# What the demo runs: zfs-fuse pools and a private sshd on 127.0.0.1.
+demo=(zfs-fuse openssh-server openssh-client procps ca-certificates)
+tests=(
   # test substrate
-  zfs-fuse openssh-server openssh-client prometheus prometheus-alertmanager curl chromium
-  procps ca-certificates perl-base zstd openssl
+  prometheus prometheus-alertmanager curl chromium perl-base zstd openssl
   # packaging and service-file checks
   systemd shellcheck dpkg-dev file groff-base man-db
   # alert rule generator, dashboard generator and schema check; the
@@ -21,6 +26,11 @@ packages=(
   # OpenZFS tier: QEMU image of Debian 12 with OpenZFS 2.3 built from packages
   qemu-system-x86 qemu-utils mmdebstrap e2fsprogs kmod binutils gcc make
 )
+case "${1:-}" in
+  --demo) packages=("${build[@]}" "${demo[@]}") ;;
+  "") packages=("${build[@]}" "${demo[@]}" "${tests[@]}") ;;
+  *) echo "install-deps: unknown option $1 (--demo, or none for everything)" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -32,7 +42,10 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root (this machine has no sudo)" >&2; exit 2; }
+  SUDO=sudo
+fi
 export DEBIAN_FRONTEND=noninteractive
 # Services that packages would start (sshd, prometheus, zfs-fuse) are not wanted:
 # tests and the demo start their own, on their own ports, by PID.

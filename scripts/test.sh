@@ -2,14 +2,16 @@
 # Installs what zpull needs (Debian 12 packages), builds with -Werror and runs
 # every test tier: unit, ZFS contract (fake + real zfs-fuse), integration on
 # real zfs-fuse pools with a real sshd and promtool, and the OpenZFS 2.3 tier
-# in a QEMU guest (its image is built on first use and cached). Needs root.
+# in a QEMU guest (its image is built on first use and cached). As root, or
+# as a user with sudo (it asks sudo to run it as root).
 # Extra arguments go to ctest (e.g. -L unit, -LE openzfs, -R cycle).
 set -euo pipefail
-cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then
-  echo "scripts/test.sh: run as root (zfs-fuse, sshd and the QEMU tier need it), e.g. sudo $0" >&2
+  command -v sudo >/dev/null && exec sudo bash "$0" "$@"
+  echo "scripts/test.sh: run as root (zfs-fuse, sshd and the QEMU tier need it; this machine has no sudo)" >&2
   exit 2
 fi
+cd "$(dirname "$0")/.."
 start=$(date +%s)
 phase() { echo "scripts/test.sh: $1 took $(($(date +%s) - $2))s"; }
 
