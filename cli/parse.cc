@@ -35,6 +35,11 @@ const std::map<std::string, Bind>& Binds() {
       {"--textfile", Value(&Args::textfile)},
       {"--json", Flag(&Args::json)},
       {"--to", Value(&Args::restore_to)},
+      {"--file", Value(&Args::restore_file)},
+      {"--into", Value(&Args::restore_into)},
+      {"--overwrite", Flag(&Args::overwrite)},
+      {"--list", Value(&Args::restore_list)},
+      {"--versions", Value(&Args::restore_versions)},
       {"--yes", Flag(&Args::yes)},
       {"--force", Flag(&Args::force)},
   };
@@ -57,15 +62,23 @@ const OptionSpec* FindOption(const std::vector<OptionSpec>& options, const std::
   return nullptr;
 }
 
+// Whether `token` is an option of any command that takes a value.
+bool TakesValue(const std::string& token) {
+  if (const OptionSpec* o = FindOption(CommonOptions(), token)) return !o->value.empty();
+  for (const auto& c : Commands()) {
+    if (const OptionSpec* o = FindOption(c.options, token)) return !o->value.empty();
+  }
+  return false;
+}
+
 // The command: the first argument that is neither an option nor the value
-// of a common option.
+// of one (`zpull --config F once`, `zpull --web.listen-address :1 run`).
 std::optional<std::size_t> CommandPosition(const std::vector<std::string>& argv) {
   for (std::size_t i = 0; i < argv.size(); ++i) {
     const std::string& s = argv[i];
     if (s == "--") return i + 1 < argv.size() ? std::optional(i + 1) : std::nullopt;
     if (!s.starts_with("-") || s == "-") return i;
-    const OptionSpec* o = FindOption(CommonOptions(), s);
-    if (o && !o->value.empty() && s.find('=') == std::string::npos) ++i;
+    if (TakesValue(s) && s.find('=') == std::string::npos) ++i;
   }
   return std::nullopt;
 }
@@ -112,7 +125,8 @@ std::optional<UsageError> MissingValue(const CommandSpec& c, const std::vector<s
     const OptionSpec* o = FindOption(options, argv[i]);
     if (!o || o->value.empty() || argv[i].find('=') != std::string::npos) continue;
     if (i + 1 >= argv.size() || (argv[i + 1].starts_with("-") && argv[i + 1] != "-")) {
-      return UsageError{c.name, "option " + Quoted(o->name) + " needs a value: " + o->name + " " + o->value};
+      return UsageError{c.name, "option " + Quoted(o->name) + " needs a value: " + o->name + " " + o->value +
+                                    " (" + o->name + "=" + o->value + " for one that starts with '-')"};
     }
     ++i;
   }
@@ -126,7 +140,12 @@ tl::expected<Args, UsageError> ParseCommandLine(const std::vector<std::string>& 
   args.config = kDefaultConfig;
   const auto at = CommandPosition(argv);
   const std::string command = at ? argv[*at] : "";
-  const bool help_flag = std::ranges::any_of(argv, [](const std::string& s) { return s == "--help" || s == "-h"; });
+  // --help or -h before any "--", and not as an option's value.
+  bool help_flag = false;
+  for (std::size_t i = 0; i < argv.size() && argv[i] != "--"; ++i) {
+    if (argv[i] == "--help" || argv[i] == "-h") help_flag = true;
+    if (TakesValue(argv[i]) && argv[i].find('=') == std::string::npos) ++i;
+  }
   if (command == "version" || (!at && std::ranges::find(argv, "--version") != argv.end())) {
     args.command = "version";
     return args;
@@ -174,14 +193,35 @@ tl::expected<Args, UsageError> ParseCommandLine(const std::vector<std::string>& 
   } catch (const CLI::ParseError& e) {
     return tl::unexpected(UsageError{command, e.what()});
   }
+  bool after_dashes = false;  // CLI11 returns "--" itself among the extras
   for (const auto& extra : app.remaining()) {
-    if (extra.starts_with("-") && extra != "-") return tl::unexpected(UnknownOption(*spec, extra));
+    if (extra == "--" && !after_dashes) {
+      after_dashes = true;
+      continue;
+    }
+    if (!after_dashes && extra.starts_with("-") && extra != "-") return tl::unexpected(UnknownOption(*spec, extra));
     operands.push_back(extra);
   }
   if (auto e = CheckOperands(*spec, operands)) return tl::unexpected(*e);
+  auto given = [&app](const std::string& name) { return app.get_option(name)->count() > 0; };
   for (const auto& o : spec->options) {
-    if (o.required && app.get_option(o.name)->count() == 0) {
-      return tl::unexpected(UsageError{command, "needs " + o.name + " " + o.value});
+    if (o.required && !given(o.name)) return tl::unexpected(UsageError{command, "needs " + o.name + " " + o.value});
+    if (!o.with.empty() && given(o.name) && !given(o.with)) {
+      return tl::unexpected(UsageError{command, o.name + " goes with " + o.with});
+    }
+  }
+  if (!spec->one_of.empty()) {
+    std::vector<std::string> chosen;
+    for (const auto& name : spec->one_of) {
+      if (given(name)) chosen.push_back(name);
+    }
+    if (chosen.size() != 1) {
+      std::string names;
+      for (std::size_t i = 0; i < spec->one_of.size(); ++i) {
+        names += (i == 0 ? "" : i + 1 == spec->one_of.size() ? " or " : ", ") + spec->one_of[i];
+      }
+      return tl::unexpected(UsageError{command, chosen.empty() ? "needs one of " + names
+                                                               : chosen[0] + " and " + chosen[1] + " cannot be combined"});
     }
   }
   if (command == "check-config" && !operands.empty()) {
@@ -198,7 +238,7 @@ std::string UsageErrorText(const UsageError& error) {
     return "zpull: " + error.message + "\nusage: zpull COMMAND [OPTIONS] [ARGUMENTS]\n" +
            "See 'zpull help' for the commands.\n";
   }
-  return "zpull " + spec->name + ": " + error.message + "\nusage: " + Synopsis(*spec) + "\nSee 'zpull " +
+  return "zpull " + spec->name + ": " + error.message + "\n" + UsageText(*spec) + "\nSee 'zpull " +
          spec->name + " --help' for its options and examples.\n";
 }
 

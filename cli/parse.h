@@ -20,6 +20,11 @@ struct Args {
   std::string web_config;             // run --web.config.file FILE
   bool json = false;                  // status --json
   std::string restore_to;             // restore --to HOST:DATASET
+  std::string restore_file;           // restore --file PATH
+  std::string restore_into;           // restore --into DIR
+  bool overwrite = false;             // restore --overwrite
+  std::string restore_list;           // restore --list PATH
+  std::string restore_versions;       // restore --versions PATH
   bool yes = false, force = false;    // restore --yes --force
   std::string log_level = "info";     // --log.level
   std::string log_format = "text";    // --log.format

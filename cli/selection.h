@@ -18,4 +18,9 @@ namespace zpull::cli {
 core::Result<std::vector<std::size_t>> SelectEntries(const config::Config& config,
                                                      const std::vector<std::string>& names);
 
+// Before recursive entries are expanded (which asks their sources): fails
+// as SelectEntries would for a name that can select nothing, a name below
+// a recursive entry's destination left for SelectEntries to decide.
+core::Status CheckSelectable(const config::Config& config, const std::vector<std::string>& names);
+
 }  // namespace zpull::cli

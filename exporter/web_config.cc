@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -122,8 +123,12 @@ core::Result<Listener> LoadListener(const std::string& listen, const std::string
   auto add = [&l](const std::string& part) { l.fingerprint += std::to_string(part.size()) + ":" + part + "\n"; };
   add(l.listen);
   if (web_config_file.empty()) return l;
+  errno = 0;
   auto text = ReadAll(web_config_file);
-  if (!text) return core::Fail(core::Reason::kConfig, web_config_file + ": cannot read the web configuration file");
+  if (!text) {
+    return core::Fail(core::Reason::kConfig, web_config_file + ": cannot read the web configuration file" +
+                                                 (errno ? std::string(": ") + std::strerror(errno) : ""));
+  }
   auto web = ParseWebConfig(*text, web_config_file);
   if (!web) return tl::unexpected(web.error());
   l.web = std::move(*web);

@@ -13,7 +13,7 @@
 set -euo pipefail
 case " $* " in *" -h "*|*" --help "*) ;; *)
   if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null && exec sudo bash "$0" "$@"
+    command -v sudo >/dev/null && exec sudo ${ZPULL_BIN:+ZPULL_BIN="$ZPULL_BIN"} bash "$0" "$@"
     echo "demo: run as root (zfs-fuse and sshd need it; this machine has no sudo)" >&2
     exit 2
   fi ;;
@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
     --no-install) install=0 ;;
     --port) port=$2; shift ;;
     --interval) interval=$2; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -44,10 +44,13 @@ if [ "$install" = 1 ]; then
   bash "$repo/scripts/install-deps.sh" --demo
 fi
 if [ -z "${ZPULL_BIN:-}" ]; then
+  # Its own build directory, without the tests (and their GoogleTest); a
+  # user's, when sudo ran this for them.
   say "building zpull"
-  cmake -S "$repo" -B "$repo/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$repo/build" -j"$(nproc)" --target zpull >/dev/null
-  ZPULL_BIN="$repo/build/cli/zpull"
+  cmake -S "$repo" -B "$repo/build-demo" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+  cmake --build "$repo/build-demo" -j"$(nproc)" --target zpull >/dev/null
+  [ -z "${SUDO_UID:-}" ] || chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" "$repo/build-demo"
+  ZPULL_BIN="$repo/build-demo/cli/zpull"
 fi
 
 ZP_TMP="$(mktemp -d /var/tmp/zpull-demo.XXXXXX)"

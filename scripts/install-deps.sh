@@ -2,22 +2,25 @@
 # Installs what zpull needs on Debian 12, from Debian packages only.
 # Idempotent: safe to run again.
 #
-#   install-deps.sh          to build and run every test tier
-#   install-deps.sh --demo   to build and run the demo (scripts/demo.sh) only
+#   install-deps.sh           to build and run every test tier
+#   install-deps.sh --demo    to build and run the demo (scripts/demo.sh) only
+#   install-deps.sh --build   to build zpull and its .deb only
 set -euo pipefail
 
 build=(
   cmake g++ make pkg-config git
   prometheus-cpp-dev libcivetweb-dev libssh-dev libyaml-cpp-dev libspdlog-dev
-  libgtest-dev libgmock-dev libexpected-dev nlohmann-json3-dev libcli11-dev libzstd-dev libssl-dev libcrypt-dev zlib1g-dev
+  libexpected-dev nlohmann-json3-dev libcli11-dev libzstd-dev libssl-dev libcrypt-dev zlib1g-dev
+  dpkg-dev file
 )
 # What the demo runs: zfs-fuse pools and a private sshd on 127.0.0.1.
 demo=(zfs-fuse openssh-server openssh-client procps ca-certificates)
 tests=(
+  libgtest-dev libgmock-dev
   # test substrate
   prometheus prometheus-alertmanager curl chromium perl-base zstd openssl
   # packaging and service-file checks
-  systemd shellcheck dpkg-dev file groff-base man-db
+  systemd shellcheck groff-base man-db
   # alert rule generator, dashboard generator and schema check; the
   # benchmarks' delaying proxy
   nodejs
@@ -27,9 +30,10 @@ tests=(
   qemu-system-x86 qemu-utils mmdebstrap e2fsprogs kmod binutils gcc make
 )
 case "${1:-}" in
+  --build) packages=("${build[@]}") ;;
   --demo) packages=("${build[@]}" "${demo[@]}") ;;
   "") packages=("${build[@]}" "${demo[@]}" "${tests[@]}") ;;
-  *) echo "install-deps: unknown option $1 (--demo, or none for everything)" >&2; exit 2 ;;
+  *) echo "install-deps: unknown option $1 (--build, --demo, or none for everything)" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -7,7 +7,7 @@
 # Extra arguments go to ctest (e.g. -L unit, -LE openzfs, -R cycle).
 set -euo pipefail
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null && exec sudo bash "$0" "$@"
+  command -v sudo >/dev/null && exec sudo ${ZPULL_BUILD_DIR:+ZPULL_BUILD_DIR="$ZPULL_BUILD_DIR"} bash "$0" "$@"
   echo "scripts/test.sh: run as root (zfs-fuse, sshd and the QEMU tier need it; this machine has no sudo)" >&2
   exit 2
 fi
@@ -32,5 +32,7 @@ ctest --output-on-failure --timeout 2400 "$@"
 rc=$?
 set -e
 phase "tests (per-label times above)" "$t"
+# A user's build directory stays theirs when sudo ran this for them.
+[ -z "${SUDO_UID:-}" ] || chown -R "$SUDO_UID:${SUDO_GID:-$SUDO_UID}" . 2>/dev/null || true
 echo "scripts/test.sh: done in $(($(date +%s) - start))s"
 exit $rc

@@ -15,6 +15,17 @@ tests=$(command_after "## Run the tests (Debian 12)")
 [ "$tests" = "bash scripts/test.sh" ] || fail "the README's test command: [$tests]"
 grep -qx 'exec bash scripts/test.sh' "$repo/.ci/run" || fail ".ci/run does not run the README's test command"
 
+# What the README, the example configuration and `zpull help` each say
+# must agree: the key's path, the textfile path, the status page's URL.
+key=$(sed -n "s|.*ssh-keygen .* -f \([^ ]*\).*|\1|p" "$repo/README.md" | head -1)
+grep -q "identity_file: $key\$" "$repo/deploy/zpull.example.yml" || fail "the README's key $key is not the example's identity_file"
+grep -q "identity_file: $key\$" "$repo/README.md" || fail "the README's key $key is not its configuration's"
+help_textfile=$(grep -o -- '--textfile /[^ ]*' "$repo/cli/commands.cc" | head -1)
+grep -qF -- "$help_textfile" "$repo/README.md" || fail "the README lacks zpull help's textfile path ($help_textfile)"
+[ "$(grep -o -- '--textfile /[^ ]*' "$repo/README.md" | sort -u | wc -l)" = 1 ] || fail "the README names two textfile paths"
+listen=$(sed -n 's/^listen: //p' "$repo/deploy/zpull.example.yml")
+grep -qF "http://$listen/)" "$repo/README.md" || fail "the README does not give the status page's URL http://$listen/"
+
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
   echo "ok: the commands (the user cases need root and setpriv)"
   exit 0

@@ -23,9 +23,15 @@ check "option '--textfile' needs a value" once --textfile
 check "zpull drill: needs a DESTINATION" drill
 check "See 'zpull once --help'" once --dryrun
 # `once DATASET` is a selection now: an unknown one is named against the
-# configuration (here: none readable).
-err=$("$zpull" once --config /nonexistent.yml backup/x 2>&1); rc=$?
-[ "$rc" = 2 ] || { echo "FAIL: once with a missing config: rc=$rc: $err" >&2; fail=1; }
-# -n is --dry-run, as in zfs send -n.
-"$zpull" once -n --help | grep -q '^usage: zpull once' || { echo "FAIL: once -n --help" >&2; fail=1; }
+# configuration, before any host is asked (this one does not exist).
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+printf 'lock_directory: %s\nsources: [{name: web1, host: web1.invalid, identity_file: /x, known_hosts: /x}]\n' "$dir" >"$dir/z.yml"
+printf 'datasets: [{source: web1, source_dataset: tank/home, destination: backup/web1/home, recursive: true}]\n' >>"$dir/z.yml"
+err=$(timeout 10 "$zpull" once --config "$dir/z.yml" backup/web1/hmoe 2>&1); rc=$?
+if [ "$rc" != 2 ] || [[ "$err" != *"no configured destination 'backup/web1/hmoe' (did you mean 'backup/web1/home'?)"* ]]; then
+  echo "FAIL: once with a mistyped destination: rc=$rc: $err" >&2
+  fail=1
+fi
+check "option '--textfile' needs a value: --textfile PATH (--textfile=PATH for one that starts with '-')" once --textfile -x
 exit $fail

@@ -23,12 +23,13 @@ zp_start_sshd
 cfg="$ZP_TMP/zpull.yml"
 # The example's names, each replaced once; a name the README no longer
 # uses fails the test (the substitutions would not apply).
-for name in "host: web1.example.net" "identity_file: /etc/zpull/id_ed25519" "known_hosts: /etc/zpull/known_hosts" \
+for name in "host: web1.example.net" "user: zpull" "identity_file: /etc/zpull/id_ed25519" "known_hosts: /etc/zpull/known_hosts" \
   "source_dataset: tank/home" "destination: backup/web1/home"; do
   grep -qF "$name" <<<"$yaml" || zp_fail "the README's configuration lacks '$name'"
 done
 printf '%s\n' "$yaml" | sed \
   -e "s|host: web1.example.net|host: 127.0.0.1\n    port: $ZP_SSH_PORT|" \
+  -e "s|user: zpull|user: root|" \
   -e "s|/etc/zpull/id_ed25519|$ZP_SSH_KEY|" \
   -e "s|/etc/zpull/known_hosts|$ZP_KNOWN_HOSTS|" \
   -e "s|tank/home|$src/home|" \

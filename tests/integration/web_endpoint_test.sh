@@ -154,7 +154,7 @@ set +e
 out=$("$ZPULL_BIN" run --config zpull.yml --web.config.file syntax.yml 2>&1); rc=$?
 set -e
 [ "$rc" = 2 ] || fail "web config syntax error: exit $rc"
-case "$out" in *"syntax.yml:3:1: end of sequence flow not found"*) ;; *) fail "web config syntax error: $out" ;; esac
+case "$out" in *"syntax.yml:3:1: a '[' opened before here is not closed with ']'"*) ;; *) fail "web config syntax error: $out" ;; esac
 printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  min_version: TLS9\n' >bad.yml
 set +e
 out=$("$ZPULL_BIN" run --config zpull.yml --web.config.file bad.yml 2>&1); rc=$?

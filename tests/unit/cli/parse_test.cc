@@ -35,6 +35,22 @@ TEST(ParseCommandLine, OptionsAndOperandsLand) {
   ASSERT_TRUE(a);
   EXPECT_TRUE(a->dry_run) << "-n as zfs's own dry runs spell it";
 
+  a = Parse({"once", "--", "-odd-name"});
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->operands, std::vector<std::string>{"-odd-name"}) << "after --, operands";
+  a = Parse({"--", "once", "backup/a"});
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->operands, std::vector<std::string>{"backup/a"});
+  a = Parse({"--web.listen-address", ":9795", "run"});
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->command, "run") << "a command's option before the command";
+  EXPECT_EQ(a->web_listen, ":9795");
+  a = Parse({"once", "--textfile=-odd", "backup/a"});
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->textfile, "-odd");
+  a = Parse({"once", "--textfile", "-h"});
+  EXPECT_FALSE(a) << "-h as a value is neither help nor a value";
+
   a = Parse({"check-config", "/etc/z.yml"});
   ASSERT_TRUE(a);
   EXPECT_EQ(a->config, "/etc/z.yml");
@@ -57,6 +73,12 @@ TEST(ParseCommandLine, EveryOptionOfEveryCommandParses) {
       if (c.operands == Operands::kOne) argv.push_back("backup/a");
       for (const auto& r : c.options) {
         if (r.required && r.name != o.name) argv.insert(argv.end(), {r.name, "x"});
+      }
+      // Options that go with another, and one of a group when the option is none of it.
+      if (!o.with.empty()) argv.insert(argv.end(), {o.with, "x"});
+      const std::string partner = o.with.empty() ? o.name : o.with;
+      if (!c.one_of.empty() && std::find(c.one_of.begin(), c.one_of.end(), partner) == c.one_of.end()) {
+        argv.insert(argv.end(), {c.one_of[0], "x"});
       }
       auto a = Parse(argv);
       EXPECT_TRUE(a) << c.name << " " << o.name << ": " << (a ? "" : a.error().message);
@@ -104,8 +126,12 @@ TEST(ParseCommandLine, AMistakeIsNamedWithTheNearestRightOne) {
   e = ErrorOf({"pause", "a", "b"});
   EXPECT_NE(e.find("takes one DESTINATION, got 2: 'a' 'b'"), std::string::npos) << e;
   e = ErrorOf({"restore", "backup/h"});
-  EXPECT_NE(e.find("zpull restore: needs --to HOST:DATASET"), std::string::npos) << e;
-  EXPECT_NE(e.find("usage: zpull restore [--config FILE] --to HOST:DATASET [--yes]"), std::string::npos) << e;
+  EXPECT_NE(e.find("zpull restore: needs one of --to, --file, --list or --versions"), std::string::npos) << e;
+  EXPECT_NE(e.find("usage: zpull restore [--config FILE] --file PATH"), std::string::npos) << e;
+  e = ErrorOf({"restore", "--file", "a", "--to", "h:d", "backup/h"});
+  EXPECT_NE(e.find("--to and --file cannot be combined"), std::string::npos) << e;
+  e = ErrorOf({"restore", "--into", "/tmp", "--list", "a", "backup/h"});
+  EXPECT_NE(e.find("--into goes with --file"), std::string::npos) << e;
   e = ErrorOf({"--config"});
   EXPECT_NE(e.find("no command given"), std::string::npos) << e;
   e = ErrorOf({"run", "--log.levle", "debug"});

@@ -22,6 +22,17 @@ TEST(SelectEntries, ByDestinationOrTheTreeBelowIt) {
   EXPECT_EQ(*SelectEntries(c, {"backup/offsite/home", "backup/web1/db"}), (std::vector<std::size_t>{1, 2}));
   EXPECT_EQ(*SelectEntries(c, {"backup/web1"}), (std::vector<std::size_t>{0, 1}));
   EXPECT_FALSE(SelectEntries(c, {"backup/web"})) << "a prefix of a name is not a parent";
+  EXPECT_EQ(*SelectEntries(c, {"backup/web1/"}), (std::vector<std::size_t>{0, 1}));
+}
+
+TEST(SelectEntries, BelowARecursiveEntryIsLeftToTheExpansion) {
+  auto c = ThreeEntries();
+  c.datasets[1].recursive = true;
+  EXPECT_TRUE(CheckSelectable(c, {"backup/web1/db/child"}));
+  EXPECT_TRUE(CheckSelectable(c, {"backup/web1"}));
+  auto e = CheckSelectable(c, {"backup/web1/home/child"});
+  ASSERT_FALSE(e) << "not below a recursive entry";
+  EXPECT_NE(e.error().message.find("did you mean"), std::string::npos) << e.error().message;
 }
 
 TEST(SelectEntries, AnUnknownNameSaysWhatWasMeant) {
