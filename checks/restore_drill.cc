@@ -8,9 +8,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <mutex>
-#include <random>
 
+#include "checks/scratch_clone.h"
 #include "core/beneath.h"
 #include "core/sha256.h"
 #include "replicate/transfer.h"
@@ -21,35 +20,6 @@ namespace {
 constexpr std::size_t kHashBatch = 64;
 
 bool IoError(std::string_view err) { return err.find("Input/output error") != std::string_view::npos; }
-
-// Destroys a scratch clone when it goes out of scope.
-class ScratchClone {
- public:
-  ScratchClone(core::Zfs& zfs, core::DatasetName name) : zfs_(zfs), name_(std::move(name)) {}
-  ~ScratchClone() { (void)zfs_.DestroyFilesystem(name_); }
-  ScratchClone(const ScratchClone&) = delete;
-  ScratchClone& operator=(const ScratchClone&) = delete;
-
- private:
-  core::Zfs& zfs_;
-  core::DatasetName name_;
-};
-
-// "<prefix>_<64 random bits, hex>": a name nobody can guess and plant
-// something under (a mountpoint, a dataset) before the drill makes it.
-std::string ScratchName(const std::string& prefix) {
-  static std::mutex mu;
-  static std::random_device entropy;
-  std::uint64_t v;
-  {
-    std::lock_guard lock(mu);
-    v = (std::uint64_t{entropy()} << 32) ^ entropy();
-  }
-  static const char* kHex = "0123456789abcdef";
-  std::string hex(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) hex[static_cast<std::size_t>(i)] = kHex[v & 15];
-  return prefix + "_" + hex;
-}
 
 struct Tree {
   std::vector<FileEntry> files;

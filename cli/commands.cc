@@ -28,8 +28,8 @@ the configuration (an invalid one is refused and the running one kept).)",
        R"(One cycle per dataset (snapshot, send, receive, prune), one line per dataset
 ("ok …" or "FAILED … reason=…"); exit 0 if every dataset succeeded, 1 if one
 failed. DESTINATION names configured entries by their destination dataset,
-as `zpull status`, the logs and the metrics name them; without one, every
-entry runs. On a terminal a live line per running transfer shows bytes,
+as `zpull status`, the logs and the metrics name them, or a dataset above
+them (backup/web1: every entry below it); without one, every entry runs. On a terminal a live line per running transfer shows bytes,
 rate and ETA.)",
        {"zpull once --dry-run", "zpull once backup/web1/home backup/web1/db",
         "zpull once --textfile /var/lib/prometheus/node-exporter/zpull.prom   # from cron"}},
@@ -85,32 +85,59 @@ every configured dataset.)",
 compares them (docs/restore-drills.md); exit 0 if it passed.)",
        {"zpull drill backup/web1/home"}},
       {"restore",
-       "send a backup back to a source (dry run unless --yes)",
-       {{"--to", "", "HOST:DATASET", "where to: a configured source's name (or local) and a dataset there", true},
-        {"--yes", "", "", "do it (without: print what would be sent and destroyed)"},
-        {"--force", "", "", "allow a receive with -F, which destroys the target's snapshots listed first"}},
+       "a file, a directory or a whole dataset back from a backup",
+       {{"--file", "", "PATH", "copy PATH (a file or directory, relative to the dataset's root) out of the snapshot"},
+        {"--into", "", "DIR", "where --file copies to (default: the current directory)", false, "--file"},
+        {"--overwrite", "", "", "let --file replace files and merge into directories that exist", false, "--file"},
+        {"--list", "", "PATH", "show what the snapshot holds at PATH (/ for its root)"},
+        {"--versions", "", "PATH", "list the snapshots in which PATH differs (type, size, modification time)"},
+        {"--to", "", "HOST:DATASET", "send the whole dataset to a configured source's name (or local) and a dataset there"},
+        {"--yes", "", "", "with --to: do it (without: print what would be sent and destroyed)", false, "--to"},
+        {"--force", "", "", "with --to: allow a receive with -F, which destroys the target's snapshots listed first",
+         false, "--to"}},
        "DESTINATION[@SNAPSHOT]",
        Operands::kOne,
-       R"(Sends a snapshot of a backup on this host (the newest unless @SNAPSHOT) to
-HOST: a full stream to a new dataset, or an incremental from the newest
-snapshot both have (by guid). Without --yes it prints what it would send
-and what would be destroyed. A receive that needs -F (the target has
-snapshots newer than the common one, changes since it, or no snapshot in
-common) is refused unless --force; the snapshots it would destroy are
-listed first. If the target already holds the snapshot, nothing is sent and
-nothing is rolled back. The restored snapshot's guid is checked.)",
-       {"zpull restore backup/web1/home --to web1:tank/home-restored",
-        "zpull restore backup/web1/home@zpull_bk_2026-11-27T08:00:00Z --to web1:tank/home --yes --force"}},
+       R"(Works on a backup on this host, named by its destination dataset, at
+@SNAPSHOT (default: the newest; --versions finds the one to pick).
+
+--file copies one file or directory out of the snapshot into DIR, with its
+modes (never setuid or setgid) and times; symlinks are copied as links and
+never followed, FIFOs and devices are refused, and nothing that exists is
+replaced without --overwrite. The snapshot is read through a read-only
+clone (setuid, devices and exec off) under the drill directory, destroyed
+afterwards whatever happens (Ctrl-C included). It prints what it copied,
+with sizes and the snapshot's time. To put the copy back on the source
+host, copy it there (scp, rsync): zpull never writes files to a source.
+
+--to sends the whole snapshot to HOST: a full stream to a new dataset, or
+an incremental from the newest snapshot both have (by guid). Without --yes
+it prints what it would send and what would be destroyed. A receive that
+needs -F (the target has snapshots newer than the common one, changes
+since it, or no snapshot in common) is refused unless --force; the
+snapshots it would destroy are listed first. If the target already holds
+the snapshot, nothing is sent and nothing is rolled back. The restored
+snapshot's guid is checked.)",
+       {"zpull restore --versions home/alice/thesis.tex backup/web1/home",
+        "zpull restore --file home/alice/thesis.tex backup/web1/home@zpull_bk_2026-11-27T08:00:00Z",
+        "zpull restore --list /home/alice backup/web1/home",
+        "zpull restore backup/web1/home --to web1:tank/home-restored",
+        "zpull restore backup/web1/home@zpull_bk_2026-11-27T08:00:00Z --to web1:tank/home --yes --force"},
+       {"--to", "--file", "--list", "--versions"},
+       {"zpull restore [--config FILE] --file PATH [--into DIR] [--overwrite] DESTINATION[@SNAPSHOT]",
+        "zpull restore [--config FILE] --list PATH DESTINATION[@SNAPSHOT]",
+        "zpull restore [--config FILE] --versions PATH DESTINATION",
+        "zpull restore [--config FILE] --to HOST:DATASET [--yes] [--force] DESTINATION[@SNAPSHOT]"}},
       {"check-config",
        "validate a configuration file (offline)",
        {},
        "FILE",
        Operands::kOptionalOne,
-       R"(Checks FILE (default: --config's) without contacting any host: every
-error names the file, line, column and key, and a missing or unreadable
-identity_file or known_hosts file is an error; a host missing from its
-known_hosts file is a warning (its datasets fail with reason hostkey until
-it is added). Exit 0 if valid, 2 if not.)",
+       R"(Checks FILE (default: --config's) without contacting any host: an error
+in the file names its line, column and key; a missing, unreadable or
+directory identity_file or known_hosts file is an error naming its path
+and the system's reason; a host missing from its known_hosts file is a
+warning (its datasets fail with reason hostkey until it is added). Exit 0
+if valid, 2 if not.)",
        {"zpull check-config /etc/zpull/zpull.yml"}},
   };
   return commands;

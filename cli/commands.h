@@ -16,6 +16,7 @@ struct OptionSpec {
   std::string value;  // "PATH" when the option takes a value, empty for a flag
   std::string help;   // one sentence or two, unwrapped
   bool required = false;
+  std::string with;   // only together with this option ("--file" for --into)
 };
 
 enum class Operands { kNone, kOne, kOptionalOne, kAny };
@@ -28,6 +29,11 @@ struct CommandSpec {
   Operands operands = Operands::kNone;
   std::string description;            // paragraphs, hard-wrapped at 76 columns
   std::vector<std::string> examples;  // "zpull once --dry-run   # comment"
+  // Exactly one of these options is given (restore's --to, --file, …).
+  std::vector<std::string> one_of;
+  // Synopsis lines where one line cannot say it (restore's four forms);
+  // empty: generated from the options and operands.
+  std::vector<std::string> forms;
 };
 
 // In the order `zpull help` lists them.

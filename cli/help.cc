@@ -43,8 +43,13 @@ std::string Wrap(const std::string& text, std::size_t width, std::size_t indent)
 }
 
 std::string Synopsis(const CommandSpec& c) {
+  if (!c.forms.empty()) {
+    std::string out;
+    for (const auto& f : c.forms) out += (out.empty() ? "" : "\n") + f;
+    return out;
+  }
   std::string out = "zpull " + c.name;
-  if (c.name != "check-config") out += " [--config FILE]";
+  out += " [--config FILE]";
   for (const auto& o : c.options) out += o.required ? " " + OptionUsage(o) : " [" + OptionUsage(o) + "]";
   switch (c.operands) {
     case Operands::kNone: break;
@@ -55,10 +60,16 @@ std::string Synopsis(const CommandSpec& c) {
   return out;
 }
 
+std::string UsageText(const CommandSpec& c) {
+  std::string usage = Synopsis(c);
+  for (std::size_t at = 0; (at = usage.find('\n', at)) != std::string::npos; at += 8) usage.replace(at, 1, "\n       ");
+  return "usage: " + usage;
+}
+
 std::optional<std::string> CommandHelp(const std::string& name) {
   const CommandSpec* c = FindCommand(name);
   if (!c) return std::nullopt;
-  std::string out = "usage: " + Synopsis(*c) + "\n\n";
+  std::string out = UsageText(*c) + "\n\n";
   if (!c->description.empty()) out += c->description + "\n\n";
   if (!c->options.empty()) out += OptionTable(c->options) + "\n";
   out += c->examples.size() == 1 ? "Example:\n" : "Examples:\n";

@@ -10,8 +10,10 @@
 namespace zpull::cli {
 
 // "usage: zpull once [--config FILE] [--dry-run] [--textfile PATH] [DESTINATION...]"
-// without "usage: ".
+// without "usage: "; one line per form where the command has several.
 std::string Synopsis(const CommandSpec& command);
+// "usage: " and the synopsis, its further forms indented below the first.
+std::string UsageText(const CommandSpec& command);
 // The help of one command; nullopt for an unknown one.
 std::optional<std::string> CommandHelp(const std::string& command);
 // The overview: every command in a line, and where to read more.

@@ -40,6 +40,7 @@
 #include "daemon/run_loop.h"
 #include "exporter/progress.h"
 #include "cli/restore.h"
+#include "cli/restore_file.h"
 #include "exporter/textfile.h"
 #include "daemon/verify.h"
 #include "exporter/web_config.h"
@@ -132,6 +133,10 @@ int CheckConfig(const Args& args) {
                 << s.host << ", then check the fingerprint)\n";
     }
   }
+  if (auto listener = exporter::LoadListener(config->listen, ""); !listener) {
+    std::cerr << "zpull: " << args.config << ": listen: " << listener.error().message << "\n";
+    ++errors;
+  }
   if (errors) return 2;
   std::cout << args.config << ": ok (" << config->sources.size() << " sources, " << config->datasets.size()
             << " datasets, snapshot prefix " << config->snapshot_prefix << ")\n";
@@ -150,6 +155,15 @@ int CheckConfig(const Args& args) {
 int Once(const Args& args, const core::Log& log) {
   auto config = LoadConfigOrSay(args.config);
   if (!config) return 2;
+  // A mistake is named before any host is asked (expansion lists sources).
+  if (auto s = cli::CheckSelectable(*config, args.operands); !s) {
+    std::cerr << "zpull once: " << s.error().message << "\n";
+    return 2;
+  }
+  if (!args.textfile.empty() && !args.operands.empty()) {
+    std::cerr << "zpull once: --textfile writes the metrics of every entry: run it without DESTINATION\n";
+    return 2;
+  }
   daemon::Hosts hosts(*config);
   config = daemon::Expanded(*config, hosts, log);
   const auto selected = cli::SelectEntries(*config, args.operands);
@@ -238,6 +252,20 @@ int Run(const Args& args, const core::Log& log) {
 int Restore(const Args& args) {
   auto config = LoadConfigOrSay(args.config);
   if (!config) return 2;
+  if (args.restore_to.empty()) {
+    using Mode = cli::FileRestoreRequest::Mode;
+    const Mode mode = !args.restore_file.empty() ? Mode::kCopy : !args.restore_list.empty() ? Mode::kList : Mode::kVersions;
+    const std::string& path = mode == Mode::kCopy ? args.restore_file
+                              : mode == Mode::kList ? args.restore_list
+                                                    : args.restore_versions;
+    auto request = cli::ParseFileRestore(mode, args.operands[0], path, args.restore_into, args.overwrite);
+    if (!request) {
+      std::cerr << "zpull restore: " << request.error().message << "\n";
+      return 2;
+    }
+    daemon::Hosts hosts(*config);
+    return cli::RunFileRestore(*config, hosts.Destination(), *request, std::cout);
+  }
   auto request = cli::ParseRestore(*config, args.operands[0], args.restore_to, args.yes, args.force);
   if (!request) {
     std::cerr << "zpull: " << request.error().message << "\n";

@@ -5,13 +5,17 @@
 
 namespace zpull::replicate {
 
-std::string SnapshotNameFor(std::string_view prefix, std::int64_t unix_seconds) {
+std::string UtcTimeText(std::int64_t unix_seconds) {
   std::time_t t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return std::string(prefix) + "_" + buf;
+  return buf;
+}
+
+std::string SnapshotNameFor(std::string_view prefix, std::int64_t unix_seconds) {
+  return std::string(prefix) + "_" + UtcTimeText(unix_seconds);
 }
 
 std::string SnapshotNameWithSuffix(std::string_view name, int n) {

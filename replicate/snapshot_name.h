@@ -10,6 +10,8 @@
 namespace zpull::replicate {
 
 std::string SnapshotNameFor(std::string_view prefix, std::int64_t unix_seconds);
+// "2026-11-27T08:10:00Z": a Unix time as the names carry it.
+std::string UtcTimeText(std::int64_t unix_seconds);
 
 // The n-th alternative when the plain name is taken: "<name>_<n>".
 std::string SnapshotNameWithSuffix(std::string_view name, int n);
