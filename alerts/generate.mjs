@@ -12,15 +12,20 @@
 const thresholds = {
   job: 'job="zpull"',                 // the scrape job(s) of zpull instances (a label matcher)
   down_for: '5m',                     // ZpullDown / ZpullAbsent wait this long
+  check_failing_for: '30m',           // a check failing to run this long (several parity.interval / scrub.interval)
   lag_intervals: 3,                   // lag may reach this many intervals ...
   lag_grace_seconds: 3600,            // ... plus this, before ZpullReplicationLagHigh
   failing_window: '6h',               // failures counted over this window ...
   failing_intervals: 3,               // ... and no success within this many intervals
+  never_succeeded_intervals: 2,       // scheduled this many intervals ago and never succeeded
   stall_window: '15m',                // a cycle moving no bytes for this long is stalled
   source_stale_intervals: 3,          // newest source snapshot older than this many intervals ...
   source_stale_grace_seconds: 3600,   // ... plus this
   scrub_max_age_seconds: 35 * 86400,  // last completed scrub older than this
   pool_full_ratio: 0.85,              // allocated / size above this
+  pool_full_days: 14,                 // free space gone within this many days at the rate of ...
+  pool_fill_window: '6h',             // ... this window (and less free now than at its start)
+  vdev_errors_max: 0,                 // a vdev's read, write or checksum error count above this
   hold_max_age_seconds: 7 * 86400,    // zpull's oldest hold older than this
   token_max_age_seconds: 6 * 3600,    // a resume token seen for longer than this
   drill_overdue_intervals: 2,         // no successful drill within this many drill.every
@@ -70,6 +75,13 @@ const groups = [
       ['ZpullAbsent', 'critical', t.down_for, `absent(up{${t.job}})`,
         'No zpull instance is scraped',
         'No target of the zpull job exists in Prometheus: the scrape configuration or service discovery lost them.'],
+      // Drills are left out: one that cannot run is a ZpullRestoreDrillFailed
+      // outcome already, and is run again only at its next drill.every.
+      ['ZpullCheckFailing', 'warning', t.check_failing_for, 'zpull_check_success{check!="drill"} == 0',
+        'The {{ $labels.check }} check of {{ $labels.target }} on {{ $labels.instance }} cannot run',
+        'zpull has not been able to run its {{ $labels.check }} check of {{ $labels.target }} (host ' +
+        '{{ $labels.host }}) for ' + t.check_failing_for + ': what that check reports is stale, and the alerts ' +
+        'built on it cannot fire. The daemon\'s log says why (`journalctl -u zpull`).'],
     ],
   },
   {
@@ -83,6 +95,20 @@ const groups = [
         'Cycles of {{ $labels.dataset }} failed in the last ' + t.failing_window + ' and none succeeded within ' +
         t.failing_intervals + ' intervals. `zpull_replication_failures_total` names the reason; ' +
         'docs/failure-reasons.md says what to do for each.'],
+      // Without a last success ReplicationFailing fires on any failure and
+      // LagHigh has no lag to compare: this one covers a dataset that neither
+      // succeeds nor fails (a first send still running, a cycle never started).
+      ['ZpullNeverReplicated', 'warning', '15m',
+        `time() - zpull_replication_first_scheduled_timestamp_seconds > on (${by}) ` +
+        `(${t.never_succeeded_intervals} * zpull_replication_interval_seconds) ` +
+        `unless on (${by}) zpull_replication_last_success_timestamp_seconds ` +
+        `unless on (${by}) (sum by (${by}) (increase(zpull_replication_failed_runs_total[${t.failing_window}])) > 0) ` +
+        `${active}`,
+        '{{ $labels.dataset }} on {{ $labels.instance }} has never been replicated',
+        'zpull has scheduled {{ $labels.dataset }} for {{ $value | humanizeDuration }}, more than ' +
+        t.never_succeeded_intervals + ' intervals, and no cycle of it has succeeded yet, nor failed in the last ' +
+        t.failing_window + ': there is no backup of it. A first full send may still be running (`zpull status`), ' +
+        'or its cycles do not start.'],
       ['ZpullReplicationLagHigh', 'warning', '15m',
         `zpull_replication_lag_seconds > on (${by}) ` +
         `(${t.lag_intervals} * zpull_replication_interval_seconds + ${t.lag_grace_seconds}) ${active}`,
@@ -154,6 +180,11 @@ const groups = [
         'Pool {{ $labels.pool }} on {{ $labels.host }} has data errors',
         'The last scrub of {{ $labels.pool }} found errors it could not repair, or the pool reports permanent ' +
         'errors (`zpool status -v {{ $labels.pool }}` lists the files). Restore them from another copy and replace failing disks.'],
+      ['ZpullVdevErrors', 'warning', '15m', `zpull_vdev_errors > ${t.vdev_errors_max}`,
+        '{{ $labels.vdev }} in pool {{ $labels.pool }} on {{ $labels.host }} has {{ $value }} {{ $labels.type }} errors',
+        'zpool status counts {{ $value }} {{ $labels.type }} errors on {{ $labels.vdev }} of {{ $labels.pool }} ' +
+        'since the pool was imported or last cleared. Look at the device (`zpool status -v {{ $labels.pool }}`, ' +
+        '`smartctl -a`, cabling) and `zpool clear {{ $labels.pool }}` once it is fixed.'],
       ['ZpullPoolNotOnline', 'critical', '5m', 'zpull_pool_health{state!="ONLINE"} == 1',
         'Pool {{ $labels.pool }} on {{ $labels.host }} is {{ $labels.state }}',
         'A degraded pool has lost redundancy; a faulted or unavailable one cannot take backups. `zpool status ' +
@@ -162,6 +193,13 @@ const groups = [
         `zpull_pool_allocated_bytes / zpull_pool_size_bytes > ${t.pool_full_ratio}`,
         'Pool {{ $labels.pool }} on {{ $labels.host }} is {{ $value | humanizePercentage }} full',
         'Receives fail with out_of_space when the pool fills, and ZFS slows down well before. Shorten retention or add space.'],
+      ['ZpullPoolFillingUp', 'warning', '1h',
+        `predict_linear(zpull_pool_free_bytes[${t.pool_fill_window}], ${t.pool_full_days} * 86400) < 0 ` +
+        `and zpull_pool_free_bytes < zpull_pool_free_bytes offset ${t.pool_fill_window}`,
+        'Pool {{ $labels.pool }} on {{ $labels.host }} fills up within ' + t.pool_full_days + ' days',
+        'At the rate its free space fell over the last ' + t.pool_fill_window + ', pool {{ $labels.pool }} runs out ' +
+        'of space within ' + t.pool_full_days + ' days, and receives then fail with out_of_space. Find what grows ' +
+        '(`zfs list -o space -r {{ $labels.pool }}`), then shorten retention or add space.'],
     ],
   },
   {

@@ -96,12 +96,17 @@ std::string SnapName(std::int64_t t) {
   return b;
 }
 
+// With the parity pass's space properties (`used` on every line's dataset
+// or snapshot, `usedbysnapshots` "-" on snapshots), as zfs prints them.
 void Lines(std::FILE* f, const std::string& name, std::uint64_t guid, std::uint64_t txg, std::int64_t creation,
            const char* userrefs) {
-  std::fprintf(f, "%s\tguid\t%llu\t-\n%s\tcreatetxg\t%llu\t-\n%s\tcreation\t%lld\t-\n%s\tuserrefs\t%s\t-\n",
+  const bool snapshot = name.find('@') != std::string::npos;
+  std::fprintf(f,
+               "%s\tguid\t%llu\t-\n%s\tcreatetxg\t%llu\t-\n%s\tcreation\t%lld\t-\n%s\tuserrefs\t%s\t-\n"
+               "%s\tused\t%s\t-\n%s\tusedbysnapshots\t%s\t-\n",
                name.c_str(), static_cast<unsigned long long>(guid), name.c_str(),
                static_cast<unsigned long long>(txg), name.c_str(), static_cast<long long>(creation), name.c_str(),
-               userrefs);
+               userrefs, name.c_str(), snapshot ? "131072" : "1073741824", name.c_str(), snapshot ? "-" : "104857600");
 }
 
 // Hourly snapshots; the destination has all but the newest (one cycle
@@ -253,7 +258,12 @@ int Pass(const std::string& mode, const std::string& dir) {
 int Metrics(std::size_t n, int rounds, const char* dump, core::MetricDetail detail, bool gzip) {
   std::vector<std::string> names;
   for (std::size_t i = 0; i < n; ++i) names.push_back(DestinationName(i));
+  // And one dataset that never succeeded yet (its first-scheduled time).
+  const std::string fresh = "backup/never-replicated";
+  names.push_back(fresh);
   auto replication = std::make_shared<exporter::ReplicationMetrics>(names, [] { return kNow; }, detail);
+  replication->SetInterval(fresh, 900);
+  replication->SetFirstScheduled(fresh, kNow - 7200);
   auto checks_m = std::make_shared<exporter::CheckMetrics>(detail);
   auto inventory = std::make_shared<exporter::InventoryMetrics>(detail);
   auto features = std::make_shared<exporter::FeatureMetrics>();
@@ -311,6 +321,7 @@ int Metrics(std::size_t n, int rounds, const char* dump, core::MetricDetail deta
     parity.not_replicated = 1;
     parity.oldest_not_replicated_creation = kNow - 30;
     checks_m->SetParity(d, parity);
+    checks_m->SetSpace(d, checks::DatasetSpace{1 << 30, 1 << 20, 4096, 1 << 30, 1 << 20});
     checks_m->RecordResult("parity", "src1", d, true);
     checks_m->RecordResult("replica_safety", "local", d, true);
     checks_m->RecordResult("inventory", "src1", d, true);

@@ -1,7 +1,38 @@
 #include "checks/parity_check.h"
 
+#include <map>
+
+#include "core/zfs_parse.h"
+
 namespace zpull::checks {
 namespace {
+
+// Passes a listing through, keeping each block's properties by filesystem.
+class KeepProperties : public core::SnapshotStream {
+ public:
+  KeepProperties(core::SnapshotStream& inner, std::map<std::string, std::map<std::string, std::string>>& out)
+      : inner_(inner), out_(out) {}
+  core::Result<std::optional<core::SnapshotBlock>> Next() override {
+    auto b = inner_.Next();
+    if (b && *b && !(*b)->properties.empty()) out_[(*b)->fs] = (*b)->properties;
+    return b;
+  }
+
+ private:
+  core::SnapshotStream& inner_;
+  std::map<std::string, std::map<std::string, std::string>>& out_;
+};
+
+std::optional<std::uint64_t> Bytes(const std::map<std::string, std::map<std::string, std::string>>& of,
+                                   const std::string& fs, const std::string& property) {
+  auto f = of.find(fs);
+  if (f == of.end()) return std::nullopt;
+  auto p = f->second.find(property);
+  if (p == f->second.end()) return std::nullopt;
+  auto n = core::ParseInt64(p->second);
+  if (!n || *n < 0) return std::nullopt;  // "-", or not exact (a zfs without -p)
+  return static_cast<std::uint64_t>(*n);
+}
 
 // The pass's error for every target.
 std::vector<ParityResult> FailAll(const std::vector<ParityTarget>& targets, const core::Error& e) {
@@ -14,7 +45,7 @@ std::vector<ParityResult> FailAll(const std::vector<ParityTarget>& targets, cons
 
 std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destination,
                                         const std::vector<ParityTarget>& targets, std::int64_t now,
-                                        bool destination_written) {
+                                        bool destination_written, bool source_written) {
   std::vector<core::DatasetName> src_fs, dst_fs;
   std::vector<std::pair<std::string, std::string>> pairs;
   for (const auto& t : targets) {
@@ -22,10 +53,18 @@ std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destinatio
     dst_fs.push_back(t.destination);
     pairs.emplace_back(t.source.str(), t.destination.str());
   }
-  auto src = source.StreamSnapshotsOf(src_fs);
-  if (!src) return FailAll(targets, src.error());
-  auto dst = destination.StreamSnapshotsOf(dst_fs);
-  if (!dst) return FailAll(targets, dst.error());
+  // The space metrics come with the listings, in the same two commands.
+  core::ListingOptions src_options, dst_options;
+  src_options.properties = dst_options.properties = {"used", "usedbysnapshots"};
+  if (source_written) src_options.properties.push_back("written");
+  auto src_stream = source.StreamSnapshotsOf(src_fs, src_options);
+  if (!src_stream) return FailAll(targets, src_stream.error());
+  auto dst_stream = destination.StreamSnapshotsOf(dst_fs, dst_options);
+  if (!dst_stream) return FailAll(targets, dst_stream.error());
+  std::map<std::string, std::map<std::string, std::string>> src_props, dst_props;
+  KeepProperties src_kept(**src_stream, src_props), dst_kept(**dst_stream, dst_props);
+  core::SnapshotStream* src = &src_kept;
+  core::SnapshotStream* dst = &dst_kept;
 
   std::vector<std::optional<core::Result<ParityReport>>> reports(targets.size());
   std::vector<std::vector<std::string>> src_held(targets.size()), dst_held(targets.size());
@@ -36,7 +75,7 @@ std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destinatio
     }
   };
   auto merged = core::MergeSnapshotStreams(
-      **src, **dst, pairs,
+      *src, *dst, pairs,
       [&](std::size_t i, const std::optional<core::SnapshotList>& s, const std::optional<core::SnapshotList>& d) {
         const ParityTarget& t = targets[i];
         held(s, src_held[i]);
@@ -70,7 +109,11 @@ std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destinatio
       } catch (const std::exception&) {
       }
     }
-    out.push_back({targets[i].dataset, std::move(r), std::move(src_held[i]), std::move(dst_held[i])});
+    const std::string s = targets[i].source.str(), d = targets[i].destination.str();
+    DatasetSpace space{Bytes(src_props, s, "used"), Bytes(src_props, s, "usedbysnapshots"),
+                       source_written ? Bytes(src_props, s, "written") : std::nullopt, Bytes(dst_props, d, "used"),
+                       Bytes(dst_props, d, "usedbysnapshots")};
+    out.push_back({targets[i].dataset, std::move(r), space, std::move(src_held[i]), std::move(dst_held[i])});
   }
   return out;
 }

@@ -20,9 +20,17 @@ struct ParityTarget {
   replicate::SnapshotFilter snapshots;  // snapshots left out on purpose are not holes
 };
 
+// Space of a dataset's two sides, as the pass's listings carried it
+// (`used`, `usedbysnapshots`; the source's `written` where it has one).
+struct DatasetSpace {
+  std::optional<std::uint64_t> source_used, source_snapshots_used, source_written;
+  std::optional<std::uint64_t> destination_used, destination_snapshots_used;
+};
+
 struct ParityResult {
   std::string dataset;
   core::Result<ParityReport> report;
+  DatasetSpace space;
   // The snapshots with user holds (userrefs > 0) on each side, as listed,
   // short names: what the inventory asks `zfs holds` about.
   std::vector<std::string> source_held, destination_held;
@@ -30,9 +38,10 @@ struct ParityResult {
 
 // Results in the order of `targets`. A listing failure on either host fails
 // every target of the pass with that error. With `destination_written`
-// (the probe found the property), one more command reads `written`.
+// (the probe found the property), one more command reads `written`; with
+// `source_written`, the source's listing carries it.
 std::vector<ParityResult> RunParityPass(core::Zfs& source, core::Zfs& destination,
                                         const std::vector<ParityTarget>& targets, std::int64_t now,
-                                        bool destination_written = false);
+                                        bool destination_written = false, bool source_written = false);
 
 }  // namespace zpull::checks

@@ -1,5 +1,7 @@
 #include "daemon/daemon.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -123,6 +125,15 @@ core::Status Daemon::Start() {
   }
   if (!lock) return tl::unexpected(core::WithContext(lock.error(), "lock_directory " + config_.lock_directory));
   daemon_lock_.emplace(std::move(*lock));
+  std::map<std::string, std::int64_t> local;
+  std::map<std::string, std::int64_t>& since = first_scheduled_ ? *first_scheduled_ : local;
+  std::map<std::string, std::int64_t> kept;
+  for (const auto& d : config_.datasets) {
+    const std::string name = d.destination.str();
+    kept[name] = since.emplace(name, now_()).first->second;
+    metrics_->SetFirstScheduled(name, kept[name]);
+  }
+  since = std::move(kept);
   for (const auto& d : config_.datasets) {
     metrics_->SetInterval(d.destination.str(), d.interval_seconds);
     if (d.drill.every) checks_->SetDrillInterval(d.destination.str(), *d.drill.every);
@@ -369,9 +380,17 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
   }
   std::vector<std::size_t> stale;  // first cycles that ended during this pass
   std::vector<bool> held_back;     // by position: reported after the first cycle
+  // The source's `written` (OpenZFS) comes with its listing where it has one.
+  bool source_written = false;
+  if (!indices.empty()) {
+    if (auto pool = core::DatasetName::Parse(config_.datasets[indices[0]].source_dataset.Pool())) {
+      auto f = hosts_.SourceFeatures(source, *pool);
+      source_written = f && f->written;
+    }
+  }
   const auto started = std::chrono::steady_clock::now();
-  auto results =
-      checks::RunParityPass(src, hosts_.Destination(), targets, now_(), WrittenSupported(config_, hosts_, indices));
+  auto results = checks::RunParityPass(src, hosts_.Destination(), targets, now_(),
+                                       WrittenSupported(config_, hosts_, indices), source_written);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   checks_->RecordPass("parity", src.Host(), seconds, now_());
   for (std::size_t k = 0; k < results.size(); ++k) {
@@ -395,6 +414,7 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
       continue;
     }
     checks_->SetParity(r.dataset, *r.report);
+    checks_->SetSpace(r.dataset, r.space);
     for (const auto& f : ParityFindings(*r.report, now_(), d.interval_seconds)) {
       if (f.severity == Severity::kCritical) log_.Warn("parity", {{"dataset", r.dataset}, {"finding", f.text}});
     }
@@ -438,6 +458,8 @@ exporter::StatusReport Daemon::StatusNow() const {
   exporter::StatusReport r;
   r.now = now_();
   r.version = exporter::kVersion;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) r.host = std::string(host).substr(0, std::string(host).find('.'));
   for (std::size_t i = 0; i < config_.datasets.size(); ++i) {
     const config::DatasetConfig& d = config_.datasets[i];
     const std::string name = d.destination.str();
@@ -447,9 +469,16 @@ exporter::StatusReport Daemon::StatusNow() const {
     s.source = d.source + ":" + d.source_dataset.str();
     s.state = scheduler_->Running(i) ? "running" : scheduler_->Paused(i) ? "paused" : "idle";
     if (v.newest_common_creation) s.lag_seconds = r.now - *v.newest_common_creation;
+    s.interval_seconds = d.interval_seconds;
+    if (s.state == "idle") s.next_run = scheduler_->DueAt(i);
     s.last_success = v.last_success;
     if (v.last_ok) s.last_result = *v.last_ok ? "ok" : "failed";
     s.last_reason = v.last_reason;
+    s.last_message = v.last_message;
+    for (core::Reason reason : core::kAllReasons) {
+      if (s.last_result == "failed" && core::ReasonName(reason) == v.last_reason) s.remedy = core::ReasonRemedy(reason);
+    }
+    s.parity = checks_->ParityOf(name);
     if (s.state == "running") {
       s.bytes = v.cycle_bytes;
       s.expected_bytes = v.expected_bytes;
@@ -459,6 +488,8 @@ exporter::StatusReport Daemon::StatusNow() const {
     if (auto drill = checks_->DrillOf(name)) {
       s.drill_outcome = drill->last_outcome;
       s.drill_last_success = drill->last_success;
+      s.drill_last_run = drill->last_run;
+      s.drill_covered_ratio = drill->covered_ratio;
     }
     r.datasets.push_back(std::move(s));
   }

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -46,6 +47,10 @@ class Daemon : public std::enable_shared_from_this<Daemon> {
   // interval) and starts the control socket; fails if another zpull run
   // holds the lock or the socket cannot be made. Contacts no source.
   core::Status Start();
+  // Before Start(): when each dataset was first scheduled, kept by the
+  // caller across reloads; Start() adds the new datasets (now) and drops
+  // the ones no longer configured. Without it, every dataset counts from Start().
+  void RememberFirstScheduled(std::map<std::string, std::int64_t>* since) { first_scheduled_ = since; }
   // What the HTTP server serves for this daemon. Its status source refers
   // to this daemon: it must be served no longer than the daemon lives.
   exporter::Site Served() const;
@@ -106,6 +111,7 @@ class Daemon : public std::enable_shared_from_this<Daemon> {
   const core::Log log_;
   const std::function<std::int64_t()> now_;
   std::shared_ptr<exporter::ReplicationMetrics> metrics_;
+  std::map<std::string, std::int64_t>* first_scheduled_ = nullptr;  // the caller's, across reloads
   std::shared_ptr<exporter::CheckMetrics> checks_;
   std::shared_ptr<exporter::FeatureMetrics> features_ = std::make_shared<exporter::FeatureMetrics>();
   std::shared_ptr<exporter::InventoryMetrics> inventory_;

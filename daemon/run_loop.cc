@@ -139,6 +139,7 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
 
   config::Config current = std::move(initial);  // as configured, recursive entries unexpanded
   std::map<std::string, std::vector<std::string>> selections;  // by recursive entry's destination, as discovered
+  std::map<std::string, std::int64_t> first_scheduled;  // by dataset, across reloads
   std::unique_ptr<exporter::HttpServer> http;
   std::string http_fingerprint;  // of the listener `http` was started with
   int status = 0;
@@ -150,6 +151,7 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
     auto expanded = std::make_shared<const config::Config>(config::ExpandKnown(current, selections));
     auto owned = std::make_shared<Daemon>(expanded, hosts, log, now);
     Daemon& daemon = *owned;
+    daemon.RememberFirstScheduled(&first_scheduled);
     {
       std::lock_guard lock(mu);
       running = &daemon;

@@ -155,6 +155,11 @@ std::vector<std::size_t> Scheduler::Upcoming(std::int64_t within) {
   return out;
 }
 
+std::int64_t Scheduler::DueAt(std::size_t index) {
+  std::lock_guard lock(mu_);
+  return next_due_.at(index);
+}
+
 void Scheduler::Stop() {
   std::lock_guard lock(mu_);
   stop_ = true;

@@ -81,6 +81,9 @@ class Scheduler {
   // (a round lists those of them that have not read their listings yet:
   // daemon/round.h).
   std::vector<std::size_t> Upcoming(std::int64_t within = 0);
+  // When dataset `index` is next due (Unix seconds; a far future one while
+  // paused or in once mode after its run).
+  std::int64_t DueAt(std::size_t index);
   // Dataset `index`'s running cycle counts as started at `when` (its
   // tree's snapshot time, daemon/round.h): its next run is due an interval
   // after that, as its tree's other datasets are.

@@ -46,6 +46,45 @@ void CheckMetrics::SetParity(const std::string& dataset, const checks::ParityRep
                                r.destination_exists,       r.destination_written};
 }
 
+void CheckMetrics::SetSpace(const std::string& dataset, const checks::DatasetSpace& space) {
+  std::lock_guard lock(mu_);
+  space_[dataset] = space;
+}
+
+void CheckMetrics::WriteSpace(MetricWriter& out, const Copy& c) {
+  using S = checks::DatasetSpace;
+  auto by_side = [&](const char* name, const char* help, std::optional<std::uint64_t> S::*source,
+                     std::optional<std::uint64_t> S::*destination) {
+    out.Family(name, help, MetricType::kGauge);
+    for (const auto& [dataset, s] : c.space) {
+      const std::string d(dataset);
+      if (s.*source) out.Sample({{"dataset", d}, {"side", "source"}}, double(*(s.*source)));
+      if (s.*destination) out.Sample({{"dataset", d}, {"side", "destination"}}, double(*(s.*destination)));
+    }
+  };
+  by_side("zpull_dataset_used_bytes",
+          "Space the dataset and its snapshots use (zfs used), by side, as of the last parity check.",
+          &S::source_used, &S::destination_used);
+  by_side("zpull_dataset_snapshots_used_bytes",
+          "Space only its snapshots hold (zfs usedbysnapshots), by side, as of the last parity check.",
+          &S::source_snapshots_used, &S::destination_snapshots_used);
+  out.Family("zpull_source_written_bytes",
+             "Bytes written on the source since its newest snapshot (OpenZFS written; absent where the source has "
+             "no such property): data no snapshot holds yet, as of the last parity check.",
+             MetricType::kGauge);
+  for (const auto& [dataset, s] : c.space) {
+    if (s.source_written) out.Sample({{"dataset", std::string(dataset)}}, double(*s.source_written));
+  }
+}
+
+std::optional<ParityStatus> CheckMetrics::ParityOf(const std::string& dataset) const {
+  std::lock_guard lock(mu_);
+  auto it = parity_.find(dataset);
+  if (it == parity_.end()) return std::nullopt;
+  const ParityRow& p = it->second;
+  return ParityStatus{p.not_replicated, p.holes, p.guid_mismatches, p.diverged, std::nullopt};
+}
+
 void CheckMetrics::SetPool(const std::string& host, const std::string& pool, const core::PoolStatus& status,
                            const std::optional<core::PoolSpace>& space) {
   std::lock_guard lock(mu_);
@@ -72,6 +111,16 @@ std::vector<PoolStatusRow> CheckMetrics::Pools() const {
       v.scrub_errors = st.scrub->errors.value_or(0);
     }
     v.permanent_errors = st.data_errors.value_or(0);
+    // The leaves' counters (a mirror's row repeats its disks' errors).
+    for (std::size_t i = 0; i < st.vdevs.size(); ++i) {
+      const auto& vd = st.vdevs[i];
+      const bool leaf = i + 1 == st.vdevs.size() || st.vdevs[i + 1].depth <= vd.depth;
+      if (vd.depth > 0 && leaf) v.vdev_errors += vd.read_errors + vd.write_errors + vd.checksum_errors;
+    }
+    if (p.space) {
+      v.size_bytes = p.space->size;
+      v.allocated_bytes = p.space->allocated;
+    }
     out.push_back(std::move(v));
   }
   return out;
@@ -125,6 +174,7 @@ void CheckMetrics::WriteMetrics(MetricWriter& out) const {
     for (const auto& [key, run] : runs_) c.runs.emplace_back(&key, run);
     c.parity.assign(parity_.begin(), parity_.end());
     c.unsafe.assign(unsafe_.begin(), unsafe_.end());
+    c.space.assign(space_.begin(), space_.end());
     c.pools = pools_;
     c.drills.assign(drills_.begin(), drills_.end());
     for (const auto& [dataset, by_reason] : drill_failures_) {
@@ -138,6 +188,7 @@ void CheckMetrics::WriteMetrics(MetricWriter& out) const {
          "Properties of the replica or datasets below it that could harm the backup host (mounting, setuid, "
          "devices, exec, a received mountpoint) and receive.set did not ask for; 0 when safe.",
          c.unsafe, "dataset", [](std::size_t n) { return std::optional<double>(double(n)); });
+  WriteSpace(out, c);
   WritePools(out, c);
   WriteDrills(out, c);
 }
@@ -283,8 +334,6 @@ void CheckMetrics::WriteDrills(MetricWriter& out, const Copy& c) const {
   };
   // Counts of the last drill, where it has them (not after a restart).
   auto count = [](const D& d, auto n) { return d.seconds ? G(double(n)) : std::nullopt; };
-  per_drill("zpull_drill_last_run_timestamp_seconds", "Unix time the last restore drill ended.",
-            [](const D& d) { return Opt(d.last_run); });
   per_drill("zpull_drill_last_success_timestamp_seconds",
             "Unix time of the last successful restore drill (kept in ZFS across restarts).",
             [](const D& d) { return Opt(d.last_success); });
@@ -307,6 +356,9 @@ void CheckMetrics::WriteDrills(MetricWriter& out, const Copy& c) const {
   per_drill("zpull_drill_duration_seconds", "Duration of the last restore drill.",
             [](const D& d) { return Opt(d.seconds); });
   if (detail_.drill_details) {
+    // (The last success's time is what alerts and panels read.)
+    per_drill("zpull_drill_last_run_timestamp_seconds", "Unix time the last restore drill ended.",
+              [](const D& d) { return Opt(d.last_run); });
     per_drill("zpull_drill_files_verified", "Files the last restore drill read back and matched.",
               [&](const D& d) { return count(d, d.files_verified); });
     per_drill("zpull_drill_files_skipped",

@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "checks/parity.h"
+#include "checks/parity_check.h"
 #include "checks/restore_drill.h"
 #include "core/metric_detail.h"
 #include "core/zfs.h"
@@ -34,6 +35,8 @@ class CheckMetrics : public MetricSource {
   // A pass over a host's datasets: its duration and time, without a target.
   void RecordPass(const std::string& check, const std::string& host, double seconds, std::int64_t when);
   void SetParity(const std::string& dataset, const checks::ParityReport& report);
+  // A dataset's space on both sides, from the parity pass's listings.
+  void SetSpace(const std::string& dataset, const checks::DatasetSpace& space);
   // The replica safety check's count for a dataset (checks/replica_safety.h).
   void SetUnsafeProperties(const std::string& dataset, std::size_t count);
   void SetPool(const std::string& host, const std::string& pool, const core::PoolStatus& status,
@@ -62,6 +65,8 @@ class CheckMetrics : public MetricSource {
   // For `zpull status` and /status.
   std::vector<PoolStatusRow> Pools() const;
   std::optional<DrillState> DrillOf(const std::string& dataset) const;
+  // The last parity pass's findings for a dataset; none before one.
+  std::optional<ParityStatus> ParityOf(const std::string& dataset) const;
 
  private:
   struct Run {
@@ -82,6 +87,7 @@ class CheckMetrics : public MetricSource {
   };
   std::map<std::string, ParityRow> parity_;                                 // by dataset
   std::map<std::string, std::size_t> unsafe_;                               // by dataset
+  std::map<std::string, checks::DatasetSpace> space_;                       // by dataset
   struct Pool {
     core::PoolStatus status;
     std::optional<core::PoolSpace> space;
@@ -101,6 +107,7 @@ class CheckMetrics : public MetricSource {
     std::vector<std::pair<const RunKey*, Run>> runs;
     Rows<ParityRow> parity;
     Rows<std::size_t> unsafe;
+    Rows<checks::DatasetSpace> space;
     decltype(pools_) pools;
     Rows<DrillState> drills;
     Rows<std::map<checks::DrillFailure, std::uint64_t>> drill_failures;  // datasets with failures only
@@ -110,6 +117,7 @@ class CheckMetrics : public MetricSource {
   static void WriteRuns(MetricWriter& out, const Copy& c);
   void WriteParity(MetricWriter& out, const Copy& c) const;
   static void WritePools(MetricWriter& out, const Copy& c);
+  static void WriteSpace(MetricWriter& out, const Copy& c);
   void WriteDrills(MetricWriter& out, const Copy& c) const;
 };
 

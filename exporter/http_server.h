@@ -18,6 +18,7 @@
 #include "core/result.h"
 #include "exporter/metric_text.h"
 #include "exporter/status.h"
+#include "exporter/status_page.h"
 #include "exporter/web_config.h"
 
 struct mg_context;

@@ -50,6 +50,11 @@ void ReplicationMetrics::SetInterval(const std::string& dataset, std::int64_t se
   At(dataset).v.interval = seconds;
 }
 
+void ReplicationMetrics::SetFirstScheduled(const std::string& dataset, std::int64_t when) {
+  std::lock_guard lock(mu_);
+  At(dataset).v.first_scheduled = when;
+}
+
 void ReplicationMetrics::AddWireBytes(const std::string& dataset, std::uint64_t n) {
   At(dataset).wire_bytes.fetch_add(n, std::memory_order_relaxed);
 }
@@ -70,9 +75,11 @@ void ReplicationMetrics::CycleFinished(const std::string& dataset, const replica
   if (o.error) {
     ++d.v.failures[o.error->reason];
     d.v.last_reason = std::string(core::ReasonName(o.error->reason));
+    d.v.last_message = o.error->message.substr(0, 4096);  // for people (status); a source's text is bounded
   } else {
     d.v.last_success = o.finished;
     d.v.last_reason.clear();
+    d.v.last_message.clear();
   }
   if (o.newest_common) d.v.newest_common_creation = o.newest_common->creation;
   if (o.source_snapshots || o.ok()) d.v.source_snapshots = o.source_snapshots;
@@ -109,6 +116,8 @@ ReplicationMetrics::View ReplicationMetrics::ViewOf(const std::string& dataset) 
   if (!d.v.in_progress || d.v.expected_this_cycle) v.expected_bytes = d.v.expected_bytes;
   v.last_ok = d.v.last_ok;
   v.last_reason = d.v.last_reason;
+  v.last_message = d.v.last_message;
+  v.first_scheduled = d.v.first_scheduled;
   v.last_duration = d.v.last_duration;
   return v;
 }
@@ -246,6 +255,11 @@ void ReplicationMetrics::WriteMetrics(MetricWriter& out) const {
   per_dataset("zpull_replication_interval_seconds",
               "The dataset's configured replication interval (alert rules measure ages in it).", MetricType::kGauge,
               [&](const Values& v) { return opt(v.interval); });
+  per_dataset("zpull_replication_first_scheduled_timestamp_seconds",
+              "Unix time this zpull began scheduling the dataset (its start, or the reload that added it); present "
+              "until the dataset's first success (ZpullNeverReplicated).",
+              MetricType::kGauge,
+              [&](const Values& v) { return v.last_success ? std::nullopt : opt(v.first_scheduled); });
   per_dataset("zpull_replication_cycle_bytes",
               "Bytes received by the running cycle, or by the last one (with zpull_replication_expected_bytes: the "
               "progress of a transfer).",

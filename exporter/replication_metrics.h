@@ -47,6 +47,9 @@ class ReplicationMetrics : public MetricSource {
   void SetPaused(const std::string& dataset, bool paused);
   // The configured interval (alert rules compare ages with it).
   void SetInterval(const std::string& dataset, std::int64_t seconds);
+  // When this zpull began scheduling the dataset (its start, or the reload
+  // that added it): with no success since, how long it has never succeeded.
+  void SetFirstScheduled(const std::string& dataset, std::int64_t when);
   void CycleFinished(const std::string& dataset, const replicate::CycleOutcome& outcome, double seconds);
 
   void WriteMetrics(MetricWriter& out) const override;
@@ -59,6 +62,8 @@ class ReplicationMetrics : public MetricSource {
     std::optional<std::uint64_t> expected_bytes;
     std::optional<bool> last_ok;        // none before the first cycle
     std::string last_reason;            // of the last failed cycle, when last_ok is false
+    std::string last_message;           // ... and its error's message
+    std::optional<std::int64_t> first_scheduled;
     std::optional<double> last_duration;
   };
   View ViewOf(const std::string& dataset) const;
@@ -85,6 +90,9 @@ class ReplicationMetrics : public MetricSource {
     std::optional<std::int64_t> interval;
     std::optional<bool> last_ok;
     std::string last_reason;
+    std::string last_message;
+    // When this zpull began scheduling it (zpull_replication_first_scheduled_timestamp_seconds).
+    std::optional<std::int64_t> first_scheduled;
   };
   struct Dataset {
     std::atomic<std::uint64_t> bytes{0};

@@ -22,7 +22,8 @@ cp "$here/firing.test.yml" "$tmp/firing/"
 promtool test rules "$tmp/firing/firing.test.yml"
 # The tests notice a rule that fires too early or at another threshold.
 cp "$here/firing.test.yml" "$tmp/mutant/"
-for mutation in "--for 0s" "--set lag_intervals=2" "--set pool_full_ratio=0.95" "--set failing_intervals=1"; do
+for mutation in "--for 0s" "--set lag_intervals=2" "--set pool_full_ratio=0.95" "--set failing_intervals=1" \
+  "--set never_succeeded_intervals=1" "--set pool_full_days=20" "--set vdev_errors_max=1"; do
   # shellcheck disable=SC2086
   node "$root/alerts/generate.mjs" --no-annotations $mutation >"$tmp/mutant/zpull.rules.yml"
   if promtool test rules "$tmp/mutant/firing.test.yml" >"$tmp/mutant.log" 2>&1; then

@@ -7,9 +7,12 @@
 import fs from 'node:fs';
 
 const [url, dashboardFile, rulesFile] = process.argv.slice(2);
-// Panels whose queries may be empty on this system: only during a transfer,
-// or only on OpenZFS (send -nvP).
-const allowEmpty = new Set(['Running transfers']);
+// Panels whose queries may be empty on this system (zfs-fuse, no cycle
+// running at the moment of the check), each with the reason.
+const allowEmpty = new Map([
+  ['Running transfers', 'rows only while a cycle runs; progress only on OpenZFS (send -nvP)'],
+  ['Source writes since the newest snapshot', 'only on OpenZFS (written)'],
+]);
 // Grafana's variables, as an instance with every option selected sees them.
 const substitute = (e) => e.replaceAll('$job', 'zpull').replaceAll('$instance', '.*').replaceAll('$dataset', '.*')
   .replaceAll('$__rate_interval', '30s').replaceAll('$__range', '1h');

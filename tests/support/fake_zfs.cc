@@ -401,6 +401,9 @@ core::Result<std::string> FakeZfs::GetProperty(const core::DatasetName& fs, cons
   auto it = fs_.find(fs.str());
   if (it == fs_.end()) return core::Fail(core::Reason::kOther, host_ + ": " + NoDataset(fs.str()));
   if (property == "referenced") return std::to_string(1024 * (1 + it->second.snaps.size()));
+  // Each snapshot holds 512 bytes of its own.
+  if (property == "usedbysnapshots") return std::to_string(512 * it->second.snaps.size());
+  if (property == "used") return std::to_string(1024 * (1 + it->second.snaps.size()) + 512 * it->second.snaps.size());
   if (property == "type") return std::string("filesystem");
   if (property == "written" && features_.written) return std::string(it->second.modified ? "4096" : "0");
   if (property == "receive_resume_token" && features_.recv_resumable) {

@@ -33,7 +33,8 @@ class FileRunner : public core::CommandRunner {
     return core::Fail(core::Reason::kOther, "unexpected command " + core::ShellJoin(argv));
   }
   core::Result<std::unique_ptr<core::Process>> Start(const core::Argv& argv) override {
-    if (std::find(argv.begin(), argv.end(), kListProps) == argv.end()) {
+    // (The listing's properties, perhaps with more after them.)
+    if (std::none_of(argv.begin(), argv.end(), [](const std::string& a) { return a.starts_with(kListProps); })) {
       return core::Fail(core::Reason::kOther, "unexpected command " + core::ShellJoin(argv));
     }
     ++list_commands;

@@ -36,6 +36,11 @@ TEST(RunParityPass, OneListingPerHostAndWrittenWhereSupported) {
   ASSERT_TRUE(r[0].report) << r[0].report.error().message;
   EXPECT_EQ(r[0].report->not_replicated, 1u);
   EXPECT_EQ(r[0].report->destination_written, 4096u);
+  // Each side's space came with its listing (fake: 512 bytes per snapshot).
+  EXPECT_EQ(r[0].space.source_snapshots_used, 1024u);
+  EXPECT_EQ(r[0].space.destination_snapshots_used, 512u);
+  EXPECT_EQ(r[0].space.source_used, 1024u * 3 + 1024u);
+  EXPECT_FALSE(r[0].space.source_written) << "not asked for";
   ASSERT_TRUE(r[1].report);
   EXPECT_FALSE(r[1].report->destination_exists);
   EXPECT_FALSE(r[1].report->destination_written);
