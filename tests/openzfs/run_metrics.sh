@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # zpull run inside the guest; /metrics scraped from the host through the
-# forwarded port: runs, bytes, lag, a failure reason; promtool accepts it.
+# forwarded port: runs, bytes, lag, a failure reason, each side's space and
+# the source's `written` (zfs-fuse has no such property: only this tier
+# shows zpull_source_written_bytes); promtool accepts it.
 OZ_NAME=run_metrics
 source "$(dirname "$0")/lib.sh"
 oz_pool src
@@ -13,6 +15,7 @@ snapshot_prefix: zpt
 interval: 5s
 listen: 0.0.0.0:9720
 scrub: {interval: 2s, source_pools: true}
+parity: {interval: 2s}
 sources:
 $(oz_ssh_source_yaml guest)
 datasets:
@@ -51,6 +54,18 @@ oz_assert_eq 1 "$(value "zpull_zfs_feature{host=\"guest\",feature=\"send_estimat
 oz_assert_eq 1 "$(value "zpull_zfs_feature{host=\"local\",feature=\"recv_resumable\"}")" "probed: recv -s"
 expected=$(value "zpull_replication_expected_bytes{dataset=\"$dst/b/data\"}")
 [ -n "$expected" ] && [ "${expected%.*}" -gt 0 ] || oz_fail "expected bytes: [$expected]"
+# The space series come with the parity pass's listings.
+for _ in $(seq 1 30); do
+  curl -sf "$url" >"$m" 2>/dev/null
+  [ -n "$(value "zpull_source_written_bytes{dataset=\"$dst/b/data\"}")" ] && break
+  sleep 1
+done
+[ -n "$(value "zpull_source_written_bytes{dataset=\"$dst/b/data\"}")" ] || oz_fail "no zpull_source_written_bytes"
+for side in source destination; do
+  used=$(value "zpull_dataset_used_bytes{dataset=\"$dst/b/data\",side=\"$side\"}")
+  [ -n "$used" ] && [ "${used%.*}" -gt 1000000 ] || oz_fail "$side used bytes: [$used]"
+  [ -n "$(value "zpull_dataset_snapshots_used_bytes{dataset=\"$dst/b/data\",side=\"$side\"}")" ] || oz_fail "$side snapshots used"
+done
 promtool check metrics <"$m" || oz_fail "promtool check metrics"
 rm -f "$m"
 g kill -TERM "$pid"
