@@ -343,8 +343,17 @@ int Metrics(std::size_t n, int rounds, const char* dump, core::MetricDetail deta
     inv.resume_token = true;
     inventory->Set(d, inv, kNow);
   }
+  // Notifications configured (their counters per kind), sending nowhere.
+  auto notifier = std::make_shared<daemon::Notifier>(
+      core::Log(nullptr, core::LogFormat::kText), [] { return kNow; }, "bench",
+      [](const core::HttpRequest&) -> core::Result<long> { return 200; });
+  {
+    config::Config notify_config;
+    notify_config.notify.webhooks = {{"https://hooks.example/bench", 1}};
+    notifier->Configure(notify_config);
+  }
   const exporter::MetricSources sources = {replication, checks_m, features, inventory,
-                                           std::make_shared<exporter::BuildInfo>("bench", "bench")};
+                                           std::make_shared<exporter::BuildInfo>("bench", "bench"), notifier};
   std::vector<double> times;
   std::size_t bytes = 0, series = 0, sent = 0;
   for (int r = 0; r < rounds; ++r) {

@@ -106,8 +106,10 @@ never followed, FIFOs and devices are refused, and nothing that exists is
 replaced without --overwrite. The snapshot is read through a read-only
 clone (setuid, devices and exec off) under the drill directory, destroyed
 afterwards whatever happens (Ctrl-C included). It prints what it copied,
-with sizes and the snapshot's time. To put the copy back on the source
-host, copy it there (scp, rsync): zpull never writes files to a source.
+with sizes and the snapshot's time. PATH is relative to the dataset's
+root (its mountpoint on the source). To put the copy back on the source
+host, use rsync -a or tar (not scp -r, which follows symlinks): zpull never
+writes files to a source.
 
 --to sends the whole snapshot to HOST: a full stream to a new dataset, or
 an incremental from the newest snapshot both have (by guid). Without --yes
@@ -117,9 +119,9 @@ since it, or no snapshot in common) is refused unless --force; the
 snapshots it would destroy are listed first. If the target already holds
 the snapshot, nothing is sent and nothing is rolled back. The restored
 snapshot's guid is checked.)",
-       {"zpull restore --versions home/alice/thesis.tex backup/web1/home",
-        "zpull restore --file home/alice/thesis.tex backup/web1/home@zpull_bk_2026-11-27T08:00:00Z",
-        "zpull restore --list /home/alice backup/web1/home",
+       {"zpull restore --versions alice/thesis.tex backup/web1/home",
+        "zpull restore --file alice/thesis.tex backup/web1/home@zpull_bk_2026-11-27T08:00:00Z",
+        "zpull restore --list / backup/web1/home",
         "zpull restore backup/web1/home --to web1:tank/home-restored",
         "zpull restore backup/web1/home@zpull_bk_2026-11-27T08:00:00Z --to web1:tank/home --yes --force"},
        {"--to", "--file", "--list", "--versions"},

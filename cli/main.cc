@@ -25,7 +25,9 @@
 #include "cli/selection.h"
 #include "config/config.h"
 #include "core/log.h"
+#include "core/local_runner.h"
 #include "core/safe_text.h"
+#include "core/zfs_cli.h"
 #include "core/ssh_files.h"
 #include "daemon/control.h"
 #include "daemon/daemon.h"
@@ -263,8 +265,11 @@ int Restore(const Args& args) {
       std::cerr << "zpull restore: " << request.error().message << "\n";
       return 2;
     }
-    daemon::Hosts hosts(*config);
-    return cli::RunFileRestore(*config, hosts.Destination(), *request, std::cout);
+    // Its zfs commands outside the terminal's process group: Ctrl-C
+    // reaches zpull, which destroys its clone, and never the destroy.
+    core::LocalRunner runner(std::chrono::seconds(config->command_timeout_seconds), /*own_process_group=*/true);
+    core::ZfsCli zfs(runner, config->zfs_command, config->zpool_command);
+    return cli::RunFileRestore(*config, zfs, *request, std::cout);
   }
   auto request = cli::ParseRestore(*config, args.operands[0], args.restore_to, args.yes, args.force);
   if (!request) {

@@ -140,6 +140,7 @@ struct PathState {
   core::FileKind kind;
   std::uint64_t size;
   std::int64_t mtime;
+  std::int64_t mtime_nsec;  // a rewrite within the same second differs too
   bool operator==(const PathState&) const = default;
 };
 
@@ -173,7 +174,8 @@ core::Result<std::optional<PathState>> StatBeneath(int root, const std::string& 
                               : (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) ? core::FileKind::kDevice
                               : S_ISSOCK(st.st_mode) ? core::FileKind::kSocket
                                                      : core::FileKind::kOther;
-  return std::optional<PathState>(PathState{kind, static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec});
+  return std::optional<PathState>(
+      PathState{kind, static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec});
 }
 
 std::string Describe(const PathState& s) {
@@ -212,7 +214,11 @@ int Copy(const FileRestoreRequest& r, MountedClone& clone, const core::SnapshotI
     out << "  " << (e.refused ? "REFUSED " : "") << core::FileKindName(e.kind)
         << (e.kind == core::FileKind::kRegular ? " " + Size(e.size) : "") << "  " << core::SafeText(e.path)
         << (e.setid_dropped ? "  (setuid/setgid/sticky bits dropped)" : "")
-        << (e.refused ? "  (not copied: only files, directories and symlinks are restored)" : "") << "\n";
+        << (e.refused ? "  (not copied: " +
+                            (e.why.empty() ? std::string("only files, directories and symlinks are restored") : e.why) +
+                            ")"
+                      : "")
+        << "\n";
   }
   if (shown > 50) out << "  … and " << (shown - 50) << " more\n";
   const std::string summary = std::to_string(done.files) + " files (" + Size(done.bytes) + "), " +
@@ -239,7 +245,10 @@ int List(const FileRestoreRequest& r, MountedClone& clone, const core::SnapshotI
   auto state = StatBeneath(clone.Root(), r.path);
   if (!state) return fail(state.error().message);
   const std::string shown = r.path.empty() ? "/" : r.path;
-  if (!*state) return fail(shown + ": not in " + r.dataset.Snapshot(snap.name));
+  if (!*state) {
+    return fail(shown + ": not in " + r.dataset.Snapshot(snap.name) + " (PATH is relative to the dataset's root; " +
+                "--list / shows it)");
+  }
   out << core::SafeText(r.dataset.Snapshot(snap.name)) << " (taken " << replicate::UtcTimeText(snap.creation)
       << "): " << core::SafeText(shown) << "\n";
   if ((*state)->kind != core::FileKind::kDirectory) {
@@ -362,8 +371,8 @@ int RunFileRestore(const config::Config& config, core::Zfs& zfs, const FileResto
   auto clone = MountedClone::Make(zfs, r.dataset, snap->name, directory, prefix);
   int rc;
   if (!clone) {
-    out << "FAILED " << core::SafeText(clone.error().message) << "\n";
-    rc = 1;
+    out << (g_stop ? "INTERRUPTED " : "FAILED ") << core::SafeText(clone.error().message) << "\n";
+    rc = g_stop ? 130 : 1;
   } else {
     rc = r.mode == FileRestoreRequest::Mode::kCopy ? Copy(r, **clone, *snap, out) : List(r, **clone, *snap, out);
   }

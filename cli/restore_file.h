@@ -26,9 +26,9 @@ struct FileRestoreRequest {
   bool overwrite = false;
 };
 
-// DESTINATION[@SNAPSHOT] and PATH (relative to the dataset's root, as on
-// the source: "/home/alice/x" or "home/alice/x") -> a request; names the
-// part that is wrong. Pure.
+// DESTINATION[@SNAPSHOT] and PATH (relative to the dataset's root, a
+// leading '/' meaning that root: "/alice/x" or "alice/x") -> a request;
+// names the part that is wrong. Pure.
 core::Result<FileRestoreRequest> ParseFileRestore(FileRestoreRequest::Mode mode, const std::string& what,
                                                   const std::string& path, const std::string& into, bool overwrite);
 

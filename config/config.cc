@@ -176,6 +176,52 @@ class Parser : public YamlReader {
     return h;
   }
 
+  // An http(s) URL with a host; plain http is accepted with a warning.
+  std::string Url(const YAML::Node& n, const std::string& key, std::vector<std::string>& warnings) const {
+    const std::string url = String(n, key);
+    const bool https = url.starts_with("https://"), http = url.starts_with("http://");
+    const std::size_t host_at = https ? 8 : 7;
+    if ((!https && !http) || url.size() <= host_at || url[host_at] == '/' ||
+        url.find_first_of(" \t\r\n") != std::string::npos) {
+      Error(n, key, "expected an https:// URL (or http:// for a receiver on this network)");
+    }
+    if (http) {
+      warnings.push_back(Where(path_, n) + ": '" + key + "': http:// sends in plain text (and any token in the URL): " +
+                         "use it for a receiver on this host or network only");
+    }
+    return url;
+  }
+
+  std::vector<WebhookConfig> Webhooks(const YAML::Node& n, std::vector<std::string>& warnings) const {
+    if (!n.IsSequence()) Error(n, "webhooks", "expected a list of {url: URL, after_failures: N}");
+    std::vector<WebhookConfig> out;
+    for (const auto& w : n) {
+      ExpectMap(w, "webhooks[]", {"url", "after_failures"});
+      if (!w["url"]) Error(w, "url", "missing");
+      WebhookConfig c{Url(w["url"], "url", warnings)};
+      if (w["after_failures"]) c.after_failures = static_cast<int>(Int(w["after_failures"], "after_failures", 1, 1000));
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  NotifyConfig Notify(const YAML::Node& n, std::vector<std::string>& warnings) const {
+    ExpectMap(n, "notify", {"webhooks", "healthcheck_url", "healthcheck_interval", "ca_file", "timeout"});
+    NotifyConfig c;
+    if (n["webhooks"]) c.webhooks = Webhooks(n["webhooks"], warnings);
+    if (n["healthcheck_url"]) c.healthcheck_url = Url(n["healthcheck_url"], "healthcheck_url", warnings);
+    if (n["healthcheck_interval"]) {
+      c.healthcheck_interval_seconds = Duration(n["healthcheck_interval"], "healthcheck_interval");
+      if (c.healthcheck_interval_seconds < 10) Error(n["healthcheck_interval"], "healthcheck_interval", "at least 10s");
+    }
+    if (n["ca_file"]) c.ca_file = String(n["ca_file"], "ca_file");
+    if (n["timeout"]) {
+      c.timeout_seconds = Duration(n["timeout"], "timeout");
+      if (c.timeout_seconds < 1) Error(n["timeout"], "timeout", "at least 1s");
+    }
+    return c;
+  }
+
   HooksConfig Hooks(const YAML::Node& n) const {
     ExpectMap(n, "hooks", {"pre_snapshot", "post_replication"});
     HooksConfig h;
@@ -256,7 +302,7 @@ class Parser : public YamlReader {
                         const HooksConfig& default_hooks, std::vector<std::string>& warnings) const {
     ExpectMap(n, "datasets[]",
               {"source", "source_dataset", "destination", "interval", "snapshot", "initial", "force", "retention",
-               "source_retention", "drill", "hooks", "recursive", "children"},
+               "source_retention", "drill", "hooks", "recursive", "children", "notify"},
               kOptionKeys, {"dataset"});
     const std::string source_key = SourceDatasetKey(n, warnings);
     for (const std::string& required : {std::string("source"), source_key, std::string("destination")}) {
@@ -282,6 +328,10 @@ class Parser : public YamlReader {
     d.drill = n["drill"] ? Drill(n["drill"], "drill") : default_drill;
     d.options = Options(n, default_options);
     d.hooks = n["hooks"] ? Hooks(n["hooks"]) : default_hooks;
+    if (const auto& notify = n["notify"]) {
+      ExpectMap(notify, "notify", {"webhooks"});
+      if (notify["webhooks"]) d.webhooks = Webhooks(notify["webhooks"], warnings);
+    }
     if (n["recursive"]) d.recursive = Bool(n["recursive"], "recursive");
     if (const auto& children = n["children"]) {
       if (!d.recursive) Error(children, "children", "only with 'recursive: true'");
@@ -322,7 +372,7 @@ class Parser : public YamlReader {
     ExpectMap(root, "",
               {"snapshot_prefix", "interval", "parallelism", "command_timeout", "listen", "zfs_command", "retention", "source_retention",
                "parity", "scrub", "drill", "zpool_command", "lock_directory", "cache_directory", "control_socket", "total_bandwidth_limit", "hooks",
-               "metrics", "sources", "datasets"},
+               "metrics", "notify", "sources", "datasets"},
               kOptionKeys);
     Config c;
     c.path = path_;
@@ -336,6 +386,7 @@ class Parser : public YamlReader {
       }
     }
     if (root["interval"]) c.interval_seconds = Duration(root["interval"], "interval");
+    if (root["notify"]) c.notify = Notify(root["notify"], c.warnings);
     if (const auto& parity = root["parity"]) {
       ExpectMap(parity, "parity", {"interval"});
       if (parity["interval"]) c.parity_interval_seconds = Duration(parity["interval"], "interval");

@@ -71,6 +71,22 @@ struct HooksConfig {
   friend bool operator==(const HooksConfig&, const HooksConfig&) = default;
 };
 
+// notify: {webhooks: [{url, after_failures}], healthcheck_url,
+// healthcheck_interval, ca_file, timeout} (docs/notifications.md).
+struct WebhookConfig {
+  std::string url;         // https:// (or http:// for a local receiver)
+  int after_failures = 1;  // consecutive failed cycles before "failing"
+  friend bool operator==(const WebhookConfig&, const WebhookConfig&) = default;
+};
+
+struct NotifyConfig {
+  std::vector<WebhookConfig> webhooks;
+  std::string healthcheck_url;  // empty: no dead-man ping
+  std::int64_t healthcheck_interval_seconds = 300;
+  std::string ca_file;          // empty: the system's CA store
+  std::int64_t timeout_seconds = 10;
+};
+
 struct DatasetConfig {
   std::string source;  // a SourceConfig name
   core::DatasetName source_dataset;
@@ -86,6 +102,8 @@ struct DatasetConfig {
   DrillConfig drill;
   ReplicationOptions options;
   HooksConfig hooks;  // a dataset's own `hooks:` replaces the top-level one
+  // notify: {webhooks: […]} of the dataset, replacing notify.webhooks.
+  std::optional<std::vector<WebhookConfig>> webhooks;
   // recursive: its children on the source too, each as a dataset of its own
   // (selected by `children`, found at run time: config/expand.h).
   bool recursive = false;
@@ -117,6 +135,7 @@ struct Config {
   std::string cache_directory = "/var/cache/zpull";  // probed ZFS features per host (core/feature_cache.h)
   std::string control_socket;                 // default: <lock_directory>/control.sock
   core::MetricDetail metrics_detail;  // metrics: {detail: [...]}: opt-in families
+  NotifyConfig notify;
   std::string web_config_file;  // --web.config.file (exporter/web_config.h); not a YAML key
   core::Argv zfs_command{"zfs"};      // on this (the backup) host
   core::Argv zpool_command{"zpool"};  // on this host

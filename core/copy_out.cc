@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -85,14 +86,13 @@ class Copier {
     return Fail(Reason::kOther, what + " " + into_ + "/" + rel + ": " + std::strerror(err));
   }
   Status Refuse(const std::string& rel, FileKind kind, const std::string& why) {
-    CopiedEntry e{rel, kind, 0, false, true};
-    report_.entries.push_back(e);
+    report_.entries.push_back(CopiedEntry{rel, kind, 0, false, true, why});
     ++report_.refused;
-    (void)why;
     return {};
   }
   void Record(const std::string& rel, FileKind kind, std::uint64_t size, const struct stat& st) {
-    const bool dropped = (st.st_mode & 07000) != 0 && kind != FileKind::kSymlink;
+    const mode_t dropped_bits = kind == FileKind::kDirectory ? 06000 : 07000;
+    const bool dropped = (st.st_mode & dropped_bits) != 0 && kind != FileKind::kSymlink;
     report_.entries.push_back({rel, kind, size, dropped, false});
     report_.setid_dropped += dropped ? 1 : 0;
     if (kind == FileKind::kRegular) ++report_.files;
@@ -113,6 +113,19 @@ class Copier {
   }
 
   Status File(int src_dir, int dst_dir, const std::string& name, const std::string& rel, const struct stat& seen) {
+    // A file with several names is copied once; its other names become
+    // hard links to the copy (a tree of 10,000 links to one big file
+    // must not fill this host).
+    if (seen.st_nlink > 1) {
+      if (auto first = linked_.find(seen.st_ino); first != linked_.end()) {
+        const std::string tmp = TempName(name);
+        if (::linkat(AT_FDCWD, first->second.c_str(), dst_dir, tmp.c_str(), 0) == 0) {
+          if (auto s = Place(dst_dir, tmp, name, rel); !s) return s;
+          Record(rel, FileKind::kRegular, 0, seen);
+          return {};
+        }
+      }
+    }
     Fd in(::openat(src_dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     if (!in.ok()) return Errno("cannot open", rel);
     struct stat st {};
@@ -148,9 +161,11 @@ class Copier {
       return failed(Errno("cannot finish", rel));
     }
     out = Fd();
+    if (Cancelled()) return failed(Stopped());
     if (auto s = Place(dst_dir, tmp, name, rel); !s) return s;
     Record(rel, FileKind::kRegular, copied, st);
     report_.bytes += copied;
+    if (st.st_nlink > 1) linked_.emplace(st.st_ino, into_ + "/" + rel);
     return {};
   }
 
@@ -178,10 +193,13 @@ class Copier {
       return Fail(Reason::kOther, into_ + "/" + rel + ": changed while it was copied");
     }
     // Made private until its contents are in; an existing one is merged
-    // with --overwrite (O_NOFOLLOW: never a symlink of the target's).
+    // with --overwrite (O_NOFOLLOW: never a symlink of the target's) and
+    // keeps its own mode and times.
+    bool made = true;
     if (::mkdirat(dst_dir, name.c_str(), 0700) != 0) {
       if (errno != EEXIST) return Errno("cannot create", rel);
       if (!options_.overwrite) return Fail(Reason::kConfig, into_ + "/" + rel + " exists (--overwrite merges into it)");
+      made = false;
     }
     Fd dst(::openat(dst_dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!dst.ok()) {
@@ -195,7 +213,14 @@ class Copier {
       errno = 0;
       while (struct dirent* e = ::readdir(d)) {
         const std::string n = e->d_name;
-        if (n != "." && n != "..") names.push_back(n);
+        if (n == "." || n == "..") continue;
+        // A name with '/' would be a path on both sides (a kernel hands
+        // none out today; a crafted stream must not make one count).
+        if (n.empty() || n.find('/') != std::string::npos) {
+          ::closedir(d);
+          return Fail(Reason::kOther, into_ + "/" + rel + ": an entry's name is not a file name");
+        }
+        names.push_back(n);
       }
       const int err = errno;
       ::closedir(d);
@@ -204,8 +229,10 @@ class Copier {
     for (const auto& n : names) {
       if (auto s = Entry(src.get(), dst.get(), n, rel + "/" + n, depth + 1); !s) return s;
     }
+    // The sticky bit stays on a directory (without it a world-writable
+    // one would be open to every local user's renames); never setgid.
     const struct timespec times[2] = {st.st_atim, st.st_mtim};
-    if (::fchmod(dst.get(), st.st_mode & 0777) != 0 || ::futimens(dst.get(), times) != 0) {
+    if (made && (::fchmod(dst.get(), st.st_mode & 01777) != 0 || ::futimens(dst.get(), times) != 0)) {
       return Errno("cannot finish", rel);
     }
     Record(rel, FileKind::kDirectory, 0, st);
@@ -214,6 +241,7 @@ class Copier {
 
   const dev_t dev_;
   const std::string into_;
+  std::map<ino_t, std::string> linked_;  // the copy of each multiply linked file, by the source's inode
   const CopyOptions& options_;
   CopyReport& report_;
 };

@@ -27,6 +27,7 @@ struct CopiedEntry {
   std::uint64_t size = 0;      // bytes copied (a symlink: its target's length)
   bool setid_dropped = false;  // it had setuid, setgid or sticky bits: copied without
   bool refused = false;        // a FIFO, device, socket or a directory too deep: not copied
+  std::string why;             // refused: why, when not its kind
 };
 
 struct CopyReport {
@@ -40,8 +41,12 @@ struct CopyReport {
 // - a regular file with its permission bits (never setuid, setgid or
 //   sticky) and its access and modification times, written beside the
 //   target and renamed into place, so a target is never half written;
+//   the other names of a file with several (hard links) are linked to
+//   its copy, not copied again;
 // - a symlink as a symlink: its target is copied as text, never followed;
-// - a directory with all of the above beneath it, staying on its mount;
+// - a directory with all of the above beneath it, staying on its mount,
+//   with its permission bits and sticky bit (never setgid) once filled; one
+//   that exists (--overwrite) keeps its own;
 //   its FIFOs, devices and sockets are not copied and listed as refused;
 // - a FIFO, device or socket at `path` itself fails (reason config).
 // What is copied belongs to the running user. An existing target fails

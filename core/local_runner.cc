@@ -62,7 +62,7 @@ int DecodeStatus(int status) {
 }
 
 // Spawns argv with the given fds as stdin/stdout/stderr.
-Result<pid_t> Spawn(const Argv& argv, int in, int out, int err) {
+Result<pid_t> Spawn(const Argv& argv, int in, int out, int err, bool own_group = false) {
   if (argv.empty()) return Fail(Reason::kOther, "empty command");
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
@@ -83,7 +83,8 @@ Result<pid_t> Spawn(const Argv& argv, int in, int out, int err) {
   sigaddset(&def, SIGTERM);
   posix_spawnattr_setsigdefault(&attr, &def);
   posix_spawnattr_setsigmask(&attr, &empty);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (own_group ? POSIX_SPAWN_SETPGROUP : 0));
   pid_t pid = -1;
   int rc = ::posix_spawnp(&pid, cargv[0], &fa, &attr, cargv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
@@ -282,7 +283,7 @@ Result<CommandResult> LocalRunner::RunWithin(const Argv& argv, std::string_view 
   auto out = MakePipe();
   auto err = MakePipe();
   if (!in || !out || !err) return Fail(Reason::kOther, "cannot create pipes");
-  auto pid = Spawn(argv, in->read.get(), out->write.get(), err->write.get());
+  auto pid = Spawn(argv, in->read.get(), out->write.get(), err->write.get(), own_group_);
   if (!pid) return tl::unexpected(pid.error());
   in->read.reset();
   out->write.reset();
@@ -374,7 +375,7 @@ Result<std::unique_ptr<Process>> LocalRunner::Start(const Argv& argv) {
   // A 1 MiB pipe lets a stream move in large writes (best effort).
   (void)::fcntl(in->write.get(), F_SETPIPE_SZ, 1 << 20);
   (void)::fcntl(out->write.get(), F_SETPIPE_SZ, 1 << 20);
-  auto pid = Spawn(argv, in->read.get(), out->write.get(), err->write.get());
+  auto pid = Spawn(argv, in->read.get(), out->write.get(), err->write.get(), own_group_);
   if (!pid) return tl::unexpected(pid.error());
   in->read.reset();
   out->write.reset();

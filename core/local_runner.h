@@ -13,6 +13,14 @@ class LocalRunner : public CommandRunner {
   // `command_timeout` bounds each Run and RunAll command (0: no limit); a
   // command past it is killed (SIGTERM, then SIGKILL). Start is not bounded.
   explicit LocalRunner(std::chrono::milliseconds command_timeout = {});
+  // With `own_process_group`, each command leads a process group of its
+  // own: a terminal's Ctrl-C (SIGINT to the foreground group) reaches
+  // zpull, not its commands, which zpull lets finish (`zpull restore
+  // --file` destroying its clone).
+  LocalRunner(std::chrono::milliseconds command_timeout, bool own_process_group)
+      : LocalRunner(command_timeout) {
+    own_group_ = own_process_group;
+  }
   // execve takes 2 MiB of arguments and environment together (Linux
   // ARG_MAX); each of zpull's words is short.
   std::size_t MaxCommandBytes() const override { return 1024 * 1024; }
@@ -30,6 +38,7 @@ class LocalRunner : public CommandRunner {
  private:
   std::string host_ = "local";
   const std::chrono::milliseconds command_timeout_;
+  bool own_group_ = false;
 };
 
 }  // namespace zpull::core

@@ -1,7 +1,7 @@
 #pragma once
 // The opt-in metric families, `metrics: {detail: [...]}` in the
 // configuration (docs/metrics.md, "Series budget"): by default /metrics
-// carries at most 40 series per dataset; each group named here adds its
+// carries at most 44 series per dataset; each group named here adds its
 // families.
 
 #include <array>

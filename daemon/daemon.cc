@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 #include <thread>
 #include <utility>
 
@@ -169,6 +170,12 @@ core::Status Daemon::Start() {
     last_success = restored->last_success;
   }
   scheduler_->SetFirstDue(FirstDue(now_(), last_success, Intervals(config_)));
+  if (notifier_) {
+    notifier_->SetHealth([weak = weak_from_this()] {
+      auto daemon = weak.lock();
+      return !daemon || daemon->Healthy();
+    });
+  }
   auto control = ControlServer::Start(config_.control_socket, [this](const std::string& r) { return Control(r); });
   if (!control) return tl::unexpected(control.error());
   control_ = std::move(*control);
@@ -176,7 +183,21 @@ core::Status Daemon::Start() {
 }
 
 exporter::MetricSources Daemon::MetricSources() const {
-  return {metrics_, checks_, features_, inventory_, std::make_shared<exporter::BuildInfo>(exporter::kVersion, exporter::kRevision)};
+  exporter::MetricSources sources = {metrics_, checks_, features_, inventory_,
+                                     std::make_shared<exporter::BuildInfo>(exporter::kVersion, exporter::kRevision)};
+  if (notifier_) sources.push_back(notifier_);
+  return sources;
+}
+
+bool Daemon::Healthy() const {
+  const std::int64_t now = now_();
+  for (std::size_t i = 0; i < config_.datasets.size(); ++i) {
+    if (scheduler_->Paused(i)) continue;
+    const auto v = metrics_->ViewOf(config_.datasets[i].destination.str());
+    if (v.last_ok == false || !v.last_success) return false;
+    if (now - *v.last_success > 2 * config_.datasets[i].interval_seconds) return false;
+  }
+  return true;
 }
 
 exporter::Site Daemon::Served() const { return {MetricSources(), [this] { return StatusNow(); }}; }
@@ -380,13 +401,15 @@ void Daemon::ParityPass(const std::string& source, const std::vector<std::size_t
   }
   std::vector<std::size_t> stale;  // first cycles that ended during this pass
   std::vector<bool> held_back;     // by position: reported after the first cycle
-  // The source's `written` (OpenZFS) comes with its listing where it has one.
-  bool source_written = false;
-  if (!indices.empty()) {
-    if (auto pool = core::DatasetName::Parse(config_.datasets[indices[0]].source_dataset.Pool())) {
-      auto f = hosts_.SourceFeatures(source, *pool);
-      source_written = f && f->written;
-    }
+  // The source's `written` (OpenZFS) comes with its listing where every
+  // pool of the pass has it (one without would fail the whole listing).
+  bool source_written = !indices.empty();
+  std::set<std::string> pools;
+  for (std::size_t i : indices) pools.insert(config_.datasets[i].source_dataset.Pool());
+  for (const auto& name : pools) {
+    auto pool = core::DatasetName::Parse(name);
+    auto f = pool ? hosts_.SourceFeatures(source, *pool) : core::Result<core::ZfsFeatures>(tl::unexpected(pool.error()));
+    source_written = source_written && f && f->written;
   }
   const auto started = std::chrono::steady_clock::now();
   auto results = checks::RunParityPass(src, hosts_.Destination(), targets, now_(),
@@ -494,6 +517,7 @@ exporter::StatusReport Daemon::StatusNow() const {
     r.datasets.push_back(std::move(s));
   }
   r.pools = checks_->Pools();
+  if (notifier_) r.notifications = notifier_->LastDeliveries();
   return r;
 }
 
@@ -598,6 +622,7 @@ void Daemon::RunDataset(std::size_t index) {
   replicate::CycleOutcome outcome = RunDatasetCycle(config_, index, hosts_, *limits_, now_, hooks);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   metrics_->CycleFinished(name, outcome, seconds);
+  if (notifier_) notifier_->OnCycle(config_.datasets[index], outcome);
   LogCycle(log_, name, outcome, seconds);
   bool parity_waits = false;
   {

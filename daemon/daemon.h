@@ -25,6 +25,7 @@
 #include "daemon/dataset_cycle.h"
 #include "exporter/feature_metrics.h"
 #include "daemon/hosts.h"
+#include "daemon/notifier.h"
 #include "exporter/http_server.h"
 #include "exporter/inventory_metrics.h"
 #include "exporter/replication_metrics.h"
@@ -51,6 +52,12 @@ class Daemon : public std::enable_shared_from_this<Daemon> {
   // caller across reloads; Start() adds the new datasets (now) and drops
   // the ones no longer configured. Without it, every dataset counts from Start().
   void RememberFirstScheduled(std::map<std::string, std::int64_t>* since) { first_scheduled_ = since; }
+  // Before Start(): where cycle outcomes go for webhooks, and what the
+  // dead-man ping asks (Healthy()); the notifier outlives reloads.
+  void UseNotifier(std::shared_ptr<Notifier> notifier) { notifier_ = std::move(notifier); }
+  // Every dataset not paused has succeeded, and not longer ago than twice
+  // its interval (a cycle's own time included), its last cycle not failed.
+  bool Healthy() const;
   // What the HTTP server serves for this daemon. Its status source refers
   // to this daemon: it must be served no longer than the daemon lives.
   exporter::Site Served() const;
@@ -112,6 +119,7 @@ class Daemon : public std::enable_shared_from_this<Daemon> {
   const std::function<std::int64_t()> now_;
   std::shared_ptr<exporter::ReplicationMetrics> metrics_;
   std::map<std::string, std::int64_t>* first_scheduled_ = nullptr;  // the caller's, across reloads
+  std::shared_ptr<Notifier> notifier_;
   std::shared_ptr<exporter::CheckMetrics> checks_;
   std::shared_ptr<exporter::FeatureMetrics> features_ = std::make_shared<exporter::FeatureMetrics>();
   std::shared_ptr<exporter::InventoryMetrics> inventory_;

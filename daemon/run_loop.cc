@@ -140,6 +140,9 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
   config::Config current = std::move(initial);  // as configured, recursive entries unexpanded
   std::map<std::string, std::vector<std::string>> selections;  // by recursive entry's destination, as discovered
   std::map<std::string, std::int64_t> first_scheduled;  // by dataset, across reloads
+  // Webhooks and the dead-man ping: one notifier for the process, so a
+  // reload keeps failure streaks and queued events.
+  auto notifier = std::make_shared<Notifier>(log, now, HostName());
   std::unique_ptr<exporter::HttpServer> http;
   std::string http_fingerprint;  // of the listener `http` was started with
   int status = 0;
@@ -152,6 +155,8 @@ int RunUntilStopped(config::Config initial, const std::function<core::Result<con
     auto owned = std::make_shared<Daemon>(expanded, hosts, log, now);
     Daemon& daemon = *owned;
     daemon.RememberFirstScheduled(&first_scheduled);
+    notifier->Configure(*expanded);
+    daemon.UseNotifier(notifier);
     {
       std::lock_guard lock(mu);
       running = &daemon;

@@ -82,7 +82,7 @@ std::optional<ParityStatus> CheckMetrics::ParityOf(const std::string& dataset) c
   auto it = parity_.find(dataset);
   if (it == parity_.end()) return std::nullopt;
   const ParityRow& p = it->second;
-  return ParityStatus{p.not_replicated, p.holes, p.guid_mismatches, p.diverged, std::nullopt};
+  return ParityStatus{p.not_replicated, p.holes, p.guid_mismatches, p.diverged};
 }
 
 void CheckMetrics::SetPool(const std::string& host, const std::string& pool, const core::PoolStatus& status,
@@ -111,12 +111,9 @@ std::vector<PoolStatusRow> CheckMetrics::Pools() const {
       v.scrub_errors = st.scrub->errors.value_or(0);
     }
     v.permanent_errors = st.data_errors.value_or(0);
-    // The leaves' counters (a mirror's row repeats its disks' errors).
-    for (std::size_t i = 0; i < st.vdevs.size(); ++i) {
-      const auto& vd = st.vdevs[i];
-      const bool leaf = i + 1 == st.vdevs.size() || st.vdevs[i + 1].depth <= vd.depth;
-      if (vd.depth > 0 && leaf) v.vdev_errors += vd.read_errors + vd.write_errors + vd.checksum_errors;
-    }
+    // Every row's counters, the pool's and mirrors' too (they count what
+    // redundancy could not hide), as zpull_vdev_errors and its alert do.
+    for (const auto& vd : st.vdevs) v.vdev_errors += vd.read_errors + vd.write_errors + vd.checksum_errors;
     if (p.space) {
       v.size_bytes = p.space->size;
       v.allocated_bytes = p.space->allocated;

@@ -237,8 +237,7 @@ std::string StatusJson(const StatusReport& r) {
       parity = {{"not_replicated", d.parity->not_replicated},
                 {"holes", d.parity->holes},
                 {"guid_mismatches", d.parity->guid_mismatches},
-                {"diverged", d.parity->diverged},
-                {"checked", Opt(d.parity->checked)}};
+                {"diverged", d.parity->diverged}};
     }
     j["datasets"].push_back({{"dataset", d.dataset},
                              {"source", d.source},
@@ -275,6 +274,11 @@ std::string StatusJson(const StatusReport& r) {
                           {"vdev_errors", p.vdev_errors},
                           {"size_bytes", Opt(p.size_bytes)},
                           {"allocated_bytes", Opt(p.allocated_bytes)}});
+  }
+  j["notifications"] = nlohmann::json::array();
+  for (const auto& n : r.notifications) {
+    j["notifications"].push_back(
+        {{"kind", n.kind}, {"target", n.target}, {"last_delivery", n.when}, {"ok", n.ok}, {"error", n.error}});
   }
   MakeSafe(j);
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -14,7 +14,6 @@ namespace zpull::exporter {
 // A parity pass's findings for one dataset (checks/parity.h).
 struct ParityStatus {
   std::size_t not_replicated = 0, holes = 0, guid_mismatches = 0, diverged = 0;
-  std::optional<std::int64_t> checked;  // when the pass ran
 };
 
 struct DatasetStatus {
@@ -44,8 +43,17 @@ struct PoolStatusRow {
   std::optional<double> scrub_progress;
   std::optional<std::int64_t> last_scrub;
   std::uint64_t scrub_errors = 0, permanent_errors = 0;
-  std::uint64_t vdev_errors = 0;  // read, write and checksum errors of its vdevs, summed
+  std::uint64_t vdev_errors = 0;  // read, write and checksum errors of every row of zpool status, summed
   std::optional<std::uint64_t> size_bytes, allocated_bytes;
+};
+
+// The last delivery to one notification target (daemon/notifier.h).
+struct NotificationStatus {
+  std::string kind;    // webhook, healthcheck
+  std::string target;  // the URL's host only: URLs may hold tokens
+  std::int64_t when = 0;
+  bool ok = false;
+  std::string error;   // when not ok
 };
 
 // What needs attention, and how much is fine: the page's banner.
@@ -66,6 +74,7 @@ struct StatusReport {
   std::string host;  // this backup host's name
   std::vector<DatasetStatus> datasets;
   std::vector<PoolStatusRow> pools;
+  std::vector<NotificationStatus> notifications;
 };
 
 // Runbook of the failure reasons, where the page links a failure's remedy.

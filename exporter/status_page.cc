@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "core/safe_text.h"
+#include "replicate/snapshot_name.h"
 
 namespace zpull::exporter {
 namespace {
@@ -99,7 +100,7 @@ constexpr const char* kStyle =
     "dl{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2em .8em;margin:0}"
     "dt{color:#666}dd{margin:0;overflow-wrap:anywhere}.failed{color:#b00}.ok{color:#070}"
     ".message,.remedy{display:block;color:#444;font-size:.9em}progress{width:8em;max-width:100%}"
-    "footer{color:#888;font-size:.85em;margin-top:1.5em}";
+    "footer{color:#888;font-size:.85em;margin-top:1.5em}#stale{color:#b00;font-weight:bold}";
 
 // Refreshes the report in place: fetches the page and swaps #report; keeps
 // the old one while zpull does not answer. `#check-layout` (the tests)
@@ -110,14 +111,22 @@ constexpr const char* kScript =
     "  function layout(){ if (location.hash !== '#check-layout') return;\n"
     "    var e = document.documentElement;\n"
     "    document.body.dataset.overflowX = e.scrollWidth > e.clientWidth ? 'true' : 'false'; }\n"
+    "  var busy = false, refreshed = 0;\n"
+    "  function stale(){ var s = document.getElementById('stale');\n"
+    "    if (s) s.textContent = 'Not updated since ' + new Date().toLocaleTimeString() +\n"
+    "      ': zpull does not answer. What follows may be out of date.'; }\n"
     "  function refresh(){\n"
+    "    if (busy) return;\n"
+    "    busy = true;\n"
     "    fetch(location.pathname, {cache: 'no-store'}).then(function(r){ return r.ok ? r.text() : null; })\n"
-    "      .then(function(text){ if (!text) return;\n"
+    "      .then(function(text){ if (!text) { stale(); return; }\n"
     "        var doc = new DOMParser().parseFromString(text, 'text/html');\n"
     "        var next = doc.getElementById('report'), now = document.getElementById('report');\n"
     "        if (next && now) { now.replaceWith(document.adoptNode(next)); document.title = doc.title; }\n"
+    "        var s = document.getElementById('stale'); if (s) s.textContent = '';\n"
+    "        document.body.dataset.refreshed = String(++refreshed);\n"
     "        layout(); })\n"
-    "      .catch(function(){});\n"
+    "      .catch(stale).then(function(){ busy = false; });\n"
     "  }\n"
     "  layout();\n"
     "  setInterval(refresh, 10000);\n"
@@ -139,7 +148,8 @@ std::string StatusHtml(const StatusReport& r) {
       Escape(host) + "</title><style>" + kStyle + "</style></head><body>\n"
       "<header><h1>zpull on <span class=\"host\">" + Escape(host) + "</span></h1>"
       "<p class=\"links\"><a href=\"/metrics\">/metrics</a><a href=\"/status\">/status</a>"
-      "<a href=\"/healthz\">/healthz</a></p></header>\n<main id=\"report\">\n";
+      "<a href=\"/healthz\">/healthz</a></p><p id=\"stale\" role=\"status\"></p></header>\n"
+      "<main id=\"report\">\n";
   h += "<section id=\"verdict\" class=\"verdict " + std::string(v.attention.empty() ? "ok" : "attention") + "\">";
   if (v.attention.empty()) {
     h += "<strong class=\"headline\">" + Escape(v.Headline()) + "</strong>";
@@ -148,16 +158,31 @@ std::string StatusHtml(const StatusReport& r) {
          (v.attention.size() == 1 ? " needs" : " need") + " attention</strong><ul>";
     for (const auto& f : v.attention) h += "<li>" + Escape(f.what) + ": " + Escape(f.why) + "</li>";
     h += "</ul>";
-    if (v.datasets_healthy || v.pools_healthy) {
-      h += "<p>" + std::to_string(v.datasets_healthy) + " datasets and " + std::to_string(v.pools_healthy) +
-           " pools healthy" + (v.datasets_paused ? ", " + std::to_string(v.datasets_paused) + " paused" : "") + "</p>";
-    }
+    auto count = [](std::size_t n, const char* one, const char* many) {
+      return std::to_string(n) + " " + (n == 1 ? one : many);
+    };
+    h += "<p>" + count(v.datasets_healthy, "dataset", "datasets") + " and " + count(v.pools_healthy, "pool", "pools") +
+         " healthy" + (v.datasets_paused ? ", " + std::to_string(v.datasets_paused) + " paused" : "") + "</p>";
   }
   h += "</section>\n<h2>Datasets</h2>\n<div class=\"cards\" id=\"datasets\">\n";
   for (const auto& d : r.datasets) h += DatasetCard(r, d, flagged(d.dataset));
   h += "</div>\n<h2>Pools</h2>\n<div class=\"cards\" id=\"pools\">\n";
   for (const auto& p : r.pools) h += PoolCard(r, p, flagged("pool " + p.pool + " on " + p.host));
-  h += "</div>\n<footer>zpull " + Escape(r.version) + "; refreshed every 10 s</footer>\n</main>\n";
+  h += "</div>\n";
+  if (!r.notifications.empty()) {
+    h += "<h2>Notifications</h2>\n<div class=\"cards\" id=\"notifications\">\n";
+    for (const auto& n : r.notifications) {
+      h += "<article class=\"card" + std::string(n.ok ? "" : " attention") + "\" data-notification=\"" +
+           Escape(n.kind + " " + n.target) + "\"><h3>" + Escape(n.kind) + " to " + Escape(n.target) + "</h3><dl>" +
+           Item("last delivery", "delivery " + std::string(n.ok ? "ok" : "failed"),
+                Escape((n.ok ? "ok, " : "failed, ") + Ago(r.now, n.when)) +
+                    (n.ok ? "" : "<span class=\"message\">" + Escape(n.error) + "</span>")) +
+           "</dl></article>\n";
+    }
+    h += "</div>\n";
+  }
+  h += "<footer>zpull " + Escape(r.version) + "; report of " + replicate::UtcTimeText(r.now) +
+       ", refreshed every 10 s</footer>\n</main>\n";
   h += kScript;
   h += "</body></html>\n";
   return h;

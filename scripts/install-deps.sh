@@ -10,7 +10,7 @@ set -euo pipefail
 build=(
   cmake g++ make pkg-config git
   prometheus-cpp-dev libcivetweb-dev libssh-dev libyaml-cpp-dev libspdlog-dev
-  libexpected-dev nlohmann-json3-dev libcli11-dev libzstd-dev libssl-dev libcrypt-dev zlib1g-dev
+  libexpected-dev nlohmann-json3-dev libcli11-dev libcurl4-openssl-dev libzstd-dev libssl-dev libcrypt-dev zlib1g-dev
   dpkg-dev file
 )
 # What the demo runs: zfs-fuse pools and a private sshd on 127.0.0.1.

@@ -64,12 +64,14 @@ zp_assert_eq ok "$(field "$dst/b/fast" drill_outcome)" "drill outcome"
 gone="$dst/b/gone-with-a-rather-long-name-that-must-wrap-on-a-phone"
 host=$(hostname | cut -d. -f1)
 for width in 1280 375; do
+  # (12 s of the page's time: its refresh, every 10 s, runs once.)
   dom=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --user-data-dir="$ZP_TMP/chromium" \
-    --window-size="$width,900" --virtual-time-budget=3000 \
+    --window-size="$width,900" --virtual-time-budget=12000 \
     --dump-dom "http://127.0.0.1:$port/#check-layout" 2>"$ZP_TMP/chromium.log") ||
     zp_fail "chromium: $(tail -3 "$ZP_TMP/chromium.log")"
   echo "$dom" >"$ZP_TMP/dom-$width.html"
   zp_assert_contains "$dom" 'data-overflow-x="false"' "no horizontal overflow at $width px"
+  zp_assert_contains "$dom" 'data-refreshed="1"' "refreshed in place at $width px"
   zp_assert_contains "$dom" "<h1>zpull on <span class=\"host\">$host</span></h1>" "the host's name at $width px"
   zp_assert_contains "$dom" '<section id="verdict" class="verdict attention"><strong class="headline">1 needs attention</strong>' "the verdict at $width px"
   zp_assert_contains "$dom" "<li>$gone: failing: source_missing</li>" "what needs attention, at $width px"

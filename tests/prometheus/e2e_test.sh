@@ -152,7 +152,7 @@ zp_log "docs/metrics.md documents all $(echo "$exposed" | wc -l) exposed metrics
 # The series budget: at most 44 per dataset by default (docs/metrics.md).
 per_dataset=$(grep -c "=\"$dst/b/data\"" "$ZP_TMP/metrics.txt")
 [ "$per_dataset" -le 44 ] || zp_fail "$per_dataset series for $dst/b/data: more than the budget of 44"
-zp_log "$per_dataset series for $dst/b/data (budget 40)"
+zp_log "$per_dataset series for $dst/b/data (budget 44)"
 # With every detail group, every documented family has samples (the bench's
 # page fills every family the daemon has).
 : "${ZPULL_BENCH_CONTROL_PLANE:?the zpull-bench-control-plane binary}"

@@ -238,7 +238,7 @@ TEST(Config, ErrorsNameFileLineColumnAndKey) {
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nintervall: 5m\n"),
             "zpull.yml:3:1: 'intervall': unknown key (expected one of: snapshot_prefix, interval, parallelism, command_timeout, "
             "listen, zfs_command, retention, source_retention, parity, scrub, drill, zpool_command, lock_directory, cache_directory, "
-            "control_socket, total_bandwidth_limit, hooks, metrics, sources, datasets, stall_timeout, transfer_timeout, retries, retry_backoff, "
+            "control_socket, total_bandwidth_limit, hooks, metrics, notify, sources, datasets, stall_timeout, transfer_timeout, retries, retry_backoff, "
             "bandwidth_limit, readonly, rollback_destination, force_on_divergence, bookmarks, send, compress, "
             "receive, snapshots)");
   EXPECT_EQ(ErrorOf("sources: []\ndatasets: []\nretries: 0\nretries: 1\n"), "zpull.yml:4:1: 'retries': duplicate key");
@@ -406,6 +406,35 @@ datasets:
             std::string::npos);
   EXPECT_NE(ErrorOf("sources: [{name: a, host: local, parallelism: 0}]\ndatasets: []\n").find("parallelism"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace zpull::config
+
+namespace zpull::config {
+namespace {
+
+TEST(Config, NotifyWebhooksPingAndAPerDatasetOverride) {
+  auto c = ParseConfig(
+      "notify:\n  webhooks: [{url: 'https://hooks.example/T0KEN', after_failures: 2}]\n"
+      "  healthcheck_url: http://10.0.0.1/ping\n  healthcheck_interval: 1m\n  timeout: 5s\n"
+      "sources: [{name: here, host: local}]\n"
+      "datasets:\n  - {source: here, source_dataset: tank/a, destination: backup/a}\n"
+      "  - {source: here, source_dataset: tank/b, destination: backup/b, notify: {webhooks: []}}\n",
+      "zpull.yml", "bk");
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->notify.webhooks.size(), 1u);
+  EXPECT_EQ(c->notify.webhooks[0].after_failures, 2);
+  EXPECT_EQ(c->notify.healthcheck_interval_seconds, 60);
+  EXPECT_EQ(c->notify.timeout_seconds, 5);
+  EXPECT_FALSE(c->datasets[0].webhooks);
+  ASSERT_TRUE(c->datasets[1].webhooks);
+  EXPECT_TRUE(c->datasets[1].webhooks->empty());
+  ASSERT_EQ(c->warnings.size(), 1u);
+  EXPECT_NE(c->warnings[0].find("'healthcheck_url': http:// sends in plain text"), std::string::npos) << c->warnings[0];
+  auto bad = ParseConfig("notify: {webhooks: [{url: 'ftp://x/y'}]}\nsources: []\ndatasets: []\n", "zpull.yml", "bk");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("expected an https:// URL"), std::string::npos) << bad.error().message;
 }
 
 }  // namespace

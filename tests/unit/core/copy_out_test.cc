@@ -162,6 +162,21 @@ TEST_F(CopyOutTest, CancelledItStopsAndLeavesNoHalfFile) {
   }
 }
 
+TEST_F(CopyOutTest, HardLinksAreLinkedNotCopiedAgainAndStickyStays) {
+  ASSERT_EQ(::link((base_ / "root/home/alice/docs/a.txt").c_str(), (base_ / "root/home/alice/docs/b.txt").c_str()), 0);
+  ::chmod((base_ / "root/home/alice/docs").c_str(), 01777);
+  auto r = Copy("home/alice/docs");
+  ASSERT_TRUE(r) << r.error().message;
+  struct stat a {}, b {}, d {};
+  ASSERT_EQ(::stat((base_ / "into/docs/a.txt").c_str(), &a), 0);
+  ASSERT_EQ(::stat((base_ / "into/docs/b.txt").c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino) << "one copy, two names";
+  EXPECT_EQ(r->bytes, 1u) << "the data once";
+  ASSERT_EQ(::stat((base_ / "into/docs").c_str(), &d), 0);
+  EXPECT_EQ(d.st_mode & 07777, 01777u) << "a world-writable directory keeps its sticky bit";
+  ::chmod((base_ / "root/home/alice/docs").c_str(), 0755);
+}
+
 TEST_F(CopyOutTest, AMissingPathIsNamed) {
   auto r = Copy("home/bob/x");
   ASSERT_FALSE(r);
