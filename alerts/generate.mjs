@@ -24,11 +24,12 @@ const thresholds = {
   scrub_max_age_seconds: 35 * 86400,  // last completed scrub older than this
   pool_full_ratio: 0.85,              // allocated / size above this
   pool_full_days: 14,                 // free space gone within this many days at the rate of ...
-  pool_fill_window: '6h',             // ... this window (and less free now than at its start)
+  pool_fill_window: '1d',             // ... this window, by its linear fit and by its net change alike
   vdev_errors_max: 0,                 // a vdev's read, write or checksum error count above this
   hold_max_age_seconds: 7 * 86400,    // zpull's oldest hold older than this
   token_max_age_seconds: 6 * 3600,    // a resume token seen for longer than this
   drill_overdue_intervals: 2,         // no successful drill within this many drill.every
+  notify_window: '30m',               // notification deliveries all failing over this window
   runbook: 'https://github.com/zpull/zpull/blob/main/docs/runbook.md',
 };
 
@@ -82,6 +83,14 @@ const groups = [
         'zpull has not been able to run its {{ $labels.check }} check of {{ $labels.target }} (host ' +
         '{{ $labels.host }}) for ' + t.check_failing_for + ': what that check reports is stale, and the alerts ' +
         'built on it cannot fire. The daemon\'s log says why (`journalctl -u zpull`).'],
+      ['ZpullNotificationsFailing', 'warning', '15m',
+        `sum by (instance, job, kind) (increase(zpull_notification_failures_total[${t.notify_window}])) > 0 ` +
+        `unless on (instance, job, kind) sum by (instance, job, kind) ` +
+        `(increase(zpull_notifications_sent_total[${t.notify_window}])) > 0`,
+        'zpull on {{ $labels.instance }} cannot deliver its {{ $labels.kind }} notifications',
+        'Every {{ $labels.kind }} delivery of the last ' + t.notify_window + ' failed and none succeeded: the ' +
+        'receivers hear nothing from zpull (a healthcheck service then reports zpull as down). The status page ' +
+        'shows the last delivery\'s error; the log names the host.'],
     ],
   },
   {
@@ -193,12 +202,20 @@ const groups = [
         `zpull_pool_allocated_bytes / zpull_pool_size_bytes > ${t.pool_full_ratio}`,
         'Pool {{ $labels.pool }} on {{ $labels.host }} is {{ $value | humanizePercentage }} full',
         'Receives fail with out_of_space when the pool fills, and ZFS slows down well before. Shorten retention or add space.'],
-      ['ZpullPoolFillingUp', 'warning', '1h',
+      // Two estimates of the rate over the same window, a day or more, must
+      // agree for 6h: the linear fit (smooths noise, but a step within the
+      // window tilts it for hours) and the net change since the window's
+      // start (counts a day's receives whenever in the day they land, and
+      // forgets space taken and given back). A few hours' fit extrapolated
+      // 14 days made every nightly receive or test restore a trend.
+      ['ZpullPoolFillingUp', 'warning', '6h',
         `predict_linear(zpull_pool_free_bytes[${t.pool_fill_window}], ${t.pool_full_days} * 86400) < 0 ` +
-        `and zpull_pool_free_bytes < zpull_pool_free_bytes offset ${t.pool_fill_window}`,
+        `and zpull_pool_free_bytes < ${t.pool_full_days * 86400 / durationSeconds(t.pool_fill_window)} * ` +
+        `(zpull_pool_free_bytes offset ${t.pool_fill_window} - zpull_pool_free_bytes)`,
         'Pool {{ $labels.pool }} on {{ $labels.host }} fills up within ' + t.pool_full_days + ' days',
-        'At the rate its free space fell over the last ' + t.pool_fill_window + ', pool {{ $labels.pool }} runs out ' +
-        'of space within ' + t.pool_full_days + ' days, and receives then fail with out_of_space. Find what grows ' +
+        'At the rate its free space fell over the last ' + t.pool_fill_window + ' (its linear fit and its net ' +
+        'change agree, and have for 6h), pool {{ $labels.pool }} runs out of space within ' + t.pool_full_days +
+        ' days, and receives then fail with out_of_space. Find what grows ' +
         '(`zfs list -o space -r {{ $labels.pool }}`), then shorten retention or add space.'],
     ],
   },

@@ -252,15 +252,17 @@ panels.push(
     column('Value #B', 'write', { steps: [[null, 'green'], [1, 'red']] }),
     column('Value #C', 'checksum', { steps: [[null, 'green'], [1, 'red']] })],
   { drop: ['type'], options: { sortBy: [{ displayName: 'checksum', desc: true }] } }),
-  // Free bytes over the slope of their linear fit over 6h (deriv, the fit
-  // predict_linear extrapolates), for pools losing space; -1 ("not filling")
-  // for the others, so that every pool has a value.
+  // Free bytes over the slope of their linear fit over 1d (deriv, the fit
+  // ZpullPoolFillingUp's predict_linear extrapolates, over its window), for
+  // pools losing space; -1 ("not filling") for the others, so that every
+  // pool has a value.
   stat('Days until pool full', 14, 10, 7, [[
-    `(zpull_pool_free_bytes{${sel}} / (-deriv(zpull_pool_free_bytes{${sel}}[6h]) > 0) / 86400) ` +
+    `(zpull_pool_free_bytes{${sel}} / (-deriv(zpull_pool_free_bytes{${sel}}[1d]) > 0) / 86400) ` +
     `or (0 * zpull_pool_free_bytes{${sel}} - 1)`, '{{pool}} ({{host}})', { instant: true }]],
   'suffix:days', [[null, 'red'], [7, 'orange'], [30, 'green']],
-    'When each pool runs out of space if it keeps filling as in the last 6 hours (a linear fit of its free ' +
-    'bytes); "not filling" when its free space is steady or growing. Orange under 30 days, red under 7: ' +
+    'When each pool runs out of space if it keeps filling as in the last day (a linear fit of its free ' +
+    'bytes over 1d, the window of the ZpullPoolFillingUp alert); "not filling" when its free space is steady ' +
+    'or growing. Orange under 30 days, red under 7: ' +
     'shorten retention (fewer snapshots), delete data or add space before receives fail with out_of_space.',
     { fc: { decimals: 1, mappings: [valueText(-1, 'not filling', 'green')] }, options: { textMode: 'value_and_name' } }),
 );
