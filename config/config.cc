@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <cctype>
 #include <fstream>
@@ -214,7 +215,14 @@ class Parser : public YamlReader {
       c.healthcheck_interval_seconds = Duration(n["healthcheck_interval"], "healthcheck_interval");
       if (c.healthcheck_interval_seconds < 10) Error(n["healthcheck_interval"], "healthcheck_interval", "at least 10s");
     }
-    if (n["ca_file"]) c.ca_file = String(n["ca_file"], "ca_file");
+    if (n["ca_file"]) {
+      c.ca_file = String(n["ca_file"], "ca_file");
+      if (std::FILE* f = std::fopen(c.ca_file.c_str(), "r")) {
+        std::fclose(f);
+      } else {
+        Error(n["ca_file"], "ca_file", "cannot read '" + c.ca_file + "': " + std::strerror(errno));
+      }
+    }
     if (n["timeout"]) {
       c.timeout_seconds = Duration(n["timeout"], "timeout");
       if (c.timeout_seconds < 1) Error(n["timeout"], "timeout", "at least 1s");

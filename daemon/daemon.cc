@@ -171,9 +171,10 @@ core::Status Daemon::Start() {
   }
   scheduler_->SetFirstDue(FirstDue(now_(), last_success, Intervals(config_)));
   if (notifier_) {
-    notifier_->SetHealth([weak = weak_from_this()] {
-      auto daemon = weak.lock();
-      return !daemon || daemon->Healthy();
+    notifier_->SetHealth([weak = weak_from_this()]() -> std::optional<bool> {
+      auto daemon = weak.lock();  // gone (a reload): not known
+      if (!daemon) return std::nullopt;
+      return daemon->Healthy();
     });
   }
   auto control = ControlServer::Start(config_.control_socket, [this](const std::string& r) { return Control(r); });

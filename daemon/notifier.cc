@@ -82,16 +82,20 @@ void Notifier::Configure(const config::Config& config) {
     for (const auto& w : hooks) wanted.emplace(d.destination.str(), w.url);
   }
   std::erase_if(streaks_, [&](const auto& s) { return !wanted.contains(s.first); });
+  // Events for a webhook no longer configured (removed, its URL rotated) go.
+  std::erase_if(queue_, [&](const Pending& p) { return !wanted.contains({p.event.dataset, p.event.url}); });
   if (ping_changed) next_ping_ = 0;  // a new ping target: ping at once
   cv_.notify_all();
 }
 
-void Notifier::SetHealth(std::function<bool()> healthy) {
+void Notifier::SetHealth(std::function<std::optional<bool>()> healthy) {
   std::lock_guard lock(health_mu_);  // waits for a running call of the old one
   healthy_ = std::move(healthy);
 }
 
 void Notifier::OnCycle(const config::DatasetConfig& d, const replicate::CycleOutcome& o) {
+  // A cycle cut short by zpull's own stop says nothing about the dataset.
+  if (o.error && o.error->reason == core::Reason::kShutdown) return;
   const std::int64_t now = now_();
   std::lock_guard lock(mu_);
   auto hooks = webhooks_.find(d.destination.str());
@@ -134,7 +138,7 @@ void Notifier::Record(const std::string& kind, const std::string& url, const cor
   const std::string error = ok ? "" : r ? "HTTP " + std::to_string(*r) : r.error().message;
   std::lock_guard lock(mu_);
   ++(ok ? sent_ : failures_)[kind];
-  auto& last = last_[{kind, core::UrlHost(url)}];
+  auto& last = last_[{kind, url}];  // per URL; shown by its host
   last = exporter::NotificationStatus{kind, core::UrlHost(url), now_(), ok, error};
 }
 
@@ -173,12 +177,19 @@ void Notifier::Ping() {
     ca = config_.ca_file;
     timeout = config_.timeout_seconds;
   }
-  bool fine = true;
+  std::optional<bool> fine;
   {
     std::lock_guard lock(health_mu_);
     if (healthy_) fine = healthy_();
   }
-  const auto r = send_({PingUrl(url, fine), "", ca, std::chrono::seconds(timeout)});
+  // Nothing known yet (before the daemon's state is read, between two
+  // daemons of a reload): no ping rather than a guess; soon again.
+  if (!fine) {
+    std::lock_guard lock(mu_);
+    next_ping_ = std::min(next_ping_, now_() + 5);
+    return;
+  }
+  const auto r = send_({PingUrl(url, *fine), "", ca, std::chrono::seconds(timeout)});
   Record("healthcheck", url, r);
   if (!r || *r < 200 || *r >= 300) {
     log_.Warn("healthcheck ping failed", {{"host", core::UrlHost(url)}, {"error", r ? "HTTP " + std::to_string(*r) : r.error().message}});
@@ -196,7 +207,16 @@ void Notifier::Run(std::stop_token stop) {
       lock.lock();
       continue;
     }
-    auto due = std::find_if(queue_.begin(), queue_.end(), [now](const Pending& p) { return p.next_attempt <= now; });
+    // The first due event that no earlier event of its dataset and webhook
+    // precedes: a recovered never overtakes its failing.
+    auto due = queue_.end();
+    for (auto it = queue_.begin(); it != queue_.end() && due == queue_.end(); ++it) {
+      if (it->next_attempt > now) continue;
+      const bool blocked = std::any_of(queue_.begin(), it, [&](const Pending& q) {
+        return q.event.url == it->event.url && q.event.dataset == it->event.dataset;
+      });
+      if (!blocked) due = it;
+    }
     if (due != queue_.end()) {
       Pending p = *due;
       queue_.erase(due);

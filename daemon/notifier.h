@@ -77,9 +77,10 @@ class Notifier : public exporter::MetricSource {
   void Configure(const config::Config& config);
   // After each cycle of `dataset`.
   void OnCycle(const config::DatasetConfig& dataset, const replicate::CycleOutcome& outcome);
-  // Whether every dataset is fine now, asked before each ping (never
-  // after SetHealth returned with another, or none: its owner may go).
-  void SetHealth(std::function<bool()> healthy);
+  // Whether every dataset is fine now (nullopt: not known yet), asked
+  // before each ping; without one, no ping is sent. Never called after
+  // SetHealth returned with another: its owner may go.
+  void SetHealth(std::function<std::optional<bool>()> healthy);
 
   void WriteMetrics(exporter::MetricWriter& out) const override;
   // The last delivery to each target (webhook hosts, the ping's host).
@@ -109,9 +110,9 @@ class Notifier : public exporter::MetricSource {
 
   std::int64_t next_ping_ = 0;                                   // guarded by mu_
   std::map<std::string, std::uint64_t> sent_, failures_;         // by kind; guarded by mu_
-  std::map<std::pair<std::string, std::string>, exporter::NotificationStatus> last_;  // (kind, host); guarded by mu_
+  std::map<std::pair<std::string, std::string>, exporter::NotificationStatus> last_;  // (kind, URL); guarded by mu_
   std::mutex health_mu_;
-  std::function<bool()> healthy_;  // guarded by health_mu_ (held while it runs)
+  std::function<std::optional<bool>()> healthy_;  // guarded by health_mu_ (held while it runs)
   std::jthread thread_;  // last: started when the rest exists
 };
 

@@ -83,14 +83,19 @@ runs=$(value "zpull_replication_runs_total{dataset=\"$dst/b/good\"}")
 sleep 7
 later=$(value "zpull_replication_runs_total{dataset=\"$dst/b/good\"}")
 [ "${later%.*}" -gt "${runs%.*}" ] || zp_fail "no cycle while a receiver hangs: $runs -> $later"
+[ "$(grep -c 'notification failed' run.log)" -ge 2 ] || zp_fail "the hanging and refused receivers were not tried meanwhile"
 
 zp_log "recovered once the source dataset exists"
 zfs create "$src/late"
 for _ in $(seq 1 150); do grep -q "recovered $dst/b/late" <(posts) && break; sleep 0.2; done
 zp_assert_contains "$(posts)" "recovered $dst/b/late" "recovered: $(posts)"
-zp_log "the ping: URL once every dataset is fine"
+zp_log "the ping: URL once every dataset is fine, after the /fail ones"
 for _ in $(seq 1 150); do gets | grep -qx "/ping/SECRET-PING-UUID" && break; sleep 0.2; done
 gets | grep -qx "/ping/SECRET-PING-UUID" || zp_fail "no healthy ping: $(gets)"
+[ "$(gets | head -1)" = "/ping/SECRET-PING-UUID/fail" ] || zp_fail "the first ping was not /fail: $(gets)"
+zp_log "the good receiver heard failing before recovered"
+order=$(posts | awk '$2 == "'"$dst/b/late"'" { print $1 }' | paste -sd' ' -)
+zp_assert_eq "failing recovered" "$order" "failing, then recovered, once each"
 
 zp_log "failures counted; nothing reached the receiver of another CA"
 failures=$(value 'zpull_notification_failures_total{kind="webhook"}')
