@@ -19,6 +19,7 @@
 #include "core/beneath.h"
 #include "core/copy_out.h"
 #include "core/safe_text.h"
+#include "exporter/status.h"
 #include "replicate/snapshot_name.h"
 
 namespace zpull::cli {
@@ -122,19 +123,6 @@ std::string DrillDirectoryOf(const config::Config& config, const core::DatasetNa
   return same_pool ? same_pool->drill.directory : config::DrillConfig{}.directory;
 }
 
-std::string Size(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
 // What a path is in one snapshot: nullopt when it is not there.
 struct PathState {
   core::FileKind kind;
@@ -167,13 +155,7 @@ core::Result<std::optional<PathState>> StatBeneath(int root, const std::string& 
     if (errno == ENOENT) return std::optional<PathState>();
     return core::Fail(core::Reason::kOther, path + ": " + std::strerror(errno));
   }
-  const core::FileKind kind = S_ISREG(st.st_mode)    ? core::FileKind::kRegular
-                              : S_ISDIR(st.st_mode)  ? core::FileKind::kDirectory
-                              : S_ISLNK(st.st_mode)  ? core::FileKind::kSymlink
-                              : S_ISFIFO(st.st_mode) ? core::FileKind::kFifo
-                              : (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) ? core::FileKind::kDevice
-                              : S_ISSOCK(st.st_mode) ? core::FileKind::kSocket
-                                                     : core::FileKind::kOther;
+  const core::FileKind kind = core::FileKindOfMode(st.st_mode);
   return std::optional<PathState>(
       PathState{kind, static_cast<std::uint64_t>(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec});
 }
@@ -212,7 +194,7 @@ int Copy(const FileRestoreRequest& r, MountedClone& clone, const core::SnapshotI
     const bool notable = e.refused || e.setid_dropped;
     if (!notable && ++shown > 50) continue;
     out << "  " << (e.refused ? "REFUSED " : "") << core::FileKindName(e.kind)
-        << (e.kind == core::FileKind::kRegular ? " " + Size(e.size) : "") << "  " << core::SafeText(e.path)
+        << (e.kind == core::FileKind::kRegular ? " " + exporter::HumanBytes(double(e.size)) : "") << "  " << core::SafeText(e.path)
         << (e.setid_dropped ? "  (setuid/setgid/sticky bits dropped)" : "")
         << (e.refused ? "  (not copied: " +
                             (e.why.empty() ? std::string("only files, directories and symlinks are restored") : e.why) +
@@ -221,7 +203,7 @@ int Copy(const FileRestoreRequest& r, MountedClone& clone, const core::SnapshotI
         << "\n";
   }
   if (shown > 50) out << "  … and " << (shown - 50) << " more\n";
-  const std::string summary = std::to_string(done.files) + " files (" + Size(done.bytes) + "), " +
+  const std::string summary = std::to_string(done.files) + " files (" + exporter::HumanBytes(double(done.bytes)) + "), " +
                               std::to_string(done.directories) + " directories, " + std::to_string(done.symlinks) +
                               " symlinks";
   if (!report) {

@@ -109,12 +109,16 @@ FileKind KindBeneath(int root_fd, std::string_view path, BeneathMode mode) {
   const int rc = ::fstat(fd, &st);
   ::close(fd);
   if (rc != 0) return FileKind::kOther;
-  if (S_ISREG(st.st_mode)) return FileKind::kRegular;
-  if (S_ISDIR(st.st_mode)) return FileKind::kDirectory;
-  if (S_ISLNK(st.st_mode)) return FileKind::kSymlink;  // O_PATH|O_NOFOLLOW on the last component
-  if (S_ISFIFO(st.st_mode)) return FileKind::kFifo;
-  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return FileKind::kDevice;
-  if (S_ISSOCK(st.st_mode)) return FileKind::kSocket;
+  return FileKindOfMode(st.st_mode);  // a symlink: O_PATH|O_NOFOLLOW on the last component
+}
+
+FileKind FileKindOfMode(unsigned mode) {
+  if (S_ISREG(mode)) return FileKind::kRegular;
+  if (S_ISDIR(mode)) return FileKind::kDirectory;
+  if (S_ISLNK(mode)) return FileKind::kSymlink;
+  if (S_ISFIFO(mode)) return FileKind::kFifo;
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return FileKind::kDevice;
+  if (S_ISSOCK(mode)) return FileKind::kSocket;
   return FileKind::kOther;
 }
 

@@ -26,6 +26,8 @@ enum class BeneathMode {
 // What a path beneath a root is.
 enum class FileKind { kRegular, kDirectory, kSymlink, kFifo, kDevice, kSocket, kMissing, kOther };
 const char* FileKindName(FileKind kind);
+// The kind of a stat's st_mode (never kMissing). Pure.
+FileKind FileKindOfMode(unsigned mode);
 
 // A relative path whose components are plain names: not empty, not
 // absolute, no "", "." or ".." component, no NUL. Pure.

@@ -38,16 +38,6 @@ class Fd {
   int fd_;
 };
 
-FileKind KindOf(mode_t m) {
-  if (S_ISREG(m)) return FileKind::kRegular;
-  if (S_ISDIR(m)) return FileKind::kDirectory;
-  if (S_ISLNK(m)) return FileKind::kSymlink;
-  if (S_ISFIFO(m)) return FileKind::kFifo;
-  if (S_ISCHR(m) || S_ISBLK(m)) return FileKind::kDevice;
-  if (S_ISSOCK(m)) return FileKind::kSocket;
-  return FileKind::kOther;
-}
-
 std::string TempName(const std::string& name) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   std::ostringstream s;
@@ -67,7 +57,7 @@ class Copier {
     if (Cancelled()) return Stopped();
     struct stat st {};
     if (::fstatat(src_dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Errno("cannot read", rel);
-    const FileKind kind = KindOf(st.st_mode);
+    const FileKind kind = FileKindOfMode(st.st_mode);
     if (kind != FileKind::kSymlink && st.st_dev != dev_) return Refuse(rel, kind, "on another mount");
     switch (kind) {
       case FileKind::kRegular: return File(src_dir, dst_dir, name, rel, st);
@@ -289,7 +279,7 @@ Result<CopyReport> CopyOut(int root_fd, const std::string& path, const std::stri
     if (errno == ENOENT) return give(Fail(Reason::kConfig, path + ": no such file or directory in the snapshot"));
     return give(Fail(Reason::kOther, path + ": " + std::strerror(errno)));
   }
-  const FileKind kind = KindOf(st.st_mode);
+  const FileKind kind = FileKindOfMode(st.st_mode);
   if (kind == FileKind::kFifo || kind == FileKind::kDevice || kind == FileKind::kSocket || kind == FileKind::kOther) {
     return give(Fail(Reason::kConfig, path + " is a " + FileKindName(kind) + ": only files, directories and symlinks are restored"));
   }
